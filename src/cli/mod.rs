@@ -1,0 +1,125 @@
+//! The command line: clap definitions, dispatch, and exit codes. Nothing else.
+
+mod args;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::ValidateArgs;
+pub use args::{Cli, Command};
+use render::Renderer;
+
+use crate::desired::{self, Level};
+
+/// How a run ended; the only place exit codes are decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done (and, with `--detailed-exitcode` or for `drift`, nothing to change).
+    Success,
+    /// 1: an error; nothing was applied.
+    Error,
+    /// 2: changes present, or drift found.
+    Changes,
+    /// 3: refused by a guard.
+    Refused,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(match exit {
+            Exit::Success => 0,
+            Exit::Error => 1,
+            Exit::Changes => 2,
+            Exit::Refused => 3,
+        })
+    }
+}
+
+/// Parses the command line and runs the command.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run(cli).into()
+}
+
+fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Validate(args) => validate(args),
+        Command::Schema => {
+            print_stdout(&desired::schema::json());
+            Exit::Success
+        }
+        Command::Plan(_) => not_yet("plan"),
+        Command::Apply(_) => not_yet("apply"),
+        Command::Drift(_) => not_yet("drift"),
+        Command::Import(_) => not_yet("import"),
+        Command::Auth(_) => not_yet("auth check"),
+        Command::Emulator(_) => not_yet("emulator"),
+    }
+}
+
+fn validate(args: ValidateArgs) -> Exit {
+    let ValidateArgs { dir } = args;
+    let outcome = desired::load(&dir);
+    let renderer = Renderer::for_stderr();
+    let mut stderr = std::io::stderr().lock();
+    for problem in &outcome.problems {
+        // A closed stderr is not worth failing over; the exit code still tells.
+        let _ = stderr.write_all(renderer.render(problem).as_bytes());
+    }
+    let errors = count(&outcome.problems, Level::Error);
+    let warnings = count(&outcome.problems, Level::Warning);
+    let Some(state) = outcome.desired else {
+        let _ = writeln!(
+            stderr,
+            "{} in `{}`; fix {} and run `docusign-gitops validate` again",
+            plural(errors.max(1), "error"),
+            dir.display(),
+            if errors > 1 { "them" } else { "it" },
+        );
+        return Exit::Error;
+    };
+    let accounts = &state.state;
+    let mut summary = format!(
+        "valid: {}, {}, {}, {} in {}",
+        plural(accounts.permission_profiles.len(), "permission profile"),
+        plural(accounts.groups.len(), "group"),
+        plural(accounts.signing_groups.len(), "signing group"),
+        plural(accounts.users.len(), "user"),
+        plural(outcome.files, "file"),
+    );
+    if warnings > 0 {
+        summary = format!("{summary} ({})", plural(warnings, "warning"));
+    }
+    summary.push('\n');
+    print_stdout(&summary);
+    Exit::Success
+}
+
+fn count(problems: &[desired::Problem], level: Level) -> usize {
+    problems
+        .iter()
+        .filter(|problem| problem.level() == level)
+        .count()
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+fn not_yet(command: &str) -> Exit {
+    eprintln!("`docusign-gitops {command}` is not available yet in this version");
+    Exit::Error
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,217 @@
+//! Stage 0: what one desired-state YAML file says, with the source location of every value a
+//! later check may need to point at.
+//!
+//! These types mirror the YAML exactly (snake_case keys, unknown keys rejected). The JSON Schema
+//! that editors use is generated from them, so every field's doc comment is user documentation.
+//! Reference-bearing fields stay in plain structs: `Spanned` loses its location inside
+//! untagged or internally tagged enums and under `flatten`.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::values::{LimitValue, ProfileSettings};
+
+/// One desired-state file. Every `*.yaml`/`*.yml` file under the directory is read and merged:
+/// `account`, `defaults` and `policy` may each appear in one file only; the lists concatenate.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "docusign-gitops desired state")]
+pub struct Document {
+    /// The DocuSign eSignature account these files describe.
+    #[schemars(with = "Option<AccountSection>")]
+    pub account: Option<Spanned<AccountSection>>,
+    /// Values used where an object leaves a field out.
+    #[schemars(with = "Option<DefaultsSection>")]
+    pub defaults: Option<Spanned<DefaultsSection>>,
+    /// Safety rules for plan and apply.
+    #[schemars(with = "Option<PolicySection>")]
+    pub policy: Option<Spanned<PolicySection>>,
+    /// Permission profiles to manage. Listing none leaves every profile alone.
+    pub permission_profiles: Option<Vec<ProfileEntry>>,
+    /// User groups to manage. Listing none leaves every group alone.
+    pub groups: Option<Vec<GroupEntry>>,
+    /// Signing groups to manage. Listing none leaves every signing group alone.
+    pub signing_groups: Option<Vec<SigningGroupEntry>>,
+    /// Users to manage, keyed by email. Listing none leaves every user alone.
+    pub users: Option<Vec<UserEntry>>,
+}
+
+/// The account section.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSection {
+    /// The API account ID, a GUID (DocuSign shows it as "API Account ID" under Apps and Keys).
+    #[schemars(
+        with = "String",
+        regex(
+            pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        )
+    )]
+    pub id: Spanned<String>,
+    /// Which DocuSign environment the account lives in.
+    #[schemars(with = "Environment")]
+    pub environment: Spanned<Environment>,
+}
+
+/// A DocuSign environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// The developer sandbox (auth host `account-d.docusign.com`).
+    Demo,
+    /// Production (auth host `account.docusign.com`).
+    Production,
+}
+
+/// The defaults section.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultsSection {
+    /// The permission profile of users that name none. When absent: "DocuSign Viewer".
+    #[schemars(with = "Option<String>")]
+    pub permission_profile: Option<Spanned<String>>,
+}
+
+/// The policy section: what plan and apply may do without an explicit override.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySection {
+    /// What to do with users that these files never named and that were never managed.
+    /// Default: `report`.
+    #[schemars(with = "Option<UnmanagedUsers>")]
+    pub unmanaged_users: Option<Spanned<UnmanagedUsers>>,
+    /// Most changes of a risky kind one plan may make; a plan over a limit is refused.
+    pub limits: Option<LimitsSection>,
+    /// Emails of users that plan and apply never change, whatever these files say.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub protected_users: Option<Vec<Spanned<String>>>,
+}
+
+/// What to do with users nobody declared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmanagedUsers {
+    /// Leave them alone and say nothing.
+    Ignore,
+    /// List them in the plan; change nothing.
+    #[default]
+    Report,
+    /// Give them the default permission profile and take them out of managed groups.
+    Reset,
+    /// Close them.
+    Close,
+}
+
+/// Limits per change class. Each is a count (`10`) or a percent of the live figure (`"5%"`).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Most users one plan may close.
+    #[schemars(with = "Option<LimitValue>")]
+    pub user_closures: Option<Spanned<LimitValue>>,
+    /// Most memberships (groups and signing groups together) one plan may remove.
+    #[schemars(with = "Option<LimitValue>")]
+    pub membership_removals: Option<Spanned<LimitValue>>,
+    /// Most grants of an admin-capable permission profile one plan may make.
+    #[schemars(with = "Option<LimitValue>")]
+    pub admin_grants: Option<Spanned<LimitValue>>,
+}
+
+/// A permission profile.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileEntry {
+    /// The profile's name, unique in the account (letter case aside).
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// DocuSign `accountRoleSettings`, spelled as DocuSign spells them. Settings not listed
+    /// are left as they are in DocuSign. Not allowed on the built-in profiles.
+    pub settings: Option<ProfileSettings>,
+    /// Earlier names of this profile, so that renaming it here renames it in DocuSign.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub previously: Option<Vec<Spanned<String>>>,
+}
+
+/// A user group.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupEntry {
+    /// The group's name, unique in the account (letter case aside).
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The permission profile the group carries. DocuSign says it "sets the permissions for
+    /// users in that group"; `validate` warns when it differs from a member's own profile.
+    #[schemars(with = "Option<String>")]
+    pub permission_profile: Option<Spanned<String>>,
+    /// Earlier names of this group, so that renaming it here renames it in DocuSign.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub previously: Option<Vec<Spanned<String>>>,
+}
+
+/// A signing group (at most 50 per account, 50 members each).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningGroupEntry {
+    /// The signing group's name, unique in the account (letter case aside).
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The group's shared email address, if it has one.
+    #[schemars(with = "Option<String>")]
+    pub email: Option<Spanned<String>>,
+    /// The members (at most 50), matched by email.
+    pub members: Option<Vec<SigningGroupMemberEntry>>,
+    /// Earlier names of this signing group, so that renaming it here renames it in DocuSign.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub previously: Option<Vec<Spanned<String>>>,
+}
+
+/// A member of a signing group.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningGroupMemberEntry {
+    /// The member's name as shown to senders (at most 100 characters).
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The member's email address; it identifies the member.
+    #[schemars(with = "String")]
+    pub email: Spanned<String>,
+}
+
+/// A user.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    /// The user's email address: the key, compared without regard to letter case.
+    #[schemars(with = "String")]
+    pub email: Spanned<String>,
+    /// Given name.
+    #[schemars(with = "String")]
+    pub first_name: Spanned<String>,
+    /// Family name.
+    #[schemars(with = "String")]
+    pub last_name: Spanned<String>,
+    /// Job title.
+    #[schemars(with = "Option<String>")]
+    pub job_title: Option<Spanned<String>>,
+    /// The one permission profile the user holds. When absent: `defaults.permission_profile`,
+    /// else "DocuSign Viewer".
+    #[schemars(with = "Option<String>")]
+    pub permission_profile: Option<Spanned<String>>,
+    /// Groups the user is in, by name (not Everyone: every user is in it).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub groups: Option<Vec<Spanned<String>>>,
+    /// `active` (the default) or `closed` to keep the user closed.
+    #[schemars(with = "Option<UserStatusValue>")]
+    pub status: Option<Spanned<UserStatusValue>>,
+}
+
+/// The status a user should have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatusValue {
+    /// The user can sign in (or has been invited to).
+    Active,
+    /// The user is closed and stays closed.
+    Closed,
+}

@@ -1,0 +1,77 @@
+//! The desired state: YAML files in a directory, parsed with their source spans (stage 0),
+//! then checked and turned into the span-free model the planner uses (stage 1).
+
+pub mod checked;
+pub mod document;
+pub mod files;
+pub mod parse;
+pub mod problem;
+pub mod schema;
+mod suggest;
+mod syntax;
+pub mod validate;
+pub mod values;
+
+pub use files::SourceFile;
+pub use problem::{Level, Problem};
+
+use std::path::Path;
+
+pub use checked::Desired;
+pub use validate::Outcome;
+
+/// Reads, parses and checks every desired-state file under `dir`. Never touches the network.
+#[must_use]
+pub fn load(dir: &Path) -> Outcome {
+    let paths = match files::find(dir) {
+        Ok(paths) => paths,
+        Err(problem) => {
+            return Outcome {
+                desired: None,
+                problems: vec![problem],
+                files: 0,
+            };
+        }
+    };
+    let mut sources = Vec::with_capacity(paths.len());
+    let mut unreadable = Vec::new();
+    for path in &paths {
+        match files::read(path) {
+            Ok(file) => sources.push(file),
+            Err(problem) => unreadable.push(problem),
+        }
+    }
+    let mut outcome = check(sources, unreadable.is_empty());
+    outcome.files = paths.len();
+    outcome.problems.extend(unreadable);
+    sort_problems(&mut outcome.problems);
+    outcome
+}
+
+/// Parses and checks files already in memory. `complete` is false when some file of the
+/// desired state could not be read, so references into it can't be judged.
+#[must_use]
+pub fn check(files: Vec<SourceFile>, complete: bool) -> Outcome {
+    let file_count = files.len();
+    let mut parse_problems = Vec::new();
+    let mut parsed = Vec::with_capacity(files.len());
+    for file in files {
+        match parse::parse(&file) {
+            Ok(document) => parsed.push((file, document)),
+            Err(problem) => parse_problems.push(problem),
+        }
+    }
+    let complete = complete && parse_problems.is_empty();
+    let mut outcome = validate::validate(&parsed, complete);
+    outcome.files = file_count;
+    outcome.problems.extend(parse_problems);
+    sort_problems(&mut outcome.problems);
+    outcome
+}
+
+/// Errors before warnings; within each, in file and position order.
+fn sort_problems(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| {
+        (a.level(), a.file_name(), a.offset()).cmp(&(b.level(), b.file_name(), b.offset()))
+    });
+}

@@ -1,0 +1,50 @@
+//! "Did you mean …?": the closest known word to a misspelt one.
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            let similarity =
+                strsim::normalized_damerau_levenshtein(&word, &candidate.to_lowercase());
+            (similarity, candidate)
+        })
+        .filter(|(similarity, _)| *similarity >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// A help line: the suggestion if there is one, else the list of valid words.
+pub fn did_you_mean(word: &str, candidates: &[&str], what: &str) -> String {
+    match closest(word, candidates.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if candidates.is_empty() => format!("no {what} is declared"),
+        None if candidates.len() <= 12 => format!(
+            "valid {what}s: {}",
+            candidates
+                .iter()
+                .map(|candidate| format!("`{candidate}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => format!("no declared {what} is spelt like it"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_transposed_letters() {
+        let keys = ["email", "first_name", "last_name", "job_title"];
+        assert_eq!(closest("frist_name", keys), Some("first_name"));
+        assert_eq!(closest("Salse", ["Sales", "Legal"]), Some("Sales"));
+    }
+
+    #[test]
+    fn suggests_nothing_for_unrelated_words() {
+        assert_eq!(closest("zzz", ["email", "groups"]), None);
+    }
+}

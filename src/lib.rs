@@ -1,0 +1,5 @@
+//! docusign-gitops: a DocuSign eSignature account's access, managed as YAML in git.
+
+pub mod cli;
+pub mod desired;
+pub mod model;

@@ -1,0 +1,116 @@
+//! The account snapshot: what desired, live and recorded state all become, keyed the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// A user's key: the email address, compared case-insensitively as DocuSign does.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EmailKey(String);
+
+impl EmailKey {
+    #[must_use]
+    pub fn new(email: &str) -> Self {
+        Self(email.trim().to_lowercase())
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmailKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The key of a named object (permission profile, group, signing group): its name, compared
+/// case-insensitively, so `Sales` and `sales` can't both exist.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NameKey(String);
+
+impl NameKey {
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        Self(name.trim().to_lowercase())
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for NameKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A whole account, or the part of it that one side (desired, live, recorded) describes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Account {
+    pub permission_profiles: BTreeMap<NameKey, PermissionProfile>,
+    pub groups: BTreeMap<NameKey, Group>,
+    pub signing_groups: BTreeMap<NameKey, SigningGroup>,
+    pub users: BTreeMap<EmailKey, User>,
+}
+
+/// A permission profile. `settings` holds only the keys that were stated: for desired state,
+/// the keys the YAML lists (the others are left as DocuSign has them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PermissionProfile {
+    pub name: String,
+    /// `accountRoleSettings` key → value as DocuSign sends it (`"true"`, `"share"`, …).
+    pub settings: BTreeMap<String, String>,
+    /// Earlier names, so a rename is planned as a rename.
+    pub previously: Vec<String>,
+}
+
+/// A user group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    /// The name of the permission profile the group carries, if any.
+    pub permission_profile: Option<String>,
+    pub previously: Vec<String>,
+}
+
+/// A signing group: a shared recipient whose members are matched by email.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigningGroup {
+    pub name: String,
+    pub email: Option<String>,
+    pub members: BTreeMap<EmailKey, SigningGroupMember>,
+    pub previously: Vec<String>,
+}
+
+/// One member of a signing group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigningGroupMember {
+    pub name: String,
+    pub email: String,
+}
+
+/// A user of the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: Option<String>,
+    /// The one permission profile the user holds (by name); never absent.
+    pub permission_profile: String,
+    /// Names of the groups the user is in, besides Everyone.
+    pub groups: BTreeSet<String>,
+    pub status: UserStatus,
+}
+
+/// Whether a user should be able to sign in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UserStatus {
+    #[default]
+    Active,
+    Closed,
+}

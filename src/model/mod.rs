@@ -1,0 +1,12 @@
+//! The normalized account snapshot that desired, live and recorded state all become, and the
+//! DocuSign facts every side shares (built-in objects, profile setting names).
+
+mod account;
+pub mod builtin;
+pub mod profile_settings;
+
+pub use account::{
+    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
+    UserStatus,
+};
+pub use builtin::{BuiltinGroup, BuiltinProfile};
