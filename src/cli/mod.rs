@@ -75,11 +75,16 @@ fn validate(args: ValidateArgs) -> Exit {
     let Some(state) = outcome.desired else {
         let _ = writeln!(
             stderr,
-            "{} in `{}`; fix {} and run `docusign-gitops validate` again",
+            "{} found; fix {} and run `docusign-gitops validate` again",
             plural(errors.max(1), "error"),
-            dir.display(),
             if errors > 1 { "them" } else { "it" },
         );
+        if !outcome.references_checked && outcome.files > 0 {
+            let _ = writeln!(
+                stderr,
+                "note: a file could not be read, so references to groups and profiles were not checked yet"
+            );
+        }
         return Exit::Error;
     };
     let accounts = &state.state;

@@ -19,10 +19,13 @@ impl SourceFile {
     #[must_use]
     pub fn from_text(path: impl Into<PathBuf>, text: &str) -> Self {
         let path = path.into();
-        let source = Arc::new(NamedSource::new(
-            path.display().to_string(),
-            Arc::from(text),
-        ));
+        // `validate .` should say `users.yaml`, not `./users.yaml`.
+        let name = path
+            .strip_prefix(".")
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let source = Arc::new(NamedSource::new(name, Arc::from(text)));
         Self { path, source }
     }
 

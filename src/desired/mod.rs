@@ -30,6 +30,7 @@ pub fn load(dir: &Path) -> Outcome {
                 desired: None,
                 problems: vec![problem],
                 files: 0,
+                references_checked: false,
             };
         }
     };

@@ -37,6 +37,8 @@ pub struct Outcome {
     pub problems: Vec<Problem>,
     /// How many files were read.
     pub files: usize,
+    /// False when a file could not be read or parsed: references were then not judged.
+    pub references_checked: bool,
 }
 
 /// Checks the parsed files together. `complete` is false when some file failed to parse: its
@@ -81,6 +83,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
         desired,
         problems,
         files: parsed.len(),
+        references_checked: complete,
     }
 }
 
@@ -261,7 +264,11 @@ impl<'a> Checker<'a> {
                         "desired::duplicate_section",
                         format!("`{key}` is declared more than once"),
                     )
-                    .at_location(source, &section.referenced, "declared again here")
+                    .at_location(
+                        source,
+                        &section.referenced,
+                        format!("a second `{key}` section"),
+                    )
                     .also_at(
                         first.source,
                         &first.location,

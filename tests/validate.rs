@@ -1,0 +1,581 @@
+//! `docusign-gitops validate`: one test per problem class, each on a bad input, checking the
+//! exit code, the file and line in the output, and the hint.
+
+use crate::harness::{Fixture, run_in};
+
+const GROUPS: &str = "\
+groups:
+  - name: Sales
+  - name: Legal
+";
+
+fn user(email: &str) -> String {
+    format!("  - email: {email}\n    first_name: Ana\n    last_name: Lima\n")
+}
+
+#[test]
+fn the_examples_are_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    run_in(root, &["validate", "examples/desired-state"])
+        .exits(0)
+        .stdout_has("valid: 3 permission profiles, 5 groups, 2 signing groups");
+    let run = run_in(root, &["validate", "examples/desired-state"]);
+    assert_eq!(
+        run.count("⚠"),
+        0,
+        "the examples have warnings:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_valid_directory_prints_counts_per_kind() {
+    Fixture::new()
+        .file("groups.yaml", GROUPS)
+        .file(
+            "users.yaml",
+            &format!("users:\n{}", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(0)
+        .stdout_has("valid: 0 permission profiles, 2 groups, 0 signing groups, 1 user in 2 files");
+}
+
+#[test]
+fn yaml_syntax_error_points_at_the_line() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            "users:\n  - email: \"ana@example.com\n    first_name: Ana\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "desired::yaml_syntax",
+            "[users.yaml:2:",
+            "fix the YAML syntax",
+        ]);
+}
+
+#[test]
+fn wrong_type_names_what_was_expected() {
+    Fixture::new()
+        .file("users.yaml", "users:\n  - email: ana@example.com\n    first_name: Ana\n    last_name: Lima\n    groups: Sales\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["desired::wrong_type", "expected a list", "[users.yaml:5:"]);
+}
+
+#[test]
+fn unknown_key_suggests_the_closest_key() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            "users:\n  - email: ana@example.com\n    frist_name: Ana\n    last_name: Lima\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "unknown key `frist_name`",
+            "[users.yaml:3:5]",
+            "did you mean `first_name`?",
+        ]);
+}
+
+#[test]
+fn unknown_top_level_key_suggests_the_closest_key() {
+    Fixture::new()
+        .file("a.yaml", "user:\n  - email: ana@example.com\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "unknown key `user`",
+            "[a.yaml:1:1]",
+            "did you mean `users`?",
+        ]);
+}
+
+#[test]
+fn unknown_enum_value_suggests_the_closest_value() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            &format!("users:\n{}    status: close\n", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`close` is not a valid value",
+            "[users.yaml:5:",
+            "did you mean `closed`?",
+        ]);
+}
+
+#[test]
+fn duplicate_users_across_files_show_both_places_ignoring_case() {
+    let run = Fixture::new()
+        .file(
+            "a/sales.yaml",
+            &format!("users:\n{}", user("Ana@Example.com")),
+        )
+        .file(
+            "b/legal.yaml",
+            &format!(
+                "users:\n  - email: bo@example.com\n    first_name: Bo\n    last_name: Li\n{}",
+                user("ana@example.com")
+            ),
+        )
+        .run(&["validate"]);
+    run.exits(1).stderr_has(&[
+        "the user `ana@example.com` is declared more than once",
+        "[b/legal.yaml:5:",
+        "first declared here",
+        "[a/sales.yaml:2:",
+    ]);
+}
+
+#[test]
+fn duplicate_groups_profiles_and_signing_groups_are_caught() {
+    Fixture::new()
+        .file("one.yaml", "groups:\n  - name: Sales\npermission_profiles:\n  - name: Senders\nsigning_groups:\n  - name: Approvers\n")
+        .file("two.yaml", "groups:\n  - name: sales\npermission_profiles:\n  - name: SENDERS\nsigning_groups:\n  - name: Approvers\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "the group `sales` is declared more than once",
+            "[two.yaml:2:",
+            "the permission profile `SENDERS` is declared more than once",
+            "[two.yaml:4:",
+            "the signing group `Approvers` is declared more than once",
+            "[two.yaml:6:",
+            "[one.yaml:2:",
+            "[one.yaml:4:",
+            "[one.yaml:6:",
+        ]);
+}
+
+#[test]
+fn malformed_email_is_caught() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            &format!("users:\n{}", user("ana.example.com")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`ana.example.com` is not a valid email address",
+            "[users.yaml:2:",
+            "name@example.com",
+        ]);
+}
+
+#[test]
+fn account_id_that_is_not_a_guid_is_caught() {
+    Fixture::new()
+        .file(
+            "account.yaml",
+            "account:\n  id: 12345678\n  environment: demo\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`12345678` is not an account GUID",
+            "[account.yaml:2:",
+            "API Account ID",
+        ]);
+}
+
+#[test]
+fn limits_must_be_counts_or_percents() {
+    Fixture::new()
+        .file(
+            "policy.yaml",
+            "policy:\n  limits:\n    user_closures: ten\n    membership_removals: \"150%\"\n    admin_grants: -1\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "[policy.yaml:3:",
+            "[policy.yaml:4:",
+            "between 0% and 100%",
+            "[policy.yaml:5:",
+            "can't be negative",
+            "write a count such as `10`",
+        ]);
+}
+
+#[test]
+fn a_boolean_limit_is_a_type_error() {
+    Fixture::new()
+        .file(
+            "policy.yaml",
+            "policy:\n  limits:\n    user_closures: true\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["[policy.yaml:3:", "a percent such as \"5%\""]);
+}
+
+#[test]
+fn unknown_group_reference_suggests_the_closest_group() {
+    Fixture::new()
+        .file("groups.yaml", GROUPS)
+        .file(
+            "users.yaml",
+            &format!("users:\n{}    groups: [Salse]\n", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "unknown group `Salse`",
+            "[users.yaml:5:",
+            "Did you mean `Sales`?",
+        ]);
+}
+
+#[test]
+fn unknown_profile_reference_is_caught_everywhere() {
+    Fixture::new()
+        .file(
+            "defaults.yaml",
+            "defaults:\n  permission_profile: Viewers\n",
+        )
+        .file(
+            "groups.yaml",
+            "groups:\n  - name: Sales\n    permission_profile: Sales Sendr\n",
+        )
+        .file(
+            "profiles.yaml",
+            "permission_profiles:\n  - name: Sales Sender\n",
+        )
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}    permission_profile: Nobody\n",
+                user("ana@example.com")
+            ),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "unknown permission profile `Viewers`",
+            "[defaults.yaml:2:",
+            "unknown permission profile `Sales Sendr`",
+            "[groups.yaml:3:",
+            "Did you mean `Sales Sender`?",
+            "unknown permission profile `Nobody`",
+            "[users.yaml:5:",
+        ]);
+}
+
+#[test]
+fn built_in_profiles_are_valid_references_in_any_case_and_spelling() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}    permission_profile: Docusign viewer\n{}    permission_profile: DOCUSIGN SENDER\n{}    permission_profile: account administrator\n",
+                user("a@example.com"),
+                user("b@example.com"),
+                user("c@example.com"),
+            ),
+        )
+        .file("defaults.yaml", "defaults:\n  permission_profile: Docusign Sender\n")
+        .run(&["validate"])
+        .exits(0)
+        .stdout_has("3 users");
+}
+
+#[test]
+fn settings_on_a_built_in_profile_are_refused() {
+    Fixture::new()
+        .file("profiles.yaml", "permission_profiles:\n  - name: DocuSign Sender\n    settings:\n      allowBulkSending: true\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["`DocuSign Sender` is a built-in profile", "[profiles.yaml:4:", "copy it under a new name"]);
+}
+
+#[test]
+fn renaming_a_built_in_group_or_profile_is_refused() {
+    Fixture::new()
+        .file("groups.yaml", "groups:\n  - name: Staff\n    previously: [Everyone]\n  - name: Administrators\n    previously: [Admins]\n")
+        .file("profiles.yaml", "permission_profiles:\n  - name: Readers\n    previously: [DocuSign Viewer]\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`Everyone` is a built-in group and can't be renamed",
+            "[groups.yaml:3:",
+            "`Administrators` is a built-in group and can't be edited",
+            "[groups.yaml:5:",
+            "`DocuSign Viewer` is a built-in permission profile and can't be renamed",
+            "[profiles.yaml:3:",
+        ]);
+}
+
+#[test]
+fn a_profile_on_a_built_in_group_is_refused() {
+    Fixture::new()
+        .file(
+            "groups.yaml",
+            "groups:\n  - name: Everyone\n    permission_profile: DocuSign Sender\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`Everyone` is a built-in group and can't be edited",
+            "[groups.yaml:3:",
+        ]);
+}
+
+#[test]
+fn a_user_in_everyone_is_refused() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}    groups: [Everyone]\n",
+                user("ana@example.com")
+            ),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "users can't be put in the group `Everyone`",
+            "[users.yaml:5:",
+            "every user is in Everyone automatically",
+        ]);
+}
+
+#[test]
+fn administrators_is_a_valid_group_for_users() {
+    Fixture::new()
+        .file("users.yaml", &format!("users:\n{}    groups: [administrators]\n    permission_profile: Account Administrator\n", user("ana@example.com")))
+        .run(&["validate"])
+        .exits(0);
+}
+
+fn members(count: usize) -> String {
+    (0..count)
+        .map(|n| format!("      - name: Member {n}\n        email: member{n}@example.com\n"))
+        .collect()
+}
+
+#[test]
+fn a_signing_group_with_more_than_50_members_is_refused() {
+    Fixture::new()
+        .file(
+            "signing.yaml",
+            &format!(
+                "signing_groups:\n  - name: Approvers\n    members:\n{}",
+                members(51)
+            ),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "has 51 members; DocuSign allows at most 50",
+            "[signing.yaml:2:",
+            "split it",
+        ]);
+    Fixture::new()
+        .file(
+            "signing.yaml",
+            &format!(
+                "signing_groups:\n  - name: Approvers\n    members:\n{}",
+                members(50)
+            ),
+        )
+        .run(&["validate"])
+        .exits(0);
+}
+
+#[test]
+fn more_than_50_signing_groups_are_refused() {
+    let groups: String = (0..51)
+        .map(|n| format!("  - name: Signers {n}\n"))
+        .collect();
+    Fixture::new()
+        .file("signing.yaml", &format!("signing_groups:\n{groups}"))
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "more than 50 signing groups",
+            "[signing.yaml:52:",
+            "at most 50 signing groups",
+        ]);
+}
+
+#[test]
+fn a_signing_group_member_needs_a_valid_email() {
+    Fixture::new()
+        .file("signing.yaml", "signing_groups:\n  - name: Approvers\n    members:\n      - name: Bo\n        email: bo@\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["`bo@` is not a valid email address", "[signing.yaml:5:"]);
+}
+
+#[test]
+fn unknown_setting_suggests_the_docusign_key() {
+    Fixture::new()
+        .file("profiles.yaml", "permission_profiles:\n  - name: Senders\n    settings:\n      allowEnvelopSending: true\n      allowedTemplateAccess: shared\n")
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`allowEnvelopSending` is not a DocuSign permission-profile setting",
+            "[profiles.yaml:4:",
+            "did you mean `allowEnvelopeSending`?",
+            "`shared` is not a valid value for `allowedTemplateAccess`",
+            "[profiles.yaml:5:",
+            "did you mean `share`?",
+        ]);
+}
+
+#[test]
+fn sections_declared_twice_show_both_places() {
+    Fixture::new()
+        .file(
+            "a.yaml",
+            "defaults:\n  permission_profile: DocuSign Viewer\n",
+        )
+        .file(
+            "b.yaml",
+            "users: []\ndefaults:\n  permission_profile: DocuSign Sender\n",
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`defaults` is declared more than once",
+            "[b.yaml:3:",
+            "[a.yaml:2:",
+        ]);
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let run = Fixture::new()
+        .file("broken.yaml", "users: [")
+        .file("groups.yaml", "groups:\n  - name: Sales\n  - name: Sales\n")
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}{}    groups: [Everyone]\n",
+                user("not-an-email"),
+                user("bo@example.com")
+            ),
+        )
+        .run(&["validate"]);
+    run.exits(1).stderr_has(&[
+        "[broken.yaml:",
+        "[groups.yaml:3:",
+        "[users.yaml:2:",
+        "[users.yaml:8:",
+        "4 errors found",
+    ]);
+    assert_eq!(run.count("×"), 4, "{}", run.stderr);
+}
+
+#[test]
+fn a_member_whose_profile_differs_from_the_group_gets_a_warning_not_an_error() {
+    Fixture::new()
+        .file("groups.yaml", "groups:\n  - name: Sales\n    permission_profile: DocuSign Sender\n")
+        .file("users.yaml", &format!("users:\n{}    groups: [Sales]\n", user("ana@example.com")))
+        .run(&["validate"])
+        .exits(0)
+        .stdout_has("(1 warning)")
+        .stderr_has(&[
+            "`ana@example.com` holds `DocuSign Viewer`, but the group `Sales` carries `DocuSign Sender`",
+            "[users.yaml:5:",
+        ]);
+}
+
+#[test]
+fn a_reference_by_an_earlier_name_points_to_the_new_one() {
+    Fixture::new()
+        .file(
+            "groups.yaml",
+            "groups:\n  - name: Sales EMEA\n    previously: [Sales]\n",
+        )
+        .file(
+            "users.yaml",
+            &format!("users:\n{}    groups: [Sales]\n", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "the group `Sales` has been renamed to `Sales EMEA`",
+            "refer to it as `Sales EMEA`",
+        ]);
+}
+
+#[test]
+fn a_missing_directory_or_an_empty_one_is_an_error() {
+    let fixture = Fixture::new();
+    fixture
+        .run(&["validate", "nowhere"])
+        .exits(1)
+        .stderr_has(&["`nowhere`"]);
+    fixture
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["no `*.yaml` or `*.yml` files"]);
+}
+
+#[test]
+fn hidden_folders_are_not_desired_state() {
+    Fixture::new()
+        .file(".github/workflows/plan.yml", "on: pull_request\njobs: {}\n")
+        .file(
+            "users.yaml",
+            &format!("users:\n{}", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(0)
+        .stdout_has("in 1 file");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_not_a_crash() {
+    let fixture = Fixture::new();
+    fixture.write("users.yaml", b"users:\n  - email: \xff\xfe\n");
+    fixture
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["users.yaml", "is not UTF-8"]);
+}
+
+#[test]
+fn diagnostics_read_well() {
+    let run = Fixture::new()
+        .file("groups.yaml", GROUPS)
+        .file(
+            "users/sales.yaml",
+            &format!(
+                "users:\n{}    groups: [Sales, Legl]\n",
+                user("ana@example.com")
+            ),
+        )
+        .file(
+            "users/legal.yaml",
+            &format!("users:\n{}    groups: [Legl]\n", user("ANA@example.com")),
+        )
+        .run(&["validate"]);
+    run.exits(1);
+    insta::assert_snapshot!(run.stderr);
+}
+
+#[test]
+fn a_file_that_fails_to_parse_suspends_reference_checks_and_says_so() {
+    Fixture::new()
+        .file("groups.yaml", "groups:\n  - name: Sales\n  - name: [\n")
+        .file(
+            "users.yaml",
+            &format!("users:\n{}    groups: [Sales]\n", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "[groups.yaml:",
+            "references to groups and profiles were not checked",
+        ]);
+}
