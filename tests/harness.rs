@@ -31,10 +31,6 @@ impl Fixture {
         std::fs::write(full, contents).expect("write fixture file");
     }
 
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
     /// Runs `docusign-gitops ARGS` with the fixture as working directory.
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.dir.path(), args)

@@ -1,6 +1,8 @@
 //! `docusign-gitops validate`: one test per problem class, each on a bad input, checking the
 //! exit code, the file and line in the output, and the hint.
 
+use std::fmt::Write as _;
+
 use crate::harness::{Fixture, run_in};
 
 const GROUPS: &str = "\
@@ -356,9 +358,13 @@ fn administrators_is_a_valid_group_for_users() {
 }
 
 fn members(count: usize) -> String {
-    (0..count)
-        .map(|n| format!("      - name: Member {n}\n        email: member{n}@example.com\n"))
-        .collect()
+    (0..count).fold(String::new(), |mut out, n| {
+        let _ = writeln!(
+            out,
+            "      - name: Member {n}\n        email: member{n}@example.com"
+        );
+        out
+    })
 }
 
 #[test]
@@ -392,9 +398,10 @@ fn a_signing_group_with_more_than_50_members_is_refused() {
 
 #[test]
 fn more_than_50_signing_groups_are_refused() {
-    let groups: String = (0..51)
-        .map(|n| format!("  - name: Signers {n}\n"))
-        .collect();
+    let groups = (0..51).fold(String::new(), |mut out, n| {
+        let _ = writeln!(out, "  - name: Signers {n}");
+        out
+    });
     Fixture::new()
         .file("signing.yaml", &format!("signing_groups:\n{groups}"))
         .run(&["validate"])

@@ -1,0 +1,300 @@
+//! Semantic checks across every file (stage 0 → stage 1): duplicates, references, DocuSign's
+//! rules and limits. Every problem is collected; none stops the others from being found.
+
+use std::collections::HashMap;
+
+use serde_saphyr::{Location, Spanned};
+
+mod names;
+mod people;
+mod profiles;
+mod sections;
+
+use super::checked::{AccountRef, Desired, Policy};
+use super::document::Document;
+use super::files::SourceFile;
+use super::problem::{Problem, Source};
+use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey};
+
+/// DocuSign allows at most 50 signing groups per account.
+pub const MAX_SIGNING_GROUPS: usize = 50;
+/// DocuSign allows at most 50 members per signing group.
+pub const MAX_SIGNING_GROUP_MEMBERS: usize = 50;
+/// DocuSign caps a signing-group member's name at 100 characters.
+const MAX_MEMBER_NAME_CHARS: usize = 100;
+
+/// What validation found: the checked desired state when nothing is wrong, and every
+/// problem (errors and warnings) in file order.
+#[derive(Debug)]
+pub struct Outcome {
+    pub desired: Option<Desired>,
+    pub problems: Vec<Problem>,
+    /// How many files were read.
+    pub files: usize,
+    /// False when a file could not be read or parsed: references were then not judged.
+    pub references_checked: bool,
+}
+
+/// Checks the parsed files together. `complete` is false when some file failed to parse: its
+/// declarations are unknown, so references that might point into it are not reported.
+#[must_use]
+pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
+    let mut checker = Checker {
+        complete,
+        problems: Vec::new(),
+        singletons: HashMap::new(),
+        profiles: HashMap::new(),
+        profile_renames: HashMap::new(),
+        groups: HashMap::new(),
+        group_renames: HashMap::new(),
+        signing_groups: HashMap::new(),
+        signing_group_renames: HashMap::new(),
+        users: HashMap::new(),
+        group_profiles: HashMap::new(),
+    };
+    let mut state = Account::default();
+    // Profiles and groups first: users, groups and defaults refer to them.
+    let (account, policy) = checker.sections(parsed);
+    checker.declare_profiles_and_groups(parsed, &mut state);
+    checker.check_renames(Kind::Profile);
+    checker.check_renames(Kind::Group);
+    let default_profile = checker.resolve_profile_references(parsed, &mut state);
+    checker.declare_signing_groups(parsed, &mut state);
+    checker.check_renames(Kind::SigningGroup);
+    checker.declare_users(parsed, &default_profile, &mut state);
+
+    let Checker { problems, .. } = checker;
+    let failed = problems
+        .iter()
+        .any(|problem| problem.level() == super::problem::Level::Error);
+    let desired = (!failed && complete).then_some(Desired {
+        account,
+        default_profile,
+        policy,
+        state,
+    });
+    Outcome {
+        desired,
+        problems,
+        files: parsed.len(),
+        references_checked: complete,
+    }
+}
+
+/// Where something was declared.
+#[derive(Clone)]
+struct Place<'a> {
+    source: &'a Source,
+    location: Location,
+}
+
+/// A named object's first declaration.
+struct Declared<'a> {
+    name: String,
+    place: Place<'a>,
+}
+
+/// An earlier name (`previously`) and the object that claims it.
+struct Rename<'a> {
+    old: String,
+    current: String,
+    place: Place<'a>,
+}
+
+struct Checker<'a> {
+    complete: bool,
+    problems: Vec<Problem>,
+    singletons: HashMap<&'static str, Place<'a>>,
+    profiles: HashMap<NameKey, Declared<'a>>,
+    profile_renames: HashMap<NameKey, Rename<'a>>,
+    groups: HashMap<NameKey, Declared<'a>>,
+    group_renames: HashMap<NameKey, Rename<'a>>,
+    signing_groups: HashMap<NameKey, Declared<'a>>,
+    signing_group_renames: HashMap<NameKey, Rename<'a>>,
+    users: HashMap<EmailKey, Place<'a>>,
+    /// Group key → the profile it carries, for the "differs from the group's profile" warning.
+    group_profiles: HashMap<NameKey, String>,
+}
+
+impl<'a> Checker<'a> {
+    fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// The sections that may appear once: `account`, `defaults`, `policy`.
+    fn sections(&mut self, parsed: &'a [(SourceFile, Document)]) -> (Option<AccountRef>, Policy) {
+        let mut account = None;
+        let mut policy = Policy::default();
+        for (file, document) in parsed {
+            let source = &file.source;
+            if let Some(section) = &document.account
+                && self.first_of("account", source, section)
+            {
+                account = self.account(source, &section.value);
+            }
+            if let Some(section) = &document.defaults {
+                self.first_of("defaults", source, section);
+            }
+            if let Some(section) = &document.policy
+                && self.first_of("policy", source, section)
+            {
+                policy = self.policy(source, &section.value);
+            }
+        }
+        (account, policy)
+    }
+
+    fn declare_profiles_and_groups(
+        &mut self,
+        parsed: &'a [(SourceFile, Document)],
+        state: &mut Account,
+    ) {
+        for (file, document) in parsed {
+            for entry in document.permission_profiles.iter().flatten() {
+                if let Some(profile) = self.declare_profile(&file.source, entry) {
+                    state
+                        .permission_profiles
+                        .insert(NameKey::new(&profile.name), profile);
+                }
+            }
+            for entry in document.groups.iter().flatten() {
+                if let Some(group) = self.declare_group(&file.source, entry) {
+                    state.groups.insert(NameKey::new(&group.name), group);
+                }
+            }
+        }
+    }
+
+    /// Resolves the profiles that groups carry and the default profile, which it returns.
+    fn resolve_profile_references(
+        &mut self,
+        parsed: &'a [(SourceFile, Document)],
+        state: &mut Account,
+    ) -> String {
+        let mut default_profile = None;
+        for (file, document) in parsed {
+            let source = &file.source;
+            if let Some(reference) = document
+                .defaults
+                .as_ref()
+                .and_then(|defaults| defaults.value.permission_profile.as_ref())
+            {
+                default_profile = self.resolve_profile(source, reference);
+            }
+            for entry in document.groups.iter().flatten() {
+                let key = NameKey::new(&entry.name.value);
+                let profile = entry
+                    .permission_profile
+                    .as_ref()
+                    .and_then(|reference| self.resolve_profile(source, reference));
+                if let (Some(group), Some(profile)) = (state.groups.get_mut(&key), profile) {
+                    self.group_profiles.insert(key, profile.clone());
+                    group.permission_profile = Some(profile);
+                }
+            }
+        }
+        default_profile.unwrap_or_else(|| BuiltinProfile::DocuSignViewer.api_name().to_owned())
+    }
+
+    fn declare_signing_groups(
+        &mut self,
+        parsed: &'a [(SourceFile, Document)],
+        state: &mut Account,
+    ) {
+        let mut count = 0;
+        for (file, document) in parsed {
+            let source = &file.source;
+            for entry in document.signing_groups.iter().flatten() {
+                count += 1;
+                if count == MAX_SIGNING_GROUPS + 1 {
+                    self.push(
+                        Problem::error(
+                            "desired::too_many_signing_groups",
+                            format!("more than {MAX_SIGNING_GROUPS} signing groups are declared"),
+                        )
+                        .at_location(source, &entry.name.referenced, "the 51st signing group")
+                        .help(format!("DocuSign allows at most {MAX_SIGNING_GROUPS} signing groups per account; merge or remove some")),
+                    );
+                }
+                if let Some(group) = self.declare_signing_group(source, entry) {
+                    state
+                        .signing_groups
+                        .insert(NameKey::new(&group.name), group);
+                }
+            }
+        }
+    }
+
+    fn declare_users(
+        &mut self,
+        parsed: &'a [(SourceFile, Document)],
+        default_profile: &str,
+        state: &mut Account,
+    ) {
+        for (file, document) in parsed {
+            for entry in document.users.iter().flatten() {
+                if let Some(user) = self.declare_user(&file.source, entry, default_profile) {
+                    state.users.insert(EmailKey::new(&user.email), user);
+                }
+            }
+        }
+    }
+}
+
+/// The three kinds of named object that can be renamed.
+#[derive(Clone, Copy)]
+enum Kind {
+    Profile,
+    Group,
+    SigningGroup,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Profile => "permission profile",
+            Self::Group => "group",
+            Self::SigningGroup => "signing group",
+        }
+    }
+
+    fn is_builtin(self, name: &str) -> bool {
+        match self {
+            Self::Profile => BuiltinProfile::from_name(name).is_some(),
+            Self::Group => BuiltinGroup::from_name(name).is_some(),
+            Self::SigningGroup => false,
+        }
+    }
+}
+
+fn names(values: Option<&Vec<Spanned<String>>>) -> Vec<String> {
+    values
+        .into_iter()
+        .flatten()
+        .map(|value| value.value.clone())
+        .collect()
+}
+
+fn backticked(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|word| format!("`{word}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn capitalized(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(first) => {
+            let rest: String = chars.collect();
+            let end = if rest.ends_with('?') || rest.ends_with('.') {
+                ""
+            } else {
+                "."
+            };
+            format!("{}{rest}{end}", first.to_uppercase())
+        }
+        None => String::new(),
+    }
+}

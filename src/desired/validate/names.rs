@@ -1,0 +1,293 @@
+//! Names: their form, duplicates, earlier names (`previously`) and references to them.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use serde_saphyr::Spanned;
+
+use crate::desired::problem::{Problem, Source};
+use crate::desired::suggest;
+use crate::desired::syntax::is_email;
+use crate::model::{BuiltinGroup, BuiltinProfile, NameKey};
+
+use super::{Checker, Declared, Kind, Place, Rename, capitalized};
+
+impl<'a> Checker<'a> {
+    /// Checks an email; false (with a problem) when it is malformed.
+    pub(super) fn email(
+        &mut self,
+        source: &'a Source,
+        email: &Spanned<String>,
+        what: &str,
+    ) -> bool {
+        if is_email(email.value.trim()) && email.value.trim() == email.value {
+            return true;
+        }
+        self.push(
+            Problem::error(
+                "desired::invalid_email",
+                format!("`{}` is not a valid email address", email.value),
+            )
+            .at_location(source, &email.referenced, format!("{what} email"))
+            .help("write it as `name@example.com`, without spaces"),
+        );
+        false
+    }
+
+    /// Checks a name's form; false (with a problem) when it is empty or padded.
+    pub(super) fn name(&mut self, source: &'a Source, name: &Spanned<String>, what: &str) -> bool {
+        let problem = if name.value.trim().is_empty() {
+            Problem::error("desired::empty_name", format!("the {what} name is empty"))
+                .help(format!("give the {what} a name"))
+        } else if name.value.trim() != name.value {
+            Problem::error(
+                "desired::padded_name",
+                format!(
+                    "the {what} name `{}` starts or ends with spaces",
+                    name.value
+                ),
+            )
+            .help("DocuSign trims names, so the plan would never settle; remove the spaces")
+        } else {
+            return true;
+        };
+        self.push(problem.at_location(source, &name.referenced, "this name"));
+        false
+    }
+
+    /// Records a declaration of a named object; false (with a problem) for a duplicate.
+    pub(super) fn declare(
+        problems: &mut Vec<Problem>,
+        declared: &mut HashMap<NameKey, Declared<'a>>,
+        source: &'a Source,
+        name: &Spanned<String>,
+        what: &str,
+    ) -> bool {
+        match declared.entry(NameKey::new(&name.value)) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(Declared {
+                    name: name.value.clone(),
+                    place: Place {
+                        source,
+                        location: name.referenced,
+                    },
+                });
+                true
+            }
+            Entry::Occupied(first) => {
+                let first = first.get();
+                problems.push(
+                    Problem::error(
+                        "desired::duplicate",
+                        format!("the {what} `{}` is declared more than once", name.value),
+                    )
+                    .at_location(source, &name.referenced, "declared again here")
+                    .also_at(first.place.source, &first.place.location, format!("`{}` is first declared here", first.name))
+                    .help(format!("{what} names are unique in an account, whatever their letter case; remove or rename one")),
+                );
+                false
+            }
+        }
+    }
+
+    /// Records `previously` names; built-ins can't be renamed.
+    pub(super) fn renames(
+        &mut self,
+        source: &'a Source,
+        current: &str,
+        previously: Option<&Vec<Spanned<String>>>,
+        kind: Kind,
+    ) {
+        for old in previously.into_iter().flatten() {
+            if !self.name(source, old, &format!("previous {}", kind.noun())) {
+                continue;
+            }
+            if kind.is_builtin(&old.value) {
+                self.push(
+                    Problem::error(
+                        "desired::builtin_rename",
+                        format!(
+                            "`{}` is a built-in {} and can't be renamed",
+                            old.value,
+                            kind.noun()
+                        ),
+                    )
+                    .at_location(source, &old.referenced, "built-in")
+                    .help(format!(
+                        "remove it from `previously`; declare a new {} instead",
+                        kind.noun()
+                    )),
+                );
+                continue;
+            }
+            let rename = Rename {
+                old: old.value.clone(),
+                current: current.to_owned(),
+                place: Place {
+                    source,
+                    location: old.referenced,
+                },
+            };
+            let renames = match kind {
+                Kind::Profile => &mut self.profile_renames,
+                Kind::Group => &mut self.group_renames,
+                Kind::SigningGroup => &mut self.signing_group_renames,
+            };
+            match renames.entry(NameKey::new(&old.value)) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(rename);
+                }
+                Entry::Occupied(first) => {
+                    let first = first.get();
+                    let problem = Problem::error(
+                        "desired::ambiguous_rename",
+                        format!(
+                            "`{}` is listed as a previous name of both `{}` and `{}`",
+                            old.value, first.current, current
+                        ),
+                    )
+                    .at_location(source, &old.referenced, "claimed again here")
+                    .also_at(first.place.source, &first.place.location, format!("first claimed by `{}` here", first.current))
+                    .help("an earlier name belongs to one object; remove it from one `previously` list");
+                    self.problems.push(problem);
+                }
+            }
+        }
+    }
+
+    /// A previous name that is also a current name would make the plan ambiguous.
+    pub(super) fn check_renames(&mut self, kind: Kind) {
+        let (renames, declared) = match kind {
+            Kind::Profile => (&self.profile_renames, &self.profiles),
+            Kind::Group => (&self.group_renames, &self.groups),
+            Kind::SigningGroup => (&self.signing_group_renames, &self.signing_groups),
+        };
+        let mut found = Vec::new();
+        for (key, rename) in renames {
+            if let Some(declared) = declared.get(key) {
+                found.push(
+                    Problem::error(
+                        "desired::rename_collision",
+                        format!(
+                            "`{}` is a previous name of `{}` but is also declared as a {}",
+                            rename.old,
+                            rename.current,
+                            kind.noun()
+                        ),
+                    )
+                    .at_location(rename.place.source, &rename.place.location, "previous name")
+                    .also_at(declared.place.source, &declared.place.location, format!("`{}` is declared here", declared.name))
+                    .help("a name is either current or previous; remove it from `previously` or rename the other object"),
+                );
+            }
+        }
+        self.problems.extend(found);
+    }
+    /// The canonical name of a referenced profile, or a problem saying what is wrong.
+    pub(super) fn resolve_profile(
+        &mut self,
+        source: &'a Source,
+        reference: &Spanned<String>,
+    ) -> Option<String> {
+        let key = NameKey::new(&reference.value);
+        if let Some(declared) = self.profiles.get(&key) {
+            return Some(BuiltinProfile::from_name(&declared.name).map_or_else(
+                || declared.name.clone(),
+                |builtin| builtin.api_name().to_owned(),
+            ));
+        }
+        if let Some(builtin) = BuiltinProfile::from_name(&reference.value) {
+            return Some(builtin.api_name().to_owned());
+        }
+        let problem = if let Some(rename) = self.profile_renames.get(&key) {
+            Problem::error(
+                "desired::renamed_reference",
+                format!(
+                    "the permission profile `{}` has been renamed to `{}`",
+                    reference.value, rename.current
+                ),
+            )
+            .help(format!("refer to it as `{}`", rename.current))
+        } else if !self.complete {
+            return None;
+        } else {
+            let mut candidates: Vec<&str> = self
+                .profiles
+                .values()
+                .map(|declared| declared.name.as_str())
+                .collect();
+            candidates.sort_unstable();
+            candidates.extend(BuiltinProfile::ALL.iter().map(|builtin| builtin.api_name()));
+            Problem::error(
+                "desired::unknown_profile",
+                format!("unknown permission profile `{}`", reference.value),
+            )
+            .help(format!(
+                "{} Declare it under `permission_profiles`, or use a built-in one (Account Administrator, DocuSign Sender, DocuSign Viewer)",
+                capitalized(&suggest::did_you_mean(&reference.value, &candidates, "permission profile"))
+            ))
+        };
+        self.push(problem.at_location(source, &reference.referenced, "no such permission profile"));
+        None
+    }
+
+    /// The canonical name of a group a user is put in, or a problem saying what is wrong.
+    pub(super) fn resolve_group(
+        &mut self,
+        source: &'a Source,
+        reference: &Spanned<String>,
+    ) -> Option<String> {
+        let key = NameKey::new(&reference.value);
+        match BuiltinGroup::from_name(&reference.value) {
+            Some(BuiltinGroup::Everyone) => {
+                self.push(
+                    Problem::error(
+                        "desired::everyone_membership",
+                        "users can't be put in the group `Everyone`",
+                    )
+                    .at_location(source, &reference.referenced, "built-in group")
+                    .help("every user is in Everyone automatically; remove it from `groups`"),
+                );
+                return None;
+            }
+            Some(builtin) => return Some(builtin.api_name().to_owned()),
+            None => {}
+        }
+        if let Some(declared) = self.groups.get(&key) {
+            return Some(declared.name.clone());
+        }
+        let problem = if let Some(rename) = self.group_renames.get(&key) {
+            Problem::error(
+                "desired::renamed_reference",
+                format!(
+                    "the group `{}` has been renamed to `{}`",
+                    reference.value, rename.current
+                ),
+            )
+            .help(format!("refer to it as `{}`", rename.current))
+        } else if !self.complete {
+            return None;
+        } else {
+            let mut candidates: Vec<&str> = self
+                .groups
+                .values()
+                .map(|declared| declared.name.as_str())
+                .collect();
+            candidates.sort_unstable();
+            Problem::error(
+                "desired::unknown_group",
+                format!("unknown group `{}`", reference.value),
+            )
+            .help(format!(
+                "{} Declare it under `groups`",
+                capitalized(&suggest::did_you_mean(
+                    &reference.value,
+                    &candidates,
+                    "group"
+                ))
+            ))
+        };
+        self.push(problem.at_location(source, &reference.referenced, "no such group"));
+        None
+    }
+}

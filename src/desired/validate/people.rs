@@ -1,0 +1,199 @@
+//! Signing groups and users.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+use serde_saphyr::Location;
+
+use crate::desired::document::{SigningGroupEntry, UserEntry, UserStatusValue};
+use crate::desired::problem::{Problem, Source};
+use crate::model::{EmailKey, NameKey, SigningGroup, SigningGroupMember, User, UserStatus};
+
+use super::{Checker, Kind, MAX_MEMBER_NAME_CHARS, MAX_SIGNING_GROUP_MEMBERS, Place, names};
+
+impl<'a> Checker<'a> {
+    pub(super) fn declare_signing_group(
+        &mut self,
+        source: &'a Source,
+        entry: &SigningGroupEntry,
+    ) -> Option<SigningGroup> {
+        if !self.name(source, &entry.name, "signing group") {
+            return None;
+        }
+        let fresh = Self::declare(
+            &mut self.problems,
+            &mut self.signing_groups,
+            source,
+            &entry.name,
+            "signing group",
+        );
+        self.renames(
+            source,
+            &entry.name.value,
+            entry.previously.as_ref(),
+            Kind::SigningGroup,
+        );
+        let email = entry
+            .email
+            .as_ref()
+            .filter(|email| self.email(source, email, "signing group"));
+        let members_written = entry.members.as_deref().unwrap_or_default();
+        if members_written.len() > MAX_SIGNING_GROUP_MEMBERS {
+            self.push(
+                Problem::error(
+                    "desired::too_many_members",
+                    format!(
+                        "the signing group `{}` has {} members; DocuSign allows at most {MAX_SIGNING_GROUP_MEMBERS}",
+                        entry.name.value,
+                        members_written.len()
+                    ),
+                )
+                .at_location(source, &entry.name.referenced, "this signing group")
+                .help("split it into several signing groups"),
+            );
+        }
+        let mut members = BTreeMap::new();
+        let mut seen: HashMap<EmailKey, Location> = HashMap::new();
+        for member in members_written {
+            let name_ok = self.name(source, &member.name, "signing-group member");
+            if name_ok && member.name.value.chars().count() > MAX_MEMBER_NAME_CHARS {
+                self.push(
+                    Problem::error(
+                        "desired::name_too_long",
+                        "a signing-group member's name is at most 100 characters",
+                    )
+                    .at_location(source, &member.name.referenced, "too long")
+                    .help("shorten the name"),
+                );
+            }
+            if !self.email(source, &member.email, "signing-group member") {
+                continue;
+            }
+            let key = EmailKey::new(&member.email.value);
+            if let Some(first) = seen.get(&key) {
+                self.push(
+                    Problem::error(
+                        "desired::duplicate_member",
+                        format!(
+                            "`{}` is listed twice in the signing group `{}`",
+                            member.email.value, entry.name.value
+                        ),
+                    )
+                    .at_location(source, &member.email.referenced, "listed again here")
+                    .also_at(source, first, "first listed here")
+                    .help("remove one of them"),
+                );
+                continue;
+            }
+            seen.insert(key.clone(), member.email.referenced);
+            members.insert(
+                key,
+                SigningGroupMember {
+                    name: member.name.value.clone(),
+                    email: member.email.value.clone(),
+                },
+            );
+        }
+        fresh.then(|| SigningGroup {
+            name: entry.name.value.clone(),
+            email: email.map(|email| email.value.clone()),
+            members,
+            previously: names(entry.previously.as_ref()),
+        })
+    }
+
+    pub(super) fn declare_user(
+        &mut self,
+        source: &'a Source,
+        entry: &UserEntry,
+        default_profile: &str,
+    ) -> Option<User> {
+        let mut ok = self.email(source, &entry.email, "user");
+        if ok {
+            match self.users.entry(EmailKey::new(&entry.email.value)) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(Place {
+                        source,
+                        location: entry.email.referenced,
+                    });
+                }
+                Entry::Occupied(first) => {
+                    let first = first.get().clone();
+                    self.push(
+                        Problem::error(
+                            "desired::duplicate",
+                            format!(
+                                "the user `{}` is declared more than once",
+                                entry.email.value
+                            ),
+                        )
+                        .at_location(source, &entry.email.referenced, "declared again here")
+                        .also_at(first.source, &first.location, "first declared here")
+                        .help("emails identify users, whatever their letter case; keep one entry"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok &= self.name(source, &entry.first_name, "first");
+        ok &= self.name(source, &entry.last_name, "last");
+        let profile = match &entry.permission_profile {
+            Some(reference) => self.resolve_profile(source, reference),
+            None => Some(default_profile.to_owned()),
+        };
+        let mut groups = std::collections::BTreeSet::new();
+        let mut seen: HashMap<NameKey, Location> = HashMap::new();
+        for reference in entry.groups.iter().flatten() {
+            let key = NameKey::new(&reference.value);
+            if let Some(first) = seen.get(&key) {
+                self.push(
+                    Problem::error(
+                        "desired::duplicate_membership",
+                        format!(
+                            "the group `{}` is listed twice for `{}`",
+                            reference.value, entry.email.value
+                        ),
+                    )
+                    .at_location(source, &reference.referenced, "listed again here")
+                    .also_at(source, first, "first listed here")
+                    .help("remove one of them"),
+                );
+                continue;
+            }
+            seen.insert(key.clone(), reference.referenced);
+            let Some(group) = self.resolve_group(source, reference) else {
+                continue;
+            };
+            if let (Some(profile), Some(group_profile)) = (&profile, self.group_profiles.get(&key))
+                && NameKey::new(profile) != NameKey::new(group_profile)
+            {
+                let warning = Problem::warning(
+                    "desired::profile_differs_from_group",
+                    format!(
+                        "`{}` holds `{profile}`, but the group `{group}` carries `{group_profile}`",
+                        entry.email.value
+                    ),
+                )
+                .at_location(source, &reference.referenced, "group with another profile")
+                .help(format!(
+                    "DocuSign may give members the group's profile when they join; apply writes the user's own profile last, so `{profile}` is what they end with. Make the two agree to be sure"
+                ));
+                self.push(warning);
+            }
+            groups.insert(group);
+        }
+        let profile = profile?;
+        ok.then(|| User {
+            email: entry.email.value.clone(),
+            first_name: entry.first_name.value.clone(),
+            last_name: entry.last_name.value.clone(),
+            job_title: entry.job_title.as_ref().map(|title| title.value.clone()),
+            permission_profile: profile,
+            groups,
+            status: match entry.status.as_ref().map(|status| status.value) {
+                Some(UserStatusValue::Closed) => UserStatus::Closed,
+                Some(UserStatusValue::Active) | None => UserStatus::Active,
+            },
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! The sections that appear once: `account`, `defaults`, `policy`.
+
+use std::collections::hash_map::Entry;
+
+use serde_saphyr::Spanned;
+
+use crate::desired::checked::{AccountRef, Limits, Policy};
+use crate::desired::document::{LimitsSection, PolicySection};
+use crate::desired::problem::{Problem, Source};
+use crate::desired::syntax::{is_guid, parse_limit};
+use crate::model::EmailKey;
+
+use super::{Checker, Place};
+
+impl<'a> Checker<'a> {
+    /// Records a section that may appear once; false (and a problem) when it appeared before.
+    pub(super) fn first_of<T>(
+        &mut self,
+        key: &'static str,
+        source: &'a Source,
+        section: &Spanned<T>,
+    ) -> bool {
+        let place = Place {
+            source,
+            location: section.referenced,
+        };
+        match self.singletons.entry(key) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(place);
+                true
+            }
+            Entry::Occupied(first) => {
+                let first = first.get().clone();
+                self.push(
+                    Problem::error(
+                        "desired::duplicate_section",
+                        format!("`{key}` is declared more than once"),
+                    )
+                    .at_location(
+                        source,
+                        &section.referenced,
+                        format!("a second `{key}` section"),
+                    )
+                    .also_at(
+                        first.source,
+                        &first.location,
+                        format!("`{key}` is first declared here"),
+                    )
+                    .help(format!("keep one `{key}` section across all files")),
+                );
+                false
+            }
+        }
+    }
+
+    pub(super) fn account(
+        &mut self,
+        source: &'a Source,
+        section: &crate::desired::document::AccountSection,
+    ) -> Option<AccountRef> {
+        let id = section.id.value.trim();
+        if !is_guid(id) {
+            self.push(
+                Problem::error("desired::invalid_account_id", format!("`{id}` is not an account GUID"))
+                    .at_location(source, &section.id.referenced, "not a GUID")
+                    .help("use the API Account ID from DocuSign's Apps and Keys page, e.g. `0b5c7d3e-1f2a-4b6c-8d9e-0a1b2c3d4e5f` (not the short account number)"),
+            );
+            return None;
+        }
+        Some(AccountRef {
+            id: id.to_lowercase(),
+            environment: section.environment.value,
+        })
+    }
+
+    pub(super) fn policy(&mut self, source: &'a Source, section: &PolicySection) -> Policy {
+        let limits = section
+            .limits
+            .as_ref()
+            .map_or_else(Limits::default, |limits| {
+                let LimitsSection {
+                    user_closures,
+                    membership_removals,
+                    admin_grants,
+                } = limits;
+                Limits {
+                    user_closures: self.limit(source, user_closures.as_ref()),
+                    membership_removals: self.limit(source, membership_removals.as_ref()),
+                    admin_grants: self.limit(source, admin_grants.as_ref()),
+                }
+            });
+        let mut protected_users = std::collections::BTreeSet::new();
+        for email in section.protected_users.iter().flatten() {
+            if self.email(source, email, "protected user") {
+                protected_users.insert(EmailKey::new(&email.value));
+            }
+        }
+        Policy {
+            unmanaged_users: section
+                .unmanaged_users
+                .as_ref()
+                .map(|value| value.value)
+                .unwrap_or_default(),
+            limits,
+            protected_users,
+        }
+    }
+
+    pub(super) fn limit(
+        &mut self,
+        source: &'a Source,
+        value: Option<&Spanned<crate::desired::values::LimitValue>>,
+    ) -> Option<crate::desired::syntax::Limit> {
+        let value = value?;
+        match parse_limit(&value.value) {
+            Ok(limit) => Some(limit),
+            Err(reason) => {
+                self.push(
+                    Problem::error("desired::invalid_limit", "this limit is not a count or a percent")
+                        .at_location(source, &value.referenced, reason)
+                        .help(r#"write a count such as `10` or a percent of the live figure such as `"5%"`"#),
+                );
+                None
+            }
+        }
+    }
+}
