@@ -232,7 +232,7 @@ fn unknown_group_reference_suggests_the_closest_group() {
         .stderr_has(&[
             "unknown group `Salse`",
             "[users.yaml:5:",
-            "Did you mean `Sales`?",
+            "did you mean `Sales`? If not, declare it under `groups`",
         ]);
 }
 
@@ -265,7 +265,7 @@ fn unknown_profile_reference_is_caught_everywhere() {
             "[defaults.yaml:2:",
             "unknown permission profile `Sales Sendr`",
             "[groups.yaml:3:",
-            "Did you mean `Sales Sender`?",
+            "did you mean `Sales Sender`?",
             "unknown permission profile `Nobody`",
             "[users.yaml:5:",
         ]);

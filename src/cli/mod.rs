@@ -82,7 +82,7 @@ fn validate(args: ValidateArgs) -> Exit {
         if !outcome.references_checked && outcome.files > 0 {
             let _ = writeln!(
                 stderr,
-                "note: a file could not be read, so references to groups and profiles were not checked yet"
+                "note: a file could not be read or parsed, so references to groups and profiles were not checked yet"
             );
         }
         return Exit::Error;

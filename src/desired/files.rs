@@ -25,7 +25,10 @@ impl SourceFile {
             .unwrap_or(&path)
             .display()
             .to_string();
-        let source = Arc::new(NamedSource::new(name, Arc::from(text)));
+        let source = Arc::new(NamedSource::new(
+            name,
+            Arc::from(lone_cr_to_lf(text).as_ref()),
+        ));
         Self { path, source }
     }
 
@@ -38,6 +41,25 @@ impl SourceFile {
     pub fn name(&self) -> &str {
         self.source.name()
     }
+}
+
+/// Old Mac line ends (a lone `\r`) become `\n`: the YAML parser counts them as line breaks
+/// but miette's snippets don't, so the two would disagree on line numbers. Same length, so
+/// byte offsets are unchanged.
+fn lone_cr_to_lf(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') {
+            '\n'
+        } else {
+            c
+        });
+    }
+    out.into()
 }
 
 /// Lists every `*.yaml`/`*.yml` file under `dir`, recursively, in sorted path order.

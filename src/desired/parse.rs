@@ -83,8 +83,9 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
             located(problem, "repeated here")
         }
         YamlError::NullIntoString { .. } => {
-            let problem = Problem::error("desired::wrong_type", "this key has no value")
-                .help("write the value after the colon (quote it if it is empty on purpose)");
+            let problem =
+                Problem::error("desired::wrong_type", "a value here is empty (YAML null)")
+                    .help("write the value after the colon (quote it if it is empty on purpose)");
             located(problem, "value missing")
         }
         YamlError::Unexpected { expected, .. } => {
@@ -103,9 +104,21 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
             .help("keep one document per file: move the part after `---` into a file of its own");
             located(problem, "second document")
         }
-        YamlError::SerdeInvalidType { .. } | YamlError::SerdeInvalidValue { .. } => {
-            let problem = Problem::error("desired::wrong_type", message(err))
-                .help("see `docusign-gitops schema` for what each key takes");
+        YamlError::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | YamlError::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => {
+            let problem = Problem::error(
+                "desired::wrong_type",
+                format!("expected {expected}, found {}", shortened(unexpected)),
+            )
+            .help("see `docusign-gitops schema` for what each key takes");
             located(problem, "wrong type")
         }
         _ => {
@@ -114,6 +127,16 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
             located(problem, "here")
         }
     }
+}
+
+/// Keeps a quoted value readable: `1e-300` must not become three hundred digits.
+fn shortened(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head}…")
 }
 
 /// serde-saphyr names YAML's node kinds; an administrator thinks in lists and mappings.

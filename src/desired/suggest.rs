@@ -32,6 +32,25 @@ pub fn did_you_mean(word: &str, candidates: &[&str], what: &str) -> String {
     }
 }
 
+/// The help for a reference to something undeclared: the likely typo, else where to declare it
+/// and (when short) what could be referred to instead.
+pub fn unknown_reference_help(word: &str, candidates: &[&str], section: &str) -> String {
+    match closest(word, candidates.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`? If not, declare it under `{section}`"),
+        None if candidates.is_empty() || candidates.len() > 12 => {
+            format!("declare it under `{section}`")
+        }
+        None => format!(
+            "declare it under `{section}`, or use one of {}",
+            candidates
+                .iter()
+                .map(|candidate| format!("`{candidate}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -282,19 +282,3 @@ fn backticked(words: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-fn capitalized(sentence: &str) -> String {
-    let mut chars = sentence.chars();
-    match chars.next() {
-        Some(first) => {
-            let rest: String = chars.collect();
-            let end = if rest.ends_with('?') || rest.ends_with('.') {
-                ""
-            } else {
-                "."
-            };
-            format!("{}{rest}{end}", first.to_uppercase())
-        }
-        None => String::new(),
-    }
-}

@@ -10,7 +10,7 @@ use crate::desired::suggest;
 use crate::desired::syntax::is_email;
 use crate::model::{BuiltinGroup, BuiltinProfile, NameKey};
 
-use super::{Checker, Declared, Kind, Place, Rename, capitalized};
+use super::{Checker, Declared, Kind, Place, Rename};
 
 impl<'a> Checker<'a> {
     /// Checks an email; false (with a problem) when it is malformed.
@@ -35,17 +35,15 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks a name's form; false (with a problem) when it is empty or padded.
+    /// `what` names the field, e.g. "group name" or "first name".
     pub(super) fn name(&mut self, source: &'a Source, name: &Spanned<String>, what: &str) -> bool {
         let problem = if name.value.trim().is_empty() {
-            Problem::error("desired::empty_name", format!("the {what} name is empty"))
-                .help(format!("give the {what} a name"))
+            Problem::error("desired::empty_name", format!("the {what} is empty"))
+                .help(format!("write the {what}"))
         } else if name.value.trim() != name.value {
             Problem::error(
                 "desired::padded_name",
-                format!(
-                    "the {what} name `{}` starts or ends with spaces",
-                    name.value
-                ),
+                format!("the {what} `{}` starts or ends with spaces", name.value),
             )
             .help("DocuSign trims names, so the plan would never settle; remove the spaces")
         } else {
@@ -99,7 +97,7 @@ impl<'a> Checker<'a> {
         kind: Kind,
     ) {
         for old in previously.into_iter().flatten() {
-            if !self.name(source, old, &format!("previous {}", kind.noun())) {
+            if !self.name(source, old, &format!("previous {} name", kind.noun())) {
                 continue;
             }
             if kind.is_builtin(&old.value) {
@@ -222,9 +220,10 @@ impl<'a> Checker<'a> {
                 "desired::unknown_profile",
                 format!("unknown permission profile `{}`", reference.value),
             )
-            .help(format!(
-                "{} Declare it under `permission_profiles`, or use a built-in one (Account Administrator, DocuSign Sender, DocuSign Viewer)",
-                capitalized(&suggest::did_you_mean(&reference.value, &candidates, "permission profile"))
+            .help(suggest::unknown_reference_help(
+                &reference.value,
+                &candidates,
+                "permission_profiles",
             ))
         };
         self.push(problem.at_location(source, &reference.referenced, "no such permission profile"));
@@ -278,13 +277,10 @@ impl<'a> Checker<'a> {
                 "desired::unknown_group",
                 format!("unknown group `{}`", reference.value),
             )
-            .help(format!(
-                "{} Declare it under `groups`",
-                capitalized(&suggest::did_you_mean(
-                    &reference.value,
-                    &candidates,
-                    "group"
-                ))
+            .help(suggest::unknown_reference_help(
+                &reference.value,
+                &candidates,
+                "groups",
             ))
         };
         self.push(problem.at_location(source, &reference.referenced, "no such group"));

@@ -17,7 +17,7 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &SigningGroupEntry,
     ) -> Option<SigningGroup> {
-        if !self.name(source, &entry.name, "signing group") {
+        if !self.name(source, &entry.name, "signing group name") {
             return None;
         }
         let fresh = Self::declare(
@@ -55,7 +55,7 @@ impl<'a> Checker<'a> {
         let mut members = BTreeMap::new();
         let mut seen: HashMap<EmailKey, Location> = HashMap::new();
         for member in members_written {
-            let name_ok = self.name(source, &member.name, "signing-group member");
+            let name_ok = self.name(source, &member.name, "signing-group member name");
             if name_ok && member.name.value.chars().count() > MAX_MEMBER_NAME_CHARS {
                 self.push(
                     Problem::error(
@@ -135,8 +135,8 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        ok &= self.name(source, &entry.first_name, "first");
-        ok &= self.name(source, &entry.last_name, "last");
+        ok &= self.name(source, &entry.first_name, "first name");
+        ok &= self.name(source, &entry.last_name, "last name");
         let profile = match &entry.permission_profile {
             Some(reference) => self.resolve_profile(source, reference),
             None => Some(default_profile.to_owned()),

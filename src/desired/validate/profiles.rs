@@ -17,7 +17,7 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &ProfileEntry,
     ) -> Option<PermissionProfile> {
-        if !self.name(source, &entry.name, "permission profile") {
+        if !self.name(source, &entry.name, "permission profile name") {
             return None;
         }
         let fresh = Self::declare(
@@ -166,7 +166,7 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &GroupEntry,
     ) -> Option<Group> {
-        if !self.name(source, &entry.name, "group") {
+        if !self.name(source, &entry.name, "group name") {
             return None;
         }
         let fresh = Self::declare(
