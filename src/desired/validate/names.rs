@@ -187,6 +187,9 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         reference: &Spanned<String>,
     ) -> Option<String> {
+        if !self.name(source, reference, "permission profile name") {
+            return None;
+        }
         let key = NameKey::new(&reference.value);
         if let Some(declared) = self.profiles.get(&key) {
             return Some(BuiltinProfile::from_name(&declared.name).map_or_else(
@@ -236,6 +239,9 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         reference: &Spanned<String>,
     ) -> Option<String> {
+        if !self.name(source, reference, "group name") {
+            return None;
+        }
         let key = NameKey::new(&reference.value);
         match BuiltinGroup::from_name(&reference.value) {
             Some(BuiltinGroup::Everyone) => {
