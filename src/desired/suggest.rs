@@ -15,20 +15,12 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate)
 }
 
-/// A help line: the suggestion if there is one, else the list of valid words.
+/// A help line for a misspelt key or value: the suggestion if there is one, else the list of
+/// valid words (keys and values come from short, fixed lists).
 pub fn did_you_mean(word: &str, candidates: &[&str], what: &str) -> String {
     match closest(word, candidates.iter().copied()) {
         Some(best) => format!("did you mean `{best}`?"),
-        None if candidates.is_empty() => format!("no {what} is declared"),
-        None if candidates.len() <= 12 => format!(
-            "valid {what}s: {}",
-            candidates
-                .iter()
-                .map(|candidate| format!("`{candidate}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        None => format!("no declared {what} is spelt like it"),
+        None => format!("valid {what}s: {}", backticked(candidates)),
     }
 }
 
@@ -42,13 +34,18 @@ pub fn unknown_reference_help(word: &str, candidates: &[&str], section: &str) ->
         }
         None => format!(
             "declare it under `{section}`, or use one of {}",
-            candidates
-                .iter()
-                .map(|candidate| format!("`{candidate}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            backticked(candidates)
         ),
     }
+}
+
+/// `a`, `b`, `c`
+pub fn backticked(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|word| format!("`{word}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -274,11 +274,3 @@ fn names(values: Option<&Vec<Spanned<String>>>) -> Vec<String> {
         .map(|value| value.value.clone())
         .collect()
 }
-
-fn backticked(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|word| format!("`{word}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}

@@ -9,7 +9,7 @@ use crate::desired::values::{ProfileSettings, SettingValue};
 use crate::model::profile_settings::{self, SettingKind};
 use crate::model::{BuiltinGroup, BuiltinProfile, Group, PermissionProfile};
 
-use super::{Checker, Kind, backticked, names};
+use super::{Checker, Kind, names};
 
 impl<'a> Checker<'a> {
     pub(super) fn declare_profile(
@@ -143,7 +143,7 @@ impl<'a> Checker<'a> {
                     format!(
                         "`{}` takes one of {}; {hint}",
                         spec.key,
-                        backticked(allowed)
+                        suggest::backticked(allowed)
                     )
                 }
                 // Free text never fails the match above.
