@@ -2,4 +2,5 @@
 
 pub mod cli;
 pub mod desired;
+pub mod emulator;
 pub mod model;

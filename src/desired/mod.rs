@@ -8,7 +8,7 @@ pub mod parse;
 pub mod problem;
 pub mod schema;
 mod suggest;
-mod syntax;
+pub mod syntax;
 pub mod validate;
 pub mod values;
 

@@ -1,0 +1,356 @@
+//! One emulated account as it stands: its users, groups, permission profiles and signing
+//! groups, with DocuSign's IDs. This is also the snapshot and `--state-file` format.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::profile_settings::{SETTINGS, SettingKind};
+
+/// The numeric IDs DocuSign gives profiles, groups and signing groups start here.
+const FIRST_ID: u64 = 16_655_360;
+
+/// An account's whole state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Account {
+    pub account_id: String,
+    pub account_name: String,
+    /// The next numeric ID to hand out.
+    pub next_id: u64,
+    pub profiles: BTreeMap<u64, Profile>,
+    pub groups: BTreeMap<u64, Group>,
+    pub signing_groups: BTreeMap<u64, SigningGroup>,
+    /// In creation order; users are closed, never removed.
+    pub users: Vec<User>,
+    #[serde(skip)]
+    by_id: HashMap<String, usize>,
+}
+
+/// A permission profile.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: u64,
+    pub name: String,
+    /// Set for the three profiles every account has; they can't be changed or deleted.
+    pub builtin: bool,
+    /// Every `accountRoleSettings` key with its value as DocuSign sends it.
+    pub settings: BTreeMap<String, String>,
+    pub modified: String,
+    pub modified_by: String,
+}
+
+/// What kind of group: DocuSign's `groupType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupKind {
+    /// `AdminGroup`: Administrators.
+    Admin,
+    /// `EveryoneGroup`: holds every user; its membership can't be edited.
+    Everyone,
+    /// `CustomGroup`: made by an administrator.
+    Custom,
+}
+
+impl GroupKind {
+    #[must_use]
+    pub const fn wire_name(self) -> &'static str {
+        match self {
+            Self::Admin => "AdminGroup",
+            Self::Everyone => "EveryoneGroup",
+            Self::Custom => "CustomGroup",
+        }
+    }
+}
+
+/// A user group. Everyone's members are not stored: it holds every user who isn't closed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Group {
+    pub id: u64,
+    pub name: String,
+    pub kind: GroupKind,
+    pub profile_id: Option<u64>,
+    pub members: BTreeSet<String>,
+}
+
+/// A signing group; members are name + email, with no user ID.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SigningGroup {
+    pub id: u64,
+    pub name: String,
+    pub email: Option<String>,
+    pub members: Vec<SigningGroupMember>,
+    pub created: String,
+    pub created_by: String,
+    pub modified: String,
+    pub modified_by: String,
+}
+
+/// One member of a signing group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningGroupMember {
+    pub user_name: String,
+    pub email: String,
+}
+
+/// DocuSign's `userStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserStatus {
+    ActivationRequired,
+    ActivationSent,
+    Active,
+    Closed,
+    Disabled,
+}
+
+impl UserStatus {
+    pub const ALL: [Self; 5] = [
+        Self::ActivationRequired,
+        Self::ActivationSent,
+        Self::Active,
+        Self::Closed,
+        Self::Disabled,
+    ];
+
+    #[must_use]
+    pub const fn wire_name(self) -> &'static str {
+        match self {
+            Self::ActivationRequired => "ActivationRequired",
+            Self::ActivationSent => "ActivationSent",
+            Self::Active => "Active",
+            Self::Closed => "Closed",
+            Self::Disabled => "Disabled",
+        }
+    }
+
+    /// Reads a status as DocuSign spells it, in any letter case.
+    #[must_use]
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.wire_name().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// A user of the account.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub user_name: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: String,
+    pub status: UserStatus,
+    pub profile_id: u64,
+    pub created: String,
+    pub modified: String,
+}
+
+/// The built-in profiles and their settings, in the order DocuSign creates them.
+const BUILTIN_PROFILES: [&str; 3] = [
+    "Account Administrator",
+    "DocuSign Sender",
+    "DocuSign Viewer",
+];
+
+impl Account {
+    /// A new account holding only what DocuSign creates: the three built-in profiles and
+    /// the groups Administrators and Everyone.
+    #[must_use]
+    pub fn new(account_id: &str, account_name: &str, now: &str) -> Self {
+        let mut account = Self {
+            account_id: account_id.to_owned(),
+            account_name: account_name.to_owned(),
+            next_id: FIRST_ID,
+            profiles: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            signing_groups: BTreeMap::new(),
+            users: Vec::new(),
+            by_id: HashMap::new(),
+        };
+        for name in BUILTIN_PROFILES {
+            let id = account.take_id();
+            account.profiles.insert(
+                id,
+                Profile {
+                    id,
+                    name: name.to_owned(),
+                    builtin: true,
+                    settings: builtin_settings(name),
+                    modified: now.to_owned(),
+                    modified_by: "DocuSign".to_owned(),
+                },
+            );
+        }
+        for (name, kind) in [
+            ("Administrators", GroupKind::Admin),
+            ("Everyone", GroupKind::Everyone),
+        ] {
+            let id = account.take_id();
+            account.groups.insert(
+                id,
+                Group {
+                    id,
+                    name: name.to_owned(),
+                    kind,
+                    profile_id: None,
+                    members: BTreeSet::new(),
+                },
+            );
+        }
+        account
+    }
+
+    /// Rebuilds the lookup index after deserializing.
+    pub fn reindex(&mut self) {
+        self.by_id = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(index, user)| (user.id.to_lowercase(), index))
+            .collect();
+    }
+
+    pub fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    #[must_use]
+    pub fn user(&self, user_id: &str) -> Option<&User> {
+        self.by_id
+            .get(&user_id.trim().to_lowercase())
+            .map(|&index| &self.users[index])
+    }
+
+    pub fn user_mut(&mut self, user_id: &str) -> Option<&mut User> {
+        self.by_id
+            .get(&user_id.trim().to_lowercase())
+            .map(|&index| &mut self.users[index])
+    }
+
+    pub fn push_user(&mut self, user: User) {
+        self.by_id.insert(user.id.to_lowercase(), self.users.len());
+        self.users.push(user);
+    }
+
+    /// A profile by name, in any letter case ("Docusign Viewer" finds "DocuSign Viewer").
+    #[must_use]
+    pub fn profile_named(&self, name: &str) -> Option<&Profile> {
+        self.profiles
+            .values()
+            .find(|profile| profile.name.eq_ignore_ascii_case(name.trim()))
+    }
+
+    #[must_use]
+    pub fn group_named(&self, name: &str) -> Option<&Group> {
+        self.groups
+            .values()
+            .find(|group| group.name.eq_ignore_ascii_case(name.trim()))
+    }
+
+    #[must_use]
+    pub fn everyone_id(&self) -> u64 {
+        self.groups
+            .values()
+            .find(|group| group.kind == GroupKind::Everyone)
+            .map_or(0, |group| group.id)
+    }
+
+    /// The members of a group, in user creation order. Everyone holds every user who isn't
+    /// closed.
+    #[must_use]
+    pub fn members_of(&self, group: &Group) -> Vec<&User> {
+        match group.kind {
+            GroupKind::Everyone => self
+                .users
+                .iter()
+                .filter(|user| user.status != UserStatus::Closed)
+                .collect(),
+            GroupKind::Admin | GroupKind::Custom => {
+                let mut members: Vec<&User> = group
+                    .members
+                    .iter()
+                    .filter_map(|id| self.user(id))
+                    .collect();
+                members.sort_by_key(|user| self.by_id.get(&user.id.to_lowercase()).copied());
+                members
+            }
+        }
+    }
+
+    /// The groups a user is in, Everyone included unless the user is closed.
+    #[must_use]
+    pub fn groups_of(&self, user: &User) -> Vec<&Group> {
+        self.groups
+            .values()
+            .filter(|group| match group.kind {
+                GroupKind::Everyone => user.status != UserStatus::Closed,
+                GroupKind::Admin | GroupKind::Custom => group.members.contains(&user.id),
+            })
+            .collect()
+    }
+
+    /// DocuSign's rule: every user holds exactly one existing permission profile. Returns how
+    /// many users break it (zero, unless the emulator has a bug).
+    #[must_use]
+    pub fn profile_breaches(&self) -> usize {
+        self.users
+            .iter()
+            .filter(|user| !self.profiles.contains_key(&user.profile_id))
+            .count()
+    }
+}
+
+/// The settings of a built-in profile, as an account created today has them.
+fn builtin_settings(name: &str) -> BTreeMap<String, String> {
+    let admin = name == "Account Administrator";
+    let sender = admin || name == "DocuSign Sender";
+    SETTINGS
+        .iter()
+        .map(|spec| {
+            let value = match (spec.key, spec.kind) {
+                (
+                    "allowAccountManagement"
+                    | "allowApiAccessToAccount"
+                    | "enableApiRequestLogging",
+                    _,
+                ) => admin.to_string(),
+                ("allowedTemplateAccess", _) => if sender { "share" } else { "none" }.to_owned(),
+                ("allowedAddressBookAccess", _) => if sender {
+                    "usePersonalAndShared"
+                } else {
+                    "personal"
+                }
+                .to_owned(),
+                ("powerFormRole", _) => if admin {
+                    "admin"
+                } else if sender {
+                    "user"
+                } else {
+                    "none"
+                }
+                .to_owned(),
+                ("disableDocumentUpload" | "disableOtherActions", _) => (!sender).to_string(),
+                // Reserved or undocumented settings are off in every profile.
+                (
+                    "allowVaulting"
+                    | "canCreateWorkspaces"
+                    | "enableTransactionPointIntegration"
+                    | "allowESealRecipients",
+                    _,
+                )
+                | (_, SettingKind::Text) => "false".to_owned(),
+                (_, SettingKind::Boolean) => sender.to_string(),
+                (_, SettingKind::OneOf(values)) => values[0].to_owned(),
+            };
+            (spec.key.to_owned(), value)
+        })
+        .collect()
+}
+
+/// The settings a new custom profile starts with before its own are applied: a sender's.
+#[must_use]
+pub fn new_profile_settings() -> BTreeMap<String, String> {
+    builtin_settings("DocuSign Sender")
+}

@@ -1,0 +1,292 @@
+//! `/restapi/v2.1/accounts/{accountId}/…`: the eSignature endpoints, behind one gate that
+//! authenticates, checks the account, applies rate limits and faults, and keeps statistics.
+
+mod groups;
+mod paging;
+mod profiles;
+mod signing_groups;
+mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+
+use super::config::RateLimitStatus;
+use super::error::ApiError;
+use super::faults::Fault;
+use super::limits::Budget;
+use super::{Shared, lock};
+
+const PREFIX: &str = "/restapi/v2.1/accounts/{accountId}";
+
+/// The user whose token made the call.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: String,
+    pub user_name: String,
+}
+
+pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    let api = Router::new()
+        .route(
+            "/users",
+            get(users::list)
+                .post(users::create)
+                .put(users::update_many)
+                .delete(users::close),
+        )
+        .route(
+            "/users/{userId}",
+            get(users::get_one).put(users::update_one),
+        )
+        .route(
+            "/users/{userId}/profile",
+            get(users::get_profile).put(users::put_profile),
+        )
+        .route(
+            "/groups",
+            get(groups::list)
+                .post(groups::create)
+                .put(groups::update)
+                .delete(groups::delete),
+        )
+        .route(
+            "/groups/{groupId}/users",
+            get(groups::members)
+                .put(groups::add_members)
+                .delete(groups::remove_members),
+        )
+        .route(
+            "/permission_profiles",
+            get(profiles::list).post(profiles::create),
+        )
+        .route(
+            "/permission_profiles/{permissionProfileId}",
+            get(profiles::get_one)
+                .put(profiles::update)
+                .delete(profiles::delete),
+        )
+        .route(
+            "/signing_groups",
+            get(signing_groups::list)
+                .post(signing_groups::create)
+                .put(signing_groups::rename)
+                .delete(signing_groups::delete),
+        )
+        .route(
+            "/signing_groups/{signingGroupId}",
+            get(signing_groups::get_one).put(signing_groups::update_one),
+        )
+        .route(
+            "/signing_groups/{signingGroupId}/users",
+            get(signing_groups::members)
+                .put(signing_groups::add_members)
+                .delete(signing_groups::remove_members),
+        )
+        .route_layer(middleware::from_fn_with_state(Arc::clone(shared), gate));
+    Router::new().nest(PREFIX, api)
+}
+
+/// Everything DocuSign does before and after an API call's own work.
+async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+    let template = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_owned(),
+        |path| path.as_str().to_owned(),
+    );
+    let method = request.method().clone();
+    shared.record_call(&method, &template);
+    shared.delay().await;
+
+    let user_id = match lock(&shared.tokens).authenticate(request.headers()) {
+        Ok(user_id) => user_id,
+        Err(error) => return error.into_response(),
+    };
+    let Some(account_id) = account_in_path(request.uri().path()) else {
+        return ApiError::bad_request("INVALID_ACCOUNT_ID", "Invalid account ID.").into_response();
+    };
+    let (caller, budget) = {
+        let Some(mut slot) = shared.slot(&account_id) else {
+            return lacks_membership().into_response();
+        };
+        let Some(user) = slot
+            .account
+            .user(&user_id)
+            .filter(|user| user.status != super::account::UserStatus::Closed)
+        else {
+            return lacks_membership().into_response();
+        };
+        let caller = Caller {
+            user_id: user.id.clone(),
+            user_name: user.user_name.clone(),
+        };
+        let (verdict, budget) = slot.limiter.admit();
+        if let Err(exceeded) = verdict {
+            drop(slot);
+            shared.record_rejection();
+            let status = match shared.config.rate_limit_status {
+                RateLimitStatus::BadRequest => StatusCode::BAD_REQUEST,
+                RateLimitStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            };
+            let error = ApiError {
+                status,
+                code: exceeded.error_code(),
+                message: exceeded.message().to_owned(),
+            };
+            return with_budget(error.into_response(), budget);
+        }
+        (caller, budget)
+    };
+    request.extensions_mut().insert(caller);
+
+    let fault = shared.draw_fault();
+    let response = match fault {
+        Some(Fault::ServerError(status)) => {
+            return with_budget(server_error(status), budget);
+        }
+        Some(Fault::DropBefore) => return dropped(),
+        Some(Fault::DropAfter) | None => next.run(request).await,
+    };
+    if method != Method::GET {
+        shared.check_invariants(&account_id);
+    }
+    if matches!(fault, Some(Fault::DropAfter)) {
+        return dropped();
+    }
+    with_budget(response, budget)
+}
+
+/// The account's slot, locked for this call.
+pub fn account_slot<'a>(
+    shared: &'a Shared,
+    account_id: &str,
+) -> Result<std::sync::MutexGuard<'a, super::Slot>, ApiError> {
+    shared.slot(account_id).ok_or_else(lacks_membership)
+}
+
+fn lacks_membership() -> ApiError {
+    ApiError::bad_request(
+        "USER_LACKS_MEMBERSHIP",
+        "The UserID does not have a valid membership in this Account.",
+    )
+}
+
+fn server_error(status: StatusCode) -> Response {
+    let error = ApiError {
+        status,
+        code: "UNSPECIFIED_ERROR",
+        message: "An internal error occurred; please retry the request.".to_owned(),
+    };
+    error.into_response()
+}
+
+/// A response whose body fails at once: the server abandons the connection mid-answer, as
+/// when a load balancer or DocuSign itself drops it.
+fn dropped() -> Response {
+    Response::new(Body::new(BrokenBody))
+}
+
+struct BrokenBody;
+
+impl http_body::Body for BrokenBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "emulated dropped connection",
+        ))))
+    }
+}
+
+/// Adds DocuSign's rate-limit headers.
+fn with_budget(mut response: Response, budget: Budget) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("X-RateLimit-Limit", u64::from(budget.hourly_limit)),
+        ("X-RateLimit-Remaining", u64::from(budget.hourly_remaining)),
+        ("X-RateLimit-Reset", budget.reset),
+        ("X-BurstLimit-Limit", u64::from(budget.burst_limit)),
+        ("X-BurstLimit-Remaining", u64::from(budget.burst_remaining)),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+    response
+}
+
+/// The `{accountId}` of `/restapi/v2.1/accounts/{accountId}/…`.
+fn account_in_path(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/restapi/v2.1/accounts/")?;
+    let id = rest.split('/').next()?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+/// The JSON body of a write, or DocuSign's complaint about it.
+pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    let invalid = || {
+        ApiError::bad_request(
+            "INVALID_REQUEST_BODY",
+            "The request body is missing or improperly formatted.",
+        )
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid());
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| invalid())?;
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(invalid())
+    }
+}
+
+/// A field of a request object as text: DocuSign sends and accepts numbers and booleans as
+/// strings, and a lenient server takes either.
+#[must_use]
+pub fn text(object: &Value, key: &str) -> Option<String> {
+    match object.get(key)? {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// The array under `key`, or an empty one.
+#[must_use]
+pub fn items<'a>(object: &'a Value, key: &str) -> &'a [Value] {
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// DocuSign's timestamp format: `2026-11-23T18:40:15.0000000Z`.
+#[must_use]
+pub fn now() -> String {
+    let now = jiff::Timestamp::now();
+    format!("{}.0000000Z", now.strftime("%Y-%m-%dT%H:%M:%S"))
+}
+
+/// A boolean query parameter (`true`, any case).
+#[must_use]
+pub fn flag(query: &std::collections::HashMap<String, String>, key: &str) -> bool {
+    query
+        .get(key)
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+}
+
+/// A JSON response with a status.
+pub fn reply(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,325 @@
+//! `/permission_profiles` and `/permission_profiles/{permissionProfileId}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{Caller, account_slot, json_body, now, reply, text};
+use crate::emulator::Shared;
+use crate::emulator::account::{Account, Profile, UserStatus, new_profile_settings};
+use crate::emulator::error::ApiError;
+use crate::model::profile_settings;
+
+fn unknown_profile() -> ApiError {
+    ApiError::bad_request(
+        "INVALID_PERMISSION_PROFILE_ID",
+        "Invalid permission profile ID.",
+    )
+}
+
+fn builtin_refusal() -> ApiError {
+    ApiError::bad_request(
+        "PERMISSION_PROFILE_CANNOT_BE_MODIFIED",
+        "The built-in permission profiles can't be modified or deleted.",
+    )
+}
+
+/// Which extras `include` asks for.
+struct Include {
+    user_count: bool,
+    closed_users: bool,
+}
+
+impl Include {
+    fn from_query(query: &HashMap<String, String>) -> Self {
+        let parts: Vec<String> = query
+            .get("include")
+            .map(|list| {
+                list.split(',')
+                    .map(|part| part.trim().to_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            user_count: parts.iter().any(|part| part == "user_count"),
+            closed_users: parts.iter().any(|part| part == "closed_users"),
+        }
+    }
+}
+
+fn profile_json(account: &Account, profile: &Profile, include: &Include) -> Value {
+    let mut body = json!({
+        "permissionProfileId": profile.id.to_string(),
+        "permissionProfileName": profile.name,
+        "modifiedDateTime": profile.modified,
+        "modifiedByUsername": profile.modified_by,
+        "settings": profile.settings,
+    });
+    if include.user_count {
+        let count = account
+            .users
+            .iter()
+            .filter(|user| user.profile_id == profile.id)
+            .filter(|user| include.closed_users || user.status != UserStatus::Closed)
+            .count();
+        body["userCount"] = json!(count.to_string());
+    }
+    body
+}
+
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let include = Include::from_query(&query);
+    let slot = account_slot(&shared, &account_id)?;
+    let account = &slot.account;
+    let profiles: Vec<Value> = account
+        .profiles
+        .values()
+        .map(|profile| profile_json(account, profile, &include))
+        .collect();
+    Ok(reply(
+        StatusCode::OK,
+        json!({ "permissionProfiles": profiles }),
+    ))
+}
+
+fn profile_id(text_id: &str) -> Option<u64> {
+    text_id.trim().parse().ok()
+}
+
+pub async fn get_one(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let include = Include::from_query(&query);
+    let slot = account_slot(&shared, &account_id)?;
+    let profile = profile_id(&id)
+        .and_then(|id| slot.account.profiles.get(&id))
+        .ok_or_else(unknown_profile)?;
+    Ok(reply(
+        StatusCode::OK,
+        profile_json(&slot.account, profile, &include),
+    ))
+}
+
+/// Reads `settings` from a request: known keys only, values as strings. DocuSign ignores keys
+/// it doesn't know; a value a setting can't take is a 400.
+fn settings_of(body: &Value) -> Result<Map<String, Value>, ApiError> {
+    let mut settings = Map::new();
+    let Some(given) = body.get("settings").and_then(Value::as_object) else {
+        return Ok(settings);
+    };
+    for (key, value) in given {
+        let Some(spec) = profile_settings::setting(key) else {
+            continue;
+        };
+        let value = match value {
+            Value::String(text) => text.clone(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Number(number) => number.to_string(),
+            _ => continue,
+        };
+        let valid = match spec.kind {
+            profile_settings::SettingKind::Boolean => {
+                value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
+            }
+            profile_settings::SettingKind::OneOf(allowed) => allowed.contains(&value.as_str()),
+            profile_settings::SettingKind::Text => true,
+        };
+        if !valid {
+            return Err(ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                format!("The value '{value}' is not valid for the setting '{key}'."),
+            ));
+        }
+        let value = if spec.kind == profile_settings::SettingKind::Boolean {
+            value.to_ascii_lowercase()
+        } else {
+            value
+        };
+        settings.insert(key.clone(), Value::String(value));
+    }
+    Ok(settings)
+}
+
+fn name_taken(account: &Account, name: &str, except: Option<u64>) -> bool {
+    account
+        .profiles
+        .values()
+        .any(|profile| Some(profile.id) != except && profile.name.eq_ignore_ascii_case(name.trim()))
+}
+
+fn duplicate_name(name: &str) -> ApiError {
+    ApiError::bad_request(
+        "PERMISSION_PROFILE_NAME_ALREADY_EXISTS",
+        format!("A permission profile named '{name}' already exists."),
+    )
+}
+
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let include = Include::from_query(&query);
+    let name = text(&body, "permissionProfileName")
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "A permission profile name is required.",
+            )
+        })?;
+    let given = settings_of(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    if name_taken(account, &name, None) {
+        return Err(duplicate_name(&name));
+    }
+    let mut settings = new_profile_settings();
+    for (key, value) in given {
+        if let Value::String(value) = value {
+            settings.insert(key, value);
+        }
+    }
+    let id = account.take_id();
+    account.profiles.insert(
+        id,
+        Profile {
+            id,
+            name,
+            builtin: false,
+            settings,
+            modified: now(),
+            modified_by: caller.user_name,
+        },
+    );
+    Ok(reply(
+        StatusCode::CREATED,
+        profile_json(account, &account.profiles[&id], &include),
+    ))
+}
+
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let include = Include::from_query(&query);
+    let given = settings_of(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let id = profile_id(&id)
+        .filter(|id| account.profiles.contains_key(id))
+        .ok_or_else(unknown_profile)?;
+    if account.profiles[&id].builtin {
+        return Err(builtin_refusal());
+    }
+    let name = text(&body, "permissionProfileName")
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
+    if let Some(name) = &name
+        && name_taken(account, name, Some(id))
+    {
+        return Err(duplicate_name(name));
+    }
+    let profile = account.profiles.get_mut(&id).ok_or_else(unknown_profile)?;
+    if let Some(name) = name {
+        profile.name = name;
+    }
+    // Settings not in the request keep their values.
+    for (key, value) in given {
+        if let Value::String(value) = value {
+            profile.settings.insert(key, value);
+        }
+    }
+    profile.modified = now();
+    profile.modified_by = caller.user_name;
+    Ok(reply(
+        StatusCode::OK,
+        profile_json(account, &account.profiles[&id], &include),
+    ))
+}
+
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let id = profile_id(&id)
+        .filter(|id| account.profiles.contains_key(id))
+        .ok_or_else(unknown_profile)?;
+    if account.profiles[&id].builtin {
+        return Err(builtin_refusal());
+    }
+    let target = match query
+        .get("move_users_to")
+        .filter(|target| !target.trim().is_empty())
+    {
+        None => None,
+        Some(target) => Some(
+            profile_id(target)
+                .filter(|target| *target != id && account.profiles.contains_key(target))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "INVALID_PERMISSION_PROFILE_ID",
+                        "Invalid 'move_users_to' permission profile ID.",
+                    )
+                })?,
+        ),
+    };
+    // Closed users hold a profile too: they must move with the others.
+    let holders = account
+        .users
+        .iter()
+        .filter(|user| user.profile_id == id)
+        .count();
+    match (holders, target) {
+        (0, _) => {}
+        (_, None) => {
+            return Err(ApiError::bad_request(
+                "PERMISSION_PROFILE_HAS_USERS",
+                format!(
+                    "The permission profile is assigned to {holders} users; pass move_users_to to move them first."
+                ),
+            ));
+        }
+        (_, Some(target)) => {
+            let stamp = now();
+            for user in account
+                .users
+                .iter_mut()
+                .filter(|user| user.profile_id == id)
+            {
+                user.profile_id = target;
+                user.modified.clone_from(&stamp);
+            }
+        }
+    }
+    for group in account.groups.values_mut() {
+        if group.profile_id == Some(id) {
+            group.profile_id = None;
+        }
+    }
+    account.profiles.remove(&id);
+    Ok(StatusCode::OK.into_response())
+}

@@ -1,0 +1,449 @@
+//! `/signing_groups`, one signing group, and its `/users`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{Caller, account_slot, flag, items, json_body, now, reply, text};
+use crate::desired::syntax::is_email;
+use crate::emulator::Shared;
+use crate::emulator::account::{Account, SigningGroup, SigningGroupMember};
+use crate::emulator::error::ApiError;
+
+/// DocuSign's limits.
+const MAX_SIGNING_GROUPS: usize = 50;
+const MAX_MEMBERS: usize = 50;
+const MAX_MEMBER_NAME: usize = 100;
+const GROUP_TYPE: &str = "sharedSigningGroup";
+
+fn unknown_group() -> ApiError {
+    ApiError::bad_request("INVALID_SIGNING_GROUP_ID", "Invalid signing group ID.")
+}
+
+fn group_json(group: &SigningGroup, with_users: bool) -> Value {
+    let mut body = json!({
+        "signingGroupId": group.id.to_string(),
+        "groupName": group.name,
+        "groupType": GROUP_TYPE,
+        "created": group.created,
+        "createdBy": group.created_by,
+        "modified": group.modified,
+        "modifiedBy": group.modified_by,
+    });
+    if let Some(email) = &group.email {
+        body["groupEmail"] = json!(email);
+    }
+    if with_users {
+        body["users"] = members_json(&group.members);
+    }
+    body
+}
+
+fn members_json(members: &[SigningGroupMember]) -> Value {
+    members
+        .iter()
+        .map(|member| json!({ "userName": member.user_name, "email": member.email }))
+        .collect()
+}
+
+/// Reads members from `users`, matched by email; a bad one makes the whole request a 400.
+fn members_of(item: &Value) -> Result<Vec<SigningGroupMember>, ApiError> {
+    let mut members: Vec<SigningGroupMember> = Vec::new();
+    for user in items(item, "users") {
+        let email = text(user, "email")
+            .map(|email| email.trim().to_owned())
+            .unwrap_or_default();
+        if !is_email(&email) {
+            return Err(ApiError::bad_request(
+                "INVALID_EMAIL_ADDRESS_FOR_USER",
+                format!("Invalid email address '{email}'."),
+            ));
+        }
+        let user_name = text(user, "userName")
+            .map(|name| name.trim().to_owned())
+            .unwrap_or_default();
+        if user_name.is_empty() || user_name.chars().count() > MAX_MEMBER_NAME {
+            return Err(ApiError::bad_request(
+                "INVALID_USERNAME_FOR_USER",
+                format!(
+                    "A signing group member needs a userName of 1 to {MAX_MEMBER_NAME} characters."
+                ),
+            ));
+        }
+        match members
+            .iter_mut()
+            .find(|member| member.email.eq_ignore_ascii_case(&email))
+        {
+            Some(member) => member.user_name = user_name,
+            None => members.push(SigningGroupMember { user_name, email }),
+        }
+    }
+    Ok(members)
+}
+
+fn too_many_members() -> ApiError {
+    ApiError::bad_request(
+        "SIGNING_GROUP_MAX_USERS_EXCEEDED",
+        format!("A signing group can have at most {MAX_MEMBERS} members."),
+    )
+}
+
+fn group_id(account: &Account, text_id: &str) -> Result<u64, ApiError> {
+    text_id
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|id| account.signing_groups.contains_key(id))
+        .ok_or_else(unknown_group)
+}
+
+fn name_taken(account: &Account, name: &str, except: Option<u64>) -> bool {
+    account
+        .signing_groups
+        .values()
+        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()))
+}
+
+fn duplicate_name(name: &str) -> ApiError {
+    ApiError::bad_request(
+        "SIGNING_GROUP_NAME_EXISTS",
+        format!("A signing group named '{name}' already exists."),
+    )
+}
+
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    if let Some(kind) = query.get("group_type")
+        && !kind.trim().eq_ignore_ascii_case(GROUP_TYPE)
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_REQUEST_PARAMETER",
+            format!("Invalid group_type '{kind}'."),
+        ));
+    }
+    let with_users = flag(&query, "include_users");
+    let slot = account_slot(&shared, &account_id)?;
+    let groups: Vec<Value> = slot
+        .account
+        .signing_groups
+        .values()
+        .map(|group| group_json(group, with_users))
+        .collect();
+    Ok(reply(StatusCode::OK, json!({ "groups": groups })))
+}
+
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let stamp = now();
+    let mut answers = Vec::new();
+    for item in items(&body, "groups") {
+        let result = (|| {
+            let name = text(item, "groupName")
+                .map(|name| name.trim().to_owned())
+                .unwrap_or_default();
+            if name.is_empty() {
+                return Err(ApiError::bad_request(
+                    "INVALID_REQUEST_PARAMETER",
+                    "A signing group name is required.",
+                ));
+            }
+            if text(item, "groupType")
+                .is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
+            {
+                return Err(ApiError::bad_request(
+                    "INVALID_REQUEST_PARAMETER",
+                    "groupType must be 'sharedSigningGroup'.",
+                ));
+            }
+            if name_taken(account, &name, None) {
+                return Err(duplicate_name(&name));
+            }
+            if account.signing_groups.len() >= MAX_SIGNING_GROUPS {
+                return Err(ApiError::bad_request(
+                    "SIGNING_GROUP_MAX_EXCEEDED",
+                    format!("An account can have at most {MAX_SIGNING_GROUPS} signing groups."),
+                ));
+            }
+            let email = match text(item, "groupEmail")
+                .map(|email| email.trim().to_owned())
+                .filter(|email| !email.is_empty())
+            {
+                Some(email) if !is_email(&email) => {
+                    return Err(ApiError::bad_request(
+                        "INVALID_EMAIL_ADDRESS_FOR_USER",
+                        format!("Invalid email address '{email}'."),
+                    ));
+                }
+                email => email,
+            };
+            let members = members_of(item)?;
+            if members.len() > MAX_MEMBERS {
+                return Err(too_many_members());
+            }
+            let id = account.take_id();
+            account.signing_groups.insert(
+                id,
+                SigningGroup {
+                    id,
+                    name,
+                    email,
+                    members,
+                    created: stamp.clone(),
+                    created_by: caller.user_name.clone(),
+                    modified: stamp.clone(),
+                    modified_by: caller.user_name.clone(),
+                },
+            );
+            Ok(id)
+        })();
+        answers.push(match result {
+            Ok(id) => group_json(&account.signing_groups[&id], true),
+            Err(error) => {
+                let mut answer = json!({ "errorDetails": error.details() });
+                if let Some(name) = text(item, "groupName") {
+                    answer["groupName"] = json!(name);
+                }
+                answer
+            }
+        });
+    }
+    Ok(reply(StatusCode::CREATED, json!({ "groups": answers })))
+}
+
+/// Bulk `PUT`: renames only, as the spec describes it; other fields are ignored.
+pub async fn rename(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let stamp = now();
+    let mut answers = Vec::new();
+    for item in items(&body, "groups") {
+        let raw = text(item, "signingGroupId").unwrap_or_default();
+        let result = (|| {
+            let id = group_id(account, &raw)?;
+            if let Some(name) = text(item, "groupName")
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+            {
+                if name_taken(account, &name, Some(id)) {
+                    return Err(duplicate_name(&name));
+                }
+                let group = account
+                    .signing_groups
+                    .get_mut(&id)
+                    .ok_or_else(unknown_group)?;
+                group.name = name;
+                group.modified.clone_from(&stamp);
+                group.modified_by.clone_from(&caller.user_name);
+            }
+            Ok(id)
+        })();
+        answers.push(match result {
+            Ok(id) => group_json(&account.signing_groups[&id], false),
+            Err(error) => json!({ "signingGroupId": raw, "errorDetails": error.details() }),
+        });
+    }
+    Ok(reply(StatusCode::OK, json!({ "groups": answers })))
+}
+
+pub async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let mut answers = Vec::new();
+    for item in items(&body, "groups") {
+        let raw = text(item, "signingGroupId").unwrap_or_default();
+        answers.push(match group_id(account, &raw) {
+            Ok(id) => {
+                let removed = account.signing_groups.remove(&id);
+                json!({ "signingGroupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() })
+            }
+            Err(error) => json!({ "signingGroupId": raw, "errorDetails": error.details() }),
+        });
+    }
+    Ok(reply(StatusCode::OK, json!({ "groups": answers })))
+}
+
+pub async fn get_one(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let slot = account_slot(&shared, &account_id)?;
+    let id = group_id(&slot.account, &id)?;
+    Ok(reply(
+        StatusCode::OK,
+        group_json(&slot.account.signing_groups[&id], true),
+    ))
+}
+
+/// `PUT /signing_groups/{id}`: name, email, and members merged by email (whether DocuSign
+/// merges or replaces is unconfirmed; merging is what a DocuSign connector relies on).
+pub async fn update_one(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let added = members_of(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let id = group_id(account, &id)?;
+    let name = text(&body, "groupName")
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty());
+    if let Some(name) = &name
+        && name_taken(account, name, Some(id))
+    {
+        return Err(duplicate_name(name));
+    }
+    let email = text(&body, "groupEmail").map(|email| email.trim().to_owned());
+    if let Some(email) = email
+        .as_ref()
+        .filter(|email| !email.is_empty() && !is_email(email))
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_EMAIL_ADDRESS_FOR_USER",
+            format!("Invalid email address '{email}'."),
+        ));
+    }
+    let group = account
+        .signing_groups
+        .get_mut(&id)
+        .ok_or_else(unknown_group)?;
+    let merged = merge(&group.members, added);
+    if merged.len() > MAX_MEMBERS {
+        return Err(too_many_members());
+    }
+    group.members = merged;
+    if let Some(name) = name {
+        group.name = name;
+    }
+    if let Some(email) = email {
+        group.email = (!email.is_empty()).then_some(email);
+    }
+    group.modified = now();
+    group.modified_by = caller.user_name;
+    Ok(reply(StatusCode::OK, group_json(group, true)))
+}
+
+/// Members after adding `added`: a known email keeps its place and takes the new name.
+fn merge(
+    existing: &[SigningGroupMember],
+    added: Vec<SigningGroupMember>,
+) -> Vec<SigningGroupMember> {
+    let mut members = existing.to_vec();
+    for member in added {
+        match members
+            .iter_mut()
+            .find(|known| known.email.eq_ignore_ascii_case(&member.email))
+        {
+            Some(known) => known.user_name = member.user_name,
+            None => members.push(member),
+        }
+    }
+    members
+}
+
+pub async fn members(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let slot = account_slot(&shared, &account_id)?;
+    let id = group_id(&slot.account, &id)?;
+    Ok(reply(
+        StatusCode::OK,
+        json!({ "users": members_json(&slot.account.signing_groups[&id].members) }),
+    ))
+}
+
+pub async fn add_members(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let added = members_of(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let id = group_id(account, &id)?;
+    let group = account
+        .signing_groups
+        .get_mut(&id)
+        .ok_or_else(unknown_group)?;
+    let merged = merge(&group.members, added.clone());
+    if merged.len() > MAX_MEMBERS {
+        return Err(too_many_members());
+    }
+    group.members = merged;
+    group.modified = now();
+    group.modified_by = caller.user_name;
+    Ok(reply(
+        StatusCode::OK,
+        json!({ "users": members_json(&added) }),
+    ))
+}
+
+/// Removes members by email; an email that isn't a member is passed over (DocuSign answers
+/// 200 for it, by a connector's account).
+pub async fn remove_members(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, id)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let id = group_id(account, &id)?;
+    let group = account
+        .signing_groups
+        .get_mut(&id)
+        .ok_or_else(unknown_group)?;
+    let mut removed = Vec::new();
+    for user in items(&body, "users") {
+        let email = text(user, "email").unwrap_or_default();
+        if let Some(index) = group
+            .members
+            .iter()
+            .position(|member| member.email.eq_ignore_ascii_case(email.trim()))
+        {
+            removed.push(group.members.remove(index));
+        }
+    }
+    if removed.is_empty() {
+        return Ok(reply(StatusCode::OK, json!({})));
+    }
+    group.modified = now();
+    group.modified_by = caller.user_name;
+    Ok(reply(
+        StatusCode::OK,
+        json!({ "users": members_json(&removed) }),
+    ))
+}

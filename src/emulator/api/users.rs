@@ -1,0 +1,609 @@
+//! `/users`: list, bulk create, bulk update, close; one user; its `/profile`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::paging::Page;
+use super::{Caller, account_slot, flag, items, json_body, now, reply, text};
+use crate::emulator::Shared;
+use crate::emulator::account::{Account, GroupKind, User, UserStatus};
+use crate::emulator::error::ApiError;
+
+/// DocuSign's cap on users per create call.
+const MAX_NEW_USERS: usize = 500;
+
+fn invalid_user_id() -> ApiError {
+    ApiError::bad_request("INVALID_USERID", "Invalid UserId.")
+}
+
+/// A user record as the API sends it. `full` adds what `additional_info=true` adds.
+pub fn user_json(account: &Account, user: &User, full: bool, group_list: bool) -> Value {
+    let mut record = Map::new();
+    let mut put = |key: &str, value: &str| {
+        record.insert(key.to_owned(), json!(value));
+    };
+    put("userId", &user.id);
+    put("userName", &user.user_name);
+    put("userType", "CompanyUser");
+    put("userStatus", user.status.wire_name());
+    put("uri", &format!("/users/{}", user.id));
+    put("email", &user.email);
+    put("firstName", &user.first_name);
+    put("lastName", &user.last_name);
+    put("createdDateTime", &user.created);
+    put("userAddedToAccountDateTime", &user.created);
+    if full {
+        let profile = account.profiles.get(&user.profile_id);
+        put("jobTitle", &user.job_title);
+        put("permissionProfileId", &user.profile_id.to_string());
+        put(
+            "permissionProfileName",
+            profile.map_or("", |profile| profile.name.as_str()),
+        );
+        let admin = profile.is_some_and(|profile| {
+            profile
+                .settings
+                .get("allowAccountManagement")
+                .is_some_and(|value| value == "true")
+        });
+        put("isAdmin", if admin { "True" } else { "False" });
+        put("userProfileLastModifiedDate", &user.modified);
+        put("middleName", "");
+        put("suffixName", "");
+        put("title", "");
+        put("sendActivationOnInvalidLogin", "false");
+        put("enableConnectForUser", "false");
+        if group_list {
+            let groups: Vec<Value> = account
+                .groups_of(user)
+                .into_iter()
+                .map(|group| {
+                    let mut entry = json!({
+                        "groupId": group.id.to_string(),
+                        "groupName": group.name,
+                        "groupType": group.kind.wire_name(),
+                    });
+                    if let Some(profile) = group.profile_id {
+                        entry["permissionProfileId"] = json!(profile.to_string());
+                    }
+                    entry
+                })
+                .collect();
+            record.insert("groupList".to_owned(), Value::Array(groups));
+        }
+    }
+    Value::Object(record)
+}
+
+/// The short `userInfo` form used in close answers and group member lists.
+pub fn user_info_json(user: &User) -> Value {
+    json!({
+        "userId": user.id,
+        "userName": user.user_name,
+        "email": user.email,
+        "userType": "CompanyUser",
+        "userStatus": user.status.wire_name(),
+        "uri": format!("/users/{}", user.id),
+    })
+}
+
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    let page = Page::from_query(&query)?;
+    let slot = account_slot(&shared, &account_id)?;
+    let account = &slot.account;
+    let statuses = match query.get("status") {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .filter(|part| !part.trim().is_empty())
+                .map(|part| {
+                    UserStatus::from_wire(part).ok_or_else(|| {
+                        ApiError::bad_request(
+                            "INVALID_REQUEST_PARAMETER",
+                            format!("Invalid user status '{}'.", part.trim()),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    if query.contains_key("email") && query.contains_key("email_substring") {
+        return Err(ApiError::bad_request(
+            "INVALID_REQUEST_PARAMETER",
+            "email and email_substring can't be used together.",
+        ));
+    }
+    let in_group = |key: &str| -> Result<Option<Vec<&User>>, ApiError> {
+        let Some(id) = query.get(key) else {
+            return Ok(None);
+        };
+        let group = id
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| account.groups.get(&id))
+            .ok_or_else(|| ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID."))?;
+        Ok(Some(account.members_of(group)))
+    };
+    let members = in_group("group_id")?;
+    let non_members = in_group("not_group_id")?;
+    let email = query.get("email").map(|email| email.trim().to_lowercase());
+    let email_part = query
+        .get("email_substring")
+        .map(|part| part.trim().to_lowercase());
+    let name_part = query
+        .get("user_name_substring")
+        .map(|part| part.trim().to_lowercase());
+    let selected: Vec<&User> = account
+        .users
+        .iter()
+        .filter(|user| {
+            statuses
+                .as_ref()
+                .is_none_or(|statuses| statuses.contains(&user.status))
+        })
+        .filter(|user| {
+            email
+                .as_ref()
+                .is_none_or(|email| user.email.to_lowercase() == *email)
+        })
+        .filter(|user| {
+            email_part
+                .as_ref()
+                .is_none_or(|part| user.email.to_lowercase().contains(part))
+        })
+        .filter(|user| {
+            name_part
+                .as_ref()
+                .is_none_or(|part| user.user_name.to_lowercase().contains(part))
+        })
+        .filter(|user| {
+            members
+                .as_ref()
+                .is_none_or(|members| members.iter().any(|m| m.id == user.id))
+        })
+        .filter(|user| {
+            non_members
+                .as_ref()
+                .is_none_or(|others| !others.iter().any(|m| m.id == user.id))
+        })
+        .collect();
+    if email.is_some() && selected.is_empty() {
+        // DocuSign's own examples treat an unknown email as this 400, not an empty list.
+        return Err(ApiError::bad_request(
+            "USER_LACKS_MEMBERSHIP",
+            "The UserID does not have a valid membership in this Account.",
+        ));
+    }
+    let full = flag(&query, "additional_info");
+    let group_list = full && shared.config.group_list_in_user_records;
+    let shown: Vec<Value> = page
+        .slice(&selected)
+        .iter()
+        .map(|user| user_json(account, user, full, group_list))
+        .collect();
+    let mut body = page.envelope(selected.len(), shown.len(), uri.path(), &query);
+    if !shown.is_empty() {
+        body.insert("users".to_owned(), Value::Array(shown));
+    }
+    Ok(reply(StatusCode::OK, Value::Object(body)))
+}
+
+pub async fn get_one(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, user_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let slot = account_slot(&shared, &account_id)?;
+    let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
+    let group_list = shared.config.group_list_in_user_records;
+    Ok(reply(
+        StatusCode::OK,
+        user_json(&slot.account, user, true, group_list),
+    ))
+}
+
+pub async fn create(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let requested = body
+        .get("newUsers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_REQUEST_BODY",
+                "The request body is missing or improperly formatted.",
+            )
+        })?;
+    if requested.len() > MAX_NEW_USERS {
+        return Err(ApiError::bad_request(
+            "INVALID_REQUEST_BODY",
+            format!("A maximum of {MAX_NEW_USERS} users can be added in one request."),
+        ));
+    }
+    let mut slot = account_slot(&shared, &account_id)?;
+    let stamp = now();
+    let mut answers = Vec::with_capacity(requested.len());
+    for item in requested {
+        let user_id = new_user_id(&shared);
+        let answer = match create_one(
+            &mut slot.account,
+            item,
+            user_id,
+            &stamp,
+            shared.config.group_profile_on_join,
+        ) {
+            Ok(user_id) => {
+                let account = &slot.account;
+                let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+                let profile = account.profiles.get(&user.profile_id);
+                json!({
+                    "userId": user.id,
+                    "uri": format!("/users/{}", user.id),
+                    "email": user.email,
+                    "userName": user.user_name,
+                    "userStatus": user.status.wire_name(),
+                    "createdDateTime": user.created,
+                    "membershipId": user.id,
+                    "permissionProfileId": user.profile_id.to_string(),
+                    "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
+                })
+            }
+            Err(error) => {
+                let mut answer = json!({ "errorDetails": error.details() });
+                for key in ["email", "userName"] {
+                    if let Some(value) = text(item, key) {
+                        answer[key] = json!(value);
+                    }
+                }
+                answer
+            }
+        };
+        answers.push(answer);
+    }
+    Ok(reply(StatusCode::CREATED, json!({ "newUsers": answers })))
+}
+
+/// A GUID drawn from the emulator's seeded generator.
+fn new_user_id(shared: &Shared) -> String {
+    let mut rng = crate::emulator::lock(&shared.rng);
+    let hex: String =
+        std::iter::repeat_with(|| char::from_digit(rng.u32(0..16), 16).unwrap_or('0'))
+            .take(32)
+            .collect();
+    format!(
+        "{}-{}-4{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Creates (or reopens) one user; answers its ID or the item's error.
+fn create_one(
+    account: &mut Account,
+    item: &Value,
+    user_id: String,
+    stamp: &str,
+    profile_on_join: bool,
+) -> Result<String, ApiError> {
+    let email = text(item, "email")
+        .map(|email| email.trim().to_owned())
+        .unwrap_or_default();
+    if !crate::desired::syntax::is_email(&email) {
+        return Err(ApiError::bad_request(
+            "INVALID_EMAIL_ADDRESS_FOR_USER",
+            "Invalid email address.",
+        ));
+    }
+    let user_name = text(item, "userName")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default();
+    if user_name.is_empty() {
+        return Err(ApiError::bad_request(
+            "INVALID_USERNAME_FOR_USER",
+            "Invalid user name.",
+        ));
+    }
+    let profile_id = match text(item, "permissionProfileId") {
+        Some(id) => id
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|id| account.profiles.contains_key(id))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "INVALID_PERMISSION_PROFILE_ID",
+                    "Invalid permission profile ID.",
+                )
+            })?,
+        None => account
+            .profile_named("DocuSign Sender")
+            .map(|profile| profile.id)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "INVALID_PERMISSION_PROFILE_ID",
+                    "No default permission profile.",
+                )
+            })?,
+    };
+    let mut group_ids = Vec::new();
+    for group in items(item, "groupList") {
+        let id = text(group, "groupId")
+            .and_then(|id| id.trim().parse::<u64>().ok())
+            .filter(|id| account.groups.contains_key(id))
+            .ok_or_else(|| ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID."))?;
+        group_ids.push(id);
+    }
+    let same_email: Vec<&User> = account
+        .users
+        .iter()
+        .filter(|user| user.email.eq_ignore_ascii_case(&email))
+        .collect();
+    if same_email
+        .iter()
+        .any(|user| user.status != UserStatus::Closed)
+    {
+        return Err(ApiError::bad_request(
+            "USER_ALREADY_EXISTS_IN_ACCOUNT",
+            "Username and email combination already exists for this account.",
+        ));
+    }
+    let reopened = same_email
+        .iter()
+        .find(|user| user.user_name == user_name)
+        .map(|user| user.id.clone());
+    let first_name = text(item, "firstName").unwrap_or_default();
+    let last_name = text(item, "lastName").unwrap_or_default();
+    let job_title = text(item, "jobTitle").unwrap_or_default();
+    let id = if let Some(id) = reopened {
+        // A closed membership with the same userName and email is reopened, keeping its ID.
+        let user = account.user_mut(&id).ok_or_else(invalid_user_id)?;
+        user.status = UserStatus::ActivationSent;
+        user.profile_id = profile_id;
+        user.first_name = first_name;
+        user.last_name = last_name;
+        user.job_title = job_title;
+        stamp.clone_into(&mut user.modified);
+        id
+    } else {
+        account.push_user(User {
+            id: user_id.clone(),
+            user_name,
+            email,
+            first_name,
+            last_name,
+            job_title,
+            status: UserStatus::ActivationSent,
+            profile_id,
+            created: stamp.to_owned(),
+            modified: stamp.to_owned(),
+        });
+        user_id
+    };
+    for group_id in group_ids {
+        join(account, group_id, &id, profile_on_join);
+    }
+    Ok(id)
+}
+
+/// Puts a user in a group (Everyone needs nothing), applying the group's profile when the
+/// emulator is set to.
+pub fn join(account: &mut Account, group_id: u64, user_id: &str, profile_on_join: bool) -> bool {
+    let Some(group) = account.groups.get_mut(&group_id) else {
+        return false;
+    };
+    if group.kind == GroupKind::Everyone {
+        return false;
+    }
+    let added = group.members.insert(user_id.to_owned());
+    let group_profile = group.profile_id;
+    if profile_on_join
+        && let Some(profile) = group_profile
+        && account.profiles.contains_key(&profile)
+        && let Some(user) = account.user_mut(user_id)
+    {
+        user.profile_id = profile;
+    }
+    added
+}
+
+/// Applies the changes of one `userInformation` to a user. `profile` says whether this call
+/// honours `permissionProfileId`.
+fn apply_changes(
+    account: &mut Account,
+    user_id: &str,
+    changes: &Value,
+    honour_profile: bool,
+    stamp: &str,
+) -> Result<(), ApiError> {
+    let profile = match text(changes, "permissionProfileId").filter(|_| honour_profile) {
+        Some(id) => Some(
+            id.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|id| account.profiles.contains_key(id))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "INVALID_PERMISSION_PROFILE_ID",
+                        "Invalid permission profile ID.",
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let user = account.user_mut(user_id).ok_or_else(invalid_user_id)?;
+    if user.status == UserStatus::Closed {
+        return Err(ApiError::bad_request(
+            "USER_LACKS_MEMBERSHIP",
+            "The UserID does not have a valid membership in this Account.",
+        ));
+    }
+    if let Some(name) = text(changes, "userName").filter(|name| !name.trim().is_empty()) {
+        user.user_name = name;
+    }
+    if let Some(first) = text(changes, "firstName") {
+        user.first_name = first;
+    }
+    if let Some(last) = text(changes, "lastName") {
+        user.last_name = last;
+    }
+    if let Some(title) = text(changes, "jobTitle") {
+        user.job_title = title;
+    }
+    if let Some(profile) = profile {
+        user.profile_id = profile;
+    }
+    stamp.clone_into(&mut user.modified);
+    Ok(())
+}
+
+pub async fn update_many(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let honour = shared.config.profile_change.bulk_put_users;
+    let group_list = shared.config.group_list_in_user_records;
+    let mut slot = account_slot(&shared, &account_id)?;
+    let stamp = now();
+    let mut answers = Vec::new();
+    for item in items(&body, "users") {
+        let user_id = text(item, "userId").unwrap_or_default();
+        let answer = match apply_changes(&mut slot.account, &user_id, item, honour, &stamp) {
+            Ok(()) => {
+                let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
+                user_json(&slot.account, user, true, group_list)
+            }
+            Err(error) => json!({ "userId": user_id, "errorDetails": error.details() }),
+        };
+        answers.push(answer);
+    }
+    Ok(reply(StatusCode::OK, json!({ "users": answers })))
+}
+
+pub async fn update_one(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, user_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let honour = shared.config.profile_change.put_user;
+    let group_list = shared.config.group_list_in_user_records;
+    let mut slot = account_slot(&shared, &account_id)?;
+    apply_changes(&mut slot.account, &user_id, &body, honour, &now())?;
+    let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
+    Ok(reply(
+        StatusCode::OK,
+        user_json(&slot.account, user, true, group_list),
+    ))
+}
+
+pub async fn close(
+    State(shared): State<Arc<Shared>>,
+    Path(account_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let strip: Vec<String> = query
+        .get("delete")
+        .map(|list| {
+            list.split(',')
+                .map(|part| part.trim().to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut slot = account_slot(&shared, &account_id)?;
+    let account = &mut slot.account;
+    let stamp = now();
+    let mut answers = Vec::new();
+    for item in items(&body, "users") {
+        let user_id = text(item, "userId").unwrap_or_default();
+        let Some(user) = account.user_mut(&user_id) else {
+            answers.push(json!({ "userId": user_id, "errorDetails": invalid_user_id().details() }));
+            continue;
+        };
+        user.status = UserStatus::Closed;
+        user.modified.clone_from(&stamp);
+        let (id, email) = (user.id.clone(), user.email.clone());
+        if strip.iter().any(|part| part == "groups") {
+            for group in account.groups.values_mut() {
+                group.members.remove(&id);
+            }
+        }
+        if strip.iter().any(|part| part == "signinggroupsemail") {
+            for group in account.signing_groups.values_mut() {
+                group
+                    .members
+                    .retain(|member| !member.email.eq_ignore_ascii_case(&email));
+            }
+        }
+        if let Some(user) = account.user(&id) {
+            answers.push(user_info_json(user));
+        }
+    }
+    Ok(reply(StatusCode::OK, json!({ "users": answers })))
+}
+
+pub async fn get_profile(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, user_id)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
+    if !caller.user_id.eq_ignore_ascii_case(user_id.trim()) {
+        // The spec: "you can only retrieve the profile of the user making the call".
+        return Err(ApiError::bad_request(
+            "USER_LACKS_PERMISSIONS",
+            "This user lacks sufficient permissions to access this resource.",
+        ));
+    }
+    let slot = account_slot(&shared, &account_id)?;
+    let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
+    let details = user_json(&slot.account, user, true, false);
+    Ok(reply(
+        StatusCode::OK,
+        json!({
+            "userDetails": details,
+            "title": user.job_title,
+            "displayProfile": "true",
+            "displayPersonalInfo": "true",
+            "displayOrganizationInfo": "true",
+            "displayUsageHistory": "true",
+            "userProfileLastModifiedDate": user.modified,
+        }),
+    ))
+}
+
+pub async fn put_profile(
+    State(shared): State<Arc<Shared>>,
+    Path((account_id, user_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = json_body(&body)?;
+    let honour = shared.config.profile_change.put_profile;
+    let details = body
+        .get("userDetails")
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
+    let mut slot = account_slot(&shared, &account_id)?;
+    apply_changes(&mut slot.account, &user_id, &details, honour, &now())?;
+    Ok(StatusCode::OK.into_response())
+}

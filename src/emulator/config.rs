@@ -1,0 +1,146 @@
+//! How an emulator behaves: limits, faults, credentials, and the switches for behaviours
+//! DocuSign has not confirmed, so tests can run a client against each reading.
+
+use std::time::Duration;
+
+/// Everything that shapes an emulator, with DocuSign's defaults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The bare auth host that JWT assertions must name in `aud`.
+    pub auth_host: String,
+    /// Calls per clock hour per account (DocuSign's default: 3,000).
+    pub hourly_limit: u32,
+    /// Calls per 30 seconds per account (500 in production, 200 in demo).
+    pub burst_limit: u32,
+    /// Status of a rate-limit refusal: DocuSign historically answers 400, and is reported to
+    /// be moving to 429.
+    pub rate_limit_status: RateLimitStatus,
+    /// Which calls honour `permissionProfileId` for an existing user. A call that doesn't
+    /// answers 200 and leaves the profile as it was, the way an API ignores a field.
+    pub profile_change: ProfileChangeRoutes,
+    /// Whether user records carry `groupList` (list with `additional_info=true`, and get one).
+    pub group_list_in_user_records: bool,
+    /// Whether joining a group that carries a permission profile gives the user that profile.
+    pub group_profile_on_join: bool,
+    /// Delay before every answer, plus up to `jitter` more.
+    pub latency: Duration,
+    pub jitter: Duration,
+    /// Share of API calls (0–1) that fail: 500/503, or a dropped connection before or after
+    /// the write took effect.
+    pub fault_rate: f64,
+    /// Seed for faults, jitter and generated IDs, so a run can be repeated.
+    pub seed: u64,
+    /// Lifetime of issued access tokens.
+    pub token_lifetime: Duration,
+    pub credentials: Credentials,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            auth_host: "account-d.docusign.com".to_owned(),
+            hourly_limit: 3_000,
+            burst_limit: 500,
+            rate_limit_status: RateLimitStatus::BadRequest,
+            profile_change: ProfileChangeRoutes::all(),
+            group_list_in_user_records: true,
+            group_profile_on_join: false,
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            fault_rate: 0.0,
+            seed: 0x00d0_c051_6e00,
+            token_lifetime: Duration::from_secs(8 * 3600),
+            credentials: Credentials::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The demo (developer) environment: a 200-call burst.
+    #[must_use]
+    pub fn demo() -> Self {
+        Self {
+            burst_limit: 200,
+            ..Self::default()
+        }
+    }
+}
+
+/// The HTTP status of a rate-limit refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimitStatus {
+    /// 400, as DocuSign has answered historically.
+    BadRequest,
+    /// 429 Too Many Requests.
+    TooManyRequests,
+}
+
+/// Which endpoints change an existing user's permission profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // one switch per endpoint is the point
+pub struct ProfileChangeRoutes {
+    /// `PUT /users/{userId}` with `permissionProfileId`.
+    pub put_user: bool,
+    /// `PUT /users/{userId}/profile` with `userDetails.permissionProfileId`.
+    pub put_profile: bool,
+    /// Bulk `PUT /users` with `permissionProfileId` per user.
+    pub bulk_put_users: bool,
+}
+
+impl ProfileChangeRoutes {
+    #[must_use]
+    pub const fn all() -> Self {
+        Self {
+            put_user: true,
+            put_profile: true,
+            bulk_put_users: true,
+        }
+    }
+
+    #[must_use]
+    pub const fn only(route: ProfileRoute) -> Self {
+        Self {
+            put_user: matches!(route, ProfileRoute::PutUser),
+            put_profile: matches!(route, ProfileRoute::PutProfile),
+            bulk_put_users: matches!(route, ProfileRoute::BulkPutUsers),
+        }
+    }
+}
+
+/// One way of changing a user's profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileRoute {
+    PutUser,
+    PutProfile,
+    BulkPutUsers,
+}
+
+/// Who may get tokens, and how.
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    /// Access tokens accepted as they are (`DOCUSIGN_ACCESS_TOKEN`), each for a user ID.
+    pub static_tokens: Vec<(String, String)>,
+    /// OAuth clients: integration key and secret.
+    pub clients: Vec<Client>,
+    /// Refresh tokens issued before the emulator started, each for (client ID, user ID).
+    pub refresh_tokens: Vec<RefreshGrant>,
+    /// PEM public key that verifies JWT-bearer assertions (RS256).
+    pub jwt_public_key_pem: Option<String>,
+    /// (client ID, user ID) pairs that granted consent for impersonation.
+    pub consents: Vec<(String, String)>,
+}
+
+/// An OAuth client (integration key).
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: String,
+    pub secret: String,
+}
+
+/// A refresh token the emulator accepts.
+#[derive(Clone, Debug)]
+pub struct RefreshGrant {
+    pub token: String,
+    pub client_id: String,
+    pub user_id: String,
+}

@@ -1,0 +1,240 @@
+//! An in-process emulator of DocuSign's eSignature REST API v2.1 and its OAuth service, as far
+//! as this tool uses them: the DocuSign the tests (and `--emulator`) run against.
+//!
+//! It follows the official spec (`shared/docusign/esignature.access-subset.swagger.json`) and
+//! the facts in `shared/docusign/API-NOTES.md`. Where DocuSign's behaviour is unconfirmed it
+//! takes the stricter reading; every such choice is listed in [`assumptions`].
+
+pub mod account;
+mod api;
+pub mod assumptions;
+pub mod config;
+mod error;
+mod faults;
+mod inspect;
+mod limits;
+mod oauth;
+mod tokens;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::http::Method;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use faults::Fault;
+use limits::Limiter;
+
+pub use account::Account;
+pub use config::Config;
+pub use error::{ApiError, OAuthError};
+use tokens::Tokens;
+
+/// One account served by the emulator, with its own rate-limit windows.
+#[derive(Debug)]
+pub struct Slot {
+    pub account: Account,
+    pub limiter: Limiter,
+    /// Writes after which some user held no existing profile: always zero unless the
+    /// emulator has a bug, and tests assert so.
+    pub invariant_breaches: u64,
+}
+
+/// What the emulator has served, for tests and benchmarks (`GET /_emulator/stats`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// Calls per `METHOD /path/{template}`.
+    pub calls: BTreeMap<String, u64>,
+    /// All API calls, refused ones included.
+    pub total_calls: u64,
+    pub rate_limit_rejections: u64,
+    pub invariant_breaches: u64,
+}
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct Shared {
+    pub config: Config,
+    /// The emulator's own URL, e.g. `http://127.0.0.1:40123`: the `base_uri` of every account.
+    pub base_url: String,
+    /// The first is the default account in `/oauth/userinfo`.
+    pub accounts: Vec<Mutex<Slot>>,
+    pub tokens: Mutex<Tokens>,
+    pub rng: Mutex<fastrand::Rng>,
+    pub stats: Mutex<Stats>,
+}
+
+impl Shared {
+    /// The slot of the account with this ID (any letter case).
+    #[must_use]
+    pub fn slot(&self, account_id: &str) -> Option<MutexGuard<'_, Slot>> {
+        self.accounts.iter().map(lock).find(|slot| {
+            slot.account
+                .account_id
+                .eq_ignore_ascii_case(account_id.trim())
+        })
+    }
+
+    /// Every account's ID and name, in order.
+    #[must_use]
+    pub fn account_names(&self) -> Vec<(String, String)> {
+        self.accounts
+            .iter()
+            .map(|slot| {
+                let slot = lock(slot);
+                (
+                    slot.account.account_id.clone(),
+                    slot.account.account_name.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn record_call(&self, method: &Method, template: &str) {
+        let mut stats = lock(&self.stats);
+        stats.total_calls += 1;
+        *stats
+            .calls
+            .entry(format!("{method} {template}"))
+            .or_default() += 1;
+    }
+
+    fn record_rejection(&self) {
+        lock(&self.stats).rate_limit_rejections += 1;
+    }
+
+    /// Waits the configured latency plus jitter.
+    async fn delay(&self) {
+        let Config {
+            latency, jitter, ..
+        } = self.config;
+        if latency.is_zero() && jitter.is_zero() {
+            return;
+        }
+        let extra = if jitter.is_zero() {
+            std::time::Duration::ZERO
+        } else {
+            let nanos = u64::try_from(jitter.as_nanos()).unwrap_or(u64::MAX);
+            std::time::Duration::from_nanos(lock(&self.rng).u64(0..=nanos))
+        };
+        tokio::time::sleep(latency + extra).await;
+    }
+
+    fn draw_fault(&self) -> Option<Fault> {
+        Fault::draw(&mut lock(&self.rng), self.config.fault_rate)
+    }
+
+    /// After a write: does every user still hold an existing profile?
+    fn check_invariants(&self, account_id: &str) {
+        if let Some(mut slot) = self.slot(account_id) {
+            let breaches = slot.account.profile_breaches();
+            if breaches > 0 {
+                slot.invariant_breaches += 1;
+                lock(&self.stats).invariant_breaches += 1;
+            }
+        }
+    }
+
+    /// A copy of the statistics.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        lock(&self.stats).clone()
+    }
+
+    /// Whether a user ID belongs to any served account, and its name and email.
+    #[must_use]
+    pub fn find_user(&self, user_id: &str) -> Option<(String, String, String)> {
+        self.accounts.iter().find_map(|slot| {
+            let slot = lock(slot);
+            slot.account
+                .user(user_id)
+                .map(|user| (user.id.clone(), user.user_name.clone(), user.email.clone()))
+        })
+    }
+}
+
+/// Locks a mutex; a handler that panicked while holding it left the data as it was, which is
+/// still the best answer the emulator can give.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Running {
+    pub url: String,
+    pub shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Running {
+    /// The account served first (the default one).
+    #[must_use]
+    pub fn account_id(&self) -> String {
+        self.shared.account_names()[0].0.clone()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Starts an emulator on `addr` (use `127.0.0.1:0` for a free port) serving `accounts`.
+pub async fn start(
+    config: Config,
+    accounts: Vec<Account>,
+    addr: SocketAddr,
+) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let shared = Arc::new(Shared {
+        tokens: Mutex::new(Tokens::from_credentials(&config.credentials)),
+        rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+        stats: Mutex::new(Stats::default()),
+        base_url: format!("http://{local}"),
+        accounts: accounts
+            .into_iter()
+            .map(|mut account| {
+                account.reindex();
+                Mutex::new(Slot {
+                    account,
+                    limiter: Limiter::new(config.hourly_limit, config.burst_limit),
+                    invariant_breaches: 0,
+                })
+            })
+            .collect(),
+        config,
+    });
+    let app = router(Arc::clone(&shared));
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(Running {
+        url: shared.base_url.clone(),
+        shared,
+        shutdown: Some(shutdown),
+    })
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .merge(oauth::routes())
+        .merge(api::routes(&shared))
+        .merge(inspect::routes())
+        .with_state(shared)
+}
