@@ -1,5 +1,8 @@
 //! Integration tests: one binary, so CI links once.
 
+mod emulator_oauth;
+mod emulator_smoke;
+mod emulator_support;
 mod harness;
 mod properties;
 mod schema;

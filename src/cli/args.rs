@@ -121,17 +121,73 @@ pub enum AuthCommand {
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        env = "DOCUSIGN_EMULATOR_LISTEN"
+    )]
     pub listen: SocketAddr,
-    /// Account to start with (YAML or JSON); a sample account when absent.
+    /// Account to start with (YAML, or JSON by its `.json` extension); the sample account
+    /// (the examples' company, with some hand-made drift) when absent.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// Delay added to every answer, in milliseconds.
+    /// Keep the account in this file across restarts (read at start when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+    /// Delay added to every API answer, in milliseconds.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub latency_ms: u64,
-    /// Share of requests that fail (429, 5xx or a dropped connection), from 0 to 1.
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    /// Up to this many more milliseconds of random delay.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Share of API calls, from 0 to 1, that fail: 500/503, or a dropped connection before or
+    /// after the call took effect.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_share)]
     pub fault_rate: f64,
+    /// Seed for faults, jitter and generated IDs, to repeat a run.
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+    /// Behave like the demo environment: a 200-call burst limit instead of 500.
+    #[arg(long)]
+    pub demo: bool,
+    /// Calls per clock hour per account.
+    #[arg(long, value_name = "N", default_value_t = 3_000)]
+    pub hourly_limit: u32,
+    /// Calls per 30 seconds per account (default: 500, or 200 with `--demo`).
+    #[arg(long, value_name = "N")]
+    pub burst_limit: Option<u32>,
+    /// HTTP status of a rate-limit refusal: DocuSign's historical 400, or 429.
+    #[arg(long, value_name = "STATUS", default_value = "400", value_parser = ["400", "429"])]
+    pub rate_limit_status: String,
+    /// Which calls change an existing user's permission profile.
+    #[arg(long, value_enum, default_value_t = ProfileChangeVia::All)]
+    pub profile_change_via: ProfileChangeVia,
+    /// Leave `groupList` out of user records.
+    #[arg(long)]
+    pub no_group_list: bool,
+    /// Joining a group that carries a permission profile gives the user that profile.
+    #[arg(long)]
+    pub group_profile_on_join: bool,
+}
+
+/// Which endpoint changes a user's permission profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProfileChangeVia {
+    /// Every one of the three.
+    All,
+    /// `PUT /users/{userId}` only.
+    PutUser,
+    /// `PUT /users/{userId}/profile` only.
+    PutProfile,
+    /// Bulk `PUT /users` only.
+    BulkPutUsers,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err("a share from 0 to 1, such as 0.05".to_owned()),
+    }
 }
 
 /// Output format for plans and reports.

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, dispatch, and exit codes. Nothing else.
 
 mod args;
+mod emulator;
 mod render;
 
 use std::io::Write;
@@ -57,7 +58,7 @@ fn run(cli: Cli) -> Exit {
         Command::Drift(_) => not_yet("drift"),
         Command::Import(_) => not_yet("import"),
         Command::Auth(_) => not_yet("auth check"),
-        Command::Emulator(_) => not_yet("emulator"),
+        Command::Emulator(args) => emulator::run(args),
     }
 }
 

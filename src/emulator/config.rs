@@ -33,6 +33,9 @@ pub struct Config {
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,
     pub credentials: Credentials,
+    /// Where the accounts are kept across restarts: read at start when it exists, rewritten
+    /// (atomically) after every write call.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             seed: 0x00d0_c051_6e00,
             token_lifetime: Duration::from_secs(8 * 3600),
             credentials: Credentials::default(),
+            state_file: None,
         }
     }
 }

@@ -14,6 +14,7 @@ mod faults;
 mod inspect;
 mod limits;
 mod oauth;
+pub mod seed;
 mod tokens;
 
 use std::collections::BTreeMap;
@@ -139,6 +140,24 @@ impl Shared {
         }
     }
 
+    /// Rewrites the state file, if there is one, with every account as it stands now.
+    fn persist(&self) {
+        let Some(path) = &self.config.state_file else {
+            return;
+        };
+        let accounts: Vec<Account> = self
+            .accounts
+            .iter()
+            .map(|slot| lock(slot).account.clone())
+            .collect();
+        if let Err(err) = save_state(path, &accounts) {
+            eprintln!(
+                "emulator: can't write the state file `{}`: {err}",
+                path.display()
+            );
+        }
+    }
+
     /// A copy of the statistics.
     #[must_use]
     pub fn stats(&self) -> Stats {
@@ -189,6 +208,35 @@ impl Drop for Running {
     }
 }
 
+/// The state file's shape: `{"accounts": [...]}`, as `GET /_emulator/snapshot` answers.
+#[derive(Serialize, serde::Deserialize)]
+struct StateFile {
+    accounts: Vec<Account>,
+}
+
+/// Reads accounts kept by `--state-file`.
+pub fn load_state(path: &std::path::Path) -> Result<Vec<Account>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("can't read `{}`: {err}", path.display()))?;
+    let state: StateFile = serde_json::from_str(&text)
+        .map_err(|err| format!("`{}` is not an emulator state file: {err}", path.display()))?;
+    Ok(state.accounts)
+}
+
+/// Writes the state file atomically: a temporary file beside it, synced, then renamed over.
+fn save_state(path: &std::path::Path, accounts: &[Account]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let state = StateFile {
+        accounts: accounts.to_vec(),
+    };
+    let text = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(&text)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
 /// Starts an emulator on `addr` (use `127.0.0.1:0` for a free port) serving `accounts`.
 pub async fn start(
     config: Config,
@@ -237,4 +285,69 @@ fn router(shared: Arc<Shared>) -> Router {
         .merge(api::routes(&shared))
         .merge(inspect::routes())
         .with_state(shared)
+}
+
+/// Runs an emulator for people (`docusign-gitops emulator`) until Ctrl-C: starts from the state
+/// file when it exists, else from `seed`, and prints the URL and an access token it accepts.
+pub fn run_until_interrupted(
+    mut config: Config,
+    seed: &seed::Seed,
+    addr: SocketAddr,
+) -> Result<(), String> {
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|err| format!("can't start the runtime: {err}"))?;
+    let mut rng = fastrand::Rng::with_seed(config.seed);
+    let now = api::now();
+    let seeded = seed.build(&mut rng, &now)?;
+    let (accounts, integration_user) = match &config.state_file {
+        Some(path) if path.exists() => {
+            // The kept account wins; its integration user is the seed's, found by email.
+            let mut accounts = load_state(path)?;
+            let email = seeded
+                .account
+                .user(&seeded.integration_user_id)
+                .map(|user| user.email.clone())
+                .unwrap_or_default();
+            let first = accounts
+                .first_mut()
+                .ok_or("the state file holds no account")?;
+            first.reindex();
+            let user = first
+                .users
+                .iter()
+                .find(|user| user.email.eq_ignore_ascii_case(&email))
+                .map(|user| user.id.clone())
+                .ok_or_else(|| {
+                    format!("the state file has no user `{email}` to act as the integration user")
+                })?;
+            (accounts, user)
+        }
+        _ => (vec![seeded.account], seeded.integration_user_id),
+    };
+    let token: String = std::iter::repeat_with(|| rng.alphanumeric())
+        .take(40)
+        .collect();
+    config
+        .credentials
+        .static_tokens
+        .push((token.clone(), integration_user.clone()));
+    runtime.block_on(async move {
+        let running = start(config, accounts, addr)
+            .await
+            .map_err(|err| format!("can't listen on {addr}: {err}"))?;
+        let account_id = running.account_id();
+        let (email, name) = running
+            .shared
+            .find_user(&integration_user)
+            .map(|(_, name, email)| (email, name))
+            .unwrap_or_default();
+        println!("DocuSign emulator listening on {}", running.url);
+        println!("account:      {account_id}");
+        println!("access token: {token}  (for {name} <{email}>)");
+        println!("try:          curl -H 'Authorization: Bearer {token}' '{}/restapi/v2.1/accounts/{account_id}/users?count=5'", running.url);
+        println!("Ctrl-C stops it.");
+        tokio::signal::ctrl_c().await.map_err(|err| format!("can't wait for Ctrl-C: {err}"))?;
+        drop(running);
+        Ok(())
+    })
 }

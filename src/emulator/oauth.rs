@@ -227,7 +227,7 @@ fn verify_assertion(shared: &Shared, assertion: &str) -> Result<String, OAuthErr
             .any(|granted| granted == **required)
     }) {
         return Err(invalid_grant(format!(
-            "The `scope` claim must include `{missing}` (space-separated: `signature impersonation`)."
+            "The `scope` claim must include `{missing}`, as in `signature impersonation`."
         )));
     }
     let consented = credentials
@@ -266,7 +266,7 @@ fn check_times(claims: &Map<String, Value>) -> Result<(), OAuthError> {
     }
     if exp - iat > MAX_ASSERTION_LIFETIME {
         return Err(invalid_grant(format!(
-            "The assertion lives too long: `exp` - `iat` may be at most {MAX_ASSERTION_LIFETIME} seconds."
+            "The assertion lives too long: `exp` - `iat` may be {MAX_ASSERTION_LIFETIME} s at most."
         )));
     }
     Ok(())
@@ -309,7 +309,7 @@ fn decode_failure(kind: &ErrorKind) -> &'static str {
         | ErrorKind::Base64(_)
         | ErrorKind::Utf8(_)
         | ErrorKind::Json(_) => {
-            "The assertion is not a well-formed JWT (header.payload.signature, base64url-encoded JSON)."
+            "The assertion is not a well-formed JWT: header.payload.signature in base64url."
         }
         _ => "The assertion is not valid.",
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -108,7 +108,12 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
         Ok(user_id) => user_id,
         Err(error) => return error.into_response(),
     };
-    let Some(account_id) = account_in_path(request.uri().path()) else {
+    // Inside the nested router the URI has lost its prefix; the original still has it.
+    let path = request.extensions().get::<OriginalUri>().map_or_else(
+        || request.uri().path().to_owned(),
+        |uri| uri.path().to_owned(),
+    );
+    let Some(account_id) = account_in_path(&path) else {
         return ApiError::bad_request("INVALID_ACCOUNT_ID", "Invalid account ID.").into_response();
     };
     let (caller, budget) = {
@@ -155,6 +160,7 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
     };
     if method != Method::GET {
         shared.check_invariants(&account_id);
+        shared.persist();
     }
     if matches!(fault, Some(Fault::DropAfter)) {
         return dropped();

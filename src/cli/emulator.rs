@@ -1,0 +1,81 @@
+//! `docusign-gitops emulator`: turns the flags into an emulator configuration and runs it.
+
+use std::time::Duration;
+
+use super::Exit;
+use super::args::{EmulatorArgs, ProfileChangeVia};
+use crate::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+use crate::emulator::seed::Seed;
+use crate::emulator::{self, Config};
+
+pub fn run(args: EmulatorArgs) -> Exit {
+    let EmulatorArgs {
+        listen,
+        seed,
+        state_file,
+        latency_ms,
+        jitter_ms,
+        fault_rate,
+        fault_seed,
+        demo,
+        hourly_limit,
+        burst_limit,
+        rate_limit_status,
+        profile_change_via,
+        no_group_list,
+        group_profile_on_join,
+    } = args;
+    let base = if demo {
+        Config::demo()
+    } else {
+        Config::default()
+    };
+    let config = Config {
+        hourly_limit,
+        burst_limit: burst_limit.unwrap_or(base.burst_limit),
+        rate_limit_status: if rate_limit_status == "429" {
+            RateLimitStatus::TooManyRequests
+        } else {
+            RateLimitStatus::BadRequest
+        },
+        profile_change: match profile_change_via {
+            ProfileChangeVia::All => ProfileChangeRoutes::all(),
+            ProfileChangeVia::PutUser => ProfileChangeRoutes::only(ProfileRoute::PutUser),
+            ProfileChangeVia::PutProfile => ProfileChangeRoutes::only(ProfileRoute::PutProfile),
+            ProfileChangeVia::BulkPutUsers => ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers),
+        },
+        group_list_in_user_records: !no_group_list,
+        group_profile_on_join,
+        latency: Duration::from_millis(latency_ms),
+        jitter: Duration::from_millis(jitter_ms),
+        fault_rate,
+        seed: fault_seed.unwrap_or(base.seed),
+        state_file,
+        ..base
+    };
+    let seed = match seed {
+        None => crate::emulator::seed::sample(),
+        Some(path) => {
+            let json = path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+            match std::fs::read_to_string(&path)
+                .map_err(|err| err.to_string())
+                .and_then(|text| Seed::parse(&text, json))
+            {
+                Ok(seed) => seed,
+                Err(err) => {
+                    eprintln!("error: can't use the seed `{}`: {err}", path.display());
+                    return Exit::Error;
+                }
+            }
+        }
+    };
+    match emulator::run_until_interrupted(config, &seed, listen) {
+        Ok(()) => Exit::Success,
+        Err(err) => {
+            eprintln!("error: {err}");
+            Exit::Error
+        }
+    }
+}

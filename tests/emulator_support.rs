@@ -1,0 +1,172 @@
+//! Starting an emulator for a test, and calling it.
+#![allow(dead_code)] // each test module uses its own part of the harness
+
+use std::net::SocketAddr;
+
+use docusign_gitops::emulator::account::{Account, User, UserStatus};
+use docusign_gitops::emulator::{self, Config, Running};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// The access token every test emulator accepts, for its administrator.
+pub const TOKEN: &str = "emulator-test-token";
+pub const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
+pub const ADMIN_ID: &str = "0d9b1c2e-0000-4000-8000-00000000a001";
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+
+const STAMP: &str = "2026-01-05T09:00:00.0000000Z";
+
+/// An account with its administrator (Account Administrator, in Administrators) and `users`
+/// more active users on DocuSign Sender, `user0@example.com` and on.
+pub fn account_with(users: usize) -> Account {
+    let mut account = Account::new(ACCOUNT_ID, "Test Account", STAMP);
+    let admin_profile = account
+        .profile_named("Account Administrator")
+        .expect("built-in")
+        .id;
+    let sender = account
+        .profile_named("DocuSign Sender")
+        .expect("built-in")
+        .id;
+    account.push_user(user(ADMIN_ID, "Ada Admin", ADMIN_EMAIL, admin_profile));
+    let admins = account.group_named("Administrators").expect("built-in").id;
+    account
+        .groups
+        .get_mut(&admins)
+        .expect("group")
+        .members
+        .insert(ADMIN_ID.to_owned());
+    for n in 0..users {
+        let id = format!("0d9b1c2e-0000-4000-8000-{n:012}");
+        account.push_user(user(
+            &id,
+            &format!("User {n}"),
+            &format!("user{n}@example.com"),
+            sender,
+        ));
+    }
+    account
+}
+
+fn user(id: &str, name: &str, email: &str, profile_id: u64) -> User {
+    let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+    User {
+        id: id.to_owned(),
+        user_name: name.to_owned(),
+        email: email.to_owned(),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        job_title: String::new(),
+        status: UserStatus::Active,
+        profile_id,
+        created: STAMP.to_owned(),
+        modified: STAMP.to_owned(),
+    }
+}
+
+/// Starts an emulator on a free loopback port that accepts [`TOKEN`] for the administrator.
+pub async fn start(mut config: Config, account: Account) -> Running {
+    config
+        .credentials
+        .static_tokens
+        .push((TOKEN.to_owned(), ADMIN_ID.to_owned()));
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    emulator::start(config, vec![account], addr)
+        .await
+        .expect("start the emulator")
+}
+
+/// One answer: status, headers and JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The `errorCode` of an error body.
+    pub fn error_code(&self) -> &str {
+        self.body["errorCode"].as_str().unwrap_or_default()
+    }
+}
+
+/// Calls the eSignature API of a running emulator as its administrator.
+pub struct Api {
+    client: reqwest::Client,
+    pub base: String,
+    pub url: String,
+    pub token: String,
+}
+
+impl Api {
+    pub fn new(running: &Running) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            base: format!("{}/restapi/v2.1/accounts/{ACCOUNT_ID}", running.url),
+            url: running.url.clone(),
+            token: TOKEN.to_owned(),
+        }
+    }
+
+    /// `METHOD {base}{path}` with an optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("the emulator answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a whole body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("a JSON body")
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, body: Option<&Value>) -> Answer {
+        self.call(Method::DELETE, path, body).await
+    }
+
+    /// The emulator's own statistics.
+    pub async fn stats(&self) -> Value {
+        self.client
+            .get(format!("{}/_emulator/stats", self.url))
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("stats JSON")
+    }
+}
+
+/// Starts the default emulator over an account with `users` users and returns a client.
+pub async fn api_with(config: Config, users: usize) -> (Running, Api) {
+    let running = start(config, account_with(users)).await;
+    let api = Api::new(&running);
+    (running, api)
+}
