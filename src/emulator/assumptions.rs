@@ -1,6 +1,80 @@
-//! Every place where DocuSign's behaviour is unconfirmed (`[unconf]` in API-NOTES.md) and the
-//! emulator had to choose. The rule: take the stricter reading, the one a client is more
-//! likely to get wrong, and offer a switch in [`super::Config`] where a client must cope with
-//! either.
+//! Every place where DocuSign's behaviour is unconfirmed (`[unconf]` in API-NOTES.md, or not
+//! described at all) and the emulator had to choose. The rule: take the stricter reading — the
+//! one a client is more likely to get wrong — and offer a switch in [`super::Config`] where a
+//! client must cope with either.
 //!
-//! (The list is filled in as each behaviour is implemented.)
+//! # Reading
+//! - **Plain user lists are thin.** Without `additional_info=true`, `GET /users` answers only
+//!   identity and status fields: no `permissionProfileId`/`Name`, `jobTitle`, `isAdmin` or
+//!   `groupList`. A client that wants profiles must ask for full records (still one call a page).
+//! - **`groupList`** is in full user records (list with `additional_info=true`, and get one)
+//!   only while [`super::Config::group_list_in_user_records`] is on; off, a client must read
+//!   memberships from `GET /groups/{id}/users`.
+//! - **Page size when `count` is left out: 20.** Undocumented; small, so a forgetful client pays.
+//! - **An empty page** has `resultSetSize` "0" and no `users`/`groups`, no `endPosition`, no
+//!   `nextUri`.
+//! - **`GET /users?email=`** matching nobody (after the other filters) is a 400
+//!   `USER_LACKS_MEMBERSHIP`, as DocuSign's own code examples expect, not an empty list.
+//! - **`GET /users/{id}/profile`** answers only for the caller's own user ID (the spec says so);
+//!   another ID is a 400 `USER_LACKS_PERMISSIONS`.
+//!
+//! # Users
+//! - **Uniqueness is by email**, whatever the `userName`: creating an email that a live user has
+//!   is `USER_ALREADY_EXISTS_IN_ACCOUNT` (stricter than DocuSign's documented userName+email pair).
+//! - **Reopening**: creating a closed user's exact `userName` + email reopens it with the same
+//!   `userId`, in `ActivationSent`, with the request's profile (else DocuSign Sender). With
+//!   another `userName`, a *new* user with a new `userId` is created beside the closed one, as a
+//!   reported DocuSign quirk has it.
+//! - **Closing** (`DELETE /users`) keeps group and signing-group memberships unless
+//!   `delete=Groups` / `delete=SigningGroupsEmail` asks otherwise; `PermissionSet` is ignored (a
+//!   user always holds a profile). Closing a closed user succeeds.
+//! - **A closed user can't be updated** (per item `USER_LACKS_MEMBERSHIP`) or added to a group
+//!   (per item `INVALID_USERID`).
+//! - **Profile changes** go through the calls that [`super::config::ProfileChangeRoutes`]
+//!   enables; through a disabled one, `permissionProfileId` is ignored and the answer is still
+//!   200 — the way an API ignores a field — so only a client that reads back notices.
+//! - **Email changes** through `PUT /users` or `PUT /users/{id}` are ignored.
+//!
+//! # Groups
+//! - **Everyone** holds every user who isn't closed; editing its membership is a 400
+//!   `INVALID_GROUP_ID`. **Administrators' membership** is kept as given: it does not follow the
+//!   Account Administrator profile, so a client must manage both.
+//! - **Built-in groups** can't be renamed, given a profile or deleted: per item `INVALID_GROUP_ID`.
+//! - **Adding a member twice or removing a non-member** answers 200 with a per-item
+//!   `errorDetails` (`USER_ALREADY_MEMBER_OF_GROUP`, `USER_NOT_MEMBER_OF_GROUP`): a client must
+//!   not treat every item error as fatal.
+//! - **Joining a group that carries a profile** leaves the user's own profile alone unless
+//!   [`super::Config::group_profile_on_join`] is on.
+//! - **Names** of groups, profiles and signing groups are unique regardless of letter case.
+//!
+//! # Permission profiles
+//! - **Built-ins** can't be updated or deleted: 400 `PERMISSION_PROFILE_CANNOT_BE_MODIFIED`.
+//! - **Deleting a held profile** needs `move_users_to` naming another existing profile; closed
+//!   users count as holders and move too; groups that carried the profile lose it.
+//! - **Settings**: unknown keys are ignored, a value a setting can't take is a 400, keys not in a
+//!   `PUT` keep their values, and a new profile starts from DocuSign Sender's settings.
+//!
+//! # Signing groups
+//! - **Bulk `PUT /signing_groups`** renames only; other fields are ignored.
+//! - **`PUT /signing_groups/{id}`** merges `users` into the members by email (a connector relies
+//!   on merging); it never removes members.
+//! - **Removing a non-member** answers 200 `{}`.
+//! - **Over a limit** (50 groups, 50 members): per item `SIGNING_GROUP_MAX_EXCEEDED` on create;
+//!   a 400 `SIGNING_GROUP_MAX_USERS_EXCEEDED` for a whole request that would pass 50 members.
+//!
+//! # Access and limits
+//! - **An unknown account, or one the caller isn't a member of**, is a 400
+//!   `USER_LACKS_MEMBERSHIP`. **A missing or bad token** is a 401 `AUTHORIZATION_INVALID_TOKEN`.
+//! - **Rate limits**: the hourly window resets at the top of each clock hour; the burst window is
+//!   the last 30 seconds (sliding, stricter than fixed windows); refused calls count against both;
+//!   OAuth calls and `/_emulator/*` don't count. `BURST_APIINVOCATION_LIMIT_EXCEEDED` is the burst
+//!   code. The status is 400 unless [`super::config::RateLimitStatus::TooManyRequests`].
+//! - **Refresh tokens are single-use**: a refresh answers a new one and spends the old.
+//! - **Error codes DocuSign doesn't document** were named in its style: `INVALID_PERMISSION_PROFILE_ID`,
+//!   `INVALID_GROUP_ID`, `INVALID_SIGNING_GROUP_ID`, `INVALID_EMAIL_ADDRESS_FOR_USER`,
+//!   `INVALID_USERNAME_FOR_USER`, `PERMISSION_PROFILE_HAS_USERS`, `DUPLICATE_GROUP_NAME`,
+//!   `PERMISSION_PROFILE_NAME_ALREADY_EXISTS`, `SIGNING_GROUP_NAME_EXISTS`, and
+//!   `UNSPECIFIED_ERROR` for an injected 5xx. Clients must key on the HTTP status and show the
+//!   code, not depend on these names.
+//! - **Requests** may send numbers and booleans as JSON numbers or strings; answers always
+//!   send strings.
