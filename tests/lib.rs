@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so CI links once.
 
+mod emulator_cli;
 mod emulator_oauth;
 mod emulator_smoke;
 mod emulator_support;

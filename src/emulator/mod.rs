@@ -18,6 +18,7 @@ pub mod seed;
 mod tokens;
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -225,7 +226,6 @@ pub fn load_state(path: &std::path::Path) -> Result<Vec<Account>, String> {
 
 /// Writes the state file atomically: a temporary file beside it, synced, then renamed over.
 fn save_state(path: &std::path::Path, accounts: &[Account]) -> std::io::Result<()> {
-    use std::io::Write as _;
     let state = StateFile {
         accounts: accounts.to_vec(),
     };
@@ -341,11 +341,19 @@ pub fn run_until_interrupted(
             .find_user(&integration_user)
             .map(|(_, name, email)| (email, name))
             .unwrap_or_default();
-        println!("DocuSign emulator listening on {}", running.url);
-        println!("account:      {account_id}");
-        println!("access token: {token}  (for {name} <{email}>)");
-        println!("try:          curl -H 'Authorization: Bearer {token}' '{}/restapi/v2.1/accounts/{account_id}/users?count=5'", running.url);
-        println!("Ctrl-C stops it.");
+        // Whoever reads these lines may stop reading; a closed stdout must not stop the server.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "DocuSign emulator listening on {}", running.url);
+        let _ = writeln!(out, "account:      {account_id}");
+        let _ = writeln!(out, "access token: {token}  (for {name} <{email}>)");
+        let _ = writeln!(
+            out,
+            "try:          curl -H 'Authorization: Bearer {token}' '{}/restapi/v2.1/accounts/{account_id}/users?count=5'",
+            running.url
+        );
+        let _ = writeln!(out, "Ctrl-C stops it.");
+        let _ = out.flush();
+        drop(out);
         tokio::signal::ctrl_c().await.map_err(|err| format!("can't wait for Ctrl-C: {err}"))?;
         drop(running);
         Ok(())

@@ -13,6 +13,7 @@ use crate::model::UserStatus as DesiredStatus;
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
+    #[serde(default)]
     pub account: SeedAccount,
     /// The email of the user the emulator issues its printed token for (an administrator).
     /// When absent: the first user holding Account Administrator.
@@ -117,28 +118,7 @@ impl Seed {
     /// Builds the account, with user IDs from `rng` and timestamps `now`.
     pub fn build(&self, rng: &mut fastrand::Rng, now: &str) -> Result<Seeded, String> {
         let mut account = Account::new(&self.account.id, &self.account.name, now);
-        for profile in &self.permission_profiles {
-            if account.profile_named(&profile.name).is_some() {
-                return Err(format!(
-                    "permission profile `{}` is declared twice (or is built in)",
-                    profile.name
-                ));
-            }
-            let id = account.take_id();
-            let mut settings = super::account::new_profile_settings();
-            settings.extend(profile.settings.clone());
-            account.profiles.insert(
-                id,
-                super::account::Profile {
-                    id,
-                    name: profile.name.clone(),
-                    builtin: false,
-                    settings,
-                    modified: now.to_owned(),
-                    modified_by: "seed".to_owned(),
-                },
-            );
-        }
+        self.add_profiles(&mut account, now)?;
         let sender = profile_id(&account, "DocuSign Sender")?;
         for user in &self.users {
             let status = UserStatus::from_wire(&user.status).ok_or_else(|| {
@@ -224,6 +204,32 @@ impl Seed {
 }
 
 impl Seed {
+    fn add_profiles(&self, account: &mut Account, now: &str) -> Result<(), String> {
+        for profile in &self.permission_profiles {
+            if account.profile_named(&profile.name).is_some() {
+                return Err(format!(
+                    "permission profile `{}` is declared twice (or is built in)",
+                    profile.name
+                ));
+            }
+            let id = account.take_id();
+            let mut settings = super::account::new_profile_settings();
+            settings.extend(profile.settings.clone());
+            account.profiles.insert(
+                id,
+                super::account::Profile {
+                    id,
+                    name: profile.name.clone(),
+                    builtin: false,
+                    settings,
+                    modified: now.to_owned(),
+                    modified_by: "seed".to_owned(),
+                },
+            );
+        }
+        Ok(())
+    }
+
     fn add_signing_groups(&self, account: &mut Account, now: &str) {
         for group in &self.signing_groups {
             let id = account.take_id();

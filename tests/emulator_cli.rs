@@ -1,0 +1,211 @@
+//! `docusign-gitops emulator`: prints a URL and a token that work, keeps its state file, takes
+//! a seed file; and the built-in sample account carries the drift it promises.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use docusign_gitops::emulator::account::UserStatus;
+use docusign_gitops::emulator::seed;
+use serde_json::{Value, json};
+
+/// A running `docusign-gitops emulator` process, killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+    account: String,
+    token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the emulator");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut field = |prefix: &str| -> String {
+        let line = lines.next().expect("a line").expect("text");
+        line.strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
+            .split_whitespace()
+            .next()
+            .expect("a value")
+            .to_owned()
+    };
+    let url = field("DocuSign emulator listening on ");
+    let account = field("account:");
+    let token = field("access token:");
+    Server {
+        child,
+        url,
+        account,
+        token,
+    }
+}
+
+fn call(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new()
+            .request(
+                method,
+                format!(
+                    "{}/restapi/v2.1/accounts/{}{path}",
+                    server.url, server.account
+                ),
+            )
+            .bearer_auth(&server.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    })
+}
+
+#[test]
+fn the_printed_token_works_and_the_state_file_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.json");
+    let state_arg = state.to_str().expect("UTF-8 path");
+    {
+        let server = serve(&["--state-file", state_arg]);
+        let (status, users) = call(&server, reqwest::Method::GET, "/users?count=100", None);
+        assert_eq!(status, 200, "{users}");
+        assert_eq!(users["totalSetSize"], "26");
+        let (status, created) = call(
+            &server,
+            reqwest::Method::POST,
+            "/groups",
+            Some(json!({"groups": [{"groupName": "Made Before Restart"}]})),
+        );
+        assert_eq!(status, 201, "{created}");
+    }
+    assert!(state.exists(), "the state file was written");
+    let server = serve(&["--state-file", state_arg]);
+    let (status, groups) = call(
+        &server,
+        reqwest::Method::GET,
+        "/groups?count=100&search_text=restart",
+        None,
+    );
+    assert_eq!(status, 200, "{groups}");
+    assert_eq!(groups["groups"][0]["groupName"], "Made Before Restart");
+}
+
+#[test]
+fn a_seed_file_describes_the_account() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(
+        &seed,
+        "account: {id: 11111111-2222-4333-8444-555555555555, name: Tiny}\n\
+         permission_profiles:\n  - name: Reviewers\n    settings: {allowBulkSending: \"false\"}\n\
+         groups:\n  - name: Legal\n    members: [bo@example.com]\n  - name: Administrators\n    members: [ada@example.com]\n\
+         users:\n  - {email: ada@example.com, first_name: Ada, last_name: Admin, permission_profile: Account Administrator}\n\
+         \x20 - {email: bo@example.com, first_name: Bo, last_name: Li, permission_profile: Reviewers}\n\
+         \x20 - {email: cy@example.com, first_name: Cy, last_name: Old, status: Closed}\n",
+    )
+    .expect("write the seed");
+    let server = serve(&["--seed", seed.to_str().expect("UTF-8 path")]);
+    assert_eq!(server.account, "11111111-2222-4333-8444-555555555555");
+    let (status, users) = call(
+        &server,
+        reqwest::Method::GET,
+        "/users?count=10&additional_info=true",
+        None,
+    );
+    assert_eq!(status, 200, "{users}");
+    let by_email = |email: &str| {
+        users["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|user| user["email"] == email)
+            .cloned()
+            .expect("user")
+    };
+    assert_eq!(
+        by_email("bo@example.com")["permissionProfileName"],
+        "Reviewers"
+    );
+    assert_eq!(by_email("cy@example.com")["userStatus"], "Closed");
+    assert_eq!(
+        by_email("cy@example.com")["permissionProfileName"],
+        "DocuSign Sender"
+    );
+}
+
+#[test]
+fn a_bad_seed_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(&seed, "users:\n  - {email: a@example.com, first_name: A, last_name: B, permission_profile: Nope}\n").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+        .args(["emulator", "--listen", "127.0.0.1:0", "--seed"])
+        .arg(&seed)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown permission profile `Nope`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_sample_account_carries_hand_made_drift() {
+    let seed = seed::sample();
+    let built = seed
+        .build(
+            &mut fastrand::Rng::with_seed(1),
+            "2026-01-01T00:00:00.0000000Z",
+        )
+        .expect("the sample builds");
+    let account = built.account;
+    let user = |email: &str| {
+        account
+            .users
+            .iter()
+            .find(|user| user.email == email)
+            .expect("user")
+    };
+    // The leaver the examples close is still active.
+    assert_eq!(
+        user("derek.lindqvist@northwind-example.com").status,
+        UserStatus::Active
+    );
+    // The rename hasn't happened, a hand-made group exists, an unmanaged user is in it.
+    assert!(account.group_named("Sales Team").is_some());
+    assert!(account.group_named("Sales").is_none());
+    let contractors = account
+        .group_named("Temp Contractors")
+        .expect("hand-made group");
+    assert_eq!(contractors.members.len(), 1);
+    // A setting was changed by hand.
+    let sales_sender = account.profile_named("Sales Sender").expect("profile");
+    assert_eq!(sales_sender.settings["allowBulkSending"], "false");
+    // The integration user is the protected administrator.
+    let integration = account
+        .user(&built.integration_user_id)
+        .expect("integration user");
+    assert_eq!(
+        integration.email,
+        "docusign-integration@northwind-example.com"
+    );
+}
