@@ -125,7 +125,7 @@ pub async fn create(
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
     let mut answers = Vec::new();
-    for item in items(&body, "groups") {
+    for item in items(&body, "groups")? {
         let result = (|| {
             let name = text(item, "groupName")
                 .map(|name| name.trim().to_owned())
@@ -189,7 +189,7 @@ pub async fn update(
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
     let mut answers = Vec::new();
-    for item in items(&body, "groups") {
+    for item in items(&body, "groups")? {
         let result = (|| {
             let id = group_id(text(item, "groupId"))
                 .filter(|id| account.groups.contains_key(id))
@@ -237,7 +237,7 @@ pub async fn delete(
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
     let mut answers = Vec::new();
-    for item in items(&body, "groups") {
+    for item in items(&body, "groups")? {
         let raw = text(item, "groupId").unwrap_or_default();
         let answer = match group_id(Some(raw.clone())).and_then(|id| account.groups.get(&id)) {
             None => json!({ "groupId": raw, "errorDetails": invalid_group().details() }),
@@ -302,7 +302,7 @@ fn change_members(
         ));
     }
     let mut answers = Vec::new();
-    for item in items(&body, "users") {
+    for item in items(&body, "users")? {
         let user_id = text(item, "userId").unwrap_or_default();
         let Some(user) = account
             .user(&user_id)

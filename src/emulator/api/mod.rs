@@ -156,7 +156,7 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
             return with_budget(server_error(status), budget);
         }
         Some(Fault::DropBefore) => return dropped(),
-        Some(Fault::DropAfter) | None => next.run(request).await,
+        Some(Fault::DropAfter) | None => as_error_details(next.run(request).await).await,
     };
     if method != Method::GET {
         shared.check_invariants(&account_id);
@@ -174,6 +174,36 @@ pub fn account_slot<'a>(
     account_id: &str,
 ) -> Result<std::sync::MutexGuard<'a, super::Slot>, ApiError> {
     shared.slot(account_id).ok_or_else(lacks_membership)
+}
+
+/// axum answers a path or query it can't decode with a plain-text 400 before any handler
+/// runs; DocuSign answers every error as `errorDetails` JSON.
+async fn as_error_details(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    let status = response.status();
+    if !status.is_client_error()
+        || is_json
+        || response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_none()
+    {
+        return response;
+    }
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = String::from_utf8_lossy(&bytes).trim().to_owned();
+    ApiError {
+        status,
+        code: "INVALID_REQUEST_PARAMETER",
+        message: format!("The request contained at least one invalid parameter. {message}"),
+    }
+    .into_response()
 }
 
 fn lacks_membership() -> ApiError {
@@ -268,13 +298,16 @@ pub fn text(object: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// The array under `key`, or an empty one.
-#[must_use]
-pub fn items<'a>(object: &'a Value, key: &str) -> &'a [Value] {
-    object
-        .get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+/// The array under `key` (none when the key is absent or null); anything else there is a 400.
+pub fn items<'a>(object: &'a Value, key: &str) -> Result<&'a [Value], ApiError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items.as_slice()),
+        Some(_) => Err(ApiError::bad_request(
+            "INVALID_REQUEST_BODY",
+            format!("The request body is missing or improperly formatted. '{key}' must be a list."),
+        )),
+    }
 }
 
 /// DocuSign's timestamp format: `2026-11-23T18:40:15.0000000Z`.

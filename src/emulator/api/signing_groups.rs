@@ -55,7 +55,7 @@ fn members_json(members: &[SigningGroupMember]) -> Value {
 /// Reads members from `users`, matched by email; a bad one makes the whole request a 400.
 fn members_of(item: &Value) -> Result<Vec<SigningGroupMember>, ApiError> {
     let mut members: Vec<SigningGroupMember> = Vec::new();
-    for user in items(item, "users") {
+    for user in items(item, "users")? {
         let email = text(user, "email")
             .map(|email| email.trim().to_owned())
             .unwrap_or_default();
@@ -152,7 +152,7 @@ pub async fn create(
     let account = &mut slot.account;
     let stamp = now();
     let mut answers = Vec::new();
-    for item in items(&body, "groups") {
+    for item in items(&body, "groups")? {
         let result = (|| {
             let name = text(item, "groupName")
                 .map(|name| name.trim().to_owned())
@@ -238,7 +238,7 @@ pub async fn rename(
     let account = &mut slot.account;
     let stamp = now();
     let mut answers = Vec::new();
-    for item in items(&body, "groups") {
+    for item in items(&body, "groups")? {
         let raw = text(item, "signingGroupId").unwrap_or_default();
         let result = (|| {
             let id = group_id(account, &raw)?;
@@ -276,7 +276,7 @@ pub async fn delete(
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
     let mut answers = Vec::new();
-    for item in items(&body, "groups") {
+    for item in items(&body, "groups")? {
         let raw = text(item, "signingGroupId").unwrap_or_default();
         answers.push(match group_id(account, &raw) {
             Ok(id) => {
@@ -427,7 +427,7 @@ pub async fn remove_members(
         .get_mut(&id)
         .ok_or_else(unknown_group)?;
     let mut removed = Vec::new();
-    for user in items(&body, "users") {
+    for user in items(&body, "users")? {
         let email = text(user, "email").unwrap_or_default();
         if let Some(index) = group
             .members

@@ -1,6 +1,6 @@
 //! `/users`: list, bulk create, bulk update, close; one user; its `/profile`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Extension;
@@ -94,6 +94,102 @@ pub fn user_info_json(user: &User) -> Value {
     })
 }
 
+/// The filters of `GET /users`.
+struct UserFilter<'a> {
+    statuses: Option<Vec<UserStatus>>,
+    email: Option<String>,
+    email_part: Option<String>,
+    name_part: Option<String>,
+    /// Members of any of the `group_id` groups.
+    members: Option<HashSet<&'a str>>,
+    /// Members of any of the `not_group_id` groups.
+    non_members: Option<HashSet<&'a str>>,
+}
+
+impl<'a> UserFilter<'a> {
+    fn from_query(account: &'a Account, query: &HashMap<String, String>) -> Result<Self, ApiError> {
+        let statuses = match query.get("status") {
+            None => None,
+            Some(list) => Some(
+                list.split(',')
+                    .filter(|part| !part.trim().is_empty())
+                    .map(|part| {
+                        UserStatus::from_wire(part).ok_or_else(|| {
+                            ApiError::bad_request(
+                                "INVALID_REQUEST_PARAMETER",
+                                format!("Invalid user status '{}'.", part.trim()),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        if query.contains_key("email") && query.contains_key("email_substring") {
+            return Err(ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "email and email_substring can't be used together.",
+            ));
+        }
+        let lower = |key: &str| query.get(key).map(|value| value.trim().to_lowercase());
+        Ok(Self {
+            statuses,
+            email: lower("email"),
+            email_part: lower("email_substring"),
+            name_part: lower("user_name_substring"),
+            members: Self::in_groups(account, query.get("group_id"))?,
+            non_members: Self::in_groups(account, query.get("not_group_id"))?,
+        })
+    }
+
+    /// The members of one or more comma-separated group IDs.
+    fn in_groups(
+        account: &'a Account,
+        ids: Option<&String>,
+    ) -> Result<Option<HashSet<&'a str>>, ApiError> {
+        let Some(ids) = ids else { return Ok(None) };
+        let mut members = HashSet::new();
+        for id in ids.split(',').filter(|id| !id.trim().is_empty()) {
+            let group = id
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| account.groups.get(&id))
+                .ok_or_else(|| ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID."))?;
+            members.extend(
+                account
+                    .members_of(group)
+                    .into_iter()
+                    .map(|user| user.id.as_str()),
+            );
+        }
+        Ok(Some(members))
+    }
+
+    fn matches(&self, user: &User) -> bool {
+        let email = user.email.to_lowercase();
+        self.statuses
+            .as_ref()
+            .is_none_or(|statuses| statuses.contains(&user.status))
+            && self.email.as_ref().is_none_or(|wanted| email == *wanted)
+            && self
+                .email_part
+                .as_ref()
+                .is_none_or(|part| email.contains(part))
+            && self
+                .name_part
+                .as_ref()
+                .is_none_or(|part| user.user_name.to_lowercase().contains(part))
+            && self
+                .members
+                .as_ref()
+                .is_none_or(|members| members.contains(user.id.as_str()))
+            && self
+                .non_members
+                .as_ref()
+                .is_none_or(|others| !others.contains(user.id.as_str()))
+    }
+}
+
 pub async fn list(
     State(shared): State<Arc<Shared>>,
     Path(account_id): Path<String>,
@@ -103,84 +199,13 @@ pub async fn list(
     let page = Page::from_query(&query)?;
     let slot = account_slot(&shared, &account_id)?;
     let account = &slot.account;
-    let statuses = match query.get("status") {
-        None => None,
-        Some(list) => Some(
-            list.split(',')
-                .filter(|part| !part.trim().is_empty())
-                .map(|part| {
-                    UserStatus::from_wire(part).ok_or_else(|| {
-                        ApiError::bad_request(
-                            "INVALID_REQUEST_PARAMETER",
-                            format!("Invalid user status '{}'.", part.trim()),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-    };
-    if query.contains_key("email") && query.contains_key("email_substring") {
-        return Err(ApiError::bad_request(
-            "INVALID_REQUEST_PARAMETER",
-            "email and email_substring can't be used together.",
-        ));
-    }
-    let in_group = |key: &str| -> Result<Option<Vec<&User>>, ApiError> {
-        let Some(id) = query.get(key) else {
-            return Ok(None);
-        };
-        let group = id
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .and_then(|id| account.groups.get(&id))
-            .ok_or_else(|| ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID."))?;
-        Ok(Some(account.members_of(group)))
-    };
-    let members = in_group("group_id")?;
-    let non_members = in_group("not_group_id")?;
-    let email = query.get("email").map(|email| email.trim().to_lowercase());
-    let email_part = query
-        .get("email_substring")
-        .map(|part| part.trim().to_lowercase());
-    let name_part = query
-        .get("user_name_substring")
-        .map(|part| part.trim().to_lowercase());
+    let filter = UserFilter::from_query(account, &query)?;
     let selected: Vec<&User> = account
         .users
         .iter()
-        .filter(|user| {
-            statuses
-                .as_ref()
-                .is_none_or(|statuses| statuses.contains(&user.status))
-        })
-        .filter(|user| {
-            email
-                .as_ref()
-                .is_none_or(|email| user.email.to_lowercase() == *email)
-        })
-        .filter(|user| {
-            email_part
-                .as_ref()
-                .is_none_or(|part| user.email.to_lowercase().contains(part))
-        })
-        .filter(|user| {
-            name_part
-                .as_ref()
-                .is_none_or(|part| user.user_name.to_lowercase().contains(part))
-        })
-        .filter(|user| {
-            members
-                .as_ref()
-                .is_none_or(|members| members.iter().any(|m| m.id == user.id))
-        })
-        .filter(|user| {
-            non_members
-                .as_ref()
-                .is_none_or(|others| !others.iter().any(|m| m.id == user.id))
-        })
+        .filter(|user| filter.matches(user))
         .collect();
-    if email.is_some() && selected.is_empty() {
+    if filter.email.is_some() && selected.is_empty() {
         // DocuSign's own examples treat an unknown email as this 400, not an empty list.
         return Err(ApiError::bad_request(
             "USER_LACKS_MEMBERSHIP",
@@ -344,7 +369,7 @@ fn create_one(
             })?,
     };
     let mut group_ids = Vec::new();
-    for group in items(item, "groupList") {
+    for group in items(item, "groupList")? {
         let id = text(group, "groupId")
             .and_then(|id| id.trim().parse::<u64>().ok())
             .filter(|id| account.groups.contains_key(id))
@@ -485,7 +510,7 @@ pub async fn update_many(
     let mut slot = account_slot(&shared, &account_id)?;
     let stamp = now();
     let mut answers = Vec::new();
-    for item in items(&body, "users") {
+    for item in items(&body, "users")? {
         let user_id = text(item, "userId").unwrap_or_default();
         let answer = match apply_changes(&mut slot.account, &user_id, item, honour, &stamp) {
             Ok(()) => {
@@ -535,7 +560,7 @@ pub async fn close(
     let account = &mut slot.account;
     let stamp = now();
     let mut answers = Vec::new();
-    for item in items(&body, "users") {
+    for item in items(&body, "users")? {
         let user_id = text(item, "userId").unwrap_or_default();
         let Some(user) = account.user_mut(&user_id) else {
             answers.push(json!({ "userId": user_id, "errorDetails": invalid_user_id().details() }));
