@@ -1,7 +1,9 @@
 //! Integration tests: one binary, so CI links once.
 
 mod emulator_cli;
+mod emulator_contract;
 mod emulator_oauth;
+mod emulator_rules;
 mod emulator_smoke;
 mod emulator_support;
 mod harness;
