@@ -14,6 +14,7 @@ struct Server {
     url: String,
     account: String,
     token: String,
+    refresh: String,
 }
 
 impl Drop for Server {
@@ -44,11 +45,15 @@ fn serve(args: &[&str]) -> Server {
     let url = field("DocuSign emulator listening on ");
     let account = field("account:");
     let token = field("access token:");
+    let _user_id = field("user id:");
+    let _client = field("client:");
+    let refresh = field("refresh:");
     Server {
         child,
         url,
         account,
         token,
+        refresh,
     }
 }
 
@@ -208,4 +213,47 @@ fn the_sample_account_carries_hand_made_drift() {
         integration.email,
         "docusign-integration@northwind-example.com"
     );
+}
+
+#[test]
+fn the_printed_refresh_token_works_for_the_given_client() {
+    let server = serve(&[
+        "--client-id",
+        "my-integration-key",
+        "--client-secret",
+        "my-secret",
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let token: Value = client
+            .post(format!("{}/oauth/token", server.url))
+            .basic_auth("my-integration-key", Some("my-secret"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", server.refresh.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token answer")
+            .json()
+            .await
+            .expect("token JSON");
+        let access = token["access_token"].as_str().expect("an access token");
+        let me: Value = client
+            .get(format!("{}/oauth/userinfo", server.url))
+            .bearer_auth(access)
+            .send()
+            .await
+            .expect("userinfo answer")
+            .json()
+            .await
+            .expect("userinfo JSON");
+        assert_eq!(me["email"], "docusign-integration@northwind-example.com");
+        assert_eq!(me["accounts"][0]["account_id"], server.account.as_str());
+        assert_eq!(me["accounts"][0]["base_uri"], server.url.as_str());
+    });
 }

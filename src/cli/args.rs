@@ -168,6 +168,18 @@ pub struct EmulatorArgs {
     /// Joining a group that carries a permission profile gives the user that profile.
     #[arg(long)]
     pub group_profile_on_join: bool,
+    /// OAuth client (integration key) the emulator accepts; a secret is made up when absent.
+    #[arg(long, value_name = "ID", requires = "client_secret")]
+    pub client_id: Option<String>,
+    /// That client's secret.
+    #[arg(long, value_name = "SECRET", requires = "client_id")]
+    pub client_secret: Option<String>,
+    /// PEM RSA public key that verifies JWT-bearer assertions for the integration user.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// The auth host that JWT assertions must name in `aud`.
+    #[arg(long, value_name = "HOST", default_value = "account-d.docusign.com")]
+    pub auth_host: String,
 }
 
 /// Which endpoint changes a user's permission profile.

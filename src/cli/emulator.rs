@@ -24,7 +24,31 @@ pub fn run(args: EmulatorArgs) -> Exit {
         profile_change_via,
         no_group_list,
         group_profile_on_join,
+        client_id,
+        client_secret,
+        jwt_public_key,
+        auth_host,
     } = args;
+    let jwt_public_key_pem = match jwt_public_key.map(|path| {
+        std::fs::read_to_string(&path)
+            .map_err(|err| format!("can't read the JWT public key `{}`: {err}", path.display()))
+    }) {
+        None => None,
+        Some(Ok(pem)) => Some(pem),
+        Some(Err(err)) => {
+            eprintln!("error: {err}");
+            return Exit::Error;
+        }
+    };
+    let mut credentials = crate::emulator::config::Credentials {
+        jwt_public_key_pem,
+        ..Default::default()
+    };
+    if let (Some(id), Some(secret)) = (client_id, client_secret) {
+        credentials
+            .clients
+            .push(crate::emulator::config::Client { id, secret });
+    }
     let base = if demo {
         Config::demo()
     } else {
@@ -51,6 +75,8 @@ pub fn run(args: EmulatorArgs) -> Exit {
         fault_rate,
         seed: fault_seed.unwrap_or(base.seed),
         state_file,
+        auth_host,
+        credentials,
         ..base
     };
     let seed = match seed {

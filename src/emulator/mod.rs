@@ -324,13 +324,43 @@ pub fn run_until_interrupted(
         }
         _ => (vec![seeded.account], seeded.integration_user_id),
     };
-    let token: String = std::iter::repeat_with(|| rng.alphanumeric())
-        .take(40)
-        .collect();
+    let mut random = |len: usize| -> String {
+        std::iter::repeat_with(|| rng.alphanumeric())
+            .take(len)
+            .collect()
+    };
+    let token = random(40);
     config
         .credentials
         .static_tokens
         .push((token.clone(), integration_user.clone()));
+    // An OAuth client that may act for the integration user: by refresh token, or by JWT when
+    // a public key was given. Its consent is already granted.
+    if config.credentials.clients.is_empty() {
+        config.credentials.clients.push(config::Client {
+            id: "docusign-gitops-emulator".to_owned(),
+            secret: random(32),
+        });
+    }
+    let client = config.credentials.clients[0].clone();
+    let refresh_token = random(48);
+    config
+        .credentials
+        .refresh_tokens
+        .push(config::RefreshGrant {
+            token: refresh_token.clone(),
+            client_id: client.id.clone(),
+            user_id: integration_user.clone(),
+        });
+    config
+        .credentials
+        .consents
+        .push((client.id.clone(), integration_user.clone()));
+    let jwt = if config.credentials.jwt_public_key_pem.is_some() {
+        "accepted for the integration user (RS256, the key given)"
+    } else {
+        "off (pass --jwt-public-key FILE)"
+    };
     runtime.block_on(async move {
         let running = start(config, accounts, addr)
             .await
@@ -346,6 +376,10 @@ pub fn run_until_interrupted(
         let _ = writeln!(out, "DocuSign emulator listening on {}", running.url);
         let _ = writeln!(out, "account:      {account_id}");
         let _ = writeln!(out, "access token: {token}  (for {name} <{email}>)");
+        let _ = writeln!(out, "user id:      {integration_user}");
+        let _ = writeln!(out, "client:       {} / secret {}", client.id, client.secret);
+        let _ = writeln!(out, "refresh:      {refresh_token}");
+        let _ = writeln!(out, "JWT grant:    {jwt}");
         let _ = writeln!(
             out,
             "try:          curl -H 'Authorization: Bearer {token}' '{}/restapi/v2.1/accounts/{account_id}/users?count=5'",
