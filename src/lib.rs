@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod desired;
+pub mod docusign;
 pub mod emulator;
 pub mod model;

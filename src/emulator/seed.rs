@@ -382,6 +382,8 @@ pub fn sample() -> Seed {
             // The leaver the YAML closes was never closed in DocuSign.
             status: match user.status {
                 DesiredStatus::Active | DesiredStatus::Closed => "Active".to_owned(),
+                DesiredStatus::Pending => "ActivationSent".to_owned(),
+                DesiredStatus::Disabled => "Disabled".to_owned(),
             },
             permission_profile: Some(user.permission_profile.clone()),
         })

@@ -61,6 +61,8 @@ pub struct Account {
 /// the keys the YAML lists (the others are left as DocuSign has them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PermissionProfile {
+    /// DocuSign's ID; absent in desired state.
+    pub id: Option<String>,
     pub name: String,
     /// `accountRoleSettings` key → value as DocuSign sends it (`"true"`, `"share"`, …).
     pub settings: BTreeMap<String, String>,
@@ -71,6 +73,8 @@ pub struct PermissionProfile {
 /// A user group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
+    /// DocuSign's ID; absent in desired state.
+    pub id: Option<String>,
     pub name: String,
     /// The name of the permission profile the group carries, if any.
     pub permission_profile: Option<String>,
@@ -80,6 +84,8 @@ pub struct Group {
 /// A signing group: a shared recipient whose members are matched by email.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SigningGroup {
+    /// DocuSign's ID; absent in desired state.
+    pub id: Option<String>,
     pub name: String,
     pub email: Option<String>,
     pub members: BTreeMap<EmailKey, SigningGroupMember>,
@@ -96,6 +102,8 @@ pub struct SigningGroupMember {
 /// A user of the account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
+    /// DocuSign's user ID; absent in desired state.
+    pub id: Option<String>,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -105,12 +113,18 @@ pub struct User {
     /// Names of the groups the user is in, besides Everyone.
     pub groups: BTreeSet<String>,
     pub status: UserStatus,
+    /// DocuSign says an identity provider manages this user (SCIM); the tool leaves it alone.
+    pub managed_by_scim: bool,
 }
 
-/// Whether a user should be able to sign in.
+/// Where a user stands. Desired state says only `Active` or `Closed`; live state also has
+/// users invited but not yet signed in, and users DocuSign disabled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum UserStatus {
     #[default]
     Active,
+    /// Invited, not yet activated (`ActivationSent`, `ActivationRequired`): not to be created again.
+    Pending,
     Closed,
+    Disabled,
 }

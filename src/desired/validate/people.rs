@@ -95,6 +95,7 @@ impl<'a> Checker<'a> {
             );
         }
         fresh.then(|| SigningGroup {
+            id: None,
             name: entry.name.value.clone(),
             email: email.map(|email| email.value.clone()),
             members,
@@ -184,6 +185,8 @@ impl<'a> Checker<'a> {
         }
         let profile = profile?;
         ok.then(|| User {
+            id: None,
+            managed_by_scim: false,
             email: entry.email.value.clone(),
             first_name: entry.first_name.value.clone(),
             last_name: entry.last_name.value.clone(),

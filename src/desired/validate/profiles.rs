@@ -82,6 +82,7 @@ impl<'a> Checker<'a> {
             .map(|settings| self.settings(source, settings))
             .unwrap_or_default();
         fresh.then(|| PermissionProfile {
+            id: None,
             name: entry.name.value.clone(),
             settings,
             previously: names(entry.previously.as_ref()),
@@ -208,6 +209,7 @@ impl<'a> Checker<'a> {
             Kind::Group,
         );
         fresh.then(|| Group {
+            id: None,
             name: entry.name.value.clone(),
             permission_profile: None,
             previously: names(entry.previously.as_ref()),
