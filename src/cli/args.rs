@@ -114,8 +114,46 @@ pub struct AuthArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Who am I, which account, remaining API budget.
-    Check,
+    /// Who am I, which account, remaining API budget, and can I administer it.
+    ///
+    /// Credentials come from the environment: DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID +
+    /// DOCUSIGN_CLIENT_SECRET + DOCUSIGN_REFRESH_TOKEN; or DOCUSIGN_CLIENT_ID +
+    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT grant, the way CI should run).
+    Check(ConnectionArgs),
+}
+
+/// Where DocuSign is. Credentials are read from the environment only, never from flags, so
+/// they don't land in shell history or process lists.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// The API account ID to manage (else `account.id` in the YAML, else the user's default).
+    #[arg(
+        long,
+        env = "DOCUSIGN_ACCOUNT_ID",
+        value_name = "GUID",
+        help_heading = "Connection"
+    )]
+    pub account_id: Option<String>,
+    /// The OAuth server: `account-d.docusign.com` (demo), `account.docusign.com`
+    /// (production), or a URL.
+    #[arg(
+        long,
+        env = "DOCUSIGN_AUTH_SERVER",
+        value_name = "HOST",
+        help_heading = "Connection"
+    )]
+    pub auth_server: Option<String>,
+    /// The account's API base (`https://demo.docusign.net`); skips account discovery.
+    #[arg(
+        long,
+        env = "DOCUSIGN_BASE_URL",
+        value_name = "URL",
+        help_heading = "Connection"
+    )]
+    pub base_url: Option<String>,
+    /// Run against an in-process emulator with the sample account instead of DocuSign.
+    #[arg(long, help_heading = "Connection")]
+    pub emulator: bool,
 }
 
 #[derive(Debug, Args)]
@@ -140,8 +178,8 @@ pub struct EmulatorArgs {
     /// Up to this many more milliseconds of random delay.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub jitter_ms: u64,
-    /// Share of API calls, from 0 to 1, that fail: 500/503, or a dropped connection before or
-    /// after the call took effect.
+    /// Share of API calls, from 0 to 1, that fail: 500/503, a burst-limit refusal, or a dropped
+    /// connection before or after the call took effect.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_share)]
     pub fault_rate: f64,
     /// Seed for faults, jitter and generated IDs, to repeat a run.

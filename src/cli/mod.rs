@@ -1,6 +1,8 @@
 //! The command line: clap definitions, dispatch, and exit codes. Nothing else.
 
 mod args;
+mod auth;
+mod connection;
 mod emulator;
 mod render;
 
@@ -57,7 +59,7 @@ fn run(cli: Cli) -> Exit {
         Command::Apply(_) => not_yet("apply"),
         Command::Drift(_) => not_yet("drift"),
         Command::Import(_) => not_yet("import"),
-        Command::Auth(_) => not_yet("auth check"),
+        Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),
     }
 }
@@ -118,6 +120,12 @@ fn plural(count: usize, noun: &str) -> String {
     } else {
         format!("{count} {noun}s")
     }
+}
+
+/// Prints an error report (miette's, no colour off a terminal) and ends with exit 1.
+fn report_error(report: &miette::Report) -> Exit {
+    let _ = writeln!(std::io::stderr().lock(), "{report:?}");
+    Exit::Error
 }
 
 fn not_yet(command: &str) -> Exit {

@@ -1,8 +1,49 @@
-//! Access tokens: a static token, the refresh-token grant, or the JWT-bearer grant.
-//! (Stub: static tokens only; the grants are being written.)
+//! Access tokens: a static token, the refresh-token grant, or the JWT-bearer grant
+//! (API-NOTES.md §1).
+//!
+//! The refresh-token grant goes through the `oauth2` crate, over a small adapter to reqwest;
+//! `oauth2` has no JWT-bearer grant, so that one is an RS256 assertion signed with
+//! jsonwebtoken and a form POST. Issued tokens are cached and renewed a minute before they
+//! expire. One lock guards the token, so callers that find it stale at the same time wait for
+//! a single renewal, and [`Authenticator::renew`] after a 401 renews only a token nobody has
+//! renewed yet.
+//!
+//! Token requests go through a client of their own that never follows redirects (an OAuth
+//! token endpoint that redirects is refused rather than followed with the credentials).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use oauth2::basic::{BasicClient, BasicErrorResponse};
+use oauth2::url::form_urlencoded;
+use oauth2::{
+    AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RefreshToken,
+    RequestTokenError, TokenResponse as _, TokenUrl,
+};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::Mutex;
 
 use super::error::ClientError;
 use super::secret::Secret;
+
+/// `grant_type` of the JWT bearer grant.
+const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// The scopes an impersonation token for the eSignature API needs.
+const JWT_SCOPE: &str = "signature impersonation";
+/// `exp` − `iat` of an assertion: DocuSign allows an hour at most.
+const ASSERTION_LIFETIME: i64 = 3600;
+/// A token is renewed this long before it expires (or at half its life, when shorter).
+const RENEW_MARGIN: Duration = Duration::from_secs(60);
+/// Where DocuSign sends the browser after consent. It must be registered as a redirect URI
+/// on the integration key; this one is DocuSign's own page, a common choice.
+const CONSENT_REDIRECT_URI: &str = "https://developer.docusign.com/platform/auth/consent";
+const TOKEN_PATH: &str = "/oauth/token";
+const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to get access tokens.
 #[derive(Clone, Debug)]
@@ -27,24 +68,518 @@ pub enum Credentials {
 #[derive(Debug)]
 pub struct Authenticator {
     credentials: Credentials,
+    /// `https://account-d.docusign.com`, with no trailing slash.
+    auth_base: String,
+    /// The client for token requests (no redirects), or why it could not be built.
+    token_http: Result<TokenHttp, String>,
+    state: Mutex<State>,
+}
+
+/// What the grants have issued so far.
+#[derive(Debug, Default)]
+struct State {
+    current: Option<Issued>,
+    /// The newest refresh token: DocuSign answers each refresh with a new one, and the one
+    /// shown is spent.
+    refresh_token: Option<Secret>,
+}
+
+/// An access token and when to renew it (`None`: only after a 401).
+#[derive(Clone, Debug)]
+struct Issued {
+    token: Secret,
+    renew_at: Option<Instant>,
+}
+
+impl Issued {
+    fn new(token: Secret, requested: Instant, expires_in: Option<Duration>) -> Self {
+        let renew_at = expires_in.map(|lifetime| {
+            let margin = RENEW_MARGIN.min(lifetime / 2);
+            requested + lifetime.saturating_sub(margin)
+        });
+        Self { token, renew_at }
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.renew_at.is_none_or(|at| Instant::now() < at)
+    }
 }
 
 impl Authenticator {
+    /// An authenticator for `credentials` against the OAuth service at `auth_base`
+    /// (`https://account-d.docusign.com`, or an emulator's URL).
+    ///
+    /// `http` is the client for API calls. Token requests use a client of their own, built
+    /// here with redirects turned off (reqwest can't turn them off on an existing client);
+    /// should that fail, the first token request reports why.
     #[must_use]
-    pub fn new(_http: reqwest::Client, _auth_base: &str, credentials: Credentials) -> Self {
-        Self { credentials }
+    pub fn new(http: reqwest::Client, auth_base: &str, credentials: Credentials) -> Self {
+        drop(http);
+        Self {
+            credentials,
+            auth_base: auth_base.trim().trim_end_matches('/').to_owned(),
+            token_http: TokenHttp::build(),
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// A token that is valid now.
     pub async fn token(&self) -> Result<Secret, ClientError> {
-        match &self.credentials {
-            Credentials::AccessToken(token) => Ok(token.clone()),
-            _ => Err(ClientError::Settings("only static tokens are supported yet".to_owned())),
+        if let Credentials::AccessToken(token) = &self.credentials {
+            return Ok(token.clone());
         }
+        let mut state = self.state.lock().await;
+        if let Some(issued) = state.current.as_ref().filter(|issued| issued.is_fresh()) {
+            return Ok(issued.token.clone());
+        }
+        self.obtain(&mut state).await
     }
 
     /// After a 401 with `stale`: a new token, unless another call already renewed it.
-    pub async fn renew(&self, _stale: &Secret) -> Result<Secret, ClientError> {
-        self.token().await
+    pub async fn renew(&self, stale: &Secret) -> Result<Secret, ClientError> {
+        if let Credentials::AccessToken(_) = &self.credentials {
+            return Err(ClientError::Auth {
+                error: "invalid_token".to_owned(),
+                description: "DocuSign refused the static access token (DOCUSIGN_ACCESS_TOKEN): \
+                              it has expired or was revoked, and a static token can't be renewed; \
+                              get a new one, or use the refresh-token or JWT grant"
+                    .to_owned(),
+            });
+        }
+        let mut held = self.state.lock().await;
+        if let Some(issued) = held
+            .current
+            .as_ref()
+            .filter(|issued| issued.token != *stale && issued.is_fresh())
+        {
+            return Ok(issued.token.clone());
+        }
+        self.obtain(&mut held).await
+    }
+
+    /// The newest refresh token of the refresh-token grant: the one given, until DocuSign
+    /// answers a refresh with a new one (the old one is then spent). `None` for other grants.
+    /// Whoever keeps the refresh token between runs must save this one.
+    pub async fn latest_refresh_token(&self) -> Option<Secret> {
+        let Credentials::RefreshToken { refresh_token, .. } = &self.credentials else {
+            return None;
+        };
+        let state = self.state.lock().await;
+        Some(
+            state
+                .refresh_token
+                .as_ref()
+                .unwrap_or(refresh_token)
+                .clone(),
+        )
+    }
+
+    /// The consent URL of the JWT grant for `client_id`: open it in a browser, signed in as
+    /// the impersonated user (or an organization admin), and accept.
+    #[must_use]
+    pub fn consent_url(&self, client_id: &str) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("response_type", "code")
+            .append_pair("scope", JWT_SCOPE)
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", CONSENT_REDIRECT_URI);
+        // form encoding writes a space as `+`; `%20` reads the same to every server.
+        let query = query.finish().replace('+', "%20");
+        format!("{}/oauth/auth?{query}", self.auth_base)
+    }
+
+    /// Runs the grant, caches its token, and answers it. The caller holds the lock.
+    async fn obtain(&self, state: &mut State) -> Result<Secret, ClientError> {
+        let http = self
+            .token_http
+            .as_ref()
+            .map_err(|reason| ClientError::Unreachable {
+                url: self.token_url(),
+                reason: format!("can't set up an HTTP client for OAuth: {reason}"),
+            })?;
+        let issued = match &self.credentials {
+            Credentials::AccessToken(token) => Issued {
+                token: token.clone(),
+                renew_at: None,
+            },
+            Credentials::RefreshToken {
+                client_id,
+                client_secret,
+                refresh_token,
+            } => {
+                let spendable = state.refresh_token.as_ref().unwrap_or(refresh_token);
+                let (issued, next) = self
+                    .refresh_grant(http, client_id, client_secret, spendable)
+                    .await?;
+                // Without a new one in the answer, the old refresh token stays in use.
+                if let Some(next) = next {
+                    state.refresh_token = Some(next);
+                }
+                issued
+            }
+            Credentials::Jwt {
+                client_id,
+                user_id,
+                private_key,
+            } => {
+                self.jwt_grant(http, client_id, user_id, private_key)
+                    .await?
+            }
+        };
+        let token = issued.token.clone();
+        state.current = Some(issued);
+        Ok(token)
+    }
+
+    fn token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.auth_base)
+    }
+
+    /// `grant_type=refresh_token` with HTTP Basic client authentication: a new access token,
+    /// and the new refresh token when the answer has one.
+    async fn refresh_grant(
+        &self,
+        http: &TokenHttp,
+        client_id: &str,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<(Issued, Option<Secret>), ClientError> {
+        let token_url = TokenUrl::new(self.token_url()).map_err(|error| {
+            ClientError::Settings(format!(
+                "the auth server `{}` does not make a URL: {error}",
+                self.auth_base
+            ))
+        })?;
+        let client = BasicClient::new(ClientId::new(client_id.to_owned()))
+            .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
+            .set_auth_type(AuthType::BasicAuth)
+            .set_token_uri(token_url);
+        let spendable = RefreshToken::new(refresh_token.expose().to_owned());
+        let requested = Instant::now();
+        let answer = client
+            .exchange_refresh_token(&spendable)
+            .request_async(http)
+            .await
+            .map_err(|error| {
+                let secrets = [client_secret, refresh_token];
+                self.refresh_failure(error, &secrets)
+            })?;
+        let token = Secret::new(answer.access_token().secret().clone());
+        let next = answer
+            .refresh_token()
+            .map(|next| Secret::new(next.secret().clone()));
+        Ok((Issued::new(token, requested, answer.expires_in()), next))
+    }
+
+    /// A failed refresh, in words that carry none of `secrets`.
+    fn refresh_failure(
+        &self,
+        error: RequestTokenError<TransportError, BasicErrorResponse>,
+        secrets: &[&Secret],
+    ) -> ClientError {
+        match error {
+            RequestTokenError::ServerResponse(answer) => ClientError::Auth {
+                error: scrub(answer.error().as_ref(), secrets),
+                description: scrub(
+                    answer.error_description().map_or("", String::as_str),
+                    secrets,
+                ),
+            },
+            RequestTokenError::Request(error) => ClientError::Unreachable {
+                url: self.token_url(),
+                reason: scrub(&error.to_string(), secrets),
+            },
+            RequestTokenError::Parse(error, _body) => unreadable(describe_json_error(
+                &error.path().to_string(),
+                error.inner(),
+            )),
+            RequestTokenError::Other(reason) => unreadable(scrub(&reason, secrets)),
+        }
+    }
+
+    /// The JWT bearer grant: a fresh RS256 assertion for `user_id`, exchanged for a token.
+    async fn jwt_grant(
+        &self,
+        http: &TokenHttp,
+        client_id: &str,
+        user_id: &str,
+        private_key: &Secret,
+    ) -> Result<Issued, ClientError> {
+        let audience = authority(&self.auth_base).ok_or_else(|| {
+            ClientError::Settings(format!(
+                "the auth server `{}` is not a URL with a host, \
+                 like `https://account-d.docusign.com`",
+                self.auth_base
+            ))
+        })?;
+        let assertion = sign_assertion(client_id, user_id, &audience, private_key)?;
+        let request = http
+            .client
+            .post(self.token_url())
+            .header(ACCEPT, "application/json")
+            .form(&[("grant_type", JWT_GRANT), ("assertion", assertion.expose())])
+            .build()
+            .map_err(|error| ClientError::Unreachable {
+                url: self.token_url(),
+                reason: error_chain(&error),
+            })?;
+        let secrets = [private_key, &assertion];
+        let requested = Instant::now();
+        let response = http
+            .execute(request)
+            .await
+            .map_err(|error| ClientError::Unreachable {
+                url: self.token_url(),
+                reason: scrub(&error.to_string(), &secrets),
+            })?;
+        let body = response.body();
+        if response.status() != http::StatusCode::OK {
+            return Err(self.jwt_refusal(body, client_id, &secrets));
+        }
+        let answer: Value = serde_json::from_slice(body)
+            .map_err(|error| unreadable(describe_json_error("", &error)))?;
+        let token = answer["access_token"]
+            .as_str()
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| unreadable("the answer has no `access_token`".to_owned()))?;
+        let expires_in = match &answer["expires_in"] {
+            Value::Number(seconds) => seconds.as_u64(),
+            Value::String(seconds) => seconds.trim().parse().ok(),
+            _ => None,
+        }
+        .map(Duration::from_secs);
+        Ok(Issued::new(Secret::new(token), requested, expires_in))
+    }
+
+    /// The token endpoint's refusal of an assertion: consent required, or another OAuth error.
+    fn jwt_refusal(&self, body: &[u8], client_id: &str, secrets: &[&Secret]) -> ClientError {
+        let Ok(refusal) = serde_json::from_slice::<OAuthRefusal>(body) else {
+            return unreadable(
+                "the token endpoint refused the assertion with a body that is not an OAuth error"
+                    .to_owned(),
+            );
+        };
+        if refusal.error == "consent_required" {
+            return ClientError::ConsentRequired {
+                url: self.consent_url(client_id),
+            };
+        }
+        ClientError::Auth {
+            error: scrub(&refusal.error, secrets),
+            description: scrub(refusal.error_description.as_deref().unwrap_or(""), secrets),
+        }
+    }
+}
+
+/// An OAuth error answer (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct OAuthRefusal {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// The claims of a JWT bearer assertion, as DocuSign's SDKs send them.
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    scope: &'a str,
+}
+
+/// An RS256 assertion: `client_id` impersonating `user_id` for an hour from now.
+fn sign_assertion(
+    client_id: &str,
+    user_id: &str,
+    audience: &str,
+    private_key: &Secret,
+) -> Result<Secret, ClientError> {
+    // The key's own error could quote bytes of the key, so it is not shown.
+    let key = EncodingKey::from_rsa_pem(private_key.expose().as_bytes()).map_err(|_| {
+        ClientError::Settings(
+            "the private key (DOCUSIGN_PRIVATE_KEY_FILE) is not an RSA private key in PEM form \
+             (`BEGIN RSA PRIVATE KEY` or `BEGIN PRIVATE KEY`)"
+                .to_owned(),
+        )
+    })?;
+    let now = jiff::Timestamp::now().as_second();
+    let claims = Claims {
+        iss: client_id,
+        sub: user_id,
+        aud: audience,
+        iat: now,
+        exp: now + ASSERTION_LIFETIME,
+        scope: JWT_SCOPE,
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)
+        .map(Secret::new)
+        .map_err(|_| {
+            ClientError::Settings(
+                "can't sign the JWT assertion with the private key (DOCUSIGN_PRIVATE_KEY_FILE); \
+                 it must be the RSA key registered on the integration key"
+                    .to_owned(),
+            )
+        })
+}
+
+/// The authority of a URL: `https://account-d.docusign.com` → `account-d.docusign.com`,
+/// `http://127.0.0.1:40123` → `127.0.0.1:40123`. It is the `aud` of an assertion.
+fn authority(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+fn unreadable(reason: String) -> ClientError {
+    ClientError::Unreadable {
+        method: "POST".to_owned(),
+        path: TOKEN_PATH.to_owned(),
+        reason,
+    }
+}
+
+/// A JSON error by where and what kind, never by the value (which could be a token).
+fn describe_json_error(path: &str, error: &serde_json::Error) -> String {
+    let what = match error.classify() {
+        serde_json::error::Category::Io => "could not be read",
+        serde_json::error::Category::Syntax => "is not JSON",
+        serde_json::error::Category::Eof => "ends too soon",
+        serde_json::error::Category::Data => "does not have the expected fields and types",
+    };
+    let place = if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!(" (at `{path}`)")
+    };
+    format!(
+        "the answer {what}{place}, line {} column {}",
+        error.line(),
+        error.column()
+    )
+}
+
+/// `text` with every secret in `secrets` replaced by `[redacted]`, for text that comes from
+/// a server and might echo what it was sent.
+fn scrub(text: &str, secrets: &[&Secret]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        let secret = secret.expose();
+        if secret.len() >= 4 && text.contains(secret) {
+            text = text.replace(secret, "[redacted]");
+        }
+    }
+    text
+}
+
+/// An error and its sources, joined: reqwest's own text is only the outermost layer.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Why a token request got no usable answer.
+#[derive(Debug, thiserror::Error)]
+enum TransportError {
+    /// The request could not be sent or its answer read.
+    #[error("{0}")]
+    Send(String),
+    /// A redirect (never followed) or an answer that is not an OAuth answer, like a 502 page.
+    #[error("the token endpoint answered {status}{detail}")]
+    Status { status: String, detail: String },
+}
+
+/// The client for token requests: reqwest, built to never follow a redirect.
+#[derive(Clone, Debug)]
+struct TokenHttp {
+    client: reqwest::Client,
+}
+
+impl TokenHttp {
+    fn build() -> Result<Self, String> {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TOKEN_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("docusign-gitops/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map(|client| Self { client })
+            .map_err(|error| error_chain(&error))
+    }
+
+    /// Sends `request`; the answer as `oauth2` takes it. A redirect, or a failure status
+    /// whose body is not JSON, is an error here, so it is reported with its status.
+    async fn execute(&self, request: reqwest::Request) -> Result<HttpResponse, TransportError> {
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|error| TransportError::Send(error_chain(&error)))?;
+        let status = response.status();
+        let headers = response.headers();
+        if status.is_redirection() {
+            let location = headers
+                .get(LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("?");
+            return Err(TransportError::Status {
+                status: status.to_string(),
+                detail: format!(
+                    ", a redirect to `{location}`; token requests never follow redirects: \
+                     check DOCUSIGN_AUTH_SERVER"
+                ),
+            });
+        }
+        let is_json = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
+        if !status.is_success() && !is_json {
+            return Err(TransportError::Status {
+                status: status.to_string(),
+                detail: String::new(),
+            });
+        }
+        let mut answer = http::Response::builder()
+            .status(status)
+            .version(response.version());
+        for (name, value) in headers {
+            answer = answer.header(name, value);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| TransportError::Send(error_chain(&error)))?;
+        answer
+            .body(body.to_vec())
+            .map_err(|error| TransportError::Send(error.to_string()))
+    }
+}
+
+impl<'c> AsyncHttpClient<'c> for TokenHttp {
+    type Error = TransportError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request)
+                .map_err(|error| TransportError::Send(error_chain(&error)))?;
+            self.execute(request).await
+        })
     }
 }

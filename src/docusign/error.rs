@@ -21,13 +21,18 @@ pub enum ClientError {
     #[error("the account's hourly DocuSign API budget is spent; it resets in {wait_seconds} s")]
     #[diagnostic(
         code(docusign::hourly_budget),
-        help("other integrations share the 3,000 calls an hour; run again after the reset, or raise the limit in DocuSign's API usage settings")
+        help(
+            "other integrations share the 3,000 calls an hour; run again after the reset, or raise the limit in DocuSign's API usage settings"
+        )
     )]
     HourlyBudgetSpent { wait_seconds: u64 },
 
     /// A call still failed after every retry.
     #[error("`{method} {path}` failed {attempts} times; last: {last}")]
-    #[diagnostic(code(docusign::retries_exhausted), help("DocuSign may be having trouble; try again later"))]
+    #[diagnostic(
+        code(docusign::retries_exhausted),
+        help("DocuSign may be having trouble; try again later")
+    )]
     RetriesExhausted {
         method: String,
         path: String,
@@ -37,12 +42,18 @@ pub enum ClientError {
 
     /// DocuSign could not be reached at all.
     #[error("can't reach DocuSign at `{url}`: {reason}")]
-    #[diagnostic(code(docusign::unreachable), help("check the network, DOCUSIGN_BASE_URL and DOCUSIGN_AUTH_SERVER"))]
+    #[diagnostic(
+        code(docusign::unreachable),
+        help("check the network, DOCUSIGN_BASE_URL and DOCUSIGN_AUTH_SERVER")
+    )]
     Unreachable { url: String, reason: String },
 
     /// An answer didn't have the shape DocuSign documents.
     #[error("DocuSign's answer to `{method} {path}` could not be read: {reason}")]
-    #[diagnostic(code(docusign::unreadable_answer), help("this is a bug in docusign-gitops or a change in DocuSign's API; please report it"))]
+    #[diagnostic(
+        code(docusign::unreadable_answer),
+        help("this is a bug in docusign-gitops or a change in DocuSign's API; please report it")
+    )]
     Unreadable {
         method: String,
         path: String,
@@ -53,25 +64,39 @@ pub enum ClientError {
     #[error("DocuSign refused the credentials: `{error}` {description}")]
     #[diagnostic(
         code(docusign::auth),
-        help("check DOCUSIGN_CLIENT_ID and the secret, refresh token or private key; a refresh token is single-use, so use the newest one")
+        help(
+            "check DOCUSIGN_CLIENT_ID and the secret, refresh token or private key; a refresh token is single-use, so use the newest one"
+        )
     )]
     Auth { error: String, description: String },
 
     /// The impersonated user has not granted consent to the integration key (JWT grant).
     #[error("the user has not granted consent to this integration key")]
-    #[diagnostic(code(docusign::consent_required), help("open this URL once, signed in as the user (or as an organization admin), and accept: {url}"))]
+    #[diagnostic(
+        code(docusign::consent_required),
+        help(
+            "open this URL once, signed in as the user (or as an organization admin), and accept: {url}"
+        )
+    )]
     ConsentRequired { url: String },
 
     /// The settings don't say how to authenticate, or say it badly.
     #[error("{0}")]
     #[diagnostic(
         code(docusign::settings),
-        help("set DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID + DOCUSIGN_CLIENT_SECRET + DOCUSIGN_REFRESH_TOKEN; or DOCUSIGN_CLIENT_ID + DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE")
+        help(
+            "set DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID + DOCUSIGN_CLIENT_SECRET + DOCUSIGN_REFRESH_TOKEN; or DOCUSIGN_CLIENT_ID + DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE"
+        )
     )]
     Settings(String),
 
     /// The token's user has no such account, or no account at all.
     #[error("{0}")]
-    #[diagnostic(code(docusign::account), help("set DOCUSIGN_ACCOUNT_ID (or `account.id` in the YAML) to one of the accounts the user belongs to"))]
+    #[diagnostic(
+        code(docusign::account),
+        help(
+            "set DOCUSIGN_ACCOUNT_ID (or `account.id` in the YAML) to one of the accounts the user belongs to"
+        )
+    )]
     Account(String),
 }

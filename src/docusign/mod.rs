@@ -3,8 +3,15 @@
 //! as strings) live here and nowhere else; the rest of the code speaks `model`.
 
 pub mod auth;
+mod client;
+pub mod connect;
+pub mod discovery;
 mod error;
+pub mod pacing;
 pub mod secret;
+pub mod snapshot;
+mod wire;
 
+pub use client::{Answer, Client, ClientSettings, Retry};
 pub use error::ClientError;
 pub use secret::Secret;

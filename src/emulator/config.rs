@@ -25,8 +25,8 @@ pub struct Config {
     /// Delay before every answer, plus up to `jitter` more.
     pub latency: Duration,
     pub jitter: Duration,
-    /// Share of API calls (0–1) that fail: 500/503, or a dropped connection before or after
-    /// the write took effect.
+    /// Share of API calls (0–1) that fail: 500/503, a burst-limit refusal, or a dropped
+    /// connection before or after the write took effect.
     pub fault_rate: f64,
     /// Seed for faults, jitter and generated IDs, so a run can be repeated.
     pub seed: u64,

@@ -1,4 +1,5 @@
-//! Faults on demand: latency with jitter, server errors and dropped connections, drawn from a
+//! Faults on demand: latency with jitter, server errors, dropped connections and rate-limit
+//! refusals, drawn from a
 //! seeded generator so a failing run can be repeated.
 
 use axum::http::StatusCode;
@@ -13,6 +14,8 @@ pub enum Fault {
     /// The call takes effect, then the connection drops before the answer arrives: the case
     /// where a client must check before retrying a create.
     DropAfter,
+    /// A burst-limit refusal, as when other integrations on the account used the burst up.
+    RateLimited,
 }
 
 impl Fault {
@@ -21,11 +24,12 @@ impl Fault {
         if rate <= 0.0 || rng.f64() >= rate {
             return None;
         }
-        Some(match rng.u8(0..4) {
+        Some(match rng.u8(0..5) {
             0 => Self::ServerError(StatusCode::INTERNAL_SERVER_ERROR),
             1 => Self::ServerError(StatusCode::SERVICE_UNAVAILABLE),
             2 => Self::DropBefore,
-            _ => Self::DropAfter,
+            3 => Self::DropAfter,
+            _ => Self::RateLimited,
         })
     }
 }

@@ -53,7 +53,10 @@ pub struct Stats {
     pub calls: BTreeMap<String, u64>,
     /// All API calls, refused ones included.
     pub total_calls: u64,
+    /// Calls refused because the account's hourly or burst limit was reached.
     pub rate_limit_rejections: u64,
+    /// Faults injected by `fault_rate` (5xx, dropped connections, rate-limit refusals).
+    pub injected_faults: u64,
     pub invariant_breaches: u64,
 }
 
@@ -107,6 +110,10 @@ impl Shared {
 
     fn record_rejection(&self) {
         lock(&self.stats).rate_limit_rejections += 1;
+    }
+
+    fn record_fault(&self) {
+        lock(&self.stats).injected_faults += 1;
     }
 
     /// Waits the configured latency plus jitter.
@@ -392,4 +399,23 @@ pub fn run_until_interrupted(
         drop(running);
         Ok(())
     })
+}
+
+/// Starts the sample account in this process (`--emulator`), on a free loopback port, and
+/// returns it with an access token for its integration user.
+pub async fn start_sample(mut config: Config) -> Result<(Running, String), String> {
+    let mut rng = fastrand::Rng::with_seed(config.seed);
+    let seeded = seed::sample().build(&mut rng, &api::now())?;
+    let token: String = std::iter::repeat_with(|| rng.alphanumeric())
+        .take(40)
+        .collect();
+    config
+        .credentials
+        .static_tokens
+        .push((token.clone(), seeded.integration_user_id.clone()));
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let running = start(config, vec![seeded.account], addr)
+        .await
+        .map_err(|err| format!("can't start the emulator: {err}"))?;
+    Ok((running, token))
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::config::RateLimitStatus;
 use super::error::ApiError;
 use super::faults::Fault;
-use super::limits::Budget;
+use super::limits::{Budget, Exceeded};
 use super::{Shared, lock};
 
 const PREFIX: &str = "/restapi/v2.1/accounts/{accountId}";
@@ -116,6 +116,7 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
     let Some(account_id) = account_in_path(&path) else {
         return ApiError::bad_request("INVALID_ACCOUNT_ID", "Invalid account ID.").into_response();
     };
+    let fault = shared.draw_fault();
     let (caller, budget) = {
         let Some(mut slot) = shared.slot(&account_id) else {
             return lacks_membership().into_response();
@@ -132,31 +133,30 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
             user_name: user.user_name.clone(),
         };
         let (verdict, budget) = slot.limiter.admit();
+        drop(slot);
         if let Err(exceeded) = verdict {
-            drop(slot);
             shared.record_rejection();
-            let status = match shared.config.rate_limit_status {
-                RateLimitStatus::BadRequest => StatusCode::BAD_REQUEST,
-                RateLimitStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            };
-            let error = ApiError {
-                status,
-                code: exceeded.error_code(),
-                message: exceeded.message().to_owned(),
-            };
-            return with_budget(error.into_response(), budget);
+            return with_budget(rate_limited(&shared, exceeded), budget);
+        }
+        if fault == Some(Fault::RateLimited) {
+            shared.record_fault();
+            return with_budget(rate_limited(&shared, Exceeded::Burst), budget);
         }
         (caller, budget)
     };
     request.extensions_mut().insert(caller);
 
-    let fault = shared.draw_fault();
+    if fault.is_some() {
+        shared.record_fault();
+    }
     let response = match fault {
         Some(Fault::ServerError(status)) => {
             return with_budget(server_error(status), budget);
         }
         Some(Fault::DropBefore) => return dropped(),
-        Some(Fault::DropAfter) | None => as_error_details(next.run(request).await).await,
+        Some(Fault::DropAfter | Fault::RateLimited) | None => {
+            as_error_details(next.run(request).await).await
+        }
     };
     if method != Method::GET {
         shared.check_invariants(&account_id);
@@ -202,6 +202,20 @@ async fn as_error_details(response: Response) -> Response {
         status,
         code: "INVALID_REQUEST_PARAMETER",
         message: format!("The request contained at least one invalid parameter. {message}"),
+    }
+    .into_response()
+}
+
+/// DocuSign's refusal past a limit: 400 by default, 429 when so configured.
+fn rate_limited(shared: &Shared, exceeded: Exceeded) -> Response {
+    let status = match shared.config.rate_limit_status {
+        RateLimitStatus::BadRequest => StatusCode::BAD_REQUEST,
+        RateLimitStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+    };
+    ApiError {
+        status,
+        code: exceeded.error_code(),
+        message: exceeded.message().to_owned(),
     }
     .into_response()
 }

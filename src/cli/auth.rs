@@ -1,0 +1,88 @@
+//! `docusign-gitops auth check`: connects the way plan and apply will, and says who you are,
+//! which account, how much API budget is left, and whether you can administer the account.
+
+use std::io::Write as _;
+
+use super::Exit;
+use super::args::{AuthArgs, AuthCommand, ConnectionArgs};
+use super::connection::{self, Target};
+use crate::docusign::connect::{self, Connection, standing};
+
+pub fn run(args: AuthArgs) -> Exit {
+    let AuthArgs { command } = args;
+    match command {
+        AuthCommand::Check(connection) => check(connection),
+    }
+}
+
+fn check(args: ConnectionArgs) -> Exit {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: can't start the async runtime: {err}");
+            return Exit::Error;
+        }
+    };
+    runtime.block_on(async {
+        let target = match connection::resolve(args, None).await {
+            Ok(target) => target,
+            Err(report) => return super::report_error(&report),
+        };
+        let Target { settings, _emulator } = target;
+        let connection = match connect::connect(settings).await {
+            Ok(connection) => connection,
+            Err(err) => return super::report_error(&miette::Report::new(err)),
+        };
+        let standing = match standing(&connection).await {
+            Ok(standing) => standing,
+            Err(err) => return super::report_error(&miette::Report::new(err)),
+        };
+        print_check(&connection, &standing);
+        if standing.is_admin {
+            Exit::Success
+        } else {
+            eprintln!(
+                "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
+                connection.account.user_email, standing.permission_profile
+            );
+            Exit::Error
+        }
+    })
+}
+
+fn print_check(connection: &Connection, standing: &connect::Standing) {
+    let account = &connection.account;
+    let budget = connection.client.budget();
+    let mut out = std::io::stdout().lock();
+    if let Some(warning) = &connection.warning {
+        eprintln!("warning: {warning}");
+    }
+    let _ = writeln!(
+        out,
+        "user:       {} <{}> ({})",
+        account.user_name, account.user_email, account.user_id
+    );
+    let _ = writeln!(
+        out,
+        "account:    {} ({})",
+        account.account_name, account.account_id
+    );
+    let _ = writeln!(out, "base URI:   {}", account.base_uri);
+    let number =
+        |value: Option<u64>| value.map_or_else(|| "?".to_owned(), |value| value.to_string());
+    let _ = writeln!(
+        out,
+        "API budget: {} of {} calls left this hour (resets in {} s); burst {} of {} per 30 s",
+        number(budget.hourly_remaining),
+        number(budget.hourly_limit),
+        budget.seconds_to_reset(),
+        number(budget.burst_remaining),
+        number(budget.burst_limit),
+    );
+    let _ = writeln!(
+        out,
+        "admin:      {} (profile `{}`)",
+        if standing.is_admin { "yes" } else { "no" },
+        standing.permission_profile
+    );
+}

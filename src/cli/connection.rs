@@ -1,0 +1,130 @@
+//! Connection settings from flags, environment and the YAML's `account` section.
+
+use std::path::PathBuf;
+
+use super::args::ConnectionArgs;
+use crate::docusign::auth::Credentials;
+use crate::docusign::connect::ConnectionSettings;
+use crate::docusign::{ClientError, ClientSettings, Secret};
+use crate::emulator::{self, Running};
+
+const DEMO_AUTH_SERVER: &str = "account-d.docusign.com";
+const PRODUCTION_AUTH_SERVER: &str = "account.docusign.com";
+
+/// Settings to connect with, and the in-process emulator they point at (kept alive here).
+pub struct Target {
+    pub settings: ConnectionSettings,
+    pub _emulator: Option<Running>,
+}
+
+/// The desired state's `account` section, when there is one.
+pub struct AccountHint {
+    pub id: String,
+    pub production: bool,
+}
+
+/// Resolves flags and environment (credentials come only from the environment).
+pub async fn resolve(
+    args: ConnectionArgs,
+    hint: Option<AccountHint>,
+) -> Result<Target, miette::Report> {
+    let ConnectionArgs {
+        account_id,
+        auth_server,
+        base_url,
+        emulator,
+    } = args;
+    if emulator {
+        let (running, token) = emulator::start_sample(emulator::Config::default())
+            .await
+            .map_err(|err| miette::miette!("{err}"))?;
+        let settings = ConnectionSettings {
+            auth_server: running.url.clone(),
+            base_url: None,
+            account_id: Some(running.account_id()),
+            credentials: Credentials::AccessToken(Secret::new(token)),
+            client: ClientSettings::default(),
+        };
+        return Ok(Target {
+            settings,
+            _emulator: Some(running),
+        });
+    }
+    let production = hint.as_ref().is_some_and(|hint| hint.production);
+    let auth_server = auth_server.unwrap_or_else(|| {
+        if production {
+            PRODUCTION_AUTH_SERVER
+        } else {
+            DEMO_AUTH_SERVER
+        }
+        .to_owned()
+    });
+    let client = ClientSettings {
+        assumed_burst_limit: if auth_server.contains(PRODUCTION_AUTH_SERVER)
+            && !auth_server.contains(DEMO_AUTH_SERVER)
+        {
+            500
+        } else {
+            200
+        },
+        ..ClientSettings::default()
+    };
+    let settings = ConnectionSettings {
+        auth_server,
+        base_url,
+        account_id: account_id.or(hint.map(|hint| hint.id)),
+        credentials: credentials_from_env().map_err(miette::Report::new)?,
+        client,
+    };
+    Ok(Target {
+        settings,
+        _emulator: None,
+    })
+}
+
+/// Exactly one complete credential set from the environment.
+fn credentials_from_env() -> Result<Credentials, ClientError> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    };
+    let token = var("DOCUSIGN_ACCESS_TOKEN");
+    let client_id = var("DOCUSIGN_CLIENT_ID");
+    let secret = var("DOCUSIGN_CLIENT_SECRET");
+    let refresh = var("DOCUSIGN_REFRESH_TOKEN");
+    let user_id = var("DOCUSIGN_USER_ID");
+    let key_file = var("DOCUSIGN_PRIVATE_KEY_FILE");
+    let mut sets = Vec::new();
+    if let Some(token) = token {
+        sets.push(Credentials::AccessToken(Secret::new(token)));
+    }
+    if let (Some(client_id), Some(secret), Some(refresh)) = (&client_id, &secret, &refresh) {
+        sets.push(Credentials::RefreshToken {
+            client_id: client_id.clone(),
+            client_secret: Secret::new(secret.clone()),
+            refresh_token: Secret::new(refresh.clone()),
+        });
+    }
+    if let (Some(client_id), Some(user_id), Some(key_file)) = (&client_id, &user_id, &key_file) {
+        let path = PathBuf::from(key_file);
+        let key = std::fs::read_to_string(&path).map_err(|err| {
+            ClientError::Settings(format!(
+                "can't read the private key `{}`: {err}",
+                path.display()
+            ))
+        })?;
+        sets.push(Credentials::Jwt {
+            client_id: client_id.clone(),
+            user_id: user_id.clone(),
+            private_key: Secret::new(key),
+        });
+    }
+    match sets.len() {
+        1 => Ok(sets.remove(0)),
+        0 => Err(ClientError::Settings("no DocuSign credentials are set".to_owned())),
+        _ => Err(ClientError::Settings(
+            "more than one set of DocuSign credentials is set; keep one so it is clear which is used".to_owned(),
+        )),
+    }
+}

@@ -1,0 +1,330 @@
+//! Calling the eSignature API: one place that authenticates, paces, reads the rate-limit
+//! headers, renews a token on 401, and retries what is safe to retry.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::auth::Authenticator;
+use super::error::ClientError;
+use super::pacing::{Budget, Hourly, Pacer};
+use super::wire::ErrorDetails;
+
+/// How the client treats limits and faults.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    /// Share (0–1) of the burst cap and the hourly budget left to other integrations.
+    pub reserve_share: f64,
+    /// Attempts per call, the first included.
+    pub max_attempts: usize,
+    /// First and largest wait between attempts after a 5xx or a dropped connection.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Wait after a burst-limit refusal (the window is 30 s).
+    pub burst_wait: Duration,
+    /// The longest wait for the hourly window to reset; past it, fail with a clear message.
+    pub max_hourly_wait: Duration,
+    /// The burst cap assumed until DocuSign's first answer tells (500 production, 200 demo).
+    pub assumed_burst_limit: u64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            reserve_share: 0.2,
+            max_attempts: 6,
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            burst_wait: Duration::from_secs(30),
+            max_hourly_wait: Duration::from_secs(120),
+            assumed_burst_limit: 200,
+        }
+    }
+}
+
+/// Whether a call may be sent again after it failed without a clear answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads, and writes that are harmless to repeat.
+    Safe,
+    /// A write whose lost answer may hide a done deed (a create): retried only when DocuSign
+    /// refused it before acting (a rate limit) or the connection never opened.
+    OnlyIfNotSent,
+}
+
+/// An answer DocuSign gave with a 2xx status.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+/// A client for one account's eSignature API.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    /// `{base_uri}/restapi/v2.1/accounts/{accountId}`
+    api_base: String,
+    auth: Arc<Authenticator>,
+    settings: ClientSettings,
+    pacer: Pacer,
+    calls: AtomicU64,
+}
+
+/// Why one attempt failed, and whether (and when) to try again.
+#[derive(Debug)]
+struct Failure {
+    error: ClientError,
+    retry: bool,
+    wait: Option<Duration>,
+}
+
+impl Failure {
+    fn fatal(error: ClientError) -> Self {
+        Self {
+            error,
+            retry: false,
+            wait: None,
+        }
+    }
+}
+
+impl Client {
+    #[must_use]
+    pub fn new(
+        http: reqwest::Client,
+        api_base: &str,
+        auth: Arc<Authenticator>,
+        settings: ClientSettings,
+    ) -> Self {
+        let pacer = Pacer::new(settings.assumed_burst_limit, settings.reserve_share);
+        Self {
+            http,
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            auth,
+            settings,
+            pacer,
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// Calls made so far (every attempt counts: DocuSign counts them all).
+    #[must_use]
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// The latest rate-limit counters DocuSign reported.
+    #[must_use]
+    pub fn budget(&self) -> Budget {
+        self.pacer.budget()
+    }
+
+    /// `GET {api_base}{path}`, decoded.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let answer = self.call(Method::GET, path, None, Retry::Safe).await?;
+        serde_json::from_value(answer.body).map_err(|err| ClientError::Unreadable {
+            method: "GET".to_owned(),
+            path: path.to_owned(),
+            reason: err.to_string(),
+        })
+    }
+
+    /// One API call with pacing, token renewal on 401, and retries as `retry` allows.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+    ) -> Result<Answer, ClientError> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.settings.min_backoff)
+            .with_max_delay(self.settings.max_backoff)
+            .with_max_times(self.settings.max_attempts.saturating_sub(1))
+            .with_jitter();
+        let attempts = AtomicU64::new(0);
+        let outcome = (|| async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(&method, path, body, retry).await
+        })
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        .when(|failure: &Failure| failure.retry)
+        .adjust(|failure: &Failure, planned| failure.wait.or(planned))
+        .await;
+        outcome.map_err(|failure| {
+            let tries = u32::try_from(attempts.load(Ordering::Relaxed)).unwrap_or(u32::MAX);
+            if failure.retry && tries > 1 {
+                ClientError::RetriesExhausted {
+                    method: method.to_string(),
+                    path: path.to_owned(),
+                    attempts: tries,
+                    last: failure.error.to_string(),
+                }
+            } else {
+                failure.error
+            }
+        })
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+    ) -> Result<Answer, Failure> {
+        if let Hourly::ReserveReached { reset_in } = self.pacer.hourly() {
+            if Duration::from_secs(reset_in) > self.settings.max_hourly_wait {
+                return Err(Failure::fatal(ClientError::HourlyBudgetSpent {
+                    wait_seconds: reset_in,
+                }));
+            }
+            tokio::time::sleep(Duration::from_secs(reset_in)).await;
+        }
+        let mut token = self.auth.token().await.map_err(Failure::fatal)?;
+        let mut renewed = false;
+        loop {
+            self.pacer.wait_turn().await;
+            let url = format!("{}{path}", self.api_base);
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.expose());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(err) => return Err(self.transport_failure(path, &err, retry)),
+            };
+            let status = response.status();
+            self.pacer.observe(Budget::from_headers(response.headers()));
+            let bytes = match response.bytes().await {
+                Ok(bytes) => bytes,
+                Err(err) => return Err(self.transport_failure(path, &err, retry)),
+            };
+            if status == StatusCode::UNAUTHORIZED && !renewed {
+                // One renewal per call: a token that expired (or was revoked) mid-run.
+                token = self.auth.renew(&token).await.map_err(Failure::fatal)?;
+                renewed = true;
+                continue;
+            }
+            if status.is_success() {
+                let body = if bytes.iter().all(u8::is_ascii_whitespace) {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&bytes).map_err(|err| {
+                        Failure::fatal(ClientError::Unreadable {
+                            method: method.to_string(),
+                            path: path.to_owned(),
+                            reason: err.to_string(),
+                        })
+                    })?
+                };
+                return Ok(Answer { status, body });
+            }
+            return Err(self.refusal(method, path, status, &bytes, retry));
+        }
+    }
+
+    /// A non-2xx answer: a rate limit (wait and retry), a 5xx (retry if safe), or final.
+    fn refusal(
+        &self,
+        method: &Method,
+        path: &str,
+        status: StatusCode,
+        bytes: &[u8],
+        retry: Retry,
+    ) -> Failure {
+        let details: ErrorDetails = serde_json::from_slice(bytes).unwrap_or_default();
+        let code = details.error_code.map(|code| code.0).unwrap_or_default();
+        let message = details.message.map_or_else(
+            || String::from_utf8_lossy(bytes).chars().take(200).collect(),
+            |message| message.0,
+        );
+        let error = ClientError::Api {
+            method: method.to_string(),
+            path: path.to_owned(),
+            status: status.as_u16(),
+            code: code.clone(),
+            message,
+        };
+        // DocuSign has answered rate limits with 400 and is moving to 429: key on the code.
+        let upper = code.to_ascii_uppercase();
+        if upper.contains("APIINVOCATION") && upper.contains("LIMIT") {
+            if upper.starts_with("HOURLY") {
+                let reset_in = self.pacer.budget().seconds_to_reset().max(1);
+                if Duration::from_secs(reset_in) > self.settings.max_hourly_wait {
+                    return Failure::fatal(ClientError::HourlyBudgetSpent {
+                        wait_seconds: reset_in,
+                    });
+                }
+                return Failure {
+                    error,
+                    retry: true,
+                    wait: Some(Duration::from_secs(reset_in)),
+                };
+            }
+            return Failure {
+                error,
+                retry: true,
+                wait: Some(self.settings.burst_wait),
+            };
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Failure {
+                error,
+                retry: true,
+                wait: Some(self.settings.burst_wait),
+            };
+        }
+        if status.is_server_error() {
+            // A 5xx may come after the work was done; only safe calls go again.
+            return Failure {
+                error,
+                retry: retry == Retry::Safe,
+                wait: None,
+            };
+        }
+        Failure::fatal(error)
+    }
+
+    fn transport_failure(&self, path: &str, err: &reqwest::Error, retry: Retry) -> Failure {
+        let error = ClientError::Unreachable {
+            url: format!("{}{path}", self.api_base),
+            reason: describe(err),
+        };
+        // A connection that never opened carried nothing; anything later may have.
+        let retry = retry == Retry::Safe || err.is_connect();
+        Failure {
+            error,
+            retry,
+            wait: None,
+        }
+    }
+}
+
+/// A transport error in a few words, without the URL's query (which never holds secrets,
+/// but stays short).
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_connect() {
+        "could not connect"
+    } else if err.is_timeout() {
+        "timed out"
+    } else if err.is_body() || err.is_decode() {
+        "the connection dropped mid-answer"
+    } else if err.is_request() {
+        "the connection dropped"
+    } else {
+        "transport error"
+    };
+    kind.to_owned()
+}

@@ -1,0 +1,351 @@
+//! Reading a whole account in the fewest calls the API allows: user and group pages of 100
+//! (the pages after the first fetched concurrently), memberships from the user records'
+//! `groupList` (per-group member lists only when the account leaves it out), permission
+//! profiles in one call, signing groups with their members in one call.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use super::client::Client;
+use super::error::ClientError;
+use super::wire::{
+    self, GroupPage, GroupRecord, MemberPage, ProfileList, SigningGroupList, UserPage, UserRecord,
+    text,
+};
+use crate::model::{
+    Account, BuiltinGroup, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
+    SigningGroupMember, User, UserStatus,
+};
+
+/// DocuSign's largest page.
+const PAGE: usize = 100;
+
+/// The live account, and what reading it cost.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub account: Account,
+    /// API calls the snapshot made (retries included).
+    pub calls: u64,
+    /// Whether memberships came from user records (`groupList`) or member lists.
+    pub memberships_from_user_records: bool,
+}
+
+/// Reads the account the client is bound to.
+pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
+    let before = client.calls();
+    let (users, groups, profiles, signing_groups) = tokio::try_join!(
+        all_pages::<UserPage, UserRecord>(
+            client,
+            "/users?additional_info=true",
+            |page| page.users.unwrap_or_default(),
+            |page| &page.paging
+        ),
+        all_pages::<GroupPage, GroupRecord>(
+            client,
+            "/groups?include_usercount=false",
+            |page| page.groups.unwrap_or_default(),
+            |page| &page.paging
+        ),
+        client.get::<ProfileList>("/permission_profiles"),
+        client.get::<SigningGroupList>("/signing_groups?include_users=true"),
+    )?;
+
+    let from_records = users.is_empty() || users.iter().any(|user| user.group_list.is_some());
+    let memberships = if from_records {
+        memberships_from_records(&users)
+    } else {
+        memberships_from_member_lists(client, &groups).await?
+    };
+
+    let account = assemble(profiles, &groups, &users, &memberships, signing_groups);
+    Ok(Snapshot {
+        account,
+        calls: client.calls() - before,
+        memberships_from_user_records: from_records,
+    })
+}
+
+/// The model account from DocuSign's records; `memberships` maps user IDs to group IDs.
+fn assemble(
+    profiles: ProfileList,
+    groups: &[GroupRecord],
+    users: &[UserRecord],
+    memberships: &HashMap<String, BTreeSet<String>>,
+    signing_groups: SigningGroupList,
+) -> Account {
+    let group_names: HashMap<String, &GroupRecord> = groups
+        .iter()
+        .filter_map(|group| group.group_id.as_ref().map(|id| (id.0.clone(), group)))
+        .collect();
+    let profile_names: HashMap<String, String> = profiles
+        .permission_profiles
+        .iter()
+        .flatten()
+        .map(|profile| {
+            (
+                text(profile.permission_profile_id.as_ref()),
+                text(profile.permission_profile_name.as_ref()),
+            )
+        })
+        .collect();
+    let mut account = Account::default();
+    for profile in profiles.permission_profiles.unwrap_or_default() {
+        let name = text(profile.permission_profile_name.as_ref());
+        let settings = profile
+            .settings
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(key, value)| scalar(&value).map(|value| (key, value)))
+            .collect();
+        account.permission_profiles.insert(
+            NameKey::new(&name),
+            PermissionProfile {
+                id: profile.permission_profile_id.map(|id| id.0),
+                name,
+                settings,
+                previously: Vec::new(),
+            },
+        );
+    }
+    for group in groups {
+        let name = text(group.group_name.as_ref());
+        let profile = group
+            .permission_profile_id
+            .as_ref()
+            .filter(|id| !id.0.trim().is_empty())
+            .and_then(|id| profile_names.get(&id.0).cloned());
+        account.groups.insert(
+            NameKey::new(&name),
+            Group {
+                id: group.group_id.as_ref().map(|id| id.0.clone()),
+                name,
+                permission_profile: profile,
+                previously: Vec::new(),
+            },
+        );
+    }
+    for record in users {
+        let user = to_user(
+            record,
+            &profile_names,
+            &group_names,
+            memberships.get(&text(record.user_id.as_ref())),
+        );
+        let key = EmailKey::new(&user.email);
+        // An email can belong to a closed user and a live one: the live one is the user.
+        match account.users.get(&key) {
+            Some(existing) if liveness(existing.status) >= liveness(user.status) => {}
+            _ => {
+                account.users.insert(key, user);
+            }
+        }
+    }
+    for group in signing_groups.groups.unwrap_or_default() {
+        let name = text(group.group_name.as_ref());
+        let members = group
+            .users
+            .unwrap_or_default()
+            .into_iter()
+            .map(|member| {
+                let email = text(member.email.as_ref());
+                (
+                    EmailKey::new(&email),
+                    SigningGroupMember {
+                        name: text(member.user_name.as_ref()),
+                        email,
+                    },
+                )
+            })
+            .collect();
+        account.signing_groups.insert(
+            NameKey::new(&name),
+            SigningGroup {
+                id: group.signing_group_id.map(|id| id.0),
+                name,
+                email: group
+                    .group_email
+                    .map(|email| email.0)
+                    .filter(|email| !email.is_empty()),
+                members,
+                previously: Vec::new(),
+            },
+        );
+    }
+    account
+}
+
+/// Every item of a paged list: the first page says how many there are, the rest are fetched
+/// concurrently (the client paces them).
+async fn all_pages<P, T>(
+    client: &Arc<Client>,
+    path: &str,
+    items: fn(P) -> Vec<T>,
+    paging: fn(&P) -> &wire::Paging,
+) -> Result<Vec<T>, ClientError>
+where
+    P: serde::de::DeserializeOwned + Send + 'static,
+    T: Send + 'static,
+{
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let page_path =
+        move |start: usize| format!("{path}{separator}count={PAGE}&start_position={start}");
+    let first: P = client.get(&page_path(0)).await?;
+    let total = paging(&first)
+        .total_set_size
+        .as_ref()
+        .and_then(wire::Text::as_count)
+        .unwrap_or(0);
+    let mut all = items(first);
+    if total <= PAGE {
+        return Ok(all);
+    }
+    let mut pages = JoinSet::new();
+    for (index, start) in (PAGE..total).step_by(PAGE).enumerate() {
+        let client = Arc::clone(client);
+        let path = page_path(start);
+        pages.spawn(async move { (index, client.get::<P>(&path).await) });
+    }
+    let mut rest: Vec<(usize, Vec<T>)> = Vec::new();
+    while let Some(joined) = pages.join_next().await {
+        let (index, page) = joined.map_err(|err| ClientError::Unreadable {
+            method: "GET".to_owned(),
+            path: path.to_owned(),
+            reason: format!("a page task failed: {err}"),
+        })?;
+        rest.push((index, items(page?)));
+    }
+    rest.sort_by_key(|(index, _)| *index);
+    all.extend(rest.into_iter().flat_map(|(_, page)| page));
+    Ok(all)
+}
+
+/// User ID → group IDs, from `groupList`.
+fn memberships_from_records(users: &[UserRecord]) -> HashMap<String, BTreeSet<String>> {
+    users
+        .iter()
+        .map(|user| {
+            let groups = user
+                .group_list
+                .iter()
+                .flatten()
+                .filter_map(|group| group.group_id.as_ref().map(|id| id.0.clone()))
+                .collect();
+            (text(user.user_id.as_ref()), groups)
+        })
+        .collect()
+}
+
+/// User ID → group IDs, from each group's member list (Everyone left out: it holds everyone).
+async fn memberships_from_member_lists(
+    client: &Arc<Client>,
+    groups: &[GroupRecord],
+) -> Result<HashMap<String, BTreeSet<String>>, ClientError> {
+    let mut lists = JoinSet::new();
+    for group in groups {
+        let id = text(group.group_id.as_ref());
+        let name = text(group.group_name.as_ref());
+        if BuiltinGroup::from_name(&name) == Some(BuiltinGroup::Everyone) || id.is_empty() {
+            continue;
+        }
+        let client = Arc::clone(client);
+        lists.spawn(async move {
+            let path = format!("/groups/{id}/users");
+            let members = all_pages::<MemberPage, wire::MemberRecord>(
+                &client,
+                &path,
+                |page| page.users.unwrap_or_default(),
+                |page| &page.paging,
+            )
+            .await;
+            (id, members)
+        });
+    }
+    let mut memberships: HashMap<String, BTreeSet<String>> = HashMap::new();
+    while let Some(joined) = lists.join_next().await {
+        let (group_id, members) = joined.map_err(|err| ClientError::Unreadable {
+            method: "GET".to_owned(),
+            path: "/groups/{groupId}/users".to_owned(),
+            reason: format!("a member-list task failed: {err}"),
+        })?;
+        for member in members? {
+            memberships
+                .entry(text(member.user_id.as_ref()))
+                .or_default()
+                .insert(group_id.clone());
+        }
+    }
+    Ok(memberships)
+}
+
+fn to_user(
+    record: &UserRecord,
+    profile_names: &HashMap<String, String>,
+    groups: &HashMap<String, &GroupRecord>,
+    memberships: Option<&BTreeSet<String>>,
+) -> User {
+    let profile = record
+        .permission_profile_id
+        .as_ref()
+        .and_then(|id| profile_names.get(&id.0).cloned())
+        .unwrap_or_else(|| text(record.permission_profile_name.as_ref()));
+    let group_names = memberships
+        .into_iter()
+        .flatten()
+        .filter_map(|id| groups.get(id))
+        .map(|group| text(group.group_name.as_ref()))
+        .filter(|name| BuiltinGroup::from_name(name) != Some(BuiltinGroup::Everyone))
+        .collect();
+    let job_title = text(record.job_title.as_ref());
+    User {
+        id: record.user_id.as_ref().map(|id| id.0.clone()),
+        email: text(record.email.as_ref()),
+        first_name: text(record.first_name.as_ref()),
+        last_name: text(record.last_name.as_ref()),
+        job_title: (!job_title.is_empty()).then_some(job_title),
+        permission_profile: profile,
+        groups: group_names,
+        status: status(record.user_status.as_ref()),
+        managed_by_scim: record
+            .is_managed_by_scim
+            .as_ref()
+            .is_some_and(wire::Text::is_true)
+            || record
+                .is_membership_managed_by_scim
+                .as_ref()
+                .is_some_and(wire::Text::is_true),
+    }
+}
+
+fn status(status: Option<&wire::Text>) -> UserStatus {
+    match status
+        .map(|status| status.0.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("closed") => UserStatus::Closed,
+        Some("activationsent" | "activationrequired") => UserStatus::Pending,
+        Some("disabled") => UserStatus::Disabled,
+        _ => UserStatus::Active,
+    }
+}
+
+/// Which of two records with one email is "the" user.
+fn liveness(status: UserStatus) -> u8 {
+    match status {
+        UserStatus::Active => 3,
+        UserStatus::Pending => 2,
+        UserStatus::Disabled => 1,
+        UserStatus::Closed => 0,
+    }
+}
+
+/// A setting's value as DocuSign sends it; the `…Metadata` objects are not settings.
+fn scalar(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,312 @@
+//! The live snapshot: it equals what the emulator holds, costs the minimum number of calls,
+//! and rides out faults without tripping the burst cap.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use docusign_gitops::docusign::auth::{Authenticator, Credentials};
+use docusign_gitops::docusign::snapshot::snapshot;
+use docusign_gitops::docusign::{Client, ClientSettings, Secret};
+use docusign_gitops::emulator::account::{
+    Account as EmulatedAccount, GroupKind, SigningGroup as EmulatedSigningGroup,
+    SigningGroupMember as EmulatedMember, UserStatus as EmulatedStatus,
+};
+use docusign_gitops::emulator::config::RateLimitStatus;
+use docusign_gitops::emulator::{Config, Running};
+use docusign_gitops::model::{
+    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
+    UserStatus,
+};
+
+use crate::emulator_support::{ACCOUNT_ID, TOKEN, account_with, start};
+
+/// Settings for tests: the same logic with waits short enough for a test.
+fn quick_settings() -> ClientSettings {
+    ClientSettings {
+        min_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(20),
+        burst_wait: Duration::from_millis(20),
+        max_attempts: 12,
+        ..ClientSettings::default()
+    }
+}
+
+fn client_for(running: &Running, settings: ClientSettings) -> Arc<Client> {
+    let http = reqwest::Client::new();
+    let auth = Arc::new(Authenticator::new(
+        http.clone(),
+        &running.url,
+        Credentials::AccessToken(Secret::new(TOKEN)),
+    ));
+    let api_base = format!("{}/restapi/v2.1/accounts/{ACCOUNT_ID}", running.url);
+    Arc::new(Client::new(http, &api_base, auth, settings))
+}
+
+/// An account with `users` users (one in ten closed, one in ten pending), `groups` custom
+/// groups (every third carrying a profile) with members, a custom profile, and signing groups.
+fn rich_account(users: usize, groups: usize, signing_groups: usize) -> EmulatedAccount {
+    let mut account = account_with(users);
+    let stamp = "2026-01-05T09:00:00.0000000Z";
+    let profile_id = account.take_id();
+    let mut settings = docusign_gitops::emulator::account::new_profile_settings();
+    settings.insert("allowBulkSending".to_owned(), "false".to_owned());
+    account.profiles.insert(
+        profile_id,
+        docusign_gitops::emulator::account::Profile {
+            id: profile_id,
+            name: "Reviewers".to_owned(),
+            builtin: false,
+            settings,
+            modified: stamp.to_owned(),
+            modified_by: "test".to_owned(),
+        },
+    );
+    for (index, user) in account.users.iter_mut().enumerate().skip(1) {
+        match index % 10 {
+            3 => user.status = EmulatedStatus::Closed,
+            7 => user.status = EmulatedStatus::ActivationSent,
+            5 => {
+                user.profile_id = profile_id;
+                "Reviewer".clone_into(&mut user.job_title);
+            }
+            _ => {}
+        }
+    }
+    let user_ids: Vec<String> = account.users.iter().map(|user| user.id.clone()).collect();
+    for n in 0..groups {
+        let id = account.take_id();
+        let members: BTreeSet<String> = user_ids
+            .iter()
+            .skip(n % 7)
+            .step_by(5 + n % 3)
+            .cloned()
+            .collect();
+        account.groups.insert(
+            id,
+            docusign_gitops::emulator::account::Group {
+                id,
+                name: format!("Team {n}"),
+                kind: GroupKind::Custom,
+                profile_id: (n % 3 == 0).then_some(profile_id),
+                members,
+            },
+        );
+    }
+    for n in 0..signing_groups {
+        let id = account.take_id();
+        account.signing_groups.insert(
+            id,
+            EmulatedSigningGroup {
+                id,
+                name: format!("Signers {n}"),
+                email: (n % 2 == 0).then(|| format!("signers{n}@example.com")),
+                members: (0..=(n % 5))
+                    .map(|m| EmulatedMember {
+                        user_name: format!("Member {m}"),
+                        email: format!("member{m}.{n}@example.com"),
+                    })
+                    .collect(),
+                created: stamp.to_owned(),
+                created_by: "test".to_owned(),
+                modified: stamp.to_owned(),
+                modified_by: "test".to_owned(),
+            },
+        );
+    }
+    account.reindex();
+    account
+}
+
+/// What the client should read from an emulated account, in `model` terms.
+fn expected(account: &EmulatedAccount) -> Account {
+    let mut model = Account::default();
+    for profile in account.profiles.values() {
+        model.permission_profiles.insert(
+            NameKey::new(&profile.name),
+            PermissionProfile {
+                id: Some(profile.id.to_string()),
+                name: profile.name.clone(),
+                settings: profile.settings.clone(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for group in account.groups.values() {
+        model.groups.insert(
+            NameKey::new(&group.name),
+            Group {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                permission_profile: group
+                    .profile_id
+                    .map(|id| account.profiles[&id].name.clone()),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for user in &account.users {
+        let groups = account
+            .groups_of(user)
+            .into_iter()
+            .filter(|group| group.kind != GroupKind::Everyone)
+            .map(|group| group.name.clone())
+            .collect();
+        model.users.insert(
+            EmailKey::new(&user.email),
+            User {
+                id: Some(user.id.clone()),
+                email: user.email.clone(),
+                first_name: user.first_name.clone(),
+                last_name: user.last_name.clone(),
+                job_title: (!user.job_title.is_empty()).then(|| user.job_title.clone()),
+                permission_profile: account.profiles[&user.profile_id].name.clone(),
+                groups,
+                status: match user.status {
+                    EmulatedStatus::Active => UserStatus::Active,
+                    EmulatedStatus::ActivationSent | EmulatedStatus::ActivationRequired => {
+                        UserStatus::Pending
+                    }
+                    EmulatedStatus::Closed => UserStatus::Closed,
+                    EmulatedStatus::Disabled => UserStatus::Disabled,
+                },
+                managed_by_scim: false,
+            },
+        );
+    }
+    for group in account.signing_groups.values() {
+        model.signing_groups.insert(
+            NameKey::new(&group.name),
+            SigningGroup {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                email: group.email.clone(),
+                members: group
+                    .members
+                    .iter()
+                    .map(|member| {
+                        (
+                            EmailKey::new(&member.email),
+                            SigningGroupMember {
+                                name: member.user_name.clone(),
+                                email: member.email.clone(),
+                            },
+                        )
+                    })
+                    .collect(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    model
+}
+
+/// The emulator's account as it stands now.
+fn emulated(running: &Running) -> EmulatedAccount {
+    let slot = running.shared.accounts[0].lock().expect("account");
+    slot.account.clone()
+}
+
+async fn snapshot_matches(
+    users: usize,
+    groups: usize,
+    signing_groups: usize,
+    config: Config,
+) -> (u64, Running) {
+    let running = start(config, rich_account(users, groups, signing_groups)).await;
+    let client = client_for(&running, quick_settings());
+    let live = snapshot(&client).await.expect("a snapshot");
+    let want = expected(&emulated(&running));
+    assert_eq!(live.account.users.len(), want.users.len());
+    assert_eq!(
+        live.account, want,
+        "snapshot of {users} users differs from the emulator's"
+    );
+    (live.calls, running)
+}
+
+fn pages(items: usize) -> u64 {
+    u64::try_from(items.div_ceil(100).max(1)).expect("small")
+}
+
+#[tokio::test]
+async fn snapshots_equal_the_emulator_at_every_size_in_the_fewest_calls() {
+    for users in [0, 1, 99, 100, 101, 250] {
+        let groups = users / 10;
+        let (calls, running) = snapshot_matches(users, groups, 3, Config::default()).await;
+        // The administrator is a user too; Everyone and Administrators are groups too.
+        let minimum = pages(users + 1) + pages(groups + 2) + 1 + 1;
+        assert_eq!(calls, minimum, "{users} users, {groups} groups");
+        let stats = running.shared.stats();
+        assert_eq!(stats.total_calls, minimum);
+    }
+}
+
+#[tokio::test]
+async fn a_large_account_is_read_in_the_minimum_calls() {
+    let (calls, _running) = snapshot_matches(5_000, 120, 50, Config::default()).await;
+    assert_eq!(calls, pages(5_001) + pages(122) + 2);
+}
+
+#[tokio::test]
+async fn without_group_list_memberships_come_from_member_lists() {
+    let config = Config {
+        group_list_in_user_records: false,
+        ..Config::default()
+    };
+    let (calls, running) = snapshot_matches(230, 7, 2, config).await;
+    // Member pages for every group but Everyone (Administrators + 7 custom, one page each).
+    let member_pages: u64 = emulated(&running)
+        .groups
+        .values()
+        .filter(|group| group.kind != GroupKind::Everyone)
+        .map(|group| pages(group.members.len()))
+        .sum();
+    assert_eq!(calls, pages(231) + pages(9) + 2 + member_pages);
+}
+
+#[tokio::test]
+async fn snapshots_survive_faults_and_never_trip_the_demo_burst_cap() {
+    for status in [
+        RateLimitStatus::BadRequest,
+        RateLimitStatus::TooManyRequests,
+    ] {
+        for rate in [0.1, 0.3] {
+            let mut injected = 0;
+            for seed in 1..=10 {
+                let config = Config {
+                    fault_rate: rate,
+                    seed,
+                    rate_limit_status: status,
+                    ..Config::demo()
+                };
+                let running = start(config, rich_account(800, 12, 4)).await;
+                let client = client_for(&running, quick_settings());
+                let live = snapshot(&client)
+                    .await
+                    .unwrap_or_else(|err| panic!("rate {rate}, seed {seed}: {err}"));
+                assert_eq!(
+                    live.account,
+                    expected(&emulated(&running)),
+                    "rate {rate}, seed {seed}"
+                );
+                // Refusals came from injected faults only, never from the real burst cap.
+                let stats = running.shared.stats();
+                assert_eq!(stats.rate_limit_rejections, 0, "rate {rate}, seed {seed}");
+                assert_eq!(stats.invariant_breaches, 0);
+                injected += stats.injected_faults;
+                // Each fault cost exactly one extra call: retries, not re-reads.
+                assert_eq!(live.calls, stats.total_calls);
+                assert_eq!(
+                    live.calls,
+                    pages(801) + pages(14) + 2 + stats.injected_faults,
+                    "rate {rate}, seed {seed}"
+                );
+            }
+            assert!(
+                injected >= 5,
+                "rate {rate} injected only {injected} faults: the test tests nothing"
+            );
+        }
+    }
+}
