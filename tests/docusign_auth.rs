@@ -2,13 +2,9 @@
 //! static token, the refresh-token grant, the JWT grant, renewal after a 401, and userinfo.
 //! Every secret is a canary string, and no error may show one.
 
-use std::sync::{Arc, LazyLock};
+use crate::emulator_support::{KEYS, Keys, STRANGER_KEYS};
+use std::sync::Arc;
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::KeyPair as _;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use docusign_gitops::docusign::auth::{Authenticator, Credentials};
 use docusign_gitops::docusign::discovery::{AccountInfo, auth_base_for, discover};
 use docusign_gitops::docusign::{ClientError, Secret};
@@ -29,40 +25,6 @@ const ADA: &str = "6a2f8c14-9e3b-4d71-b5c0-2e8d7f1a4c93";
 const GRACE: &str = "b8d3e5f2-1c7a-4e96-8a0b-5f2c9d6e3a71";
 const ACME: &str = "1e6b9d3f-8a2c-4f57-9d10-c4a7e2b8f605";
 const GAMMA: &str = "f4c8a2e6-5b1d-4a93-8e7f-0d3b6c9a2e18";
-
-/// An RSA key pair as PEM, made at test time: no key is committed.
-struct Keys {
-    private_pem: String,
-    public_pem: String,
-}
-
-static KEYS: LazyLock<Keys> = LazyLock::new(generate_keys);
-/// A key the emulator doesn't know.
-static STRANGER_KEYS: LazyLock<Keys> = LazyLock::new(generate_keys);
-
-fn generate_keys() -> Keys {
-    let pair = KeyPair::generate(KeySize::Rsa2048).expect("generate an RSA key pair");
-    let private = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).expect("PKCS#8 DER");
-    let public = AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(pair.public_key())
-        .expect("SPKI DER");
-    Keys {
-        private_pem: pem("PRIVATE KEY", private.as_ref()),
-        public_pem: pem("PUBLIC KEY", public.as_ref()),
-    }
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
 
 fn user(id: &str, first: &str, last: &str, profile_id: u64) -> User {
     User {

@@ -1,13 +1,8 @@
 //! The emulator's OAuth service: the refresh-token and JWT bearer grants of `POST /oauth/token`,
 //! and `GET /oauth/userinfo`.
 
-use std::sync::LazyLock;
+use crate::emulator_support::{KEYS, Keys, STRANGER_KEYS};
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::KeyPair as _;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use docusign_gitops::emulator::account::{User, UserStatus};
 use docusign_gitops::emulator::config::{Client, Credentials, RefreshGrant};
 use docusign_gitops::emulator::{self, Account, Config, Running};
@@ -31,41 +26,6 @@ const GRACE: &str = "9e2b5c18-3f7d-4a61-8c94-b7d0e2f5a813";
 const ACME: &str = "c0a8f3e1-6d2b-4e97-a5c1-8f4b2d7e9a06";
 const BETA: &str = "5b7e2d94-1a8c-4f3e-b6d0-e9c3a7f1b258";
 const GAMMA: &str = "e3f9a6c2-7b14-4d85-9e2a-1c6d8b4f0a73";
-
-/// An RSA key pair as PEM: PKCS#8 private key and SPKI public key.
-struct Keys {
-    private_pem: String,
-    public_pem: String,
-}
-
-/// The key registered with the emulator, made once per test binary.
-static KEYS: LazyLock<Keys> = LazyLock::new(generate_keys);
-/// Another key, unknown to the emulator.
-static STRANGER_KEYS: LazyLock<Keys> = LazyLock::new(generate_keys);
-
-fn generate_keys() -> Keys {
-    let pair = KeyPair::generate(KeySize::Rsa2048).expect("generate an RSA key pair");
-    let private = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).expect("PKCS#8 DER");
-    let public = AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(pair.public_key())
-        .expect("SPKI DER");
-    Keys {
-        private_pem: pem("PRIVATE KEY", private.as_ref()),
-        public_pem: pem("PUBLIC KEY", public.as_ref()),
-    }
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
 
 fn user(id: &str, first: &str, last: &str, profile_id: u64) -> User {
     User {

@@ -170,3 +170,43 @@ pub async fn api_with(config: Config, users: usize) -> (Running, Api) {
     let api = Api::new(&running);
     (running, api)
 }
+
+/// An RSA key pair as PEM (PKCS#8 private key, SPKI public key), made at test time: no key is
+/// committed.
+pub struct Keys {
+    pub private_pem: String,
+    pub public_pem: String,
+}
+
+/// The key the tests register with emulators, made once per test binary.
+pub static KEYS: std::sync::LazyLock<Keys> = std::sync::LazyLock::new(generate_keys);
+/// Another key, unknown to any emulator.
+pub static STRANGER_KEYS: std::sync::LazyLock<Keys> = std::sync::LazyLock::new(generate_keys);
+
+fn generate_keys() -> Keys {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::KeyPair as _;
+    let pair = KeyPair::generate(KeySize::Rsa2048).expect("generate an RSA key pair");
+    let private = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).expect("PKCS#8 DER");
+    let public = AsDer::<aws_lc_rs::encoding::PublicKeyX509Der>::as_der(pair.public_key())
+        .expect("SPKI DER");
+    Keys {
+        private_pem: pem("PRIVATE KEY", private.as_ref()),
+        public_pem: pem("PUBLIC KEY", public.as_ref()),
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, so CI links once.
 
 mod docusign_auth;
+mod docusign_secrets;
 mod docusign_snapshot;
 mod emulator_cli;
 mod emulator_contract;
