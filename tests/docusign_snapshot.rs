@@ -310,3 +310,52 @@ async fn snapshots_survive_faults_and_never_trip_the_demo_burst_cap() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_once_and_the_call_retried() {
+    use docusign_gitops::emulator::config::{Client as OAuthClient, RefreshGrant};
+    let mut config = Config::default();
+    config.credentials.clients.push(OAuthClient {
+        id: "app".to_owned(),
+        secret: "app-secret".to_owned(),
+    });
+    config.credentials.refresh_tokens.push(RefreshGrant {
+        token: "refresh-1".to_owned(),
+        client_id: "app".to_owned(),
+        user_id: crate::emulator_support::ADMIN_ID.to_owned(),
+    });
+    let running = start(config, rich_account(150, 3, 1)).await;
+    let http = reqwest::Client::new();
+    let credentials = Credentials::RefreshToken {
+        client_id: "app".to_owned(),
+        client_secret: Secret::new("app-secret"),
+        refresh_token: Secret::new("refresh-1"),
+    };
+    let auth = Arc::new(Authenticator::new(http.clone(), &running.url, credentials));
+    let api_base = format!("{}/restapi/v2.1/accounts/{ACCOUNT_ID}", running.url);
+    let client = Arc::new(Client::new(http.clone(), &api_base, auth, quick_settings()));
+    let first = snapshot(&client).await.expect("first snapshot");
+    assert_eq!(first.calls, pages(151) + pages(5) + 2);
+
+    // DocuSign revokes the token mid-run: each call in flight gets one 401, renews, retries.
+    let expired = http
+        .post(format!("{}/_emulator/expire-tokens", running.url))
+        .send()
+        .await
+        .expect("expire");
+    assert!(expired.status().is_success());
+    let second = snapshot(&client)
+        .await
+        .expect("a snapshot after the token expired");
+    assert_eq!(second.account, first.account);
+    assert!(
+        second.calls > first.calls,
+        "the 401s were retried: {} calls",
+        second.calls
+    );
+    assert!(
+        second.calls <= 2 * first.calls,
+        "one retry per call at most: {} calls",
+        second.calls
+    );
+}
