@@ -5,3 +5,4 @@ pub mod desired;
 pub mod docusign;
 pub mod emulator;
 pub mod model;
+pub mod plan;

@@ -50,7 +50,7 @@ pub struct PlanArgs {
     /// The directory that holds the desired-state YAML.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Also save the plan, for `apply --plan`.
+    /// Also save the plan as JSON, for `apply --plan`.
     #[arg(long, value_name = "PLAN.json")]
     pub out: Option<PathBuf>,
     /// How to show the plan.
@@ -59,9 +59,23 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Run against an in-process emulator seeded with a sample account.
-    #[arg(long)]
-    pub emulator: bool,
+    /// Let a plan past a `policy.limits` limit through: user-closures, membership-removals,
+    /// admin-grants. Repeat for several.
+    #[arg(long, value_enum, value_name = "CLASS")]
+    pub allow: Vec<AllowClass>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// A guarded change class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AllowClass {
+    /// Closing more users than `policy.limits.user_closures`.
+    UserClosures,
+    /// Removing more memberships than `policy.limits.membership_removals`.
+    MembershipRemovals,
+    /// Granting admin-capable profiles more than `policy.limits.admin_grants`.
+    AdminGrants,
 }
 
 #[derive(Debug, Args)]

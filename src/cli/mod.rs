@@ -4,6 +4,7 @@ mod args;
 mod auth;
 mod connection;
 mod emulator;
+mod plan;
 mod render;
 
 use std::io::Write;
@@ -55,13 +56,32 @@ fn run(cli: Cli) -> Exit {
             print_stdout(&desired::schema::json());
             Exit::Success
         }
-        Command::Plan(_) => not_yet("plan"),
+        Command::Plan(args) => plan::run(args),
         Command::Apply(_) => not_yet("apply"),
         Command::Drift(_) => not_yet("drift"),
         Command::Import(_) => not_yet("import"),
         Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),
     }
+}
+
+/// Loads and checks the desired state, printing its problems; `None` when it has errors.
+fn load_desired(dir: &std::path::Path) -> Option<desired::Desired> {
+    let outcome = desired::load(dir);
+    let renderer = Renderer::for_stderr();
+    let mut stderr = std::io::stderr().lock();
+    for problem in &outcome.problems {
+        let _ = stderr.write_all(renderer.render(problem).as_bytes());
+    }
+    if outcome.desired.is_none() {
+        let errors = count(&outcome.problems, Level::Error);
+        let _ = writeln!(
+            stderr,
+            "{} in the YAML; run `docusign-gitops validate` to see them, and fix them first",
+            plural(errors.max(1), "error")
+        );
+    }
+    outcome.desired
 }
 
 fn validate(args: ValidateArgs) -> Exit {

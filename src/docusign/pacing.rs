@@ -122,8 +122,18 @@ impl Pacer {
             state.burst_limit = limit;
             state.limiter = Arc::new(limiter_for(limit, self.reserve_share));
         }
-        if budget.hourly_remaining.is_some() {
-            state.budget = budget;
+        // Answers to concurrent calls arrive out of order: within one hourly window the
+        // smallest remaining count is the latest truth.
+        let same_window =
+            budget.hourly_reset.is_some() && budget.hourly_reset == state.budget.hourly_reset;
+        if let Some(remaining) = budget.hourly_remaining {
+            let lower = state
+                .budget
+                .hourly_remaining
+                .is_none_or(|known| remaining < known);
+            if !same_window || lower {
+                state.budget = budget;
+            }
         }
     }
 

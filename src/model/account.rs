@@ -3,8 +3,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::Serialize;
+
 /// A user's key: the email address, compared case-insensitively as DocuSign does.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
 pub struct EmailKey(String);
 
 impl EmailKey {
@@ -27,7 +30,8 @@ impl fmt::Display for EmailKey {
 
 /// The key of a named object (permission profile, group, signing group): its name, compared
 /// case-insensitively, so `Sales` and `sales` can't both exist.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
 pub struct NameKey(String);
 
 impl NameKey {
@@ -49,7 +53,7 @@ impl fmt::Display for NameKey {
 }
 
 /// A whole account, or the part of it that one side (desired, live, recorded) describes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Account {
     pub permission_profiles: BTreeMap<NameKey, PermissionProfile>,
     pub groups: BTreeMap<NameKey, Group>,
@@ -59,7 +63,7 @@ pub struct Account {
 
 /// A permission profile. `settings` holds only the keys that were stated: for desired state,
 /// the keys the YAML lists (the others are left as DocuSign has them).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PermissionProfile {
     /// DocuSign's ID; absent in desired state.
     pub id: Option<String>,
@@ -71,7 +75,7 @@ pub struct PermissionProfile {
 }
 
 /// A user group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Group {
     /// DocuSign's ID; absent in desired state.
     pub id: Option<String>,
@@ -82,7 +86,7 @@ pub struct Group {
 }
 
 /// A signing group: a shared recipient whose members are matched by email.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SigningGroup {
     /// DocuSign's ID; absent in desired state.
     pub id: Option<String>,
@@ -93,14 +97,14 @@ pub struct SigningGroup {
 }
 
 /// One member of a signing group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SigningGroupMember {
     pub name: String,
     pub email: String,
 }
 
 /// A user of the account.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct User {
     /// DocuSign's user ID; absent in desired state.
     pub id: Option<String>,
@@ -119,7 +123,8 @@ pub struct User {
 
 /// Where a user stands. Desired state says only `Active` or `Closed`; live state also has
 /// users invited but not yet signed in, and users DocuSign disabled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     #[default]
     Active,

@@ -1,0 +1,89 @@
+//! `docusign-gitops plan`: reads the YAML and the live account and shows the ordered changes.
+
+use std::io::Write as _;
+
+use super::Exit;
+use super::args::{AllowClass, Format, PlanArgs};
+use super::connection::{self, AccountHint, Target};
+use crate::desired::checked::Environment;
+use crate::docusign::connect;
+use crate::docusign::snapshot::snapshot;
+use crate::plan::{self, Context, GuardClass, render};
+
+pub fn run(args: PlanArgs) -> Exit {
+    let PlanArgs {
+        dir,
+        out,
+        format,
+        detailed_exitcode,
+        allow,
+        connection,
+    } = args;
+    let Some(desired) = super::load_desired(&dir) else {
+        return Exit::Error;
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: can't start the async runtime: {err}");
+            return Exit::Error;
+        }
+    };
+    let hint = desired.account.as_ref().map(|account| AccountHint {
+        id: account.id.clone(),
+        production: account.environment == Environment::Production,
+    });
+    let result = runtime.block_on(async {
+        let Target {
+            settings,
+            _emulator,
+        } = connection::resolve(connection, hint).await?;
+        let connection = connect::connect(settings)
+            .await
+            .map_err(miette::Report::new)?;
+        if let Some(warning) = &connection.warning {
+            eprintln!("warning: {warning}");
+        }
+        let live = snapshot(&connection.client)
+            .await
+            .map_err(miette::Report::new)?;
+        let context = Context {
+            integration_user: Some(connection.account.user_email.clone())
+                .filter(|email| !email.is_empty()),
+            allowed: allow.iter().map(|class| guard_class(*class)).collect(),
+            desired_commit: None,
+            hourly_remaining: connection.client.budget().hourly_remaining,
+        };
+        plan::plan(&desired, &live.account, &context).map_err(miette::Report::new)
+    });
+    let plan = match result {
+        Ok(plan) => plan,
+        Err(report) => return super::report_error(&report),
+    };
+    if let Some(path) = out
+        && let Err(err) = std::fs::write(&path, render::json(&plan))
+    {
+        eprintln!("error: can't write the plan to `{}`: {err}", path.display());
+        return Exit::Error;
+    }
+    let shown = match format {
+        Format::Json => render::json(&plan),
+        Format::Text | Format::Markdown => render::text(&plan),
+    };
+    let _ = std::io::stdout().lock().write_all(shown.as_bytes());
+    if !plan.refusals().is_empty() {
+        Exit::Refused
+    } else if detailed_exitcode && !plan.is_empty() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    }
+}
+
+fn guard_class(class: AllowClass) -> GuardClass {
+    match class {
+        AllowClass::UserClosures => GuardClass::UserClosures,
+        AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
+        AllowClass::AdminGrants => GuardClass::AdminGrants,
+    }
+}

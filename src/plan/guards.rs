@@ -1,0 +1,180 @@
+//! DESIGN.md rule 6: a plan that closes users, removes memberships, or grants admin-capable
+//! profiles beyond `policy.limits` is refused unless the operator allows that class.
+
+use serde::Serialize;
+
+use super::diff::admin_capable;
+use super::operation::Operation;
+use crate::desired::Desired;
+use crate::desired::checked::Limit;
+use crate::model::{Account, UserStatus};
+
+/// The classes of risky change, as `--allow` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GuardClass {
+    UserClosures,
+    MembershipRemovals,
+    AdminGrants,
+}
+
+impl GuardClass {
+    pub const ALL: [Self; 3] = [
+        Self::UserClosures,
+        Self::MembershipRemovals,
+        Self::AdminGrants,
+    ];
+
+    /// The `--allow` value and the `policy.limits` key.
+    #[must_use]
+    pub const fn flag(self) -> &'static str {
+        match self {
+            Self::UserClosures => "user-closures",
+            Self::MembershipRemovals => "membership-removals",
+            Self::AdminGrants => "admin-grants",
+        }
+    }
+
+    #[must_use]
+    pub const fn yaml_key(self) -> &'static str {
+        match self {
+            Self::UserClosures => "user_closures",
+            Self::MembershipRemovals => "membership_removals",
+            Self::AdminGrants => "admin_grants",
+        }
+    }
+
+    /// When `policy.limits` says nothing: 10 or 10% of the live figure, whichever is larger;
+    /// for admin grants 3 or 5%, since each one hands over the whole account.
+    const fn default_floor_and_percent(self) -> (u64, f64) {
+        match self {
+            Self::UserClosures | Self::MembershipRemovals => (10, 10.0),
+            Self::AdminGrants => (3, 5.0),
+        }
+    }
+}
+
+/// One class's figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GuardCheck {
+    pub class: GuardClass,
+    /// How many the plan does.
+    pub count: u64,
+    /// The most allowed.
+    pub limit: u64,
+    /// The live figure a percent is taken of.
+    pub base: u64,
+    pub exceeded: bool,
+    pub allowed_by_operator: bool,
+}
+
+impl GuardCheck {
+    /// Over the limit and not allowed: the plan must not be applied.
+    #[must_use]
+    pub fn refuses(&self) -> bool {
+        self.exceeded && !self.allowed_by_operator
+    }
+}
+
+/// Counts each class in `operations` and compares with the limits.
+#[must_use]
+pub fn check(
+    operations: &[Operation],
+    desired: &Desired,
+    live: &Account,
+    allowed: &[GuardClass],
+) -> Vec<GuardCheck> {
+    let live_users = live
+        .users
+        .values()
+        .filter(|user| user.status != UserStatus::Closed)
+        .count();
+    let live_memberships = live
+        .users
+        .values()
+        .map(|user| user.groups.len())
+        .sum::<usize>()
+        + live
+            .signing_groups
+            .values()
+            .map(|group| group.members.len())
+            .sum::<usize>();
+    GuardClass::ALL
+        .into_iter()
+        .map(|class| {
+            let count = operations
+                .iter()
+                .filter(|operation| counts_as(class, operation, desired, live))
+                .count();
+            let base = match class {
+                GuardClass::UserClosures | GuardClass::AdminGrants => live_users,
+                GuardClass::MembershipRemovals => live_memberships,
+            };
+            let configured = match class {
+                GuardClass::UserClosures => desired.policy.limits.user_closures,
+                GuardClass::MembershipRemovals => desired.policy.limits.membership_removals,
+                GuardClass::AdminGrants => desired.policy.limits.admin_grants,
+            };
+            let limit = limit_for(class, configured, base as u64);
+            let count = count as u64;
+            GuardCheck {
+                class,
+                count,
+                limit,
+                base: base as u64,
+                exceeded: count > limit,
+                allowed_by_operator: allowed.contains(&class),
+            }
+        })
+        .collect()
+}
+
+fn limit_for(class: GuardClass, configured: Option<Limit>, base: u64) -> u64 {
+    let percent_of = |percent: f64| {
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let limit = (base as f64 * percent / 100.0).floor() as u64;
+        limit
+    };
+    match configured {
+        Some(Limit::Count(count)) => count,
+        Some(Limit::Percent(percent)) => percent_of(percent),
+        None => {
+            let (floor, percent) = class.default_floor_and_percent();
+            floor.max(percent_of(percent))
+        }
+    }
+}
+
+/// Whether an operation is one of the class's changes.
+#[must_use]
+pub fn counts_as(
+    class: GuardClass,
+    operation: &Operation,
+    desired: &Desired,
+    live: &Account,
+) -> bool {
+    match (class, operation) {
+        (GuardClass::UserClosures, Operation::CloseUser { .. })
+        | (
+            GuardClass::MembershipRemovals,
+            Operation::RemoveMember { .. } | Operation::RemoveSigningGroupMember { .. },
+        ) => true,
+        (
+            GuardClass::AdminGrants,
+            Operation::CreateUser {
+                permission_profile: to,
+                ..
+            }
+            | Operation::ReactivateUser {
+                permission_profile: to,
+                ..
+            }
+            | Operation::ChangeProfile { to, .. },
+        ) => admin_capable(to, desired, live),
+        _ => false,
+    }
+}

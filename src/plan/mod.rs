@@ -1,0 +1,271 @@
+//! The planner: pure functions from (desired, live, recorded) to an ordered, checked plan.
+//! No I/O here: it is tested with plain values.
+
+pub mod diff;
+pub mod guards;
+pub mod operation;
+pub mod render;
+pub mod replay;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use diff::Report;
+pub use guards::{GuardCheck, GuardClass};
+pub use operation::{Change, Operation, Phase};
+
+use crate::desired::Desired;
+use crate::model::{Account, EmailKey};
+
+/// The plan's JSON format; bumped when the shape changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What the planner needs besides desired and live state.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// The email of the user whose token we use: never closed, demoted or removed from
+    /// Administrators.
+    pub integration_user: Option<String>,
+    /// Guard classes the operator allowed past their limits (`--allow`).
+    pub allowed: Vec<GuardClass>,
+    /// The git commit of the desired state, when DIR is in a repository.
+    pub desired_commit: Option<String>,
+    /// The hourly API budget DocuSign reported while reading the account.
+    pub hourly_remaining: Option<u64>,
+}
+
+/// One step of the plan: the operation and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub phase: Phase,
+    #[serde(flatten)]
+    pub operation: Operation,
+}
+
+/// The ordered plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// SHA-256 of the live account it was computed from: apply refuses a changed account.
+    pub fingerprint: String,
+    pub desired_commit: Option<String>,
+    pub steps: Vec<Step>,
+    /// Things said but not done: unmanaged users under `report`, protected users that differ.
+    pub reports: Vec<Report>,
+    /// Grants of admin-capable profiles, called out at the top of every rendering.
+    pub escalations: Vec<String>,
+    pub guards: Vec<GuardCheck>,
+    /// Operations per kind.
+    pub summary: BTreeMap<String, usize>,
+    /// The API calls apply will make, bulk calls counted as one.
+    pub api_calls: u64,
+    pub hourly_remaining: Option<u64>,
+}
+
+impl Plan {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Guards over their limit that the operator did not allow.
+    #[must_use]
+    pub fn refusals(&self) -> Vec<&GuardCheck> {
+        self.guards.iter().filter(|check| check.refuses()).collect()
+    }
+}
+
+/// A plan that breaks DESIGN.md's rules when replayed: a bug in the planner.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error(
+    "the plan breaks {breach} at step {step} ({operation}); this is a bug in docusign-gitops, please report it"
+)]
+#[diagnostic(code(plan::rule_breach), help("nothing was applied"))]
+pub struct RuleBreach {
+    pub step: usize,
+    pub operation: String,
+    pub breach: replay::Breach,
+}
+
+/// Plans the changes that take `live` to `desired`.
+pub fn plan(desired: &Desired, live: &Account, context: &Context) -> Result<Plan, RuleBreach> {
+    let diff = diff::diff(desired, live, context.integration_user.as_deref());
+    let mut operations = diff.operations;
+    // Rule 5; a stable sort keeps each user's own operations in the order the diff wrote them.
+    operations.sort_by_key(Operation::phase);
+    let rules = replay::Rules {
+        integration_user: context.integration_user.as_deref().map(EmailKey::new),
+    };
+    replay::replay(live, &operations, &rules).map_err(|(step, breach)| RuleBreach {
+        step: step + 1,
+        operation: format!("{:?}", operations[step]),
+        breach,
+    })?;
+    let guards = guards::check(&operations, desired, live, &context.allowed);
+    let escalations = operations
+        .iter()
+        .filter(|operation| guards::counts_as(GuardClass::AdminGrants, operation, desired, live))
+        .map(describe_escalation)
+        .collect();
+    let mut summary = BTreeMap::new();
+    for operation in &operations {
+        *summary.entry(kind(operation)).or_insert(0) += 1;
+    }
+    Ok(Plan {
+        format_version: FORMAT_VERSION,
+        fingerprint: fingerprint(live),
+        desired_commit: context.desired_commit.clone(),
+        api_calls: api_calls(&operations),
+        steps: operations
+            .into_iter()
+            .map(|operation| Step {
+                phase: operation.phase(),
+                operation,
+            })
+            .collect(),
+        reports: diff.reports,
+        escalations,
+        guards,
+        summary,
+        hourly_remaining: context.hourly_remaining,
+    })
+}
+
+/// The operation's kind as the JSON names it (`create_user`, …).
+#[must_use]
+pub fn kind(operation: &Operation) -> String {
+    serde_json::to_value(operation)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("kind")
+                .and_then(|kind| kind.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+fn describe_escalation(operation: &Operation) -> String {
+    match operation {
+        Operation::CreateUser {
+            email,
+            permission_profile,
+            ..
+        } => format!("{email} is created with `{permission_profile}`"),
+        Operation::ReactivateUser {
+            email,
+            permission_profile,
+            ..
+        } => format!("{email} returns with `{permission_profile}`"),
+        Operation::ChangeProfile {
+            email, from, to, ..
+        } => format!("{email}: `{from}` → `{to}`"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// SHA-256 of the live account's canonical JSON (sorted maps): equal accounts, equal prints.
+#[must_use]
+pub fn fingerprint(live: &Account) -> String {
+    let canonical = serde_json::to_vec(live).unwrap_or_default();
+    let digest = Sha256::digest(&canonical);
+    digest
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+/// DocuSign's cap on users per create call.
+const USERS_PER_CREATE: usize = 500;
+/// Users per bulk update or close; the API documents no cap, so the create cap is used.
+const USERS_PER_BULK: usize = 500;
+
+/// The calls apply will make: bulk endpoints where DocuSign has them, one call per group or
+/// signing group for membership changes, one per profile change of a profile.
+#[must_use]
+pub fn api_calls(operations: &[Operation]) -> u64 {
+    let count = |pred: &dyn Fn(&Operation) -> bool| {
+        operations
+            .iter()
+            .filter(|operation| pred(operation))
+            .count()
+    };
+    let batches = |n: usize, size: usize| n.div_ceil(size);
+    let distinct = |pred: &dyn Fn(&Operation) -> Option<String>| {
+        operations
+            .iter()
+            .filter_map(pred)
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    let creates = count(&|op| {
+        matches!(
+            op,
+            Operation::CreateUser { .. } | Operation::ReactivateUser { .. }
+        )
+    });
+    let updated_users = distinct(&|op| match op {
+        Operation::UpdateUser { email, .. } | Operation::ChangeProfile { email, .. } => {
+            Some(email.clone())
+        }
+        _ => None,
+    });
+    let closes = count(&|op| matches!(op, Operation::CloseUser { .. }));
+    let group_adds = distinct(&|op| match op {
+        Operation::AddMember { group, .. } => Some(group.clone()),
+        _ => None,
+    });
+    let group_removes = distinct(&|op| match op {
+        Operation::RemoveMember { group, .. } => Some(group.clone()),
+        _ => None,
+    });
+    let signing_adds = distinct(&|op| match op {
+        Operation::AddSigningGroupMember { signing_group, .. } => Some(signing_group.clone()),
+        _ => None,
+    });
+    let signing_removes = distinct(&|op| match op {
+        Operation::RemoveSigningGroupMember { signing_group, .. } => Some(signing_group.clone()),
+        _ => None,
+    });
+    let one_each = count(&|op| {
+        matches!(
+            op,
+            Operation::CreateProfile { .. }
+                | Operation::RenameProfile { .. }
+                | Operation::UpdateProfileSettings { .. }
+                | Operation::SetSigningGroupEmail { .. }
+                | Operation::DeleteProfile { .. }
+        )
+    });
+    let bulk_kinds = [
+        count(&|op| matches!(op, Operation::CreateGroup { .. })),
+        count(&|op| {
+            matches!(
+                op,
+                Operation::RenameGroup { .. } | Operation::SetGroupProfile { .. }
+            )
+        }),
+        count(&|op| matches!(op, Operation::CreateSigningGroup { .. })),
+        count(&|op| matches!(op, Operation::RenameSigningGroup { .. })),
+        count(&|op| matches!(op, Operation::DeleteGroup { .. })),
+        count(&|op| matches!(op, Operation::DeleteSigningGroup { .. })),
+    ]
+    .into_iter()
+    .filter(|n| *n > 0)
+    .count();
+    let total = batches(creates, USERS_PER_CREATE)
+        + batches(updated_users, USERS_PER_BULK)
+        + batches(closes, USERS_PER_BULK)
+        + group_adds
+        + group_removes
+        + signing_adds
+        + signing_removes
+        + one_each
+        + bulk_kinds;
+    total as u64
+}

@@ -1,0 +1,174 @@
+//! One change the plan makes, and the phase of DESIGN.md rule 5 it belongs to.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A change to the account. Objects are named by their stable key (a user's email, an object's
+/// name) and carry DocuSign's ID where the live account has one; objects the plan creates get
+/// their IDs at apply time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Operation {
+    CreateProfile {
+        name: String,
+        settings: BTreeMap<String, String>,
+    },
+    RenameProfile {
+        id: Option<String>,
+        from: String,
+        to: String,
+    },
+    /// Only the settings the YAML lists; the others stay as they are.
+    UpdateProfileSettings {
+        profile: String,
+        id: Option<String>,
+        changes: Vec<Change>,
+    },
+    CreateGroup {
+        name: String,
+        permission_profile: Option<String>,
+    },
+    RenameGroup {
+        id: Option<String>,
+        from: String,
+        to: String,
+    },
+    SetGroupProfile {
+        group: String,
+        id: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    CreateSigningGroup {
+        name: String,
+        email: Option<String>,
+    },
+    RenameSigningGroup {
+        id: Option<String>,
+        from: String,
+        to: String,
+    },
+    SetSigningGroupEmail {
+        signing_group: String,
+        id: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// A new user, with the one profile it will hold from the start.
+    CreateUser {
+        email: String,
+        first_name: String,
+        last_name: String,
+        job_title: Option<String>,
+        permission_profile: String,
+    },
+    /// A closed user who is desired again: reopened with the same user ID.
+    ReactivateUser {
+        email: String,
+        id: Option<String>,
+        permission_profile: String,
+    },
+    AddMember {
+        group: String,
+        group_id: Option<String>,
+        email: String,
+        user_id: Option<String>,
+    },
+    AddSigningGroupMember {
+        signing_group: String,
+        id: Option<String>,
+        name: String,
+        email: String,
+    },
+    UpdateUser {
+        email: String,
+        id: Option<String>,
+        changes: Vec<Change>,
+    },
+    /// One replacing call: the user never holds no profile.
+    ChangeProfile {
+        email: String,
+        id: Option<String>,
+        from: String,
+        to: String,
+    },
+    RemoveMember {
+        group: String,
+        group_id: Option<String>,
+        email: String,
+        user_id: Option<String>,
+    },
+    RemoveSigningGroupMember {
+        signing_group: String,
+        id: Option<String>,
+        email: String,
+    },
+    CloseUser {
+        email: String,
+        id: Option<String>,
+    },
+    DeleteGroup {
+        name: String,
+        id: Option<String>,
+    },
+    DeleteSigningGroup {
+        name: String,
+        id: Option<String>,
+    },
+    /// Only once no user holds it; `move_users_to` is the safety net DocuSign's API offers.
+    DeleteProfile {
+        name: String,
+        id: Option<String>,
+        move_users_to: String,
+    },
+}
+
+/// One field's before and after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub field: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The phases of DESIGN.md rule 5, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Profiles,
+    GroupsAndSigningGroups,
+    CreateUsers,
+    AddMemberships,
+    UserChanges,
+    RemoveMemberships,
+    CloseUsers,
+    DeleteGroups,
+    DeleteProfiles,
+}
+
+impl Operation {
+    #[must_use]
+    pub fn phase(&self) -> Phase {
+        match self {
+            Self::CreateProfile { .. }
+            | Self::RenameProfile { .. }
+            | Self::UpdateProfileSettings { .. } => Phase::Profiles,
+            Self::CreateGroup { .. }
+            | Self::RenameGroup { .. }
+            | Self::SetGroupProfile { .. }
+            | Self::CreateSigningGroup { .. }
+            | Self::RenameSigningGroup { .. }
+            | Self::SetSigningGroupEmail { .. } => Phase::GroupsAndSigningGroups,
+            Self::CreateUser { .. } | Self::ReactivateUser { .. } => Phase::CreateUsers,
+            Self::AddMember { .. } | Self::AddSigningGroupMember { .. } => Phase::AddMemberships,
+            Self::UpdateUser { .. } | Self::ChangeProfile { .. } => Phase::UserChanges,
+            Self::RemoveMember { .. } | Self::RemoveSigningGroupMember { .. } => {
+                Phase::RemoveMemberships
+            }
+            Self::CloseUser { .. } => Phase::CloseUsers,
+            Self::DeleteGroup { .. } | Self::DeleteSigningGroup { .. } => Phase::DeleteGroups,
+            Self::DeleteProfile { .. } => Phase::DeleteProfiles,
+        }
+    }
+}

@@ -1,0 +1,1572 @@
+//! Replaying a plan on a copy of the live account, checking DESIGN.md rules 1–4 at every step.
+//!
+//! [`apply`] says what one operation does to an account, in model terms; [`check_step`]
+//! compares the account before and after one step; [`replay`] walks a whole plan. A breach is
+//! a bug in the planner: the plan is reported and nothing is applied.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::operation::{Change, Operation};
+use crate::model::{
+    Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
+    SigningGroup, SigningGroupMember, User, UserStatus,
+};
+
+/// What the checker needs to know besides the accounts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// The user whose token we use (rule 4), when known.
+    pub integration_user: Option<EmailKey>,
+}
+
+/// A step that breaks one of DESIGN.md's rules; rule 0 is an operation on a missing object
+/// (or a name clash), which is a planning bug too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breach {
+    pub rule: u8,
+    pub message: String,
+}
+
+impl fmt::Display for Breach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule {}: {}", self.rule, self.message)
+    }
+}
+
+impl std::error::Error for Breach {}
+
+fn breach(rule: u8, message: String) -> Breach {
+    Breach { rule, message }
+}
+
+/// Replays `operations` in order on a copy of `live`, checking every step as [`check_step`]
+/// does. Returns the account the plan leaves, or the index of the first breaking step.
+///
+/// Each step examines only the users the operation can affect (and the integration user), so
+/// a plan that creates or changes many users in a large account stays linear; only renames and
+/// deletes of profiles and groups read every user, as applying them does anyway. The verdict
+/// is the one [`check_step`] gives on every step, because the live account is first checked
+/// whole for rule 1 and an operation can't change a user outside its footprint.
+pub fn replay(
+    live: &Account,
+    operations: &[Operation],
+    rules: &Rules,
+) -> Result<Account, (usize, Breach)> {
+    if !operations.is_empty() {
+        check_profiles_held(live, live.users.keys()).map_err(|found| (0, found))?;
+    }
+    let mut account = live.clone();
+    for (index, operation) in operations.iter().enumerate() {
+        let scope = footprint(&account, operation);
+        let facts =
+            check_before(&account, operation, rules, scope).map_err(|found| (index, found))?;
+        apply(&mut account, operation);
+        check_after(&facts, &account).map_err(|found| (index, found))?;
+    }
+    Ok(account)
+}
+
+/// Checks one step: `after` is `before` with `operation` applied.
+pub fn check_step(
+    before: &Account,
+    after: &Account,
+    operation: &Operation,
+    rules: &Rules,
+) -> Result<(), Breach> {
+    let scope = before
+        .users
+        .keys()
+        .chain(after.users.keys())
+        .cloned()
+        .collect();
+    let facts = check_before(before, operation, rules, scope)?;
+    check_after(&facts, after)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying one operation
+// ---------------------------------------------------------------------------------------------
+
+/// Does `operation` to `account`, as DocuSign would. An operation on a missing object (or one
+/// that would clash with an existing name) leaves the account unchanged, as DocuSign's API
+/// refuses it; [`check_step`] reports it.
+pub fn apply(account: &mut Account, operation: &Operation) {
+    match operation {
+        Operation::CreateProfile { name, settings } => create_profile(account, name, settings),
+        Operation::RenameProfile { from, to, .. } => rename_profile(account, from, to),
+        Operation::UpdateProfileSettings {
+            profile, changes, ..
+        } => update_profile_settings(account, profile, changes),
+        Operation::CreateGroup {
+            name,
+            permission_profile,
+        } => create_group(account, name, permission_profile.as_deref()),
+        Operation::RenameGroup { from, to, .. } => rename_group(account, from, to),
+        Operation::SetGroupProfile { group, to, .. } => {
+            set_group_profile(account, group, to.as_deref());
+        }
+        Operation::CreateSigningGroup { name, email } => {
+            create_signing_group(account, name, email.as_ref());
+        }
+        Operation::RenameSigningGroup { from, to, .. } => {
+            if let Some(entry) = rekey(&mut account.signing_groups, from, to) {
+                entry.name.clone_from(to);
+            }
+        }
+        Operation::SetSigningGroupEmail {
+            signing_group, to, ..
+        } => {
+            if let Some(entry) = account.signing_groups.get_mut(&NameKey::new(signing_group)) {
+                entry.email.clone_from(to);
+            }
+        }
+        Operation::AddSigningGroupMember {
+            signing_group,
+            name,
+            email,
+            ..
+        } => add_signing_group_member(account, signing_group, name, email),
+        Operation::RemoveSigningGroupMember {
+            signing_group,
+            email,
+            ..
+        } => {
+            if let Some(entry) = account.signing_groups.get_mut(&NameKey::new(signing_group)) {
+                entry.members.remove(&EmailKey::new(email));
+            }
+        }
+        Operation::DeleteSigningGroup { name, .. } => {
+            account.signing_groups.remove(&NameKey::new(name));
+        }
+        Operation::DeleteGroup { name, .. } => delete_group(account, name),
+        Operation::DeleteProfile {
+            name,
+            move_users_to,
+            ..
+        } => delete_profile(account, name, move_users_to),
+        user_operation => apply_to_user(account, user_operation),
+    }
+}
+
+/// The operations on one user.
+fn apply_to_user(account: &mut Account, operation: &Operation) {
+    match operation {
+        Operation::CreateUser {
+            email,
+            first_name,
+            last_name,
+            job_title,
+            permission_profile,
+        } => {
+            let Some(profile) = profile_name(account, permission_profile) else {
+                return;
+            };
+            account
+                .users
+                .entry(EmailKey::new(email))
+                .or_insert_with(|| User {
+                    id: None,
+                    email: email.clone(),
+                    first_name: first_name.clone(),
+                    last_name: last_name.clone(),
+                    job_title: job_title.clone(),
+                    permission_profile: profile,
+                    groups: BTreeSet::new(),
+                    // DocuSign sends an activation email; the user is pending until they accept.
+                    status: UserStatus::Pending,
+                    managed_by_scim: false,
+                });
+        }
+        Operation::ReactivateUser {
+            email,
+            permission_profile,
+            ..
+        } => {
+            let profile = profile_name(account, permission_profile);
+            if let (Some(user), Some(profile)) =
+                (account.users.get_mut(&EmailKey::new(email)), profile)
+            {
+                user.status = UserStatus::Pending;
+                user.permission_profile = profile;
+            }
+        }
+        Operation::AddMember { group, email, .. } => add_member(account, group, email),
+        Operation::RemoveMember { group, email, .. } => {
+            if let Some(user) = account.users.get_mut(&EmailKey::new(email)) {
+                leave_group(user, &NameKey::new(group));
+            }
+        }
+        Operation::UpdateUser { email, changes, .. } => {
+            if let Some(user) = account.users.get_mut(&EmailKey::new(email)) {
+                update_user(user, changes);
+            }
+        }
+        Operation::ChangeProfile { email, to, .. } => {
+            let profile = profile_name(account, to);
+            if let (Some(user), Some(profile)) =
+                (account.users.get_mut(&EmailKey::new(email)), profile)
+            {
+                user.permission_profile = profile;
+            }
+        }
+        Operation::CloseUser { email, .. } => {
+            // DocuSign keeps a closed user's memberships and profile unless asked otherwise.
+            if let Some(user) = account.users.get_mut(&EmailKey::new(email)) {
+                user.status = UserStatus::Closed;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn create_profile(account: &mut Account, name: &str, settings: &BTreeMap<String, String>) {
+    if has_profile(account, name) {
+        return;
+    }
+    account.permission_profiles.insert(
+        NameKey::new(name),
+        PermissionProfile {
+            id: None,
+            name: name.to_owned(),
+            settings: settings.clone(),
+            previously: Vec::new(),
+        },
+    );
+}
+
+/// Users and groups name their profile, so a rename re-points them too.
+fn rename_profile(account: &mut Account, from: &str, to: &str) {
+    if BuiltinProfile::from_name(to).is_some() && NameKey::new(from) != NameKey::new(to) {
+        return;
+    }
+    let Some(entry) = rekey(&mut account.permission_profiles, from, to) else {
+        return;
+    };
+    to.clone_into(&mut entry.name);
+    let from = NameKey::new(from);
+    for user in account.users.values_mut() {
+        if NameKey::new(&user.permission_profile) == from {
+            to.clone_into(&mut user.permission_profile);
+        }
+    }
+    for group in account.groups.values_mut() {
+        if group.permission_profile.as_deref().map(NameKey::new) == Some(from.clone()) {
+            group.permission_profile = Some(to.to_owned());
+        }
+    }
+}
+
+/// Only the listed settings; a change to `None` removes the key.
+fn update_profile_settings(account: &mut Account, profile: &str, changes: &[Change]) {
+    let Some(entry) = account.permission_profiles.get_mut(&NameKey::new(profile)) else {
+        return;
+    };
+    for change in changes {
+        match &change.to {
+            Some(value) => entry.settings.insert(change.field.clone(), value.clone()),
+            None => entry.settings.remove(&change.field),
+        };
+    }
+}
+
+fn create_group(account: &mut Account, name: &str, permission_profile: Option<&str>) {
+    if has_group(account, name) {
+        return;
+    }
+    let permission_profile = match permission_profile {
+        Some(profile) => match profile_name(account, profile) {
+            Some(found) => Some(found),
+            None => return,
+        },
+        None => None,
+    };
+    account.groups.insert(
+        NameKey::new(name),
+        Group {
+            id: None,
+            name: name.to_owned(),
+            permission_profile,
+            previously: Vec::new(),
+        },
+    );
+}
+
+/// Users list their groups by name, so a rename renames the group in every user's set.
+fn rename_group(account: &mut Account, from: &str, to: &str) {
+    if BuiltinGroup::from_name(to).is_some() && NameKey::new(from) != NameKey::new(to) {
+        return;
+    }
+    let Some(entry) = rekey(&mut account.groups, from, to) else {
+        return;
+    };
+    to.clone_into(&mut entry.name);
+    let from = NameKey::new(from);
+    for user in account.users.values_mut() {
+        if leave_group(user, &from) {
+            user.groups.insert(to.to_owned());
+        }
+    }
+}
+
+fn set_group_profile(account: &mut Account, group: &str, to: Option<&str>) {
+    let profile = match to {
+        Some(profile) => match profile_name(account, profile) {
+            Some(found) => Some(found),
+            None => return,
+        },
+        None => None,
+    };
+    if let Some(entry) = account.groups.get_mut(&NameKey::new(group)) {
+        entry.permission_profile = profile;
+    }
+}
+
+fn create_signing_group(account: &mut Account, name: &str, email: Option<&String>) {
+    account
+        .signing_groups
+        .entry(NameKey::new(name))
+        .or_insert_with(|| SigningGroup {
+            id: None,
+            name: name.to_owned(),
+            email: email.cloned(),
+            members: BTreeMap::new(),
+            previously: Vec::new(),
+        });
+}
+
+fn add_signing_group_member(account: &mut Account, signing_group: &str, name: &str, email: &str) {
+    if let Some(entry) = account.signing_groups.get_mut(&NameKey::new(signing_group)) {
+        let member = SigningGroupMember {
+            name: name.to_owned(),
+            email: email.to_owned(),
+        };
+        entry.members.insert(EmailKey::new(email), member);
+    }
+}
+
+fn add_member(account: &mut Account, group: &str, email: &str) {
+    let Some(name) = group_name(account, group) else {
+        return;
+    };
+    if let Some(user) = account.users.get_mut(&EmailKey::new(email))
+        && !in_group(user, &NameKey::new(group))
+    {
+        user.groups.insert(name);
+    }
+}
+
+fn update_user(user: &mut User, changes: &[Change]) {
+    for change in changes {
+        match change.field.as_str() {
+            "first_name" => user.first_name = change.to.clone().unwrap_or_default(),
+            "last_name" => user.last_name = change.to.clone().unwrap_or_default(),
+            "job_title" => user.job_title.clone_from(&change.to),
+            // The model holds no other user attribute.
+            _ => {}
+        }
+    }
+}
+
+fn delete_group(account: &mut Account, name: &str) {
+    let key = NameKey::new(name);
+    if account.groups.remove(&key).is_none() {
+        return;
+    }
+    for user in account.users.values_mut() {
+        leave_group(user, &key);
+    }
+}
+
+/// DocuSign moves the profile's remaining holders to `move_users_to` in the same call; rule 3
+/// says none should remain. What happens to a group carrying the profile is unconfirmed; the
+/// model drops the reference rather than keep one to a profile that no longer exists.
+fn delete_profile(account: &mut Account, name: &str, move_users_to: &str) {
+    let key = NameKey::new(name);
+    let Some(target) = profile_name(account, move_users_to) else {
+        return;
+    };
+    if NameKey::new(&target) == key || account.permission_profiles.remove(&key).is_none() {
+        return;
+    }
+    for user in account.users.values_mut() {
+        if NameKey::new(&user.permission_profile) == key {
+            user.permission_profile.clone_from(&target);
+        }
+    }
+    for group in account.groups.values_mut() {
+        if group
+            .permission_profile
+            .as_deref()
+            .map(NameKey::new)
+            .as_ref()
+            == Some(&key)
+        {
+            group.permission_profile = None;
+        }
+    }
+}
+
+/// Moves the entry at `from` to `to`'s key, unless `from` is missing or `to` names another
+/// entry. Returns the moved entry for the caller to rename.
+fn rekey<'a, T>(map: &'a mut BTreeMap<NameKey, T>, from: &str, to: &str) -> Option<&'a mut T> {
+    let (from, to) = (NameKey::new(from), NameKey::new(to));
+    if from != to && map.contains_key(&to) {
+        return None;
+    }
+    let entry = map.remove(&from)?;
+    Some(map.entry(to).or_insert(entry))
+}
+
+/// Removes the group from the user's set, in whatever case it is written; says if it was there.
+fn leave_group(user: &mut User, group: &NameKey) -> bool {
+    let before = user.groups.len();
+    user.groups.retain(|name| NameKey::new(name) != *group);
+    user.groups.len() != before
+}
+
+// ---------------------------------------------------------------------------------------------
+// Looking things up
+// ---------------------------------------------------------------------------------------------
+
+/// The profile's name as the account spells it, if it exists. Built-in profiles exist in every
+/// account, even a model account that doesn't list them.
+fn profile_name(account: &Account, name: &str) -> Option<String> {
+    if let Some(profile) = account.permission_profiles.get(&NameKey::new(name)) {
+        return Some(profile.name.clone());
+    }
+    BuiltinProfile::from_name(name).map(|builtin| builtin.api_name().to_owned())
+}
+
+/// The group's name as the account spells it, if it exists; built-in groups always do.
+fn group_name(account: &Account, name: &str) -> Option<String> {
+    if let Some(group) = account.groups.get(&NameKey::new(name)) {
+        return Some(group.name.clone());
+    }
+    BuiltinGroup::from_name(name).map(|builtin| builtin.api_name().to_owned())
+}
+
+fn has_profile(account: &Account, name: &str) -> bool {
+    profile_name(account, name).is_some()
+}
+
+fn has_group(account: &Account, name: &str) -> bool {
+    group_name(account, name).is_some()
+}
+
+fn has_signing_group(account: &Account, name: &str) -> bool {
+    account.signing_groups.contains_key(&NameKey::new(name))
+}
+
+fn has_user(account: &Account, email: &str) -> bool {
+    account.users.contains_key(&EmailKey::new(email))
+}
+
+fn in_group(user: &User, group: &NameKey) -> bool {
+    user.groups.iter().any(|name| NameKey::new(name) == *group)
+}
+
+fn in_builtin_group(user: &User, group: BuiltinGroup) -> bool {
+    user.groups
+        .iter()
+        .any(|name| BuiltinGroup::from_name(name) == Some(group))
+}
+
+/// Holds full administrative access: Account Administrator, or a profile that allows account
+/// management.
+fn admin_capable(account: &Account, profile: &str) -> bool {
+    BuiltinProfile::from_name(profile) == Some(BuiltinProfile::AccountAdministrator)
+        || account
+            .permission_profiles
+            .get(&NameKey::new(profile))
+            .and_then(|entry| entry.settings.get("allowAccountManagement"))
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+}
+
+fn holders<'a>(account: &'a Account, profile: &NameKey) -> Vec<&'a EmailKey> {
+    account
+        .users
+        .iter()
+        .filter(|(_, user)| NameKey::new(&user.permission_profile) == *profile)
+        .map(|(email, _)| email)
+        .collect()
+}
+
+/// The users whose profile or groups `operation` can change.
+fn footprint(account: &Account, operation: &Operation) -> BTreeSet<EmailKey> {
+    match operation {
+        Operation::CreateUser { email, .. }
+        | Operation::ReactivateUser { email, .. }
+        | Operation::AddMember { email, .. }
+        | Operation::RemoveMember { email, .. }
+        | Operation::UpdateUser { email, .. }
+        | Operation::ChangeProfile { email, .. }
+        | Operation::CloseUser { email, .. } => BTreeSet::from([EmailKey::new(email)]),
+        Operation::RenameProfile { from: name, .. } | Operation::DeleteProfile { name, .. } => {
+            holders(account, &NameKey::new(name))
+                .into_iter()
+                .cloned()
+                .collect()
+        }
+        Operation::RenameGroup { from: name, .. } | Operation::DeleteGroup { name, .. } => {
+            let group = NameKey::new(name);
+            account
+                .users
+                .iter()
+                .filter(|(_, user)| in_group(user, &group))
+                .map(|(email, _)| email.clone())
+                .collect()
+        }
+        _ => BTreeSet::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking one step
+// ---------------------------------------------------------------------------------------------
+
+/// What the checks after a step need to know about the account before it.
+struct Before {
+    /// The users to examine, and whether each was in Everyone.
+    everyone: Vec<(EmailKey, bool)>,
+    integration: Option<(EmailKey, Standing)>,
+}
+
+/// The integration user's standing, for rule 4.
+struct Standing {
+    closed: bool,
+    administrator: bool,
+    admin_capable: bool,
+    profile: String,
+}
+
+fn standing(account: &Account, email: &EmailKey) -> Option<Standing> {
+    let user = account.users.get(email)?;
+    Some(Standing {
+        closed: user.status == UserStatus::Closed,
+        administrator: in_builtin_group(user, BuiltinGroup::Administrators),
+        admin_capable: admin_capable(account, &user.permission_profile),
+        profile: user.permission_profile.clone(),
+    })
+}
+
+/// The checks on the operation itself, against the account it applies to; then what the
+/// checks after the step need, for the users in `scope`.
+fn check_before(
+    before: &Account,
+    operation: &Operation,
+    rules: &Rules,
+    scope: BTreeSet<EmailKey>,
+) -> Result<Before, Breach> {
+    check_builtins_untouched(operation)?;
+    check_targets_exist(before, operation)?;
+    check_profile_target(before, operation)?;
+    check_holders_moved(before, operation)?;
+    let everyone = scope
+        .into_iter()
+        .map(|email| {
+            let was_in = before
+                .users
+                .get(&email)
+                .is_some_and(|user| in_builtin_group(user, BuiltinGroup::Everyone));
+            (email, was_in)
+        })
+        .collect();
+    let integration = rules
+        .integration_user
+        .as_ref()
+        .and_then(|email| standing(before, email).map(|standing| (email.clone(), standing)));
+    Ok(Before {
+        everyone,
+        integration,
+    })
+}
+
+/// The checks on the account the step leaves.
+fn check_after(before: &Before, after: &Account) -> Result<(), Breach> {
+    check_profiles_held(after, before.everyone.iter().map(|(email, _)| email))?;
+    check_everyone_untouched(before, after)?;
+    check_integration_user(before, after)
+}
+
+/// Rule 0: the objects the operation acts on exist, and the ones it creates or renames to don't.
+fn check_targets_exist(before: &Account, operation: &Operation) -> Result<(), Breach> {
+    let profile = |name: &str| must_exist(has_profile(before, name), "permission profile", name);
+    let group = |name: &str| must_exist(has_group(before, name), "group", name);
+    let signing = |name: &str| must_exist(has_signing_group(before, name), "signing group", name);
+    let user = |email: &str| must_exist(has_user(before, email), "user", email);
+    match operation {
+        Operation::CreateProfile { name, .. } => {
+            must_be_new(has_profile(before, name), "permission profile", name)
+        }
+        Operation::RenameProfile { from, to, .. } => {
+            profile(from)?;
+            must_be_free(has_profile(before, to), "permission profile", from, to)
+        }
+        Operation::UpdateProfileSettings { profile: name, .. } => profile(name),
+        Operation::DeleteProfile {
+            name,
+            move_users_to,
+            ..
+        } => {
+            profile(name)?;
+            profile(move_users_to)?;
+            if NameKey::new(name) == NameKey::new(move_users_to) {
+                return Err(breach(
+                    0,
+                    format!(
+                        "permission profile `{name}` is deleted with its users moved to itself"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Operation::CreateGroup {
+            name,
+            permission_profile,
+        } => {
+            permission_profile.as_deref().map_or(Ok(()), profile)?;
+            must_be_new(has_group(before, name), "group", name)
+        }
+        Operation::RenameGroup { from, to, .. } => {
+            group(from)?;
+            must_be_free(has_group(before, to), "group", from, to)
+        }
+        Operation::SetGroupProfile {
+            group: name, to, ..
+        } => {
+            group(name)?;
+            to.as_deref().map_or(Ok(()), profile)
+        }
+        Operation::DeleteGroup { name, .. } => group(name),
+        Operation::CreateSigningGroup { name, .. } => {
+            must_be_new(has_signing_group(before, name), "signing group", name)
+        }
+        Operation::RenameSigningGroup { from, to, .. } => {
+            signing(from)?;
+            must_be_free(has_signing_group(before, to), "signing group", from, to)
+        }
+        Operation::SetSigningGroupEmail {
+            signing_group: name,
+            ..
+        }
+        | Operation::AddSigningGroupMember {
+            signing_group: name,
+            ..
+        }
+        | Operation::RemoveSigningGroupMember {
+            signing_group: name,
+            ..
+        }
+        | Operation::DeleteSigningGroup { name, .. } => signing(name),
+        Operation::CreateUser { email, .. } => must_be_new(has_user(before, email), "user", email),
+        Operation::AddMember {
+            group: name, email, ..
+        }
+        | Operation::RemoveMember {
+            group: name, email, ..
+        } => {
+            group(name)?;
+            user(email)
+        }
+        Operation::ReactivateUser { email, .. }
+        | Operation::UpdateUser { email, .. }
+        | Operation::ChangeProfile { email, .. }
+        | Operation::CloseUser { email, .. } => user(email),
+    }
+}
+
+fn must_exist(exists: bool, kind: &str, name: &str) -> Result<(), Breach> {
+    if exists {
+        return Ok(());
+    }
+    Err(breach(
+        0,
+        format!("{kind} `{name}` does not exist, yet the plan acts on it"),
+    ))
+}
+
+fn must_be_new(exists: bool, kind: &str, name: &str) -> Result<(), Breach> {
+    if !exists {
+        return Ok(());
+    }
+    Err(breach(
+        0,
+        format!("{kind} `{name}` already exists, yet the plan creates it"),
+    ))
+}
+
+/// A rename may change only the letter case of a name, or take a name nothing else has.
+fn must_be_free(exists: bool, kind: &str, from: &str, to: &str) -> Result<(), Breach> {
+    if !exists || NameKey::new(from) == NameKey::new(to) {
+        return Ok(());
+    }
+    Err(breach(
+        0,
+        format!("{kind} `{from}` is renamed to `{to}`, which already exists"),
+    ))
+}
+
+/// Rule 1, on the operation: a user is never given a profile that doesn't exist.
+fn check_profile_target(before: &Account, operation: &Operation) -> Result<(), Breach> {
+    let (email, profile) = match operation {
+        Operation::CreateUser {
+            email,
+            permission_profile,
+            ..
+        }
+        | Operation::ReactivateUser {
+            email,
+            permission_profile,
+            ..
+        } => (email, permission_profile),
+        Operation::ChangeProfile { email, to, .. } => (email, to),
+        _ => return Ok(()),
+    };
+    if has_profile(before, profile) {
+        return Ok(());
+    }
+    Err(breach(
+        1,
+        format!("user `{email}` is given permission profile `{profile}`, which does not exist"),
+    ))
+}
+
+/// Rule 1, on the account: every user holds one profile that exists.
+fn check_profiles_held<'a>(
+    account: &Account,
+    users: impl IntoIterator<Item = &'a EmailKey>,
+) -> Result<(), Breach> {
+    for email in users {
+        let Some(user) = account.users.get(email) else {
+            continue;
+        };
+        let profile = &user.permission_profile;
+        if profile.trim().is_empty() {
+            return Err(breach(
+                1,
+                format!("user `{email}` holds no permission profile"),
+            ));
+        }
+        if !has_profile(account, profile) {
+            return Err(breach(
+                1,
+                format!(
+                    "user `{email}` holds permission profile `{profile}`, which does not exist"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Rule 2, on the operation: built-in profiles and groups are never renamed, modified or
+/// deleted, and Everyone's membership is never edited.
+fn check_builtins_untouched(operation: &Operation) -> Result<(), Breach> {
+    match operation {
+        Operation::RenameProfile { from: name, .. } => builtin_profile_untouched(name, "renames"),
+        Operation::UpdateProfileSettings { profile: name, .. } => {
+            builtin_profile_untouched(name, "modifies")
+        }
+        Operation::DeleteProfile { name, .. } => builtin_profile_untouched(name, "deletes"),
+        Operation::RenameGroup { from: name, .. } => builtin_group_untouched(name, "renames"),
+        Operation::DeleteGroup { name, .. } => builtin_group_untouched(name, "deletes"),
+        Operation::AddMember { group, email, .. }
+        | Operation::RemoveMember { group, email, .. }
+            if BuiltinGroup::from_name(group) == Some(BuiltinGroup::Everyone) =>
+        {
+            Err(breach(
+                2,
+                format!(
+                    "the membership of `Everyone` is never edited, yet the plan edits it for `{email}`"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn builtin_profile_untouched(name: &str, verb: &str) -> Result<(), Breach> {
+    match BuiltinProfile::from_name(name) {
+        None => Ok(()),
+        Some(BuiltinProfile::DocuSignViewer) => Err(breach(
+            2,
+            format!(
+                "`{name}` (DocuSign Viewer) is never revoked, modified or deleted, yet the plan {verb} it"
+            ),
+        )),
+        Some(builtin) => Err(breach(
+            2,
+            format!(
+                "the built-in profile `{}` is never renamed, modified or deleted, yet the plan {verb} it",
+                builtin.api_name()
+            ),
+        )),
+    }
+}
+
+fn builtin_group_untouched(name: &str, verb: &str) -> Result<(), Breach> {
+    match BuiltinGroup::from_name(name) {
+        None => Ok(()),
+        Some(builtin) => Err(breach(
+            2,
+            format!(
+                "the built-in group `{}` is never renamed or deleted, yet the plan {verb} it",
+                builtin.api_name()
+            ),
+        )),
+    }
+}
+
+/// Rule 2, on the account: no user joins or leaves Everyone.
+fn check_everyone_untouched(before: &Before, after: &Account) -> Result<(), Breach> {
+    for (email, was_in) in &before.everyone {
+        let is_in = after
+            .users
+            .get(email)
+            .is_some_and(|user| in_builtin_group(user, BuiltinGroup::Everyone));
+        if is_in != *was_in {
+            let verb = if is_in { "joins" } else { "leaves" };
+            return Err(breach(
+                2,
+                format!(
+                    "the membership of `Everyone` is never edited, yet user `{email}` {verb} it"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many remaining holders a rule 3 breach names.
+const SHOWN: usize = 5;
+
+/// Rule 3: a profile is deleted only once nobody holds it, closed users included.
+fn check_holders_moved(before: &Account, operation: &Operation) -> Result<(), Breach> {
+    let Operation::DeleteProfile { name, .. } = operation else {
+        return Ok(());
+    };
+    let holders = holders(before, &NameKey::new(name));
+    if holders.is_empty() {
+        return Ok(());
+    }
+    let shown = holders
+        .iter()
+        .take(SHOWN)
+        .map(|email| format!("`{email}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let list = match holders.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!("{shown} and {more} more"),
+        _ => shown,
+    };
+    Err(breach(
+        3,
+        format!(
+            "permission profile `{name}` is deleted while {} user(s) still hold it ({list}); each must be moved by a profile change first",
+            holders.len()
+        ),
+    ))
+}
+
+/// Rule 4: the integration user is never closed, removed from Administrators or demoted.
+fn check_integration_user(before: &Before, after: &Account) -> Result<(), Breach> {
+    let Some((email, was)) = &before.integration else {
+        return Ok(());
+    };
+    let Some(now) = standing(after, email) else {
+        return Ok(());
+    };
+    let what = if !was.closed && now.closed {
+        "closes it".to_owned()
+    } else if was.administrator && !now.administrator {
+        "removes it from `Administrators`".to_owned()
+    } else if was.admin_capable && !now.admin_capable {
+        format!(
+            "demotes it from `{}` to `{}`, which cannot manage the account",
+            was.profile, now.profile
+        )
+    } else {
+        return Ok(());
+    };
+    Err(breach(
+        4,
+        format!(
+            "the integration user `{email}` is never closed, demoted or removed from `Administrators`, yet the plan {what}"
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOT: &str = "bot@example.com";
+
+    fn profile(name: &str, settings: &[(&str, &str)]) -> (NameKey, PermissionProfile) {
+        let settings = settings
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        let entry = PermissionProfile {
+            id: Some(format!("id-{name}")),
+            name: name.to_owned(),
+            settings,
+            previously: Vec::new(),
+        };
+        (NameKey::new(name), entry)
+    }
+
+    fn group(name: &str) -> (NameKey, Group) {
+        let entry = Group {
+            id: Some(format!("id-{name}")),
+            name: name.to_owned(),
+            permission_profile: None,
+            previously: Vec::new(),
+        };
+        (NameKey::new(name), entry)
+    }
+
+    fn user(email: &str, profile: &str, groups: &[&str], status: UserStatus) -> (EmailKey, User) {
+        let entry = User {
+            id: Some(format!("id-{email}")),
+            email: email.to_owned(),
+            first_name: "First".to_owned(),
+            last_name: "Last".to_owned(),
+            job_title: None,
+            permission_profile: profile.to_owned(),
+            groups: groups.iter().map(|name| (*name).to_owned()).collect(),
+            status,
+            managed_by_scim: false,
+        };
+        (EmailKey::new(email), entry)
+    }
+
+    /// Built-in profiles listed, plus `Legacy` held by one active and one closed user, and an
+    /// admin-capable custom profile; the integration user is an administrator.
+    fn account() -> Account {
+        let admin = [("allowAccountManagement", "true")];
+        Account {
+            permission_profiles: BTreeMap::from([
+                profile("Account Administrator", &admin),
+                profile("DocuSign Sender", &[("allowEnvelopeSending", "true")]),
+                profile("DocuSign Viewer", &[]),
+                profile("Ops Admin", &admin),
+                profile("Legacy", &[("allowBulkSending", "true")]),
+                profile("Sales", &[]),
+            ]),
+            groups: BTreeMap::from([
+                group("Everyone"),
+                group("Administrators"),
+                group("Sales Team"),
+            ]),
+            signing_groups: BTreeMap::from([(
+                NameKey::new("Contracts"),
+                SigningGroup {
+                    id: Some("sg-1".to_owned()),
+                    name: "Contracts".to_owned(),
+                    email: None,
+                    members: BTreeMap::new(),
+                    previously: Vec::new(),
+                },
+            )]),
+            users: BTreeMap::from([
+                user(
+                    BOT,
+                    "Account Administrator",
+                    &["Administrators"],
+                    UserStatus::Active,
+                ),
+                user(
+                    "ann@example.com",
+                    "Legacy",
+                    &["Sales Team"],
+                    UserStatus::Active,
+                ),
+                user(
+                    "bob@example.com",
+                    "Legacy",
+                    &["Sales Team"],
+                    UserStatus::Closed,
+                ),
+                user(
+                    "cat@example.com",
+                    "DocuSign Viewer",
+                    &[],
+                    UserStatus::Active,
+                ),
+            ]),
+        }
+    }
+
+    fn rules() -> Rules {
+        Rules {
+            integration_user: Some(EmailKey::new(BOT)),
+        }
+    }
+
+    fn change_profile(email: &str, from: &str, to: &str) -> Operation {
+        Operation::ChangeProfile {
+            email: email.to_owned(),
+            id: None,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        }
+    }
+
+    fn delete_profile(name: &str, move_users_to: &str) -> Operation {
+        Operation::DeleteProfile {
+            name: name.to_owned(),
+            id: None,
+            move_users_to: move_users_to.to_owned(),
+        }
+    }
+
+    fn add_member(group: &str, email: &str) -> Operation {
+        Operation::AddMember {
+            group: group.to_owned(),
+            group_id: None,
+            email: email.to_owned(),
+            user_id: None,
+        }
+    }
+
+    fn remove_member(group: &str, email: &str) -> Operation {
+        Operation::RemoveMember {
+            group: group.to_owned(),
+            group_id: None,
+            email: email.to_owned(),
+            user_id: None,
+        }
+    }
+
+    fn close(email: &str) -> Operation {
+        Operation::CloseUser {
+            email: email.to_owned(),
+            id: None,
+        }
+    }
+
+    fn create_user(email: &str, profile: &str) -> Operation {
+        Operation::CreateUser {
+            email: email.to_owned(),
+            first_name: "New".to_owned(),
+            last_name: "User".to_owned(),
+            job_title: Some("Clerk".to_owned()),
+            permission_profile: profile.to_owned(),
+        }
+    }
+
+    fn rename_group(from: &str, to: &str) -> Operation {
+        Operation::RenameGroup {
+            id: None,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        }
+    }
+
+    fn rename_profile(from: &str, to: &str) -> Operation {
+        Operation::RenameProfile {
+            id: None,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        }
+    }
+
+    fn change(field: &str, to: Option<&str>) -> Change {
+        Change {
+            field: field.to_owned(),
+            from: None,
+            to: to.map(str::to_owned),
+        }
+    }
+
+    /// The rule number and step of the breach `operations` make on the sample account.
+    fn failure(operations: &[Operation]) -> (usize, u8) {
+        let (step, found) = replay(&account(), operations, &rules()).expect_err("a breach");
+        (step, found.rule)
+    }
+
+    fn passes(operations: &[Operation]) -> Account {
+        replay(&account(), operations, &rules())
+            .unwrap_or_else(|(step, found)| panic!("step {step}: {found}"))
+    }
+
+    fn user_of<'a>(account: &'a Account, email: &str) -> &'a User {
+        &account.users[&EmailKey::new(email)]
+    }
+
+    // Rule 1 -----------------------------------------------------------------------------------
+
+    #[test]
+    fn rule_1_change_profile_to_a_missing_profile_is_caught() {
+        assert_eq!(
+            failure(&[change_profile("cat@example.com", "DocuSign Viewer", "Nope")]),
+            (0, 1)
+        );
+    }
+
+    #[test]
+    fn rule_1_creating_or_reactivating_with_a_missing_profile_is_caught() {
+        assert_eq!(failure(&[create_user("new@example.com", "Nope")]), (0, 1));
+        let reactivate = Operation::ReactivateUser {
+            email: "bob@example.com".to_owned(),
+            id: None,
+            permission_profile: "Nope".to_owned(),
+        };
+        assert_eq!(failure(&[reactivate]), (0, 1));
+    }
+
+    #[test]
+    fn rule_1_a_profile_created_earlier_or_a_builtin_not_listed_can_be_given() {
+        let create = Operation::CreateProfile {
+            name: "Support".to_owned(),
+            settings: BTreeMap::new(),
+        };
+        let after = passes(&[
+            create,
+            change_profile("cat@example.com", "DocuSign Viewer", "support"),
+        ]);
+        assert_eq!(
+            user_of(&after, "cat@example.com").permission_profile,
+            "Support"
+        );
+
+        let mut live = account();
+        live.permission_profiles
+            .retain(|_, entry| BuiltinProfile::from_name(&entry.name).is_none());
+        let after = replay(
+            &live,
+            &[create_user("new@example.com", "docusign sender")],
+            &rules(),
+        )
+        .expect("passes");
+        assert_eq!(
+            user_of(&after, "new@example.com").permission_profile,
+            "DocuSign Sender"
+        );
+    }
+
+    #[test]
+    fn rule_1_a_user_holding_a_missing_profile_is_caught_by_check_step() {
+        let before = account();
+        let mut after = before.clone();
+        after
+            .users
+            .get_mut(&EmailKey::new("cat@example.com"))
+            .unwrap()
+            .permission_profile = "Gone".to_owned();
+        let found = check_step(&before, &after, &close("cat@example.com"), &rules()).unwrap_err();
+        assert_eq!(found.rule, 1);
+    }
+
+    // Rule 2 -----------------------------------------------------------------------------------
+
+    #[test]
+    fn rule_2_renaming_docusign_viewer_is_caught_in_any_spelling() {
+        assert_eq!(
+            failure(&[rename_profile("DocuSign Viewer", "Viewers")]),
+            (0, 2)
+        );
+        let mut live = account();
+        live.permission_profiles
+            .remove(&NameKey::new("DocuSign Viewer"));
+        let (step, found) = replay(
+            &live,
+            &[rename_profile("Docusign viewer", "Viewers")],
+            &rules(),
+        )
+        .unwrap_err();
+        assert_eq!((step, found.rule), (0, 2));
+        assert!(found.message.contains("DocuSign Viewer"), "{found}");
+    }
+
+    #[test]
+    fn rule_2_builtin_profiles_are_never_modified_or_deleted() {
+        let update = Operation::UpdateProfileSettings {
+            profile: "DocuSign Sender".to_owned(),
+            id: None,
+            changes: vec![change("allowBulkSending", Some("true"))],
+        };
+        assert_eq!(failure(&[update]), (0, 2));
+        assert_eq!(
+            failure(&[delete_profile("DocuSign Viewer", "Sales")]),
+            (0, 2)
+        );
+    }
+
+    #[test]
+    fn rule_2_builtin_groups_are_never_renamed_or_deleted() {
+        assert_eq!(failure(&[rename_group("Everyone", "All")]), (0, 2));
+        let delete = Operation::DeleteGroup {
+            name: "administrators".to_owned(),
+            id: None,
+        };
+        assert_eq!(failure(&[delete]), (0, 2));
+    }
+
+    #[test]
+    fn rule_2_adding_a_user_to_everyone_is_caught() {
+        assert_eq!(
+            failure(&[add_member("Everyone", "cat@example.com")]),
+            (0, 2)
+        );
+        assert_eq!(
+            failure(&[remove_member("everyone", "cat@example.com")]),
+            (0, 2)
+        );
+    }
+
+    #[test]
+    fn rule_2_a_user_joining_everyone_is_caught_by_check_step() {
+        let before = account();
+        let mut after = before.clone();
+        let cat = after
+            .users
+            .get_mut(&EmailKey::new("cat@example.com"))
+            .unwrap();
+        cat.groups.insert("Everyone".to_owned());
+        let found = check_step(
+            &before,
+            &after,
+            &add_member("Sales Team", "cat@example.com"),
+            &rules(),
+        )
+        .unwrap_err();
+        assert_eq!(found.rule, 2);
+    }
+
+    #[test]
+    fn rule_2_custom_objects_may_be_renamed_and_modified() {
+        let update = Operation::UpdateProfileSettings {
+            profile: "Sales".to_owned(),
+            id: None,
+            changes: vec![change("allowBulkSending", Some("true"))],
+        };
+        passes(&[
+            update,
+            rename_profile("Sales", "Sales Reps"),
+            rename_group("Sales Team", "Sellers"),
+        ]);
+    }
+
+    // Rule 3 -----------------------------------------------------------------------------------
+
+    #[test]
+    fn rule_3_moving_every_holder_then_deleting_passes() {
+        let after = passes(&[
+            change_profile("ann@example.com", "Legacy", "Sales"),
+            change_profile("bob@example.com", "Legacy", "Sales"),
+            delete_profile("Legacy", "DocuSign Viewer"),
+        ]);
+        assert!(
+            !after
+                .permission_profiles
+                .contains_key(&NameKey::new("Legacy"))
+        );
+        assert_eq!(
+            user_of(&after, "ann@example.com").permission_profile,
+            "Sales"
+        );
+        assert_eq!(
+            user_of(&after, "bob@example.com").permission_profile,
+            "Sales"
+        );
+    }
+
+    #[test]
+    fn rule_3_deleting_before_moving_is_caught() {
+        let (step, found) = replay(
+            &account(),
+            &[delete_profile("Legacy", "DocuSign Viewer")],
+            &rules(),
+        )
+        .unwrap_err();
+        assert_eq!((step, found.rule), (0, 3));
+        assert!(
+            found.message.contains("ann@example.com") && found.message.contains("bob@example.com"),
+            "{found}"
+        );
+    }
+
+    #[test]
+    fn rule_3_a_closed_holder_still_counts() {
+        let operations = [
+            change_profile("ann@example.com", "Legacy", "Sales"),
+            delete_profile("Legacy", "DocuSign Viewer"),
+        ];
+        assert_eq!(failure(&operations), (1, 3));
+    }
+
+    #[test]
+    fn rule_3_check_step_flags_the_move_the_api_would_make() {
+        let before = account();
+        let operation = delete_profile("Legacy", "DocuSign Viewer");
+        let mut after = before.clone();
+        apply(&mut after, &operation);
+        // The API moved the holders, so rule 1 holds afterwards; rule 3 still fails.
+        assert_eq!(
+            user_of(&after, "bob@example.com").permission_profile,
+            "DocuSign Viewer"
+        );
+        assert_eq!(
+            check_step(&before, &after, &operation, &rules())
+                .unwrap_err()
+                .rule,
+            3
+        );
+    }
+
+    // Rule 4 -----------------------------------------------------------------------------------
+
+    #[test]
+    fn rule_4_closing_the_integration_user_is_caught() {
+        assert_eq!(failure(&[close(BOT)]), (0, 4));
+    }
+
+    #[test]
+    fn rule_4_removing_the_integration_user_from_administrators_is_caught() {
+        assert_eq!(failure(&[remove_member("Administrators", BOT)]), (0, 4));
+    }
+
+    #[test]
+    fn rule_4_demoting_the_integration_user_is_caught() {
+        assert_eq!(
+            failure(&[change_profile(
+                BOT,
+                "Account Administrator",
+                "DocuSign Sender"
+            )]),
+            (0, 4)
+        );
+    }
+
+    #[test]
+    fn rule_4_taking_account_management_from_its_profile_is_caught() {
+        let operations = [
+            change_profile(BOT, "Account Administrator", "Ops Admin"),
+            Operation::UpdateProfileSettings {
+                profile: "Ops Admin".to_owned(),
+                id: None,
+                changes: vec![change("allowAccountManagement", Some("false"))],
+            },
+        ];
+        assert_eq!(failure(&operations), (1, 4));
+    }
+
+    #[test]
+    fn rule_4_moving_the_integration_user_between_admin_profiles_passes() {
+        let after = passes(&[change_profile(BOT, "Account Administrator", "Ops Admin")]);
+        assert_eq!(user_of(&after, BOT).permission_profile, "Ops Admin");
+    }
+
+    #[test]
+    fn rule_4_applies_only_to_the_integration_user() {
+        replay(&account(), &[close(BOT)], &Rules::default()).expect("no integration user set");
+        passes(&[
+            close("cat@example.com"),
+            remove_member("Sales Team", "ann@example.com"),
+        ]);
+    }
+
+    // Rule 0 -----------------------------------------------------------------------------------
+
+    #[test]
+    fn rule_0_acting_on_a_missing_object_is_caught() {
+        assert_eq!(
+            failure(&[add_member("Sales Team", "nobody@example.com")]),
+            (0, 0)
+        );
+        assert_eq!(
+            failure(&[add_member("No Such Group", "cat@example.com")]),
+            (0, 0)
+        );
+        assert_eq!(failure(&[delete_profile("Nope", "Sales")]), (0, 0));
+        assert_eq!(failure(&[create_user("ANN@example.com", "Sales")]), (0, 0));
+        assert_eq!(
+            failure(&[rename_group("Sales Team", "administrators")]),
+            (0, 0)
+        );
+    }
+
+    #[test]
+    fn an_operation_on_a_missing_object_leaves_the_account_unchanged() {
+        let mut changed = account();
+        apply(
+            &mut changed,
+            &add_member("Sales Team", "nobody@example.com"),
+        );
+        apply(
+            &mut changed,
+            &change_profile("cat@example.com", "DocuSign Viewer", "Nope"),
+        );
+        apply(&mut changed, &rename_group("Nope", "Other"));
+        apply(&mut changed, &rename_group("Sales Team", "Administrators"));
+        apply(&mut changed, &delete_profile("Legacy", "Nope"));
+        assert_eq!(changed, account());
+    }
+
+    // What operations do -------------------------------------------------------------------------
+
+    #[test]
+    fn renaming_a_group_renames_it_in_users_group_sets() {
+        let after = passes(&[rename_group("sales team", "Sellers")]);
+        let sellers = &after.groups[&NameKey::new("sellers")];
+        assert_eq!(
+            (sellers.name.as_str(), sellers.id.as_deref()),
+            ("Sellers", Some("id-Sales Team"))
+        );
+        assert!(!after.groups.contains_key(&NameKey::new("Sales Team")));
+        for email in ["ann@example.com", "bob@example.com"] {
+            assert_eq!(
+                user_of(&after, email).groups,
+                BTreeSet::from(["Sellers".to_owned()])
+            );
+        }
+    }
+
+    #[test]
+    fn deleting_a_group_removes_its_memberships() {
+        let delete = Operation::DeleteGroup {
+            name: "Sales Team".to_owned(),
+            id: None,
+        };
+        let after = passes(&[delete]);
+        assert!(!after.groups.contains_key(&NameKey::new("Sales Team")));
+        assert!(user_of(&after, "ann@example.com").groups.is_empty());
+        assert!(user_of(&after, "bob@example.com").groups.is_empty());
+    }
+
+    #[test]
+    fn renaming_a_profile_follows_its_holders_and_keeps_its_id() {
+        let after = passes(&[rename_profile("Legacy", "Old Timers")]);
+        assert_eq!(
+            after.permission_profiles[&NameKey::new("Old Timers")]
+                .id
+                .as_deref(),
+            Some("id-Legacy")
+        );
+        assert_eq!(
+            user_of(&after, "bob@example.com").permission_profile,
+            "Old Timers"
+        );
+    }
+
+    #[test]
+    fn a_new_user_is_pending_with_no_groups_then_joins_one() {
+        let after = passes(&[
+            create_user("New@Example.com", "Sales"),
+            add_member("sales team", "new@example.com"),
+        ]);
+        let new = user_of(&after, "new@example.com");
+        assert_eq!((new.status, new.id.as_deref()), (UserStatus::Pending, None));
+        assert_eq!(new.groups, BTreeSet::from(["Sales Team".to_owned()]));
+        assert_eq!(new.job_title.as_deref(), Some("Clerk"));
+    }
+
+    #[test]
+    fn closing_keeps_memberships_and_reactivating_sets_the_profile() {
+        let after = passes(&[close("ann@example.com")]);
+        let ann = user_of(&after, "ann@example.com");
+        assert_eq!(ann.status, UserStatus::Closed);
+        assert_eq!(ann.groups, BTreeSet::from(["Sales Team".to_owned()]));
+        let reactivate = Operation::ReactivateUser {
+            email: "bob@example.com".to_owned(),
+            id: None,
+            permission_profile: "Sales".to_owned(),
+        };
+        let bob = passes(&[reactivate]).users[&EmailKey::new("bob@example.com")].clone();
+        assert_eq!(
+            (bob.status, bob.permission_profile.as_str()),
+            (UserStatus::Pending, "Sales")
+        );
+    }
+
+    #[test]
+    fn updates_touch_only_the_listed_settings_and_attributes() {
+        let settings = Operation::UpdateProfileSettings {
+            profile: "Legacy".to_owned(),
+            id: None,
+            changes: vec![change("allowEnvelopeSending", Some("false"))],
+        };
+        let attributes = Operation::UpdateUser {
+            email: "cat@example.com".to_owned(),
+            id: None,
+            changes: vec![
+                change("last_name", Some("Smith")),
+                change("job_title", Some("Lawyer")),
+            ],
+        };
+        let after = passes(&[settings, attributes]);
+        let legacy = &after.permission_profiles[&NameKey::new("Legacy")].settings;
+        assert_eq!(
+            legacy.get("allowBulkSending").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(
+            legacy.get("allowEnvelopeSending").map(String::as_str),
+            Some("false")
+        );
+        let cat = user_of(&after, "cat@example.com");
+        assert_eq!(
+            (cat.first_name.as_str(), cat.last_name.as_str()),
+            ("First", "Smith")
+        );
+        assert_eq!(cat.job_title.as_deref(), Some("Lawyer"));
+    }
+
+    #[test]
+    fn signing_group_members_come_and_go() {
+        let add = Operation::AddSigningGroupMember {
+            signing_group: "contracts".to_owned(),
+            id: None,
+            name: "Dee".to_owned(),
+            email: "Dee@example.com".to_owned(),
+        };
+        let after = passes(std::slice::from_ref(&add));
+        assert!(
+            after.signing_groups[&NameKey::new("Contracts")]
+                .members
+                .contains_key(&EmailKey::new("dee@example.com"))
+        );
+        let remove = Operation::RemoveSigningGroupMember {
+            signing_group: "Contracts".to_owned(),
+            id: None,
+            email: "dee@example.com".to_owned(),
+        };
+        assert!(
+            passes(&[add, remove]).signing_groups[&NameKey::new("Contracts")]
+                .members
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn replay_agrees_with_check_step_on_every_step() {
+        let operations = [
+            rename_profile("Legacy", "Old"),
+            rename_group("Sales Team", "Sellers"),
+            create_user("new@example.com", "Old"),
+            add_member("Sellers", "new@example.com"),
+            change_profile("ann@example.com", "Old", "Sales"),
+            change_profile("bob@example.com", "Old", "Sales"),
+            change_profile("new@example.com", "Old", "Sales"),
+            remove_member("Sellers", "ann@example.com"),
+            close("cat@example.com"),
+            delete_profile("Old", "DocuSign Viewer"),
+        ];
+        let mut account = account();
+        for operation in &operations {
+            let before = account.clone();
+            apply(&mut account, operation);
+            check_step(&before, &account, operation, &rules()).expect("each step passes");
+        }
+        assert_eq!(passes(&operations), account);
+    }
+
+    #[test]
+    fn a_breach_displays_its_rule() {
+        let found = breach(3, "`Legacy` is still held".to_owned());
+        assert_eq!(found.to_string(), "rule 3: `Legacy` is still held");
+    }
+}
