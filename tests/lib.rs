@@ -10,6 +10,7 @@ mod emulator_rules;
 mod emulator_smoke;
 mod emulator_support;
 mod harness;
+mod plan_cli;
 mod properties;
 mod schema;
 mod validate;

@@ -1,0 +1,134 @@
+//! `docusign-gitops plan --emulator`: the sample account's drift, exit codes, the JSON plan
+//! file, and a guard refusing (then allowing) a change past its limit.
+
+use std::path::Path;
+
+use crate::harness::{Fixture, run_in};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_sample_accounts_drift_is_planned_in_rule_order() {
+    let run = run_in(root(), &["plan", "examples/desired-state", "--emulator"]);
+    run.exits(0);
+    let out = &run.stdout;
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{out}"))
+    };
+    // The hand-made changes, each undone, in DESIGN.md's order.
+    let setting = at("~ profile `Sales Sender`: allowBulkSending `false` → `true`");
+    let rename = at("~ group `Sales Team` → `Sales`");
+    let mover = at("- kevin.obrien@northwind-example.com from group `Sales`");
+    let leaver = at("- close derek.lindqvist@northwind-example.com");
+    assert!(
+        setting < rename && rename < mover && mover < leaver,
+        "{out}"
+    );
+    // The unmanaged user is reported, not touched; the integration user is never in the plan.
+    at("summer.intern@northwind-example.com: not in the YAML (policy: report)");
+    assert!(!out.contains("docusign-integration@"), "{out}");
+}
+
+#[test]
+fn detailed_exitcode_says_there_are_changes_and_the_plan_file_is_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan_file = dir.path().join("plan.json");
+    let examples = root().join("examples/desired-state");
+    let run = run_in(
+        root(),
+        &[
+            "plan",
+            examples.to_str().expect("UTF-8"),
+            "--emulator",
+            "--detailed-exitcode",
+            "--format",
+            "json",
+            "--out",
+            plan_file.to_str().expect("UTF-8"),
+        ],
+    );
+    run.exits(2);
+    let printed: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan_file).expect("the plan file"))
+            .expect("JSON in the file");
+    assert_eq!(printed, saved);
+    assert_eq!(saved["format_version"], 1);
+    assert_eq!(saved["steps"].as_array().expect("steps").len(), 4);
+    assert_eq!(saved["steps"][3]["kind"], "close_user");
+    assert_eq!(saved["summary"]["close_user"], 1);
+    assert_eq!(
+        saved["fingerprint"].as_str().expect("fingerprint").len(),
+        64
+    );
+}
+
+/// The examples, with `user_closures` set to 0.
+fn examples_with_no_closures_allowed() -> Fixture {
+    let mut fixture = Fixture::new();
+    let examples = root().join("examples/desired-state");
+    for entry in walk(&examples) {
+        let relative = entry
+            .strip_prefix(&examples)
+            .expect("inside")
+            .to_str()
+            .expect("UTF-8")
+            .to_owned();
+        let mut text = std::fs::read_to_string(&entry).expect("read");
+        if relative == "account.yaml" {
+            text = text.replace("user_closures: 3", "user_closures: 0");
+            assert!(
+                text.contains("user_closures: 0"),
+                "the example's limit moved"
+            );
+        }
+        fixture = fixture.file(&relative, &text);
+    }
+    fixture
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("list").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn a_closure_past_the_limit_is_refused_until_allowed() {
+    let fixture = examples_with_no_closures_allowed();
+    fixture
+        .run(&["plan", "--emulator"])
+        .exits(3)
+        .stdout_has("refused: 1 user-closures (limit 0");
+    fixture
+        .run(&["plan", "--emulator"])
+        .stdout_has("--allow user-closures");
+    fixture
+        .run(&["plan", "--emulator", "--allow", "user-closures"])
+        .exits(0);
+}
+
+#[test]
+fn bad_yaml_stops_the_plan_before_any_call() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            "users:\n  - email: not-an-email\n    first_name: A\n    last_name: B\n",
+        )
+        .run(&["plan", "--emulator"])
+        .exits(1)
+        .stderr_has(&[
+            "not a valid email address",
+            "run `docusign-gitops validate`",
+        ]);
+}
