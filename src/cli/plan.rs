@@ -68,7 +68,8 @@ pub fn run(args: PlanArgs) -> Exit {
     }
     let shown = match format {
         Format::Json => render::json(&plan),
-        Format::Text | Format::Markdown => render::text(&plan),
+        Format::Markdown => render::markdown(&plan),
+        Format::Text => render::text(&plan),
     };
     let _ = std::io::stdout().lock().write_all(shown.as_bytes());
     if !plan.refusals().is_empty() {

@@ -1,4 +1,4 @@
-//! Plans for people (text, markdown) and machines (JSON). (Text and JSON so far.)
+//! Plans for people (text, markdown) and machines (JSON).
 
 use std::fmt::Write as _;
 
@@ -159,4 +159,193 @@ fn changes_text(changes: &[super::Change]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// GitHub refuses comments over 65,536 characters; stay well under.
+const MARKDOWN_BUDGET: usize = 60_000;
+
+/// The plan as a pull-request comment: summary table first, then escalations, refusals and
+/// closures, then every change in a `<details>` block. Never longer than 60,000 characters:
+/// when the change list is too long, its middle is cut and counted; the summary never is.
+#[must_use]
+pub fn markdown(plan: &Plan) -> String {
+    let mut head = String::new();
+    let _ = writeln!(head, "### docusign-gitops plan\n");
+    if plan.steps.is_empty() {
+        let _ = writeln!(head, "No changes: the account matches the YAML.\n");
+    } else {
+        let _ = writeln!(head, "| change | count |\n| --- | ---: |");
+        for (kind, count) in &plan.summary {
+            let _ = writeln!(head, "| `{kind}` | {count} |");
+        }
+        let _ = writeln!(
+            head,
+            "\n{} changes in about {} API calls{}.\n",
+            plan.steps.len(),
+            plan.api_calls,
+            plan.hourly_remaining
+                .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
+        );
+    }
+    if !plan.escalations.is_empty() {
+        let _ = writeln!(head, "**Admin-capable grants:**\n");
+        for escalation in &plan.escalations {
+            let _ = writeln!(head, "- {}", escape(escalation));
+        }
+        let _ = writeln!(head);
+    }
+    for refusal in plan.refusals() {
+        let _ = writeln!(
+            head,
+            "**Refused:** {} {} (limit {} of {} live); re-run with `--allow {}` to allow.\n",
+            refusal.count,
+            refusal.class.flag(),
+            refusal.limit,
+            refusal.base,
+            refusal.class.flag()
+        );
+    }
+    let closures: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|step| matches!(step.operation, Operation::CloseUser { .. }))
+        .map(|step| item(&step.operation))
+        .collect();
+    if !closures.is_empty() {
+        let _ = writeln!(head, "**Closures:**\n\n{}\n", closures.join("\n"));
+    }
+    let lines: Vec<String> = plan
+        .steps
+        .iter()
+        .map(|step| item(&step.operation))
+        .collect();
+    let reports: Vec<String> = plan
+        .reports
+        .iter()
+        .map(|report| format!("- {}: {}", escape(&report.email), escape(&report.note)))
+        .collect();
+    let mut body = String::new();
+    if !lines.is_empty() {
+        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + 200);
+        let _ = writeln!(
+            body,
+            "<details><summary>All {} changes</summary>\n\n{}\n</details>\n",
+            lines.len(),
+            fit(&lines, room / 2)
+        );
+    }
+    if !reports.is_empty() {
+        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + body.len() + 200);
+        let _ = writeln!(
+            body,
+            "<details><summary>Left alone ({})</summary>\n\n{}\n</details>",
+            reports.len(),
+            fit(&reports, room)
+        );
+    }
+    head + &body
+}
+
+/// The lines, or their beginning and end with the middle cut and counted, within `room`.
+fn fit(lines: &[String], room: usize) -> String {
+    let whole = lines.join("\n");
+    if whole.len() <= room {
+        return whole;
+    }
+    let half = room.saturating_sub(100) / 2;
+    let mut front = Vec::new();
+    let mut used = 0;
+    for line in lines {
+        if used + line.len() + 1 > half {
+            break;
+        }
+        used += line.len() + 1;
+        front.push(line.as_str());
+    }
+    let mut back = Vec::new();
+    used = 0;
+    for line in lines.iter().rev() {
+        if used + line.len() + 1 > half || front.len() + back.len() >= lines.len() {
+            break;
+        }
+        used += line.len() + 1;
+        back.push(line.as_str());
+    }
+    back.reverse();
+    let cut = lines.len() - front.len() - back.len();
+    format!(
+        "{}\n- … {cut} more changes, cut to fit a comment (see the text or JSON plan) …\n{}",
+        front.join("\n"),
+        back.join("\n")
+    )
+}
+
+/// A list item whose sign (`+`, `~`, `-`) can't be read as a nested list.
+fn item(operation: &Operation) -> String {
+    let text = line(operation);
+    let (sign, rest) = text.split_at(text.find(' ').unwrap_or(0));
+    format!("- `{sign}`{}", escape(rest))
+}
+
+/// Keeps names from turning into markdown or HTML.
+fn escape(text: &str) -> String {
+    text.replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::{FORMAT_VERSION, Phase, Step};
+
+    fn plan_of(steps: usize) -> Plan {
+        let steps: Vec<Step> = (0..steps)
+            .map(|n| Step {
+                phase: Phase::AddMemberships,
+                operation: Operation::AddMember {
+                    group: format!("Team {}", n % 50),
+                    group_id: None,
+                    email: format!("person.number{n}@example.com"),
+                    user_id: None,
+                },
+            })
+            .collect();
+        Plan {
+            format_version: FORMAT_VERSION,
+            fingerprint: "0".repeat(64),
+            desired_commit: None,
+            summary: BTreeMap::from([("add_member".to_owned(), steps.len())]),
+            api_calls: 50,
+            hourly_remaining: Some(2900),
+            steps,
+            reports: Vec::new(),
+            escalations: vec![
+                "ana@example.com: `DocuSign Sender` → `Account Administrator`".to_owned(),
+            ],
+            guards: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_huge_plan_fits_a_comment_with_its_summary_whole() {
+        let text = markdown(&plan_of(20_000));
+        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        assert!(text.contains("| `add_member` | 20000 |"));
+        assert!(text.contains("**Admin-capable grants:**"));
+        assert!(text.contains("more changes, cut to fit a comment"));
+        assert!(text.contains("person.number0@example.com"));
+        assert!(text.contains("person.number19999@example.com"));
+    }
+
+    #[test]
+    fn renderings_are_byte_identical_for_the_same_plan() {
+        let plan = plan_of(30);
+        assert_eq!(markdown(&plan), markdown(&plan));
+        assert_eq!(text(&plan), text(&plan));
+        assert_eq!(json(&plan), json(&plan));
+        assert!(!markdown(&plan).contains("more changes, cut"));
+    }
 }
