@@ -166,15 +166,16 @@ impl<'a> UserFilter<'a> {
     }
 
     fn matches(&self, user: &User) -> bool {
-        let email = user.email.to_lowercase();
+        // Lower-case only what a filter needs: most lists have no filter at all.
+        let email = || user.email.to_lowercase();
         self.statuses
             .as_ref()
             .is_none_or(|statuses| statuses.contains(&user.status))
-            && self.email.as_ref().is_none_or(|wanted| email == *wanted)
+            && self.email.as_ref().is_none_or(|wanted| email() == *wanted)
             && self
                 .email_part
                 .as_ref()
-                .is_none_or(|part| email.contains(part))
+                .is_none_or(|part| email().contains(part))
             && self
                 .name_part
                 .as_ref()
