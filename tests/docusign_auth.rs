@@ -2,15 +2,14 @@
 //! static token, the refresh-token grant, the JWT grant, renewal after a 401, and userinfo.
 //! Every secret is a canary string, and no error may show one.
 
-use crate::emulator_support::{KEYS, Keys, STRANGER_KEYS};
+use crate::emulator_support::{KEYS, Keys, STRANGER_KEYS, named_account};
 use std::sync::Arc;
 
 use docusign_gitops::docusign::auth::{Authenticator, Credentials};
 use docusign_gitops::docusign::discovery::{AccountInfo, auth_base_for, discover};
 use docusign_gitops::docusign::{ClientError, Secret};
-use docusign_gitops::emulator::account::{User, UserStatus};
 use docusign_gitops::emulator::config::{Client, Credentials as Allowed, RefreshGrant};
-use docusign_gitops::emulator::{self, Account, Config, Running};
+use docusign_gitops::emulator::{self, Config, Running};
 use reqwest::StatusCode;
 
 const CLIENT_ID: &str = "7c1e9a42-3d5b-4f80-a6e2-9b4d0c8f1e37";
@@ -25,33 +24,6 @@ const ADA: &str = "6a2f8c14-9e3b-4d71-b5c0-2e8d7f1a4c93";
 const GRACE: &str = "b8d3e5f2-1c7a-4e96-8a0b-5f2c9d6e3a71";
 const ACME: &str = "1e6b9d3f-8a2c-4f57-9d10-c4a7e2b8f605";
 const GAMMA: &str = "f4c8a2e6-5b1d-4a93-8e7f-0d3b6c9a2e18";
-
-fn user(id: &str, first: &str, last: &str, profile_id: u64) -> User {
-    User {
-        id: id.to_owned(),
-        user_name: format!("{first} {last}"),
-        email: format!("{}@example.com", first.to_lowercase()),
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
-        job_title: String::new(),
-        status: UserStatus::Active,
-        profile_id,
-        created: "2024-03-01T09:30:00.0000000Z".to_owned(),
-        modified: "2024-03-01T09:30:00.0000000Z".to_owned(),
-    }
-}
-
-fn account(id: &str, name: &str, users: &[(&str, &str, &str)]) -> Account {
-    let mut account = Account::new(id, name, "2024-03-01T09:00:00.0000000Z");
-    let sender = account
-        .profile_named("DocuSign Sender")
-        .expect("every account has DocuSign Sender")
-        .id;
-    for (id, first, last) in users {
-        account.push_user(user(id, first, last, sender));
-    }
-    account
-}
 
 /// An emulator that knows the client, its refresh token for Ada, the static token for Ada,
 /// the public key, and Ada's consent. Ada is in Acme (her default) and Gamma.
@@ -74,12 +46,12 @@ async fn emulator() -> Running {
         ..Config::default()
     };
     let accounts = vec![
-        account(
+        named_account(
             ACME,
             "Acme Corp",
             &[(ADA, "Ada", "Lovelace"), (GRACE, "Grace", "Hopper")],
         ),
-        account(GAMMA, "Acme Sandbox", &[(ADA, "Ada", "Lovelace")]),
+        named_account(GAMMA, "Acme Sandbox", &[(ADA, "Ada", "Lovelace")]),
     ];
     emulator::start(config, accounts, "127.0.0.1:0".parse().unwrap())
         .await

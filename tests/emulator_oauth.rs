@@ -1,11 +1,10 @@
 //! The emulator's OAuth service: the refresh-token and JWT bearer grants of `POST /oauth/token`,
 //! and `GET /oauth/userinfo`.
 
-use crate::emulator_support::{KEYS, Keys, STRANGER_KEYS};
+use crate::emulator_support::{KEYS, Keys, STRANGER_KEYS, named_account};
 
-use docusign_gitops::emulator::account::{User, UserStatus};
 use docusign_gitops::emulator::config::{Client, Credentials, RefreshGrant};
-use docusign_gitops::emulator::{self, Account, Config, Running};
+use docusign_gitops::emulator::{self, Config, Running};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -26,33 +25,6 @@ const GRACE: &str = "9e2b5c18-3f7d-4a61-8c94-b7d0e2f5a813";
 const ACME: &str = "c0a8f3e1-6d2b-4e97-a5c1-8f4b2d7e9a06";
 const BETA: &str = "5b7e2d94-1a8c-4f3e-b6d0-e9c3a7f1b258";
 const GAMMA: &str = "e3f9a6c2-7b14-4d85-9e2a-1c6d8b4f0a73";
-
-fn user(id: &str, first: &str, last: &str, profile_id: u64) -> User {
-    User {
-        id: id.to_owned(),
-        user_name: format!("{first} {last}"),
-        email: format!("{}@example.com", first.to_lowercase()),
-        first_name: first.to_owned(),
-        last_name: last.to_owned(),
-        job_title: String::new(),
-        status: UserStatus::Active,
-        profile_id,
-        created: "2024-03-01T09:30:00.0000000Z".to_owned(),
-        modified: "2024-03-01T09:30:00.0000000Z".to_owned(),
-    }
-}
-
-fn account(id: &str, name: &str, users: &[(&str, &str, &str)]) -> Account {
-    let mut account = Account::new(id, name, "2024-03-01T09:00:00.0000000Z");
-    let sender = account
-        .profile_named("DocuSign Sender")
-        .expect("every account has DocuSign Sender")
-        .id;
-    for (id, first, last) in users {
-        account.push_user(user(id, first, last, sender));
-    }
-    account
-}
 
 async fn emulator() -> Running {
     let config = Config {
@@ -87,13 +59,13 @@ async fn emulator() -> Running {
     };
     assert_eq!(config.auth_host, AUTH_HOST);
     let accounts = vec![
-        account(
+        named_account(
             ACME,
             "Acme Corp",
             &[(ADA, "Ada", "Lovelace"), (GRACE, "Grace", "Hopper")],
         ),
-        account(BETA, "Acme Beta", &[(GRACE, "Grace", "Hopper")]),
-        account(GAMMA, "Acme Sandbox", &[(ADA, "Ada", "Lovelace")]),
+        named_account(BETA, "Acme Beta", &[(GRACE, "Grace", "Hopper")]),
+        named_account(GAMMA, "Acme Sandbox", &[(ADA, "Ada", "Lovelace")]),
     ];
     emulator::start(config, accounts, "127.0.0.1:0".parse().unwrap())
         .await

@@ -210,3 +210,32 @@ fn pem(label: &str, der: &[u8]) -> String {
         lines.join("\n")
     )
 }
+
+/// A user named `first last`, `first@example.com`, active, holding `profile_id`.
+pub fn person(id: &str, first: &str, last: &str, profile_id: u64) -> User {
+    User {
+        id: id.to_owned(),
+        user_name: format!("{first} {last}"),
+        email: format!("{}@example.com", first.to_lowercase()),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        job_title: String::new(),
+        status: UserStatus::Active,
+        profile_id,
+        created: "2024-03-01T09:30:00.0000000Z".to_owned(),
+        modified: "2024-03-01T09:30:00.0000000Z".to_owned(),
+    }
+}
+
+/// An account named `name` whose users (ID, first, last) hold DocuSign Sender.
+pub fn named_account(id: &str, name: &str, users: &[(&str, &str, &str)]) -> Account {
+    let mut account = Account::new(id, name, "2024-03-01T09:00:00.0000000Z");
+    let sender = account
+        .profile_named("DocuSign Sender")
+        .expect("every account has DocuSign Sender")
+        .id;
+    for (id, first, last) in users {
+        account.push_user(person(id, first, last, sender));
+    }
+    account
+}
