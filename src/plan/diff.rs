@@ -28,14 +28,34 @@ pub struct Diff {
 /// Live name → desired name, for objects renamed through `previously`.
 type Renames = HashMap<NameKey, String>;
 
+/// The renames the plan makes, so that what follows them compares with the new names.
+struct Renamed {
+    profiles: Renames,
+    groups: Renames,
+}
+
+/// A name as it will be after the plan's renames.
+fn after_renames(name: &str, renames: &Renames) -> String {
+    renames
+        .get(&NameKey::new(name))
+        .cloned()
+        .unwrap_or_else(|| name.to_owned())
+}
+
 /// Compares desired with live. `integration_user` is the email of the user whose token we use.
 #[must_use]
 pub fn diff(desired: &Desired, live: &Account, integration_user: Option<&str>) -> Diff {
     let mut out = Diff::default();
-    profiles(desired, live, &mut out);
-    let group_renames = groups(desired, live, &mut out);
+    let renamed = Renamed {
+        profiles: profiles(desired, live, &mut out),
+        groups: Renames::new(),
+    };
+    let renamed = Renamed {
+        groups: groups(desired, live, &renamed.profiles, &mut out),
+        ..renamed
+    };
     signing_groups(desired, live, &mut out);
-    users(desired, live, integration_user, &group_renames, &mut out);
+    users(desired, live, integration_user, &renamed, &mut out);
     out
 }
 
@@ -52,9 +72,11 @@ fn find<'a, T>(
     })
 }
 
-fn profiles(desired: &Desired, live: &Account, out: &mut Diff) {
+/// Profiles to create, rename and update; returns the renames.
+fn profiles(desired: &Desired, live: &Account, out: &mut Diff) -> Renames {
+    let mut renames = Renames::new();
     for profile in desired.state.permission_profiles.values() {
-        let Some((_, current)) = find(
+        let Some((key, current)) = find(
             &live.permission_profiles,
             &profile.name,
             &profile.previously,
@@ -66,6 +88,7 @@ fn profiles(desired: &Desired, live: &Account, out: &mut Diff) {
             continue;
         };
         if current.name != profile.name {
+            renames.insert(key.clone(), profile.name.clone());
             out.operations.push(Operation::RenameProfile {
                 id: current.id.clone(),
                 from: current.name.clone(),
@@ -90,6 +113,7 @@ fn profiles(desired: &Desired, live: &Account, out: &mut Diff) {
             });
         }
     }
+    renames
 }
 
 fn same_name(a: Option<&String>, b: Option<&String>) -> bool {
@@ -97,7 +121,7 @@ fn same_name(a: Option<&String>, b: Option<&String>) -> bool {
 }
 
 /// Groups to create, rename and re-profile; returns the renames for memberships.
-fn groups(desired: &Desired, live: &Account, out: &mut Diff) -> Renames {
+fn groups(desired: &Desired, live: &Account, profile_renames: &Renames, out: &mut Diff) -> Renames {
     let mut renames = Renames::new();
     for group in desired.state.groups.values() {
         let Some((key, current)) = find(&live.groups, &group.name, &group.previously) else {
@@ -115,10 +139,11 @@ fn groups(desired: &Desired, live: &Account, out: &mut Diff) -> Renames {
                 to: group.name.clone(),
             });
         }
-        if !same_name(
-            current.permission_profile.as_ref(),
-            group.permission_profile.as_ref(),
-        ) {
+        let current_profile = current
+            .permission_profile
+            .as_deref()
+            .map(|name| after_renames(name, profile_renames));
+        if !same_name(current_profile.as_ref(), group.permission_profile.as_ref()) {
             out.operations.push(Operation::SetGroupProfile {
                 group: group.name.clone(),
                 id: current.id.clone(),
@@ -214,7 +239,7 @@ fn users(
     desired: &Desired,
     live: &Account,
     integration_user: Option<&str>,
-    renames: &Renames,
+    renamed: &Renamed,
     out: &mut Diff,
 ) {
     if desired.state.users.is_empty() {
@@ -229,7 +254,7 @@ fn users(
             continue;
         };
         if let Some(reason) = hands_off(have, desired, integration_user) {
-            if !user_matches(want, have, &managed, renames) {
+            if !user_matches(want, have, &managed, renamed) {
                 out.reports.push(Report {
                     email: have.email.clone(),
                     note: format!("differs from the YAML but is left alone: {reason}"),
@@ -237,7 +262,7 @@ fn users(
             }
             continue;
         }
-        update_user(want, have, &managed, renames, out);
+        update_user(want, have, &managed, renamed, out);
     }
     for (key, have) in &live.users {
         if desired.state.users.contains_key(key) || have.status == UserStatus::Closed {
@@ -250,7 +275,7 @@ fn users(
             });
             continue;
         }
-        unmanaged_user(desired, have, &managed, renames, out);
+        unmanaged_user(desired, have, &managed, renamed, out);
     }
 }
 
@@ -291,9 +316,9 @@ fn live_groups(
         .collect()
 }
 
-fn user_matches(want: &User, have: &User, managed: &BTreeSet<NameKey>, renames: &Renames) -> bool {
+fn user_matches(want: &User, have: &User, managed: &BTreeSet<NameKey>, renamed: &Renamed) -> bool {
     let mut scratch = Diff::default();
-    update_user(want, have, managed, renames, &mut scratch);
+    update_user(want, have, managed, renamed, &mut scratch);
     scratch.operations.is_empty()
 }
 
@@ -301,7 +326,7 @@ fn update_user(
     want: &User,
     have: &User,
     managed: &BTreeSet<NameKey>,
-    renames: &Renames,
+    renamed: &Renamed,
     out: &mut Diff,
 ) {
     let (email, id) = (have.email.clone(), have.id.clone());
@@ -345,12 +370,13 @@ fn update_user(
             changes,
         });
     }
-    let profile_after_reactivation = if reactivated {
-        &want.permission_profile
+    // A profile the plan renames is still the same profile: its holders needn't move.
+    let held = if reactivated {
+        want.permission_profile.clone()
     } else {
-        &have.permission_profile
+        after_renames(&have.permission_profile, &renamed.profiles)
     };
-    if NameKey::new(profile_after_reactivation) != NameKey::new(&want.permission_profile) {
+    if NameKey::new(&held) != NameKey::new(&want.permission_profile) {
         out.operations.push(Operation::ChangeProfile {
             email: email.clone(),
             id: id.clone(),
@@ -358,7 +384,7 @@ fn update_user(
             to: want.permission_profile.clone(),
         });
     }
-    let have_groups = live_groups(have, managed, renames);
+    let have_groups = live_groups(have, managed, &renamed.groups);
     let want_groups: BTreeMap<NameKey, &String> = want
         .groups
         .iter()
@@ -390,7 +416,7 @@ fn unmanaged_user(
     desired: &Desired,
     have: &User,
     managed: &BTreeSet<NameKey>,
-    renames: &Renames,
+    renamed: &Renamed,
     out: &mut Diff,
 ) {
     let (email, id) = (have.email.clone(), have.id.clone());
@@ -401,7 +427,9 @@ fn unmanaged_user(
             note: "not in the YAML (policy: report)".to_owned(),
         }),
         UnmanagedUsers::Reset => {
-            if NameKey::new(&have.permission_profile) != NameKey::new(&desired.default_profile) {
+            if NameKey::new(&after_renames(&have.permission_profile, &renamed.profiles))
+                != NameKey::new(&desired.default_profile)
+            {
                 out.operations.push(Operation::ChangeProfile {
                     email: email.clone(),
                     id: id.clone(),
@@ -409,7 +437,7 @@ fn unmanaged_user(
                     to: desired.default_profile.clone(),
                 });
             }
-            for name in live_groups(have, managed, renames).into_values() {
+            for name in live_groups(have, managed, &renamed.groups).into_values() {
                 out.operations.push(Operation::RemoveMember {
                     group: name,
                     group_id: None,

@@ -269,3 +269,90 @@ pub fn api_calls(operations: &[Operation]) -> u64 {
         + bulk_kinds;
     total as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::desired::checked::Policy;
+    use crate::model::{Group, NameKey, PermissionProfile, User, UserStatus};
+
+    fn profile(name: &str, previously: &[&str]) -> PermissionProfile {
+        PermissionProfile {
+            id: None,
+            name: name.to_owned(),
+            settings: BTreeMap::new(),
+            previously: previously.iter().map(|old| (*old).to_owned()).collect(),
+        }
+    }
+
+    fn user(profile: &str, groups: &[&str]) -> User {
+        User {
+            id: Some("u1".to_owned()),
+            email: "ana@example.com".to_owned(),
+            first_name: "Ana".to_owned(),
+            last_name: "Lima".to_owned(),
+            job_title: None,
+            permission_profile: profile.to_owned(),
+            groups: groups
+                .iter()
+                .map(|group| (*group).to_owned())
+                .collect::<BTreeSet<_>>(),
+            status: UserStatus::Active,
+            managed_by_scim: false,
+        }
+    }
+
+    fn group(name: &str, profile: Option<&str>, previously: &[&str]) -> Group {
+        Group {
+            id: None,
+            name: name.to_owned(),
+            permission_profile: profile.map(str::to_owned),
+            previously: previously.iter().map(|old| (*old).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn renaming_a_profile_moves_nobody_and_re_profiles_no_group() {
+        let mut live = Account::default();
+        for name in ["DocuSign Viewer", "Old Name"] {
+            live.permission_profiles
+                .insert(NameKey::new(name), profile(name, &[]));
+        }
+        live.groups.insert(
+            NameKey::new("Sales Team"),
+            group("Sales Team", Some("Old Name"), &[]),
+        );
+        live.users.insert(
+            EmailKey::new("ana@example.com"),
+            user("Old Name", &["Sales Team"]),
+        );
+
+        let mut state = Account::default();
+        state
+            .permission_profiles
+            .insert(NameKey::new("New Name"), profile("New Name", &["Old Name"]));
+        state.groups.insert(
+            NameKey::new("Sales"),
+            group("Sales", Some("New Name"), &["Sales Team"]),
+        );
+        state.users.insert(
+            EmailKey::new("ana@example.com"),
+            user("New Name", &["Sales"]),
+        );
+        let desired = Desired {
+            account: None,
+            default_profile: "DocuSign Viewer".to_owned(),
+            policy: Policy::default(),
+            state,
+        };
+        let plan = plan(&desired, &live, &Context::default()).expect("a valid plan");
+        let kinds: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|step| kind(&step.operation))
+            .collect();
+        assert_eq!(kinds, ["rename_profile", "rename_group"], "{plan:#?}");
+    }
+}
