@@ -11,6 +11,8 @@ mod emulator_smoke;
 mod emulator_support;
 mod harness;
 mod plan_cli;
+mod plan_properties;
+mod plan_scenarios;
 mod properties;
 mod schema;
 mod validate;

@@ -1,0 +1,232 @@
+//! Golden plans: each folder under `tests/scenarios/` is a live account, a desired state and
+//! the plan that takes one to the other. Adding a case is adding a folder.
+//!
+//! A scenario holds `live.yaml` (an emulator seed), `desired/` (desired-state YAML), an
+//! optional `context.yaml`, and the expected `plan.txt` and `plan.json`. Set
+//! `UPDATE_SCENARIOS=1` to rewrite the expected files, then read each one before committing:
+//! the expected plan is the correct plan, not whatever the planner printed.
+
+use std::path::{Path, PathBuf};
+
+use docusign_gitops::desired;
+use docusign_gitops::emulator::account::{
+    Account as EmulatedAccount, GroupKind, UserStatus as EmulatedStatus,
+};
+use docusign_gitops::emulator::seed::Seed;
+use docusign_gitops::model::{
+    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
+    UserStatus,
+};
+use docusign_gitops::plan::{self, Context, GuardClass, render};
+use serde::Deserialize;
+
+/// The emulator's generator seed: user IDs, and so the plans' JSON, are the same every run.
+const RNG_SEED: u64 = 20_260_105;
+const NOW: &str = "2026-01-05T09:00:00.0000000Z";
+
+/// `context.yaml`: what the CLI would pass besides the two accounts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioContext {
+    /// The token's user. When absent, the seed's integration user, as with `--emulator`.
+    integration_user: Option<String>,
+    /// `--allow` values.
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("can't read `{}`: {err}", path.display()))
+}
+
+/// What the live snapshot of an emulated account reads, in `model` terms (as
+/// `docusign_snapshot`'s `expected` has it).
+fn to_model(account: &EmulatedAccount) -> Account {
+    let mut model = Account::default();
+    for profile in account.profiles.values() {
+        model.permission_profiles.insert(
+            NameKey::new(&profile.name),
+            PermissionProfile {
+                id: Some(profile.id.to_string()),
+                name: profile.name.clone(),
+                settings: profile.settings.clone(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for group in account.groups.values() {
+        model.groups.insert(
+            NameKey::new(&group.name),
+            Group {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                permission_profile: group
+                    .profile_id
+                    .map(|id| account.profiles[&id].name.clone()),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for user in &account.users {
+        let groups = account
+            .groups_of(user)
+            .into_iter()
+            .filter(|group| group.kind != GroupKind::Everyone)
+            .map(|group| group.name.clone())
+            .collect();
+        model.users.insert(
+            EmailKey::new(&user.email),
+            User {
+                id: Some(user.id.clone()),
+                email: user.email.clone(),
+                first_name: user.first_name.clone(),
+                last_name: user.last_name.clone(),
+                job_title: (!user.job_title.is_empty()).then(|| user.job_title.clone()),
+                permission_profile: account.profiles[&user.profile_id].name.clone(),
+                groups,
+                status: match user.status {
+                    EmulatedStatus::Active => UserStatus::Active,
+                    EmulatedStatus::ActivationSent | EmulatedStatus::ActivationRequired => {
+                        UserStatus::Pending
+                    }
+                    EmulatedStatus::Closed => UserStatus::Closed,
+                    EmulatedStatus::Disabled => UserStatus::Disabled,
+                },
+                managed_by_scim: false,
+            },
+        );
+    }
+    for group in account.signing_groups.values() {
+        model.signing_groups.insert(
+            NameKey::new(&group.name),
+            SigningGroup {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                email: group.email.clone(),
+                members: group
+                    .members
+                    .iter()
+                    .map(|member| {
+                        (
+                            EmailKey::new(&member.email),
+                            SigningGroupMember {
+                                name: member.user_name.clone(),
+                                email: member.email.clone(),
+                            },
+                        )
+                    })
+                    .collect(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    model
+}
+
+/// The live account a scenario's seed describes, and its integration user's email.
+fn live(dir: &Path) -> (Account, String) {
+    let seed = Seed::parse(&read(&dir.join("live.yaml")), false)
+        .unwrap_or_else(|err| panic!("`{}/live.yaml`: {err}", dir.display()));
+    let seeded = seed
+        .build(&mut fastrand::Rng::with_seed(RNG_SEED), NOW)
+        .unwrap_or_else(|err| panic!("`{}/live.yaml`: {err}", dir.display()));
+    let integration_user = seeded
+        .account
+        .users
+        .iter()
+        .find(|user| user.id == seeded.integration_user_id)
+        .map(|user| user.email.clone())
+        .expect("the seed's integration user is one of its users");
+    (to_model(&seeded.account), integration_user)
+}
+
+fn context(dir: &Path, seeded_integration_user: String) -> Context {
+    let path = dir.join("context.yaml");
+    let written: ScenarioContext = if path.exists() {
+        serde_saphyr::from_str(&read(&path))
+            .unwrap_or_else(|err| panic!("`{}`: {err}", path.display()))
+    } else {
+        ScenarioContext::default()
+    };
+    let allowed = written
+        .allow
+        .iter()
+        .map(|flag| {
+            GuardClass::ALL
+                .into_iter()
+                .find(|class| class.flag() == flag)
+                .unwrap_or_else(|| panic!("`{}`: unknown guard class `{flag}`", path.display()))
+        })
+        .collect();
+    Context {
+        integration_user: Some(written.integration_user.unwrap_or(seeded_integration_user)),
+        allowed,
+        desired_commit: None,
+        hourly_remaining: None,
+    }
+}
+
+/// The plan a scenario renders, as (`plan.txt`, `plan.json`).
+fn rendered(dir: &Path) -> (String, String) {
+    let (live, integration_user) = live(dir);
+    let outcome = desired::load(&dir.join("desired"));
+    let Some(desired) = outcome.desired else {
+        panic!(
+            "`{}/desired` is not valid: {:#?}",
+            dir.display(),
+            outcome.problems
+        );
+    };
+    let context = context(dir, integration_user);
+    let plan = plan::plan(&desired, &live, &context)
+        .unwrap_or_else(|err| panic!("`{}`: {err}", dir.display()));
+    (render::text(&plan), render::json(&plan))
+}
+
+/// Compares one expected file with what was rendered; rewrites it when updating.
+fn check(path: &Path, actual: &str, update: bool, failures: &mut Vec<String>) {
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected == actual {
+        return;
+    }
+    if update {
+        std::fs::write(path, actual)
+            .unwrap_or_else(|err| panic!("can't write `{}`: {err}", path.display()));
+        return;
+    }
+    failures.push(format!(
+        "── {} ──\n── expected ──\n{expected}\n── actual ──\n{actual}",
+        path.strip_prefix(scenarios_dir()).unwrap_or(path).display()
+    ));
+}
+
+/// Set `UPDATE_SCENARIOS=1` to rewrite the expected plans after changing the planner.
+#[test]
+fn every_scenario_plans_as_expected() {
+    let update = std::env::var_os("UPDATE_SCENARIOS").is_some();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
+        .expect("tests/scenarios exists")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no scenarios under tests/scenarios");
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let (text, json) = rendered(dir);
+        check(&dir.join("plan.txt"), &text, update, &mut failures);
+        check(&dir.join("plan.json"), &json, update, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} expected plans differ (UPDATE_SCENARIOS=1 rewrites them; read them first):\n\n{}",
+        failures.len(),
+        dirs.len() * 2,
+        failures.join("\n\n")
+    );
+}
