@@ -81,7 +81,7 @@ const INTEGRATION: &str = "integration@example.com";
 const VIEWER: &str = "DocuSign Viewer";
 const ADMINISTRATORS: &str = "Administrators";
 
-fn pick<'a, T>(pool: &'a [T], index: u8) -> &'a T {
+fn pick<T>(pool: &[T], index: u8) -> &T {
     &pool[usize::from(index) % pool.len()]
 }
 
@@ -389,11 +389,16 @@ struct DesiredUserSpec {
     closed: bool,
 }
 
+/// A desired signing group: which, its email, and its members (email, name).
+type DesiredSigningSpec = (NamedSpec, Option<u8>, Vec<(u8, u8)>);
+
 #[derive(Clone, Debug)]
 struct DesiredSpec {
+    /// Each with its settings.
     profiles: Vec<(NamedSpec, Vec<(u8, bool)>)>,
+    /// Each with the profile it carries.
     groups: Vec<(NamedSpec, Option<u8>)>,
-    signing_groups: Vec<(NamedSpec, Option<u8>, Vec<(u8, u8)>)>,
+    signing_groups: Vec<DesiredSigningSpec>,
     users: Vec<DesiredUserSpec>,
     /// Name the integration user (exactly as it is live); `true` leaves its job title unsaid.
     integration: Option<bool>,
@@ -622,21 +627,27 @@ struct Case {
     integration_user: String,
 }
 
-fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
-    let mut state = Account::default();
-    let custom = |names: Vec<&String>| -> Vec<String> { names.into_iter().cloned().collect() };
-    let live_profiles = custom(
+/// The names of live objects that are not built in.
+fn custom_names<'a>(names: impl Iterator<Item = &'a String>) -> Vec<String> {
+    names
+        .filter(|name| {
+            BuiltinProfile::from_name(name).is_none() && BuiltinGroup::from_name(name).is_none()
+        })
+        .cloned()
+        .collect()
+}
+
+fn declare_profiles(spec: &DesiredSpec, live: &Account, state: &mut Account) {
+    let live_names = custom_names(
         live.permission_profiles
             .values()
-            .filter(|profile| BuiltinProfile::from_name(&profile.name).is_none())
-            .map(|profile| &profile.name)
-            .collect(),
+            .map(|profile| &profile.name),
     );
     let profiles = spec
         .profiles
         .iter()
         .map(|(named, raw)| {
-            let (name, previously) = resolve_named(named, &live_profiles, PROFILE_NAMES);
+            let (name, previously) = resolve_named(named, &live_names, PROFILE_NAMES);
             (name, previously, settings(raw))
         })
         .collect();
@@ -651,34 +662,18 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
             },
         );
     }
-    // Desired state refers to built-in profiles by their API names, whatever live spells.
-    let declared_profiles: Vec<String> = state
-        .permission_profiles
-        .values()
-        .map(|profile| profile.name.clone())
-        .collect();
-    let referable: Vec<String> = declared_profiles
-        .iter()
-        .cloned()
-        .chain(BuiltinProfile::ALL.map(|builtin| builtin.api_name().to_owned()))
-        .collect();
-    let live_groups = custom(
-        live.groups
-            .values()
-            .filter(|group| BuiltinGroup::from_name(&group.name).is_none())
-            .map(|group| &group.name)
-            .collect(),
-    );
+}
+
+/// Groups, after profiles: `referable` are the profiles a group may carry.
+fn declare_groups(spec: &DesiredSpec, live: &Account, referable: &[String], state: &mut Account) {
+    let live_names = custom_names(live.groups.values().map(|group| &group.name));
     let groups = spec
         .groups
         .iter()
         .map(|(named, carried)| {
-            let (name, previously) = resolve_named(named, &live_groups, GROUP_NAMES);
-            (
-                name,
-                previously,
-                carried.map(|index| pick(&referable, index).clone()),
-            )
+            let (name, previously) = resolve_named(named, &live_names, GROUP_NAMES);
+            let carried = carried.map(|index| pick(referable, index).clone());
+            (name, previously, carried)
         })
         .collect();
     for (name, previously, carried) in declare(groups) {
@@ -692,17 +687,12 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
             },
         );
     }
-    let live_signing = custom(
-        live.signing_groups
-            .values()
-            .map(|group| &group.name)
-            .collect(),
-    );
+    let live_names = custom_names(live.signing_groups.values().map(|group| &group.name));
     let signing_groups = spec
         .signing_groups
         .iter()
         .map(|(named, address, raw)| {
-            let (name, previously) = resolve_named(named, &live_signing, SIGNING_GROUP_NAMES);
+            let (name, previously) = resolve_named(named, &live_names, SIGNING_GROUP_NAMES);
             (name, previously, (address, raw))
         })
         .collect();
@@ -718,13 +708,9 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
             },
         );
     }
-    let adoptions = Adoptions::of(&state, live);
-    add_users(spec, live, &adoptions, &referable, &mut state);
-    let candidates: Vec<&User> = live
-        .users
-        .values()
-        .filter(|user| EmailKey::new(&user.email) != EmailKey::new(INTEGRATION))
-        .collect();
+}
+
+fn policy(spec: &DesiredSpec, live: &Account) -> Policy {
     let mut policy = Policy {
         unmanaged_users: *pick(
             &[
@@ -737,11 +723,40 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
         ),
         ..Policy::default()
     };
+    let candidates = candidates(live);
     if let Some(index) = spec.protected.filter(|_| !candidates.is_empty()) {
         policy
             .protected_users
             .insert(EmailKey::new(&pick(&candidates, index).email));
     }
+    policy
+}
+
+/// The live users a desired one may stand for: all but the integration user.
+fn candidates(live: &Account) -> Vec<&User> {
+    live.users
+        .values()
+        .filter(|user| EmailKey::new(&user.email) != EmailKey::new(INTEGRATION))
+        .collect()
+}
+
+fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
+    let mut state = Account::default();
+    declare_profiles(spec, live, &mut state);
+    // Desired state refers to built-in profiles by their API names, whatever live spells.
+    let declared_profiles: Vec<String> = state
+        .permission_profiles
+        .values()
+        .map(|profile| profile.name.clone())
+        .collect();
+    let referable: Vec<String> = declared_profiles
+        .iter()
+        .cloned()
+        .chain(BuiltinProfile::ALL.map(|builtin| builtin.api_name().to_owned()))
+        .collect();
+    declare_groups(spec, live, &referable, &mut state);
+    let adoptions = Adoptions::of(&state, live);
+    add_users(spec, live, &adoptions, &referable, &mut state);
     let default_profile = spec
         .default_profile
         .filter(|_| !declared_profiles.is_empty())
@@ -752,7 +767,7 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
     Desired {
         account: None,
         default_profile,
-        policy,
+        policy: policy(spec, live),
         state,
     }
 }
@@ -802,11 +817,7 @@ fn add_users(
     state: &mut Account,
 ) {
     let managed = managed_group_names(state);
-    let candidates: Vec<&User> = live
-        .users
-        .values()
-        .filter(|user| EmailKey::new(&user.email) != EmailKey::new(INTEGRATION))
-        .collect();
+    let candidates = candidates(live);
     let mut users = BTreeMap::new();
     for spec in &spec.users {
         let base = spec
@@ -1083,6 +1094,18 @@ fn check_groups(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCas
             steps(plan)
         );
     }
+    for group in case.live.signing_groups.values() {
+        let name = adoptions
+            .signing_groups
+            .get(&NameKey::new(&group.name))
+            .unwrap_or(&group.name);
+        prop_assert!(
+            after.signing_groups.contains_key(&NameKey::new(name)),
+            "signing group `{}` is gone; plan:\n{}",
+            group.name,
+            steps(plan)
+        );
+    }
     for profile in case.live.permission_profiles.values() {
         prop_assert!(
             after
@@ -1106,8 +1129,10 @@ fn check_desired_user(
 ) -> Result<(), TestCaseError> {
     let email = &want.email;
     let Some(now) = now else {
-        prop_assert!(false, "{} is missing; plan:\n{}", email, steps(plan));
-        unreachable!();
+        return Err(TestCaseError::fail(format!(
+            "{email} is missing; plan:\n{}",
+            steps(plan)
+        )));
     };
     prop_assert_eq!(
         NameKey::new(&now.permission_profile),
@@ -1221,8 +1246,10 @@ fn check_users(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCase
         let now = after.users.get(key);
         match before {
             Some(before) if hands_off(case, before) => {
-                prop_assert!(now.is_some(), "{} is gone", want.email);
-                unchanged(before, now.unwrap(), &adoptions, plan)?;
+                let Some(now) = now else {
+                    return Err(TestCaseError::fail(format!("{} is gone", want.email)));
+                };
+                unchanged(before, now, &adoptions, plan)?;
             }
             _ if want.status == UserStatus::Closed => {
                 // Closing is all the plan does to a user the YAML closes; one it never had
@@ -1247,8 +1274,11 @@ fn check_users(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCase
             continue;
         }
         let Some(now) = after.users.get(key) else {
-            prop_assert!(false, "{} is gone; plan:\n{}", before.email, steps(plan));
-            unreachable!();
+            return Err(TestCaseError::fail(format!(
+                "{} is gone; plan:\n{}",
+                before.email,
+                steps(plan)
+            )));
         };
         // Users are managed only when the YAML names some; closed ones are never touched.
         if !users_managed || hands_off(case, before) || before.status == UserStatus::Closed {

@@ -7,7 +7,7 @@ use super::diff::admin_capable;
 use super::operation::Operation;
 use crate::desired::Desired;
 use crate::desired::checked::Limit;
-use crate::model::{Account, UserStatus};
+use crate::model::{Account, BuiltinGroup, NameKey, UserStatus};
 
 /// The classes of risky change, as `--allow` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -149,6 +149,18 @@ fn limit_for(class: GuardClass, configured: Option<Limit>, base: u64) -> u64 {
     }
 }
 
+/// The profile a group carries, as the YAML declares it (else as DocuSign has it).
+fn group_profile(group: &str, desired: &Desired, live: &Account) -> Option<String> {
+    let key = NameKey::new(group);
+    match desired.state.groups.get(&key) {
+        Some(declared) => declared.permission_profile.clone(),
+        None => live
+            .groups
+            .get(&key)
+            .and_then(|group| group.permission_profile.clone()),
+    }
+}
+
 /// Whether an operation is one of the class's changes.
 #[must_use]
 pub fn counts_as(
@@ -175,6 +187,18 @@ pub fn counts_as(
             }
             | Operation::ChangeProfile { to, .. },
         ) => admin_capable(to, desired, live),
+        // Administrators, or a group whose profile can administer the account.
+        (GuardClass::AdminGrants, Operation::AddMember { group, .. }) => {
+            BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
+                || group_profile(group, desired, live)
+                    .is_some_and(|profile| admin_capable(&profile, desired, live))
+        }
+        // Turning account management on hands it to every holder at once.
+        (GuardClass::AdminGrants, Operation::UpdateProfileSettings { changes, .. }) => {
+            changes.iter().any(|change| {
+                change.field == "allowAccountManagement" && change.to.as_deref() == Some("true")
+            })
+        }
         _ => false,
     }
 }

@@ -163,6 +163,10 @@ fn describe_escalation(operation: &Operation) -> String {
         Operation::ChangeProfile {
             email, from, to, ..
         } => format!("{email}: `{from}` → `{to}`"),
+        Operation::AddMember { email, group, .. } => format!("{email} joins `{group}`"),
+        Operation::UpdateProfileSettings { profile, .. } => {
+            format!("every holder of `{profile}` gains account management")
+        }
         other => format!("{other:?}"),
     }
 }

@@ -147,6 +147,24 @@ pub enum Phase {
     DeleteProfiles,
 }
 
+impl Phase {
+    /// The heading a rendering shows for the phase.
+    #[must_use]
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Profiles => "Permission profiles",
+            Self::GroupsAndSigningGroups => "Groups and signing groups",
+            Self::CreateUsers => "New and returning users",
+            Self::AddMemberships => "Memberships added",
+            Self::UserChanges => "User changes",
+            Self::RemoveMemberships => "Memberships removed",
+            Self::CloseUsers => "Users closed",
+            Self::DeleteGroups => "Groups deleted",
+            Self::DeleteProfiles => "Permission profiles deleted",
+        }
+    }
+}
+
 impl Operation {
     #[must_use]
     pub fn phase(&self) -> Phase {

@@ -16,51 +16,82 @@ pub fn json(plan: &Plan) -> String {
 /// The plan for a terminal: escalations and guards first, then each step in order.
 #[must_use]
 pub fn text(plan: &Plan) -> String {
-    let mut out = String::new();
+    // Sections, each a block of lines; printed with one blank line between them.
+    let mut sections: Vec<String> = Vec::new();
     if !plan.escalations.is_empty() {
-        let _ = writeln!(out, "!! Admin-capable grants:");
+        let mut block = "!! Admin-capable grants:\n".to_owned();
         for escalation in &plan.escalations {
-            let _ = writeln!(out, "   {escalation}");
+            let _ = writeln!(block, "   {escalation}");
         }
-        let _ = writeln!(out);
+        sections.push(block);
     }
-    for refusal in plan.refusals() {
+    let mut guards = String::new();
+    for check in plan.guards.iter().filter(|check| check.exceeded) {
+        let verb = if check.allowed_by_operator {
+            "allowed"
+        } else {
+            "refused"
+        };
+        let hint = if check.allowed_by_operator {
+            format!("by `--allow {}`", check.class.flag())
+        } else {
+            format!("pass `--allow {}` to allow", check.class.flag())
+        };
         let _ = writeln!(
-            out,
-            "!! refused: {} {} (limit {}, of {} live); pass `--allow {}` to allow",
-            refusal.count,
-            refusal.class.flag(),
-            refusal.limit,
-            refusal.base,
-            refusal.class.flag()
+            guards,
+            "!! {verb}: {} {} (limit {}, of {} live); {hint}",
+            check.count,
+            check.class.flag(),
+            check.limit,
+            check.base,
         );
     }
+    if !guards.is_empty() {
+        sections.push(guards);
+    }
     if plan.steps.is_empty() {
-        let _ = writeln!(out, "No changes: the account matches the YAML.");
+        sections.push(if plan.reports.is_empty() {
+            "No changes: the account matches the YAML.\n".to_owned()
+        } else {
+            "No changes to make.\n".to_owned()
+        });
     }
     let mut phase = None;
     for step in &plan.steps {
         if phase != Some(step.phase) {
             phase = Some(step.phase);
-            let _ = writeln!(out, "\n# {:?}", step.phase);
+            sections.push(format!("# {}\n", step.phase.title()));
         }
-        let _ = writeln!(out, "  {}", line(&step.operation));
+        if let Some(block) = sections.last_mut() {
+            let _ = writeln!(block, "  {}", line(&step.operation));
+        }
     }
     if !plan.reports.is_empty() {
-        let _ = writeln!(out, "\n# Left alone");
+        let mut block = "# Left alone\n".to_owned();
         for report in &plan.reports {
-            let _ = writeln!(out, "  {}: {}", report.email, report.note);
+            let _ = writeln!(block, "  {}: {}", report.email, report.note);
         }
+        sections.push(block);
     }
-    let _ = writeln!(
-        out,
-        "\nPlan: {} changes in about {} API calls{}.",
-        plan.steps.len(),
-        plan.api_calls,
+    sections.push(format!(
+        "Plan: {} in about {}{}.\n",
+        plural(plan.steps.len(), "change"),
+        plural(
+            usize::try_from(plan.api_calls).unwrap_or(usize::MAX),
+            "API call"
+        ),
         plan.hourly_remaining
             .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
-    );
-    out
+    ));
+    sections.join("\n")
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 fn line(operation: &Operation) -> String {
