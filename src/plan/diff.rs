@@ -47,7 +47,7 @@ fn after_renames(name: &str, renames: &Renames) -> String {
 pub fn diff(desired: &Desired, live: &Account, integration_user: Option<&str>) -> Diff {
     let mut out = Diff::default();
     let renamed = Renamed {
-        profiles: profiles(desired, live, &mut out),
+        profiles: profiles(desired, live, integration_user, &mut out),
         groups: Renames::new(),
     };
     let renamed = Renamed {
@@ -73,7 +73,12 @@ fn find<'a, T>(
 }
 
 /// Profiles to create, rename and update; returns the renames.
-fn profiles(desired: &Desired, live: &Account, out: &mut Diff) -> Renames {
+fn profiles(
+    desired: &Desired,
+    live: &Account,
+    integration_user: Option<&str>,
+    out: &mut Diff,
+) -> Renames {
     let mut renames = Renames::new();
     for profile in desired.state.permission_profiles.values() {
         let Some((key, current)) = find(
@@ -95,10 +100,37 @@ fn profiles(desired: &Desired, live: &Account, out: &mut Diff) -> Renames {
                 to: profile.name.clone(),
             });
         }
+        // Rule 4: the integration user must keep account management, so its own profile
+        // never loses it; the YAML's wish is reported instead.
+        let holds_integration_user = integration_user
+            .and_then(|email| live.users.get(&EmailKey::new(email)))
+            .is_some_and(|user| {
+                NameKey::new(&user.permission_profile) == NameKey::new(&current.name)
+            });
+        let demotes = |key: &str, value: &str| {
+            holds_integration_user
+                && key == "allowAccountManagement"
+                && value != "true"
+                && current.settings.get(key).is_some_and(|old| old == "true")
+        };
+        if let (Some(email), Some(value)) = (
+            integration_user,
+            profile.settings.get("allowAccountManagement"),
+        ) && demotes("allowAccountManagement", value)
+        {
+            out.reports.push(Report {
+                email: email.to_owned(),
+                note: format!(
+                    "`allowAccountManagement: {value}` on `{}` is not applied: the integration user holds that profile and must keep account management",
+                    profile.name
+                ),
+            });
+        }
         let changes: Vec<Change> = profile
             .settings
             .iter()
             .filter(|(key, value)| current.settings.get(*key) != Some(value))
+            .filter(|(key, value)| !demotes(key, value))
             .map(|(key, value)| Change {
                 field: key.clone(),
                 from: current.settings.get(key).cloned(),

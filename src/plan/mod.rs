@@ -359,4 +359,54 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["rename_profile", "rename_group"], "{plan:#?}");
     }
+
+    #[test]
+    fn the_integration_users_profile_keeps_account_management() {
+        let admin = |value: &str| {
+            let mut ops = profile("Ops Admin", &[]);
+            ops.settings
+                .insert("allowAccountManagement".to_owned(), value.to_owned());
+            ops.settings
+                .insert("allowBulkSending".to_owned(), value.to_owned());
+            ops
+        };
+        let mut live = Account::default();
+        live.permission_profiles
+            .insert(NameKey::new("Ops Admin"), admin("true"));
+        live.users
+            .insert(EmailKey::new("ana@example.com"), user("Ops Admin", &[]));
+        let mut state = Account::default();
+        state
+            .permission_profiles
+            .insert(NameKey::new("Ops Admin"), admin("false"));
+        let desired = Desired {
+            account: None,
+            default_profile: "DocuSign Viewer".to_owned(),
+            policy: Policy::default(),
+            state,
+        };
+        let context = Context {
+            integration_user: Some("ANA@example.com".to_owned()),
+            ..Context::default()
+        };
+        let plan = plan(&desired, &live, &context).expect("no rule breach");
+        // The other setting changes; account management stays, and the plan says why.
+        assert_eq!(plan.steps.len(), 1, "{plan:#?}");
+        let Operation::UpdateProfileSettings { changes, .. } = &plan.steps[0].operation else {
+            panic!("{plan:#?}");
+        };
+        assert_eq!(
+            changes
+                .iter()
+                .map(|change| change.field.as_str())
+                .collect::<Vec<_>>(),
+            ["allowBulkSending"]
+        );
+        assert!(
+            plan.reports
+                .iter()
+                .any(|report| report.note.contains("must keep account management")),
+            "{plan:#?}"
+        );
+    }
 }
