@@ -368,6 +368,14 @@ fn update_user(
         }
         return;
     }
+    if have.status == UserStatus::Disabled {
+        // DocuSign documents no API call that re-enables a disabled user; say so rather
+        // than pretend the plan will fix it.
+        out.reports.push(Report {
+            email: email.clone(),
+            note: "disabled in DocuSign; the API can't re-enable it, so enable it in DocuSign's admin pages".to_owned(),
+        });
+    }
     let reactivated = have.status == UserStatus::Closed;
     if reactivated {
         out.operations.push(Operation::ReactivateUser {

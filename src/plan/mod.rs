@@ -409,4 +409,36 @@ mod tests {
             "{plan:#?}"
         );
     }
+
+    #[test]
+    fn a_disabled_user_desired_active_is_reported_not_planned() {
+        let mut live = Account::default();
+        live.permission_profiles.insert(
+            NameKey::new("DocuSign Viewer"),
+            profile("DocuSign Viewer", &[]),
+        );
+        let mut disabled = user("DocuSign Viewer", &[]);
+        disabled.status = UserStatus::Disabled;
+        live.users
+            .insert(EmailKey::new("ana@example.com"), disabled);
+        let mut state = Account::default();
+        state.users.insert(
+            EmailKey::new("ana@example.com"),
+            user("DocuSign Viewer", &[]),
+        );
+        let desired = Desired {
+            account: None,
+            default_profile: "DocuSign Viewer".to_owned(),
+            policy: Policy::default(),
+            state,
+        };
+        let plan = plan(&desired, &live, &Context::default()).expect("a valid plan");
+        assert!(plan.steps.is_empty(), "{plan:#?}");
+        assert!(
+            plan.reports
+                .iter()
+                .any(|report| report.note.contains("can't re-enable")),
+            "{plan:#?}"
+        );
+    }
 }
