@@ -14,12 +14,8 @@ use docusign_gitops::emulator::account::{
 };
 use docusign_gitops::emulator::config::RateLimitStatus;
 use docusign_gitops::emulator::{Config, Running};
-use docusign_gitops::model::{
-    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
-    UserStatus,
-};
 
-use crate::emulator_support::{ACCOUNT_ID, TOKEN, account_with, start};
+use crate::emulator_support::{ACCOUNT_ID, TOKEN, account_with, live_model, start};
 
 /// Settings for tests: the same logic with waits short enough for a test.
 fn quick_settings() -> ClientSettings {
@@ -118,89 +114,6 @@ fn rich_account(users: usize, groups: usize, signing_groups: usize) -> EmulatedA
     account
 }
 
-/// What the client should read from an emulated account, in `model` terms.
-fn expected(account: &EmulatedAccount) -> Account {
-    let mut model = Account::default();
-    for profile in account.profiles.values() {
-        model.permission_profiles.insert(
-            NameKey::new(&profile.name),
-            PermissionProfile {
-                id: Some(profile.id.to_string()),
-                name: profile.name.clone(),
-                settings: profile.settings.clone(),
-                previously: Vec::new(),
-            },
-        );
-    }
-    for group in account.groups.values() {
-        model.groups.insert(
-            NameKey::new(&group.name),
-            Group {
-                id: Some(group.id.to_string()),
-                name: group.name.clone(),
-                permission_profile: group
-                    .profile_id
-                    .map(|id| account.profiles[&id].name.clone()),
-                previously: Vec::new(),
-            },
-        );
-    }
-    for user in &account.users {
-        let groups = account
-            .groups_of(user)
-            .into_iter()
-            .filter(|group| group.kind != GroupKind::Everyone)
-            .map(|group| group.name.clone())
-            .collect();
-        model.users.insert(
-            EmailKey::new(&user.email),
-            User {
-                id: Some(user.id.clone()),
-                email: user.email.clone(),
-                first_name: user.first_name.clone(),
-                last_name: user.last_name.clone(),
-                job_title: (!user.job_title.is_empty()).then(|| user.job_title.clone()),
-                permission_profile: account.profiles[&user.profile_id].name.clone(),
-                groups,
-                status: match user.status {
-                    EmulatedStatus::Active => UserStatus::Active,
-                    EmulatedStatus::ActivationSent | EmulatedStatus::ActivationRequired => {
-                        UserStatus::Pending
-                    }
-                    EmulatedStatus::Closed => UserStatus::Closed,
-                    EmulatedStatus::Disabled => UserStatus::Disabled,
-                },
-                managed_by_scim: false,
-            },
-        );
-    }
-    for group in account.signing_groups.values() {
-        model.signing_groups.insert(
-            NameKey::new(&group.name),
-            SigningGroup {
-                id: Some(group.id.to_string()),
-                name: group.name.clone(),
-                email: group.email.clone(),
-                members: group
-                    .members
-                    .iter()
-                    .map(|member| {
-                        (
-                            EmailKey::new(&member.email),
-                            SigningGroupMember {
-                                name: member.user_name.clone(),
-                                email: member.email.clone(),
-                            },
-                        )
-                    })
-                    .collect(),
-                previously: Vec::new(),
-            },
-        );
-    }
-    model
-}
-
 /// The emulator's account as it stands now.
 fn emulated(running: &Running) -> EmulatedAccount {
     let slot = running.shared.accounts[0].lock().expect("account");
@@ -216,7 +129,7 @@ async fn snapshot_matches(
     let running = start(config, rich_account(users, groups, signing_groups)).await;
     let client = client_for(&running, quick_settings());
     let live = snapshot(&client).await.expect("a snapshot");
-    let want = expected(&emulated(&running));
+    let want = live_model(&emulated(&running));
     assert_eq!(live.account.users.len(), want.users.len());
     assert_eq!(
         live.account, want,
@@ -287,7 +200,7 @@ async fn snapshots_survive_faults_and_never_trip_the_demo_burst_cap() {
                     .unwrap_or_else(|err| panic!("rate {rate}, seed {seed}: {err}"));
                 assert_eq!(
                     live.account,
-                    expected(&emulated(&running)),
+                    live_model(&emulated(&running)),
                     "rate {rate}, seed {seed}"
                 );
                 // Refusals came from injected faults only, never from the real burst cap.

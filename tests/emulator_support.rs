@@ -239,3 +239,93 @@ pub fn named_account(id: &str, name: &str, users: &[(&str, &str, &str)]) -> Acco
     }
     account
 }
+
+/// What a live snapshot of an emulated account reads, in `model` terms: the expectation the
+/// client's snapshot is held to, and the live side of the plan scenarios.
+pub fn live_model(account: &Account) -> docusign_gitops::model::Account {
+    use docusign_gitops::emulator::account::{GroupKind, UserStatus as EmulatedStatus};
+    use docusign_gitops::model::{
+        Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember,
+        User, UserStatus,
+    };
+
+    let mut model = Account::default();
+    for profile in account.profiles.values() {
+        model.permission_profiles.insert(
+            NameKey::new(&profile.name),
+            PermissionProfile {
+                id: Some(profile.id.to_string()),
+                name: profile.name.clone(),
+                settings: profile.settings.clone(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for group in account.groups.values() {
+        model.groups.insert(
+            NameKey::new(&group.name),
+            Group {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                permission_profile: group
+                    .profile_id
+                    .map(|id| account.profiles[&id].name.clone()),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for user in &account.users {
+        let groups = account
+            .groups_of(user)
+            .into_iter()
+            .filter(|group| group.kind != GroupKind::Everyone)
+            .map(|group| group.name.clone())
+            .collect();
+        model.users.insert(
+            EmailKey::new(&user.email),
+            User {
+                id: Some(user.id.clone()),
+                email: user.email.clone(),
+                first_name: user.first_name.clone(),
+                last_name: user.last_name.clone(),
+                job_title: (!user.job_title.is_empty()).then(|| user.job_title.clone()),
+                permission_profile: account.profiles[&user.profile_id].name.clone(),
+                groups,
+                status: match user.status {
+                    EmulatedStatus::Active => UserStatus::Active,
+                    EmulatedStatus::ActivationSent | EmulatedStatus::ActivationRequired => {
+                        UserStatus::Pending
+                    }
+                    EmulatedStatus::Closed => UserStatus::Closed,
+                    EmulatedStatus::Disabled => UserStatus::Disabled,
+                },
+                managed_by_scim: false,
+            },
+        );
+    }
+    for group in account.signing_groups.values() {
+        model.signing_groups.insert(
+            NameKey::new(&group.name),
+            SigningGroup {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                email: group.email.clone(),
+                members: group
+                    .members
+                    .iter()
+                    .map(|member| {
+                        (
+                            EmailKey::new(&member.email),
+                            SigningGroupMember {
+                                name: member.user_name.clone(),
+                                email: member.email.clone(),
+                            },
+                        )
+                    })
+                    .collect(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    model
+}

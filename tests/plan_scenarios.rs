@@ -9,16 +9,12 @@
 use std::path::{Path, PathBuf};
 
 use docusign_gitops::desired;
-use docusign_gitops::emulator::account::{
-    Account as EmulatedAccount, GroupKind, UserStatus as EmulatedStatus,
-};
 use docusign_gitops::emulator::seed::Seed;
-use docusign_gitops::model::{
-    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
-    UserStatus,
-};
+use docusign_gitops::model::Account;
 use docusign_gitops::plan::{self, Context, GuardClass, render};
 use serde::Deserialize;
+
+use crate::emulator_support::live_model;
 
 /// The emulator's generator seed: user IDs, and so the plans' JSON, are the same every run.
 const RNG_SEED: u64 = 20_260_105;
@@ -44,90 +40,6 @@ fn read(path: &Path) -> String {
         .unwrap_or_else(|err| panic!("can't read `{}`: {err}", path.display()))
 }
 
-/// What the live snapshot of an emulated account reads, in `model` terms (as
-/// `docusign_snapshot`'s `expected` has it).
-fn to_model(account: &EmulatedAccount) -> Account {
-    let mut model = Account::default();
-    for profile in account.profiles.values() {
-        model.permission_profiles.insert(
-            NameKey::new(&profile.name),
-            PermissionProfile {
-                id: Some(profile.id.to_string()),
-                name: profile.name.clone(),
-                settings: profile.settings.clone(),
-                previously: Vec::new(),
-            },
-        );
-    }
-    for group in account.groups.values() {
-        model.groups.insert(
-            NameKey::new(&group.name),
-            Group {
-                id: Some(group.id.to_string()),
-                name: group.name.clone(),
-                permission_profile: group
-                    .profile_id
-                    .map(|id| account.profiles[&id].name.clone()),
-                previously: Vec::new(),
-            },
-        );
-    }
-    for user in &account.users {
-        let groups = account
-            .groups_of(user)
-            .into_iter()
-            .filter(|group| group.kind != GroupKind::Everyone)
-            .map(|group| group.name.clone())
-            .collect();
-        model.users.insert(
-            EmailKey::new(&user.email),
-            User {
-                id: Some(user.id.clone()),
-                email: user.email.clone(),
-                first_name: user.first_name.clone(),
-                last_name: user.last_name.clone(),
-                job_title: (!user.job_title.is_empty()).then(|| user.job_title.clone()),
-                permission_profile: account.profiles[&user.profile_id].name.clone(),
-                groups,
-                status: match user.status {
-                    EmulatedStatus::Active => UserStatus::Active,
-                    EmulatedStatus::ActivationSent | EmulatedStatus::ActivationRequired => {
-                        UserStatus::Pending
-                    }
-                    EmulatedStatus::Closed => UserStatus::Closed,
-                    EmulatedStatus::Disabled => UserStatus::Disabled,
-                },
-                managed_by_scim: false,
-            },
-        );
-    }
-    for group in account.signing_groups.values() {
-        model.signing_groups.insert(
-            NameKey::new(&group.name),
-            SigningGroup {
-                id: Some(group.id.to_string()),
-                name: group.name.clone(),
-                email: group.email.clone(),
-                members: group
-                    .members
-                    .iter()
-                    .map(|member| {
-                        (
-                            EmailKey::new(&member.email),
-                            SigningGroupMember {
-                                name: member.user_name.clone(),
-                                email: member.email.clone(),
-                            },
-                        )
-                    })
-                    .collect(),
-                previously: Vec::new(),
-            },
-        );
-    }
-    model
-}
-
 /// The live account a scenario's seed describes, and its integration user's email.
 fn live(dir: &Path) -> (Account, String) {
     let seed = Seed::parse(&read(&dir.join("live.yaml")), false)
@@ -142,7 +54,7 @@ fn live(dir: &Path) -> (Account, String) {
         .find(|user| user.id == seeded.integration_user_id)
         .map(|user| user.email.clone())
         .expect("the seed's integration user is one of its users");
-    (to_model(&seeded.account), integration_user)
+    (live_model(&seeded.account), integration_user)
 }
 
 fn context(dir: &Path, seeded_integration_user: String) -> Context {
