@@ -942,7 +942,7 @@ fn steps(plan: &Plan) -> String {
 /// Property 1: planning succeeds. A rule breach means the planner wrote a plan that breaks a
 /// rule of DESIGN.md: a bug in it.
 fn plan_of(case: &Case) -> Result<Plan, TestCaseError> {
-    plan::plan(&case.desired, &case.live, &context(case))
+    plan::plan(&case.desired, &case.live, None, &context(case))
         .map_err(|breach| TestCaseError::fail(format!("the planner broke a rule: {breach}")))
 }
 
@@ -1344,7 +1344,7 @@ proptest! {
     fn planning_again_after_the_plan_changes_nothing(case in case()) {
         let plan = plan_of(&case)?;
         let after = replayed(&case, &plan)?;
-        let again = plan::plan(&case.desired, &after, &context(&case))
+        let again = plan::plan(&case.desired, &after, None, &context(&case))
             .map_err(|breach| TestCaseError::fail(format!("the second plan broke a rule: {breach}")))?;
         prop_assert!(
             again.is_empty(),

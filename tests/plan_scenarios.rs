@@ -6,12 +6,13 @@
 //! `UPDATE_SCENARIOS=1` to rewrite the expected files, then read each one before committing:
 //! the expected plan is the correct plan, not whatever the planner printed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use docusign_gitops::desired;
 use docusign_gitops::emulator::seed::Seed;
-use docusign_gitops::model::Account;
-use docusign_gitops::plan::{self, Context, GuardClass, render};
+use docusign_gitops::model::{Account, EmailKey, NameKey};
+use docusign_gitops::plan::{self, Context, GuardClass, RecordedRef, render};
 use serde::Deserialize;
 
 use crate::emulator_support::live_model;
@@ -29,6 +30,90 @@ struct ScenarioContext {
     /// `--allow` values.
     #[serde(default)]
     allow: Vec<String>,
+    /// What the last apply left, as the live objects it managed; absent before a first apply.
+    recorded: Option<Recorded>,
+}
+
+/// Recorded state, named by the live objects it stands for (their IDs come from live).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Recorded {
+    #[serde(default)]
+    users: Vec<String>,
+    #[serde(default)]
+    permission_profiles: Vec<RecordedObject>,
+    #[serde(default)]
+    groups: Vec<RecordedObject>,
+    #[serde(default)]
+    signing_groups: Vec<RecordedObject>,
+}
+
+/// A recorded object: its name as recorded, and the live object it is when that was renamed
+/// since (outside git).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RecordedObject {
+    Same(String),
+    Renamed { name: String, live: String },
+}
+
+impl RecordedObject {
+    fn names(&self) -> (&str, &str) {
+        match self {
+            Self::Same(name) => (name, name),
+            Self::Renamed { name, live } => (name, live),
+        }
+    }
+}
+
+/// Copies the live objects `entries` name, under their recorded names.
+fn recorded_objects<T: Clone>(
+    live: &BTreeMap<NameKey, T>,
+    entries: &[RecordedObject],
+    rename: impl Fn(&mut T, &str),
+) -> BTreeMap<NameKey, T> {
+    entries
+        .iter()
+        .map(|entry| {
+            let (name, live_name) = entry.names();
+            let mut object = live
+                .get(&NameKey::new(live_name))
+                .unwrap_or_else(|| panic!("recorded `{live_name}` is not in live.yaml"))
+                .clone();
+            rename(&mut object, name);
+            (NameKey::new(name), object)
+        })
+        .collect()
+}
+
+fn recorded_account(live: &Account, recorded: &Recorded) -> Account {
+    Account {
+        users: recorded
+            .users
+            .iter()
+            .map(|email| {
+                let key = EmailKey::new(email);
+                let user = live
+                    .users
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("recorded user `{email}` is not in live.yaml"));
+                (key, user.clone())
+            })
+            .collect(),
+        permission_profiles: recorded_objects(
+            &live.permission_profiles,
+            &recorded.permission_profiles,
+            |profile, name| name.clone_into(&mut profile.name),
+        ),
+        groups: recorded_objects(&live.groups, &recorded.groups, |group, name| {
+            name.clone_into(&mut group.name);
+        }),
+        signing_groups: recorded_objects(
+            &live.signing_groups,
+            &recorded.signing_groups,
+            |group, name| name.clone_into(&mut group.name),
+        ),
+    }
 }
 
 fn scenarios_dir() -> PathBuf {
@@ -57,14 +142,18 @@ fn live(dir: &Path) -> (Account, String) {
     (live_model(&seeded.account), integration_user)
 }
 
-fn context(dir: &Path, seeded_integration_user: String) -> Context {
+fn written_context(dir: &Path) -> ScenarioContext {
     let path = dir.join("context.yaml");
-    let written: ScenarioContext = if path.exists() {
+    if path.exists() {
         serde_saphyr::from_str(&read(&path))
             .unwrap_or_else(|err| panic!("`{}`: {err}", path.display()))
     } else {
         ScenarioContext::default()
-    };
+    }
+}
+
+fn context(dir: &Path, written: &ScenarioContext, seeded_integration_user: String) -> Context {
+    let path = dir.join("context.yaml");
     let allowed = written
         .allow
         .iter()
@@ -76,10 +165,19 @@ fn context(dir: &Path, seeded_integration_user: String) -> Context {
         })
         .collect();
     Context {
-        integration_user: Some(written.integration_user.unwrap_or(seeded_integration_user)),
+        integration_user: Some(
+            written
+                .integration_user
+                .clone()
+                .unwrap_or(seeded_integration_user),
+        ),
         allowed,
         desired_commit: None,
         hourly_remaining: None,
+        recorded: written.recorded.as_ref().map(|_| RecordedRef {
+            lineage: "00000000-0000-4000-8000-000000000000".to_owned(),
+            serial: 1,
+        }),
     }
 }
 
@@ -94,8 +192,13 @@ fn rendered(dir: &Path) -> (String, String) {
             outcome.problems
         );
     };
-    let context = context(dir, integration_user);
-    let plan = plan::plan(&desired, &live, &context)
+    let written = written_context(dir);
+    let context = context(dir, &written, integration_user);
+    let recorded = written
+        .recorded
+        .as_ref()
+        .map(|recorded| recorded_account(&live, recorded));
+    let plan = plan::plan(&desired, &live, recorded.as_ref(), &context)
         .unwrap_or_else(|err| panic!("`{}`: {err}", dir.display()));
     (render::text(&plan), render::json(&plan))
 }

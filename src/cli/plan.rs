@@ -53,8 +53,9 @@ pub fn run(args: PlanArgs) -> Exit {
             allowed: allow.iter().map(|class| guard_class(*class)).collect(),
             desired_commit: None,
             hourly_remaining: connection.client.budget().hourly_remaining,
+            recorded: None,
         };
-        plan::plan(&desired, &live.account, &context).map_err(miette::Report::new)
+        plan::plan(&desired, &live.account, None, &context).map_err(miette::Report::new)
     });
     let plan = match result {
         Ok(plan) => plan,

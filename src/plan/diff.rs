@@ -1,6 +1,13 @@
-//! What differs between the desired and the live account, as unordered operations and
-//! reports. Without recorded state (until apply writes it) the managed objects are the ones
-//! desired state names, so nothing is deleted that the YAML never mentioned.
+//! What differs between desired, live and recorded state, as unordered operations (each with
+//! its reason) and reports.
+//!
+//! Recorded state (what the last apply left) does two things here. It pins DocuSign IDs, so an
+//! object renamed by hand in DocuSign is still the object the YAML means, and a rename is a
+//! rename. And it says what the tool manages, so an object the YAML no longer names is deleted
+//! (a user is closed) only when recorded state says it was ours; objects that desired state
+//! never named and recorded state never managed are left alone, or follow
+//! `policy.unmanaged_users` for users. Without recorded state (before the first apply) nothing
+//! is deleted.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,7 +16,10 @@ use serde::Serialize;
 use super::operation::{Change, Operation};
 use crate::desired::Desired;
 use crate::desired::checked::UnmanagedUsers;
-use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey, User, UserStatus};
+use crate::model::{
+    Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
+    SigningGroup, User, UserStatus,
+};
 
 /// Something the plan says but doesn't do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -18,17 +28,52 @@ pub struct Report {
     pub note: String,
 }
 
+/// An operation and why the plan makes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    pub operation: Operation,
+    pub reason: String,
+}
+
 /// Operations and reports, before ordering.
 #[derive(Debug, Default)]
 pub struct Diff {
-    pub operations: Vec<Operation>,
+    pub operations: Vec<Planned>,
     pub reports: Vec<Report>,
 }
 
-/// Live name → desired name, for objects renamed through `previously`.
+impl Diff {
+    fn push(&mut self, operation: Operation, reason: impl Into<String>) {
+        self.operations.push(Planned {
+            operation,
+            reason: reason.into(),
+        });
+    }
+
+    fn report(&mut self, email: &str, note: impl Into<String>) {
+        self.reports.push(Report {
+            email: email.to_owned(),
+            note: note.into(),
+        });
+    }
+}
+
+/// The three inputs, and who holds the token.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    pub desired: &'a Desired,
+    pub live: &'a Account,
+    /// The managed objects as the last apply left them; `None` before the first apply.
+    pub recorded: Option<&'a Account>,
+    /// The email of the user whose token we use.
+    pub integration_user: Option<&'a str>,
+}
+
+/// Live name → desired name, for objects the plan renames.
 type Renames = HashMap<NameKey, String>;
 
 /// The renames the plan makes, so that what follows them compares with the new names.
+#[derive(Default)]
 struct Renamed {
     profiles: Renames,
     groups: Renames,
@@ -42,202 +87,422 @@ fn after_renames(name: &str, renames: &Renames) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
-/// Compares desired with live. `integration_user` is the email of the user whose token we use.
+/// Compares desired with live, in the light of recorded state.
 #[must_use]
-pub fn diff(desired: &Desired, live: &Account, integration_user: Option<&str>) -> Diff {
+pub fn diff(inputs: Inputs<'_>) -> Diff {
     let mut out = Diff::default();
-    let renamed = Renamed {
-        profiles: profiles(desired, live, integration_user, &mut out),
-        groups: Renames::new(),
-    };
-    let renamed = Renamed {
-        groups: groups(desired, live, &renamed.profiles, &mut out),
-        ..renamed
-    };
-    signing_groups(desired, live, &mut out);
-    users(desired, live, integration_user, &renamed, &mut out);
+    let mut renamed = Renamed::default();
+    let profiles = reconcile_profiles(inputs, &mut out);
+    renamed.profiles = profiles.renames;
+    let groups = reconcile_groups(inputs, &renamed.profiles, &mut out);
+    renamed.groups = groups.renames;
+    reconcile_signing_groups(inputs, &mut out);
+    users(inputs, &renamed, &groups.deleted, &mut out);
+    delete_profiles(inputs, &profiles.deleted, &mut out);
     out
 }
 
-/// The live object a desired one stands for: by name, else by an earlier name.
-fn find<'a, T>(
-    live: &'a BTreeMap<NameKey, T>,
-    name: &str,
-    previously: &[String],
-) -> Option<(&'a NameKey, &'a T)> {
-    live.get_key_value(&NameKey::new(name)).or_else(|| {
-        previously
-            .iter()
-            .find_map(|old| live.get_key_value(&NameKey::new(old)))
-    })
+/// A named object with an optional DocuSign ID: profiles, groups and signing groups.
+trait Named {
+    fn id(&self) -> Option<&str>;
+    fn name(&self) -> &str;
+    fn previously(&self) -> &[String];
 }
 
-/// Profiles to create, rename and update; returns the renames.
-fn profiles(
-    desired: &Desired,
+macro_rules! named {
+    ($($kind:ty),*) => {$(
+        impl Named for $kind {
+            fn id(&self) -> Option<&str> {
+                self.id.as_deref()
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn previously(&self) -> &[String] {
+                &self.previously
+            }
+        }
+    )*};
+}
+named!(PermissionProfile, Group, SigningGroup);
+
+/// Finds the live object a desired (or recorded) one stands for.
+struct Matcher<'a, T> {
+    live: &'a BTreeMap<NameKey, T>,
+    by_id: HashMap<&'a str, &'a NameKey>,
+    recorded: Option<&'a BTreeMap<NameKey, T>>,
+}
+
+impl<'a, T: Named> Matcher<'a, T> {
+    fn new(live: &'a BTreeMap<NameKey, T>, recorded: Option<&'a BTreeMap<NameKey, T>>) -> Self {
+        let by_id = live
+            .iter()
+            .filter_map(|(key, object)| object.id().map(|id| (id, key)))
+            .collect();
+        Self {
+            live,
+            by_id,
+            recorded,
+        }
+    }
+
+    fn live_by_id(&self, id: &str) -> Option<(&'a NameKey, &'a T)> {
+        let key = self.by_id.get(id)?;
+        self.live.get_key_value(*key)
+    }
+
+    /// The live object for a desired one: the one recorded state pinned by ID under its name
+    /// (or an earlier name), else the one with its name, else one with an earlier name.
+    /// An ID match gives way when another live object already has the desired name, since
+    /// renaming onto it would clash.
+    fn find(&self, desired: &T) -> Option<(&'a NameKey, &'a T)> {
+        let names =
+            std::iter::once(desired.name()).chain(desired.previously().iter().map(String::as_str));
+        let by_name = self.live.get_key_value(&NameKey::new(desired.name()));
+        let pinned = self.recorded.and_then(|recorded| {
+            names
+                .clone()
+                .find_map(|name| recorded.get(&NameKey::new(name))?.id())
+                .and_then(|id| self.live_by_id(id))
+        });
+        match (pinned, by_name) {
+            (Some(pinned), Some(named)) if pinned.0 != named.0 => Some(named),
+            (Some(pinned), _) => Some(pinned),
+            (None, Some(named)) => Some(named),
+            (None, None) => names
+                .skip(1)
+                .find_map(|old| self.live.get_key_value(&NameKey::new(old))),
+        }
+    }
+
+    /// Live objects that recorded state managed and desired state no longer names (neither by
+    /// name, by an earlier name, nor by the live object it matched): to delete.
+    fn orphans(&self, desired: &BTreeMap<NameKey, T>, claimed: &BTreeSet<NameKey>) -> Vec<&'a T> {
+        let Some(recorded) = self.recorded else {
+            return Vec::new();
+        };
+        let renamed_from: BTreeSet<NameKey> = desired
+            .values()
+            .flat_map(|object| object.previously().iter().map(|old| NameKey::new(old)))
+            .collect();
+        recorded
+            .iter()
+            .filter(|(key, _)| !desired.contains_key(*key) && !renamed_from.contains(*key))
+            .filter_map(|(key, object)| {
+                object
+                    .id()
+                    .and_then(|id| self.live_by_id(id))
+                    .or_else(|| self.live.get_key_value(key))
+            })
+            .filter(|(key, _)| !claimed.contains(*key))
+            .map(|(_, object)| object)
+            .collect()
+    }
+}
+
+/// What reconciling one kind left for the later kinds.
+struct Reconciled<T> {
+    renames: Renames,
+    deleted: Vec<T>,
+}
+
+impl<T> Reconciled<T> {
+    fn new() -> Self {
+        Self {
+            renames: Renames::new(),
+            deleted: Vec::new(),
+        }
+    }
+}
+
+/// Profiles to create, rename and update; returns the renames, and the profiles to delete
+/// once their holders have moved.
+fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<PermissionProfile> {
+    let Inputs {
+        desired,
+        live,
+        recorded,
+        integration_user,
+    } = inputs;
+    let matcher = Matcher::new(
+        &live.permission_profiles,
+        recorded.map(|recorded| &recorded.permission_profiles),
+    );
+    let mut result = Reconciled::new();
+    let mut claimed = BTreeSet::new();
+    for profile in desired.state.permission_profiles.values() {
+        let Some((key, current)) = matcher.find(profile) else {
+            out.push(
+                Operation::CreateProfile {
+                    name: profile.name.clone(),
+                    settings: profile.settings.clone(),
+                },
+                "new in the YAML",
+            );
+            continue;
+        };
+        claimed.insert(key.clone());
+        if current.name != profile.name {
+            result.renames.insert(key.clone(), profile.name.clone());
+            out.push(
+                Operation::RenameProfile {
+                    id: current.id.clone(),
+                    from: current.name.clone(),
+                    to: profile.name.clone(),
+                },
+                rename_reason(&current.name, profile.previously()),
+            );
+        }
+        profile_settings(profile, current, live, integration_user, out);
+    }
+    result.deleted = matcher
+        .orphans(&desired.state.permission_profiles, &claimed)
+        .into_iter()
+        .filter(|profile| BuiltinProfile::from_name(&profile.name).is_none())
+        .cloned()
+        .collect();
+    result
+}
+
+fn rename_reason(live_name: &str, previously: &[String]) -> String {
+    if previously
+        .iter()
+        .any(|old| NameKey::new(old) == NameKey::new(live_name))
+    {
+        "renamed in the YAML (`previously`)".to_owned()
+    } else {
+        "renamed outside git; recorded state pins its ID".to_owned()
+    }
+}
+
+/// The settings the YAML lists that differ from DocuSign's.
+fn profile_settings(
+    profile: &PermissionProfile,
+    current: &PermissionProfile,
     live: &Account,
     integration_user: Option<&str>,
     out: &mut Diff,
-) -> Renames {
-    let mut renames = Renames::new();
-    for profile in desired.state.permission_profiles.values() {
-        let Some((key, current)) = find(
-            &live.permission_profiles,
-            &profile.name,
-            &profile.previously,
-        ) else {
-            out.operations.push(Operation::CreateProfile {
-                name: profile.name.clone(),
-                settings: profile.settings.clone(),
-            });
-            continue;
-        };
-        if current.name != profile.name {
-            renames.insert(key.clone(), profile.name.clone());
-            out.operations.push(Operation::RenameProfile {
-                id: current.id.clone(),
-                from: current.name.clone(),
-                to: profile.name.clone(),
-            });
-        }
-        // Rule 4: the integration user must keep account management, so its own profile
-        // never loses it; the YAML's wish is reported instead.
-        let holds_integration_user = integration_user
-            .and_then(|email| live.users.get(&EmailKey::new(email)))
-            .is_some_and(|user| {
-                NameKey::new(&user.permission_profile) == NameKey::new(&current.name)
-            });
-        let demotes = |key: &str, value: &str| {
-            holds_integration_user
-                && key == "allowAccountManagement"
-                && value != "true"
-                && current.settings.get(key).is_some_and(|old| old == "true")
-        };
-        if let (Some(email), Some(value)) = (
-            integration_user,
-            profile.settings.get("allowAccountManagement"),
-        ) && demotes("allowAccountManagement", value)
-        {
-            out.reports.push(Report {
-                email: email.to_owned(),
-                note: format!(
-                    "`allowAccountManagement: {value}` on `{}` is not applied: the integration user holds that profile and must keep account management",
-                    profile.name
-                ),
-            });
-        }
-        let changes: Vec<Change> = profile
-            .settings
-            .iter()
-            .filter(|(key, value)| current.settings.get(*key) != Some(value))
-            .filter(|(key, value)| !demotes(key, value))
-            .map(|(key, value)| Change {
-                field: key.clone(),
-                from: current.settings.get(key).cloned(),
-                to: Some(value.clone()),
-            })
-            .collect();
-        if !changes.is_empty() {
-            out.operations.push(Operation::UpdateProfileSettings {
+) {
+    // Rule 4: the integration user must keep account management, so its own profile never
+    // loses it; the YAML's wish is reported instead.
+    let holds_integration_user = integration_user
+        .and_then(|email| live.users.get(&EmailKey::new(email)))
+        .is_some_and(|user| NameKey::new(&user.permission_profile) == NameKey::new(&current.name));
+    let demotes = |key: &str, value: &str| {
+        holds_integration_user
+            && key == "allowAccountManagement"
+            && value != "true"
+            && current.settings.get(key).is_some_and(|old| old == "true")
+    };
+    if let (Some(email), Some(value)) = (
+        integration_user,
+        profile.settings.get("allowAccountManagement"),
+    ) && demotes("allowAccountManagement", value)
+    {
+        out.report(
+            email,
+            format!(
+                "`allowAccountManagement: {value}` on `{}` is not applied: the integration user holds that profile and must keep account management",
+                profile.name
+            ),
+        );
+    }
+    let changes: Vec<Change> = profile
+        .settings
+        .iter()
+        .filter(|(key, value)| current.settings.get(*key) != Some(value))
+        .filter(|(key, value)| !demotes(key, value))
+        .map(|(key, value)| Change {
+            field: key.clone(),
+            from: current.settings.get(key).cloned(),
+            to: Some(value.clone()),
+        })
+        .collect();
+    if !changes.is_empty() {
+        out.push(
+            Operation::UpdateProfileSettings {
                 profile: profile.name.clone(),
                 id: current.id.clone(),
                 changes,
-            });
-        }
+            },
+            "settings differ from the YAML",
+        );
     }
-    renames
 }
 
 fn same_name(a: Option<&String>, b: Option<&String>) -> bool {
     a.map(|name| NameKey::new(name)) == b.map(|name| NameKey::new(name))
 }
 
-/// Groups to create, rename and re-profile; returns the renames for memberships.
-fn groups(desired: &Desired, live: &Account, profile_renames: &Renames, out: &mut Diff) -> Renames {
-    let mut renames = Renames::new();
+/// Groups to create, rename, re-profile and delete; returns the renames for memberships.
+fn reconcile_groups(
+    inputs: Inputs<'_>,
+    profile_renames: &Renames,
+    out: &mut Diff,
+) -> Reconciled<NameKey> {
+    let Inputs {
+        desired,
+        live,
+        recorded,
+        ..
+    } = inputs;
+    let matcher = Matcher::new(&live.groups, recorded.map(|recorded| &recorded.groups));
+    let mut result = Reconciled::new();
+    let mut claimed = BTreeSet::new();
     for group in desired.state.groups.values() {
-        let Some((key, current)) = find(&live.groups, &group.name, &group.previously) else {
-            out.operations.push(Operation::CreateGroup {
-                name: group.name.clone(),
-                permission_profile: group.permission_profile.clone(),
-            });
+        let Some((key, current)) = matcher.find(group) else {
+            out.push(
+                Operation::CreateGroup {
+                    name: group.name.clone(),
+                    permission_profile: group.permission_profile.clone(),
+                },
+                "new in the YAML",
+            );
             continue;
         };
+        claimed.insert(key.clone());
         if current.name != group.name {
-            renames.insert(key.clone(), group.name.clone());
-            out.operations.push(Operation::RenameGroup {
-                id: current.id.clone(),
-                from: current.name.clone(),
-                to: group.name.clone(),
-            });
+            result.renames.insert(key.clone(), group.name.clone());
+            out.push(
+                Operation::RenameGroup {
+                    id: current.id.clone(),
+                    from: current.name.clone(),
+                    to: group.name.clone(),
+                },
+                rename_reason(&current.name, &group.previously),
+            );
         }
         let current_profile = current
             .permission_profile
             .as_deref()
             .map(|name| after_renames(name, profile_renames));
         if !same_name(current_profile.as_ref(), group.permission_profile.as_ref()) {
-            out.operations.push(Operation::SetGroupProfile {
-                group: group.name.clone(),
-                id: current.id.clone(),
-                from: current.permission_profile.clone(),
-                to: group.permission_profile.clone(),
-            });
+            out.push(
+                Operation::SetGroupProfile {
+                    group: group.name.clone(),
+                    id: current.id.clone(),
+                    from: current.permission_profile.clone(),
+                    to: group.permission_profile.clone(),
+                },
+                "the YAML gives the group another profile",
+            );
         }
     }
-    renames
+    for orphan in matcher.orphans(&desired.state.groups, &claimed) {
+        if BuiltinGroup::from_name(&orphan.name).is_some() {
+            continue;
+        }
+        result.deleted.push(NameKey::new(&orphan.name));
+        out.push(
+            Operation::DeleteGroup {
+                name: orphan.name.clone(),
+                id: orphan.id.clone(),
+            },
+            "removed from the YAML",
+        );
+    }
+    result
 }
 
-fn signing_groups(desired: &Desired, live: &Account, out: &mut Diff) {
+fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
+    let Inputs {
+        desired,
+        live,
+        recorded,
+        ..
+    } = inputs;
+    let matcher = Matcher::new(
+        &live.signing_groups,
+        recorded.map(|recorded| &recorded.signing_groups),
+    );
+    let mut claimed = BTreeSet::new();
     for group in desired.state.signing_groups.values() {
-        let Some((_, current)) = find(&live.signing_groups, &group.name, &group.previously) else {
-            out.operations.push(Operation::CreateSigningGroup {
-                name: group.name.clone(),
-                email: group.email.clone(),
-            });
+        let Some((key, current)) = matcher.find(group) else {
+            out.push(
+                Operation::CreateSigningGroup {
+                    name: group.name.clone(),
+                    email: group.email.clone(),
+                },
+                "new in the YAML",
+            );
             for member in group.members.values() {
-                out.operations.push(Operation::AddSigningGroupMember {
-                    signing_group: group.name.clone(),
-                    id: None,
-                    name: member.name.clone(),
-                    email: member.email.clone(),
-                });
+                out.push(
+                    Operation::AddSigningGroupMember {
+                        signing_group: group.name.clone(),
+                        id: None,
+                        name: member.name.clone(),
+                        email: member.email.clone(),
+                    },
+                    "a member in the YAML",
+                );
             }
             continue;
         };
+        claimed.insert(key.clone());
         if current.name != group.name {
-            out.operations.push(Operation::RenameSigningGroup {
-                id: current.id.clone(),
-                from: current.name.clone(),
-                to: group.name.clone(),
-            });
+            out.push(
+                Operation::RenameSigningGroup {
+                    id: current.id.clone(),
+                    from: current.name.clone(),
+                    to: group.name.clone(),
+                },
+                rename_reason(&current.name, &group.previously),
+            );
         }
         let email_key = |email: Option<&String>| email.map(|email| EmailKey::new(email));
         if email_key(current.email.as_ref()) != email_key(group.email.as_ref()) {
-            out.operations.push(Operation::SetSigningGroupEmail {
+            out.push(
+                Operation::SetSigningGroupEmail {
+                    signing_group: group.name.clone(),
+                    id: current.id.clone(),
+                    from: current.email.clone(),
+                    to: group.email.clone(),
+                },
+                "the YAML gives the signing group another email",
+            );
+        }
+        signing_group_members(group, current, out);
+    }
+    for orphan in matcher.orphans(&desired.state.signing_groups, &claimed) {
+        out.push(
+            Operation::DeleteSigningGroup {
+                name: orphan.name.clone(),
+                id: orphan.id.clone(),
+            },
+            "removed from the YAML",
+        );
+    }
+}
+
+/// Members to add and remove. A member whose name differs is added again under the new name:
+/// DocuSign keys members by email, so the add updates the name in place.
+fn signing_group_members(group: &SigningGroup, current: &SigningGroup, out: &mut Diff) {
+    for (key, member) in &group.members {
+        let reason = match current.members.get(key) {
+            None => "a member in the YAML",
+            Some(have) if have.name != member.name => "the member's name differs from the YAML",
+            Some(_) => continue,
+        };
+        out.push(
+            Operation::AddSigningGroupMember {
                 signing_group: group.name.clone(),
                 id: current.id.clone(),
-                from: current.email.clone(),
-                to: group.email.clone(),
-            });
-        }
-        for (key, member) in &group.members {
-            if !current.members.contains_key(key) {
-                out.operations.push(Operation::AddSigningGroupMember {
-                    signing_group: group.name.clone(),
-                    id: current.id.clone(),
-                    name: member.name.clone(),
-                    email: member.email.clone(),
-                });
-            }
-        }
-        for (key, member) in &current.members {
-            if !group.members.contains_key(key) {
-                out.operations.push(Operation::RemoveSigningGroupMember {
+                name: member.name.clone(),
+                email: member.email.clone(),
+            },
+            reason,
+        );
+    }
+    for (key, member) in &current.members {
+        if !group.members.contains_key(key) {
+            out.push(
+                Operation::RemoveSigningGroupMember {
                     signing_group: group.name.clone(),
                     id: current.id.clone(),
                     email: member.email.clone(),
-                });
-            }
+                },
+                "not a member in the YAML",
+            );
         }
     }
 }
@@ -267,17 +532,29 @@ fn hands_off(
     }
 }
 
-fn users(
-    desired: &Desired,
-    live: &Account,
-    integration_user: Option<&str>,
-    renamed: &Renamed,
-    out: &mut Diff,
-) {
-    if desired.state.users.is_empty() {
+/// Everything the user diff needs to know about the account around one user.
+struct UserScope<'a> {
+    managed: BTreeSet<NameKey>,
+    renamed: &'a Renamed,
+}
+
+fn users(inputs: Inputs<'_>, renamed: &Renamed, deleted_groups: &[NameKey], out: &mut Diff) {
+    let Inputs {
+        desired,
+        live,
+        recorded,
+        integration_user,
+    } = inputs;
+    let recorded_users = recorded.map(|recorded| &recorded.users);
+    if desired.state.users.is_empty() && recorded_users.is_none_or(BTreeMap::is_empty) {
         return;
     }
-    let managed = managed_groups(desired);
+    let mut managed = managed_groups(desired);
+    // A deleted group takes its memberships with it.
+    for key in deleted_groups {
+        managed.remove(key);
+    }
+    let scope = UserScope { managed, renamed };
     for (key, want) in &desired.state.users {
         let Some(have) = live.users.get(key) else {
             if want.status != UserStatus::Closed {
@@ -286,103 +563,110 @@ fn users(
             continue;
         };
         if let Some(reason) = hands_off(have, desired, integration_user) {
-            if !user_matches(want, have, &managed, renamed) {
-                out.reports.push(Report {
-                    email: have.email.clone(),
-                    note: format!("differs from the YAML but is left alone: {reason}"),
-                });
+            if !user_matches(want, have, &scope) {
+                out.report(
+                    &have.email,
+                    format!("differs from the YAML but is left alone: {reason}"),
+                );
             }
             continue;
         }
-        update_user(want, have, &managed, renamed, out);
+        update_user(want, have, &scope, out);
     }
     for (key, have) in &live.users {
         if desired.state.users.contains_key(key) || have.status == UserStatus::Closed {
             continue;
         }
+        let was_managed = recorded_users.is_some_and(|users| users.contains_key(key));
         if let Some(reason) = hands_off(have, desired, integration_user) {
-            out.reports.push(Report {
-                email: have.email.clone(),
-                note: format!("not in the YAML, left alone: {reason}"),
-            });
+            let note = if was_managed {
+                format!("removed from the YAML, but left alone: {reason}")
+            } else {
+                format!("not in the YAML, left alone: {reason}")
+            };
+            out.report(&have.email, note);
             continue;
         }
-        unmanaged_user(desired, have, &managed, renamed, out);
+        if was_managed {
+            out.push(
+                Operation::CloseUser {
+                    email: have.email.clone(),
+                    id: have.id.clone(),
+                },
+                "removed from the YAML",
+            );
+        } else {
+            unmanaged_user(desired, have, &scope, out);
+        }
     }
 }
 
 fn create_user(want: &User, out: &mut Diff) {
-    out.operations.push(Operation::CreateUser {
-        email: want.email.clone(),
-        first_name: want.first_name.clone(),
-        last_name: want.last_name.clone(),
-        job_title: want.job_title.clone(),
-        permission_profile: want.permission_profile.clone(),
-    });
-    for group in &want.groups {
-        out.operations.push(Operation::AddMember {
-            group: group.clone(),
-            group_id: None,
+    out.push(
+        Operation::CreateUser {
             email: want.email.clone(),
-            user_id: None,
-        });
+            first_name: want.first_name.clone(),
+            last_name: want.last_name.clone(),
+            job_title: want.job_title.clone(),
+            permission_profile: want.permission_profile.clone(),
+        },
+        "new in the YAML",
+    );
+    for group in &want.groups {
+        out.push(
+            Operation::AddMember {
+                group: group.clone(),
+                group_id: None,
+                email: want.email.clone(),
+                user_id: None,
+            },
+            "a member in the YAML",
+        );
     }
 }
 
-/// A live user's group names, renamed as the YAML renames them, limited to managed groups.
-fn live_groups(
-    have: &User,
-    managed: &BTreeSet<NameKey>,
-    renames: &Renames,
-) -> BTreeMap<NameKey, String> {
+/// A live user's group names, renamed as the plan renames them, limited to managed groups.
+fn live_groups(have: &User, scope: &UserScope<'_>) -> BTreeMap<NameKey, String> {
     have.groups
         .iter()
-        .map(|name| {
-            renames
-                .get(&NameKey::new(name))
-                .cloned()
-                .unwrap_or_else(|| name.clone())
-        })
-        .filter(|name| managed.contains(&NameKey::new(name)))
+        .map(|name| after_renames(name, &scope.renamed.groups))
+        .filter(|name| scope.managed.contains(&NameKey::new(name)))
         .map(|name| (NameKey::new(&name), name))
         .collect()
 }
 
-fn user_matches(want: &User, have: &User, managed: &BTreeSet<NameKey>, renamed: &Renamed) -> bool {
+fn user_matches(want: &User, have: &User, scope: &UserScope<'_>) -> bool {
     let mut scratch = Diff::default();
-    update_user(want, have, managed, renamed, &mut scratch);
+    update_user(want, have, scope, &mut scratch);
     scratch.operations.is_empty()
 }
 
-fn update_user(
-    want: &User,
-    have: &User,
-    managed: &BTreeSet<NameKey>,
-    renamed: &Renamed,
-    out: &mut Diff,
-) {
+fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) {
     let (email, id) = (have.email.clone(), have.id.clone());
     if want.status == UserStatus::Closed {
         if have.status != UserStatus::Closed {
-            out.operations.push(Operation::CloseUser { email, id });
+            out.push(Operation::CloseUser { email, id }, "closed in the YAML");
         }
         return;
     }
     if have.status == UserStatus::Disabled {
-        // DocuSign documents no API call that re-enables a disabled user; say so rather
-        // than pretend the plan will fix it.
-        out.reports.push(Report {
-            email: email.clone(),
-            note: "disabled in DocuSign; the API can't re-enable it, so enable it in DocuSign's admin pages".to_owned(),
-        });
+        // DocuSign documents no API call that re-enables a disabled user; say so rather than
+        // pretend the plan will fix it.
+        out.report(
+            &email,
+            "disabled in DocuSign; the API can't re-enable it, so enable it in DocuSign's admin pages",
+        );
     }
     let reactivated = have.status == UserStatus::Closed;
     if reactivated {
-        out.operations.push(Operation::ReactivateUser {
-            email: email.clone(),
-            id: id.clone(),
-            permission_profile: want.permission_profile.clone(),
-        });
+        out.push(
+            Operation::ReactivateUser {
+                email: email.clone(),
+                id: id.clone(),
+                permission_profile: want.permission_profile.clone(),
+            },
+            "closed in DocuSign, active in the YAML: reopened with the same user ID",
+        );
     }
     let mut changes = Vec::new();
     for (field, from, to) in [
@@ -404,27 +688,33 @@ fn update_user(
         }
     }
     if !changes.is_empty() {
-        out.operations.push(Operation::UpdateUser {
-            email: email.clone(),
-            id: id.clone(),
-            changes,
-        });
+        out.push(
+            Operation::UpdateUser {
+                email: email.clone(),
+                id: id.clone(),
+                changes,
+            },
+            "attributes differ from the YAML",
+        );
     }
     // A profile the plan renames is still the same profile: its holders needn't move.
     let held = if reactivated {
         want.permission_profile.clone()
     } else {
-        after_renames(&have.permission_profile, &renamed.profiles)
+        after_renames(&have.permission_profile, &scope.renamed.profiles)
     };
     if NameKey::new(&held) != NameKey::new(&want.permission_profile) {
-        out.operations.push(Operation::ChangeProfile {
-            email: email.clone(),
-            id: id.clone(),
-            from: have.permission_profile.clone(),
-            to: want.permission_profile.clone(),
-        });
+        out.push(
+            Operation::ChangeProfile {
+                email: email.clone(),
+                id: id.clone(),
+                from: have.permission_profile.clone(),
+                to: want.permission_profile.clone(),
+            },
+            "the YAML gives another profile",
+        );
     }
-    let have_groups = live_groups(have, managed, &renamed.groups);
+    let have_groups = live_groups(have, scope);
     let want_groups: BTreeMap<NameKey, &String> = want
         .groups
         .iter()
@@ -432,61 +722,150 @@ fn update_user(
         .collect();
     for (key, name) in &want_groups {
         if !have_groups.contains_key(key) {
-            out.operations.push(Operation::AddMember {
-                group: (*name).clone(),
-                group_id: None,
-                email: email.clone(),
-                user_id: id.clone(),
-            });
+            out.push(
+                Operation::AddMember {
+                    group: (*name).clone(),
+                    group_id: None,
+                    email: email.clone(),
+                    user_id: id.clone(),
+                },
+                "a member in the YAML",
+            );
         }
     }
     for (key, name) in &have_groups {
         if !want_groups.contains_key(key) {
-            out.operations.push(Operation::RemoveMember {
-                group: name.clone(),
-                group_id: None,
-                email: email.clone(),
-                user_id: id.clone(),
-            });
+            out.push(
+                Operation::RemoveMember {
+                    group: name.clone(),
+                    group_id: None,
+                    email: email.clone(),
+                    user_id: id.clone(),
+                },
+                "not a member in the YAML",
+            );
         }
     }
 }
 
-fn unmanaged_user(
-    desired: &Desired,
-    have: &User,
-    managed: &BTreeSet<NameKey>,
-    renamed: &Renamed,
-    out: &mut Diff,
-) {
+fn unmanaged_user(desired: &Desired, have: &User, scope: &UserScope<'_>, out: &mut Diff) {
     let (email, id) = (have.email.clone(), have.id.clone());
     match desired.policy.unmanaged_users {
         UnmanagedUsers::Ignore => {}
-        UnmanagedUsers::Report => out.reports.push(Report {
-            email,
-            note: "not in the YAML (policy: report)".to_owned(),
-        }),
+        UnmanagedUsers::Report => out.report(&email, "not in the YAML (policy: report)"),
         UnmanagedUsers::Reset => {
-            if NameKey::new(&after_renames(&have.permission_profile, &renamed.profiles))
-                != NameKey::new(&desired.default_profile)
+            if NameKey::new(&after_renames(
+                &have.permission_profile,
+                &scope.renamed.profiles,
+            )) != NameKey::new(&desired.default_profile)
             {
-                out.operations.push(Operation::ChangeProfile {
-                    email: email.clone(),
-                    id: id.clone(),
-                    from: have.permission_profile.clone(),
-                    to: desired.default_profile.clone(),
-                });
+                out.push(
+                    Operation::ChangeProfile {
+                        email: email.clone(),
+                        id: id.clone(),
+                        from: have.permission_profile.clone(),
+                        to: desired.default_profile.clone(),
+                    },
+                    "not in the YAML (policy: reset)",
+                );
             }
-            for name in live_groups(have, managed, &renamed.groups).into_values() {
-                out.operations.push(Operation::RemoveMember {
-                    group: name,
-                    group_id: None,
-                    email: email.clone(),
-                    user_id: id.clone(),
-                });
+            for name in live_groups(have, scope).into_values() {
+                out.push(
+                    Operation::RemoveMember {
+                        group: name,
+                        group_id: None,
+                        email: email.clone(),
+                        user_id: id.clone(),
+                    },
+                    "not in the YAML (policy: reset)",
+                );
             }
         }
-        UnmanagedUsers::Close => out.operations.push(Operation::CloseUser { email, id }),
+        UnmanagedUsers::Close => out.push(
+            Operation::CloseUser { email, id },
+            "not in the YAML (policy: close)",
+        ),
+    }
+}
+
+/// Deletes the profiles recorded state managed and the YAML dropped, after moving every
+/// holder the plan doesn't already move (rule 3). A profile held by a user the plan must not
+/// touch is kept, and the plan says why.
+fn delete_profiles(inputs: Inputs<'_>, deleted: &[PermissionProfile], out: &mut Diff) {
+    let Inputs {
+        desired,
+        live,
+        integration_user,
+        ..
+    } = inputs;
+    for profile in deleted {
+        let key = NameKey::new(&profile.name);
+        // The last profile change the plan makes for each user so far.
+        let moved: HashMap<EmailKey, &str> = out
+            .operations
+            .iter()
+            .filter_map(|planned| match &planned.operation {
+                Operation::ChangeProfile { email, to, .. } => {
+                    Some((EmailKey::new(email), to.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        let closing: BTreeSet<EmailKey> = out
+            .operations
+            .iter()
+            .filter_map(|planned| match &planned.operation {
+                Operation::CloseUser { email, .. } => Some(EmailKey::new(email)),
+                _ => None,
+            })
+            .collect();
+        let holders: Vec<&User> = live
+            .users
+            .values()
+            .filter(|user| NameKey::new(&user.permission_profile) == key)
+            // Closed users can't be changed; DocuSign moves them with `move_users_to`, and so
+            // it moves the users the plan closes before it deletes the profile.
+            .filter(|user| user.status != UserStatus::Closed)
+            .filter(|user| !closing.contains(&EmailKey::new(&user.email)))
+            .filter(|user| {
+                moved
+                    .get(&EmailKey::new(&user.email))
+                    .is_none_or(|to| NameKey::new(to) == key)
+            })
+            .collect();
+        let stuck: Vec<(&User, &str)> = holders
+            .iter()
+            .filter_map(|user| hands_off(user, desired, integration_user).map(|why| (*user, why)))
+            .collect();
+        if let Some((user, why)) = stuck.first() {
+            out.report(
+                &user.email,
+                format!(
+                    "holds `{}`, which the YAML removed; the profile is kept because this user is left alone: {why}",
+                    profile.name
+                ),
+            );
+            continue;
+        }
+        for user in holders {
+            out.push(
+                Operation::ChangeProfile {
+                    email: user.email.clone(),
+                    id: user.id.clone(),
+                    from: user.permission_profile.clone(),
+                    to: desired.default_profile.clone(),
+                },
+                format!("holds `{}`, which is deleted", profile.name),
+            );
+        }
+        out.push(
+            Operation::DeleteProfile {
+                name: profile.name.clone(),
+                id: profile.id.clone(),
+                move_users_to: desired.default_profile.clone(),
+            },
+            "removed from the YAML",
+        );
     }
 }
 

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use diff::Report;
+pub use diff::{Planned, Report};
 pub use guards::{GuardCheck, GuardClass};
 pub use operation::{Change, Operation, Phase};
 
@@ -35,6 +35,16 @@ pub struct Context {
     pub desired_commit: Option<String>,
     /// The hourly API budget DocuSign reported while reading the account.
     pub hourly_remaining: Option<u64>,
+    /// The recorded state the plan was computed against, when there is one.
+    pub recorded: Option<RecordedRef>,
+}
+
+/// Which recorded state a plan was computed against: apply refuses a plan when another apply
+/// has moved the serial on since.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RecordedRef {
+    pub lineage: String,
+    pub serial: u64,
 }
 
 /// One step of the plan: the operation and why.
@@ -43,6 +53,7 @@ pub struct Step {
     pub phase: Phase,
     #[serde(flatten)]
     pub operation: Operation,
+    pub reason: String,
 }
 
 /// The ordered plan.
@@ -52,6 +63,8 @@ pub struct Plan {
     /// SHA-256 of the live account it was computed from: apply refuses a changed account.
     pub fingerprint: String,
     pub desired_commit: Option<String>,
+    /// The recorded state it was computed against; `None` before the first apply.
+    pub recorded: Option<RecordedRef>,
     pub steps: Vec<Step>,
     /// Things said but not done: unmanaged users under `report`, protected users that differ.
     pub reports: Vec<Report>,
@@ -90,12 +103,27 @@ pub struct RuleBreach {
     pub breach: replay::Breach,
 }
 
-/// Plans the changes that take `live` to `desired`.
-pub fn plan(desired: &Desired, live: &Account, context: &Context) -> Result<Plan, RuleBreach> {
-    let diff = diff::diff(desired, live, context.integration_user.as_deref());
-    let mut operations = diff.operations;
+/// Plans the changes that take `live` to `desired`; `recorded` is the managed objects as the
+/// last apply left them (`None` before the first apply).
+pub fn plan(
+    desired: &Desired,
+    live: &Account,
+    recorded: Option<&Account>,
+    context: &Context,
+) -> Result<Plan, RuleBreach> {
+    let diff = diff::diff(diff::Inputs {
+        desired,
+        live,
+        recorded,
+        integration_user: context.integration_user.as_deref(),
+    });
+    let mut planned = diff.operations;
     // Rule 5; a stable sort keeps each user's own operations in the order the diff wrote them.
-    operations.sort_by_key(Operation::phase);
+    planned.sort_by_key(|planned| planned.operation.phase());
+    let (operations, reasons): (Vec<Operation>, Vec<String>) = planned
+        .into_iter()
+        .map(|planned| (planned.operation, planned.reason))
+        .unzip();
     let rules = replay::Rules {
         integration_user: context.integration_user.as_deref().map(EmailKey::new),
     };
@@ -118,12 +146,15 @@ pub fn plan(desired: &Desired, live: &Account, context: &Context) -> Result<Plan
         format_version: FORMAT_VERSION,
         fingerprint: fingerprint(live),
         desired_commit: context.desired_commit.clone(),
+        recorded: context.recorded.clone(),
         api_calls: api_calls(&operations),
         steps: operations
             .into_iter()
-            .map(|operation| Step {
+            .zip(reasons)
+            .map(|(operation, reason)| Step {
                 phase: operation.phase(),
                 operation,
+                reason,
             })
             .collect(),
         reports: diff.reports,
@@ -351,7 +382,7 @@ mod tests {
             policy: Policy::default(),
             state,
         };
-        let plan = plan(&desired, &live, &Context::default()).expect("a valid plan");
+        let plan = plan(&desired, &live, None, &Context::default()).expect("a valid plan");
         let kinds: Vec<String> = plan
             .steps
             .iter()
@@ -389,7 +420,7 @@ mod tests {
             integration_user: Some("ANA@example.com".to_owned()),
             ..Context::default()
         };
-        let plan = plan(&desired, &live, &context).expect("no rule breach");
+        let plan = plan(&desired, &live, None, &context).expect("no rule breach");
         // The other setting changes; account management stays, and the plan says why.
         assert_eq!(plan.steps.len(), 1, "{plan:#?}");
         let Operation::UpdateProfileSettings { changes, .. } = &plan.steps[0].operation else {
@@ -432,7 +463,7 @@ mod tests {
             policy: Policy::default(),
             state,
         };
-        let plan = plan(&desired, &live, &Context::default()).expect("a valid plan");
+        let plan = plan(&desired, &live, None, &Context::default()).expect("a valid plan");
         assert!(plan.steps.is_empty(), "{plan:#?}");
         assert!(
             plan.reports

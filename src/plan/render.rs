@@ -342,12 +342,14 @@ mod tests {
                     email: format!("person.number{n}@example.com"),
                     user_id: None,
                 },
+                reason: "a member in the YAML".to_owned(),
             })
             .collect();
         Plan {
             format_version: FORMAT_VERSION,
             fingerprint: "0".repeat(64),
             desired_commit: None,
+            recorded: None,
             summary: BTreeMap::from([("add_member".to_owned(), steps.len())]),
             api_calls: 50,
             hourly_remaining: Some(2900),
