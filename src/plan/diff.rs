@@ -166,9 +166,9 @@ impl<'a, T: Named> Matcher<'a, T> {
                 .and_then(|id| self.live_by_id(id))
         });
         match (pinned, by_name) {
-            (Some(pinned), Some(named)) if pinned.0 != named.0 => Some(named),
+            (Some(pinned), Some(by_name)) if pinned.0 != by_name.0 => Some(by_name),
             (Some(pinned), _) => Some(pinned),
-            (None, Some(named)) => Some(named),
+            (None, Some(by_name)) => Some(by_name),
             (None, None) => names
                 .skip(1)
                 .find_map(|old| self.live.get_key_value(&NameKey::new(old))),

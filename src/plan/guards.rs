@@ -102,10 +102,10 @@ pub fn check(
     GuardClass::ALL
         .into_iter()
         .map(|class| {
-            let count = operations
+            let count: usize = operations
                 .iter()
-                .filter(|operation| counts_as(class, operation, desired, live))
-                .count();
+                .map(|operation| weight(class, operation, desired, live))
+                .sum();
             let base = match class {
                 GuardClass::UserClosures | GuardClass::AdminGrants => live_users,
                 GuardClass::MembershipRemovals => live_memberships,
@@ -127,6 +127,31 @@ pub fn check(
             }
         })
         .collect()
+}
+
+/// How many of a class's changes one operation makes: deleting a group or a signing group
+/// removes every membership it has, so a typo that drops a big group trips the guard too.
+fn weight(class: GuardClass, operation: &Operation, desired: &Desired, live: &Account) -> usize {
+    if counts_as(class, operation, desired, live) {
+        return 1;
+    }
+    if class != GuardClass::MembershipRemovals {
+        return 0;
+    }
+    match operation {
+        Operation::DeleteGroup { name, .. } => {
+            let key = NameKey::new(name);
+            live.users
+                .values()
+                .filter(|user| user.groups.iter().any(|group| NameKey::new(group) == key))
+                .count()
+        }
+        Operation::DeleteSigningGroup { name, .. } => live
+            .signing_groups
+            .get(&NameKey::new(name))
+            .map_or(0, |group| group.members.len()),
+        _ => 0,
+    }
 }
 
 fn limit_for(class: GuardClass, configured: Option<Limit>, base: u64) -> u64 {
