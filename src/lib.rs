@@ -6,3 +6,4 @@ pub mod docusign;
 pub mod emulator;
 pub mod model;
 pub mod plan;
+pub mod state;

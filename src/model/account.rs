@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A user's key: the email address, compared case-insensitively as DocuSign does.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -19,6 +19,14 @@ impl EmailKey {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Normalizes on the way in, so a hand-edited key in a state file compares like any other.
+impl<'de> Deserialize<'de> for EmailKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let email = String::deserialize(deserializer)?;
+        Ok(Self::new(&email))
     }
 }
 
@@ -46,6 +54,14 @@ impl NameKey {
     }
 }
 
+/// Normalizes on the way in, so a hand-edited key in a state file compares like any other.
+impl<'de> Deserialize<'de> for NameKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(Self::new(&name))
+    }
+}
+
 impl fmt::Display for NameKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -53,7 +69,8 @@ impl fmt::Display for NameKey {
 }
 
 /// A whole account, or the part of it that one side (desired, live, recorded) describes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Account {
     pub permission_profiles: BTreeMap<NameKey, PermissionProfile>,
     pub groups: BTreeMap<NameKey, Group>,
@@ -63,48 +80,53 @@ pub struct Account {
 
 /// A permission profile. `settings` holds only the keys that were stated: for desired state,
 /// the keys the YAML lists (the others are left as DocuSign has them).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermissionProfile {
     /// DocuSign's ID; absent in desired state.
     pub id: Option<String>,
     pub name: String,
     /// `accountRoleSettings` key → value as DocuSign sends it (`"true"`, `"share"`, …).
+    #[serde(default)]
     pub settings: BTreeMap<String, String>,
     /// Earlier names, so a rename is planned as a rename.
+    #[serde(default)]
     pub previously: Vec<String>,
 }
 
 /// A user group.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// DocuSign's ID; absent in desired state.
     pub id: Option<String>,
     pub name: String,
     /// The name of the permission profile the group carries, if any.
     pub permission_profile: Option<String>,
+    #[serde(default)]
     pub previously: Vec<String>,
 }
 
 /// A signing group: a shared recipient whose members are matched by email.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningGroup {
     /// DocuSign's ID; absent in desired state.
     pub id: Option<String>,
     pub name: String,
     pub email: Option<String>,
+    #[serde(default)]
     pub members: BTreeMap<EmailKey, SigningGroupMember>,
+    #[serde(default)]
     pub previously: Vec<String>,
 }
 
 /// One member of a signing group.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningGroupMember {
     pub name: String,
     pub email: String,
 }
 
 /// A user of the account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     /// DocuSign's user ID; absent in desired state.
     pub id: Option<String>,
@@ -115,15 +137,19 @@ pub struct User {
     /// The one permission profile the user holds (by name); never absent.
     pub permission_profile: String,
     /// Names of the groups the user is in, besides Everyone.
+    #[serde(default)]
     pub groups: BTreeSet<String>,
     pub status: UserStatus,
     /// DocuSign says an identity provider manages this user (SCIM); the tool leaves it alone.
+    #[serde(default)]
     pub managed_by_scim: bool,
 }
 
 /// Where a user stands. Desired state says only `Active` or `Closed`; live state also has
 /// users invited but not yet signed in, and users DocuSign disabled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     #[default]

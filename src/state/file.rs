@@ -1,0 +1,294 @@
+//! Reading and writing the state file: versioned JSON, replaced atomically.
+
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{FORMAT_VERSION, RecordedState, StateError, path_for};
+
+/// Only the format version of a state file, whatever else it holds.
+#[derive(Deserialize)]
+struct Version {
+    format_version: u32,
+}
+
+/// Reads the state file at `path`; `Ok(None)` when there is none yet (before the first apply).
+pub fn read(path: &Path) -> Result<Option<RecordedState>, StateError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(StateError::read(path, &error)),
+    };
+    // The version first, alone: a newer format may not have this one's shape, and then
+    // "upgrade" is the useful answer, not a missing field.
+    let Version { format_version } = serde_json::from_slice(&bytes)
+        .map_err(|error| StateError::corrupt(path, &bytes, &error))?;
+    if format_version > FORMAT_VERSION {
+        return Err(StateError::TooNew {
+            path: path.to_path_buf(),
+            found: format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if format_version == 0 {
+        return Err(StateError::BadVersion {
+            path: path.to_path_buf(),
+            found: format_version,
+        });
+    }
+    let state = serde_json::from_slice(&bytes)
+        .map_err(|error| StateError::corrupt(path, &bytes, &error))?;
+    Ok(Some(state))
+}
+
+/// Reads the state file of `account_id` under the desired-state directory `dir`, refusing one
+/// that names another account (a copied or renamed file).
+pub fn load(dir: &Path, account_id: &str) -> Result<Option<RecordedState>, StateError> {
+    let path = path_for(dir, account_id);
+    let state = read(&path)?;
+    if let Some(state) = &state
+        && state.account_id != account_id
+    {
+        return Err(StateError::OtherAccount {
+            path,
+            found: state.account_id.clone(),
+            expected: account_id.to_owned(),
+        });
+    }
+    Ok(state)
+}
+
+/// Writes `state` to `path` atomically: the whole new file or the old one, never a mix, even
+/// if the process dies or the machine loses power. Parent folders are created; no temporary
+/// file is left behind, whatever happens.
+pub fn write(path: &Path, state: &RecordedState) -> Result<(), StateError> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).map_err(|error| StateError::write(path, &error))?;
+    let mut json =
+        serde_json::to_vec_pretty(state).map_err(|error| StateError::write(path, &error))?;
+    json.push(b'\n');
+
+    // In the same folder, so the rename below stays on one file system and is atomic. The
+    // temporary file deletes itself when dropped, so every early return cleans up.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".state-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        // tempfile's default is 0600; a state file is no secret (rule 8 keeps secrets out) and
+        // should read like the rest of the checkout. The umask still applies.
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    let mut temp = builder
+        .tempfile_in(dir)
+        .map_err(|error| StateError::write(path, &error))?;
+    temp.write_all(&json)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|error| StateError::write(path, &error))?;
+    // On failure the error gives the temporary file back; dropping it deletes it.
+    temp.persist(path)
+        .map_err(|error| StateError::write(path, &error.error))?;
+    sync_dir(dir).map_err(|error| StateError::write(path, &error))
+}
+
+/// Makes a rename in `dir` durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Windows can't open a folder as a file; its renames are journaled by NTFS.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    use super::{load, read, write};
+    use crate::state::tests::sample;
+    use crate::state::{FORMAT_VERSION, StateError, path_for};
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .expect("list the folder")
+            .map(|entry| {
+                entry
+                    .expect("folder entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_missing_file_is_no_state_yet() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(read(&dir.path().join("none.json")).expect("read"), None);
+        assert_eq!(load(dir.path(), "acct").expect("load"), None);
+    }
+
+    #[test]
+    fn write_then_read_gives_the_same_state_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = sample();
+        let path = path_for(dir.path(), &state.account_id);
+        write(&path, &state).expect("first write");
+        let mut second = state.clone();
+        second.serial += 1;
+        write(&path, &second).expect("write over the first");
+
+        assert_eq!(read(&path).expect("read"), Some(second.clone()));
+        assert_eq!(
+            load(dir.path(), &state.account_id).expect("load"),
+            Some(second)
+        );
+        let folder = path.parent().expect("state folder");
+        assert_eq!(names_in(folder), [format!("{}.json", state.account_id)]);
+        let text = fs::read_to_string(&path).expect("read text");
+        assert!(
+            text.ends_with("}\n"),
+            "pretty JSON with a final newline: {text:?}"
+        );
+        assert!(text.contains("\n  \"serial\": "), "pretty JSON: {text}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_file_is_not_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state.json");
+        write(&path, &sample()).expect("write");
+        // Whatever the umask, the state file reads like any file created here (minus execute
+        // and others' write bits), not like tempfile's private 0600.
+        let plain = dir.path().join("plain");
+        fs::write(&plain, "x").expect("plain file");
+        let mode_of = |path: &Path| fs::metadata(path).expect("metadata").permissions().mode();
+        assert_eq!(mode_of(&path) & 0o777, mode_of(&plain) & 0o644);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temp_file_and_names_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // The target is a non-empty folder, so the final rename must fail after the
+        // temporary file was written.
+        let path = dir.path().join("state.json");
+        fs::create_dir(&path).expect("folder in the way");
+        fs::write(path.join("keep"), "x").expect("file in the folder");
+
+        let error = write(&path, &sample()).expect_err("can't replace a folder");
+        assert!(matches!(error, StateError::Write { .. }), "{error:?}");
+        assert!(error.to_string().contains("state.json"), "{error}");
+        assert_eq!(names_in(dir.path()), ["state.json"]);
+    }
+
+    #[test]
+    fn a_truncated_file_is_refused_naming_the_file_and_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("acct.json");
+        write(&path, &sample()).expect("write");
+        let text = fs::read_to_string(&path).expect("read text");
+        let cut = text.find("\"users\"").expect("users in the file");
+        fs::write(&path, &text[..cut + 5]).expect("truncate");
+        let lines = text[..cut].lines().count();
+
+        let error = read(&path).expect_err("truncated");
+        let StateError::Corrupt { line, .. } = &error else {
+            panic!("not a corrupt-file error: {error:?}");
+        };
+        assert_eq!(*line, lines);
+        let message = error.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains(&format!("line {lines}")), "{message}");
+        let help = miette::Diagnostic::help(&error)
+            .expect("a help")
+            .to_string();
+        assert!(help.contains("git"), "{help}");
+    }
+
+    #[test]
+    fn a_wrong_shape_is_refused_with_the_field() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("acct.json");
+        let mut json = serde_json::to_value(sample()).expect("to JSON");
+        json.as_object_mut().expect("object").remove("lineage");
+        fs::write(&path, serde_json::to_string_pretty(&json).expect("text")).expect("write");
+
+        let error = read(&path).expect_err("no lineage");
+        assert!(matches!(error, StateError::Corrupt { .. }), "{error:?}");
+        assert!(error.to_string().contains("lineage"), "{error}");
+    }
+
+    #[test]
+    fn an_empty_file_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("acct.json");
+        fs::write(&path, "").expect("write");
+        let error = read(&path).expect_err("empty");
+        assert!(
+            matches!(error, StateError::Corrupt { line: 1, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_asking_for_an_upgrade() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("acct.json");
+        // A future format may look nothing like this one; only the version is read.
+        fs::write(
+            &path,
+            format!(
+                "{{\"format_version\": {}, \"objects\": []}}\n",
+                FORMAT_VERSION + 1
+            ),
+        )
+        .expect("write");
+
+        let error = read(&path).expect_err("too new");
+        assert!(matches!(error, StateError::TooNew { .. }), "{error:?}");
+        let help = miette::Diagnostic::help(&error)
+            .expect("a help")
+            .to_string();
+        assert!(help.contains("upgrade docusign-gitops"), "{help}");
+    }
+
+    #[test]
+    fn version_zero_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("acct.json");
+        let mut state = sample();
+        state.format_version = 0;
+        write(&path, &state).expect("write");
+        let error = read(&path).expect_err("version 0");
+        assert!(
+            matches!(error, StateError::BadVersion { found: 0, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_account_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = sample();
+        write(&path_for(dir.path(), "other"), &state).expect("write");
+        let error = load(dir.path(), "other").expect_err("another account's state");
+        assert!(
+            matches!(error, StateError::OtherAccount { .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains(&state.account_id), "{error}");
+    }
+}

@@ -1,0 +1,155 @@
+//! Recorded state: what the last apply left, in `<DIR>/.docusign-gitops/state/<account-id>.json`
+//! (a versioned format with a lineage and a serial), the lock that keeps two applies apart, and
+//! the git commit of the state file.
+
+mod error;
+pub mod file;
+pub mod git;
+pub mod lock;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use error::StateError;
+pub use lock::Lock;
+
+use crate::model::Account;
+
+/// The state file format this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The folder of the state files and locks, under the desired-state directory. The YAML loader
+/// skips hidden folders, so nothing in it is mistaken for desired state.
+const STATE_DIR: &str = ".docusign-gitops/state";
+
+/// What the last apply left for one account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedState {
+    pub format_version: u32,
+    /// A UUID (v4) fixed at the first apply; a state file from another lineage is refused.
+    pub lineage: String,
+    /// +1 per apply.
+    pub serial: u64,
+    pub account_id: String,
+    /// "demo", "production" or "emulator".
+    pub environment: String,
+    /// The git commit of the desired state that was applied, when known.
+    pub desired_commit: Option<String>,
+    /// SHA-256 (hex) of the applied plan's JSON.
+    pub plan_hash: String,
+    /// RFC 3339 UTC time of the apply.
+    pub applied_at: String,
+    /// DocuSign Viewer's profile ID, pinned once found (DESIGN rule 2).
+    pub viewer_profile_id: Option<String>,
+    /// The managed objects as DocuSign holds them after the apply: IDs and last-applied
+    /// attributes, keyed by stable key.
+    pub objects: Account,
+}
+
+/// What one apply did, to record on top of the state it started from.
+#[derive(Clone, Debug)]
+pub struct Applied<'a> {
+    /// The git commit of the applied desired state, when known ([`git::desired_commit`]).
+    pub desired_commit: Option<String>,
+    /// The applied plan, as the JSON the plan file holds; only its hash is recorded.
+    pub plan_json: &'a [u8],
+    /// When the apply ran.
+    pub at: jiff::Timestamp,
+    /// DocuSign Viewer's profile ID, if the apply found it.
+    pub viewer_profile_id: Option<String>,
+    /// The managed objects after the apply.
+    pub objects: Account,
+}
+
+impl RecordedState {
+    /// The state before an account's first apply: a fresh lineage at serial 0, with no objects.
+    /// It is never written as is; the first apply records its [`next`](Self::next), serial 1.
+    #[must_use]
+    pub fn first(account_id: &str, environment: &str) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            serial: 0,
+            account_id: account_id.to_owned(),
+            environment: environment.to_owned(),
+            desired_commit: None,
+            plan_hash: String::new(),
+            applied_at: String::new(),
+            viewer_profile_id: None,
+            objects: Account::default(),
+        }
+    }
+
+    /// The state an apply leaves: same lineage, account and environment, serial + 1, in the
+    /// format this build writes. Viewer's ID stays pinned once known; the apply's is used only
+    /// when none was pinned yet.
+    #[must_use]
+    pub fn next(&self, applied: Applied<'_>) -> Self {
+        let Applied {
+            desired_commit,
+            plan_json,
+            at,
+            viewer_profile_id,
+            objects,
+        } = applied;
+        // Whole seconds: the state file is read by people and diffed in git.
+        let at = jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
+        Self {
+            format_version: FORMAT_VERSION,
+            lineage: self.lineage.clone(),
+            serial: self.serial.saturating_add(1),
+            account_id: self.account_id.clone(),
+            environment: self.environment.clone(),
+            desired_commit,
+            plan_hash: plan_hash(plan_json),
+            applied_at: at.to_string(),
+            viewer_profile_id: self.viewer_profile_id.clone().or(viewer_profile_id),
+            objects,
+        }
+    }
+
+    /// Refuses this state (read from `path`) unless it is the one a plan was made against:
+    /// same lineage and serial. Another lineage means the file was swapped for one from another
+    /// history; another serial means an apply ran since the plan.
+    pub fn ensure_base(&self, path: &Path, lineage: &str, serial: u64) -> Result<(), StateError> {
+        if self.lineage != lineage {
+            return Err(StateError::OtherLineage {
+                path: path.to_path_buf(),
+                found: self.lineage.clone(),
+                expected: lineage.to_owned(),
+            });
+        }
+        if self.serial != serial {
+            return Err(StateError::Stale {
+                path: path.to_path_buf(),
+                found: self.serial,
+                expected: serial,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Where the state file of `account_id` lives under the desired-state directory `dir`.
+#[must_use]
+pub fn path_for(dir: &Path, account_id: &str) -> PathBuf {
+    dir.join(STATE_DIR).join(format!("{account_id}.json"))
+}
+
+/// SHA-256 of a plan's JSON, as lowercase hex.
+#[must_use]
+pub fn plan_hash(plan_json: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(plan_json);
+    digest
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! The state format: JSON round trips, key normalization, and how one apply's state follows
+//! the last.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::{Applied, FORMAT_VERSION, RecordedState, StateError, path_for, plan_hash};
+use crate::model::{
+    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
+    UserStatus,
+};
+
+/// A state with one of everything, keys spelled with capitals where people would write them.
+pub(super) fn sample() -> RecordedState {
+    let mut objects = Account::default();
+    objects.permission_profiles.insert(
+        NameKey::new("Sales Rep"),
+        PermissionProfile {
+            id: Some("11".into()),
+            name: "Sales Rep".into(),
+            settings: BTreeMap::from([("canSendEnvelope".into(), "true".into())]),
+            previously: vec!["Seller".into()],
+        },
+    );
+    objects.groups.insert(
+        NameKey::new("Sales"),
+        Group {
+            id: Some("21".into()),
+            name: "Sales".into(),
+            permission_profile: Some("Sales Rep".into()),
+            previously: Vec::new(),
+        },
+    );
+    objects.signing_groups.insert(
+        NameKey::new("Contracts Desk"),
+        SigningGroup {
+            id: Some("31".into()),
+            name: "Contracts Desk".into(),
+            email: Some("desk@example.com".into()),
+            members: BTreeMap::from([(
+                EmailKey::new("Ann@Example.com"),
+                SigningGroupMember {
+                    name: "Ann Lee".into(),
+                    email: "Ann@Example.com".into(),
+                },
+            )]),
+            previously: Vec::new(),
+        },
+    );
+    objects.users.insert(
+        EmailKey::new("Ann@Example.com"),
+        User {
+            id: Some("41".into()),
+            email: "Ann@Example.com".into(),
+            first_name: "Ann".into(),
+            last_name: "Lee".into(),
+            job_title: None,
+            permission_profile: "Sales Rep".into(),
+            groups: BTreeSet::from(["Sales".into()]),
+            status: UserStatus::Pending,
+            managed_by_scim: false,
+        },
+    );
+    RecordedState {
+        format_version: FORMAT_VERSION,
+        lineage: "6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b".into(),
+        serial: 3,
+        account_id: "acct-1".into(),
+        environment: "demo".into(),
+        desired_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+        plan_hash: plan_hash(b"{}"),
+        applied_at: "2026-11-02T10:00:00Z".into(),
+        viewer_profile_id: Some("99".into()),
+        objects,
+    }
+}
+
+#[test]
+fn a_state_round_trips_through_json() {
+    let state = sample();
+    let json = serde_json::to_string_pretty(&state).expect("to JSON");
+    let back: RecordedState = serde_json::from_str(&json).expect("from JSON");
+    assert_eq!(back, state);
+}
+
+#[test]
+fn hand_written_keys_are_normalized_on_reading() {
+    let json = r#"{
+      "format_version": 1, "lineage": "l", "serial": 1, "account_id": "a",
+      "environment": "demo", "desired_commit": null, "plan_hash": "h",
+      "applied_at": "2026-11-02T10:00:00Z", "viewer_profile_id": null,
+      "objects": {
+        "permission_profiles": {
+          " Sales Rep ": { "id": "11", "name": "Sales Rep" }
+        },
+        "groups": {
+          "Sales": { "id": "21", "name": "Sales", "permission_profile": null }
+        },
+        "signing_groups": {
+          "Contracts Desk": {
+            "id": "31", "name": "Contracts Desk", "email": null,
+            "members": { "Ann@Example.COM": { "name": "Ann", "email": "Ann@Example.COM" } }
+          }
+        },
+        "users": {
+          "ANN@example.com": {
+            "id": "41", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
+            "job_title": null, "permission_profile": "Sales Rep", "status": "active"
+          }
+        }
+      }
+    }"#;
+    let state: RecordedState = serde_json::from_str(json).expect("from JSON");
+    let objects = &state.objects;
+    let profile = &objects.permission_profiles[&NameKey::new("Sales Rep")];
+    assert!(profile.settings.is_empty() && profile.previously.is_empty());
+    assert!(objects.groups.contains_key(&NameKey::new("Sales")));
+    let signing = &objects.signing_groups[&NameKey::new("contracts desk")];
+    assert!(
+        signing
+            .members
+            .contains_key(&EmailKey::new("ann@example.com"))
+    );
+    let user = &objects.users[&EmailKey::new("Ann@Example.com")];
+    assert!(user.groups.is_empty() && !user.managed_by_scim);
+    assert_eq!(user.status, UserStatus::Active);
+    assert_eq!(
+        objects.users.keys().next().map(EmailKey::as_str),
+        Some("ann@example.com")
+    );
+}
+
+#[test]
+fn absent_sections_read_as_empty() {
+    let json = r#"{
+      "format_version": 1, "lineage": "l", "serial": 1, "account_id": "a",
+      "environment": "demo", "desired_commit": null, "plan_hash": "h",
+      "applied_at": "2026-11-02T10:00:00Z", "viewer_profile_id": null,
+      "objects": {}
+    }"#;
+    let state: RecordedState = serde_json::from_str(json).expect("from JSON");
+    assert_eq!(state.objects, Account::default());
+}
+
+#[test]
+fn a_first_state_has_a_fresh_v4_lineage_at_serial_zero() {
+    let one = RecordedState::first("acct-1", "demo");
+    let two = RecordedState::first("acct-1", "demo");
+    assert_eq!(one.serial, 0);
+    assert_eq!(one.format_version, FORMAT_VERSION);
+    assert_ne!(one.lineage, two.lineage);
+    let lineage = uuid::Uuid::parse_str(&one.lineage).expect("a UUID");
+    assert_eq!(lineage.get_version_num(), 4);
+    assert_eq!(one.objects, Account::default());
+}
+
+#[test]
+fn next_keeps_the_lineage_counts_the_serial_and_pins_viewer() {
+    let first = RecordedState::first("acct-1", "production");
+    let at: jiff::Timestamp = "2026-11-02T10:00:00.75Z".parse().expect("a time");
+    let plan = br#"{"operations":[]}"#;
+    let objects = sample().objects;
+
+    let one = first.next(Applied {
+        desired_commit: Some("abc".into()),
+        plan_json: plan,
+        at,
+        viewer_profile_id: Some("viewer-1".into()),
+        objects: objects.clone(),
+    });
+    assert_eq!(one.lineage, first.lineage);
+    assert_eq!(one.serial, 1);
+    assert_eq!(one.account_id, "acct-1");
+    assert_eq!(one.environment, "production");
+    assert_eq!(one.desired_commit.as_deref(), Some("abc"));
+    assert_eq!(one.applied_at, "2026-11-02T10:00:00Z");
+    assert_eq!(one.plan_hash, plan_hash(plan));
+    assert_eq!(one.viewer_profile_id.as_deref(), Some("viewer-1"));
+    assert_eq!(one.objects, objects);
+
+    let two = one.next(Applied {
+        desired_commit: None,
+        plan_json: b"{}",
+        at,
+        viewer_profile_id: Some("viewer-2".into()),
+        objects: Account::default(),
+    });
+    assert_eq!(two.serial, 2);
+    assert_eq!(two.lineage, first.lineage);
+    assert_eq!(two.viewer_profile_id.as_deref(), Some("viewer-1"), "pinned");
+    assert_eq!(two.desired_commit, None);
+}
+
+#[test]
+fn plan_hash_is_sha256_hex() {
+    assert_eq!(
+        plan_hash(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn the_base_of_a_plan_must_match() {
+    let state = sample();
+    let path = Path::new("state.json");
+    state
+        .ensure_base(path, &state.lineage, state.serial)
+        .expect("same lineage and serial");
+    let error = state
+        .ensure_base(path, "another", state.serial)
+        .expect_err("another lineage");
+    assert!(
+        matches!(error, StateError::OtherLineage { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("state.json"), "{error}");
+    let error = state
+        .ensure_base(path, &state.lineage, state.serial - 1)
+        .expect_err("an apply ran since");
+    assert!(
+        matches!(
+            error,
+            StateError::Stale {
+                found: 3,
+                expected: 2,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn state_files_live_in_a_hidden_folder_named_after_the_account() {
+    assert_eq!(
+        path_for(Path::new("repo/desired"), "acct-1"),
+        Path::new("repo/desired/.docusign-gitops/state/acct-1.json")
+    );
+}
