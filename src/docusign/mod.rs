@@ -11,6 +11,7 @@ pub mod pacing;
 pub mod secret;
 pub mod snapshot;
 mod wire;
+pub mod writes;
 
 pub use client::{Answer, Client, ClientSettings, Retry};
 pub use error::ClientError;

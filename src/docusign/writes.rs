@@ -1,0 +1,643 @@
+//! The write calls apply makes, in model terms: bulk where DocuSign has a bulk form, with each
+//! item's own outcome read from the answer (DocuSign answers 200/201 when some items failed).
+//!
+//! Every function returns `Err` when the call as a whole failed (no item is known to have
+//! happened), else one [`ItemOutcome`] per item sent, in the order sent.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::client::{Client, Retry};
+use super::error::ClientError;
+use super::wire::{ErrorDetails, Text, text};
+
+/// DocuSign's cap on users per `POST /users`.
+pub const USERS_PER_CREATE: usize = 500;
+
+/// Why DocuSign refused one item of a call (or the whole call, for every item in it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemError {
+    /// DocuSign's `errorCode`, verbatim; empty when the call failed without one.
+    pub code: String,
+    pub message: String,
+}
+
+impl ItemError {
+    /// The same error for each item of a call that failed as a whole.
+    #[must_use]
+    pub fn of_call(error: &ClientError) -> Self {
+        let code = match error {
+            ClientError::Api { code, .. } => code.clone(),
+            _ => String::new(),
+        };
+        Self {
+            code,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// One item's outcome: the new object's ID for creates (`None` for other calls), or why not.
+pub type ItemOutcome = Result<Option<String>, ItemError>;
+
+/// A user to create (or a closed one to reopen: same `user_name` and email).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUser {
+    pub user_name: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: Option<String>,
+    pub profile_id: String,
+    /// Groups joined at creation, by ID.
+    pub group_ids: Vec<String>,
+}
+
+/// Changes to one existing user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserChange {
+    pub user_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub job_title: Option<String>,
+    pub profile_id: Option<String>,
+}
+
+impl UserChange {
+    fn body(&self) -> Map<String, Value> {
+        let mut body = Map::new();
+        for (key, value) in [
+            ("firstName", &self.first_name),
+            ("lastName", &self.last_name),
+            ("jobTitle", &self.job_title),
+            ("permissionProfileId", &self.profile_id),
+        ] {
+            if let Some(value) = value {
+                body.insert(key.to_owned(), Value::String(value.clone()));
+            }
+        }
+        body
+    }
+}
+
+/// Changes to one group; `profile_id: Some(None)` takes its profile away.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupChange {
+    pub group_id: String,
+    pub name: Option<String>,
+    pub profile_id: Option<Option<String>>,
+}
+
+/// The items of a bulk answer, each with its own `errorDetails` when it failed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    user_id: Option<Text>,
+    group_id: Option<Text>,
+    signing_group_id: Option<Text>,
+    email: Option<Text>,
+    group_name: Option<Text>,
+    error_details: Option<ErrorDetails>,
+}
+
+impl Item {
+    fn error(&self) -> Option<ItemError> {
+        let details = self.error_details.as_ref()?;
+        let code = text(details.error_code.as_ref());
+        let message = text(details.message.as_ref());
+        (!code.is_empty() || !message.is_empty()).then_some(ItemError { code, message })
+    }
+}
+
+fn items(body: &Value, field: &str) -> Vec<Item> {
+    body.get(field)
+        .cloned()
+        .and_then(|items| serde_json::from_value(items).ok())
+        .unwrap_or_default()
+}
+
+/// Pairs the answer's items with the ones sent: by `key` where the answer gives it, else by
+/// position; an item the answer doesn't mention is reported as such.
+fn outcomes(
+    sent: &[String],
+    answered: &[Item],
+    key: impl Fn(&Item) -> Option<String>,
+    id: impl Fn(&Item) -> Option<String>,
+) -> Vec<ItemOutcome> {
+    let mut by_key: BTreeMap<String, &Item> = BTreeMap::new();
+    for item in answered {
+        if let Some(key) = key(item) {
+            by_key.entry(key.to_lowercase()).or_insert(item);
+        }
+    }
+    sent.iter()
+        .enumerate()
+        .map(|(index, sent_key)| {
+            let item = by_key
+                .get(&sent_key.to_lowercase())
+                .copied()
+                .or_else(|| answered.get(index).filter(|item| key(item).is_none()));
+            match item {
+                None => Err(ItemError {
+                    code: String::new(),
+                    message: "DocuSign's answer did not mention this item".to_owned(),
+                }),
+                Some(item) => item.error().map_or_else(|| Ok(id(item)), Err),
+            }
+        })
+        .collect()
+}
+
+fn all_ok(count: usize) -> Vec<ItemOutcome> {
+    vec![Ok(None); count]
+}
+
+fn present(field: Option<&Text>) -> Option<String> {
+    Some(text(field)).filter(|value| !value.is_empty())
+}
+
+impl Client {
+    /// `POST /users`, at most [`USERS_PER_CREATE`] a call. Never re-sent after it may have
+    /// arrived: a lost answer is found by email at the next plan, not created twice.
+    pub async fn create_users(&self, users: &[NewUser]) -> Result<Vec<ItemOutcome>, ClientError> {
+        let new_users: Vec<Value> = users
+            .iter()
+            .map(|user| {
+                let mut item = json!({
+                    "userName": user.user_name,
+                    "email": user.email,
+                    "firstName": user.first_name,
+                    "lastName": user.last_name,
+                    "permissionProfileId": user.profile_id,
+                });
+                if let Some(title) = &user.job_title {
+                    item["jobTitle"] = Value::String(title.clone());
+                }
+                if !user.group_ids.is_empty() {
+                    item["groupList"] = user
+                        .group_ids
+                        .iter()
+                        .map(|id| json!({ "groupId": id }))
+                        .collect();
+                }
+                item
+            })
+            .collect();
+        let answer = self
+            .call(
+                Method::POST,
+                "/users",
+                Some(&json!({ "newUsers": new_users })),
+                Retry::OnlyIfNotSent,
+            )
+            .await?;
+        let sent: Vec<String> = users.iter().map(|user| user.email.clone()).collect();
+        Ok(outcomes(
+            &sent,
+            &items(&answer.body, "newUsers"),
+            |item| present(item.email.as_ref()),
+            |item| present(item.user_id.as_ref()),
+        ))
+    }
+
+    /// Bulk `PUT /users`: attributes and, where the account honours it, the profile.
+    pub async fn update_users(
+        &self,
+        changes: &[UserChange],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let users: Vec<Value> = changes
+            .iter()
+            .map(|change| {
+                let mut item = change.body();
+                item.insert("userId".to_owned(), Value::String(change.user_id.clone()));
+                Value::Object(item)
+            })
+            .collect();
+        let answer = self
+            .call(
+                Method::PUT,
+                "/users",
+                Some(&json!({ "users": users })),
+                Retry::Safe,
+            )
+            .await?;
+        let sent: Vec<String> = changes
+            .iter()
+            .map(|change| change.user_id.clone())
+            .collect();
+        Ok(outcomes(
+            &sent,
+            &items(&answer.body, "users"),
+            |item| present(item.user_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `PUT /users/{userId}`: one user's attributes and profile.
+    pub async fn update_user(&self, change: &UserChange) -> Result<(), ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/users/{}", change.user_id),
+            Some(&Value::Object(change.body())),
+            Retry::Safe,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `PUT /users/{userId}/profile`: one user's profile, the way a DocuSign connector does it.
+    pub async fn set_user_profile(
+        &self,
+        user_id: &str,
+        profile_id: &str,
+    ) -> Result<(), ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/users/{user_id}/profile"),
+            Some(&json!({ "userDetails": { "permissionProfileId": profile_id } })),
+            Retry::Safe,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `DELETE /users`: closes the users (DocuSign never deletes them).
+    pub async fn close_users(&self, user_ids: &[String]) -> Result<Vec<ItemOutcome>, ClientError> {
+        let users: Vec<Value> = user_ids.iter().map(|id| json!({ "userId": id })).collect();
+        let answer = self
+            .call(
+                Method::DELETE,
+                "/users",
+                Some(&json!({ "users": users })),
+                Retry::Safe,
+            )
+            .await?;
+        Ok(outcomes(
+            user_ids,
+            &items(&answer.body, "users"),
+            |item| present(item.user_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `POST /groups`.
+    pub async fn create_groups(
+        &self,
+        groups: &[(String, Option<String>)],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let body: Vec<Value> = groups
+            .iter()
+            .map(|(name, profile_id)| match profile_id {
+                Some(id) => json!({ "groupName": name, "permissionProfileId": id }),
+                None => json!({ "groupName": name }),
+            })
+            .collect();
+        let answer = self
+            .call(
+                Method::POST,
+                "/groups",
+                Some(&json!({ "groups": body })),
+                Retry::OnlyIfNotSent,
+            )
+            .await?;
+        let sent: Vec<String> = groups.iter().map(|(name, _)| name.clone()).collect();
+        Ok(outcomes(
+            &sent,
+            &items(&answer.body, "groups"),
+            |item| present(item.group_name.as_ref()),
+            |item| present(item.group_id.as_ref()),
+        ))
+    }
+
+    /// `PUT /groups`: renames and profile changes.
+    pub async fn update_groups(
+        &self,
+        changes: &[GroupChange],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let body: Vec<Value> = changes
+            .iter()
+            .map(|change| {
+                let mut item = json!({ "groupId": change.group_id });
+                if let Some(name) = &change.name {
+                    item["groupName"] = Value::String(name.clone());
+                }
+                if let Some(profile) = &change.profile_id {
+                    // An empty ID takes the group's profile away.
+                    item["permissionProfileId"] =
+                        Value::String(profile.clone().unwrap_or_default());
+                }
+                item
+            })
+            .collect();
+        let answer = self
+            .call(
+                Method::PUT,
+                "/groups",
+                Some(&json!({ "groups": body })),
+                Retry::Safe,
+            )
+            .await?;
+        let sent: Vec<String> = changes
+            .iter()
+            .map(|change| change.group_id.clone())
+            .collect();
+        Ok(outcomes(
+            &sent,
+            &items(&answer.body, "groups"),
+            |item| present(item.group_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `DELETE /groups`.
+    pub async fn delete_groups(
+        &self,
+        group_ids: &[String],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let body: Vec<Value> = group_ids
+            .iter()
+            .map(|id| json!({ "groupId": id }))
+            .collect();
+        let answer = self
+            .call(
+                Method::DELETE,
+                "/groups",
+                Some(&json!({ "groups": body })),
+                Retry::Safe,
+            )
+            .await?;
+        Ok(outcomes(
+            group_ids,
+            &items(&answer.body, "groups"),
+            |item| present(item.group_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `PUT` (add) or `DELETE` (remove) `/groups/{groupId}/users`.
+    pub async fn group_members(
+        &self,
+        method: Method,
+        group_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let users: Vec<Value> = user_ids.iter().map(|id| json!({ "userId": id })).collect();
+        let answer = self
+            .call(
+                method,
+                &format!("/groups/{group_id}/users"),
+                Some(&json!({ "users": users })),
+                Retry::Safe,
+            )
+            .await?;
+        Ok(outcomes(
+            user_ids,
+            &items(&answer.body, "users"),
+            |item| present(item.user_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `POST /signing_groups`.
+    pub async fn create_signing_groups(
+        &self,
+        groups: &[(String, Option<String>)],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let body: Vec<Value> = groups
+            .iter()
+            .map(|(name, email)| {
+                let mut item = json!({ "groupName": name, "groupType": "sharedSigningGroup" });
+                if let Some(email) = email {
+                    item["groupEmail"] = Value::String(email.clone());
+                }
+                item
+            })
+            .collect();
+        let answer = self
+            .call(
+                Method::POST,
+                "/signing_groups",
+                Some(&json!({ "groups": body })),
+                Retry::OnlyIfNotSent,
+            )
+            .await?;
+        let sent: Vec<String> = groups.iter().map(|(name, _)| name.clone()).collect();
+        Ok(outcomes(
+            &sent,
+            &items(&answer.body, "groups"),
+            |item| present(item.group_name.as_ref()),
+            |item| present(item.signing_group_id.as_ref()),
+        ))
+    }
+
+    /// `PUT /signing_groups`: renames.
+    pub async fn rename_signing_groups(
+        &self,
+        renames: &[(String, String)],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let body: Vec<Value> = renames
+            .iter()
+            .map(|(id, name)| json!({ "signingGroupId": id, "groupName": name }))
+            .collect();
+        let answer = self
+            .call(
+                Method::PUT,
+                "/signing_groups",
+                Some(&json!({ "groups": body })),
+                Retry::Safe,
+            )
+            .await?;
+        let sent: Vec<String> = renames.iter().map(|(id, _)| id.clone()).collect();
+        Ok(outcomes(
+            &sent,
+            &items(&answer.body, "groups"),
+            |item| present(item.signing_group_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `PUT /signing_groups/{id}` with the group's email (empty takes it away).
+    pub async fn set_signing_group_email(
+        &self,
+        id: &str,
+        email: Option<&str>,
+    ) -> Result<(), ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/signing_groups/{id}"),
+            Some(&json!({ "groupEmail": email.unwrap_or_default() })),
+            Retry::Safe,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `DELETE /signing_groups`.
+    pub async fn delete_signing_groups(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let body: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({ "signingGroupId": id }))
+            .collect();
+        let answer = self
+            .call(
+                Method::DELETE,
+                "/signing_groups",
+                Some(&json!({ "groups": body })),
+                Retry::Safe,
+            )
+            .await?;
+        Ok(outcomes(
+            ids,
+            &items(&answer.body, "groups"),
+            |item| present(item.signing_group_id.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `PUT` (add, or rename by email) or `DELETE` (remove) `/signing_groups/{id}/users`;
+    /// members are `(name, email)`.
+    pub async fn signing_group_members(
+        &self,
+        method: Method,
+        id: &str,
+        members: &[(String, String)],
+    ) -> Result<Vec<ItemOutcome>, ClientError> {
+        let users: Vec<Value> = members
+            .iter()
+            .map(|(name, email)| json!({ "userName": name, "email": email }))
+            .collect();
+        let answer = self
+            .call(
+                method,
+                &format!("/signing_groups/{id}/users"),
+                Some(&json!({ "users": users })),
+                Retry::Safe,
+            )
+            .await?;
+        let answered = items(&answer.body, "users");
+        if answered.is_empty() {
+            // DocuSign answers a removal with `{}`.
+            return Ok(all_ok(members.len()));
+        }
+        let sent: Vec<String> = members.iter().map(|(_, email)| email.clone()).collect();
+        Ok(outcomes(
+            &sent,
+            &answered,
+            |item| present(item.email.as_ref()),
+            |_| None,
+        ))
+    }
+
+    /// `POST /permission_profiles`; answers the new profile's ID.
+    pub async fn create_profile(
+        &self,
+        name: &str,
+        settings: &BTreeMap<String, String>,
+    ) -> Result<String, ClientError> {
+        let answer = self
+            .call(
+                Method::POST,
+                "/permission_profiles",
+                Some(&json!({ "permissionProfileName": name, "settings": settings })),
+                Retry::OnlyIfNotSent,
+            )
+            .await?;
+        let id = answer
+            .body
+            .get("permissionProfileId")
+            .and_then(|id| serde_json::from_value::<Text>(id.clone()).ok())
+            .map(|id| id.0)
+            .filter(|id| !id.is_empty());
+        id.ok_or_else(|| ClientError::Unreadable {
+            method: "POST".to_owned(),
+            path: "/permission_profiles".to_owned(),
+            reason: "the answer has no permissionProfileId".to_owned(),
+        })
+    }
+
+    /// `PUT /permission_profiles/{id}`: a new name and/or the listed settings.
+    pub async fn update_profile(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        settings: &BTreeMap<String, String>,
+    ) -> Result<(), ClientError> {
+        let mut body = Map::new();
+        if let Some(name) = name {
+            body.insert(
+                "permissionProfileName".to_owned(),
+                Value::String(name.to_owned()),
+            );
+        }
+        if !settings.is_empty() {
+            body.insert("settings".to_owned(), json!(settings));
+        }
+        self.call(
+            Method::PUT,
+            &format!("/permission_profiles/{id}"),
+            Some(&Value::Object(body)),
+            Retry::Safe,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `DELETE /permission_profiles/{id}?move_users_to=…`.
+    pub async fn delete_profile(&self, id: &str, move_users_to: &str) -> Result<(), ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("/permission_profiles/{id}?move_users_to={move_users_to}"),
+            None,
+            Retry::Safe,
+        )
+        .await
+        .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(json: &str) -> Vec<Item> {
+        serde_json::from_str(json).expect("items")
+    }
+
+    #[test]
+    fn outcomes_pair_items_by_key_and_read_each_error() {
+        let sent = vec!["A@example.com".to_owned(), "b@example.com".to_owned()];
+        let got = outcomes(
+            &sent,
+            &answered(
+                r#"[{"email": "b@example.com", "errorDetails": {"errorCode": "USER_ALREADY_EXISTS_IN_ACCOUNT", "message": "exists"}},
+                    {"email": "a@example.com", "userId": "u-1"}]"#,
+            ),
+            |item| present(item.email.as_ref()),
+            |item| present(item.user_id.as_ref()),
+        );
+        assert_eq!(got[0], Ok(Some("u-1".to_owned())));
+        assert_eq!(
+            got[1].as_ref().map_err(|error| error.code.as_str()),
+            Err("USER_ALREADY_EXISTS_IN_ACCOUNT")
+        );
+    }
+
+    #[test]
+    fn an_item_the_answer_leaves_out_is_a_failure() {
+        let sent = vec!["g-1".to_owned(), "g-2".to_owned()];
+        let got = outcomes(
+            &sent,
+            &answered(r#"[{"groupId": "g-2"}]"#),
+            |item| present(item.group_id.as_ref()),
+            |_| None,
+        );
+        assert!(got[0].is_err());
+        assert_eq!(got[1], Ok(None));
+    }
+}
