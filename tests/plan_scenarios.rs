@@ -97,7 +97,7 @@ fn rendered(dir: &Path) -> (String, String) {
     let context = context(dir, integration_user);
     let plan = plan::plan(&desired, &live, &context)
         .unwrap_or_else(|err| panic!("`{}`: {err}", dir.display()));
-    (render::text(&plan), render::json(&plan))
+    (render::text(&plan, false), render::json(&plan))
 }
 
 /// Compares one expected file with what was rendered; rewrites it when updating.
