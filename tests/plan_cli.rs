@@ -2,6 +2,7 @@
 //! file, and a guard refusing (then allowing) a change past its limit.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::harness::{Fixture, run_in};
 
@@ -18,18 +19,42 @@ fn the_sample_accounts_drift_is_planned_in_rule_order() {
         out.find(needle)
             .unwrap_or_else(|| panic!("no {needle:?} in\n{out}"))
     };
-    // The hand-made changes, each undone, in DESIGN.md's order.
-    let setting = at("~ profile `Sales Sender`: allowBulkSending `false` → `true`");
-    let rename = at("~ group `Sales Team` → `Sales`");
-    let mover = at("- kevin.obrien@northwind-example.com from group `Sales`");
-    let leaver = at("- close derek.lindqvist@northwind-example.com");
-    assert!(
-        setting < rename && rename < mover && mover < leaver,
-        "{out}"
-    );
+    // The hand-made changes, each undone, numbered in DESIGN.md's order and shown under the
+    // person or object they change.
+    at("  ~ Sales Sender\n    [1] ~ allowBulkSending: false → true\n");
+    at("  ~ Sales\n    [2] ~ name: Sales Team → Sales\n");
+    at("  ~ kevin.obrien@northwind-example.com\n    [3] - leave group `Sales`\n");
+    at("  - derek.lindqvist@northwind-example.com\n    [4] - close\n");
+    let (users, groups, profiles) = (at("# Users"), at("# Groups"), at("# Permission profiles"));
+    assert!(users < groups && groups < profiles, "{out}");
     // The unmanaged user is reported, not touched; the integration user is never in the plan.
     at("summer.intern@northwind-example.com: not in the YAML (policy: report)");
     assert!(!out.contains("docusign-integration@"), "{out}");
+}
+
+/// Piped, stdout is not a terminal: no colour, even when `NO_COLOR` is unset or empty (the
+/// harness sets it, so this test runs the binary itself).
+#[test]
+fn a_piped_text_plan_has_no_escape_codes_without_no_color() {
+    for no_color in [None, Some("")] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
+        command
+            .args(["plan", "examples/desired-state", "--emulator"])
+            .current_dir(root())
+            .env_remove("DOCUSIGN_ACCESS_TOKEN");
+        match no_color {
+            Some(value) => command.env("NO_COLOR", value),
+            None => command.env_remove("NO_COLOR"),
+        };
+        let output = command.output().expect("run docusign-gitops");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
+        assert!(stdout.contains("# Users"), "{stdout}");
+        assert!(
+            !stdout.contains('\x1b'),
+            "NO_COLOR={no_color:?}: {stdout:?}"
+        );
+    }
 }
 
 #[test]

@@ -200,7 +200,7 @@ fn rendered(dir: &Path) -> (String, String) {
         .map(|recorded| recorded_account(&live, recorded));
     let plan = plan::plan(&desired, &live, recorded.as_ref(), &context)
         .unwrap_or_else(|err| panic!("`{}`: {err}", dir.display()));
-    (render::text(&plan), render::json(&plan))
+    (render::text(&plan, false), render::json(&plan))
 }
 
 /// Compares one expected file with what was rendered; rewrites it when updating.

@@ -1,6 +1,7 @@
 //! `docusign-gitops plan`: reads the YAML and the live account and shows the ordered changes.
 
-use std::io::Write as _;
+use std::ffi::OsStr;
+use std::io::{IsTerminal as _, Write as _};
 
 use super::Exit;
 use super::args::{AllowClass, Format, PlanArgs};
@@ -67,12 +68,20 @@ pub fn run(args: PlanArgs) -> Exit {
         eprintln!("error: can't write the plan to `{}`: {err}", path.display());
         return Exit::Error;
     }
+    let mut stdout = std::io::stdout().lock();
     let shown = match format {
         Format::Json => render::json(&plan),
         Format::Markdown => render::markdown(&plan),
-        Format::Text => render::text(&plan),
+        Format::Text => render::text(
+            &plan,
+            colour(
+                format,
+                stdout.is_terminal(),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
+        ),
     };
-    let _ = std::io::stdout().lock().write_all(shown.as_bytes());
+    let _ = stdout.write_all(shown.as_bytes());
     if !plan.refusals().is_empty() {
         Exit::Refused
     } else if detailed_exitcode && !plan.is_empty() {
@@ -82,10 +91,37 @@ pub fn run(args: PlanArgs) -> Exit {
     }
 }
 
+/// Colour only for the text format on a terminal, and not when `NO_COLOR` is set to something:
+/// no-color.org says a present, non-empty value disables colour, so an empty one does not.
+/// Markdown and JSON are read by programs (GitHub, `jq`) and never carry escape codes.
+fn colour(format: Format, stdout_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    format == Format::Text && stdout_is_terminal && no_color.is_none_or(OsStr::is_empty)
+}
+
 fn guard_class(class: AllowClass) -> GuardClass {
     match class {
         AllowClass::UserClosures => GuardClass::UserClosures,
         AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
         AllowClass::AdminGrants => GuardClass::AdminGrants,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_needs_text_on_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(colour(Format::Text, true, None));
+        assert!(
+            colour(Format::Text, true, empty),
+            "an empty NO_COLOR is ignored"
+        );
+        assert!(!colour(Format::Text, true, set));
+        assert!(!colour(Format::Text, false, None), "piped");
+        assert!(!colour(Format::Markdown, true, None));
+        assert!(!colour(Format::Json, true, None));
     }
 }

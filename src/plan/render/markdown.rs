@@ -1,99 +1,10 @@
-//! Plans for people (text, markdown) and machines (JSON).
+//! The plan as a pull-request comment, within GitHub's size limit.
 
 use std::fmt::Write as _;
 
-use super::{Operation, Plan};
+use crate::plan::{Change, Operation, Plan};
 
-/// The plan as pretty JSON, ending with a newline.
-#[must_use]
-pub fn json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan)
-        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    text.push('\n');
-    text
-}
-
-/// The plan for a terminal: escalations and guards first, then each step in order.
-#[must_use]
-pub fn text(plan: &Plan) -> String {
-    // Sections, each a block of lines; printed with one blank line between them.
-    let mut sections: Vec<String> = Vec::new();
-    if !plan.escalations.is_empty() {
-        let mut block = "!! Admin-capable grants:\n".to_owned();
-        for escalation in &plan.escalations {
-            let _ = writeln!(block, "   {escalation}");
-        }
-        sections.push(block);
-    }
-    let mut guards = String::new();
-    for check in plan.guards.iter().filter(|check| check.exceeded) {
-        let verb = if check.allowed_by_operator {
-            "allowed"
-        } else {
-            "refused"
-        };
-        let hint = if check.allowed_by_operator {
-            format!("by `--allow {}`", check.class.flag())
-        } else {
-            format!("pass `--allow {}` to allow", check.class.flag())
-        };
-        let _ = writeln!(
-            guards,
-            "!! {verb}: {} {} (limit {}, of {} live); {hint}",
-            check.count,
-            check.class.flag(),
-            check.limit,
-            check.base,
-        );
-    }
-    if !guards.is_empty() {
-        sections.push(guards);
-    }
-    if plan.steps.is_empty() {
-        sections.push(if plan.reports.is_empty() {
-            "No changes: the account matches the YAML.\n".to_owned()
-        } else {
-            "No changes to make.\n".to_owned()
-        });
-    }
-    let mut phase = None;
-    for step in &plan.steps {
-        if phase != Some(step.phase) {
-            phase = Some(step.phase);
-            sections.push(format!("# {}\n", step.phase.title()));
-        }
-        if let Some(block) = sections.last_mut() {
-            let _ = writeln!(block, "  {}", line(&step.operation));
-        }
-    }
-    if !plan.reports.is_empty() {
-        let mut block = "# Left alone\n".to_owned();
-        for report in &plan.reports {
-            let _ = writeln!(block, "  {}: {}", report.email, report.note);
-        }
-        sections.push(block);
-    }
-    sections.push(format!(
-        "Plan: {} in about {}{}.\n",
-        plural(plan.steps.len(), "change"),
-        plural(
-            usize::try_from(plan.api_calls).unwrap_or(usize::MAX),
-            "API call"
-        ),
-        plan.hourly_remaining
-            .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
-    ));
-    sections.join("\n")
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}
-
+/// One step as a line: a sign (`+`, `~`, `-`) and what changes.
 fn line(operation: &Operation) -> String {
     match operation {
         Operation::CreateProfile { name, settings } => {
@@ -177,7 +88,7 @@ fn shown(value: Option<&String>) -> String {
     value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
 }
 
-fn changes_text(changes: &[super::Change]) -> String {
+fn changes_text(changes: &[Change]) -> String {
     changes
         .iter()
         .map(|change| {
@@ -377,8 +288,7 @@ mod tests {
     fn renderings_are_byte_identical_for_the_same_plan() {
         let plan = plan_of(30);
         assert_eq!(markdown(&plan), markdown(&plan));
-        assert_eq!(text(&plan), text(&plan));
-        assert_eq!(json(&plan), json(&plan));
+        assert_eq!(super::super::json(&plan), super::super::json(&plan));
         assert!(!markdown(&plan).contains("more changes, cut"));
     }
 }
