@@ -28,6 +28,20 @@ pub struct Report {
     pub note: String,
 }
 
+/// Reasons that only restate the change (a rendering for people may leave them out).
+pub const ROUTINE_REASONS: &[&str] = &[
+    "new in the YAML",
+    "a member in the YAML",
+    "not a member in the YAML",
+    "attributes differ from the YAML",
+    "the YAML gives another profile",
+    "settings differ from the YAML",
+    "closed in the YAML",
+    "the YAML gives the group another profile",
+    "the YAML gives the signing group another email",
+    "renamed in the YAML (`previously`)",
+];
+
 /// An operation and why the plan makes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Planned {
@@ -766,7 +780,7 @@ fn unmanaged_user(desired: &Desired, have: &User, scope: &UserScope<'_>, out: &m
                         from: have.permission_profile.clone(),
                         to: desired.default_profile.clone(),
                     },
-                    "not in the YAML (policy: reset)",
+                    "not in the YAML; policy: reset",
                 );
             }
             for name in live_groups(have, scope).into_values() {
@@ -777,13 +791,13 @@ fn unmanaged_user(desired: &Desired, have: &User, scope: &UserScope<'_>, out: &m
                         email: email.clone(),
                         user_id: id.clone(),
                     },
-                    "not in the YAML (policy: reset)",
+                    "not in the YAML; policy: reset",
                 );
             }
         }
         UnmanagedUsers::Close => out.push(
             Operation::CloseUser { email, id },
-            "not in the YAML (policy: close)",
+            "not in the YAML; policy: close",
         ),
     }
 }

@@ -169,8 +169,11 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
             paint.text(Tone::Heading, block.name)
         );
         for &index in &block.steps {
-            for entry in entries(&plan.steps[index].operation) {
-                layout.write(section, index + 1, &entry);
+            let step = &plan.steps[index];
+            // The reason is said when the change alone doesn't explain itself.
+            let mut note = (!is_routine(&step.reason)).then_some(step.reason.as_str());
+            for entry in entries(&step.operation) {
+                layout.write(section, index + 1, &entry, note.take());
             }
         }
     }
@@ -381,6 +384,11 @@ fn entries(operation: &Operation) -> Vec<Entry<'_>> {
     }
 }
 
+/// Reasons the change itself already says; others are shown beside the step.
+fn is_routine(reason: &str) -> bool {
+    super::super::diff::ROUTINE_REASONS.contains(&reason) || reason.is_empty()
+}
+
 /// Where a block's lines start and how wide their step numbers are.
 struct Layout {
     /// The widest `[n]`, so every sign lines up whatever the step's number.
@@ -389,12 +397,15 @@ struct Layout {
 }
 
 impl Layout {
-    fn write(&self, out: &mut String, number: usize, entry: &Entry<'_>) {
+    fn write(&self, out: &mut String, number: usize, entry: &Entry<'_>, note: Option<&str>) {
         let width = self.number_width;
         let prefix = format!("    {:<width$} ", format!("[{number}]"));
+        let note = note.map_or_else(String::new, |note| {
+            format!("  {}", self.paint.text(Tone::Note, &format!("({note})")))
+        });
         match entry {
             Entry::Said { sign, text } => {
-                let _ = writeln!(out, "{prefix}{} {text}", self.paint.sign(*sign));
+                let _ = writeln!(out, "{prefix}{} {text}{note}", self.paint.sign(*sign));
             }
             Entry::Field {
                 label,
@@ -404,7 +415,7 @@ impl Layout {
             } => {
                 let _ = writeln!(
                     out,
-                    "{prefix}{} {label}: {} → {}",
+                    "{prefix}{} {label}: {} → {}{note}",
                     self.paint.sign(Sign::Change),
                     from.unwrap_or("(none)"),
                     to.unwrap_or("(none)")
@@ -478,6 +489,8 @@ enum Tone {
     /// Admin-capable grants and refused guards: what must not be missed.
     Alarm,
     Heading,
+    /// Why a step is planned, when the change doesn't say it.
+    Note,
 }
 
 impl Tone {
@@ -488,6 +501,7 @@ impl Tone {
             Self::Changed => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
             Self::Alarm => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
             Self::Heading => Style::new().bold(),
+            Self::Note => Style::new().dimmed(),
         }
     }
 }
@@ -534,6 +548,7 @@ mod tests {
             format_version: FORMAT_VERSION,
             fingerprint: "0".repeat(64),
             desired_commit: None,
+            recorded: None,
             summary: BTreeMap::new(),
             api_calls: 3,
             hourly_remaining: None,
@@ -542,6 +557,7 @@ mod tests {
                 .map(|operation| Step {
                     phase: operation.phase(),
                     operation,
+                    reason: String::new(),
                 })
                 .collect(),
             reports: Vec::new(),
