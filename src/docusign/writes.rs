@@ -14,8 +14,6 @@ use super::client::{Client, Retry};
 use super::error::ClientError;
 use super::wire::{ErrorDetails, Text, text};
 
-/// DocuSign's cap on users per `POST /users`.
-pub const USERS_PER_CREATE: usize = 500;
 
 /// Why DocuSign refused one item of a call (or the whole call, for every item in it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,7 +158,7 @@ fn present(field: Option<&Text>) -> Option<String> {
 }
 
 impl Client {
-    /// `POST /users`, at most [`USERS_PER_CREATE`] a call. Never re-sent after it may have
+    /// `POST /users` (DocuSign takes at most 500 a call; the caller batches). Never re-sent after it may have
     /// arrived: a lost answer is found by email at the next plan, not created twice.
     pub async fn create_users(&self, users: &[NewUser]) -> Result<Vec<ItemOutcome>, ClientError> {
         let new_users: Vec<Value> = users

@@ -1,13 +1,14 @@
 //! The planner: pure functions from (desired, live, recorded) to an ordered, checked plan.
 //! No I/O here: it is tested with plain values.
 
+pub mod batching;
 pub mod diff;
 pub mod guards;
 pub mod operation;
 pub mod render;
 pub mod replay;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -147,7 +148,7 @@ pub fn plan(
         fingerprint: fingerprint(live),
         desired_commit: context.desired_commit.clone(),
         recorded: context.recorded.clone(),
-        api_calls: api_calls(&operations),
+        api_calls: batching::api_calls(&operations, live),
         steps: operations
             .into_iter()
             .zip(reasons)
@@ -213,96 +214,6 @@ pub fn fingerprint(live: &Account) -> String {
             let _ = write!(hex, "{byte:02x}");
             hex
         })
-}
-
-/// DocuSign's cap on users per create call.
-const USERS_PER_CREATE: usize = 500;
-/// Users per bulk update or close; the API documents no cap, so the create cap is used.
-const USERS_PER_BULK: usize = 500;
-
-/// The calls apply will make: bulk endpoints where DocuSign has them, one call per group or
-/// signing group for membership changes, one per profile change of a profile.
-#[must_use]
-pub fn api_calls(operations: &[Operation]) -> u64 {
-    let count = |pred: &dyn Fn(&Operation) -> bool| {
-        operations
-            .iter()
-            .filter(|operation| pred(operation))
-            .count()
-    };
-    let batches = |n: usize, size: usize| n.div_ceil(size);
-    let distinct = |pred: &dyn Fn(&Operation) -> Option<String>| {
-        operations
-            .iter()
-            .filter_map(pred)
-            .collect::<BTreeSet<_>>()
-            .len()
-    };
-    let creates = count(&|op| {
-        matches!(
-            op,
-            Operation::CreateUser { .. } | Operation::ReactivateUser { .. }
-        )
-    });
-    let updated_users = distinct(&|op| match op {
-        Operation::UpdateUser { email, .. } | Operation::ChangeProfile { email, .. } => {
-            Some(email.clone())
-        }
-        _ => None,
-    });
-    let closes = count(&|op| matches!(op, Operation::CloseUser { .. }));
-    let group_adds = distinct(&|op| match op {
-        Operation::AddMember { group, .. } => Some(group.clone()),
-        _ => None,
-    });
-    let group_removes = distinct(&|op| match op {
-        Operation::RemoveMember { group, .. } => Some(group.clone()),
-        _ => None,
-    });
-    let signing_adds = distinct(&|op| match op {
-        Operation::AddSigningGroupMember { signing_group, .. } => Some(signing_group.clone()),
-        _ => None,
-    });
-    let signing_removes = distinct(&|op| match op {
-        Operation::RemoveSigningGroupMember { signing_group, .. } => Some(signing_group.clone()),
-        _ => None,
-    });
-    let one_each = count(&|op| {
-        matches!(
-            op,
-            Operation::CreateProfile { .. }
-                | Operation::RenameProfile { .. }
-                | Operation::UpdateProfileSettings { .. }
-                | Operation::SetSigningGroupEmail { .. }
-                | Operation::DeleteProfile { .. }
-        )
-    });
-    let bulk_kinds = [
-        count(&|op| matches!(op, Operation::CreateGroup { .. })),
-        count(&|op| {
-            matches!(
-                op,
-                Operation::RenameGroup { .. } | Operation::SetGroupProfile { .. }
-            )
-        }),
-        count(&|op| matches!(op, Operation::CreateSigningGroup { .. })),
-        count(&|op| matches!(op, Operation::RenameSigningGroup { .. })),
-        count(&|op| matches!(op, Operation::DeleteGroup { .. })),
-        count(&|op| matches!(op, Operation::DeleteSigningGroup { .. })),
-    ]
-    .into_iter()
-    .filter(|n| *n > 0)
-    .count();
-    let total = batches(creates, USERS_PER_CREATE)
-        + batches(updated_users, USERS_PER_BULK)
-        + batches(closes, USERS_PER_BULK)
-        + group_adds
-        + group_removes
-        + signing_adds
-        + signing_removes
-        + one_each
-        + bulk_kinds;
-    total as u64
 }
 
 #[cfg(test)]
