@@ -1,5 +1,6 @@
 //! docusign-gitops: a DocuSign eSignature account's access, managed as YAML in git.
 
+pub mod apply;
 pub mod cli;
 pub mod desired;
 pub mod docusign;

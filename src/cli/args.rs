@@ -92,9 +92,12 @@ pub struct ApplyArgs {
     /// Write the recorded state but don't commit it.
     #[arg(long)]
     pub no_commit: bool,
-    /// Run against an in-process emulator seeded with a sample account.
-    #[arg(long)]
-    pub emulator: bool,
+    /// Without `--plan`: let a plan past a `policy.limits` limit through (user-closures,
+    /// membership-removals, admin-grants). A reviewed plan keeps the allowances it was made with.
+    #[arg(long, value_enum, value_name = "CLASS")]
+    pub allow: Vec<AllowClass>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]

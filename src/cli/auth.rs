@@ -24,7 +24,7 @@ fn check(args: ConnectionArgs) -> Exit {
         }
     };
     runtime.block_on(async {
-        let target = match connection::resolve(args, None).await {
+        let target = match connection::resolve(args, None, None).await {
             Ok(target) => target,
             Err(report) => return super::report_error(&report),
         };

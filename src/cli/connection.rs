@@ -27,6 +27,7 @@ pub struct AccountHint {
 pub async fn resolve(
     args: ConnectionArgs,
     hint: Option<AccountHint>,
+    emulator_state: Option<PathBuf>,
 ) -> Result<Target, miette::Report> {
     let ConnectionArgs {
         account_id,
@@ -35,7 +36,11 @@ pub async fn resolve(
         emulator,
     } = args;
     if emulator {
-        let (running, token) = emulator::start_sample(emulator::Config::default())
+        let config = emulator::Config {
+            state_file: emulator_state,
+            ..emulator::Config::default()
+        };
+        let (running, token) = emulator::start_sample(config)
             .await
             .map_err(|err| miette::miette!("{err}"))?;
         let settings = ConnectionSettings {

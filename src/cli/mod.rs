@@ -1,11 +1,13 @@
 //! The command line: clap definitions, dispatch, and exit codes. Nothing else.
 
+mod apply;
 mod args;
 mod auth;
 mod connection;
 mod emulator;
 mod plan;
 mod render;
+mod session;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -57,7 +59,7 @@ fn run(cli: Cli) -> Exit {
             Exit::Success
         }
         Command::Plan(args) => plan::run(args),
-        Command::Apply(_) => not_yet("apply"),
+        Command::Apply(args) => apply::run(args),
         Command::Drift(_) => not_yet("drift"),
         Command::Import(_) => not_yet("import"),
         Command::Auth(args) => auth::run(args),

@@ -5,11 +5,8 @@ use std::io::{IsTerminal as _, Write as _};
 
 use super::Exit;
 use super::args::{AllowClass, Format, PlanArgs};
-use super::connection::{self, AccountHint, Target};
-use crate::desired::checked::Environment;
-use crate::docusign::connect;
-use crate::docusign::snapshot::snapshot;
-use crate::plan::{self, Context, GuardClass, render};
+use super::session;
+use crate::plan::{self, GuardClass, render};
 
 pub fn run(args: PlanArgs) -> Exit {
     let PlanArgs {
@@ -30,33 +27,18 @@ pub fn run(args: PlanArgs) -> Exit {
             return Exit::Error;
         }
     };
-    let hint = desired.account.as_ref().map(|account| AccountHint {
-        id: account.id.clone(),
-        production: account.environment == Environment::Production,
-    });
     let result = runtime.block_on(async {
-        let Target {
-            settings,
-            _emulator,
-        } = connection::resolve(connection, hint).await?;
-        let connection = connect::connect(settings)
-            .await
-            .map_err(miette::Report::new)?;
-        if let Some(warning) = &connection.warning {
-            eprintln!("warning: {warning}");
-        }
-        let live = snapshot(&connection.client)
-            .await
-            .map_err(miette::Report::new)?;
-        let context = Context {
-            integration_user: Some(connection.account.user_email.clone())
-                .filter(|email| !email.is_empty()),
-            allowed: allow.iter().map(|class| guard_class(*class)).collect(),
-            desired_commit: None,
-            hourly_remaining: connection.client.budget().hourly_remaining,
-            recorded: None,
-        };
-        plan::plan(&desired, &live.account, None, &context).map_err(miette::Report::new)
+        let connected = session::connect(&dir, &desired, connection, true).await?;
+        let read = session::read(&dir, &connected).await?;
+        let allowed = allow.iter().map(|class| guard_class(*class)).collect();
+        let context = session::context(&dir, &connected, read.recorded.as_ref(), allowed);
+        plan::plan(
+            &desired,
+            &read.live.account,
+            session::recorded_objects(read.recorded.as_ref()),
+            &context,
+        )
+        .map_err(miette::Report::new)
     });
     let plan = match result {
         Ok(plan) => plan,
@@ -94,11 +76,11 @@ pub fn run(args: PlanArgs) -> Exit {
 /// Colour only for the text format on a terminal, and not when `NO_COLOR` is set to something:
 /// no-color.org says a present, non-empty value disables colour, so an empty one does not.
 /// Markdown and JSON are read by programs (GitHub, `jq`) and never carry escape codes.
-fn colour(format: Format, stdout_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+pub(super) fn colour(format: Format, stdout_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
     format == Format::Text && stdout_is_terminal && no_color.is_none_or(OsStr::is_empty)
 }
 
-fn guard_class(class: AllowClass) -> GuardClass {
+pub(super) fn guard_class(class: AllowClass) -> GuardClass {
     match class {
         AllowClass::UserClosures => GuardClass::UserClosures,
         AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,

@@ -14,7 +14,6 @@ use super::client::{Client, Retry};
 use super::error::ClientError;
 use super::wire::{ErrorDetails, Text, text};
 
-
 /// Why DocuSign refused one item of a call (or the whole call, for every item in it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemError {

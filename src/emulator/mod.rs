@@ -294,19 +294,13 @@ fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Runs an emulator for people (`docusign-gitops emulator`) until Ctrl-C: starts from the state
-/// file when it exists, else from `seed`, and prints the URL and an access token it accepts.
-pub fn run_until_interrupted(
-    mut config: Config,
-    seed: &seed::Seed,
-    addr: SocketAddr,
-) -> Result<(), String> {
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|err| format!("can't start the runtime: {err}"))?;
-    let mut rng = fastrand::Rng::with_seed(config.seed);
-    let now = api::now();
-    let seeded = seed.build(&mut rng, &now)?;
-    let (accounts, integration_user) = match &config.state_file {
+/// The accounts to start from: the state file's when it exists (its integration user is the
+/// seed's, found by email), else the seeded one.
+fn initial_accounts(
+    config: &Config,
+    seeded: seed::Seeded,
+) -> Result<(Vec<Account>, String), String> {
+    Ok(match &config.state_file {
         Some(path) if path.exists() => {
             // The kept account wins; its integration user is the seed's, found by email.
             let mut accounts = load_state(path)?;
@@ -330,7 +324,22 @@ pub fn run_until_interrupted(
             (accounts, user)
         }
         _ => (vec![seeded.account], seeded.integration_user_id),
-    };
+    })
+}
+
+/// Runs an emulator for people (`docusign-gitops emulator`) until Ctrl-C: starts from the state
+/// file when it exists, else from `seed`, and prints the URL and an access token it accepts.
+pub fn run_until_interrupted(
+    mut config: Config,
+    seed: &seed::Seed,
+    addr: SocketAddr,
+) -> Result<(), String> {
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|err| format!("can't start the runtime: {err}"))?;
+    let mut rng = fastrand::Rng::with_seed(config.seed);
+    let now = api::now();
+    let seeded = seed.build(&mut rng, &now)?;
+    let (accounts, integration_user) = initial_accounts(&config, seeded)?;
     let mut random = |len: usize| -> String {
         std::iter::repeat_with(|| rng.alphanumeric())
             .take(len)
@@ -406,15 +415,16 @@ pub fn run_until_interrupted(
 pub async fn start_sample(mut config: Config) -> Result<(Running, String), String> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let seeded = seed::sample().build(&mut rng, &api::now())?;
+    let (accounts, integration_user) = initial_accounts(&config, seeded)?;
     let token: String = std::iter::repeat_with(|| rng.alphanumeric())
         .take(40)
         .collect();
     config
         .credentials
         .static_tokens
-        .push((token.clone(), seeded.integration_user_id.clone()));
+        .push((token.clone(), integration_user));
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let running = start(config, vec![seeded.account], addr)
+    let running = start(config, accounts, addr)
         .await
         .map_err(|err| format!("can't start the emulator: {err}"))?;
     Ok((running, token))

@@ -231,7 +231,12 @@ mod tests {
     fn onboarding_a_thousand_users_into_ten_plain_groups_is_two_calls() {
         let live = live_with_groups(
             &(0..10)
-                .map(|n| (["G0", "G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9"][n], None))
+                .map(|n| {
+                    (
+                        ["G0", "G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9"][n],
+                        None,
+                    )
+                })
                 .collect::<Vec<_>>(),
         );
         let mut operations = Vec::new();

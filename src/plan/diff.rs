@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::operation::{Change, Operation};
 use crate::desired::Desired;
@@ -22,7 +22,7 @@ use crate::model::{
 };
 
 /// Something the plan says but doesn't do.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub email: String,
     pub note: String,

@@ -1,7 +1,7 @@
 //! DESIGN.md rule 6: a plan that closes users, removes memberships, or grants admin-capable
 //! profiles beyond `policy.limits` is refused unless the operator allows that class.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::diff::admin_capable;
 use super::operation::Operation;
@@ -10,7 +10,7 @@ use crate::desired::checked::Limit;
 use crate::model::{Account, BuiltinGroup, NameKey, UserStatus};
 
 /// The classes of risky change, as `--allow` names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GuardClass {
     UserClosures,
@@ -55,7 +55,7 @@ impl GuardClass {
 }
 
 /// One class's figures.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GuardCheck {
     pub class: GuardClass,
     /// How many the plan does.

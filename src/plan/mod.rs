@@ -11,7 +11,7 @@ pub mod replay;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use diff::{Planned, Report};
@@ -42,14 +42,14 @@ pub struct Context {
 
 /// Which recorded state a plan was computed against: apply refuses a plan when another apply
 /// has moved the serial on since.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedRef {
     pub lineage: String,
     pub serial: u64,
 }
 
 /// One step of the plan: the operation and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     pub phase: Phase,
     #[serde(flatten)]
@@ -58,7 +58,7 @@ pub struct Step {
 }
 
 /// The ordered plan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: u32,
     /// SHA-256 of the live account it was computed from: apply refuses a changed account.

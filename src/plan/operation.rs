@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A change to the account. Objects are named by their stable key (a user's email, an object's
 /// name) and carry DocuSign's ID where the live account has one; objects the plan creates get
 /// their IDs at apply time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Operation {
     CreateProfile {
@@ -125,7 +125,7 @@ pub enum Operation {
 }
 
 /// One field's before and after.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub field: String,
     pub from: Option<String>,
@@ -133,7 +133,7 @@ pub struct Change {
 }
 
 /// The phases of DESIGN.md rule 5, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Profiles,

@@ -1,0 +1,463 @@
+//! Executes a reviewed plan: phase by phase in the plan's order (each phase a barrier), the
+//! operations of a phase batched into DocuSign's bulk calls (see `plan::batching`) and sent
+//! concurrently under the client's pacing. Every item's outcome is journaled; a failed item
+//! doesn't stop independent work, and the operations that depend on it are skipped.
+
+pub mod deps;
+pub mod ids;
+mod requests;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use self::deps::Dependency;
+use self::ids::Ids;
+use self::requests::Call;
+use crate::docusign::Client;
+use crate::docusign::writes::ItemOutcome;
+use crate::model::{Account, EmailKey, NameKey, UserStatus};
+use crate::plan::{Operation, Phase, Plan, replay};
+
+/// Which call changes an existing user's permission profile. DocuSign documents all three
+/// and confirms none; the bulk form costs one call per 500 users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileRoute {
+    /// Bulk `PUT /users` with `permissionProfileId` per user.
+    BulkPutUsers,
+    /// `PUT /users/{userId}` with `permissionProfileId`.
+    PutUser,
+    /// `PUT /users/{userId}/profile` (the way a DocuSign connector does it).
+    PutProfile,
+}
+
+/// The profile-change route apply uses: the one-line switch.
+pub const PROFILE_ROUTE: ProfileRoute = ProfileRoute::BulkPutUsers;
+
+/// What became of one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Status {
+    Done,
+    /// DocuSign refused it, or the call carrying it failed; `code` is DocuSign's `errorCode`.
+    Failed {
+        code: String,
+        message: String,
+    },
+    /// Not sent, because a step it depends on failed or was skipped.
+    Skipped {
+        because_of_step: usize,
+    },
+}
+
+/// The journal's line for one plan step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// The step's number in the plan, from 1.
+    pub step: usize,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// What an apply did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// One entry per plan step, in plan order.
+    pub entries: Vec<Entry>,
+    /// The live account with what was done applied, and the IDs DocuSign gave new objects.
+    pub account: Account,
+    /// API calls made (every attempt counts, as DocuSign counts them).
+    pub calls: u64,
+}
+
+impl Outcome {
+    fn count(&self, pred: impl Fn(&Status) -> bool) -> usize {
+        self.entries
+            .iter()
+            .filter(|entry| pred(&entry.status))
+            .count()
+    }
+
+    #[must_use]
+    pub fn done(&self) -> usize {
+        self.count(|status| matches!(status, Status::Done))
+    }
+
+    #[must_use]
+    pub fn failed(&self) -> usize {
+        self.count(|status| matches!(status, Status::Failed { .. }))
+    }
+
+    #[must_use]
+    pub fn skipped(&self) -> usize {
+        self.count(|status| matches!(status, Status::Skipped { .. }))
+    }
+
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.done() == self.entries.len()
+    }
+}
+
+/// Told how apply is getting on; the CLI draws bars or prints lines.
+pub trait Progress {
+    fn phase_started(&self, _phase: Phase, _steps: usize) {}
+    fn advanced(&self, _steps: usize) {}
+    fn phase_finished(&self, _phase: Phase) {}
+}
+
+/// Says nothing.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Where the run stands between phases.
+struct Run<'a> {
+    plan: &'a Plan,
+    live: &'a Account,
+    ids: Ids,
+    status: Vec<Option<Status>>,
+    /// Dependencies made unavailable, and the step that did it.
+    broken: HashMap<Dependency, usize>,
+}
+
+impl Run<'_> {
+    fn operation(&self, index: usize) -> &Operation {
+        &self.plan.steps[index].operation
+    }
+
+    /// Records a step's outcome; a failure breaks what the step provides.
+    fn settle(&mut self, index: usize, status: Status) {
+        if !matches!(status, Status::Done) {
+            let cause = match &status {
+                Status::Skipped { because_of_step } => *because_of_step,
+                _ => index + 1,
+            };
+            for dependency in deps::provides(self.operation(index)) {
+                self.broken.entry(dependency).or_insert(cause);
+            }
+        }
+        self.status[index] = Some(status);
+    }
+
+    /// The step that broke something `index` needs, if any.
+    fn blocked_by(&self, index: usize) -> Option<usize> {
+        deps::needs(self.operation(index))
+            .iter()
+            .find_map(|dependency| self.broken.get(dependency).copied())
+    }
+}
+
+/// Executes `plan` on the account `live` describes (the snapshot the plan was checked
+/// against). `checkpoint` is called after every phase with the account as it stands, so the
+/// caller can record progress that survives an interruption.
+pub async fn execute(
+    plan: &Plan,
+    live: &Account,
+    client: &Arc<Client>,
+    progress: &dyn Progress,
+    checkpoint: &mut dyn FnMut(&Account),
+) -> Outcome {
+    let calls_before = client.calls();
+    let mut run = Run {
+        plan,
+        live,
+        ids: Ids::of(live),
+        status: vec![None; plan.steps.len()],
+        broken: HashMap::new(),
+    };
+    let folded = crate::plan::batching::joins_at_creation(
+        &plan
+            .steps
+            .iter()
+            .map(|step| step.operation.clone())
+            .collect::<Vec<_>>(),
+        live,
+    );
+    let mut phases: BTreeMap<Phase, Vec<usize>> = BTreeMap::new();
+    for (index, step) in plan.steps.iter().enumerate() {
+        phases.entry(step.phase).or_default().push(index);
+    }
+    for (phase, indices) in phases {
+        let pending: Vec<usize> = indices
+            .into_iter()
+            .filter(|&index| run.status[index].is_none())
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        let extra = if phase == Phase::CreateUsers {
+            // The joins that ride in their users' create calls go with them.
+            folded
+                .iter()
+                .enumerate()
+                .filter(|(_, folded)| **folded)
+                .map(|(index, _)| index)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        progress.phase_started(phase, pending.len() + extra.len());
+        run_phase(&mut run, client, progress, phase, &pending, &extra).await;
+        progress.phase_finished(phase);
+        checkpoint(&account_after(&run));
+    }
+    Outcome {
+        entries: run
+            .status
+            .iter()
+            .enumerate()
+            .map(|(index, status)| Entry {
+                step: index + 1,
+                status: status.clone().unwrap_or(Status::Failed {
+                    code: String::new(),
+                    message: "never run".to_owned(),
+                }),
+            })
+            .collect(),
+        account: account_after(&run),
+        calls: client.calls().saturating_sub(calls_before),
+    }
+}
+
+async fn run_phase(
+    run: &mut Run<'_>,
+    client: &Arc<Client>,
+    progress: &dyn Progress,
+    phase: Phase,
+    pending: &[usize],
+    folded: &[usize],
+) {
+    // Skip what depends on a failure, before anything of this phase is sent.
+    let mut ready = Vec::new();
+    for &index in pending {
+        match run.blocked_by(index) {
+            Some(step) => {
+                run.settle(
+                    index,
+                    Status::Skipped {
+                        because_of_step: step,
+                    },
+                );
+                progress.advanced(1);
+            }
+            None => ready.push(index),
+        }
+    }
+    let folded: Vec<usize> = folded
+        .iter()
+        .copied()
+        .filter(|&index| run.blocked_by(index).is_none())
+        .collect();
+    // Renames first in the ID table: the object keeps its ID under its new name.
+    for &index in &ready {
+        match run.plan.steps[index].operation.clone() {
+            Operation::RenameProfile { from, to, .. } => {
+                Ids::rename(&mut run.ids.profiles, &from, &to);
+            }
+            Operation::RenameGroup { from, to, .. } => {
+                Ids::rename(&mut run.ids.groups, &from, &to);
+            }
+            Operation::RenameSigningGroup { from, to, .. } => {
+                Ids::rename(&mut run.ids.signing_groups, &from, &to);
+            }
+            _ => {}
+        }
+    }
+    let built = requests::build(run.plan, run.live, &run.ids, phase, &ready, &folded);
+    for (index, error) in built.unresolved {
+        run.settle(
+            index,
+            Status::Failed {
+                code: String::new(),
+                message: error,
+            },
+        );
+        progress.advanced(1);
+    }
+    let mut calls: JoinSet<(Call, Vec<ItemOutcome>)> = JoinSet::new();
+    for call in built.calls {
+        let client = Arc::clone(client);
+        calls.spawn(async move {
+            let outcomes = requests::send(&client, &call.request).await;
+            (call, outcomes)
+        });
+    }
+    while let Some(joined) = calls.join_next().await {
+        let Ok((call, outcomes)) = joined else {
+            // A panicked task: its steps stay unsettled and are reported as never run.
+            continue;
+        };
+        for (steps, outcome) in call.items.iter().zip(outcomes) {
+            for &index in steps {
+                let status = match &outcome {
+                    Ok(new_id) => {
+                        if let Some(id) = new_id {
+                            record_id(run, index, id);
+                        }
+                        Status::Done
+                    }
+                    Err(error) => Status::Failed {
+                        code: error.code.clone(),
+                        message: error.message.clone(),
+                    },
+                };
+                run.settle(index, status);
+                progress.advanced(1);
+            }
+        }
+    }
+}
+
+/// Keeps the ID DocuSign gave an object the step created.
+fn record_id(run: &mut Run<'_>, index: usize, id: &str) {
+    match run.operation(index).clone() {
+        Operation::CreateProfile { name, .. } => {
+            run.ids.profiles.insert(NameKey::new(&name), id.to_owned());
+        }
+        Operation::CreateGroup { name, .. } => {
+            run.ids.groups.insert(NameKey::new(&name), id.to_owned());
+        }
+        Operation::CreateSigningGroup { name, .. } => {
+            run.ids
+                .signing_groups
+                .insert(NameKey::new(&name), id.to_owned());
+        }
+        Operation::CreateUser { email, .. } | Operation::ReactivateUser { email, .. } => {
+            run.ids.users.insert(EmailKey::new(&email), id.to_owned());
+        }
+        _ => {}
+    }
+}
+
+/// The live account with the done steps applied (in plan order) and every known ID filled in.
+fn account_after(run: &Run<'_>) -> Account {
+    let mut account = run.live.clone();
+    for (index, status) in run.status.iter().enumerate() {
+        if matches!(status, Some(Status::Done)) {
+            replay::apply(&mut account, run.operation(index));
+        }
+    }
+    for (key, profile) in &mut account.permission_profiles {
+        if profile.id.is_none() {
+            profile.id = run.ids.profiles.get(key).cloned();
+        }
+    }
+    for (key, group) in &mut account.groups {
+        if group.id.is_none() {
+            group.id = run.ids.groups.get(key).cloned();
+        }
+    }
+    for (key, group) in &mut account.signing_groups {
+        if group.id.is_none() {
+            group.id = run.ids.signing_groups.get(key).cloned();
+        }
+    }
+    for (key, user) in &mut account.users {
+        if user.id.is_none() {
+            user.id = run.ids.users.get(key).cloned();
+        }
+        // DocuSign sends an activation email to a new or reopened user; it isn't active yet.
+        let was_open = run
+            .live
+            .users
+            .get(key)
+            .is_some_and(|was| was.status != UserStatus::Closed);
+        if user.status == UserStatus::Active && !was_open {
+            user.status = UserStatus::Pending;
+        }
+    }
+    account
+}
+
+/// The objects recorded state keeps after an apply: those the YAML names, and those it
+/// managed before that still exist (a delete that failed is retried by the next plan);
+/// closed users the YAML no longer names are let go.
+#[must_use]
+pub fn managed_objects(after: &Account, desired: &Account, recorded: Option<&Account>) -> Account {
+    let empty = Account::default();
+    let recorded = recorded.unwrap_or(&empty);
+    let renamed_from = |names: Vec<&Vec<String>>| -> HashSet<NameKey> {
+        names
+            .into_iter()
+            .flatten()
+            .map(|name| NameKey::new(name))
+            .collect()
+    };
+    let keep = |key: &NameKey, desired_has: bool, recorded_has: bool, was: &HashSet<NameKey>| {
+        desired_has || (recorded_has && !was.contains(key))
+    };
+    let profiles_was = renamed_from(
+        desired
+            .permission_profiles
+            .values()
+            .map(|profile| &profile.previously)
+            .collect(),
+    );
+    let groups_was = renamed_from(
+        desired
+            .groups
+            .values()
+            .map(|group| &group.previously)
+            .collect(),
+    );
+    let signing_was = renamed_from(
+        desired
+            .signing_groups
+            .values()
+            .map(|group| &group.previously)
+            .collect(),
+    );
+    Account {
+        permission_profiles: after
+            .permission_profiles
+            .iter()
+            .filter(|(key, _)| {
+                keep(
+                    key,
+                    desired.permission_profiles.contains_key(*key),
+                    recorded.permission_profiles.contains_key(*key),
+                    &profiles_was,
+                )
+            })
+            .map(|(key, profile)| (key.clone(), profile.clone()))
+            .collect(),
+        groups: after
+            .groups
+            .iter()
+            .filter(|(key, _)| {
+                keep(
+                    key,
+                    desired.groups.contains_key(*key),
+                    recorded.groups.contains_key(*key),
+                    &groups_was,
+                )
+            })
+            .map(|(key, group)| (key.clone(), group.clone()))
+            .collect(),
+        signing_groups: after
+            .signing_groups
+            .iter()
+            .filter(|(key, _)| {
+                keep(
+                    key,
+                    desired.signing_groups.contains_key(*key),
+                    recorded.signing_groups.contains_key(*key),
+                    &signing_was,
+                )
+            })
+            .map(|(key, group)| (key.clone(), group.clone()))
+            .collect(),
+        users: after
+            .users
+            .iter()
+            .filter(|(key, user)| {
+                desired.users.contains_key(*key)
+                    || (recorded.users.contains_key(*key) && user.status != UserStatus::Closed)
+            })
+            .map(|(key, user)| (key.clone(), user.clone()))
+            .collect(),
+    }
+}

@@ -1,0 +1,448 @@
+//! `docusign-gitops apply`: executes the reviewed plan (or plans now and asks), records what
+//! DocuSign then holds in the state file, and commits it.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Exit;
+use super::args::ApplyArgs;
+use super::session::{self, Connected};
+use crate::apply::{self, Outcome, Progress, Status};
+use crate::desired::Desired;
+use crate::model::Account;
+use crate::plan::{self, GuardClass, Phase, Plan, render};
+use crate::state::{self, Applied, Lock, RecordedState};
+
+pub fn run(args: ApplyArgs) -> Exit {
+    let Some(desired) = super::load_desired(&args.dir) else {
+        return Exit::Error;
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: can't start the async runtime: {err}");
+            return Exit::Error;
+        }
+    };
+    match runtime.block_on(apply(args, &desired)) {
+        Ok(exit) => exit,
+        Err(report) => super::report_error(&report),
+    }
+}
+
+async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Report> {
+    let ApplyArgs {
+        dir,
+        plan: plan_file,
+        auto_approve,
+        no_commit,
+        allow,
+        connection,
+    } = args;
+    // Read before connecting, so a bad file costs no API call.
+    let reviewed = plan_file.as_deref().map(read_plan).transpose()?;
+    let connected = session::connect(&dir, desired, connection, true).await?;
+    // Held until apply ends; the OS lets go of it if the process dies.
+    let _lock = Lock::acquire(&dir, connected.account_id()).map_err(miette::Report::new)?;
+    let read = session::read(&dir, &connected).await?;
+    let recorded = read.recorded.as_ref();
+    let live = &read.live.account;
+    let plan = if let Some(reviewed) = reviewed {
+        check_reviewed(&reviewed, desired, live, recorded, &dir, &connected)?;
+        reviewed
+    } else {
+        let allowed = allow
+            .iter()
+            .map(|class| super::plan::guard_class(*class))
+            .collect();
+        let context = session::context(&dir, &connected, recorded, allowed);
+        plan::plan(desired, live, session::recorded_objects(recorded), &context)
+            .map_err(miette::Report::new)?
+    };
+    if !plan.refusals().is_empty() {
+        print!("{}", render::text(&plan, false));
+        eprintln!("error: the plan is past a guard's limit; nothing was applied");
+        return Ok(Exit::Refused);
+    }
+    if plan.is_empty() {
+        println!("No changes: the account matches the YAML.");
+        // A first apply on an account that already matches still records it.
+        if recorded.is_none() {
+            record(&dir, &connected, desired, recorded, &plan, live, no_commit)?;
+        }
+        return Ok(Exit::Success);
+    }
+    if plan_file.is_none() {
+        let colour = super::plan::colour(
+            super::args::Format::Text,
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+        print!("{}", render::text(&plan, colour));
+        if !auto_approve && !confirmed(&plan, &connected)? {
+            eprintln!("Nothing was applied.");
+            return Ok(Exit::Error);
+        }
+    }
+    let progress = Bars::new(plan.steps.len());
+    let state_path = connected.state_path.clone();
+    let base = recorded.cloned();
+    let mut checkpoint = |account: &Account| {
+        // Progress that survives an interruption: written, not committed.
+        let objects = apply::managed_objects(account, &desired.state, recorded.map(|s| &s.objects));
+        let next = next_state(base.as_ref(), &connected, &plan, objects);
+        if let Err(err) = state::file::write(&state_path, &next) {
+            progress.println(&format!("warning: {err}"));
+        }
+    };
+    let outcome = apply::execute(
+        &plan,
+        live,
+        &connected.connection.client,
+        &progress,
+        &mut checkpoint,
+    )
+    .await;
+    progress.clear();
+    print_outcome(&plan, &outcome);
+    record(
+        &dir,
+        &connected,
+        desired,
+        recorded,
+        &plan,
+        &outcome.account,
+        no_commit,
+    )?;
+    Ok(if outcome.is_complete() {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
+}
+
+fn read_plan(path: &Path) -> Result<Plan, miette::Report> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| miette::miette!("can't read the plan `{}`: {err}", path.display()))?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|err| {
+        miette::miette!(
+            help = "make it with `docusign-gitops plan --out PLAN.json`",
+            "`{}` is not a docusign-gitops plan: {err}",
+            path.display()
+        )
+    })?;
+    if plan.format_version != plan::FORMAT_VERSION {
+        return Err(miette::miette!(
+            help = "plan again with this version of docusign-gitops",
+            "`{}` is a plan of format {}, and this docusign-gitops reads format {}",
+            path.display(),
+            plan.format_version,
+            plan::FORMAT_VERSION
+        ));
+    }
+    Ok(plan)
+}
+
+/// Refuses a reviewed plan that no longer fits: the account changed since (fingerprint), or
+/// another apply moved recorded state on (serial).
+fn check_reviewed(
+    reviewed: &Plan,
+    desired: &Desired,
+    live: &Account,
+    recorded: Option<&RecordedState>,
+    dir: &Path,
+    connected: &Connected,
+) -> Result<(), miette::Report> {
+    let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
+    let then = reviewed
+        .recorded
+        .as_ref()
+        .map(|base| (base.lineage.as_str(), base.serial));
+    if now != then {
+        let describe = |base: Option<(&str, u64)>| {
+            base.map_or_else(
+                || "no recorded state".to_owned(),
+                |(lineage, serial)| format!("serial {serial} of lineage {lineage}"),
+            )
+        };
+        return Err(miette::miette!(
+            help = "another apply ran since this plan was made; plan again and review that plan",
+            "the plan was made against {}, and `{}` now holds {}; nothing was applied",
+            describe(then),
+            connected.state_path.display(),
+            describe(now)
+        ));
+    }
+    let fingerprint = plan::fingerprint(live);
+    if fingerprint == reviewed.fingerprint {
+        return Ok(());
+    }
+    // Say what changed as the difference it makes to the plan.
+    let context = session::context(dir, connected, recorded, Vec::<GuardClass>::new());
+    let fresh = plan::plan(desired, live, session::recorded_objects(recorded), &context).ok();
+    let changes = fresh.map_or_else(Vec::new, |fresh| step_differences(reviewed, &fresh));
+    let detail = if changes.is_empty() {
+        "The steps a new plan would take are the same, but the account is not the one reviewed."
+            .to_owned()
+    } else {
+        format!("A plan made now differs:\n{}", changes.join("\n"))
+    };
+    Err(miette::miette!(
+        help = "plan again and review the new plan",
+        "the account changed since the plan was made (fingerprint {} then, {} now); nothing was applied.\n{detail}",
+        short(&reviewed.fingerprint),
+        short(&fingerprint)
+    ))
+}
+
+fn short(fingerprint: &str) -> &str {
+    fingerprint.get(..12).unwrap_or(fingerprint)
+}
+
+/// The steps only one of the two plans has, one line each (at most 20).
+fn step_differences(reviewed: &Plan, fresh: &Plan) -> Vec<String> {
+    let key = |plan: &Plan| -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|step| serde_json::to_string(&step.operation).unwrap_or_default())
+            .collect()
+    };
+    let (then, now) = (key(reviewed), key(fresh));
+    let gone = then
+        .iter()
+        .filter(|step| !now.contains(step))
+        .map(|step| format!("  no longer: {step}"));
+    let new = now
+        .iter()
+        .filter(|step| !then.contains(step))
+        .map(|step| format!("  now also:  {step}"));
+    let mut lines: Vec<String> = gone.chain(new).collect();
+    if lines.len() > 20 {
+        let more = lines.len() - 20;
+        lines.truncate(20);
+        lines.push(format!("  … and {more} more"));
+    }
+    lines
+}
+
+/// Asks on a terminal; refuses anywhere else.
+fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, miette::Report> {
+    if !std::io::stdin().is_terminal() {
+        return Err(miette::miette!(
+            help = "review the plan above, then run again with --auto-approve, or apply a saved plan with --plan",
+            "apply asks for confirmation, and stdin is not a terminal; nothing was applied"
+        ));
+    }
+    print!(
+        "\nApply these {} changes to account {}? Only `yes` is accepted: ",
+        plan.steps.len(),
+        connected.account_id()
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|err| miette::miette!("can't read the answer: {err}"))?;
+    Ok(answer.trim() == "yes")
+}
+
+fn next_state(
+    base: Option<&RecordedState>,
+    connected: &Connected,
+    plan: &Plan,
+    objects: Account,
+) -> RecordedState {
+    let first;
+    let base = if let Some(base) = base {
+        base
+    } else {
+        first = RecordedState::first(connected.account_id(), &connected.environment);
+        &first
+    };
+    let viewer = objects_viewer_id(&objects);
+    base.next(Applied {
+        desired_commit: plan.desired_commit.clone(),
+        plan_json: render::json(plan).as_bytes(),
+        at: jiff::Timestamp::now(),
+        viewer_profile_id: viewer,
+        objects,
+    })
+}
+
+/// DocuSign Viewer's ID (rule 2: pinned once found).
+fn objects_viewer_id(objects: &Account) -> Option<String> {
+    objects
+        .permission_profiles
+        .values()
+        .find(|profile| {
+            crate::model::BuiltinProfile::from_name(&profile.name)
+                == Some(crate::model::BuiltinProfile::DocuSignViewer)
+        })
+        .and_then(|profile| profile.id.clone())
+}
+
+/// Writes the state file (atomically) and commits it unless told not to.
+fn record(
+    dir: &Path,
+    connected: &Connected,
+    desired: &Desired,
+    recorded: Option<&RecordedState>,
+    plan: &Plan,
+    after: &Account,
+    no_commit: bool,
+) -> Result<(), miette::Report> {
+    let mut objects = apply::managed_objects(after, &desired.state, recorded.map(|s| &s.objects));
+    // The built-in Viewer is pinned by ID even when the YAML doesn't name it.
+    if let Some((key, viewer)) = after.permission_profiles.iter().find(|(_, profile)| {
+        crate::model::BuiltinProfile::from_name(&profile.name)
+            == Some(crate::model::BuiltinProfile::DocuSignViewer)
+    }) {
+        objects
+            .permission_profiles
+            .entry(key.clone())
+            .or_insert_with(|| viewer.clone());
+    }
+    let next = next_state(recorded, connected, plan, objects);
+    let path: PathBuf = connected.state_path.clone();
+    state::file::write(&path, &next).map_err(miette::Report::new)?;
+    println!(
+        "Recorded state: {} (serial {})",
+        path.display(),
+        next.serial
+    );
+    if no_commit {
+        return Ok(());
+    }
+    let message = commit_message(plan, &next);
+    match state::git::commit_state(dir, &path, &message).map_err(miette::Report::new)? {
+        Some(commit) => println!("Committed {}", short(&commit)),
+        None => eprintln!(
+            "warning: `{}` is not in a git repository; the state file was written, not committed",
+            dir.display()
+        ),
+    }
+    Ok(())
+}
+
+fn commit_message(plan: &Plan, next: &RecordedState) -> String {
+    let summary = if plan.summary.is_empty() {
+        "no changes".to_owned()
+    } else {
+        plan.summary
+            .iter()
+            .map(|(kind, count)| format!("{count} {}", kind.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "docusign-gitops apply: {summary}\n\nAccount {} ({}), serial {}.\nPlan {}.\n",
+        next.account_id,
+        next.environment,
+        next.serial,
+        short(&next.plan_hash)
+    )
+}
+
+fn print_outcome(plan: &Plan, outcome: &Outcome) {
+    for entry in &outcome.entries {
+        let operation = &plan.steps[entry.step - 1].operation;
+        match &entry.status {
+            Status::Done => {}
+            Status::Failed { code, message } => {
+                let code = if code.is_empty() { "-" } else { code };
+                println!(
+                    "failed  [{}] {}: {code}: {message}",
+                    entry.step,
+                    plan::kind(operation)
+                );
+            }
+            Status::Skipped { because_of_step } => println!(
+                "skipped [{}] {}: step {because_of_step} did not succeed",
+                entry.step,
+                plan::kind(operation)
+            ),
+        }
+    }
+    println!(
+        "Apply: {} done, {} failed, {} skipped, in {} API calls (planned {}).",
+        outcome.done(),
+        outcome.failed(),
+        outcome.skipped(),
+        outcome.calls,
+        plan.api_calls
+    );
+}
+
+/// One bar per phase on a terminal; a line per phase elsewhere (CI logs).
+struct Bars {
+    multi: MultiProgress,
+    current: std::sync::Mutex<Option<(Phase, ProgressBar)>>,
+    terminal: bool,
+    _total: usize,
+}
+
+impl Bars {
+    fn new(total: usize) -> Arc<Self> {
+        let terminal = std::io::stderr().is_terminal();
+        let target = if terminal {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        Arc::new(Self {
+            multi: MultiProgress::with_draw_target(target),
+            current: std::sync::Mutex::new(None),
+            terminal,
+            _total: total,
+        })
+    }
+
+    fn println(&self, line: &str) {
+        let _ = self.multi.println(line);
+    }
+
+    fn clear(&self) {
+        let _ = self.multi.clear();
+    }
+}
+
+impl Progress for Arc<Bars> {
+    fn phase_started(&self, phase: Phase, steps: usize) {
+        let bar = self.multi.add(ProgressBar::new(steps as u64));
+        if let Ok(style) = ProgressStyle::with_template("{msg:32} {bar:30} {pos}/{len}") {
+            bar.set_style(style);
+        }
+        bar.set_message(phase.title());
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some((phase, bar));
+        }
+    }
+
+    fn advanced(&self, steps: usize) {
+        if let Ok(current) = self.current.lock()
+            && let Some((_, bar)) = current.as_ref()
+        {
+            bar.inc(steps as u64);
+        }
+    }
+
+    fn phase_finished(&self, phase: Phase) {
+        if let Ok(mut current) = self.current.lock()
+            && let Some((_, bar)) = current.take()
+        {
+            bar.finish();
+            if !self.terminal {
+                eprintln!(
+                    "{}: {} of {} steps settled",
+                    phase.title(),
+                    bar.position(),
+                    bar.length().unwrap_or(0)
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! What plan and apply share: connecting to the account the YAML names (or the in-process
+//! emulator), reading it, and reading the recorded state the last apply left.
+
+use std::path::{Path, PathBuf};
+
+use super::args::ConnectionArgs;
+use super::connection::{self, AccountHint, Target};
+use crate::desired::Desired;
+use crate::desired::checked::Environment;
+use crate::docusign::connect::{self, Connection};
+use crate::docusign::snapshot::{Snapshot, snapshot};
+use crate::emulator::Running;
+use crate::model::Account;
+use crate::plan::{Context, GuardClass, RecordedRef};
+use crate::state::{self, RecordedState};
+
+/// A connection to the account, and where its recorded state lives.
+pub struct Connected {
+    pub connection: Connection,
+    /// `demo`, `production` or `emulator`, as the state file records it.
+    pub environment: String,
+    pub state_path: PathBuf,
+    /// The in-process emulator, kept alive as long as the connection.
+    pub _emulator: Option<Running>,
+}
+
+impl Connected {
+    #[must_use]
+    pub fn account_id(&self) -> &str {
+        &self.connection.account.account_id
+    }
+}
+
+/// Where `--emulator` keeps its account between runs, so plan → apply → plan works on one
+/// account; ignored by git.
+fn emulator_state(dir: &Path) -> PathBuf {
+    dir.join(".docusign-gitops/emulator/account.json")
+}
+
+fn prepare_emulator_dir(path: &Path) -> Result<(), miette::Report> {
+    let Some(folder) = path.parent() else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(folder).map_err(|err| {
+        miette::miette!(
+            "can't create `{}` for the emulator: {err}",
+            folder.display()
+        )
+    })?;
+    let ignore = folder.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "# The --emulator account: local only.\n*\n")
+            .map_err(|err| miette::miette!("can't write `{}`: {err}", ignore.display()))?;
+    }
+    Ok(())
+}
+
+/// Connects to the account `desired` names (flags and environment win), or to the emulator.
+pub async fn connect(
+    dir: &Path,
+    desired: &Desired,
+    args: ConnectionArgs,
+    keep_emulator_state: bool,
+) -> Result<Connected, miette::Report> {
+    let hint = desired.account.as_ref().map(|account| AccountHint {
+        id: account.id.clone(),
+        production: account.environment == Environment::Production,
+    });
+    let emulated = args.emulator;
+    let emulator_file = if emulated && keep_emulator_state {
+        let path = emulator_state(dir);
+        prepare_emulator_dir(&path)?;
+        Some(path)
+    } else {
+        None
+    };
+    let Target {
+        settings,
+        _emulator: emulator,
+    } = connection::resolve(args, hint, emulator_file).await?;
+    let production = settings.auth_server.contains("account.docusign.com")
+        && !settings.auth_server.contains("account-d.");
+    let connection = connect::connect(settings)
+        .await
+        .map_err(miette::Report::new)?;
+    if let Some(warning) = &connection.warning {
+        eprintln!("warning: {warning}");
+    }
+    let environment = if emulated {
+        "emulator"
+    } else if production {
+        "production"
+    } else {
+        "demo"
+    }
+    .to_owned();
+    let state_path = state::path_for(dir, &connection.account.account_id);
+    Ok(Connected {
+        connection,
+        environment,
+        state_path,
+        _emulator: emulator,
+    })
+}
+
+/// The live account and the recorded state.
+pub struct Read {
+    pub live: Snapshot,
+    pub recorded: Option<RecordedState>,
+}
+
+/// Reads the recorded state (refusing one for another account), then the live account.
+pub async fn read(dir: &Path, connected: &Connected) -> Result<Read, miette::Report> {
+    let recorded = state::file::load(dir, connected.account_id()).map_err(miette::Report::new)?;
+    let live = snapshot(&connected.connection.client)
+        .await
+        .map_err(miette::Report::new)?;
+    Ok(Read { live, recorded })
+}
+
+/// What the planner is told besides the three states.
+#[must_use]
+pub fn context(
+    dir: &Path,
+    connected: &Connected,
+    recorded: Option<&RecordedState>,
+    allowed: Vec<GuardClass>,
+) -> Context {
+    Context {
+        integration_user: Some(connected.connection.account.user_email.clone())
+            .filter(|email| !email.is_empty()),
+        allowed,
+        desired_commit: state::git::desired_commit(dir),
+        hourly_remaining: connected.connection.client.budget().hourly_remaining,
+        recorded: recorded.map(|state| RecordedRef {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+        }),
+    }
+}
+
+/// The recorded objects, for the planner.
+#[must_use]
+pub fn recorded_objects(recorded: Option<&RecordedState>) -> Option<&Account> {
+    recorded.map(|state| &state.objects)
+}
