@@ -1,16 +1,22 @@
-//! Property tests of the planner: random but valid pairs of a live account and a checked desired
-//! state, planned as the first increment does (no recorded state: the managed objects are the
-//! ones the desired state names, nothing is deleted, and users it doesn't name follow
-//! `policy.unmanaged_users`).
+//! Property tests of the planner: random but valid triples of a live account, a checked desired
+//! state and (most of the time) a recorded state, the managed objects as the last apply left
+//! them. Without recorded state (a first apply) the managed objects are the ones the desired
+//! state names and nothing is deleted. With it, recorded state pins IDs (an object renamed by
+//! hand in DocuSign is still the object the YAML means, and is renamed back) and says what the
+//! YAML dropped: those groups, signing groups and profiles are deleted (a dropped profile's
+//! holders moved first), and those users closed. Users in neither follow
+//! `policy.unmanaged_users`.
 //!
-//! For every pair: the planner never reports a rule breach (that would be a bug in it); its
+//! For every triple: the planner never reports a rule breach (that would be a bug in it); its
 //! steps come in rule 5's order; replaying them on the live account leaves every managed object
-//! as the YAML says and every other user as the policy says; and planning again from the
-//! account the replay leaves finds nothing to do.
+//! as the YAML says, deletes or closes what the YAML dropped, and leaves every other object as
+//! it was (renamed, or out of a deleted group) and every other user as the policy says; and
+//! planning again from the account the replay leaves, with the recorded state that apply would
+//! write, finds nothing to do.
 //!
 //! The strategies draw small numbers and a builder turns them into accounts, so a failing case
 //! shrinks toward few objects and the first names of each pool; proptest prints the built
-//! account and desired state. Failing cases are not persisted (nothing is written into the
+//! accounts and desired state. Failing cases are not persisted (nothing is written into the
 //! repo). `PROPTEST_CASES=N` overrides the number of cases.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -103,6 +109,43 @@ fn settings(raw: &[(u8, bool)]) -> BTreeMap<String, String> {
         .map(|(key, value)| ((*pick(SETTINGS, *key)).to_owned(), value.to_string()))
         .collect()
 }
+
+/// Profiles and groups every account has, which the planner never renames or deletes.
+fn builtin(name: &str) -> bool {
+    BuiltinProfile::from_name(name).is_some() || BuiltinGroup::from_name(name).is_some()
+}
+
+/// What profiles, groups and signing groups share: a name, earlier names and maybe an ID.
+trait Named: Clone {
+    fn id(&self) -> Option<&str>;
+    fn name(&self) -> &str;
+    fn previously(&self) -> &[String];
+    /// The same object under another name.
+    fn renamed(&self, name: &str) -> Self;
+}
+
+macro_rules! named {
+    ($($kind:ty),*) => {$(
+        impl Named for $kind {
+            fn id(&self) -> Option<&str> {
+                self.id.as_deref()
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn previously(&self) -> &[String] {
+                &self.previously
+            }
+            fn renamed(&self, name: &str) -> Self {
+                Self {
+                    name: name.to_owned(),
+                    ..self.clone()
+                }
+            }
+        }
+    )*};
+}
+named!(PermissionProfile, Group, SigningGroup);
 
 // ---------------------------------------------------------------------------------------------
 // The live account.
@@ -543,80 +586,144 @@ fn declare<T>(entries: Vec<(String, Vec<String>, T)>) -> Vec<(String, Vec<String
     kept
 }
 
-/// Live name → the desired name of the object that stands for it (by name, else by an earlier
-/// name), for every live object the desired state adopts.
+/// How the planner pairs one kind of desired objects with live ones, and what it deletes.
 #[derive(Debug, Default)]
-struct Adoptions {
-    profiles: HashMap<NameKey, String>,
-    groups: HashMap<NameKey, String>,
-    signing_groups: HashMap<NameKey, String>,
+struct Matching {
+    /// Live key → the desired name of the object that stands for it.
+    adopted: HashMap<NameKey, String>,
+    /// Live keys of the objects recorded state managed and the YAML dropped.
+    dropped: BTreeSet<NameKey>,
 }
 
-fn adopt<'a, T>(
+/// A live object stands for one desired object at most. Desired objects take, in rounds, the
+/// live object with their name; then the one recorded state pinned by ID under their name (or
+/// an earlier name); then one with an earlier name, each round from what is left. Recorded
+/// objects that no desired object names (now or earlier), and whose live object stands for no
+/// desired object, are dropped; built-in ones never.
+fn matching<T: Named>(
     live: &BTreeMap<NameKey, T>,
-    desired: impl Iterator<Item = (&'a String, &'a Vec<String>)>,
-) -> HashMap<NameKey, String> {
-    let mut adopted = HashMap::new();
-    for (name, previously) in desired {
-        let found = std::iter::once(name)
-            .chain(previously)
-            .map(|name| NameKey::new(name))
-            .find(|key| live.contains_key(key));
-        if let Some(key) = found {
-            adopted.insert(key, name.clone());
+    desired: &BTreeMap<NameKey, T>,
+    recorded: Option<&BTreeMap<NameKey, T>>,
+) -> Matching {
+    let by_id: HashMap<&str, &NameKey> = live
+        .iter()
+        .filter_map(|(key, object)| object.id().map(|id| (id, key)))
+        .collect();
+    let names = |want: &T| -> Vec<NameKey> {
+        std::iter::once(want.name())
+            .chain(want.previously().iter().map(String::as_str))
+            .map(NameKey::new)
+            .collect()
+    };
+    let by_name = |want: &T| Some(NameKey::new(want.name())).filter(|key| live.contains_key(key));
+    // The live object with the ID of the first of its names recorded state knows with an ID.
+    let pinned = |want: &T| {
+        let id = names(want)
+            .iter()
+            .find_map(|key| recorded?.get(key)?.id())?;
+        by_id.get(id).map(|key| (*key).clone())
+    };
+    let mut adopted: HashMap<NameKey, String> = HashMap::new();
+    let mut unmatched: Vec<&T> = desired.values().collect();
+    for round in 0..3 {
+        unmatched.retain(|want| {
+            let found = match round {
+                0 => by_name(want),
+                1 => pinned(want),
+                _ => names(want)[1..]
+                    .iter()
+                    .find(|key| live.contains_key(*key) && !adopted.contains_key(*key))
+                    .cloned(),
+            };
+            match found.filter(|key| !adopted.contains_key(key)) {
+                Some(key) => {
+                    adopted.insert(key, want.name().to_owned());
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+    let mut dropped = BTreeSet::new();
+    if let Some(recorded) = recorded {
+        let earlier: BTreeSet<NameKey> = desired
+            .values()
+            .flat_map(|want| want.previously().iter().map(|old| NameKey::new(old)))
+            .collect();
+        for (key, object) in recorded {
+            if desired.contains_key(key) || earlier.contains(key) {
+                continue;
+            }
+            let found = object
+                .id()
+                .and_then(|id| by_id.get(id).copied())
+                .or_else(|| Some(key).filter(|key| live.contains_key(*key)));
+            if let Some(found) = found
+                && !adopted.contains_key(found)
+                && !builtin(live[found].name())
+            {
+                dropped.insert(found.clone());
+            }
         }
     }
-    adopted
+    Matching { adopted, dropped }
+}
+
+/// For every kind, the live objects the desired state adopts (renamed to its names) and the
+/// ones the plan deletes.
+#[derive(Debug, Default)]
+struct Adoptions {
+    profiles: Matching,
+    groups: Matching,
+    signing_groups: Matching,
 }
 
 impl Adoptions {
-    fn of(desired: &Account, live: &Account) -> Self {
+    fn of(desired: &Account, live: &Account, recorded: Option<&Account>) -> Self {
         Self {
-            profiles: adopt(
+            profiles: matching(
                 &live.permission_profiles,
-                desired
-                    .permission_profiles
-                    .values()
-                    .map(|profile| (&profile.name, &profile.previously)),
+                &desired.permission_profiles,
+                recorded.map(|recorded| &recorded.permission_profiles),
             ),
-            groups: adopt(
+            groups: matching(
                 &live.groups,
-                desired
-                    .groups
-                    .values()
-                    .map(|group| (&group.name, &group.previously)),
+                &desired.groups,
+                recorded.map(|recorded| &recorded.groups),
             ),
-            signing_groups: adopt(
+            signing_groups: matching(
                 &live.signing_groups,
-                desired
-                    .signing_groups
-                    .values()
-                    .map(|group| (&group.name, &group.previously)),
+                &desired.signing_groups,
+                recorded.map(|recorded| &recorded.signing_groups),
             ),
         }
     }
 
     fn profile(&self, name: &str) -> String {
-        self.profiles
-            .get(&NameKey::new(name))
-            .cloned()
-            .unwrap_or_else(|| name.to_owned())
+        renamed(&self.profiles, name)
     }
 
     fn group(&self, name: &str) -> String {
-        self.groups
-            .get(&NameKey::new(name))
-            .cloned()
-            .unwrap_or_else(|| name.to_owned())
+        renamed(&self.groups, name)
     }
 
-    /// A live user's group keys once the plan's renames are done.
+    /// A live user's group keys once the plan's renames and deletes are done.
     fn group_keys(&self, user: &User) -> BTreeSet<NameKey> {
         user.groups
             .iter()
+            .filter(|name| !self.groups.dropped.contains(&NameKey::new(name)))
             .map(|name| NameKey::new(&self.group(name)))
             .collect()
     }
+}
+
+/// A live object's name once the plan's renames are done.
+fn renamed(matching: &Matching, name: &str) -> String {
+    matching
+        .adopted
+        .get(&NameKey::new(name))
+        .cloned()
+        .unwrap_or_else(|| name.to_owned())
 }
 
 /// One generated case: the accounts and what the planner is told.
@@ -624,6 +731,8 @@ impl Adoptions {
 struct Case {
     live: Account,
     desired: Desired,
+    /// `None` before the first apply.
+    recorded: Option<Account>,
     integration_user: String,
 }
 
@@ -755,7 +864,7 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
         .chain(BuiltinProfile::ALL.map(|builtin| builtin.api_name().to_owned()))
         .collect();
     declare_groups(spec, live, &referable, &mut state);
-    let adoptions = Adoptions::of(&state, live);
+    let adoptions = Adoptions::of(&state, live, None);
     add_users(spec, live, &adoptions, &referable, &mut state);
     let default_profile = spec
         .default_profile
@@ -893,22 +1002,158 @@ fn add_users(
     state.users = users;
 }
 
-fn case() -> impl Strategy<Value = Case> {
-    (live_spec(), desired_spec(), any::<bool>()).prop_map(|(live, desired, capitalised)| {
-        let live = build_live(&live);
-        let desired = build_desired(&desired, &live);
-        // The token's user may come back from userinfo in another letter case.
-        let integration_user = if capitalised {
-            "Integration@Example.com".to_owned()
-        } else {
-            INTEGRATION.to_owned()
-        };
-        Case {
-            live,
-            desired,
-            integration_user,
+// ---------------------------------------------------------------------------------------------
+// Recorded state: a subset of the live account's objects, as the last apply left them (copies
+// of the live objects, with their IDs). Some the YAML still declares, some it has since dropped;
+// some were renamed by hand in DocuSign since, so recorded state knows them by another name:
+// often one the YAML declares (the planner must rename the object back, not create another),
+// else one nobody declares (the object was dropped and is deleted under its live name).
+// ---------------------------------------------------------------------------------------------
+
+/// Which live object, and the name it is recorded under: one time in three another name.
+type RecordedPick = (u8, u8);
+
+#[derive(Clone, Debug)]
+struct RecordedSpec {
+    profiles: Vec<RecordedPick>,
+    groups: Vec<RecordedPick>,
+    signing_groups: Vec<RecordedPick>,
+    /// Live users, the integration user among them.
+    users: Vec<u8>,
+    /// Record the built-in profiles and groups too, as an apply that pinned them by ID would.
+    builtins: bool,
+}
+
+fn recorded_spec() -> impl Strategy<Value = RecordedSpec> {
+    let picks = |most| vec((any::<u8>(), any::<u8>()), 0..=most);
+    (
+        picks(4),
+        picks(5),
+        picks(3),
+        vec(any::<u8>(), 0..=16),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(
+            |(profiles, groups, signing_groups, users, builtins)| RecordedSpec {
+                profiles,
+                groups,
+                signing_groups,
+                users,
+                builtins,
+            },
+        )
+}
+
+/// Copies of the picked live objects under their recorded names.
+fn record<T: Named>(
+    picks: &[RecordedPick],
+    builtins: bool,
+    live: &BTreeMap<NameKey, T>,
+    desired: &BTreeMap<NameKey, T>,
+    pool: &[&str],
+) -> BTreeMap<NameKey, T> {
+    let custom: Vec<&T> = live
+        .values()
+        .filter(|object| !builtin(object.name()))
+        .collect();
+    // Names a hand-renamed object may be recorded under: the YAML's names live lacks first,
+    // so that the rename back happens often; else the pool's names live lacks.
+    let declared: Vec<&str> = desired
+        .values()
+        .map(Named::name)
+        .filter(|name| !live.contains_key(&NameKey::new(name)))
+        .collect();
+    let spare: Vec<&str> = pool
+        .iter()
+        .copied()
+        .filter(|name| !live.contains_key(&NameKey::new(name)))
+        .collect();
+    let mut recorded = BTreeMap::new();
+    for (index, how) in picks {
+        if custom.is_empty() {
+            break;
         }
-    })
+        let object = *pick(&custom, *index);
+        let name = match (how % 3, declared.is_empty(), spare.is_empty()) {
+            (0, false, _) => *pick(&declared, how / 3),
+            (0, true, false) => *pick(&spare, how / 3),
+            _ => object.name(),
+        };
+        // One entry per live object and per name.
+        if recorded.values().any(|entry: &T| entry.id() == object.id()) {
+            continue;
+        }
+        recorded
+            .entry(NameKey::new(name))
+            .or_insert_with(|| object.renamed(name));
+    }
+    if builtins {
+        for object in live.values().filter(|object| builtin(object.name())) {
+            recorded.insert(NameKey::new(object.name()), object.clone());
+        }
+    }
+    recorded
+}
+
+fn build_recorded(spec: &RecordedSpec, live: &Account, desired: &Account) -> Account {
+    let users: Vec<&User> = live.users.values().collect();
+    Account {
+        permission_profiles: record(
+            &spec.profiles,
+            spec.builtins,
+            &live.permission_profiles,
+            &desired.permission_profiles,
+            PROFILE_NAMES,
+        ),
+        groups: record(
+            &spec.groups,
+            spec.builtins,
+            &live.groups,
+            &desired.groups,
+            GROUP_NAMES,
+        ),
+        signing_groups: record(
+            &spec.signing_groups,
+            false,
+            &live.signing_groups,
+            &desired.signing_groups,
+            SIGNING_GROUP_NAMES,
+        ),
+        users: spec
+            .users
+            .iter()
+            .map(|index| {
+                let user = *pick(&users, *index);
+                (EmailKey::new(&user.email), user.clone())
+            })
+            .collect(),
+    }
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        live_spec(),
+        desired_spec(),
+        option::weighted(0.8, recorded_spec()),
+        any::<bool>(),
+    )
+        .prop_map(|(live, desired, recorded, capitalised)| {
+            let live = build_live(&live);
+            let desired = build_desired(&desired, &live);
+            let recorded = recorded.map(|spec| build_recorded(&spec, &live, &desired.state));
+            // The token's user may come back from userinfo in another letter case.
+            let integration_user = if capitalised {
+                "Integration@Example.com".to_owned()
+            } else {
+                INTEGRATION.to_owned()
+            };
+            Case {
+                live,
+                desired,
+                recorded,
+                integration_user,
+            }
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -942,11 +1187,17 @@ fn steps(plan: &Plan) -> String {
 /// Property 1: planning succeeds. A rule breach means the planner wrote a plan that breaks a
 /// rule of DESIGN.md: a bug in it.
 fn plan_of(case: &Case) -> Result<Plan, TestCaseError> {
-    plan::plan(&case.desired, &case.live, None, &context(case))
-        .map_err(|breach| TestCaseError::fail(format!("the planner broke a rule: {breach}")))
+    plan::plan(
+        &case.desired,
+        &case.live,
+        case.recorded.as_ref(),
+        &context(case),
+    )
+    .map_err(|breach| TestCaseError::fail(format!("the planner broke a rule: {breach}")))
 }
 
-/// Property 2's first half: the plan replays on the live account.
+/// Property 2's first half: the plan replays on the live account, keeping rules 1–4 at every
+/// step.
 fn replayed(case: &Case, plan: &Plan) -> Result<Account, TestCaseError> {
     let operations: Vec<_> = plan
         .steps
@@ -960,6 +1211,27 @@ fn replayed(case: &Case, plan: &Plan) -> Result<Account, TestCaseError> {
             steps(plan)
         ))
     })
+}
+
+/// The recorded state an apply of the plan writes: the objects the desired state names, as the
+/// replay left them, with their IDs (`None` for the ones the plan created).
+fn recorded_after(desired: &Account, after: &Account) -> Account {
+    fn named<K: Ord + Clone, T: Clone>(
+        desired: &BTreeMap<K, T>,
+        after: &BTreeMap<K, T>,
+    ) -> BTreeMap<K, T> {
+        desired
+            .keys()
+            .filter_map(|key| after.get_key_value(key))
+            .map(|(key, object)| (key.clone(), object.clone()))
+            .collect()
+    }
+    Account {
+        permission_profiles: named(&desired.permission_profiles, &after.permission_profiles),
+        groups: named(&desired.groups, &after.groups),
+        signing_groups: named(&desired.signing_groups, &after.signing_groups),
+        users: named(&desired.users, &after.users),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -978,24 +1250,98 @@ fn keys(names: &BTreeSet<String>) -> BTreeSet<NameKey> {
     names.iter().map(|name| NameKey::new(name)).collect()
 }
 
-/// The user as it was, but for the plan's renames of its profile and groups.
+/// What the plan must do besides reaching the desired state.
+#[derive(Debug)]
+struct Expected {
+    /// Renames, and the deletes of what the YAML dropped (less `kept_profiles`).
+    adoptions: Adoptions,
+    /// Dropped profiles that a user the plan leaves alone holds: kept, and the plan says why.
+    kept_profiles: BTreeSet<NameKey>,
+    /// Users the last apply managed and the YAML dropped.
+    recorded_users: BTreeSet<EmailKey>,
+    /// Whether users in neither desired nor recorded state follow `policy.unmanaged_users`:
+    /// only once the YAML or recorded state names users.
+    users_managed: bool,
+}
+
+impl Expected {
+    fn of(case: &Case) -> Self {
+        let desired = &case.desired.state;
+        let mut adoptions = Adoptions::of(desired, &case.live, case.recorded.as_ref());
+        let held_by_hands_off = |key: &NameKey| {
+            case.live.users.values().any(|user| {
+                user.status != UserStatus::Closed
+                    && hands_off(case, user)
+                    && NameKey::new(&user.permission_profile) == *key
+            })
+        };
+        let kept_profiles: BTreeSet<NameKey> = adoptions
+            .profiles
+            .dropped
+            .iter()
+            .filter(|key| held_by_hands_off(key))
+            .cloned()
+            .collect();
+        adoptions
+            .profiles
+            .dropped
+            .retain(|key| !kept_profiles.contains(key));
+        let recorded_users: BTreeSet<EmailKey> = case
+            .recorded
+            .iter()
+            .flat_map(|recorded| recorded.users.keys())
+            .filter(|key| !desired.users.contains_key(*key))
+            .cloned()
+            .collect();
+        let users_managed = !desired.users.is_empty()
+            || case
+                .recorded
+                .as_ref()
+                .is_some_and(|recorded| !recorded.users.is_empty());
+        Self {
+            adoptions,
+            kept_profiles,
+            recorded_users,
+            users_managed,
+        }
+    }
+
+    /// The profile a live user holds after a plan that gives it no other: renamed with its
+    /// profile, or moved to the default when its profile is deleted (a closed user by the
+    /// delete's `move_users_to`).
+    fn profile(&self, case: &Case, held: &str) -> NameKey {
+        if self
+            .adoptions
+            .profiles
+            .dropped
+            .contains(&NameKey::new(held))
+        {
+            NameKey::new(&case.desired.default_profile)
+        } else {
+            NameKey::new(&self.adoptions.profile(held))
+        }
+    }
+}
+
+/// The user as it was, but for the plan's renames and deletes of its profile and groups.
 fn unchanged(
+    case: &Case,
+    expected: &Expected,
     before: &User,
     now: &User,
-    adoptions: &Adoptions,
     plan: &Plan,
 ) -> Result<(), TestCaseError> {
     let email = &before.email;
     prop_assert_eq!(
         NameKey::new(&now.permission_profile),
-        NameKey::new(&adoptions.profile(&before.permission_profile)),
+        expected.profile(case, &before.permission_profile),
         "{}'s profile changed; plan:\n{}",
         email,
         steps(plan)
     );
     prop_assert_eq!(
         keys(&now.groups),
-        adoptions.group_keys(before),
+        expected.adoptions.group_keys(before),
         "{}'s groups changed; plan:\n{}",
         email,
         steps(plan)
@@ -1013,6 +1359,28 @@ fn unchanged(
         steps(plan)
     );
     Ok(())
+}
+
+/// The user closed, and otherwise as [`unchanged`] says.
+fn closed(
+    case: &Case,
+    expected: &Expected,
+    before: &User,
+    now: &User,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        now.status,
+        UserStatus::Closed,
+        "{} should be closed; plan:\n{}",
+        &before.email,
+        steps(plan)
+    );
+    let closed = User {
+        status: UserStatus::Closed,
+        ..before.clone()
+    };
+    unchanged(case, expected, &closed, now, plan)
 }
 
 fn check_profiles(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCaseError> {
@@ -1082,38 +1450,162 @@ fn check_groups(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCas
             steps(plan)
         );
     }
-    // Nothing is deleted in the first increment.
-    let adoptions = Adoptions::of(&case.desired.state, &case.live);
-    for group in case.live.groups.values() {
+    Ok(())
+}
+
+/// One kind of object before and after the plan.
+struct Kind<'a, T> {
+    what: &'static str,
+    live: &'a BTreeMap<NameKey, T>,
+    desired: &'a BTreeMap<NameKey, T>,
+    recorded: Option<&'a BTreeMap<NameKey, T>>,
+    after: &'a BTreeMap<NameKey, T>,
+    matching: &'a Matching,
+}
+
+/// Every live object is still there under the name the desired object that stands for it has
+/// (the same object: the same ID), unless the YAML dropped it; every other object is one the
+/// YAML declares and the plan created.
+fn check_kind<T: Named + std::fmt::Debug>(
+    kind: &Kind<'_, T>,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let what = kind.what;
+    let after_by_id: HashMap<&str, &T> = kind
+        .after
+        .values()
+        .filter_map(|object| object.id().map(|id| (id, object)))
+        .collect();
+    let live_ids: BTreeSet<&str> = kind.live.values().filter_map(Named::id).collect();
+    for (key, object) in kind.live {
+        let now = object.id().and_then(|id| after_by_id.get(id));
+        if kind.matching.dropped.contains(key) {
+            prop_assert!(
+                now.is_none(),
+                "{} `{}` was dropped from the YAML, yet it is still there: {:?}; plan:\n{}",
+                what,
+                object.name(),
+                now,
+                steps(plan)
+            );
+        } else {
+            let name = renamed(kind.matching, object.name());
+            prop_assert!(
+                now.is_some_and(|now| now.name() == name),
+                "{} `{}` should be there as `{}`, is {:?}; plan:\n{}",
+                what,
+                object.name(),
+                name,
+                now,
+                steps(plan)
+            );
+        }
+    }
+    let adopted: BTreeSet<NameKey> = kind
+        .matching
+        .adopted
+        .values()
+        .map(|name| NameKey::new(name))
+        .collect();
+    for (key, object) in kind.after {
+        let known = object.id().is_some_and(|id| live_ids.contains(id));
+        let created =
+            object.id().is_none() && kind.desired.contains_key(key) && !adopted.contains(key);
         prop_assert!(
-            after
-                .groups
-                .contains_key(&NameKey::new(&adoptions.group(&group.name))),
-            "group `{}` is gone; plan:\n{}",
-            group.name,
+            known || created,
+            "{} `{}` appeared from nowhere; plan:\n{}",
+            what,
+            object.name(),
             steps(plan)
         );
     }
-    for group in case.live.signing_groups.values() {
-        let name = adoptions
-            .signing_groups
-            .get(&NameKey::new(&group.name))
-            .unwrap_or(&group.name);
-        prop_assert!(
-            after.signing_groups.contains_key(&NameKey::new(name)),
-            "signing group `{}` is gone; plan:\n{}",
-            group.name,
+    // Recorded state pins IDs: a desired object recorded under its name with the ID of a live
+    // object that has another name is that object, renamed back; unless a live object has the
+    // desired name (the desired object is that one), or the pinned object has the name of
+    // another desired object (it is that one).
+    let live_by_id: HashMap<&str, &NameKey> = kind
+        .live
+        .iter()
+        .filter_map(|(key, object)| object.id().map(|id| (id, key)))
+        .collect();
+    for (key, want) in kind.desired {
+        let Some(id) = kind
+            .recorded
+            .and_then(|recorded| recorded.get(key))
+            .and_then(Named::id)
+        else {
+            continue;
+        };
+        let Some(pinned) = live_by_id.get(id) else {
+            continue;
+        };
+        if kind.live.contains_key(key) || kind.desired.contains_key(*pinned) {
+            continue;
+        }
+        prop_assert_eq!(
+            kind.after.get(key).and_then(Named::id),
+            Some(id),
+            "{} `{}` is recorded with the ID of another live object, which should be renamed back; plan:\n{}",
+            what,
+            want.name(),
             steps(plan)
         );
     }
-    for profile in case.live.permission_profiles.values() {
+    Ok(())
+}
+
+/// What became of every live profile, group and signing group; dropped profiles a user the plan
+/// leaves alone holds are kept, and the plan says so.
+fn check_objects(
+    case: &Case,
+    expected: &Expected,
+    after: &Account,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
+    let recorded = case.recorded.as_ref();
+    let (live, desired, adoptions) = (&case.live, &case.desired.state, &expected.adoptions);
+    check_kind(
+        &Kind {
+            what: "profile",
+            live: &live.permission_profiles,
+            desired: &desired.permission_profiles,
+            recorded: recorded.map(|recorded| &recorded.permission_profiles),
+            after: &after.permission_profiles,
+            matching: &adoptions.profiles,
+        },
+        plan,
+    )?;
+    check_kind(
+        &Kind {
+            what: "group",
+            live: &live.groups,
+            desired: &desired.groups,
+            recorded: recorded.map(|recorded| &recorded.groups),
+            after: &after.groups,
+            matching: &adoptions.groups,
+        },
+        plan,
+    )?;
+    check_kind(
+        &Kind {
+            what: "signing group",
+            live: &live.signing_groups,
+            desired: &desired.signing_groups,
+            recorded: recorded.map(|recorded| &recorded.signing_groups),
+            after: &after.signing_groups,
+            matching: &adoptions.signing_groups,
+        },
+        plan,
+    )?;
+    for key in &expected.kept_profiles {
+        let name = &live.permission_profiles[key].name;
         prop_assert!(
-            after
-                .permission_profiles
-                .contains_key(&NameKey::new(&adoptions.profile(&profile.name))),
-            "profile `{}` is gone; plan:\n{}",
-            profile.name,
-            steps(plan)
+            plan.reports
+                .iter()
+                .any(|report| report.note.contains(&format!("`{name}`"))),
+            "profile `{}` is kept, yet no report says why: {:?}",
+            name,
+            plan.reports
         );
     }
     Ok(())
@@ -1182,32 +1674,20 @@ fn check_desired_user(
     Ok(())
 }
 
-/// A live user the YAML doesn't name, under `policy.unmanaged_users`.
+/// A live user in neither desired nor recorded state, under `policy.unmanaged_users`.
 fn check_unmanaged_user(
     case: &Case,
-    before: &User,
-    now: &User,
+    expected: &Expected,
+    (before, now): (&User, &User),
     managed: &BTreeSet<NameKey>,
-    adoptions: &Adoptions,
     plan: &Plan,
 ) -> Result<(), TestCaseError> {
     let email = &before.email;
     match case.desired.policy.unmanaged_users {
-        UnmanagedUsers::Ignore | UnmanagedUsers::Report => unchanged(before, now, adoptions, plan),
-        UnmanagedUsers::Close => {
-            prop_assert_eq!(
-                now.status,
-                UserStatus::Closed,
-                "{} should be closed; plan:\n{}",
-                email,
-                steps(plan)
-            );
-            let closed = User {
-                status: UserStatus::Closed,
-                ..before.clone()
-            };
-            unchanged(&closed, now, adoptions, plan)
+        UnmanagedUsers::Ignore | UnmanagedUsers::Report => {
+            unchanged(case, expected, before, now, plan)
         }
+        UnmanagedUsers::Close => closed(case, expected, before, now, plan),
         UnmanagedUsers::Reset => {
             prop_assert_eq!(
                 NameKey::new(&now.permission_profile),
@@ -1216,7 +1696,8 @@ fn check_unmanaged_user(
                 email,
                 steps(plan)
             );
-            let outside: BTreeSet<NameKey> = adoptions
+            let outside: BTreeSet<NameKey> = expected
+                .adoptions
                 .group_keys(before)
                 .into_iter()
                 .filter(|key| !managed.contains(key))
@@ -1234,57 +1715,64 @@ fn check_unmanaged_user(
     }
 }
 
-fn check_users(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCaseError> {
+fn check_users(
+    case: &Case,
+    expected: &Expected,
+    after: &Account,
+    plan: &Plan,
+) -> Result<(), TestCaseError> {
     let desired = &case.desired;
-    let adoptions = Adoptions::of(&desired.state, &case.live);
     let managed: BTreeSet<NameKey> = managed_group_names(&desired.state)
         .iter()
         .map(|name| NameKey::new(name))
         .collect();
+    let gone = |email: &str| {
+        Err(TestCaseError::fail(format!(
+            "{email} is gone; plan:\n{}",
+            steps(plan)
+        )))
+    };
     for (key, want) in &desired.state.users {
         let before = case.live.users.get(key);
         let now = after.users.get(key);
-        match before {
-            Some(before) if hands_off(case, before) => {
-                let Some(now) = now else {
-                    return Err(TestCaseError::fail(format!("{} is gone", want.email)));
-                };
-                unchanged(before, now, &adoptions, plan)?;
+        match (before, now) {
+            (Some(before), None) => return gone(&before.email),
+            (Some(before), Some(now)) if hands_off(case, before) => {
+                unchanged(case, expected, before, now, plan)?;
             }
-            _ if want.status == UserStatus::Closed => {
-                // Closing is all the plan does to a user the YAML closes; one it never had
-                // stays uncreated.
-                prop_assert!(
-                    match before {
-                        Some(_) => now.is_some_and(|now| now.status == UserStatus::Closed),
-                        None => now.is_none(),
-                    },
-                    "{} should be closed (or never created), is {:?}; plan:\n{}",
-                    want.email,
-                    now,
-                    steps(plan)
-                );
+            // Closing is all the plan does to a user the YAML closes.
+            (Some(before), Some(now)) if want.status == UserStatus::Closed => {
+                closed(case, expected, before, now, plan)?;
             }
+            // One the YAML closes and DocuSign never had stays uncreated.
+            (None, _) if want.status == UserStatus::Closed => prop_assert!(
+                now.is_none(),
+                "{} should never be created, is {:?}; plan:\n{}",
+                want.email,
+                now,
+                steps(plan)
+            ),
             _ => check_desired_user(want, before, now, &managed, plan)?,
         }
     }
-    let users_managed = !desired.state.users.is_empty();
     for (key, before) in &case.live.users {
         if desired.state.users.contains_key(key) {
             continue;
         }
         let Some(now) = after.users.get(key) else {
-            return Err(TestCaseError::fail(format!(
-                "{} is gone; plan:\n{}",
-                before.email,
-                steps(plan)
-            )));
+            return gone(&before.email);
         };
-        // Users are managed only when the YAML names some; closed ones are never touched.
-        if !users_managed || hands_off(case, before) || before.status == UserStatus::Closed {
-            unchanged(before, now, &adoptions, plan)?;
+        // Closed users are never touched, nor are users the plan must leave alone; users the
+        // last apply managed and the YAML dropped are closed; the others follow the policy
+        // once users are managed at all.
+        if hands_off(case, before) || before.status == UserStatus::Closed {
+            unchanged(case, expected, before, now, plan)?;
+        } else if expected.recorded_users.contains(key) {
+            closed(case, expected, before, now, plan)?;
+        } else if expected.users_managed {
+            check_unmanaged_user(case, expected, (before, now), &managed, plan)?;
         } else {
-            check_unmanaged_user(case, before, now, &managed, &adoptions, plan)?;
+            unchanged(case, expected, before, now, plan)?;
         }
     }
     for key in after.users.keys() {
@@ -1298,9 +1786,10 @@ fn check_users(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCase
     let integration = EmailKey::new(&case.integration_user);
     prop_assert!(after.users.contains_key(&integration));
     unchanged(
+        case,
+        expected,
         &case.live.users[&integration],
         &after.users[&integration],
-        &adoptions,
         plan,
     )
 }
@@ -1328,23 +1817,29 @@ proptest! {
         }
     }
 
-    /// Property 2: replaying the plan leaves managed objects as desired, other users as the
-    /// policy says, and the integration user as it was.
+    /// Property 2: replaying the plan keeps rules 1–4 at every step and leaves managed objects
+    /// as desired, what the YAML dropped deleted or closed, other objects as they were (renamed
+    /// with what stands for them), other users as the policy says, and the integration user
+    /// as it was.
     #[test]
     fn replaying_the_plan_reaches_the_desired_state(case in case()) {
         let plan = plan_of(&case)?;
         let after = replayed(&case, &plan)?;
+        let expected = Expected::of(&case);
         check_profiles(&case, &after, &plan)?;
         check_groups(&case, &after, &plan)?;
-        check_users(&case, &after, &plan)?;
+        check_objects(&case, &expected, &after, &plan)?;
+        check_users(&case, &expected, &after, &plan)?;
     }
 
-    /// Property 3: planning again from the replayed account finds nothing to do.
+    /// Property 3: planning again from the replayed account, with the recorded state the apply
+    /// writes, finds nothing to do.
     #[test]
     fn planning_again_after_the_plan_changes_nothing(case in case()) {
         let plan = plan_of(&case)?;
         let after = replayed(&case, &plan)?;
-        let again = plan::plan(&case.desired, &after, None, &context(&case))
+        let recorded = recorded_after(&case.desired.state, &after);
+        let again = plan::plan(&case.desired, &after, Some(&recorded), &context(&case))
             .map_err(|breach| TestCaseError::fail(format!("the second plan broke a rule: {breach}")))?;
         prop_assert!(
             again.is_empty(),
@@ -1353,4 +1848,77 @@ proptest! {
             steps(&plan)
         );
     }
+}
+
+/// Found by the properties above: an object renamed by hand to a name the YAML also declares
+/// was taken by two desired objects (one by name, one by the ID recorded state pins), so the
+/// plan renamed it from under the first, and then gave a user the profile it had renamed away
+/// (a rule 1 breach). A live object stands for one desired object: the one with its name.
+#[test]
+fn an_object_renamed_by_hand_to_a_declared_name_is_that_object() {
+    let mut live = build_live(&LiveSpec {
+        rebranded: false,
+        profiles: vec![(2, Vec::new())],
+        groups: Vec::new(),
+        users: Vec::new(),
+        signing_groups: Vec::new(),
+        integration_groups: Vec::new(),
+    });
+    live.permission_profiles
+        .get_mut(&NameKey::new("Finance"))
+        .expect("the pool's third profile")
+        .settings
+        .insert("allowBulkSending".to_owned(), "true".to_owned());
+    let finance = live.permission_profiles[&NameKey::new("Finance")].clone();
+    // The last apply created `Operations`; someone renamed it `Finance` in DocuSign since.
+    let recorded = Account {
+        permission_profiles: BTreeMap::from([(
+            NameKey::new("Operations"),
+            finance.renamed("Operations"),
+        )]),
+        ..Account::default()
+    };
+    let mut state = Account::default();
+    for name in ["Finance", "Operations"] {
+        state
+            .permission_profiles
+            .insert(NameKey::new(name), profile(name, BTreeMap::new(), None));
+    }
+    state.users.insert(
+        EmailKey::new(&email(0)),
+        User {
+            id: None,
+            email: email(0),
+            first_name: "Ana".to_owned(),
+            last_name: "Lima".to_owned(),
+            job_title: None,
+            permission_profile: "Finance".to_owned(),
+            groups: BTreeSet::new(),
+            status: UserStatus::Active,
+            managed_by_scim: false,
+        },
+    );
+    let case = Case {
+        live,
+        desired: Desired {
+            account: None,
+            default_profile: VIEWER.to_owned(),
+            policy: Policy::default(),
+            state,
+        },
+        recorded: Some(recorded),
+        integration_user: INTEGRATION.to_owned(),
+    };
+    let plan = plan_of(&case).expect("no rule breach");
+    let kinds: Vec<String> = plan
+        .steps
+        .iter()
+        .map(|step| plan::kind(&step.operation))
+        .collect();
+    assert_eq!(kinds, ["create_profile", "create_user"], "{}", steps(&plan));
+    let after = replayed(&case, &plan).expect("the plan replays");
+    assert_eq!(
+        after.permission_profiles[&NameKey::new("Finance")].id,
+        finance.id
+    );
 }

@@ -140,6 +140,22 @@ macro_rules! named {
 }
 named!(PermissionProfile, Group, SigningGroup);
 
+/// An object's name, then its earlier names.
+fn names<T: Named>(object: &T) -> impl Iterator<Item = &str> {
+    std::iter::once(object.name()).chain(object.previously().iter().map(String::as_str))
+}
+
+/// How a desired object finds its live one, in the order [`Matcher::assign`] tries them.
+#[derive(Clone, Copy)]
+enum Round {
+    /// The live object with its name.
+    Name,
+    /// The live object recorded state pinned by ID under its name or an earlier name.
+    Pinned,
+    /// A live object with an earlier name.
+    Earlier,
+}
+
 /// Finds the live object a desired (or recorded) one stands for.
 struct Matcher<'a, T> {
     live: &'a BTreeMap<NameKey, T>,
@@ -165,28 +181,55 @@ impl<'a, T: Named> Matcher<'a, T> {
         self.live.get_key_value(*key)
     }
 
-    /// The live object for a desired one: the one recorded state pinned by ID under its name
-    /// (or an earlier name), else the one with its name, else one with an earlier name.
-    /// An ID match gives way when another live object already has the desired name, since
-    /// renaming onto it would clash.
-    fn find(&self, desired: &T) -> Option<(&'a NameKey, &'a T)> {
-        let names =
-            std::iter::once(desired.name()).chain(desired.previously().iter().map(String::as_str));
-        let by_name = self.live.get_key_value(&NameKey::new(desired.name()));
-        let pinned = self.recorded.and_then(|recorded| {
-            names
-                .clone()
-                .find_map(|name| recorded.get(&NameKey::new(name))?.id())
-                .and_then(|id| self.live_by_id(id))
-        });
-        match (pinned, by_name) {
-            (Some(pinned), Some(by_name)) if pinned.0 != by_name.0 => Some(by_name),
-            (Some(pinned), _) => Some(pinned),
-            (None, Some(by_name)) => Some(by_name),
-            (None, None) => names
-                .skip(1)
-                .find_map(|old| self.live.get_key_value(&NameKey::new(old))),
+    /// The live object each desired one stands for, by the desired object's key. A live object
+    /// stands for one desired object at most, so the desired objects choose in rounds: each
+    /// takes the live object with its name; then the one recorded state pinned by ID under
+    /// its name (or an earlier name); then one with an earlier name; each round only from what
+    /// the rounds before left. So an ID match gives way when the live object it pins has the
+    /// name of a desired object (it was renamed by hand to a name the YAML also declares),
+    /// rather than rename it from under that one, and when another live object already has the
+    /// desired name, since renaming onto it would clash.
+    fn assign<'d>(
+        &self,
+        desired: &'d BTreeMap<NameKey, T>,
+    ) -> HashMap<&'d NameKey, (&'a NameKey, &'a T)> {
+        let mut found = HashMap::new();
+        let mut taken = BTreeSet::new();
+        for round in [Round::Name, Round::Pinned, Round::Earlier] {
+            for (key, object) in desired {
+                if found.contains_key(key) {
+                    continue;
+                }
+                if let Some(live) = self.candidate(object, round, &taken) {
+                    taken.insert(live.0);
+                    found.insert(key, live);
+                }
+            }
         }
+        found
+    }
+
+    /// The live object a desired one takes in `round`, of those not yet `taken`.
+    fn candidate(
+        &self,
+        desired: &T,
+        round: Round,
+        taken: &BTreeSet<&'a NameKey>,
+    ) -> Option<(&'a NameKey, &'a T)> {
+        let live = match round {
+            Round::Name => self.live.get_key_value(&NameKey::new(desired.name())),
+            Round::Pinned => self.recorded.and_then(|recorded| {
+                names(desired)
+                    .find_map(|name| recorded.get(&NameKey::new(name))?.id())
+                    .and_then(|id| self.live_by_id(id))
+            }),
+            Round::Earlier => names(desired).skip(1).find_map(|old| {
+                self.live
+                    .get_key_value(&NameKey::new(old))
+                    .filter(|(key, _)| !taken.contains(key))
+            }),
+        };
+        live.filter(|(key, _)| !taken.contains(key))
     }
 
     /// Live objects that recorded state managed and desired state no longer names (neither by
@@ -244,8 +287,9 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
     );
     let mut result = Reconciled::new();
     let mut claimed = BTreeSet::new();
-    for profile in desired.state.permission_profiles.values() {
-        let Some((key, current)) = matcher.find(profile) else {
+    let found = matcher.assign(&desired.state.permission_profiles);
+    for (want, profile) in &desired.state.permission_profiles {
+        let Some(&(key, current)) = found.get(want) else {
             out.push(
                 Operation::CreateProfile {
                     name: profile.name.clone(),
@@ -363,8 +407,9 @@ fn reconcile_groups(
     let matcher = Matcher::new(&live.groups, recorded.map(|recorded| &recorded.groups));
     let mut result = Reconciled::new();
     let mut claimed = BTreeSet::new();
-    for group in desired.state.groups.values() {
-        let Some((key, current)) = matcher.find(group) else {
+    let found = matcher.assign(&desired.state.groups);
+    for (want, group) in &desired.state.groups {
+        let Some(&(key, current)) = found.get(want) else {
             out.push(
                 Operation::CreateGroup {
                     name: group.name.clone(),
@@ -430,8 +475,9 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
         recorded.map(|recorded| &recorded.signing_groups),
     );
     let mut claimed = BTreeSet::new();
-    for group in desired.state.signing_groups.values() {
-        let Some((key, current)) = matcher.find(group) else {
+    let found = matcher.assign(&desired.state.signing_groups);
+    for (want, group) in &desired.state.signing_groups {
+        let Some(&(key, current)) = found.get(want) else {
             out.push(
                 Operation::CreateSigningGroup {
                     name: group.name.clone(),
