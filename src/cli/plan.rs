@@ -28,7 +28,7 @@ pub fn run(args: PlanArgs) -> Exit {
         }
     };
     let result = runtime.block_on(async {
-        let connected = session::connect(&dir, &desired, connection, true).await?;
+        let connected = session::connect(&dir, &desired, connection, false).await?;
         let read = session::read(&dir, &connected).await?;
         let allowed = allow.iter().map(|class| guard_class(*class)).collect();
         let context = session::context(&dir, &connected, read.recorded.as_ref(), allowed);

@@ -55,24 +55,29 @@ fn prepare_emulator_dir(path: &Path) -> Result<(), miette::Report> {
     Ok(())
 }
 
-/// Connects to the account `desired` names (flags and environment win), or to the emulator.
+/// Connects to the account `desired` names (flags and environment win), or to the emulator;
+/// `writes` says whether the command changes the account.
 pub async fn connect(
     dir: &Path,
     desired: &Desired,
     args: ConnectionArgs,
-    keep_emulator_state: bool,
+    writes: bool,
 ) -> Result<Connected, miette::Report> {
     let hint = desired.account.as_ref().map(|account| AccountHint {
         id: account.id.clone(),
         production: account.environment == Environment::Production,
     });
     let emulated = args.emulator;
-    let emulator_file = if emulated && keep_emulator_state {
-        let path = emulator_state(dir);
+    // Only a command that writes (apply) starts the kept account; one that reads uses it when
+    // it is there, so a plan leaves no file behind.
+    let path = emulator_state(dir);
+    let emulator_file = if !emulated {
+        None
+    } else if writes {
         prepare_emulator_dir(&path)?;
         Some(path)
     } else {
-        None
+        path.exists().then_some(path)
     };
     let Target {
         settings,
