@@ -49,7 +49,7 @@ use docusign_gitops::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, SigningGroupMember, User, UserStatus,
 };
-use docusign_gitops::plan::{self, Context, GuardClass, Operation, Plan, render};
+use docusign_gitops::plan::{self, Context, GuardClass, Operation, Plan, RecordedRef, render};
 
 const CHILD_ENV: &str = "PLAN_BENCH_CHILD";
 const SEED: u64 = 0x00d0_c051_9a40_0001;
@@ -235,6 +235,8 @@ struct Expected {
 struct Inputs {
     desired: Desired,
     live: Account,
+    /// What the last apply recorded: the live objects the YAML names, with their IDs.
+    recorded: Account,
     expected: Expected,
 }
 
@@ -648,9 +650,11 @@ fn build(shape: Shape) -> Inputs {
         },
         state,
     };
+    let recorded = docusign_gitops::apply::managed_objects(&live, &desired.state, None);
     Inputs {
         desired,
         live,
+        recorded,
         expected,
     }
 }
@@ -663,6 +667,10 @@ fn context() -> Context {
         allowed: GuardClass::ALL.to_vec(),
         desired_commit: Some("3f2a9c0d1e4b5a6f7081928374655647382910ab".to_owned()),
         hourly_remaining: Some(2_950),
+        recorded: Some(RecordedRef {
+            lineage: "5b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3".to_owned(),
+            serial: 41,
+        }),
     }
 }
 
@@ -814,8 +822,14 @@ fn child(spec: &str) {
     let build_ns = thread_cpu_ns() - start;
     let build_peak_kb = status_kb("VmHWM");
 
-    let (plan, plan_ns, plan_base_kb, plan_peak_kb, reset) =
-        measure(|| plan::plan(&inputs.desired, &inputs.live, &context));
+    let (plan, plan_ns, plan_base_kb, plan_peak_kb, reset) = measure(|| {
+        plan::plan(
+            &inputs.desired,
+            &inputs.live,
+            Some(&inputs.recorded),
+            &context,
+        )
+    });
     let plan = plan.expect("the plan breaks no rule");
     check(&plan, &inputs.expected);
     let mut line = format!(
@@ -834,7 +848,7 @@ fn child(spec: &str) {
     if phase != Phase::Plan {
         let (bytes, render_ns, render_base_kb, render_peak_kb, _) = measure(|| {
             let rendered = match phase {
-                Phase::Text => render::text(&plan),
+                Phase::Text => render::text(&plan, false),
                 Phase::Json => render::json(&plan),
                 Phase::Markdown => render::markdown(&plan),
                 Phase::Plan => unreachable!(),

@@ -204,11 +204,25 @@ fn describe_escalation(operation: &Operation) -> String {
 }
 
 /// SHA-256 of the live account's canonical JSON (sorted maps): equal accounts, equal prints.
+/// The JSON is streamed into the hash, never held whole.
 #[must_use]
 pub fn fingerprint(live: &Account) -> String {
-    let canonical = serde_json::to_vec(live).unwrap_or_default();
-    let digest = Sha256::digest(&canonical);
-    digest
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    // Writing into a hash can't fail, and `Account` always serializes.
+    let _ = serde_json::to_writer(std::io::BufWriter::new(&mut hashing), live);
+    hashing
+        .0
+        .finalize()
         .iter()
         .fold(String::with_capacity(64), |mut hex, byte| {
             let _ = write!(hex, "{byte:02x}");
