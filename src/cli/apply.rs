@@ -306,7 +306,8 @@ fn record(
             .entry(key.clone())
             .or_insert_with(|| viewer.clone());
     }
-    let next = next_state(recorded, connected, plan, objects);
+    let mut next = next_state(recorded, connected, plan, objects);
+    next.unmanaged = state::UnmanagedKeys::of(after, &next.objects);
     let path: PathBuf = connected.state_path.clone();
     state::file::write(&path, &next).map_err(miette::Report::new)?;
     println!(

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Account, EmailKey};
+use crate::model::{Account, EmailKey, NameKey};
 
 pub use super::document::{Environment, UnmanagedUsers};
 pub use super::syntax::Limit;
@@ -32,6 +32,46 @@ pub struct Policy {
     pub unmanaged_users: UnmanagedUsers,
     pub limits: Limits,
     pub protected_users: BTreeSet<EmailKey>,
+    pub accepted_drift: Vec<AcceptedDrift>,
+}
+
+/// What an accepted-drift entry names.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftObject {
+    User(EmailKey),
+    Group(NameKey),
+    PermissionProfile(NameKey),
+    SigningGroup(NameKey),
+}
+
+impl DriftObject {
+    /// The kinds as `accepted_drift` spells them.
+    pub const KINDS: [&'static str; 4] = ["user", "group", "permission_profile", "signing_group"];
+
+    /// Parses `kind:name`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let (kind, name) = text.split_once(':')?;
+        let name = name.trim();
+        if name.is_empty() {
+            return None;
+        }
+        Some(match kind.trim() {
+            "user" => Self::User(EmailKey::new(name)),
+            "group" => Self::Group(NameKey::new(name)),
+            "permission_profile" => Self::PermissionProfile(NameKey::new(name)),
+            "signing_group" => Self::SigningGroup(NameKey::new(name)),
+            _ => return None,
+        })
+    }
+}
+
+/// Drift `drift` stays quiet about until `until` (inclusive).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptedDrift {
+    pub object: DriftObject,
+    pub reason: String,
+    pub until: jiff::civil::Date,
 }
 
 /// Limits as written; `None` means the planner's default applies.

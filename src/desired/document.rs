@@ -86,6 +86,25 @@ pub struct PolicySection {
     /// Emails of users that plan and apply never change, whatever these files say.
     #[schemars(with = "Option<Vec<String>>")]
     pub protected_users: Option<Vec<Spanned<String>>>,
+    /// Known differences `drift` stays quiet about until their date.
+    pub accepted_drift: Option<Vec<AcceptedDriftEntry>>,
+}
+
+/// One accepted drift: an object whose changes outside git `drift` doesn't report until
+/// `until` has passed.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptedDriftEntry {
+    /// The object, as `user:EMAIL`, `group:NAME`, `permission_profile:NAME` or
+    /// `signing_group:NAME`.
+    #[schemars(with = "String")]
+    pub object: Spanned<String>,
+    /// Why the difference is accepted (shown in drift reports).
+    #[schemars(with = "String")]
+    pub reason: Spanned<String>,
+    /// The last day (YYYY-MM-DD) the acceptance holds; from the next day drift reports again.
+    #[schemars(with = "String")]
+    pub until: Spanned<String>,
 }
 
 /// What to do with users nobody declared.

@@ -46,6 +46,10 @@ pub struct RecordedState {
     /// The managed objects as DocuSign holds them after the apply: IDs and last-applied
     /// attributes, keyed by stable key.
     pub objects: Account,
+    /// Live objects that were neither managed nor named by the YAML when this state was
+    /// written, so `drift` can tell an unmanaged object that appeared since from an old one.
+    #[serde(default)]
+    pub unmanaged: UnmanagedKeys,
 }
 
 /// What one apply did, to record on top of the state it started from.
@@ -79,6 +83,7 @@ impl RecordedState {
             applied_at: String::new(),
             viewer_profile_id: None,
             objects: Account::default(),
+            unmanaged: UnmanagedKeys::default(),
         }
     }
 
@@ -107,6 +112,7 @@ impl RecordedState {
             applied_at: at.to_string(),
             viewer_profile_id: self.viewer_profile_id.clone().or(viewer_profile_id),
             objects,
+            unmanaged: self.unmanaged.clone(),
         }
     }
 
@@ -133,6 +139,61 @@ impl RecordedState {
 }
 
 /// Where the state file of `account_id` lives under the desired-state directory `dir`.
+/// The keys of live objects outside the managed set (closed users and built-ins aside).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmanagedKeys {
+    #[serde(default)]
+    pub permission_profiles: std::collections::BTreeSet<crate::model::NameKey>,
+    #[serde(default)]
+    pub groups: std::collections::BTreeSet<crate::model::NameKey>,
+    #[serde(default)]
+    pub signing_groups: std::collections::BTreeSet<crate::model::NameKey>,
+    #[serde(default)]
+    pub users: std::collections::BTreeSet<crate::model::EmailKey>,
+}
+
+impl UnmanagedKeys {
+    /// What of `live` is outside `managed`.
+    #[must_use]
+    pub fn of(live: &Account, managed: &Account) -> Self {
+        use crate::model::{BuiltinGroup, BuiltinProfile, UserStatus};
+        Self {
+            permission_profiles: live
+                .permission_profiles
+                .iter()
+                .filter(|(key, profile)| {
+                    !managed.permission_profiles.contains_key(*key)
+                        && BuiltinProfile::from_name(&profile.name).is_none()
+                })
+                .map(|(key, _)| key.clone())
+                .collect(),
+            groups: live
+                .groups
+                .iter()
+                .filter(|(key, group)| {
+                    !managed.groups.contains_key(*key)
+                        && BuiltinGroup::from_name(&group.name).is_none()
+                })
+                .map(|(key, _)| key.clone())
+                .collect(),
+            signing_groups: live
+                .signing_groups
+                .keys()
+                .filter(|key| !managed.signing_groups.contains_key(*key))
+                .cloned()
+                .collect(),
+            users: live
+                .users
+                .iter()
+                .filter(|(key, user)| {
+                    !managed.users.contains_key(*key) && user.status != UserStatus::Closed
+                })
+                .map(|(key, _)| key.clone())
+                .collect(),
+        }
+    }
+}
+
 #[must_use]
 pub fn path_for(dir: &Path, account_id: &str) -> PathBuf {
     dir.join(STATE_DIR).join(format!("{account_id}.json"))

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{Applied, FORMAT_VERSION, RecordedState, StateError, path_for, plan_hash};
+use super::{Applied, FORMAT_VERSION, RecordedState, StateError, UnmanagedKeys, path_for, plan_hash};
 use crate::model::{
     Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
     UserStatus,
@@ -72,6 +72,10 @@ pub(super) fn sample() -> RecordedState {
         applied_at: "2026-11-02T10:00:00Z".into(),
         viewer_profile_id: Some("99".into()),
         objects,
+        unmanaged: UnmanagedKeys {
+            users: [EmailKey::new("temp@example.com")].into_iter().collect(),
+            ..UnmanagedKeys::default()
+        },
     }
 }
 

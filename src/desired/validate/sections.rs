@@ -4,8 +4,8 @@ use std::collections::hash_map::Entry;
 
 use serde_saphyr::Spanned;
 
-use crate::desired::checked::{AccountRef, Limits, Policy};
-use crate::desired::document::{LimitsSection, PolicySection};
+use crate::desired::checked::{AccountRef, AcceptedDrift, DriftObject, Limits, Policy};
+use crate::desired::document::{AcceptedDriftEntry, LimitsSection, PolicySection};
 use crate::desired::problem::{Problem, Source};
 use crate::desired::syntax::{is_guid, parse_limit};
 use crate::model::EmailKey;
@@ -95,7 +95,14 @@ impl<'a> Checker<'a> {
                 protected_users.insert(EmailKey::new(&email.value));
             }
         }
+        let mut accepted_drift = Vec::new();
+        for entry in section.accepted_drift.iter().flatten() {
+            if let Some(accepted) = self.accepted_drift(source, entry) {
+                accepted_drift.push(accepted);
+            }
+        }
         Policy {
+            accepted_drift,
             unmanaged_users: section
                 .unmanaged_users
                 .as_ref()
@@ -104,6 +111,51 @@ impl<'a> Checker<'a> {
             limits,
             protected_users,
         }
+    }
+
+    fn accepted_drift(
+        &mut self,
+        source: &'a Source,
+        entry: &AcceptedDriftEntry,
+    ) -> Option<AcceptedDrift> {
+        let object = DriftObject::parse(&entry.object.value);
+        if object.is_none() {
+            self.push(
+                Problem::error(
+                    "desired::invalid_drift_object",
+                    format!("`{}` doesn't name an object", entry.object.value),
+                )
+                .at_location(source, &entry.object.referenced, "not `kind:name`")
+                .help(format!(
+                    "write the kind, a colon and the name or email: {}, e.g. `user:ana@example.com` or `group:Sales`",
+                    DriftObject::KINDS.map(|kind| format!("`{kind}`")).join(", ")
+                )),
+            );
+        }
+        let until = entry.until.value.trim().parse::<jiff::civil::Date>().ok();
+        if until.is_none() {
+            self.push(
+                Problem::error(
+                    "desired::invalid_date",
+                    format!("`{}` is not a date", entry.until.value),
+                )
+                .at_location(source, &entry.until.referenced, "not YYYY-MM-DD")
+                .help("write the last day the acceptance holds, such as `2026-12-31`"),
+            );
+        }
+        if entry.reason.value.trim().is_empty() {
+            self.push(
+                Problem::error("desired::empty_reason", "an accepted drift needs a reason")
+                    .at_location(source, &entry.reason.referenced, "empty")
+                    .help("say why the difference is accepted; drift reports show it"),
+            );
+            return None;
+        }
+        Some(AcceptedDrift {
+            object: object?,
+            reason: entry.reason.value.trim().to_owned(),
+            until: until?,
+        })
     }
 
     pub(super) fn limit(
