@@ -4,6 +4,7 @@ pub mod apply;
 pub mod cli;
 pub mod desired;
 pub mod docusign;
+pub mod drift;
 pub mod emulator;
 pub mod model;
 pub mod plan;

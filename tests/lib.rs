@@ -3,6 +3,7 @@
 mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;
+mod drift_cli;
 mod emulator_cli;
 mod emulator_contract;
 mod emulator_oauth;

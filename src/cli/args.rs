@@ -108,9 +108,11 @@ pub struct DriftArgs {
     /// How to show the report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Run against an in-process emulator seeded with a sample account.
-    #[arg(long)]
-    pub emulator: bool,
+    /// Also save the report as JSON.
+    #[arg(long, value_name = "REPORT.json")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod apply;
 mod args;
 mod auth;
 mod connection;
+mod drift;
 mod emulator;
 mod plan;
 mod render;
@@ -60,7 +61,7 @@ fn run(cli: Cli) -> Exit {
         }
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
-        Command::Drift(_) => not_yet("drift"),
+        Command::Drift(args) => drift::run(args),
         Command::Import(_) => not_yet("import"),
         Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),

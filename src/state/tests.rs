@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{Applied, FORMAT_VERSION, RecordedState, StateError, UnmanagedKeys, path_for, plan_hash};
+use super::{
+    Applied, FORMAT_VERSION, RecordedState, StateError, UnmanagedKeys, path_for, plan_hash,
+};
 use crate::model::{
     Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
     UserStatus,

@@ -4,7 +4,7 @@ use std::collections::hash_map::Entry;
 
 use serde_saphyr::Spanned;
 
-use crate::desired::checked::{AccountRef, AcceptedDrift, DriftObject, Limits, Policy};
+use crate::desired::checked::{AcceptedDrift, AccountRef, DriftObject, Limits, Policy};
 use crate::desired::document::{AcceptedDriftEntry, LimitsSection, PolicySection};
 use crate::desired::problem::{Problem, Source};
 use crate::desired::syntax::{is_guid, parse_limit};

@@ -1,0 +1,74 @@
+//! `docusign-gitops drift`: what changed in DocuSign outside git since the last apply, and what
+//! the YAML asks that no apply has done yet. Exit 0 for none, 2 for drift, 1 for errors.
+
+use std::io::Write as _;
+
+use super::Exit;
+use super::args::{DriftArgs, Format};
+use super::session;
+use crate::drift::{self, render};
+
+pub fn run(args: DriftArgs) -> Exit {
+    let DriftArgs {
+        dir,
+        format,
+        out,
+        connection,
+    } = args;
+    let Some(desired) = super::load_desired(&dir) else {
+        return Exit::Error;
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: can't start the async runtime: {err}");
+            return Exit::Error;
+        }
+    };
+    let result = runtime.block_on(async {
+        let connected = session::connect(&dir, &desired, connection, false).await?;
+        let read = session::read(&dir, &connected).await?;
+        let Some(recorded) = read.recorded else {
+            return Err(miette::miette!(
+                help = "run `docusign-gitops apply` (or `import`) first; drift compares DocuSign with what the last apply recorded",
+                "there is no recorded state for account {} in `{}`",
+                connected.account_id(),
+                connected.state_path.display()
+            ));
+        };
+        let integration_user = Some(connected.connection.account.user_email.clone())
+            .filter(|email| !email.is_empty());
+        let today = jiff::Zoned::now().date();
+        Ok(drift::detect(
+            &desired,
+            &read.live.account,
+            &recorded,
+            integration_user.as_deref(),
+            today,
+        ))
+    });
+    let report = match result {
+        Ok(report) => report,
+        Err(report) => return super::report_error(&report),
+    };
+    if let Some(path) = out
+        && let Err(err) = std::fs::write(&path, render::json(&report))
+    {
+        eprintln!(
+            "error: can't write the report to `{}`: {err}",
+            path.display()
+        );
+        return Exit::Error;
+    }
+    let shown = match format {
+        Format::Json => render::json(&report),
+        Format::Markdown => render::markdown(&report),
+        Format::Text => render::text(&report),
+    };
+    let _ = std::io::stdout().lock().write_all(shown.as_bytes());
+    if report.drift_found() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    }
+}

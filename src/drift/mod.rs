@@ -1,0 +1,752 @@
+//! Drift: what differs between live, recorded and desired state, sorted into classes a team can
+//! act on. Pure functions over values, like the planner.
+//!
+//! - **changed outside git**: a managed object differs from what the last apply recorded;
+//! - **lifecycle**: DocuSign's own user lifecycle (an invitation accepted, a user closed or
+//!   disabled in DocuSign's pages); an accepted invitation is listed but is not drift;
+//! - **new unmanaged**: an object neither the YAML nor recorded state knows, that wasn't
+//!   there at the last apply;
+//! - **pending**: the YAML differs from recorded state (merged, not applied).
+//!
+//! `policy.accepted_drift` silences an object's drift until its date has passed.
+
+pub mod render;
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::desired::Desired;
+use crate::desired::checked::DriftObject;
+use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey, User, UserStatus};
+use crate::plan::{self, Operation};
+use crate::state::RecordedState;
+
+/// The class of a difference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    ChangedOutsideGit,
+    Lifecycle,
+    NewUnmanaged,
+    Pending,
+}
+
+impl Class {
+    pub const ALL: [Self; 4] = [
+        Self::ChangedOutsideGit,
+        Self::Lifecycle,
+        Self::NewUnmanaged,
+        Self::Pending,
+    ];
+
+    #[must_use]
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::ChangedOutsideGit => "Changed outside git",
+            Self::Lifecycle => "DocuSign lifecycle",
+            Self::NewUnmanaged => "New unmanaged objects",
+            Self::Pending => "Pending (merged, not applied)",
+        }
+    }
+}
+
+/// The kind of object a difference is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    User,
+    Group,
+    PermissionProfile,
+    SigningGroup,
+}
+
+impl Kind {
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::PermissionProfile => "permission_profile",
+            Self::SigningGroup => "signing_group",
+        }
+    }
+}
+
+/// An `accepted_drift` entry that silenced a difference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Acceptance {
+    pub reason: String,
+    pub until: String,
+}
+
+/// One difference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub class: Class,
+    pub kind: Kind,
+    /// The object's email or name (its live name when it has one).
+    pub object: String,
+    /// What differs, in a few words.
+    pub change: String,
+    /// Whether it is drift (an accepted invitation is listed, but isn't).
+    pub counts: bool,
+    /// The acceptance that silences it, if one does.
+    pub accepted: Option<Acceptance>,
+}
+
+/// An `accepted_drift` entry whose date has passed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Expired {
+    pub object: String,
+    pub reason: String,
+    pub until: String,
+}
+
+/// Everything `drift` found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub account_id: String,
+    /// The recorded state compared with.
+    pub serial: u64,
+    pub applied_at: String,
+    pub differences: Vec<Difference>,
+    pub expired_acceptances: Vec<Expired>,
+}
+
+impl Report {
+    /// Differences that are drift and aren't accepted.
+    pub fn open(&self) -> impl Iterator<Item = &Difference> {
+        self.differences
+            .iter()
+            .filter(|difference| difference.counts && difference.accepted.is_none())
+    }
+
+    #[must_use]
+    pub fn drift_found(&self) -> bool {
+        self.open().next().is_some()
+    }
+}
+
+/// Finds the drift of `live` from `recorded` and of `desired` from `recorded`, on `today`.
+#[must_use]
+pub fn detect(
+    desired: &Desired,
+    live: &Account,
+    recorded: &RecordedState,
+    integration_user: Option<&str>,
+    today: jiff::civil::Date,
+) -> Report {
+    let mut found = Found::default();
+    let ids = LiveIds::of(live);
+    profiles(&recorded.objects, live, &ids, &mut found);
+    let group_names = groups(&recorded.objects, live, &ids, &mut found);
+    signing_groups(&recorded.objects, live, &ids, &mut found);
+    users(&recorded.objects, live, &group_names, &mut found);
+    new_unmanaged(desired, recorded, live, &ids, &mut found);
+    pending(desired, recorded, integration_user, &mut found);
+    let mut differences = found.0;
+    let mut expired = Vec::new();
+    for accepted in &desired.policy.accepted_drift {
+        if accepted.until < today {
+            expired.push(Expired {
+                object: object_label(&accepted.object),
+                reason: accepted.reason.clone(),
+                until: accepted.until.to_string(),
+            });
+            continue;
+        }
+        for difference in &mut differences {
+            if difference.accepted.is_none() && names(&accepted.object, difference) {
+                difference.accepted = Some(Acceptance {
+                    reason: accepted.reason.clone(),
+                    until: accepted.until.to_string(),
+                });
+            }
+        }
+    }
+    differences.sort_by(|a, b| {
+        (a.class, a.kind, a.object.to_lowercase()).cmp(&(b.class, b.kind, b.object.to_lowercase()))
+    });
+    Report {
+        account_id: recorded.account_id.clone(),
+        serial: recorded.serial,
+        applied_at: recorded.applied_at.clone(),
+        differences,
+        expired_acceptances: expired,
+    }
+}
+
+fn object_label(object: &DriftObject) -> String {
+    match object {
+        DriftObject::User(email) => format!("user:{email}"),
+        DriftObject::Group(name) => format!("group:{name}"),
+        DriftObject::PermissionProfile(name) => format!("permission_profile:{name}"),
+        DriftObject::SigningGroup(name) => format!("signing_group:{name}"),
+    }
+}
+
+/// Whether an acceptance names the difference's object (by its live or recorded name).
+fn names(object: &DriftObject, difference: &Difference) -> bool {
+    match (object, difference.kind) {
+        (DriftObject::User(email), Kind::User) => *email == EmailKey::new(&difference.object),
+        (DriftObject::Group(name), Kind::Group)
+        | (DriftObject::PermissionProfile(name), Kind::PermissionProfile)
+        | (DriftObject::SigningGroup(name), Kind::SigningGroup) => {
+            *name == NameKey::new(&difference.object)
+                || difference
+                    .change
+                    .to_lowercase()
+                    .contains(&format!("`{}`", name.as_str()))
+        }
+        _ => false,
+    }
+}
+
+#[derive(Default)]
+struct Found(Vec<Difference>);
+
+impl Found {
+    fn push(&mut self, class: Class, kind: Kind, object: &str, change: String) {
+        self.0.push(Difference {
+            class,
+            kind,
+            object: object.to_owned(),
+            change,
+            counts: true,
+            accepted: None,
+        });
+    }
+}
+
+/// Live objects by DocuSign ID.
+struct LiveIds<'a> {
+    profiles: HashMap<&'a str, &'a NameKey>,
+    groups: HashMap<&'a str, &'a NameKey>,
+    signing_groups: HashMap<&'a str, &'a NameKey>,
+}
+
+impl<'a> LiveIds<'a> {
+    fn of(live: &'a Account) -> Self {
+        fn index<'a, T>(
+            objects: &'a std::collections::BTreeMap<NameKey, T>,
+            id: impl Fn(&'a T) -> Option<&'a String>,
+        ) -> HashMap<&'a str, &'a NameKey> {
+            objects
+                .iter()
+                .filter_map(|(key, object)| id(object).map(|id| (id.as_str(), key)))
+                .collect()
+        }
+        Self {
+            profiles: index(&live.permission_profiles, |profile| profile.id.as_ref()),
+            groups: index(&live.groups, |group| group.id.as_ref()),
+            signing_groups: index(&live.signing_groups, |group| group.id.as_ref()),
+        }
+    }
+}
+
+/// The live object for a recorded one: by ID, else by name.
+fn counterpart<'a, T>(
+    live: &'a std::collections::BTreeMap<NameKey, T>,
+    by_id: &HashMap<&str, &'a NameKey>,
+    key: &NameKey,
+    id: Option<&String>,
+) -> Option<(&'a NameKey, &'a T)> {
+    id.and_then(|id| by_id.get(id.as_str()))
+        .and_then(|key| live.get_key_value(*key))
+        .or_else(|| live.get_key_value(key))
+}
+
+fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
+}
+
+fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut Found) {
+    for (key, was) in &recorded.permission_profiles {
+        if BuiltinProfile::from_name(&was.name).is_some() {
+            continue;
+        }
+        let kind = Kind::PermissionProfile;
+        let Some((_, now)) = counterpart(
+            &live.permission_profiles,
+            &ids.profiles,
+            key,
+            was.id.as_ref(),
+        ) else {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &was.name,
+                "deleted outside git".to_owned(),
+            );
+            continue;
+        };
+        if now.name != was.name {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.name,
+                format!("renamed outside git from `{}`", was.name),
+            );
+        }
+        for (setting, value) in &was.settings {
+            let current = now.settings.get(setting);
+            if current != Some(value) {
+                found.push(
+                    Class::ChangedOutsideGit,
+                    kind,
+                    &now.name,
+                    format!(
+                        "`{setting}`: `{value}` → {}",
+                        shown(current.map(String::as_str))
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Compares groups; returns live group name → recorded name, for users' memberships (a group
+/// renamed outside git is still the recorded group).
+fn groups(
+    recorded: &Account,
+    live: &Account,
+    ids: &LiveIds<'_>,
+    found: &mut Found,
+) -> HashMap<NameKey, NameKey> {
+    let mut names = HashMap::new();
+    for (key, was) in &recorded.groups {
+        let kind = Kind::Group;
+        let Some((live_key, now)) = counterpart(&live.groups, &ids.groups, key, was.id.as_ref())
+        else {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &was.name,
+                "deleted outside git".to_owned(),
+            );
+            continue;
+        };
+        names.insert(live_key.clone(), key.clone());
+        if now.name != was.name {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.name,
+                format!("renamed outside git from `{}`", was.name),
+            );
+        }
+        let key_of = |name: Option<&String>| name.map(|name| NameKey::new(name));
+        if key_of(now.permission_profile.as_ref()) != key_of(was.permission_profile.as_ref()) {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.name,
+                format!(
+                    "permission profile {} → {}",
+                    shown(was.permission_profile.as_deref()),
+                    shown(now.permission_profile.as_deref())
+                ),
+            );
+        }
+    }
+    names
+}
+
+fn signing_groups(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut Found) {
+    for (key, was) in &recorded.signing_groups {
+        let kind = Kind::SigningGroup;
+        let Some((_, now)) = counterpart(
+            &live.signing_groups,
+            &ids.signing_groups,
+            key,
+            was.id.as_ref(),
+        ) else {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &was.name,
+                "deleted outside git".to_owned(),
+            );
+            continue;
+        };
+        if now.name != was.name {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.name,
+                format!("renamed outside git from `{}`", was.name),
+            );
+        }
+        let email = |email: Option<&String>| email.map(|email| EmailKey::new(email));
+        if email(now.email.as_ref()) != email(was.email.as_ref()) {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.name,
+                format!(
+                    "email {} → {}",
+                    shown(was.email.as_deref()),
+                    shown(now.email.as_deref())
+                ),
+            );
+        }
+        for (member, entry) in &now.members {
+            match was.members.get(member) {
+                None => found.push(
+                    Class::ChangedOutsideGit,
+                    kind,
+                    &now.name,
+                    format!("{} added outside git", entry.email),
+                ),
+                Some(old) if old.name != entry.name => found.push(
+                    Class::ChangedOutsideGit,
+                    kind,
+                    &now.name,
+                    format!("{}'s name `{}` → `{}`", entry.email, old.name, entry.name),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (member, entry) in &was.members {
+            if !now.members.contains_key(member) {
+                found.push(
+                    Class::ChangedOutsideGit,
+                    kind,
+                    &now.name,
+                    format!("{} removed outside git", entry.email),
+                );
+            }
+        }
+    }
+}
+
+fn users(
+    recorded: &Account,
+    live: &Account,
+    group_names: &HashMap<NameKey, NameKey>,
+    found: &mut Found,
+) {
+    // Memberships compared: the recorded groups and Administrators.
+    let mut managed: BTreeSet<NameKey> = recorded.groups.keys().cloned().collect();
+    managed.insert(NameKey::new(BuiltinGroup::Administrators.api_name()));
+    let recorded_groups = |user: &User| -> BTreeSet<NameKey> {
+        user.groups
+            .iter()
+            .map(|name| NameKey::new(name))
+            .filter(|key| managed.contains(key))
+            .collect()
+    };
+    let live_groups = |user: &User| -> BTreeSet<NameKey> {
+        user.groups
+            .iter()
+            .map(|name| {
+                let key = NameKey::new(name);
+                group_names.get(&key).cloned().unwrap_or(key)
+            })
+            .filter(|key| managed.contains(key))
+            .collect()
+    };
+    for (key, was) in &recorded.users {
+        let kind = Kind::User;
+        let Some(now) = live.users.get(key) else {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &was.email,
+                "no longer in the account".to_owned(),
+            );
+            continue;
+        };
+        lifecycle(was, now, found);
+        if now.status == UserStatus::Closed {
+            continue;
+        }
+        for (field, before, after) in [
+            ("first name", Some(&was.first_name), Some(&now.first_name)),
+            ("last name", Some(&was.last_name), Some(&now.last_name)),
+            ("job title", was.job_title.as_ref(), now.job_title.as_ref()),
+        ] {
+            if before != after {
+                found.push(
+                    Class::ChangedOutsideGit,
+                    kind,
+                    &now.email,
+                    format!(
+                        "{field} {} → {}",
+                        shown(before.map(String::as_str)),
+                        shown(after.map(String::as_str))
+                    ),
+                );
+            }
+        }
+        if NameKey::new(&was.permission_profile) != NameKey::new(&now.permission_profile) {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.email,
+                format!(
+                    "permission profile `{}` → `{}`",
+                    was.permission_profile, now.permission_profile
+                ),
+            );
+        }
+        let (before, after) = (recorded_groups(was), live_groups(now));
+        for joined in after.difference(&before) {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.email,
+                format!(
+                    "added to group `{}` outside git",
+                    group_label(recorded, joined)
+                ),
+            );
+        }
+        for left in before.difference(&after) {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                &now.email,
+                format!(
+                    "removed from group `{}` outside git",
+                    group_label(recorded, left)
+                ),
+            );
+        }
+    }
+}
+
+fn group_label(recorded: &Account, key: &NameKey) -> String {
+    match recorded.groups.get(key) {
+        Some(group) => group.name.clone(),
+        None if *key == NameKey::new(BuiltinGroup::Administrators.api_name()) => {
+            BuiltinGroup::Administrators.api_name().to_owned()
+        }
+        None => key.to_string(),
+    }
+}
+
+/// A user's status moved on in DocuSign.
+fn lifecycle(was: &User, now: &User, found: &mut Found) {
+    use UserStatus::{Active, Closed, Disabled, Pending};
+    let (class, change, counts) = match (was.status, now.status) {
+        (Pending, Active) => (Class::Lifecycle, "accepted the invitation", false),
+        (Active | Pending, Closed) => (Class::Lifecycle, "closed in DocuSign", true),
+        (Active | Pending, Disabled) => (Class::Lifecycle, "disabled in DocuSign", true),
+        (Closed, Active | Pending) => (Class::ChangedOutsideGit, "reopened outside git", true),
+        (Disabled, Active | Pending) => (Class::Lifecycle, "enabled in DocuSign", true),
+        _ => return,
+    };
+    found.0.push(Difference {
+        class,
+        kind: Kind::User,
+        object: now.email.clone(),
+        change: change.to_owned(),
+        counts,
+        accepted: None,
+    });
+}
+
+fn new_unmanaged(
+    desired: &Desired,
+    recorded: &RecordedState,
+    live: &Account,
+    ids: &LiveIds<'_>,
+    found: &mut Found,
+) {
+    let objects = &recorded.objects;
+    let seen = &recorded.unmanaged;
+    // Live objects recorded state knows by ID, whatever their names now.
+    let known = |by_id: &HashMap<&str, &NameKey>, ids: Vec<Option<&String>>| -> BTreeSet<NameKey> {
+        ids.into_iter()
+            .flatten()
+            .filter_map(|id| by_id.get(id.as_str()).map(|key| (*key).clone()))
+            .collect()
+    };
+    let known_profiles = known(
+        &ids.profiles,
+        objects
+            .permission_profiles
+            .values()
+            .map(|p| p.id.as_ref())
+            .collect(),
+    );
+    for (key, profile) in &live.permission_profiles {
+        if BuiltinProfile::from_name(&profile.name).is_none()
+            && !objects.permission_profiles.contains_key(key)
+            && !known_profiles.contains(key)
+            && !desired.state.permission_profiles.contains_key(key)
+            && !seen.permission_profiles.contains(key)
+        {
+            found.push(
+                Class::NewUnmanaged,
+                Kind::PermissionProfile,
+                &profile.name,
+                "created outside git".to_owned(),
+            );
+        }
+    }
+    let known_groups = known(
+        &ids.groups,
+        objects.groups.values().map(|g| g.id.as_ref()).collect(),
+    );
+    for (key, group) in &live.groups {
+        if BuiltinGroup::from_name(&group.name).is_none()
+            && !objects.groups.contains_key(key)
+            && !known_groups.contains(key)
+            && !desired.state.groups.contains_key(key)
+            && !seen.groups.contains(key)
+        {
+            found.push(
+                Class::NewUnmanaged,
+                Kind::Group,
+                &group.name,
+                "created outside git".to_owned(),
+            );
+        }
+    }
+    let known_signing = known(
+        &ids.signing_groups,
+        objects
+            .signing_groups
+            .values()
+            .map(|g| g.id.as_ref())
+            .collect(),
+    );
+    for (key, group) in &live.signing_groups {
+        if !objects.signing_groups.contains_key(key)
+            && !known_signing.contains(key)
+            && !desired.state.signing_groups.contains_key(key)
+            && !seen.signing_groups.contains(key)
+        {
+            found.push(
+                Class::NewUnmanaged,
+                Kind::SigningGroup,
+                &group.name,
+                "created outside git".to_owned(),
+            );
+        }
+    }
+    for (key, user) in &live.users {
+        if user.status != UserStatus::Closed
+            && !objects.users.contains_key(key)
+            && !desired.state.users.contains_key(key)
+            && !seen.users.contains(key)
+        {
+            found.push(
+                Class::NewUnmanaged,
+                Kind::User,
+                &user.email,
+                format!("added outside git with `{}`", user.permission_profile),
+            );
+        }
+    }
+}
+
+/// What the YAML asks that the last apply didn't record: the plan from recorded to desired.
+fn pending(
+    desired: &Desired,
+    recorded: &RecordedState,
+    integration_user: Option<&str>,
+    found: &mut Found,
+) {
+    let diff = plan::diff::diff(plan::diff::Inputs {
+        desired,
+        live: &recorded.objects,
+        recorded: Some(&recorded.objects),
+        integration_user,
+    });
+    for planned in diff.operations {
+        let (kind, object, change) = describe(&planned.operation);
+        found.push(Class::Pending, kind, &object, change);
+    }
+}
+
+/// An operation as (kind, object, change).
+fn describe(operation: &Operation) -> (Kind, String, String) {
+    let kind = plan::kind(operation).replace('_', " ");
+    match operation {
+        Operation::CreateProfile { name, .. } | Operation::DeleteProfile { name, .. } => {
+            (Kind::PermissionProfile, name.clone(), kind)
+        }
+        Operation::RenameProfile { from, to, .. } => (
+            Kind::PermissionProfile,
+            from.clone(),
+            format!("rename to `{to}`"),
+        ),
+        Operation::UpdateProfileSettings {
+            profile, changes, ..
+        } => (
+            Kind::PermissionProfile,
+            profile.clone(),
+            format!(
+                "settings: {}",
+                changes
+                    .iter()
+                    .map(|change| change.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        Operation::CreateGroup { name, .. } | Operation::DeleteGroup { name, .. } => {
+            (Kind::Group, name.clone(), kind)
+        }
+        Operation::RenameGroup { from, to, .. } => {
+            (Kind::Group, from.clone(), format!("rename to `{to}`"))
+        }
+        Operation::SetGroupProfile { group, to, .. } => (
+            Kind::Group,
+            group.clone(),
+            format!("permission profile → {}", shown(to.as_deref())),
+        ),
+        Operation::CreateSigningGroup { name, .. } | Operation::DeleteSigningGroup { name, .. } => {
+            (Kind::SigningGroup, name.clone(), kind)
+        }
+        Operation::RenameSigningGroup { from, to, .. } => (
+            Kind::SigningGroup,
+            from.clone(),
+            format!("rename to `{to}`"),
+        ),
+        Operation::SetSigningGroupEmail {
+            signing_group, to, ..
+        } => (
+            Kind::SigningGroup,
+            signing_group.clone(),
+            format!("email → {}", shown(to.as_deref())),
+        ),
+        Operation::AddSigningGroupMember {
+            signing_group,
+            email,
+            ..
+        } => (
+            Kind::SigningGroup,
+            signing_group.clone(),
+            format!("add {email}"),
+        ),
+        Operation::RemoveSigningGroupMember {
+            signing_group,
+            email,
+            ..
+        } => (
+            Kind::SigningGroup,
+            signing_group.clone(),
+            format!("remove {email}"),
+        ),
+        Operation::AddMember { group, email, .. } => {
+            (Kind::User, email.clone(), format!("join group `{group}`"))
+        }
+        Operation::RemoveMember { group, email, .. } => {
+            (Kind::User, email.clone(), format!("leave group `{group}`"))
+        }
+        Operation::ChangeProfile { email, to, .. } => (
+            Kind::User,
+            email.clone(),
+            format!("permission profile → `{to}`"),
+        ),
+        Operation::CreateUser { email, .. }
+        | Operation::ReactivateUser { email, .. }
+        | Operation::UpdateUser { email, .. }
+        | Operation::CloseUser { email, .. } => (Kind::User, email.clone(), kind),
+    }
+}
