@@ -131,9 +131,15 @@ pub fn context(
     recorded: Option<&RecordedState>,
     allowed: Vec<GuardClass>,
 ) -> Context {
+    let integration_user =
+        Some(connected.connection.account.user_email.clone()).filter(|email| !email.is_empty());
+    if integration_user.is_none() {
+        eprintln!(
+            "warning: the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery), so the plan can't keep it from being closed or demoted; unset DOCUSIGN_BASE_URL, or list that user in `policy.protected_users`"
+        );
+    }
     Context {
-        integration_user: Some(connected.connection.account.user_email.clone())
-            .filter(|email| !email.is_empty()),
+        integration_user,
         allowed,
         desired_commit: state::git::desired_commit(dir),
         hourly_remaining: connected.connection.client.budget().hourly_remaining,

@@ -308,7 +308,7 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
                     from: current.name.clone(),
                     to: profile.name.clone(),
                 },
-                rename_reason(&current.name, profile.previously()),
+                rename_reason(&current.name, &profile.name, profile.previously()),
             );
         }
         profile_settings(profile, current, live, integration_user, out);
@@ -322,8 +322,10 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
     result
 }
 
-fn rename_reason(live_name: &str, previously: &[String]) -> String {
-    if previously
+fn rename_reason(live_name: &str, desired_name: &str, previously: &[String]) -> String {
+    if NameKey::new(live_name) == NameKey::new(desired_name) {
+        "the YAML spells the name differently".to_owned()
+    } else if previously
         .iter()
         .any(|old| NameKey::new(old) == NameKey::new(live_name))
     {
@@ -428,7 +430,7 @@ fn reconcile_groups(
                     from: current.name.clone(),
                     to: group.name.clone(),
                 },
-                rename_reason(&current.name, &group.previously),
+                rename_reason(&current.name, &group.name, &group.previously),
             );
         }
         let current_profile = current
@@ -506,7 +508,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
                     from: current.name.clone(),
                     to: group.name.clone(),
                 },
-                rename_reason(&current.name, &group.previously),
+                rename_reason(&current.name, &group.name, &group.previously),
             );
         }
         let email_key = |email: Option<&String>| email.map(|email| EmailKey::new(email));
