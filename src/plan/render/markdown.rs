@@ -122,9 +122,12 @@ pub fn markdown(plan: &Plan) -> String {
         }
         let _ = writeln!(
             head,
-            "\n{} changes in about {} API calls{}.\n",
-            plan.steps.len(),
-            plan.api_calls,
+            "\n{} in about {}{}.\n",
+            counted(plan.steps.len(), "change"),
+            counted(
+                usize::try_from(plan.api_calls).unwrap_or(usize::MAX),
+                "API call"
+            ),
             plan.hourly_remaining
                 .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
         );
@@ -234,6 +237,15 @@ fn escape(text: &str) -> String {
     text.replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
+}
+
+/// `1 change`, `2 changes`.
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 #[cfg(test)]
