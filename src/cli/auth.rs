@@ -16,12 +16,8 @@ pub fn run(args: AuthArgs) -> Exit {
 }
 
 fn check(args: ConnectionArgs) -> Exit {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: can't start the async runtime: {err}");
-            return Exit::Error;
-        }
+    let Some(runtime) = super::runtime() else {
+        return Exit::Error;
     };
     runtime.block_on(async {
         let target = match connection::resolve(args, None, None).await {

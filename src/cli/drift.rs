@@ -18,12 +18,8 @@ pub fn run(args: DriftArgs) -> Exit {
     let Some(desired) = super::load_desired(&dir) else {
         return Exit::Error;
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: can't start the async runtime: {err}");
-            return Exit::Error;
-        }
+    let Some(runtime) = super::runtime() else {
+        return Exit::Error;
     };
     let result = runtime.block_on(async {
         let connected = session::connect(&dir, &desired, connection, false).await?;

@@ -146,6 +146,13 @@ fn plural(count: usize, noun: &str) -> String {
 }
 
 /// Prints an error report (miette's, no colour off a terminal) and ends with exit 1.
+/// The async runtime the network commands run on; says why when it can't start.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new()
+        .map_err(|err| eprintln!("error: can't start the async runtime: {err}"))
+        .ok()
+}
+
 fn report_error(report: &miette::Report) -> Exit {
     let _ = writeln!(std::io::stderr().lock(), "{report:?}");
     Exit::Error

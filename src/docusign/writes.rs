@@ -156,11 +156,71 @@ fn present(field: Option<&Text>) -> Option<String> {
     Some(text(field)).filter(|value| !value.is_empty())
 }
 
+/// What a bulk call sends and how its answer's items are matched to what was sent.
+struct Bulk<'a> {
+    method: Method,
+    path: &'a str,
+    /// The list's field in the body and in the answer (`users`, `groups`, `newUsers`).
+    field: &'a str,
+    items: Vec<Value>,
+    retry: Retry,
+    /// Each sent item's key, as the answer names it (email, ID or name).
+    sent: Vec<String>,
+    key: fn(&Item) -> Option<String>,
+    /// The new object's ID, for creates.
+    id: fn(&Item) -> Option<String>,
+}
+
+fn no_id(_: &Item) -> Option<String> {
+    None
+}
+
+fn user_id(item: &Item) -> Option<String> {
+    present(item.user_id.as_ref())
+}
+
+fn group_id(item: &Item) -> Option<String> {
+    present(item.group_id.as_ref())
+}
+
+fn signing_group_id(item: &Item) -> Option<String> {
+    present(item.signing_group_id.as_ref())
+}
+
+fn email(item: &Item) -> Option<String> {
+    present(item.email.as_ref())
+}
+
+fn group_name(item: &Item) -> Option<String> {
+    present(item.group_name.as_ref())
+}
+
 impl Client {
-    /// `POST /users` (DocuSign takes at most 500 a call; the caller batches). Never re-sent after it may have
-    /// arrived: a lost answer is found by email at the next plan, not created twice.
+    async fn bulk(&self, bulk: Bulk<'_>) -> Result<Vec<ItemOutcome>, ClientError> {
+        let answer = self
+            .call(
+                bulk.method,
+                bulk.path,
+                Some(&Value::Object(Map::from_iter([(
+                    bulk.field.to_owned(),
+                    Value::Array(bulk.items),
+                )]))),
+                bulk.retry,
+            )
+            .await?;
+        Ok(outcomes(
+            &bulk.sent,
+            &items(&answer.body, bulk.field),
+            bulk.key,
+            bulk.id,
+        ))
+    }
+
+    /// `POST /users` (DocuSign takes at most 500 a call; the caller batches). Never re-sent
+    /// after it may have arrived: a lost answer is found by email at the next plan, not created
+    /// twice.
     pub async fn create_users(&self, users: &[NewUser]) -> Result<Vec<ItemOutcome>, ClientError> {
-        let new_users: Vec<Value> = users
+        let items = users
             .iter()
             .map(|user| {
                 let mut item = json!({
@@ -183,21 +243,17 @@ impl Client {
                 item
             })
             .collect();
-        let answer = self
-            .call(
-                Method::POST,
-                "/users",
-                Some(&json!({ "newUsers": new_users })),
-                Retry::OnlyIfNotSent,
-            )
-            .await?;
-        let sent: Vec<String> = users.iter().map(|user| user.email.clone()).collect();
-        Ok(outcomes(
-            &sent,
-            &items(&answer.body, "newUsers"),
-            |item| present(item.email.as_ref()),
-            |item| present(item.user_id.as_ref()),
-        ))
+        self.bulk(Bulk {
+            method: Method::POST,
+            path: "/users",
+            field: "newUsers",
+            items,
+            retry: Retry::OnlyIfNotSent,
+            sent: users.iter().map(|user| user.email.clone()).collect(),
+            key: email,
+            id: user_id,
+        })
+        .await
     }
 
     /// Bulk `PUT /users`: attributes and, where the account honours it, the profile.
@@ -205,7 +261,7 @@ impl Client {
         &self,
         changes: &[UserChange],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let users: Vec<Value> = changes
+        let items = changes
             .iter()
             .map(|change| {
                 let mut item = change.body();
@@ -213,24 +269,20 @@ impl Client {
                 Value::Object(item)
             })
             .collect();
-        let answer = self
-            .call(
-                Method::PUT,
-                "/users",
-                Some(&json!({ "users": users })),
-                Retry::Safe,
-            )
-            .await?;
-        let sent: Vec<String> = changes
-            .iter()
-            .map(|change| change.user_id.clone())
-            .collect();
-        Ok(outcomes(
-            &sent,
-            &items(&answer.body, "users"),
-            |item| present(item.user_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method: Method::PUT,
+            path: "/users",
+            field: "users",
+            items,
+            retry: Retry::Safe,
+            sent: changes
+                .iter()
+                .map(|change| change.user_id.clone())
+                .collect(),
+            key: user_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `PUT /users/{userId}`: one user's attributes and profile.
@@ -263,21 +315,17 @@ impl Client {
 
     /// `DELETE /users`: closes the users (DocuSign never deletes them).
     pub async fn close_users(&self, user_ids: &[String]) -> Result<Vec<ItemOutcome>, ClientError> {
-        let users: Vec<Value> = user_ids.iter().map(|id| json!({ "userId": id })).collect();
-        let answer = self
-            .call(
-                Method::DELETE,
-                "/users",
-                Some(&json!({ "users": users })),
-                Retry::Safe,
-            )
-            .await?;
-        Ok(outcomes(
-            user_ids,
-            &items(&answer.body, "users"),
-            |item| present(item.user_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method: Method::DELETE,
+            path: "/users",
+            field: "users",
+            items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
+            retry: Retry::Safe,
+            sent: user_ids.to_vec(),
+            key: user_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `POST /groups`.
@@ -285,28 +333,24 @@ impl Client {
         &self,
         groups: &[(String, Option<String>)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let body: Vec<Value> = groups
+        let items = groups
             .iter()
             .map(|(name, profile_id)| match profile_id {
                 Some(id) => json!({ "groupName": name, "permissionProfileId": id }),
                 None => json!({ "groupName": name }),
             })
             .collect();
-        let answer = self
-            .call(
-                Method::POST,
-                "/groups",
-                Some(&json!({ "groups": body })),
-                Retry::OnlyIfNotSent,
-            )
-            .await?;
-        let sent: Vec<String> = groups.iter().map(|(name, _)| name.clone()).collect();
-        Ok(outcomes(
-            &sent,
-            &items(&answer.body, "groups"),
-            |item| present(item.group_name.as_ref()),
-            |item| present(item.group_id.as_ref()),
-        ))
+        self.bulk(Bulk {
+            method: Method::POST,
+            path: "/groups",
+            field: "groups",
+            items,
+            retry: Retry::OnlyIfNotSent,
+            sent: groups.iter().map(|(name, _)| name.clone()).collect(),
+            key: group_name,
+            id: group_id,
+        })
+        .await
     }
 
     /// `PUT /groups`: renames and profile changes.
@@ -314,7 +358,7 @@ impl Client {
         &self,
         changes: &[GroupChange],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let body: Vec<Value> = changes
+        let items = changes
             .iter()
             .map(|change| {
                 let mut item = json!({ "groupId": change.group_id });
@@ -329,24 +373,20 @@ impl Client {
                 item
             })
             .collect();
-        let answer = self
-            .call(
-                Method::PUT,
-                "/groups",
-                Some(&json!({ "groups": body })),
-                Retry::Safe,
-            )
-            .await?;
-        let sent: Vec<String> = changes
-            .iter()
-            .map(|change| change.group_id.clone())
-            .collect();
-        Ok(outcomes(
-            &sent,
-            &items(&answer.body, "groups"),
-            |item| present(item.group_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method: Method::PUT,
+            path: "/groups",
+            field: "groups",
+            items,
+            retry: Retry::Safe,
+            sent: changes
+                .iter()
+                .map(|change| change.group_id.clone())
+                .collect(),
+            key: group_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `DELETE /groups`.
@@ -354,48 +394,40 @@ impl Client {
         &self,
         group_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let body: Vec<Value> = group_ids
-            .iter()
-            .map(|id| json!({ "groupId": id }))
-            .collect();
-        let answer = self
-            .call(
-                Method::DELETE,
-                "/groups",
-                Some(&json!({ "groups": body })),
-                Retry::Safe,
-            )
-            .await?;
-        Ok(outcomes(
-            group_ids,
-            &items(&answer.body, "groups"),
-            |item| present(item.group_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method: Method::DELETE,
+            path: "/groups",
+            field: "groups",
+            items: group_ids
+                .iter()
+                .map(|id| json!({ "groupId": id }))
+                .collect(),
+            retry: Retry::Safe,
+            sent: group_ids.to_vec(),
+            key: group_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `PUT` (add) or `DELETE` (remove) `/groups/{groupId}/users`.
     pub async fn group_members(
         &self,
         method: Method,
-        group_id: &str,
+        group: &str,
         user_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let users: Vec<Value> = user_ids.iter().map(|id| json!({ "userId": id })).collect();
-        let answer = self
-            .call(
-                method,
-                &format!("/groups/{group_id}/users"),
-                Some(&json!({ "users": users })),
-                Retry::Safe,
-            )
-            .await?;
-        Ok(outcomes(
-            user_ids,
-            &items(&answer.body, "users"),
-            |item| present(item.user_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method,
+            path: &format!("/groups/{group}/users"),
+            field: "users",
+            items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
+            retry: Retry::Safe,
+            sent: user_ids.to_vec(),
+            key: user_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `POST /signing_groups`.
@@ -403,7 +435,7 @@ impl Client {
         &self,
         groups: &[(String, Option<String>)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let body: Vec<Value> = groups
+        let items = groups
             .iter()
             .map(|(name, email)| {
                 let mut item = json!({ "groupName": name, "groupType": "sharedSigningGroup" });
@@ -413,21 +445,17 @@ impl Client {
                 item
             })
             .collect();
-        let answer = self
-            .call(
-                Method::POST,
-                "/signing_groups",
-                Some(&json!({ "groups": body })),
-                Retry::OnlyIfNotSent,
-            )
-            .await?;
-        let sent: Vec<String> = groups.iter().map(|(name, _)| name.clone()).collect();
-        Ok(outcomes(
-            &sent,
-            &items(&answer.body, "groups"),
-            |item| present(item.group_name.as_ref()),
-            |item| present(item.signing_group_id.as_ref()),
-        ))
+        self.bulk(Bulk {
+            method: Method::POST,
+            path: "/signing_groups",
+            field: "groups",
+            items,
+            retry: Retry::OnlyIfNotSent,
+            sent: groups.iter().map(|(name, _)| name.clone()).collect(),
+            key: group_name,
+            id: signing_group_id,
+        })
+        .await
     }
 
     /// `PUT /signing_groups`: renames.
@@ -435,25 +463,20 @@ impl Client {
         &self,
         renames: &[(String, String)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let body: Vec<Value> = renames
-            .iter()
-            .map(|(id, name)| json!({ "signingGroupId": id, "groupName": name }))
-            .collect();
-        let answer = self
-            .call(
-                Method::PUT,
-                "/signing_groups",
-                Some(&json!({ "groups": body })),
-                Retry::Safe,
-            )
-            .await?;
-        let sent: Vec<String> = renames.iter().map(|(id, _)| id.clone()).collect();
-        Ok(outcomes(
-            &sent,
-            &items(&answer.body, "groups"),
-            |item| present(item.signing_group_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method: Method::PUT,
+            path: "/signing_groups",
+            field: "groups",
+            items: renames
+                .iter()
+                .map(|(id, name)| json!({ "signingGroupId": id, "groupName": name }))
+                .collect(),
+            retry: Retry::Safe,
+            sent: renames.iter().map(|(id, _)| id.clone()).collect(),
+            key: signing_group_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `PUT /signing_groups/{id}` with the group's email (empty takes it away).
@@ -477,24 +500,20 @@ impl Client {
         &self,
         ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let body: Vec<Value> = ids
-            .iter()
-            .map(|id| json!({ "signingGroupId": id }))
-            .collect();
-        let answer = self
-            .call(
-                Method::DELETE,
-                "/signing_groups",
-                Some(&json!({ "groups": body })),
-                Retry::Safe,
-            )
-            .await?;
-        Ok(outcomes(
-            ids,
-            &items(&answer.body, "groups"),
-            |item| present(item.signing_group_id.as_ref()),
-            |_| None,
-        ))
+        self.bulk(Bulk {
+            method: Method::DELETE,
+            path: "/signing_groups",
+            field: "groups",
+            items: ids
+                .iter()
+                .map(|id| json!({ "signingGroupId": id }))
+                .collect(),
+            retry: Retry::Safe,
+            sent: ids.to_vec(),
+            key: signing_group_id,
+            id: no_id,
+        })
+        .await
     }
 
     /// `PUT` (add, or rename by email) or `DELETE` (remove) `/signing_groups/{id}/users`;
