@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so CI links once.
 
+mod apply_routes;
 mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;

@@ -646,6 +646,32 @@ impl Builder<'_> {
     }
 }
 
+/// Bulk `PUT /users` is the cheap way to change profiles, but DocuSign doesn't confirm that
+/// every account honours `permissionProfileId` there. Where the answer shows the old profile,
+/// the change goes again through `PUT /users/{id}/profile`, one call per such user.
+async fn profiles_taken(
+    client: &Client,
+    changes: &[UserChange],
+    outcomes: Vec<ItemOutcome>,
+) -> Vec<ItemOutcome> {
+    let mut settled = Vec::with_capacity(outcomes.len());
+    for (change, outcome) in changes.iter().zip(outcomes) {
+        let ignored = match (&change.profile_id, &outcome) {
+            (Some(wanted), Ok(Some(reported))) => reported != wanted,
+            _ => false,
+        };
+        settled.push(match (outcome, &change.profile_id) {
+            (Ok(_), Some(wanted)) if ignored => client
+                .set_user_profile(&change.user_id, wanted)
+                .await
+                .map(|()| None)
+                .map_err(|error| ItemError::of_call(&error)),
+            (outcome, _) => outcome.map(|_| None),
+        });
+    }
+    settled
+}
+
 /// Sends one call; answers one outcome per item (the call's error for each, when it failed
 /// as a whole).
 pub async fn send(client: &Client, request: &Request) -> Vec<ItemOutcome> {
@@ -691,7 +717,10 @@ pub async fn send(client: &Client, request: &Request) -> Vec<ItemOutcome> {
             many(ids.len(), client.delete_signing_groups(ids).await)
         }
         Request::CreateUsers(users) => many(users.len(), client.create_users(users).await),
-        Request::UpdateUsers(changes) => many(changes.len(), client.update_users(changes).await),
+        Request::UpdateUsers(changes) => {
+            let outcomes = many(changes.len(), client.update_users(changes).await);
+            profiles_taken(client, changes, outcomes).await
+        }
         Request::UpdateUser(change) => single(client.update_user(change).await.map(|()| None)),
         Request::SetUserProfile {
             user_id,

@@ -93,6 +93,7 @@ pub struct GroupChange {
 #[serde(rename_all = "camelCase")]
 struct Item {
     user_id: Option<Text>,
+    permission_profile_id: Option<Text>,
     group_id: Option<Text>,
     signing_group_id: Option<Text>,
     email: Option<Text>,
@@ -187,6 +188,10 @@ fn signing_group_id(item: &Item) -> Option<String> {
     present(item.signing_group_id.as_ref())
 }
 
+fn profile_id(item: &Item) -> Option<String> {
+    present(item.permission_profile_id.as_ref())
+}
+
 fn email(item: &Item) -> Option<String> {
     present(item.email.as_ref())
 }
@@ -256,7 +261,9 @@ impl Client {
         .await
     }
 
-    /// Bulk `PUT /users`: attributes and, where the account honours it, the profile.
+    /// Bulk `PUT /users`: attributes and, where the account honours it, the profile. Each
+    /// item's `Ok` holds the profile ID the answer reports for the user, so the caller can tell
+    /// whether the profile took.
     pub async fn update_users(
         &self,
         changes: &[UserChange],
@@ -280,7 +287,7 @@ impl Client {
                 .map(|change| change.user_id.clone())
                 .collect(),
             key: user_id,
-            id: no_id,
+            id: profile_id,
         })
         .await
     }
