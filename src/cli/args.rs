@@ -29,6 +29,11 @@ pub enum Command {
     /// Report what changed in DocuSign outside git since the last apply.
     Drift(DriftArgs),
     /// Write desired-state YAML for an existing account.
+    ///
+    /// Reads the live account and writes its custom permission profiles (every setting),
+    /// groups, signing groups and users (closed users aside) as YAML split over files, with the
+    /// recorded state that makes them managed, so that `plan` on the result has nothing to
+    /// change. Nothing is committed.
     Import(ImportArgs),
     /// Print the JSON Schema of the desired-state YAML.
     Schema,
@@ -117,12 +122,16 @@ pub struct DriftArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Where to write the YAML.
+    /// Where to write the YAML and the recorded state: a new or empty directory (a lone
+    /// `.git` is fine).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Run against an in-process emulator seeded with a sample account.
+    /// Write into a directory that already holds files, replacing only the files import
+    /// writes; any other file stays, and is read as desired state too if it is YAML.
     #[arg(long)]
-    pub emulator: bool,
+    pub force: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod auth;
 mod connection;
 mod drift;
 mod emulator;
+mod import;
 mod plan;
 mod render;
 mod session;
@@ -62,7 +63,7 @@ fn run(cli: Cli) -> Exit {
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Drift(args) => drift::run(args),
-        Command::Import(_) => not_yet("import"),
+        Command::Import(args) => import::run(args),
         Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),
     }
@@ -155,11 +156,6 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
 
 fn report_error(report: &miette::Report) -> Exit {
     let _ = writeln!(std::io::stderr().lock(), "{report:?}");
-    Exit::Error
-}
-
-fn not_yet(command: &str) -> Exit {
-    eprintln!("`docusign-gitops {command}` is not available yet in this version");
     Exit::Error
 }
 

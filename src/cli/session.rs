@@ -67,6 +67,17 @@ pub async fn connect(
         id: account.id.clone(),
         production: account.environment == Environment::Production,
     });
+    connect_to(dir, hint, args, writes).await
+}
+
+/// Connects as [`connect`] does, with the account the YAML names as `hint` (`None` for
+/// import, which has no YAML yet: flags and environment name the account).
+pub async fn connect_to(
+    dir: &Path,
+    hint: Option<AccountHint>,
+    args: ConnectionArgs,
+    writes: bool,
+) -> Result<Connected, miette::Report> {
     let emulated = args.emulator;
     // Only a command that writes (apply) starts the kept account; one that reads uses it when
     // it is there, so a plan leaves no file behind.

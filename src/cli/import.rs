@@ -1,0 +1,259 @@
+//! `docusign-gitops import`: writes desired-state YAML for the live account, and the recorded
+//! state that makes every imported object managed, so `plan` on the result has nothing to do.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::args::ImportArgs;
+use super::session::{self, Connected};
+use super::{Exit, plural};
+use crate::desired::checked::Environment;
+use crate::import::{self, Imported};
+use crate::model::{Account, BuiltinProfile};
+use crate::state::{self, Applied, RecordedState};
+
+/// Left-out objects shown one per line; the rest are counted.
+const SHOWN_LEFT_OUT: usize = 20;
+
+pub fn run(args: ImportArgs) -> Exit {
+    let ImportArgs {
+        out,
+        force,
+        connection,
+    } = args;
+    // Before connecting, so a wrong directory costs no API call.
+    if let Err(report) = check_out_dir(&out, force) {
+        return super::report_error(&report);
+    }
+    let emulated = connection.emulator;
+    let Some(runtime) = super::runtime() else {
+        return Exit::Error;
+    };
+    let result = runtime.block_on(async {
+        let connected = session::connect_to(&out, None, connection, false).await?;
+        // The recorded state too: with `--force` over an earlier import or apply, the new
+        // state continues its lineage, and a state file that can't be read is not replaced.
+        let read = session::read(&out, &connected).await?;
+        Ok::<_, miette::Report>((connected, read))
+    });
+    let (connected, read) = match result {
+        Ok(done) => done,
+        Err(report) => return super::report_error(&report),
+    };
+    match write(&out, &connected, &read.live.account, read.recorded) {
+        Ok(summary) => {
+            let Summary {
+                imported,
+                state_path,
+                serial,
+            } = summary;
+            print_summary(&out, &connected, &imported, &state_path, serial, emulated);
+            warn_other_files(&out, &imported);
+            Exit::Success
+        }
+        Err(report) => super::report_error(&report),
+    }
+}
+
+/// Refuses a file, and a directory that holds anything but `.git` unless `force`.
+fn check_out_dir(out: &Path, force: bool) -> Result<(), miette::Report> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(_) if out.exists() && !out.is_dir() => {
+            return Err(miette::miette!(
+                help = "give --out a directory: a new one, or an empty one",
+                "`{}` is a file, not a directory",
+                out.display()
+            ));
+        }
+        Err(err) => {
+            return Err(miette::miette!(
+                "can't read the directory `{}`: {err}",
+                out.display()
+            ));
+        }
+    };
+    if force {
+        return Ok(());
+    }
+    let mut found: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".git")
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.sort();
+    let shown = found
+        .iter()
+        .take(3)
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(miette::miette!(
+        help = "import into a new or empty directory, or pass --force to replace the files import writes (the others stay)",
+        "`{}` is not empty (it holds {shown}{}); nothing was imported",
+        out.display(),
+        if found.len() > 3 { ", …" } else { "" }
+    ))
+}
+
+struct Summary {
+    imported: Imported,
+    state_path: PathBuf,
+    serial: u64,
+}
+
+/// Writes the files, then the recorded state.
+fn write(
+    out: &Path,
+    connected: &Connected,
+    live: &Account,
+    recorded: Option<RecordedState>,
+) -> Result<Summary, miette::Report> {
+    let environment = if connected.environment == "production" {
+        Environment::Production
+    } else {
+        // The emulator stands for the developer sandbox.
+        Environment::Demo
+    };
+    let integration_user = &connected.connection.account.user_email;
+    let imported = import::import(&import::Source {
+        live,
+        account_id: connected.account_id(),
+        environment,
+        integration_user: Some(integration_user.as_str()).filter(|email| !email.is_empty()),
+    })
+    .map_err(miette::Report::new)?;
+    for (relative, contents) in &imported.files {
+        let path = out.join(relative);
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|err| {
+                miette::miette!("can't create the directory `{}`: {err}", folder.display())
+            })?;
+        }
+        std::fs::write(&path, contents)
+            .map_err(|err| miette::miette!("can't write `{}`: {err}", path.display()))?;
+    }
+
+    let mut objects = imported.objects.clone();
+    // DocuSign Viewer is pinned by ID (rule 2), as apply does, though the YAML needn't name it.
+    let viewer = live.permission_profiles.iter().find(|(_, profile)| {
+        BuiltinProfile::from_name(&profile.name) == Some(BuiltinProfile::DocuSignViewer)
+    });
+    if let Some((key, profile)) = viewer {
+        objects
+            .permission_profiles
+            .insert(key.clone(), profile.clone());
+    }
+    let base = recorded
+        .unwrap_or_else(|| RecordedState::first(connected.account_id(), &connected.environment));
+    let next = base.next(Applied {
+        // The imported files are not committed yet, so no commit holds them.
+        desired_commit: None,
+        plan_json: b"import",
+        at: jiff::Timestamp::now(),
+        viewer_profile_id: viewer.and_then(|(_, profile)| profile.id.clone()),
+        objects,
+    });
+    state::file::write(&connected.state_path, &next).map_err(miette::Report::new)?;
+    Ok(Summary {
+        imported,
+        state_path: connected.state_path.clone(),
+        serial: next.serial,
+    })
+}
+
+fn print_summary(
+    out: &Path,
+    connected: &Connected,
+    imported: &Imported,
+    state_path: &Path,
+    serial: u64,
+    emulated: bool,
+) {
+    let objects = &imported.objects;
+    let mut text = format!(
+        "Imported account {} ({}) into {}:\n  {}, {}, {}, {}\n",
+        connected.account_id(),
+        connected.environment,
+        out.display(),
+        plural(objects.permission_profiles.len(), "permission profile"),
+        plural(objects.groups.len(), "group"),
+        plural(objects.signing_groups.len(), "signing group"),
+        plural(objects.users.len(), "user"),
+    );
+    let _ = writeln!(
+        text,
+        "  not written: {}, {} (they can't be changed), {} (plan leaves them alone)",
+        plural(imported.builtin_profiles, "built-in profile"),
+        plural(imported.builtin_groups, "built-in group"),
+        plural(imported.closed_users, "closed user"),
+    );
+    text.push_str("Wrote:\n");
+    for (relative, _) in &imported.files {
+        let note = if relative == import::SCHEMA_PATH {
+            " (the schema the files' modelines point editors at)"
+        } else {
+            ""
+        };
+        let _ = writeln!(text, "  {relative}{note}");
+    }
+    let state = state_path.strip_prefix(out).unwrap_or(state_path);
+    let _ = writeln!(
+        text,
+        "  {} (recorded state, serial {serial})",
+        state.display()
+    );
+    let _ = writeln!(
+        text,
+        "Nothing was committed ({} may not be a git repository yet): review the files, then commit them, state file included.",
+        out.display()
+    );
+    let _ = writeln!(
+        text,
+        "next: docusign-gitops plan {}{}",
+        out.display(),
+        if emulated { " --emulator" } else { "" }
+    );
+    super::print_stdout(&text);
+
+    let mut warnings = String::new();
+    for left_out in imported.left_out.iter().take(SHOWN_LEFT_OUT) {
+        let _ = writeln!(
+            warnings,
+            "warning: not written, so left unmanaged: {left_out}"
+        );
+    }
+    if imported.left_out.len() > SHOWN_LEFT_OUT {
+        let _ = writeln!(
+            warnings,
+            "warning: … and {} more not written",
+            imported.left_out.len() - SHOWN_LEFT_OUT
+        );
+    }
+    eprint!("{warnings}");
+}
+
+/// With `--force`: YAML files import didn't write are still read as desired state.
+fn warn_other_files(out: &Path, imported: &Imported) {
+    let Ok(found) = crate::desired::files::find(out) else {
+        return;
+    };
+    let written: BTreeSet<PathBuf> = imported
+        .files
+        .iter()
+        .map(|(relative, _)| out.join(relative))
+        .collect();
+    for path in found {
+        if !written.contains(&path) {
+            eprintln!(
+                "warning: `{}` was already there and is read as desired state too; remove it if an earlier import wrote it",
+                path.display()
+            );
+        }
+    }
+}

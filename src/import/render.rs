@@ -1,0 +1,504 @@
+//! The YAML text of each imported file. Values are written by serde-saphyr, which quotes and
+//! escapes them; this module only lays entries out the way `examples/desired-state/` does
+//! (a comment header, one blank line between entries, comments above the entries they explain).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use serde_saphyr::{FlowSeq, SerializeError, SerializerOptions};
+
+use super::select::{SelectedProfile, SelectedUser, Selection, Setting};
+use super::{SCHEMA_PATH, Source};
+use crate::desired::checked::Environment;
+use crate::desired::syntax::is_guid;
+use crate::model::{BuiltinProfile, EmailKey, Group, NameKey, SigningGroup, UserStatus};
+
+/// The file of users in no declared group.
+pub const NO_GROUP_FILE: &str = "users/no-group.yaml";
+
+/// Longest file-name stem made from a group name.
+const MAX_SLUG_CHARS: usize = 60;
+
+fn options() -> SerializerOptions {
+    serde_saphyr::ser_options! {
+        // Members under `members:` indented, as in the examples.
+        compact_list_indent: false,
+        // Every value on one line: a name with a line break is escaped, not a block scalar.
+        prefer_block_scalars: false,
+    }
+}
+
+/// A value as YAML, through serde-saphyr.
+fn yaml<T: Serialize>(value: &T) -> Result<String, SerializeError> {
+    serde_saphyr::to_string_with_options(value, options())
+}
+
+/// The modeline that points an editor at the schema copy, from a file at `path`.
+fn modeline(path: &str) -> String {
+    let depth = path.matches('/').count();
+    format!(
+        "# yaml-language-server: $schema={}{SCHEMA_PATH}\n",
+        "../".repeat(depth)
+    )
+}
+
+/// Text from DocuSign made safe for a one-line comment.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A file: modeline, the comment header, then the body.
+fn file(path: &str, header: &[&str], body: &str) -> String {
+    let mut text = modeline(path);
+    text.push_str("#\n");
+    for line in header {
+        if line.is_empty() {
+            text.push_str("#\n");
+        } else {
+            text.push_str("# ");
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text.push('\n');
+    text.push_str(body);
+    text
+}
+
+/// One list entry: its comment lines, then the entry.
+struct Entry {
+    comments: Vec<String>,
+    yaml: String,
+}
+
+impl Entry {
+    fn new<T: Serialize>(value: &T, comments: Vec<String>) -> Result<Self, SerializeError> {
+        // A one-item list, so serde-saphyr writes the `- ` and the indentation.
+        Ok(Self {
+            comments,
+            yaml: yaml(&[value])?,
+        })
+    }
+}
+
+/// `key:` and its entries, indented under it, a blank line between entries.
+fn list(key: &str, entries: &[Entry]) -> String {
+    if entries.is_empty() {
+        return format!("{key}: []\n");
+    }
+    let mut text = format!("{key}:\n");
+    for (index, entry) in entries.iter().enumerate() {
+        if index > 0 {
+            text.push('\n');
+        }
+        for comment in &entry.comments {
+            text.push_str("  # ");
+            text.push_str(&comment_text(comment));
+            text.push('\n');
+        }
+        for line in entry.yaml.lines() {
+            text.push_str("  ");
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[derive(Serialize)]
+struct AccountDocument<'a> {
+    account: AccountSection<'a>,
+}
+
+#[derive(Serialize)]
+struct AccountSection<'a> {
+    id: &'a str,
+    environment: &'a str,
+}
+
+#[derive(Serialize)]
+struct DefaultsDocument<'a> {
+    defaults: DefaultsSection<'a>,
+}
+
+#[derive(Serialize)]
+struct DefaultsSection<'a> {
+    permission_profile: &'a str,
+}
+
+#[derive(Serialize)]
+struct PolicyDocument {
+    policy: PolicySection,
+}
+
+#[derive(Serialize)]
+struct PolicySection {
+    unmanaged_users: &'static str,
+}
+
+pub fn account_file(source: &Source<'_>) -> Result<String, SerializeError> {
+    let environment = match source.environment {
+        Environment::Demo => "demo",
+        Environment::Production => "production",
+    };
+    let id = source.account_id.trim();
+    let account = if is_guid(id) {
+        format!(
+            "# The account these files describe: its API Account ID (Settings > Apps and\n\
+             # Keys) and the DocuSign environment it lives in.\n{}",
+            yaml(&AccountDocument {
+                account: AccountSection { id, environment },
+            })?
+        )
+    } else {
+        // `validate` accepts only a GUID; the connection settings name the account instead.
+        format!(
+            "# No `account` section: DocuSign's account ID `{}` is not a GUID, so\n\
+             # DOCUSIGN_ACCOUNT_ID (or --account-id) names the account instead.\n",
+            comment_text(id)
+        )
+    };
+    let defaults = yaml(&DefaultsDocument {
+        defaults: DefaultsSection {
+            permission_profile: BuiltinProfile::DocuSignViewer.api_name(),
+        },
+    })?;
+    let policy = yaml(&PolicyDocument {
+        policy: PolicySection {
+            unmanaged_users: "report",
+        },
+    })?;
+    let body = format!(
+        "{account}\n\
+         # Every imported user names its permission profile; this default is for users\n\
+         # added later without one.\n{defaults}\n\
+         # People who show up in DocuSign without being added here (through the web app,\n\
+         # say) are listed in the plan so someone can add them; nothing else happens to\n\
+         # them. Add `limits` and `protected_users` here as your team needs them.\n{policy}"
+    );
+    Ok(file(
+        "account.yaml",
+        &[
+            "DocuSign eSignature desired state, written by `docusign-gitops import` from",
+            "the account as it stood. Edit these files, then `docusign-gitops plan` shows",
+            "what would change in DocuSign.",
+            "",
+            "Every *.yaml file in this directory (and under users/) is read and merged",
+            "into one desired state. `account`, `defaults` and `policy` live here and",
+            "only here; the lists (profiles, groups, signing groups, users) are spread",
+            "over the other files so each team can own its own file.",
+        ],
+        &body,
+    ))
+}
+
+#[derive(Serialize)]
+struct ProfileEntry<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    settings: BTreeMap<&'a str, SettingValue<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SettingValue<'a> {
+    Flag(bool),
+    Text(&'a str),
+}
+
+pub fn profiles_file(profiles: &[SelectedProfile<'_>]) -> Result<String, SerializeError> {
+    let entries = profiles
+        .iter()
+        .map(|selected| {
+            let settings = selected
+                .settings
+                .iter()
+                .map(|(key, setting)| {
+                    let value = match setting {
+                        Setting::Flag(flag) => SettingValue::Flag(*flag),
+                        Setting::Text(text) => SettingValue::Text(text),
+                    };
+                    (*key, value)
+                })
+                .collect();
+            let mut comments = Vec::new();
+            if !selected.unlisted.is_empty() {
+                comments.push(
+                    "Not listed, so left as DocuSign has them (the YAML can't state them):"
+                        .to_owned(),
+                );
+                comments.extend(
+                    selected
+                        .unlisted
+                        .iter()
+                        .map(|(key, value, why)| format!("  {key} = `{value}`: {why}")),
+                );
+            }
+            Entry::new(
+                &ProfileEntry {
+                    name: &selected.profile.name,
+                    settings,
+                },
+                comments,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(file(
+        "permission-profiles.yaml",
+        &[
+            "Custom permission profiles, with every setting DocuSign returned. Settings",
+            "use DocuSign's own accountRoleSettings names; a setting not listed here is",
+            "left as it is in DocuSign.",
+            "",
+            "The built-in profiles (DocuSign Viewer, DocuSign Sender, Account",
+            "Administrator) can be used without being declared, and their settings",
+            "can't be changed from here.",
+        ],
+        &list("permission_profiles", &entries),
+    ))
+}
+
+#[derive(Serialize)]
+struct GroupEntry<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permission_profile: Option<&'a str>,
+}
+
+pub fn groups_file(groups: &[&Group]) -> Result<String, SerializeError> {
+    let entries = groups
+        .iter()
+        .map(|group| {
+            Entry::new(
+                &GroupEntry {
+                    name: &group.name,
+                    permission_profile: group.permission_profile.as_deref(),
+                },
+                Vec::new(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(file(
+        "groups.yaml",
+        &[
+            "User groups. Membership is set on each user (see users/*.yaml), not here.",
+            "",
+            "A group that carries a permission_profile expects every member to hold that",
+            "same profile; `validate` warns when a member's own profile differs.",
+            "\"Everyone\" and \"Administrators\" are built in: don't declare them here.",
+        ],
+        &list("groups", &entries),
+    ))
+}
+
+#[derive(Serialize)]
+struct SigningGroupEntry<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    members: Vec<MemberEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct MemberEntry<'a> {
+    name: &'a str,
+    email: &'a str,
+}
+
+pub fn signing_groups_file(groups: &[&SigningGroup]) -> Result<String, SerializeError> {
+    let entries = groups
+        .iter()
+        .map(|group| {
+            Entry::new(
+                &SigningGroupEntry {
+                    name: &group.name,
+                    email: group.email.as_deref(),
+                    // Keyed by email: sorted by email, whatever its letter case.
+                    members: group
+                        .members
+                        .values()
+                        .map(|member| MemberEntry {
+                            name: &member.name,
+                            email: &member.email,
+                        })
+                        .collect(),
+                },
+                Vec::new(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(file(
+        "signing-groups.yaml",
+        &[
+            "Signing groups: senders address the group, and whichever member signs first",
+            "completes the envelope. DocuSign allows at most 50 signing groups per",
+            "account and 50 members per group. Members are matched by email.",
+        ],
+        &list("signing_groups", &entries),
+    ))
+}
+
+#[derive(Serialize)]
+struct UserEntry<'a> {
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_title: Option<&'a str>,
+    permission_profile: &'a str,
+    #[serde(skip_serializing_if = "no_groups")]
+    groups: FlowSeq<Vec<&'a str>>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn no_groups(groups: &FlowSeq<Vec<&str>>) -> bool {
+    groups.0.is_empty()
+}
+
+/// What a user file's header says, and the users in it.
+pub struct UserFile<'s, 'a> {
+    pub path: String,
+    /// The group the file is named after; `None` for users in no declared group.
+    pub group: Option<&'a str>,
+    pub users: Vec<&'s SelectedUser<'a>>,
+}
+
+/// The users split by their first declared group (by name, letter case aside), each file's
+/// users in email order; users in none go to [`NO_GROUP_FILE`]. Files in path order.
+pub fn split_users<'s, 'a>(selection: &'s Selection<'a>) -> Vec<UserFile<'s, 'a>> {
+    let declared: HashSet<NameKey> = selection
+        .groups
+        .iter()
+        .map(|group| NameKey::new(&group.name))
+        .collect();
+    let paths = file_paths(&selection.groups);
+    let mut files: BTreeMap<String, UserFile<'s, 'a>> = BTreeMap::new();
+    for selected in &selection.users {
+        // `groups` is sorted by name key; Administrators is built in, so it names no file.
+        let first = selected
+            .groups
+            .iter()
+            .find(|name| declared.contains(&NameKey::new(name)))
+            .copied();
+        let path = first
+            .and_then(|name| paths.get(&NameKey::new(name)).cloned())
+            .unwrap_or_else(|| NO_GROUP_FILE.to_owned());
+        files
+            .entry(path.clone())
+            .or_insert_with(|| UserFile {
+                path,
+                group: first,
+                users: Vec::new(),
+            })
+            .users
+            .push(selected);
+    }
+    files.into_values().collect()
+}
+
+/// `users/<slug>.yaml` for each declared group; slugs unique, `no-group` kept for the rest.
+fn file_paths(groups: &[&Group]) -> HashMap<NameKey, String> {
+    let mut taken: HashSet<String> = HashSet::from(["no-group".to_owned()]);
+    let mut paths = HashMap::new();
+    for group in groups {
+        let base = slug(&group.name);
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while !taken.insert(candidate.clone()) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        paths.insert(NameKey::new(&group.name), format!("users/{candidate}.yaml"));
+    }
+    paths
+}
+
+/// A file-name stem from a group name: ASCII letters and digits, lower case, `-` between words.
+#[must_use]
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= MAX_SLUG_CHARS {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "group".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+pub fn users_file(
+    users: &UserFile<'_, '_>,
+    integration_user: Option<&EmailKey>,
+) -> Result<String, SerializeError> {
+    let entries = users
+        .users
+        .iter()
+        .map(|selected| {
+            let user = selected.user;
+            let mut comments = Vec::new();
+            if integration_user.is_some_and(|key| *key == EmailKey::new(&user.email)) {
+                comments.extend([
+                    "The integration user: import ran with its token. Plan and apply never"
+                        .to_owned(),
+                    "close it, change its profile or take it out of Administrators.".to_owned(),
+                ]);
+            }
+            if user.status == UserStatus::Disabled {
+                comments.extend([
+                    "DocuSign shows this user as disabled. The API can't re-enable it; do"
+                        .to_owned(),
+                    "that in DocuSign's admin pages (each plan reports it until then).".to_owned(),
+                ]);
+            }
+            if user.managed_by_scim {
+                comments.extend([
+                    "An identity provider manages this user (SCIM): change it there; plan"
+                        .to_owned(),
+                    "and apply leave it alone.".to_owned(),
+                ]);
+            }
+            Entry::new(
+                &UserEntry {
+                    email: &user.email,
+                    first_name: &user.first_name,
+                    last_name: &user.last_name,
+                    job_title: user.job_title.as_deref(),
+                    permission_profile: &user.permission_profile,
+                    groups: FlowSeq(selected.groups.clone()),
+                },
+                comments,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let about = users.group.map_or_else(
+        || "Users in no custom group (Administrators and Everyone aside).".to_owned(),
+        |group| {
+            format!(
+                "Users whose first group (alphabetically) is `{}`.",
+                comment_text(group)
+            )
+        },
+    );
+    Ok(file(
+        &users.path,
+        &[
+            &about,
+            "Each user names its permission profile; `groups` lists every group it is",
+            "in, Administrators included (Everyone holds every user, so it is never",
+            "listed). A user who moves team can stay in this file.",
+        ],
+        &list("users", &entries),
+    ))
+}

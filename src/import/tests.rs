@@ -1,0 +1,654 @@
+//! Import's output read back through the loader and planned against the account it came from:
+//! the plan must be empty. Plus sorting, splitting, determinism and what is left out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::{Imported, NO_GROUP_FILE, SCHEMA_PATH, Source, import};
+use crate::desired::checked::Environment;
+use crate::desired::{self, Desired, Level};
+use crate::model::{
+    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
+    UserStatus,
+};
+use crate::plan::{self, Context};
+
+const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
+const INTEGRATION: &str = "api@example.com";
+
+fn profile(name: &str, settings: &[(&str, &str)]) -> PermissionProfile {
+    PermissionProfile {
+        id: Some(format!("p-{name}")),
+        name: name.to_owned(),
+        settings: settings
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect(),
+        previously: Vec::new(),
+    }
+}
+
+fn group(name: &str, profile: Option<&str>) -> Group {
+    Group {
+        id: Some(format!("g-{name}")),
+        name: name.to_owned(),
+        permission_profile: profile.map(str::to_owned),
+        previously: Vec::new(),
+    }
+}
+
+fn user(email: &str, first: &str, last: &str, profile: &str, groups: &[&str]) -> User {
+    User {
+        id: Some(format!("u-{email}")),
+        email: email.to_owned(),
+        first_name: first.to_owned(),
+        last_name: last.to_owned(),
+        job_title: None,
+        permission_profile: profile.to_owned(),
+        groups: groups.iter().map(|group| (*group).to_owned()).collect(),
+        status: UserStatus::Active,
+        managed_by_scim: false,
+    }
+}
+
+fn add_profile(account: &mut Account, profile: PermissionProfile) {
+    account
+        .permission_profiles
+        .insert(NameKey::new(&profile.name), profile);
+}
+
+fn add_group(account: &mut Account, group: Group) {
+    account.groups.insert(NameKey::new(&group.name), group);
+}
+
+fn add_user(account: &mut Account, user: User) {
+    account.users.insert(EmailKey::new(&user.email), user);
+}
+
+/// A small account with one of everything import must handle.
+fn account() -> Account {
+    let mut account = profiles_and_groups();
+    add_users(&mut account);
+    account
+}
+
+fn profiles_and_groups() -> Account {
+    let mut account = Account::default();
+    for name in [
+        "Account Administrator",
+        "DocuSign Sender",
+        "DocuSign Viewer",
+    ] {
+        add_profile(
+            &mut account,
+            profile(name, &[("allowEnvelopeSending", "true")]),
+        );
+    }
+    add_profile(
+        &mut account,
+        profile(
+            "Sales Sender",
+            &[
+                ("allowBulkSending", "false"),
+                ("allowEnvelopeSending", "true"),
+                ("allowedTemplateAccess", "use"),
+                ("allowVaulting", "false"),
+                ("canSendEnvelopesViaSMS", "sometimes"),
+                // The YAML can't state these; they are left unlisted.
+                ("allowSignerAttachments", "True"),
+                ("powerFormRole", "superuser"),
+                ("someFutureSetting", "on"),
+            ],
+        ),
+    );
+    add_profile(
+        &mut account,
+        profile(
+            "Legal: Reviewers #1",
+            &[("allowAccountManagement", "false")],
+        ),
+    );
+    add_group(&mut account, group("Everyone", None));
+    add_group(&mut account, group("Administrators", None));
+    add_group(&mut account, group("Sales", Some("Sales Sender")));
+    add_group(&mut account, group("legal", Some("Legal: Reviewers #1")));
+    add_group(&mut account, group("Contract Approvers", None));
+    account.signing_groups.insert(
+        NameKey::new("Finance Approvals"),
+        SigningGroup {
+            id: Some("s-1".to_owned()),
+            name: "Finance Approvals".to_owned(),
+            email: Some("ap@example.com".to_owned()),
+            members: [
+                ("zed@example.com", "Zed O'Neil"),
+                ("Amy@example.com", "Amy \"A\" Ng"),
+            ]
+            .into_iter()
+            .map(|(email, name)| {
+                (
+                    EmailKey::new(email),
+                    SigningGroupMember {
+                        name: name.to_owned(),
+                        email: email.to_owned(),
+                    },
+                )
+            })
+            .collect(),
+            previously: Vec::new(),
+        },
+    );
+    account
+}
+
+fn add_users(account: &mut Account) {
+    add_user(
+        account,
+        user(
+            INTEGRATION,
+            "Integration",
+            "Service",
+            "Account Administrator",
+            &["Administrators"],
+        ),
+    );
+    let mut maria = user(
+        "maria@example.com",
+        "María",
+        "González: #1",
+        "Sales Sender",
+        &["Sales", "Contract Approvers"],
+    );
+    maria.job_title = Some("VP, Sales & Ops".to_owned());
+    add_user(account, maria);
+    add_user(
+        account,
+        user(
+            "bob@example.com",
+            "Bob",
+            "O'Brien",
+            "Sales Sender",
+            &["Sales"],
+        ),
+    );
+    add_user(
+        account,
+        user(
+            "Eve@Example.com",
+            "Eve",
+            "Law",
+            "Legal: Reviewers #1",
+            &["legal"],
+        ),
+    );
+    let mut pending = user("new@example.com", "New", "Hire", "DocuSign Viewer", &[]);
+    pending.status = UserStatus::Pending;
+    add_user(account, pending);
+    let mut disabled = user("off@example.com", "Off", "Line", "DocuSign Sender", &[]);
+    disabled.status = UserStatus::Disabled;
+    add_user(account, disabled);
+    let mut scim = user(
+        "idp@example.com",
+        "Idp",
+        "User",
+        "DocuSign Sender",
+        &["Sales"],
+    );
+    scim.managed_by_scim = true;
+    add_user(account, scim);
+    let mut closed = user("gone@example.com", "Gone", "Away", "Sales Sender", &[]);
+    closed.status = UserStatus::Closed;
+    add_user(account, closed);
+}
+
+fn source(live: &Account) -> Source<'_> {
+    Source {
+        live,
+        account_id: ACCOUNT_ID,
+        environment: Environment::Demo,
+        integration_user: Some(INTEGRATION),
+    }
+}
+
+fn file<'a>(imported: &'a Imported, path: &str) -> &'a str {
+    imported
+        .files
+        .iter()
+        .find(|(name, _)| name == path)
+        .map_or_else(
+            || panic!("no {path} in {:?}", paths(imported)),
+            |(_, text)| text.as_str(),
+        )
+}
+
+fn paths(imported: &Imported) -> Vec<&str> {
+    imported
+        .files
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
+/// Writes the files into a temp dir and loads them as `validate` does.
+fn load(imported: &Imported) -> (Desired, Vec<desired::Problem>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (relative, text) in &imported.files {
+        let path = dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
+        std::fs::write(&path, text).expect("write");
+    }
+    let outcome = desired::load(dir.path());
+    let errors: Vec<String> = outcome
+        .problems
+        .iter()
+        .filter(|problem| problem.level() == Level::Error)
+        .map(|problem| format!("{problem:?}"))
+        .collect();
+    let Some(desired) = outcome.desired else {
+        panic!(
+            "the imported files don't load: {errors:#?}\n{}",
+            all_text(imported)
+        );
+    };
+    (desired, outcome.problems)
+}
+
+fn all_text(imported: &Imported) -> String {
+    imported
+        .files
+        .iter()
+        .filter(|(name, _)| name != SCHEMA_PATH)
+        .fold(String::new(), |mut all, (name, text)| {
+            let _ = write!(all, "--- {name}\n{text}");
+            all
+        })
+}
+
+/// Plans the loaded files against the account they came from, with the recorded objects.
+fn assert_round_trip(live: &Account) -> (Imported, Desired) {
+    let imported = import(&source(live)).expect("import");
+    let (desired, _) = load(&imported);
+    let context = Context {
+        integration_user: Some(INTEGRATION.to_owned()),
+        ..Context::default()
+    };
+    let plan = plan::plan(&desired, live, Some(&imported.objects), &context).expect("a plan");
+    assert!(
+        plan.is_empty(),
+        "the plan on the imported files has steps: {:#?}\n{}",
+        plan.steps,
+        all_text(&imported)
+    );
+    assert!(
+        plan.reports
+            .iter()
+            .all(|report| report.note.contains("disabled in DocuSign")),
+        "only the disabled user is reported: {:#?}",
+        plan.reports
+    );
+    (imported, desired)
+}
+
+#[test]
+fn the_imported_files_load_and_plan_to_nothing() {
+    let live = account();
+    let (imported, desired) = assert_round_trip(&live);
+    // Everything but built-ins and the closed user, as DocuSign holds it.
+    let users: Vec<&str> = desired.state.users.keys().map(EmailKey::as_str).collect();
+    assert_eq!(
+        users,
+        [
+            "api@example.com",
+            "bob@example.com",
+            "eve@example.com",
+            "idp@example.com",
+            "maria@example.com",
+            "new@example.com",
+            "off@example.com",
+        ]
+    );
+    let maria = &desired.state.users[&EmailKey::new("maria@example.com")];
+    assert_eq!(maria.last_name, "González: #1");
+    assert_eq!(maria.job_title.as_deref(), Some("VP, Sales & Ops"));
+    let sales = &desired.state.permission_profiles[&NameKey::new("Sales Sender")];
+    let expected: BTreeMap<String, String> = [
+        ("allowBulkSending", "false"),
+        ("allowEnvelopeSending", "true"),
+        ("allowedTemplateAccess", "use"),
+        ("allowVaulting", "false"),
+        ("canSendEnvelopesViaSMS", "sometimes"),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .collect();
+    assert_eq!(sales.settings, expected);
+    assert_eq!(
+        imported.objects.users.len(),
+        desired.state.users.len(),
+        "recorded objects are what the files declare"
+    );
+    assert!(
+        imported
+            .objects
+            .users
+            .values()
+            .all(|user| user.id.is_some())
+    );
+}
+
+#[test]
+fn settings_are_typed_as_the_catalogue_says_and_sorted() {
+    let imported = import(&source(&account())).expect("import");
+    let text = file(&imported, "permission-profiles.yaml");
+    let sales = text.find("- name: Sales Sender").expect("Sales Sender");
+    let settings = &text[sales..];
+    for line in [
+        "allowBulkSending: false\n",
+        "allowEnvelopeSending: true\n",
+        "allowedTemplateAccess: use\n",
+        // Free-text settings are strings, even when they read like booleans.
+        "allowVaulting: \"false\"\n",
+        "canSendEnvelopesViaSMS: sometimes\n",
+    ] {
+        assert!(settings.contains(line), "no {line:?} in\n{text}");
+    }
+    let order: Vec<usize> = ["allowBulkSending", "allowEnvelopeSending", "allowVaulting"]
+        .iter()
+        .map(|key| settings.find(key).expect("listed"))
+        .collect();
+    assert!(order.is_sorted(), "{text}");
+    // What the YAML can't state is named in a comment, not listed.
+    assert!(text.contains("#   allowSignerAttachments = `True`: not `true` or `false`"));
+    assert!(text.contains("#   powerFormRole = `superuser`: not one of the documented values"));
+    assert!(text.contains("#   someFutureSetting = `on`: not a setting this version knows"));
+    assert!(!settings.contains("\n      someFutureSetting"), "{text}");
+}
+
+#[test]
+fn built_ins_and_closed_users_are_not_written() {
+    let imported = import(&source(&account())).expect("import");
+    let everything = all_text(&imported);
+    for absent in [
+        "name: Everyone",
+        "name: Administrators",
+        "name: DocuSign Viewer",
+        "name: DocuSign Sender",
+        "name: Account Administrator",
+        "gone@example.com",
+    ] {
+        assert!(
+            !everything.contains(absent),
+            "{absent} written:\n{everything}"
+        );
+    }
+    assert_eq!(imported.builtin_profiles, 3);
+    assert_eq!(imported.builtin_groups, 2);
+    assert_eq!(imported.closed_users, 1);
+    assert!(
+        !imported
+            .objects
+            .users
+            .contains_key(&EmailKey::new("gone@example.com"))
+    );
+    // Administrators is a membership like any other; Everyone never is.
+    assert!(
+        everything.contains("groups: [Administrators]"),
+        "{everything}"
+    );
+}
+
+#[test]
+fn lists_are_sorted_and_users_split_by_their_first_custom_group() {
+    let imported = import(&source(&account())).expect("import");
+    assert_eq!(
+        paths(&imported),
+        [
+            SCHEMA_PATH,
+            "account.yaml",
+            "groups.yaml",
+            "permission-profiles.yaml",
+            "signing-groups.yaml",
+            "users/contract-approvers.yaml",
+            "users/legal.yaml",
+            "users/no-group.yaml",
+            "users/sales.yaml",
+        ]
+    );
+    let groups = file(&imported, "groups.yaml");
+    let at = |text: &str, needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    // Letter case aside: Contract Approvers, legal, Sales.
+    assert!(at(groups, "Contract Approvers") < at(groups, "name: legal"));
+    assert!(at(groups, "name: legal") < at(groups, "name: Sales"));
+    assert!(groups.contains("  - name: Sales\n    permission_profile: Sales Sender\n"));
+    // María's first group is Contract Approvers; her groups are listed sorted.
+    let approvers = file(&imported, "users/contract-approvers.yaml");
+    assert!(
+        approvers.contains("groups: [Contract Approvers, Sales]"),
+        "{approvers}"
+    );
+    let sales = file(&imported, "users/sales.yaml");
+    assert!(at(sales, "bob@example.com") < at(sales, "idp@example.com"));
+    let none = file(&imported, NO_GROUP_FILE);
+    // Administrators is built in, so the integration user is in no-group.
+    assert!(at(none, "api@example.com") < at(none, "new@example.com"));
+    assert!(at(none, "new@example.com") < at(none, "off@example.com"));
+    // Members by email, letter case aside.
+    let signing = file(&imported, "signing-groups.yaml");
+    assert!(at(signing, "Amy@example.com") < at(signing, "zed@example.com"));
+}
+
+#[test]
+fn every_yaml_file_carries_the_modeline_to_the_schema_copy() {
+    let imported = import(&source(&account())).expect("import");
+    for (path, text) in &imported.files {
+        if path == SCHEMA_PATH {
+            assert_eq!(text, &desired::schema::json());
+            continue;
+        }
+        let expected = if path.starts_with("users/") {
+            "# yaml-language-server: $schema=../.docusign-gitops/desired-state.schema.json\n"
+        } else {
+            "# yaml-language-server: $schema=.docusign-gitops/desired-state.schema.json\n"
+        };
+        assert!(text.starts_with(expected), "{path}:\n{text}");
+        // The modeline's target exists where it points.
+        let folder = Path::new(path).parent().expect("relative path");
+        let target = folder.join(expected.trim_end().rsplit('=').next().expect("a path"));
+        let mut normalized = std::path::PathBuf::new();
+        for part in target.components() {
+            if part.as_os_str() == ".." {
+                assert!(normalized.pop(), "{path} points above the output directory");
+            } else {
+                normalized.push(part);
+            }
+        }
+        assert_eq!(normalized, Path::new(SCHEMA_PATH), "{path}");
+    }
+}
+
+#[test]
+fn the_integration_disabled_and_scim_users_are_explained() {
+    let imported = import(&source(&account())).expect("import");
+    let none = file(&imported, NO_GROUP_FILE);
+    assert!(
+        none.contains("  # The integration user: import ran with its token.")
+            && none.contains("  - email: api@example.com"),
+        "{none}"
+    );
+    assert!(
+        none.contains("  # DocuSign shows this user as disabled."),
+        "{none}"
+    );
+    let sales = file(&imported, "users/sales.yaml");
+    assert!(
+        sales.contains("  # An identity provider manages this user (SCIM)"),
+        "{sales}"
+    );
+    // Pending users are ordinary users.
+    let pending = none.find("new@example.com").expect("pending user");
+    assert!(!none[..pending].ends_with("# "), "{none}");
+}
+
+#[test]
+fn output_is_byte_identical_for_the_same_account() {
+    let live = account();
+    let first = import(&source(&live)).expect("import");
+    // The same account built in another order.
+    let mut reversed = Account::default();
+    for (key, user) in live.users.iter().rev() {
+        reversed.users.insert(key.clone(), user.clone());
+    }
+    reversed.permission_profiles = live.permission_profiles.clone();
+    reversed.groups = live.groups.clone();
+    reversed.signing_groups = live.signing_groups.clone();
+    let second = import(&source(&reversed)).expect("import");
+    assert_eq!(first.files, second.files);
+}
+
+#[test]
+fn values_the_yaml_cant_hold_are_left_out_and_stay_unmanaged() {
+    let mut live = account();
+    add_user(
+        &mut live,
+        user("pad@example.com", " Padded", "Name", "DocuSign Sender", &[]),
+    );
+    add_user(
+        &mut live,
+        user("nameless@example.com", "No", "", "DocuSign Sender", &[]),
+    );
+    add_user(
+        &mut live,
+        user("not an email", "Bad", "Email", "DocuSign Sender", &[]),
+    );
+    add_profile(&mut live, profile("Trailing ", &[]));
+    add_group(&mut live, group("Uses Trailing", Some("Trailing ")));
+    add_user(
+        &mut live,
+        user(
+            "holder@example.com",
+            "Holds",
+            "Trailing",
+            "Trailing ",
+            &["Uses Trailing"],
+        ),
+    );
+    let imported = import(&source(&live)).expect("import");
+    let left_out: BTreeSet<String> = imported.left_out.iter().map(ToString::to_string).collect();
+    let expected: BTreeSet<String> = [
+        "permission profile `Trailing `: its name `Trailing ` starts or ends with spaces, which the YAML doesn't accept",
+        "group `Uses Trailing`: its permission profile `Trailing ` is left out",
+        "user `holder@example.com`: its permission profile `Trailing ` is left out",
+        "user `nameless@example.com`: its last name is empty",
+        "user `not an email`: its email `not an email` is not an address the YAML accepts",
+        "user `pad@example.com`: its first name ` Padded` starts or ends with spaces, which the YAML doesn't accept",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(left_out, expected);
+    // The rest still loads and plans to nothing: the left-out users are only reported.
+    let (desired, _) = load(&imported);
+    let context = Context {
+        integration_user: Some(INTEGRATION.to_owned()),
+        ..Context::default()
+    };
+    let plan = plan::plan(&desired, &live, Some(&imported.objects), &context).expect("a plan");
+    assert!(plan.is_empty(), "{:#?}", plan.steps);
+}
+
+#[test]
+fn an_account_id_that_is_not_a_guid_is_left_to_the_connection_settings() {
+    let live = account();
+    let imported = import(&Source {
+        account_id: "12345",
+        ..source(&live)
+    })
+    .expect("import");
+    let text = file(&imported, "account.yaml");
+    assert!(!text.contains("\naccount:"), "{text}");
+    let (desired, _) = load(&imported);
+    assert_eq!(desired.account, None);
+}
+
+#[test]
+fn slugs_are_plain_and_unique() {
+    assert_eq!(super::slug("Sales Team"), "sales-team");
+    assert_eq!(super::slug("  R&D / Ops!! "), "r-d-ops");
+    assert_eq!(super::slug("経理"), "group");
+    assert_eq!(super::slug(&"x".repeat(200)).len(), 60);
+    let mut live = account();
+    add_group(&mut live, group("Sales!", None));
+    add_group(&mut live, group("No Group", None));
+    add_user(
+        &mut live,
+        user("a@example.com", "A", "B", "DocuSign Sender", &["Sales!"]),
+    );
+    add_user(
+        &mut live,
+        user("c@example.com", "C", "D", "DocuSign Sender", &["No Group"]),
+    );
+    let imported = import(&source(&live)).expect("import");
+    let written = paths(&imported);
+    // "No Group" can't take no-group.yaml; "Sales!" comes before "Sales" by name key.
+    assert!(written.contains(&"users/no-group-2.yaml"), "{written:?}");
+    assert!(written.contains(&"users/sales-2.yaml"), "{written:?}");
+    assert!(file(&imported, "users/sales-2.yaml").contains("a@example.com"));
+    assert_round_trip(&live);
+}
+
+/// Names with YAML's special characters, quotes, non-ASCII letters and line breaks.
+fn awkward() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[a-zA-Z0-9 :#'\"\\-\\[\\]{},&*!|>%@`?éü日本\\\\\t\n]{1,16}")
+        .expect("a regex")
+        .prop_filter("a name the YAML accepts", |name| {
+            !name.trim().is_empty() && name.trim() == name
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn awkward_names_survive_the_round_trip(
+        first in awkward(),
+        last in awkward(),
+        title in awkward(),
+        team in awkward(),
+        custom in awkward(),
+        member in awkward(),
+    ) {
+        let mut live = account();
+        prop_assume!(!live.groups.contains_key(&NameKey::new(&team)));
+        prop_assume!(!live.permission_profiles.contains_key(&NameKey::new(&custom)));
+        prop_assume!(crate::model::BuiltinGroup::from_name(&team).is_none());
+        prop_assume!(crate::model::BuiltinProfile::from_name(&custom).is_none());
+        add_profile(&mut live, profile(&custom, &[("canSendEnvelopesViaSMS", &title)]));
+        add_group(&mut live, group(&team, Some(&custom)));
+        let mut person = user("odd@example.com", &first, &last, &custom, &[&team]);
+        person.job_title = Some(title.clone());
+        add_user(&mut live, person);
+        live.signing_groups.insert(
+            NameKey::new(&team),
+            SigningGroup {
+                id: Some("s-2".to_owned()),
+                name: team.clone(),
+                email: None,
+                members: BTreeMap::from([(
+                    EmailKey::new("odd@example.com"),
+                    SigningGroupMember { name: member.clone(), email: "odd@example.com".to_owned() },
+                )]),
+                previously: Vec::new(),
+            },
+        );
+        let (_, desired) = assert_round_trip(&live);
+        let read = &desired.state.users[&EmailKey::new("odd@example.com")];
+        prop_assert_eq!(&read.first_name, &first);
+        prop_assert_eq!(&read.last_name, &last);
+        prop_assert_eq!(read.job_title.as_ref(), Some(&title));
+        prop_assert!(read.groups.contains(&team));
+        let signing = &desired.state.signing_groups[&NameKey::new(&team)];
+        prop_assert_eq!(&signing.members[&EmailKey::new("odd@example.com")].name, &member);
+    }
+}
