@@ -42,10 +42,17 @@ fn modeline(path: &str) -> String {
     )
 }
 
-/// Text from DocuSign made safe for a one-line comment.
+/// Text from DocuSign made safe for a one-line comment: no character that some YAML reader
+/// might take for a line break (YAML 1.1 also breaks lines at NEL, LS and PS) or a BOM.
 fn comment_text(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -501,4 +508,82 @@ pub fn users_file(
         ],
         &list("users", &entries),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    use super::{Entry, FlowSeq, UserEntry, list};
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Users {
+        users: Vec<User>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct User {
+        email: String,
+        first_name: String,
+        last_name: String,
+        job_title: Option<String>,
+        permission_profile: String,
+        #[serde(default)]
+        groups: Vec<String>,
+    }
+
+    /// Any characters, with YAML's special ones, white space and line breaks made common.
+    fn text() -> impl Strategy<Value = String> {
+        let special = proptest::sample::select(vec![
+            ' ', ':', '#', '\'', '"', '\\', '\n', '\r', '\t', '\0', '-', '[', ']', '{', '}', ',',
+            '&', '*', '!', '|', '>', '%', '@', '`', '?', '~', '\u{85}', '\u{2028}', '\u{feff}',
+            'é', '日',
+        ]);
+        proptest::collection::vec(prop_oneof![any::<char>(), special], 0..24)
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the text (padding, quotes, `#`, `:`, line breaks, control characters, any
+        /// script), the laid-out list reads back as the values written, and no comment
+        /// leaks into the data.
+        #[test]
+        fn any_text_reads_back_as_written(
+            texts in proptest::collection::vec(text(), 5),
+            groups in proptest::collection::vec(text(), 0..4),
+            comment in text(),
+        ) {
+            let written = User {
+                email: texts[0].clone(),
+                first_name: texts[1].clone(),
+                last_name: texts[2].clone(),
+                job_title: Some(texts[3].clone()),
+                permission_profile: texts[4].clone(),
+                groups: groups.clone(),
+            };
+            let entry = |user: &User| {
+                Entry::new(
+                    &UserEntry {
+                        email: &user.email,
+                        first_name: &user.first_name,
+                        last_name: &user.last_name,
+                        job_title: user.job_title.as_deref(),
+                        permission_profile: &user.permission_profile,
+                        groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+                    },
+                    vec![comment.clone(), format!("{comment}\nusers: []")],
+                )
+                .expect("serde-saphyr writes any string")
+            };
+            let text = list("users", &[entry(&written), entry(&written)]);
+            let read: Users = serde_saphyr::from_str(&text)
+                .map_err(|err| TestCaseError::fail(format!("{err}\n{text}")))?;
+            prop_assert_eq!(read.users.len(), 2, "{}", text);
+            prop_assert_eq!(&read.users[0], &written, "{}", text);
+            prop_assert_eq!(&read.users[1], &written, "{}", text);
+        }
+    }
 }
