@@ -1,6 +1,7 @@
 //! `docusign-gitops import`: the round trip (import, then plan on what it wrote, has nothing to
-//! change) on the sample account and on a generated 5,000-user account, the files' modelines,
-//! the recorded state, and the refusal to write into a directory that holds files.
+//! change, and drift finds nothing) on the sample account and on a generated 5,000-user
+//! account, the files' modelines, the recorded state, and the refusal to write into a directory
+//! that holds files.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -128,6 +129,10 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
     .exits(0)
     .stdout_has("No changes");
     eprintln!("sample import + plan: {:?}", started.elapsed());
+    // And the recorded state it wrote is what DocuSign holds: no drift.
+    run_in(root.path(), &["drift", arg(&out), "--emulator"])
+        .exits(0)
+        .stdout_has("No drift");
 
     assert_modelines(&out);
     let recorded = assert_state(&out, SAMPLE_ACCOUNT_ID, 26);
@@ -457,6 +462,9 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     );
     plan.exits(0).stdout_has("No changes");
     let plan_time = started.elapsed();
+    run_against(&running, root.path(), &["drift", arg(&out)])
+        .exits(0)
+        .stdout_has("No drift");
 
     let started = Instant::now();
     let validate = run_in(root.path(), &["validate", arg(&out)]);

@@ -151,7 +151,7 @@ fn write(
     }
     let base = recorded
         .unwrap_or_else(|| RecordedState::first(connected.account_id(), &connected.environment));
-    let next = base.next(Applied {
+    let mut next = base.next(Applied {
         // The imported files are not committed yet, so no commit holds them.
         desired_commit: None,
         plan_json: b"import",
@@ -159,6 +159,8 @@ fn write(
         viewer_profile_id: viewer.and_then(|(_, profile)| profile.id.clone()),
         objects,
     });
+    // What stays unmanaged (left out as unwritable), so `drift` knows it was already there.
+    next.unmanaged = state::UnmanagedKeys::of(live, &next.objects);
     state::file::write(&connected.state_path, &next).map_err(miette::Report::new)?;
     Ok(Summary {
         imported,
