@@ -174,6 +174,47 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
     assert_eq!(yaml_files(&out), yaml_files(&again));
 }
 
+/// The quick start: apply in a copy of the examples, then import from there. The account
+/// `apply --emulator` kept is the one imported, and plan on the import reads it too.
+#[test]
+fn import_after_apply_with_the_emulator_imports_the_applied_account() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let work = root.path().join("northwind");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/desired-state");
+    for relative in files_under(&examples) {
+        let target = work.join(&relative);
+        std::fs::create_dir_all(target.parent().expect("folder")).expect("folders");
+        std::fs::copy(examples.join(&relative), target).expect("copy");
+    }
+    run_in(
+        &work,
+        &["apply", ".", "--emulator", "--auto-approve", "--no-commit"],
+    )
+    .exits(0);
+    let out = root.path().join("imported");
+    run_in(&work, &["import", "--out", arg(&out), "--emulator"])
+        .exits(0)
+        .stderr_has(&["importing the emulator account an earlier `apply --emulator` kept"]);
+    // The applied account: the group renamed, the leaver closed (so not written).
+    let groups = std::fs::read_to_string(out.join("groups.yaml")).expect("groups");
+    assert!(groups.contains("  - name: Sales\n"), "{groups}");
+    assert!(!groups.contains("Sales Team"), "{groups}");
+    let users = yaml_files(&out)
+        .iter()
+        .map(|path| std::fs::read_to_string(out.join(path)).expect("read"))
+        .collect::<String>();
+    assert!(
+        !users.contains("derek.lindqvist@"),
+        "the closed leaver is not written"
+    );
+    run_in(
+        root.path(),
+        &["plan", arg(&out), "--emulator", "--detailed-exitcode"],
+    )
+    .exits(0)
+    .stdout_has("No changes");
+}
+
 #[test]
 fn a_directory_with_files_is_refused_unless_forced() {
     let root = tempfile::tempdir().expect("temp dir");

@@ -27,6 +27,9 @@ pub fn run(args: ImportArgs) -> Exit {
         return super::report_error(&report);
     }
     let emulated = connection.emulator;
+    if emulated && let Err(report) = carry_kept_emulator_account(&out) {
+        return super::report_error(&report);
+    }
     let Some(runtime) = super::runtime() else {
         return Exit::Error;
     };
@@ -99,6 +102,33 @@ fn check_out_dir(out: &Path, force: bool) -> Result<(), miette::Report> {
         out.display(),
         if found.len() > 3 { ", …" } else { "" }
     ))
+}
+
+/// With `--emulator`, the account an earlier `apply --emulator` kept in the current directory
+/// is the one imported (the quick start imports from the directory it applied in), else the
+/// fresh sample. It is copied under DIR, so `plan DIR --emulator` reads the same account. An
+/// account DIR already keeps wins.
+fn carry_kept_emulator_account(out: &Path) -> Result<(), miette::Report> {
+    let kept = session::emulator_state(Path::new("."));
+    let target = session::emulator_state(out);
+    if !kept.is_file() || target.exists() {
+        return Ok(());
+    }
+    session::prepare_emulator_dir(&target)?;
+    std::fs::copy(&kept, &target).map_err(|err| {
+        miette::miette!(
+            "can't copy the emulator account `{}` to `{}`: {err}",
+            kept.display(),
+            target.display()
+        )
+    })?;
+    eprintln!(
+        "note: importing the emulator account an earlier `apply --emulator` kept in `{}`; copied to `{}` so that `plan {} --emulator` reads the same account",
+        kept.display(),
+        target.display(),
+        out.display()
+    );
+    Ok(())
 }
 
 struct Summary {

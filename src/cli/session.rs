@@ -33,11 +33,11 @@ impl Connected {
 
 /// Where `--emulator` keeps its account between runs, so plan → apply → plan works on one
 /// account; ignored by git.
-fn emulator_state(dir: &Path) -> PathBuf {
+pub(super) fn emulator_state(dir: &Path) -> PathBuf {
     dir.join(".docusign-gitops/emulator/account.json")
 }
 
-fn prepare_emulator_dir(path: &Path) -> Result<(), miette::Report> {
+pub(super) fn prepare_emulator_dir(path: &Path) -> Result<(), miette::Report> {
     let Some(folder) = path.parent() else {
         return Ok(());
     };
