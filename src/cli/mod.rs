@@ -146,7 +146,6 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Prints an error report (miette's, no colour off a terminal) and ends with exit 1.
 /// The async runtime the network commands run on; says why when it can't start.
 fn runtime() -> Option<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new()
@@ -154,6 +153,7 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
         .ok()
 }
 
+/// Prints an error report (miette's, no colour off a terminal) and ends with exit 1.
 fn report_error(report: &miette::Report) -> Exit {
     let _ = writeln!(std::io::stderr().lock(), "{report:?}");
     Exit::Error
