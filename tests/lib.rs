@@ -11,6 +11,7 @@ mod emulator_rules;
 mod emulator_smoke;
 mod emulator_support;
 mod harness;
+mod pipelines;
 mod plan_cli;
 mod plan_properties;
 mod plan_scenarios;
