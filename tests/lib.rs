@@ -13,6 +13,7 @@ mod emulator_smoke;
 mod emulator_support;
 mod harness;
 mod import_cli;
+mod pipelines;
 mod plan_cli;
 mod plan_properties;
 mod plan_scenarios;
