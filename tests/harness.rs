@@ -32,6 +32,10 @@ impl Fixture {
     }
 
     /// Runs `docusign-gitops ARGS` with the fixture as working directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         run_in(self.dir.path(), args)
     }

@@ -144,6 +144,31 @@ fn a_closure_past_the_limit_is_refused_until_allowed() {
 }
 
 #[test]
+fn the_allowance_can_come_from_the_environment_as_ci_sets_it() {
+    let fixture = examples_with_no_closures_allowed();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+        .args(["plan", "--emulator"])
+        .current_dir(fixture.path())
+        .env("NO_COLOR", "1")
+        .env("DOCUSIGN_GITOPS_ALLOW", "admin-grants,user-closures")
+        .output()
+        .expect("run docusign-gitops");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("allowed: 1 user-closures"));
+}
+
+#[test]
+fn a_mistyped_flag_is_an_error_not_changes() {
+    // clap's own exit code for a usage error is 2, which CI would read as "changes present".
+    Fixture::new()
+        .run(&["plan", "--detailed-exitcod"])
+        .exits(1)
+        .stderr_has(&["--detailed-exitcode"]);
+    Fixture::new().run(&["drift", "--format", "yaml"]).exits(1);
+    Fixture::new().run(&["plan", "--help"]).exits(0);
+}
+
+#[test]
 fn bad_yaml_stops_the_plan_before_any_call() {
     Fixture::new()
         .file(

@@ -66,7 +66,13 @@ pub struct PlanArgs {
     pub detailed_exitcode: bool,
     /// Let a plan past a `policy.limits` limit through: user-closures, membership-removals,
     /// admin-grants. Repeat for several.
-    #[arg(long, value_enum, value_name = "CLASS")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "CLASS",
+        env = "DOCUSIGN_GITOPS_ALLOW",
+        value_delimiter = ','
+    )]
     pub allow: Vec<AllowClass>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -99,7 +105,13 @@ pub struct ApplyArgs {
     pub no_commit: bool,
     /// Without `--plan`: let a plan past a `policy.limits` limit through (user-closures,
     /// membership-removals, admin-grants). A reviewed plan keeps the allowances it was made with.
-    #[arg(long, value_enum, value_name = "CLASS")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "CLASS",
+        env = "DOCUSIGN_GITOPS_ALLOW",
+        value_delimiter = ','
+    )]
     pub allow: Vec<AllowClass>,
     #[command(flatten)]
     pub connection: ConnectionArgs,

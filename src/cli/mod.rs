@@ -49,8 +49,19 @@ impl From<Exit> for ExitCode {
 /// Parses the command line and runs the command.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    run(cli).into()
+    match Cli::try_parse() {
+        Ok(cli) => run(cli).into(),
+        Err(err) => {
+            // Help and version are answers; any other parse failure is a usage error, exit 1:
+            // clap's own 2 would read as "changes present" or "drift found" in CI.
+            let _ = err.print();
+            if err.use_stderr() {
+                Exit::Error.into()
+            } else {
+                Exit::Success.into()
+            }
+        }
+    }
 }
 
 fn run(cli: Cli) -> Exit {

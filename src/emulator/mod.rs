@@ -245,6 +245,9 @@ fn save_state(path: &std::path::Path, accounts: &[Account]) -> std::io::Result<(
 }
 
 /// Starts an emulator on `addr` (use `127.0.0.1:0` for a free port) serving `accounts`.
+/// Mixed into the seed for the server's own random stream (IDs of created users, faults).
+const SERVER_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
+
 pub async fn start(
     config: Config,
     accounts: Vec<Account>,
@@ -254,7 +257,9 @@ pub async fn start(
     let local = listener.local_addr()?;
     let shared = Arc::new(Shared {
         tokens: Mutex::new(Tokens::from_credentials(&config.credentials)),
-        rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+        // Not the seed builders' stream: the same seed there makes the seeded users' IDs, and
+        // users the API creates must never get one of those.
+        rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ SERVER_STREAM)),
         stats: Mutex::new(Stats::default()),
         base_url: format!("http://{local}"),
         accounts: accounts
