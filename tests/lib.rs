@@ -1,6 +1,8 @@
 //! Integration tests: one binary, so CI links once.
 
+mod apply_faults;
 mod apply_routes;
+mod apply_support;
 mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;
