@@ -1,6 +1,7 @@
 //! Integration tests: one binary, so CI links once.
 
 mod apply_faults;
+mod apply_partial;
 mod apply_routes;
 mod apply_support;
 mod docusign_auth;
