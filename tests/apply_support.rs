@@ -147,14 +147,20 @@ pub fn duplicate_emails(account: &EmulatedAccount) -> Vec<String> {
         .collect()
 }
 
-/// Write calls (anything but GET) per `METHOD /path`, from the emulator's statistics.
+/// Write calls (anything but GET) per `METHOD /path` under the account (`POST /users`), from
+/// the emulator's statistics.
 #[must_use]
 pub fn writes(stats: &Stats) -> BTreeMap<String, u64> {
     stats
         .calls
         .iter()
         .filter(|(call, _)| !call.starts_with("GET "))
-        .map(|(call, count)| (call.clone(), *count))
+        .map(|(call, count)| {
+            (
+                call.replacen("/restapi/v2.1/accounts/{accountId}", "", 1),
+                *count,
+            )
+        })
         .collect()
 }
 

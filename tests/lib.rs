@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so CI links once.
 
+mod apply_calls;
 mod apply_cli;
 mod apply_faults;
 mod apply_partial;
