@@ -3,6 +3,7 @@
 //! apply refuses (stale plan, another apply since, a held lock, no confirmation, a guard),
 //! partial failure, and `--no-commit`.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -532,7 +533,7 @@ fn a_refused_item_is_reported_with_its_code_and_a_rerun_converges() {
     let mut live = String::from(LIVE);
     live.push_str("signing_groups:\n");
     for n in 0..49 {
-        live.push_str(&format!("  - name: Unmanaged {n:02}\n"));
+        let _ = writeln!(live, "  - name: Unmanaged {n:02}");
     }
     let hosted = Hosted::start(roomy(), &live);
     let dir = repo_with(&[

@@ -21,7 +21,7 @@ const MAX_ROUNDS: usize = 8;
 
 /// The account as DocuSign holds it before the apply: every kind of change has something to
 /// act on.
-fn live_seed() -> String {
+pub fn live_seed() -> String {
     let mut seed = String::from(
         "integration_user: admin@example.com
 permission_profiles:
@@ -107,7 +107,7 @@ users:
 /// The YAML: profile create/update/rename/delete (with holders, one unmanaged), group
 /// create/rename/delete, signing-group create/email/members/delete, creates with groups,
 /// a reactivation, closes, movers and attribute changes.
-const DESIRED: &str = "
+pub const DESIRED: &str = "
 defaults:
   permission_profile: DocuSign Sender
 policy:
@@ -172,7 +172,7 @@ users:
 /// What the last apply would have recorded: everything live but `stray`, so the dropped
 /// objects are deleted and the leavers closed, while `stray` stays unmanaged (and is still
 /// moved off the profile the plan deletes: rule 3 covers every holder).
-fn recorded(live: &Account) -> Account {
+pub fn recorded(live: &Account) -> Account {
     let mut recorded = live.clone();
     recorded.users.remove(&EmailKey::new("stray@example.com"));
     recorded

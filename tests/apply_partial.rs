@@ -101,16 +101,16 @@ async fn a_refused_item_fails_its_dependents_are_skipped_and_the_rest_is_done() 
     let writes_before = crate::apply_support::write_count(&running.shared.stats());
 
     let outcome = apply::execute(&plan, &before, &client, &Silent, &mut |_| {}).await;
-    let status = |index: usize| &outcome.entries[index].status;
+    let status_of = |index: usize| &outcome.entries[index].status;
     let create_dup = step_of(&plan, "create_user", "dup@example.com", None);
-    match status(create_dup) {
+    match status_of(create_dup) {
         Status::Failed { code, .. } => assert_eq!(code, "USER_ALREADY_EXISTS_IN_ACCOUNT"),
         other => panic!("dup's create: {other:?}"),
     }
     for group in ["Plain", "Reviewers"] {
         let join = step_of(&plan, "add_member", "dup@example.com", Some(group));
         assert_eq!(
-            status(join),
+            status_of(join),
             &Status::Skipped {
                 because_of_step: create_dup + 1
             },
@@ -122,7 +122,7 @@ async fn a_refused_item_fails_its_dependents_are_skipped_and_the_rest_is_done() 
         step_of(&plan, "add_member", "fine@example.com", Some("Plain")),
         step_of(&plan, "update_user", "keep@example.com", None),
     ] {
-        assert_eq!(status(index), &Status::Done, "{:?}", plan.steps[index]);
+        assert_eq!(status_of(index), &Status::Done, "{:?}", plan.steps[index]);
     }
     assert_eq!(
         (outcome.done(), outcome.failed(), outcome.skipped()),

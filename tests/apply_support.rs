@@ -175,8 +175,14 @@ pub fn write_count(stats: &Stats) -> u64 {
 #[must_use]
 pub fn mismatches(live: &Account, desired: &Desired) -> Vec<String> {
     let mut found = Vec::new();
-    let state = &desired.state;
-    for (key, want) in &state.permission_profiles {
+    profile_mismatches(live, desired, &mut found);
+    group_mismatches(live, desired, &mut found);
+    user_mismatches(live, desired, &mut found);
+    found
+}
+
+fn profile_mismatches(live: &Account, desired: &Desired, found: &mut Vec<String>) {
+    for (key, want) in &desired.state.permission_profiles {
         let Some(have) = live.permission_profiles.get(key) else {
             found.push(format!("profile `{}` is missing", want.name));
             continue;
@@ -194,7 +200,11 @@ pub fn mismatches(live: &Account, desired: &Desired) -> Vec<String> {
             }
         }
     }
-    for (key, want) in &state.groups {
+}
+
+/// Groups and signing groups.
+fn group_mismatches(live: &Account, desired: &Desired, found: &mut Vec<String>) {
+    for (key, want) in &desired.state.groups {
         let Some(have) = live.groups.get(key) else {
             found.push(format!("group `{}` is missing", want.name));
             continue;
@@ -210,7 +220,7 @@ pub fn mismatches(live: &Account, desired: &Desired) -> Vec<String> {
             ));
         }
     }
-    for (key, want) in &state.signing_groups {
+    for (key, want) in &desired.state.signing_groups {
         let Some(have) = live.signing_groups.get(key) else {
             found.push(format!("signing group `{}` is missing", want.name));
             continue;
@@ -231,13 +241,24 @@ pub fn mismatches(live: &Account, desired: &Desired) -> Vec<String> {
             ));
         }
     }
-    let managed_groups: BTreeSet<NameKey> = state
+}
+
+fn user_mismatches(live: &Account, desired: &Desired, found: &mut Vec<String>) {
+    let managed_groups: BTreeSet<NameKey> = desired
+        .state
         .groups
         .keys()
         .cloned()
         .chain([NameKey::new(BuiltinGroup::Administrators.api_name())])
         .collect();
-    for (key, want) in &state.users {
+    let groups = |names: &BTreeSet<String>| -> BTreeSet<NameKey> {
+        names
+            .iter()
+            .map(|name| NameKey::new(name))
+            .filter(|key| managed_groups.contains(key))
+            .collect()
+    };
+    for (key, want) in &desired.state.users {
         let Some(have) = live.users.get(key) else {
             found.push(format!("user `{}` is missing", want.email));
             continue;
@@ -265,13 +286,6 @@ pub fn mismatches(live: &Account, desired: &Desired) -> Vec<String> {
                 want.email, have.permission_profile, want.permission_profile
             ));
         }
-        let groups = |names: &BTreeSet<String>| -> BTreeSet<NameKey> {
-            names
-                .iter()
-                .map(|name| NameKey::new(name))
-                .filter(|key| managed_groups.contains(key))
-                .collect()
-        };
         let (have_groups, want_groups) = (groups(&have.groups), groups(&want.groups));
         for missing in want_groups.difference(&have_groups) {
             found.push(format!("user `{}` is not in `{missing}`", want.email));
@@ -280,7 +294,6 @@ pub fn mismatches(live: &Account, desired: &Desired) -> Vec<String> {
             found.push(format!("user `{}` is still in `{extra}`", want.email));
         }
     }
-    found
 }
 
 /// What one round of plan → apply did.

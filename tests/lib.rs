@@ -3,6 +3,7 @@
 mod apply_calls;
 mod apply_cli;
 mod apply_faults;
+mod apply_kill;
 mod apply_partial;
 mod apply_routes;
 mod apply_support;
