@@ -192,8 +192,9 @@ fn created(operation: &Operation) -> Option<String> {
 }
 
 /// Creates whose answer was lost (the call failed without DocuSign's word) yet the object was
-/// made: the next plan finds it and doesn't create it again. Counted, for the report.
-fn lost_answers(rounds: &[Round]) -> usize {
+/// made: the next plan finds it (a user by email) and doesn't create it again. Answers how
+/// many such creates there were, and how many of them were users.
+fn lost_answers(rounds: &[Round]) -> (usize, usize) {
     let empty = BTreeSet::new();
     let creates = |plan: &Plan| -> BTreeSet<String> {
         plan.steps
@@ -201,7 +202,7 @@ fn lost_answers(rounds: &[Round]) -> usize {
             .filter_map(|step| created(&step.operation))
             .collect()
     };
-    let mut lost = 0;
+    let (mut lost, mut users) = (0, 0);
     for (index, round) in rounds.iter().enumerate() {
         let next = rounds
             .get(index + 1)
@@ -215,10 +216,13 @@ fn lost_answers(rounds: &[Round]) -> usize {
                 && !next.contains(&key)
             {
                 lost += 1;
+                if key.starts_with("user ") {
+                    users += 1;
+                }
             }
         }
     }
-    lost
+    (lost, users)
 }
 
 /// What a step acts on, whatever the IDs it carries: its kind and the names and emails in it.
@@ -274,6 +278,7 @@ struct Run {
     rounds: usize,
     faults: u64,
     lost_answers: usize,
+    lost_user_answers: usize,
 }
 
 async fn run(fault_rate: f64, seed: u64) -> Run {
@@ -358,10 +363,12 @@ async fn run(fault_rate: f64, seed: u64) -> Run {
         misread.is_empty(),
         "{what}: reported failed, yet done: {misread:#?}"
     );
+    let (lost_answers, lost_user_answers) = lost_answers(&rounds);
     Run {
         rounds: rounds.len(),
         faults: stats.injected_faults,
-        lost_answers: lost_answers(&rounds),
+        lost_answers,
+        lost_user_answers,
     }
 }
 
@@ -375,10 +382,12 @@ async fn suite(fault_rate: f64) {
     let retried = runs.iter().filter(|run| run.rounds > 1).count();
     let faults: u64 = runs.iter().map(|run| run.faults).sum();
     let lost: usize = runs.iter().map(|run| run.lost_answers).sum();
+    let lost_users: usize = runs.iter().map(|run| run.lost_user_answers).sum();
     let rounds: Vec<usize> = runs.iter().map(|run| run.rounds).collect();
     eprintln!(
         "fault rate {fault_rate}: {faults} faults injected, {faulted}/20 runs faulted, \
-         {retried}/20 needed more than one apply (rounds {rounds:?}), {lost} lost create answers"
+         {retried}/20 needed more than one apply (rounds {rounds:?}), {lost} create answers lost \
+         ({lost_users} of them users')"
     );
     assert!(
         faulted >= 15,
@@ -387,6 +396,10 @@ async fn suite(fault_rate: f64) {
     assert!(
         retried >= 1,
         "no run at rate {fault_rate} needed a second apply: the faults never mattered"
+    );
+    assert!(
+        lost >= 1,
+        "no create answer was lost at rate {fault_rate}: finding lost creates went untested"
     );
 }
 

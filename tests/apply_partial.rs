@@ -1,5 +1,6 @@
 //! Partial failure at library level: an item DocuSign refuses fails with its errorCode, what
-//! depends on it is skipped, independent work is done, and plan + apply again converges.
+//! depends on it is skipped, independent work is done, and plan + apply again converges. And a
+//! create whose answer is lost is found by email at the next plan, never sent twice.
 
 use docusign_gitops::apply::{self, Silent, Status};
 use docusign_gitops::emulator::Config;
@@ -221,4 +222,149 @@ users:
         refused[0].as_ref().map_err(|error| error.code.as_str()),
         Err("INVALID_USERID")
     );
+}
+
+/// A proxy in front of the emulator that passes everything through, except that it loses the
+/// answer of the first `POST /users` after the emulator acted on it.
+mod lossy {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use axum::body::{Body, Bytes};
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+
+    struct Proxy {
+        target: String,
+        http: reqwest::Client,
+        armed: AtomicBool,
+    }
+
+    /// Starts the proxy for `target`; answers its URL.
+    pub async fn start(target: &str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let proxy = Arc::new(Proxy {
+            target: target.to_owned(),
+            http: reqwest::Client::new(),
+            armed: AtomicBool::new(true),
+        });
+        let app = axum::Router::new().fallback(forward).with_state(proxy);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .expect("the request body");
+        let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+        let mut forwarded = proxy
+            .http
+            .request(parts.method.clone(), format!("{}{path}", proxy.target))
+            .body(body);
+        for (name, value) in &parts.headers {
+            if name != axum::http::header::HOST && name != axum::http::header::CONTENT_LENGTH {
+                forwarded = forwarded.header(name, value);
+            }
+        }
+        let answer = forwarded.send().await.expect("the emulator answers");
+        let lose = parts.method == axum::http::Method::POST
+            && parts.uri.path().ends_with("/users")
+            && proxy.armed.swap(false, Ordering::SeqCst);
+        if lose {
+            return Response::new(Body::new(Broken));
+        }
+        let mut response = Response::builder().status(answer.status());
+        for (name, value) in answer.headers() {
+            response = response.header(name, value);
+        }
+        let bytes = answer.bytes().await.expect("the emulator's body");
+        response.body(Body::from(bytes)).expect("a response")
+    }
+
+    /// A body that fails at once: the connection drops mid-answer.
+    struct Broken;
+
+    impl http_body::Body for Broken {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "answer lost on the way back",
+            ))))
+        }
+    }
+}
+
+/// The answer to `POST /users` is lost after DocuSign created the users: apply reports the
+/// creates failed without sending them again, and the next plan finds the users by email and
+/// finishes the job instead of creating them twice.
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_found_by_email_not_sent_twice() {
+    let running = start(roomy(), seeded(LIVE, 5)).await;
+    let proxy = lossy::start(&running.url).await;
+    let client = crate::apply_support::client_via(&proxy, &running, quick_settings());
+    let desired = desired(DESIRED);
+    let context = crate::apply_support::context(&running);
+    let before = live(&client).await;
+    let plan = plan_for(&desired, &before, None, &context);
+    let outcome = apply::execute(&plan, &before, &client, &Silent, &mut |_| {}).await;
+
+    let posts = |running: &docusign_gitops::emulator::Running| {
+        crate::apply_support::writes(&running.shared.stats())
+            .get("POST /users")
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(posts(&running), 1, "the create call was sent once");
+    for email in ["dup@example.com", "fine@example.com"] {
+        let create = step_of(&plan, "create_user", email, None);
+        match &outcome.entries[create].status {
+            Status::Failed { code, .. } => assert_eq!(code, "", "no word from DocuSign"),
+            other => panic!("{email}'s create: {other:?}"),
+        }
+    }
+    // DocuSign did make them, with the joins that rode along.
+    let made = truth(&running);
+    assert!(
+        made.users[&EmailKey::new("fine@example.com")]
+            .groups
+            .contains("Plain")
+    );
+    assert!(
+        made.users[&EmailKey::new("dup@example.com")]
+            .groups
+            .contains("Plain")
+    );
+
+    let recorded = apply::managed_objects(&outcome.account, &desired.state, None);
+    let (rounds, _, converged) = converge(&client, &desired, &context, Some(recorded), 2).await;
+    assert!(converged);
+    assert_eq!(rounds.len(), 1, "{rounds:#?}");
+    let creates: Vec<_> = rounds[0]
+        .plan
+        .steps
+        .iter()
+        .filter(|step| matches!(step.operation, Operation::CreateUser { .. }))
+        .collect();
+    assert!(creates.is_empty(), "created again: {creates:#?}");
+    assert!(
+        rounds[0].outcome.is_complete(),
+        "{:?}",
+        rounds[0].outcome.entries
+    );
+    assert_eq!(posts(&running), 1, "no second create");
+    assert_eq!(duplicate_emails(&emulated(&running)), Vec::<String>::new());
+    assert_eq!(mismatches(&truth(&running), &desired), Vec::<String>::new());
 }

@@ -82,17 +82,19 @@ pub fn quick_settings() -> ClientSettings {
 /// A client for the emulator's first account.
 #[must_use]
 pub fn client_for(running: &Running, settings: ClientSettings) -> Arc<Client> {
+    client_via(&running.url, running, settings)
+}
+
+/// A client for the emulator's first account that calls `url` instead (a proxy in front).
+#[must_use]
+pub fn client_via(url: &str, running: &Running, settings: ClientSettings) -> Arc<Client> {
     let http = reqwest::Client::new();
     let auth = Arc::new(Authenticator::new(
         http.clone(),
-        &running.url,
+        url,
         Credentials::AccessToken(Secret::new(TOKEN)),
     ));
-    let api_base = format!(
-        "{}/restapi/v2.1/accounts/{}",
-        running.url,
-        running.account_id()
-    );
+    let api_base = format!("{url}/restapi/v2.1/accounts/{}", running.account_id());
     Arc::new(Client::new(http, &api_base, auth, settings))
 }
 
