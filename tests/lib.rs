@@ -1,6 +1,12 @@
 //! Integration tests: one binary, so CI links once.
 
+mod apply_calls;
+mod apply_cli;
+mod apply_faults;
+mod apply_kill;
+mod apply_partial;
 mod apply_routes;
+mod apply_support;
 mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;

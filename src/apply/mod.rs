@@ -291,13 +291,21 @@ async fn run_phase(
             continue;
         };
         for (steps, outcome) in call.items.iter().zip(outcomes) {
-            for &index in steps {
+            for (position, &index) in steps.iter().enumerate() {
                 let status = match &outcome {
                     Ok(new_id) => {
                         if let Some(id) = new_id {
                             record_id(run, index, id);
                         }
                         Status::Done
+                    }
+                    // The joins that ride in a user's create item depend on the creation: when
+                    // it fails they were never attempted on their own, so they are skipped
+                    // because of it, as a join in its own call would be.
+                    Err(_) if position > 0 && creates_user(run.operation(steps[0])) => {
+                        Status::Skipped {
+                            because_of_step: steps[0] + 1,
+                        }
                     }
                     Err(error) => Status::Failed {
                         code: error.code.clone(),
@@ -309,6 +317,13 @@ async fn run_phase(
             }
         }
     }
+}
+
+fn creates_user(operation: &Operation) -> bool {
+    matches!(
+        operation,
+        Operation::CreateUser { .. } | Operation::ReactivateUser { .. }
+    )
 }
 
 /// Keeps the ID DocuSign gave an object the step created.

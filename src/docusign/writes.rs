@@ -149,6 +149,10 @@ fn outcomes(
         .collect()
 }
 
+/// DocuSign's per-item answers when a membership already is as asked.
+const ALREADY_A_MEMBER: &str = "USER_ALREADY_MEMBER_OF_GROUP";
+const NOT_A_MEMBER: &str = "USER_NOT_MEMBER_OF_GROUP";
+
 fn all_ok(count: usize) -> Vec<ItemOutcome> {
     vec![Ok(None); count]
 }
@@ -418,23 +422,41 @@ impl Client {
     }
 
     /// `PUT` (add) or `DELETE` (remove) `/groups/{groupId}/users`.
+    ///
+    /// A user already in the group (on add) or not in it (on remove) is done, not failed: the
+    /// membership is as asked. That is what a retry meets after a lost answer, and API-NOTES
+    /// §4.5 says not to treat "already member" as fatal. (Whether DocuSign answers these with
+    /// an error at all is unconfirmed; the codes are the emulator's.)
     pub async fn group_members(
         &self,
         method: Method,
         group: &str,
         user_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method,
-            path: &format!("/groups/{group}/users"),
-            field: "users",
-            items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
-            retry: Retry::Safe,
-            sent: user_ids.to_vec(),
-            key: user_id,
-            id: no_id,
-        })
-        .await
+        let already = if method == Method::DELETE {
+            NOT_A_MEMBER
+        } else {
+            ALREADY_A_MEMBER
+        };
+        let outcomes = self
+            .bulk(Bulk {
+                method,
+                path: &format!("/groups/{group}/users"),
+                field: "users",
+                items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
+                retry: Retry::Safe,
+                sent: user_ids.to_vec(),
+                key: user_id,
+                id: no_id,
+            })
+            .await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Err(error) if error.code.eq_ignore_ascii_case(already) => Ok(None),
+                other => other,
+            })
+            .collect())
     }
 
     /// `POST /signing_groups`.

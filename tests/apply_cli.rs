@@ -1,0 +1,622 @@
+//! `docusign-gitops apply`, the binary, against an emulator this test hosts (so the account
+//! survives from one command to the next): plan → apply → plan in a git repo, and every way
+//! apply refuses (stale plan, another apply since, a held lock, no confirmation, a guard),
+//! partial failure, and `--no-commit`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use docusign_gitops::docusign::{Client, Retry};
+use docusign_gitops::emulator::{Config, Running, Stats};
+use docusign_gitops::state::{self, Lock};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::apply_support::{
+    TOKEN, client_for, duplicate_emails, emulated, quick_settings, roomy, seeded, start,
+    write_count,
+};
+use crate::harness::Run;
+
+pub const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
+
+/// An emulator served by a runtime of its own, so it keeps answering while the test waits for
+/// the binary.
+pub struct Hosted {
+    // Dropped before the runtime: stopping the server needs no runtime.
+    pub running: Running,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Hosted {
+    pub fn start(config: Config, seed: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let running = runtime.block_on(start(config, seeded(seed, 11)));
+        Self { running, runtime }
+    }
+
+    /// `docusign-gitops ARGS` in `dir`, connected to this emulator through the environment
+    /// alone (discovery finds the account through the emulator's userinfo).
+    pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
+        command.args(args).current_dir(dir).env("NO_COLOR", "1");
+        for (name, _) in std::env::vars() {
+            if name.starts_with("DOCUSIGN_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("DOCUSIGN_AUTH_SERVER", &self.running.url)
+            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
+            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
+            .stdin(Stdio::null());
+        command
+    }
+
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Run {
+        let output = self
+            .command(dir, args)
+            .output()
+            .expect("run docusign-gitops");
+        Run {
+            code: output.status.code().expect("exit code, not a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.running.shared.stats()
+    }
+
+    /// Writes the emulator has counted so far.
+    pub fn writes(&self) -> u64 {
+        write_count(&self.stats())
+    }
+
+    /// A client for changing the account by hand, as someone in DocuSign's web app would.
+    pub fn by_hand(&self) -> Arc<Client> {
+        let _guard = self.runtime.enter();
+        client_for(&self.running, quick_settings())
+    }
+
+    /// One API call made by hand; answers the body.
+    pub fn call(&self, method: Method, path: &str, body: &Value) -> Value {
+        let client = self.by_hand();
+        self.runtime
+            .block_on(client.call(method, path, Some(body), Retry::OnlyIfNotSent))
+            .unwrap_or_else(|err| panic!("{path}: {err}"))
+            .body
+    }
+
+    pub fn user_id(&self, email: &str) -> String {
+        emulated(&self.running)
+            .users
+            .iter()
+            .find(|user| user.email.eq_ignore_ascii_case(email))
+            .unwrap_or_else(|| panic!("no user {email}"))
+            .id
+            .clone()
+    }
+}
+
+/// A git repository in a temp dir holding `files` in its first commit.
+pub fn repo_with(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new().expect("temp dir");
+    let repo = git2::Repository::init(dir.path()).expect("git init");
+    for (path, text) in files {
+        write(dir.path(), path, text);
+    }
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("git add");
+    index.write().expect("write the index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find tree");
+    let who = git2::Signature::now("Test", "test@example.com").expect("signature");
+    repo.commit(Some("HEAD"), &who, &who, "desired state", &tree, &[])
+        .expect("first commit");
+    dir
+}
+
+pub fn write(dir: &Path, path: &str, text: &str) {
+    let full = dir.join(path);
+    std::fs::create_dir_all(full.parent().expect("parent")).expect("folders");
+    std::fs::write(full, text).expect("write");
+}
+
+pub fn state_path(dir: &Path) -> PathBuf {
+    state::path_for(dir, ACCOUNT_ID)
+}
+
+/// What miette wraps: its frame glyph and every white space, gone.
+fn unwrapped(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '│')
+        .collect()
+}
+
+pub trait Says {
+    /// Asserts that stderr holds every one of `needles`, however miette wrapped it.
+    fn stderr_says(&self, needles: &[&str]) -> &Self;
+}
+
+impl Says for Run {
+    #[track_caller]
+    fn stderr_says(&self, needles: &[&str]) -> &Self {
+        let haystack = unwrapped(&self.stderr);
+        for needle in needles {
+            assert!(
+                haystack.contains(&unwrapped(needle)),
+                "stderr lacks {needle:?}\n--- stderr\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+/// The numbers of the summary line: done, failed, skipped, calls made, calls planned.
+pub fn summary(run: &Run) -> [u64; 5] {
+    let line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("Apply: "))
+        .unwrap_or_else(|| panic!("no summary line in\n{}\n{}", run.stdout, run.stderr));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().expect("a number"))
+        .collect();
+    numbers
+        .try_into()
+        .unwrap_or_else(|_| panic!("unexpected summary {line:?}"))
+}
+
+const LIVE: &str = "
+integration_user: admin@example.com
+permission_profiles:
+  - name: Sales Sender
+    settings: { allowBulkSending: \"false\" }
+groups:
+  - name: Administrators
+    members: [admin@example.com]
+  - name: Sales
+    permission_profile: Sales Sender
+    members: [ana@example.com]
+users:
+  - { email: admin@example.com, first_name: Ada, last_name: Admin, permission_profile: Account Administrator }
+  - { email: ana@example.com, first_name: Ana, last_name: Silva, job_title: Account Executive, permission_profile: Sales Sender }
+  - { email: ben@example.com, first_name: Ben, last_name: Okoro, job_title: Support Agent }
+";
+
+const ACCOUNT_YAML: &str = "
+account:
+  id: 3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36
+  environment: demo
+defaults:
+  permission_profile: DocuSign Sender
+policy:
+  unmanaged_users: report
+";
+
+const OBJECTS_YAML: &str = "
+permission_profiles:
+  - name: Sales Sender
+    settings:
+      allowBulkSending: true
+groups:
+  - name: Sales
+    permission_profile: Sales Sender
+  - name: Support
+signing_groups:
+  - name: Night Signers
+    email: night@example.com
+    members:
+      - { name: Eve Five, email: eve@example.com }
+";
+
+const USERS_YAML: &str = "
+users:
+  - { email: admin@example.com, first_name: Ada, last_name: Admin, permission_profile: Account Administrator, groups: [Administrators] }
+  - { email: ana@example.com, first_name: Ana, last_name: Silva, job_title: Senior Account Executive, permission_profile: Sales Sender, groups: [Sales] }
+  - { email: ben@example.com, first_name: Ben, last_name: Okoro, job_title: Support Lead, groups: [Support] }
+  - { email: cy@example.com, first_name: Cy, last_name: Young, groups: [Support] }
+";
+
+fn desired_repo() -> TempDir {
+    repo_with(&[
+        ("account.yaml", ACCOUNT_YAML),
+        ("objects.yaml", OBJECTS_YAML),
+        ("users.yaml", USERS_YAML),
+    ])
+}
+
+fn emulator() -> Hosted {
+    Hosted::start(roomy(), LIVE)
+}
+
+fn plan_file(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).expect("plan.json"))
+        .expect("plan JSON")
+}
+
+#[test]
+fn plan_apply_plan_in_a_git_repo_ends_with_no_changes_and_the_state_committed() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    hosted
+        .run(path, &["plan", "--out", "plan.json"])
+        .exits(0)
+        .stdout_has("cy@example.com");
+    let planned = plan_file(path);
+    let planned_calls = planned["api_calls"].as_u64().expect("api_calls");
+    let steps = planned["steps"].as_array().expect("steps").len() as u64;
+    assert!(steps >= 8, "{planned:#}");
+
+    let writes = hosted.writes();
+    let applied = hosted.run(path, &["apply", "--plan", "plan.json", "--auto-approve"]);
+    applied.exits(0);
+    // Every step done, in the calls the plan said, and the emulator saw exactly those writes.
+    assert_eq!(
+        summary(&applied),
+        [steps, 0, 0, planned_calls, planned_calls]
+    );
+    assert_eq!(hosted.writes() - writes, planned_calls);
+
+    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+
+    // The state commit is HEAD, on top of the desired state, and holds the file on disk.
+    let repo = git2::Repository::open(path).expect("the repo");
+    let head = repo
+        .head()
+        .expect("HEAD")
+        .peel_to_commit()
+        .expect("a commit");
+    assert!(
+        head.message()
+            .expect("UTF-8")
+            .starts_with("docusign-gitops apply: "),
+        "{:?}",
+        head.message()
+    );
+    assert_eq!(
+        head.parent(0).expect("parent").message().ok(),
+        Some("desired state")
+    );
+    let file = state_path(path);
+    let relative = file.strip_prefix(path).expect("inside");
+    let entry = head
+        .tree()
+        .expect("tree")
+        .get_path(relative)
+        .expect("the state file is in the commit");
+    let blob = repo.find_blob(entry.id()).expect("blob");
+    assert_eq!(
+        blob.content(),
+        std::fs::read(&file).expect("read").as_slice()
+    );
+    assert_eq!(
+        repo.status_file(relative).expect("status"),
+        git2::Status::CURRENT
+    );
+    let recorded = state::file::read(&file)
+        .expect("the state file parses")
+        .expect("a state file");
+    assert_eq!(recorded.serial, 1);
+    assert_eq!(recorded.account_id, ACCOUNT_ID);
+    assert_eq!(recorded.environment, "demo");
+    let cy = &recorded.objects.users[&docusign_gitops::model::EmailKey::new("cy@example.com")];
+    assert_eq!(
+        cy.id.as_deref(),
+        Some(hosted.user_id("cy@example.com").as_str())
+    );
+
+    // The same reviewed plan again: another apply (this one) has moved the serial on.
+    let writes = hosted.writes();
+    hosted
+        .run(path, &["apply", "--plan", "plan.json", "--auto-approve"])
+        .exits(1)
+        .stderr_says(&[
+            "the plan was made against no recorded state",
+            "serial 1 of lineage",
+            "nothing was applied",
+        ]);
+    assert_eq!(hosted.writes(), writes);
+}
+
+#[test]
+fn a_plan_made_before_the_account_changed_is_refused_and_nothing_is_written() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    hosted.run(path, &["plan", "--out", "plan.json"]).exits(0);
+    // Someone renames Ana in DocuSign after the plan was reviewed.
+    let ana = hosted.user_id("ana@example.com");
+    hosted.call(
+        Method::PUT,
+        &format!("/users/{ana}"),
+        &json!({ "firstName": "Anna" }),
+    );
+    let writes = hosted.writes();
+    hosted
+        .run(path, &["apply", "--plan", "plan.json", "--auto-approve"])
+        .exits(1)
+        .stderr_says(&[
+            "the account changed since the plan was made",
+            "nothing was applied",
+            "ana@example.com",
+            "plan again and review the new plan",
+        ]);
+    assert_eq!(hosted.writes(), writes, "{:#?}", hosted.stats().calls);
+    assert!(!state_path(path).exists());
+}
+
+#[test]
+fn a_plan_made_before_another_apply_is_refused_even_when_the_account_is_the_same() {
+    let hosted = emulator();
+    // The YAML says what the account holds: nothing to change.
+    let dir = repo_with(&[
+        ("account.yaml", ACCOUNT_YAML),
+        (
+            "users.yaml",
+            "permission_profiles:
+  - name: Sales Sender
+users:
+  - { email: ana@example.com, first_name: Ana, last_name: Silva, permission_profile: Sales Sender }
+",
+        ),
+    ]);
+    let path = dir.path();
+    hosted
+        .run(path, &["plan", "--out", "plan.json", "--detailed-exitcode"])
+        .exits(0);
+    // A first apply records the account even with nothing to change: serial 1.
+    hosted
+        .run(path, &["apply", "--auto-approve"])
+        .exits(0)
+        .stdout_has("No changes");
+    let recorded = state::file::read(&state_path(path))
+        .expect("parses")
+        .expect("recorded");
+    assert_eq!(recorded.serial, 1);
+    hosted
+        .run(path, &["apply", "--plan", "plan.json", "--auto-approve"])
+        .exits(1)
+        .stderr_says(&[
+            "the plan was made against no recorded state",
+            &format!("serial 1 of lineage {}", recorded.lineage),
+            "another apply ran since this plan was made",
+        ]);
+    assert_eq!(hosted.writes(), 0);
+}
+
+/// Waits for `child`, killing it (and failing) if it hangs: "at once" must not mean "after the
+/// lock is released".
+fn finish_within(mut child: std::process::Child, limit: Duration) -> Run {
+    let started = Instant::now();
+    while child.try_wait().expect("poll the child").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("apply still waiting after {limit:?}: it blocks on the lock");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    Run {
+        code: output.status.code().expect("an exit code"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8"),
+    }
+}
+
+#[test]
+fn a_held_lock_stops_a_second_apply_at_once_naming_the_holder() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    let lock = Lock::acquire(path, ACCOUNT_ID).expect("the test holds the lock");
+    let child = hosted
+        .command(path, &["apply", "--auto-approve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let run = finish_within(child, Duration::from_secs(60));
+    run.exits(1).stderr_says(&[
+        &format!("docusign-gitops process {} ", std::process::id()),
+        &format!("{ACCOUNT_ID}.lock"),
+    ]);
+    assert_eq!(hosted.writes(), 0);
+    assert!(!state_path(path).exists());
+    drop(lock);
+    hosted.run(path, &["apply", "--auto-approve"]).exits(0);
+}
+
+#[test]
+fn without_auto_approve_off_a_terminal_nothing_is_applied() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    let run = hosted.run(path, &["apply"]);
+    run.exits(1)
+        .stderr_says(&[
+            "stdin is not a terminal",
+            "nothing was applied",
+            "--auto-approve",
+        ])
+        // The plan is shown, so the operator knows what would have happened.
+        .stdout_has("cy@example.com");
+    assert_eq!(hosted.writes(), 0);
+    assert!(!state_path(path).exists());
+}
+
+#[test]
+fn no_commit_writes_the_state_file_and_makes_no_commit() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    let repo = git2::Repository::open(path).expect("repo");
+    let head = repo.head().expect("HEAD").target().expect("a commit");
+    hosted
+        .run(path, &["apply", "--auto-approve", "--no-commit"])
+        .exits(0);
+    assert_eq!(repo.head().expect("HEAD").target(), Some(head));
+    let recorded = state::file::read(&state_path(path))
+        .expect("parses")
+        .expect("written");
+    assert_eq!(recorded.serial, 1);
+    let relative = state_path(path)
+        .strip_prefix(path)
+        .expect("inside")
+        .to_path_buf();
+    assert_eq!(
+        repo.status_file(&relative).expect("status"),
+        git2::Status::WT_NEW
+    );
+    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+}
+
+#[test]
+fn a_guard_over_its_limit_refuses_with_exit_3_and_writes_nothing() {
+    let hosted = emulator();
+    let dir = repo_with(&[
+        (
+            "account.yaml",
+            "policy:
+  limits:
+    user_closures: 0
+",
+        ),
+        (
+            "users.yaml",
+            "users:
+  - { email: ben@example.com, first_name: Ben, last_name: Okoro, status: closed }
+  - { email: cy@example.com, first_name: Cy, last_name: Young }
+",
+        ),
+    ]);
+    let path = dir.path();
+    hosted
+        .run(path, &["apply", "--auto-approve"])
+        .exits(3)
+        .stdout_has("refused: 1 user-closures (limit 0")
+        .stderr_says(&["past a guard's limit", "nothing was applied"]);
+    assert_eq!(hosted.writes(), 0);
+    assert!(!state_path(path).exists());
+    // Allowed, the same plan goes through.
+    hosted
+        .run(
+            path,
+            &["apply", "--auto-approve", "--allow", "user-closures"],
+        )
+        .exits(0);
+    assert_eq!(hosted.writes(), 2, "{:#?}", hosted.stats().calls);
+}
+
+/// The account has room for one more signing group (DocuSign's cap is 50) and the YAML adds
+/// two: DocuSign refuses the second, its member is skipped, everything else is done, the end
+/// says so with DocuSign's errorCode and apply exits 1. Once a slot is freed, apply converges.
+#[test]
+fn a_refused_item_is_reported_with_its_code_and_a_rerun_converges() {
+    let mut live = String::from(LIVE);
+    live.push_str("signing_groups:\n");
+    for n in 0..49 {
+        let _ = writeln!(live, "  - name: Unmanaged {n:02}");
+    }
+    let hosted = Hosted::start(roomy(), &live);
+    let dir = repo_with(&[
+        ("account.yaml", ACCOUNT_YAML),
+        (
+            "objects.yaml",
+            "signing_groups:
+  - name: Alpha Signers
+    members:
+      - { name: Al Pha, email: al@example.com }
+  - name: Beta Signers
+    members:
+      - { name: Bet A, email: bet@example.com }
+",
+        ),
+        (
+            "users.yaml",
+            "permission_profiles:
+  - name: Sales Sender
+users:
+  - { email: ana@example.com, first_name: Ana, last_name: Silva, job_title: Team Lead, permission_profile: Sales Sender }
+",
+        ),
+    ]);
+    let path = dir.path();
+    let run = hosted.run(path, &["apply", "--auto-approve"]);
+    run.exits(1)
+        .stdout_has("create_signing_group: SIGNING_GROUP_MAX_EXCEEDED: ")
+        .stdout_has("add_signing_group_member: step ");
+    // Two creates (one refused) in one call, Alpha's member, Ana's title.
+    let [done, failed, skipped, _, _] = summary(&run);
+    assert_eq!((done, failed, skipped), (3, 1, 1), "{}", run.stdout);
+    let account = emulated(&hosted.running);
+    let alpha = account
+        .signing_groups
+        .values()
+        .find(|group| group.name == "Alpha Signers")
+        .expect("Alpha was created");
+    assert_eq!(alpha.members.len(), 1);
+    assert!(
+        account
+            .signing_groups
+            .values()
+            .all(|group| group.name != "Beta Signers")
+    );
+    assert_eq!(
+        account
+            .users
+            .iter()
+            .find(|user| user.email == "ana@example.com")
+            .expect("ana")
+            .job_title,
+        "Team Lead"
+    );
+    // What was done is recorded and committed, failure or not.
+    let recorded = state::file::read(&state_path(path))
+        .expect("parses")
+        .expect("written");
+    assert!(
+        recorded
+            .objects
+            .signing_groups
+            .contains_key(&docusign_gitops::model::NameKey::new("Alpha Signers"))
+    );
+
+    // An administrator deletes an old signing group by hand; the rerun finishes the job.
+    let old = account
+        .signing_groups
+        .values()
+        .find(|group| group.name == "Unmanaged 00")
+        .expect("Unmanaged 00")
+        .id;
+    hosted.call(
+        Method::DELETE,
+        "/signing_groups",
+        &json!({ "groups": [{ "signingGroupId": old.to_string() }] }),
+    );
+    let rerun = hosted.run(path, &["apply", "--auto-approve"]);
+    rerun.exits(0);
+    assert_eq!(summary(&rerun)[..3], [2, 0, 0], "{}", rerun.stdout);
+    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+    assert_eq!(
+        duplicate_emails(&emulated(&hosted.running)),
+        Vec::<String>::new()
+    );
+}
