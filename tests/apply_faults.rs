@@ -397,8 +397,10 @@ async fn suite(fault_rate: f64) {
         retried >= 1,
         "no run at rate {fault_rate} needed a second apply: the faults never mattered"
     );
+    // At the lowest rate a lost create is down to the seeds' luck; `apply_partial` loses one on
+    // purpose, so the higher rates must show some here.
     assert!(
-        lost >= 1,
+        fault_rate < 0.15 || lost >= 1,
         "no create answer was lost at rate {fault_rate}: finding lost creates went untested"
     );
 }

@@ -110,9 +110,14 @@ fn killed_run(seed: u64, at: KillAt, serial_before: u64) -> KillPoint {
         "{what}: {}",
         written.serial
     );
-    // The OS let go of the dead process's lock.
+    // The OS let go of the dead process's lock, and the next holder clears the temporary
+    // files of a state write the kill cut short.
     drop(Lock::acquire(path, ACCOUNT_ID).unwrap_or_else(|err| panic!("{what}: {err}")));
     let leftover_temp_files = temp_files(path);
+    assert_eq!(
+        leftover_temp_files, 0,
+        "{what}: temp files left after the lock was taken"
+    );
 
     let rerun = hosted.run(path, &apply_args());
     assert_eq!(

@@ -88,8 +88,9 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
     let base = recorded.cloned();
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
-        let objects = apply::managed_objects(account, &desired.state, recorded.map(|s| &s.objects));
-        let next = next_state(base.as_ref(), &connected, &plan, objects);
+        let objects = recorded_objects(account, desired, recorded);
+        let mut next = next_state(base.as_ref(), &connected, &plan, objects);
+        next.unmanaged = state::UnmanagedKeys::of(account, &next.objects);
         if let Err(err) = state::file::write(&state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
@@ -281,6 +282,26 @@ fn objects_viewer_id(objects: &Account) -> Option<String> {
         .and_then(|profile| profile.id.clone())
 }
 
+/// The objects recorded state keeps: the managed ones, and DocuSign Viewer pinned by ID even
+/// when the YAML doesn't name it (rule 2).
+fn recorded_objects(
+    after: &Account,
+    desired: &Desired,
+    recorded: Option<&RecordedState>,
+) -> Account {
+    let mut objects = apply::managed_objects(after, &desired.state, recorded.map(|s| &s.objects));
+    if let Some((key, viewer)) = after.permission_profiles.iter().find(|(_, profile)| {
+        crate::model::BuiltinProfile::from_name(&profile.name)
+            == Some(crate::model::BuiltinProfile::DocuSignViewer)
+    }) {
+        objects
+            .permission_profiles
+            .entry(key.clone())
+            .or_insert_with(|| viewer.clone());
+    }
+    objects
+}
+
 /// Writes the state file (atomically) and commits it unless told not to.
 fn record(
     dir: &Path,
@@ -291,17 +312,7 @@ fn record(
     after: &Account,
     no_commit: bool,
 ) -> Result<(), miette::Report> {
-    let mut objects = apply::managed_objects(after, &desired.state, recorded.map(|s| &s.objects));
-    // The built-in Viewer is pinned by ID even when the YAML doesn't name it.
-    if let Some((key, viewer)) = after.permission_profiles.iter().find(|(_, profile)| {
-        crate::model::BuiltinProfile::from_name(&profile.name)
-            == Some(crate::model::BuiltinProfile::DocuSignViewer)
-    }) {
-        objects
-            .permission_profiles
-            .entry(key.clone())
-            .or_insert_with(|| viewer.clone());
-    }
+    let objects = recorded_objects(after, desired, recorded);
     let mut next = next_state(recorded, connected, plan, objects);
     next.unmanaged = state::UnmanagedKeys::of(after, &next.objects);
     let path: PathBuf = connected.state_path.clone();

@@ -149,6 +149,22 @@ fn outcomes(
         .collect()
 }
 
+/// Counts the items DocuSign refused with `code` as done: the account already is as asked.
+fn done_when(outcomes: Vec<ItemOutcome>, code: &str) -> Vec<ItemOutcome> {
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Err(error) if error.code.eq_ignore_ascii_case(code) => Ok(None),
+            other => other,
+        })
+        .collect()
+}
+
+/// The per-item answer for a group or signing group that doesn't exist: what a delete retried
+/// after a lost answer meets, and the delete's goal anyway.
+const NO_SUCH_GROUP: &str = "INVALID_GROUP_ID";
+const NO_SUCH_SIGNING_GROUP: &str = "INVALID_SIGNING_GROUP_ID";
+
 /// DocuSign's per-item answers when a membership already is as asked.
 const ALREADY_A_MEMBER: &str = "USER_ALREADY_MEMBER_OF_GROUP";
 const NOT_A_MEMBER: &str = "USER_NOT_MEMBER_OF_GROUP";
@@ -405,20 +421,23 @@ impl Client {
         &self,
         group_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method: Method::DELETE,
-            path: "/groups",
-            field: "groups",
-            items: group_ids
-                .iter()
-                .map(|id| json!({ "groupId": id }))
-                .collect(),
-            retry: Retry::Safe,
-            sent: group_ids.to_vec(),
-            key: group_id,
-            id: no_id,
-        })
-        .await
+        let outcomes = self
+            .bulk(Bulk {
+                method: Method::DELETE,
+                path: "/groups",
+                field: "groups",
+                items: group_ids
+                    .iter()
+                    .map(|id| json!({ "groupId": id }))
+                    .collect(),
+                retry: Retry::Safe,
+                sent: group_ids.to_vec(),
+                key: group_id,
+                id: no_id,
+            })
+            .await?;
+        // Already gone is done (a retry after a lost answer meets that).
+        Ok(done_when(outcomes, NO_SUCH_GROUP))
     }
 
     /// `PUT` (add) or `DELETE` (remove) `/groups/{groupId}/users`.
@@ -450,13 +469,7 @@ impl Client {
                 id: no_id,
             })
             .await?;
-        Ok(outcomes
-            .into_iter()
-            .map(|outcome| match outcome {
-                Err(error) if error.code.eq_ignore_ascii_case(already) => Ok(None),
-                other => other,
-            })
-            .collect())
+        Ok(done_when(outcomes, already))
     }
 
     /// `POST /signing_groups`.
@@ -529,20 +542,23 @@ impl Client {
         &self,
         ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method: Method::DELETE,
-            path: "/signing_groups",
-            field: "groups",
-            items: ids
-                .iter()
-                .map(|id| json!({ "signingGroupId": id }))
-                .collect(),
-            retry: Retry::Safe,
-            sent: ids.to_vec(),
-            key: signing_group_id,
-            id: no_id,
-        })
-        .await
+        let outcomes = self
+            .bulk(Bulk {
+                method: Method::DELETE,
+                path: "/signing_groups",
+                field: "groups",
+                items: ids
+                    .iter()
+                    .map(|id| json!({ "signingGroupId": id }))
+                    .collect(),
+                retry: Retry::Safe,
+                sent: ids.to_vec(),
+                key: signing_group_id,
+                id: no_id,
+            })
+            .await?;
+        // Already gone is done (a retry after a lost answer meets that).
+        Ok(done_when(outcomes, NO_SUCH_SIGNING_GROUP))
     }
 
     /// `PUT` (add, or rename by email) or `DELETE` (remove) `/signing_groups/{id}/users`;

@@ -51,6 +51,7 @@ impl Lock {
             Err(TryLockError::Error(error)) => return Err(StateError::lock(&path, &error)),
         }
         describe_holder(&mut file).map_err(|error| StateError::lock(&path, &error))?;
+        remove_abandoned_writes(&folder);
         Ok(Self { file, path })
     }
 
@@ -58,6 +59,21 @@ impl Lock {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Temporary files of a state write that a killed apply never renamed. Only the lock holder
+/// writes state, so once we hold it, any such file is abandoned.
+fn remove_abandoned_writes(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".state-") && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
