@@ -2,14 +2,17 @@
 //! as the last answer reported it. A configurable share of both is left for the other
 //! integrations on the account.
 
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::HeaderMap;
+use tokio::time::Instant;
 
 const BURST_WINDOW: Duration = Duration::from_secs(30);
+/// Added to the window before a slot counts as free again: our clock and DocuSign's see a call
+/// at slightly different moments.
+const WINDOW_MARGIN: Duration = Duration::from_millis(250);
 
 /// The counters DocuSign reported on its latest answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,6 +56,12 @@ impl Budget {
 }
 
 /// Paces calls below the burst cap and watches the hourly budget.
+///
+/// The burst cap is DocuSign's count of calls in any 30 seconds. The pacer lets our share of it
+/// (the cap less the reserve) go out as soon as it is asked for, and holds the next call until
+/// the oldest one in the window is 30 s old: a small job runs at full speed, a big one at the cap.
+/// A GCRA limiter (`governor`) can't do this: its burst and its steady rate add up within one
+/// window, so it must either space calls evenly from the start or overshoot the cap.
 #[derive(Debug)]
 pub struct Pacer {
     reserve_share: f64,
@@ -62,7 +71,10 @@ pub struct Pacer {
 #[derive(Debug)]
 struct PacerState {
     burst_limit: u64,
-    limiter: Arc<DefaultDirectRateLimiter>,
+    /// Calls we may send in any 30 s.
+    allowed: usize,
+    /// When each call of the last 30 s was sent, oldest first.
+    sent: VecDeque<Instant>,
     budget: Budget,
 }
 
@@ -86,16 +98,35 @@ impl Pacer {
             reserve_share,
             state: Mutex::new(PacerState {
                 burst_limit,
-                limiter: Arc::new(limiter_for(burst_limit, reserve_share)),
+                allowed: allowed(burst_limit, reserve_share),
+                sent: VecDeque::new(),
                 budget: Budget::default(),
             }),
         }
     }
 
-    /// Waits until a call fits under our share of the burst cap.
+    /// Waits until a call fits under our share of the burst cap, and counts it as sent.
     pub async fn wait_turn(&self) {
-        let limiter = Arc::clone(&self.lock().limiter);
-        limiter.until_ready().await;
+        loop {
+            let wait =
+                {
+                    let mut state = self.lock();
+                    let now = Instant::now();
+                    while state.sent.front().is_some_and(|sent| {
+                        now.duration_since(*sent) >= BURST_WINDOW + WINDOW_MARGIN
+                    }) {
+                        state.sent.pop_front();
+                    }
+                    if state.sent.len() < state.allowed {
+                        state.sent.push_back(now);
+                        return;
+                    }
+                    state.sent.front().map_or(Duration::ZERO, |oldest| {
+                        (BURST_WINDOW + WINDOW_MARGIN).saturating_sub(now.duration_since(*oldest))
+                    })
+                };
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// Whether our share of the hourly budget has room, by the latest answer.
@@ -120,7 +151,7 @@ impl Pacer {
             .filter(|limit| *limit > 0 && *limit != state.burst_limit)
         {
             state.burst_limit = limit;
-            state.limiter = Arc::new(limiter_for(limit, self.reserve_share));
+            state.allowed = allowed(limit, self.reserve_share);
         }
         // Answers to concurrent calls arrive out of order: within one hourly window the
         // smallest remaining count is the latest truth.
@@ -161,10 +192,8 @@ impl Pacer {
     }
 }
 
-/// A GCRA limiter that never lets more than the burst cap through in any 30 s: it allows
-/// `share` of the cap per window, evenly spaced, plus an initial burst no larger than half the
-/// reserve, so `allowed + burst` stays under the cap.
-fn limiter_for(burst_limit: u64, reserve_share: f64) -> DefaultDirectRateLimiter {
+/// Our share of a burst cap: the cap less the reserve, at least one call.
+fn allowed(burst_limit: u64, reserve_share: f64) -> usize {
     #[allow(
         clippy::cast_precision_loss,
         clippy::cast_possible_truncation,
@@ -172,14 +201,8 @@ fn limiter_for(burst_limit: u64, reserve_share: f64) -> DefaultDirectRateLimiter
     )]
     let allowed = ((burst_limit as f64) * (1.0 - reserve_share))
         .floor()
-        .max(1.0) as u64;
-    let reserve = burst_limit.saturating_sub(allowed);
-    let burst = u32::try_from((reserve / 2).max(1)).unwrap_or(u32::MAX);
-    let period = BURST_WINDOW / u32::try_from(allowed).unwrap_or(u32::MAX).max(1);
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
-    RateLimiter::direct(quota)
+        .max(1.0) as usize;
+    allowed
 }
 
 #[cfg(test)]
@@ -205,15 +228,35 @@ mod tests {
         assert_eq!(pacer.hourly(), Hourly::Go);
     }
 
-    #[test]
-    fn only_half_the_reserve_goes_out_at_once() {
-        // Cap 10, keep half: 5 calls per 30 s, and a first burst of (10 - 5) / 2 = 2.
-        let limiter = limiter_for(10, 0.5);
-        let at_once = (0..10).take_while(|_| limiter.check().is_ok()).count();
-        assert_eq!(at_once, 2);
-        // Cap 200, keep 20%: 160 per window, burst 20, so at most 180 in any 30 s.
-        let limiter = limiter_for(200, 0.2);
-        let at_once = (0..200).take_while(|_| limiter.check().is_ok()).count();
-        assert_eq!(at_once, 20);
+    #[tokio::test(start_paused = true)]
+    async fn our_share_goes_out_at_once_and_the_next_call_waits_for_the_window() {
+        // Cap 10, keep half: 5 calls at once, the sixth when the first is 30 s old.
+        let pacer = Pacer::new(10, 0.5);
+        let start = Instant::now();
+        for _ in 0..5 {
+            pacer.wait_turn().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        pacer.wait_turn().await;
+        assert_eq!(start.elapsed(), BURST_WINDOW + WINDOW_MARGIN);
+        // In any 30 s, never more than our share: the next four go now, the fifth waits.
+        for _ in 0..4 {
+            pacer.wait_turn().await;
+        }
+        assert_eq!(start.elapsed(), BURST_WINDOW + WINDOW_MARGIN);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cap_learnt_from_an_answer_changes_the_share() {
+        let pacer = Pacer::new(10, 0.2);
+        pacer.observe(Budget {
+            burst_limit: Some(100),
+            ..Budget::default()
+        });
+        let start = Instant::now();
+        for _ in 0..80 {
+            pacer.wait_turn().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 }
