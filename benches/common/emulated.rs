@@ -1,0 +1,366 @@
+//! The synthetic account the emulator serves to the snapshot and scale benchmarks, and how to
+//! start an emulator and a client for it.
+//!
+//! The administrator (the integration user, Account Administrator, in Administrators); `users`
+//! more users (one in ten closed, one in ten pending, one in fifty disabled; most on DocuSign
+//! Sender, some on DocuSign Viewer or a custom profile; user `n` is `user{n:05}@example.com`);
+//! `groups` custom groups, the first `departments` of them department-wide (every user in
+//! exactly one; no profile) and the rest teams (each user in 0–5 of them; every tenth team
+//! carries a custom profile); 50 signing groups of up to 50 members; four custom permission
+//! profiles. A fixed seed makes every run build the same account.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use docusign_gitops::docusign::auth::{Authenticator, Credentials};
+use docusign_gitops::docusign::snapshot::Snapshot;
+use docusign_gitops::docusign::{Client, ClientSettings, Secret};
+use docusign_gitops::emulator::account::{
+    Account, Group, GroupKind, Profile, SigningGroup, SigningGroupMember, User, UserStatus,
+    new_profile_settings,
+};
+use docusign_gitops::emulator::{self, Config, Running};
+
+use super::floor::wide;
+
+pub const ACCOUNT_ID: &str = "9c4e1a7b-2d3f-4b5a-8c6d-7e8f9a0b1c2d";
+pub const ADMIN_ID: &str = "0d9b1c2e-0000-4000-8000-00000000a001";
+/// The administrator's email: the integration user, whose token the client uses.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const TOKEN: &str = "bench-token";
+pub const STAMP: &str = "2026-01-05T09:00:00.0000000Z";
+/// The seed of every random draw, so every run builds the same account.
+pub const SEED: u64 = 0x00d0_c051_5a95_0001;
+
+/// DocuSign's largest page, as the snapshot reads lists.
+pub const PAGE: usize = 100;
+
+pub const CUSTOM_PROFILES: [&str; 4] = ["Reviewers", "Contract Managers", "Approvers", "Auditors"];
+pub const MAX_GROUPS_PER_USER: usize = 5;
+pub const SIGNING_GROUPS: usize = 50;
+pub const MAX_SIGNING_GROUP_MEMBERS: usize = 50;
+const FIRST_NAMES: &[&str] = &[
+    "Ann", "Bob", "Carla", "Dmitri", "Émile", "Fatima", "Günther", "Hana", "Ines", "José", "Kwame",
+    "Li", "Mónica", "Noah", "Olga", "Priya",
+];
+const LAST_NAMES: &[&str] = &[
+    "Lee", "O'Neil", "García", "Müller", "Nakamura", "Okafor", "Smith", "Dubois", "Kowalski",
+];
+const JOB_TITLES: &[&str] = &["Account Executive", "Paralegal", "Engineer", "Controller"];
+
+/// How big an account is: users besides the administrator, and custom groups, the first
+/// `departments` of which are department-wide (every user in exactly one of them).
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub users: usize,
+    pub groups: usize,
+    pub departments: usize,
+}
+
+/// The emulated account and what a snapshot of it must hold.
+pub struct Built {
+    pub account: Account,
+    /// Users, the administrator included.
+    pub users: usize,
+    /// Groups, Administrators and Everyone included.
+    pub groups: usize,
+    /// Memberships outside Everyone, which the snapshot leaves out.
+    pub memberships: usize,
+}
+
+impl Built {
+    /// The fewest calls a snapshot can make: user pages, group pages, profiles, signing groups.
+    pub fn minimum_calls(&self) -> u64 {
+        wide(self.users.div_ceil(PAGE) + self.groups.div_ceil(PAGE) + 2)
+    }
+}
+
+fn user(id: String, email: String, name: (&str, &str), profile_id: u64) -> User {
+    User {
+        id,
+        user_name: format!("{} {}", name.0, name.1),
+        email,
+        first_name: name.0.to_owned(),
+        last_name: name.1.to_owned(),
+        job_title: String::new(),
+        status: UserStatus::Active,
+        profile_id,
+        created: STAMP.to_owned(),
+        modified: STAMP.to_owned(),
+    }
+}
+
+fn profile_id(account: &Account, name: &str) -> u64 {
+    account.profile_named(name).expect("built-in").id
+}
+
+/// The custom permission profiles; returns their IDs.
+fn add_profiles(account: &mut Account) -> Vec<u64> {
+    CUSTOM_PROFILES
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let id = account.take_id();
+            let mut settings = new_profile_settings();
+            settings.insert("allowBulkSending".to_owned(), (index % 2 == 0).to_string());
+            account.profiles.insert(
+                id,
+                Profile {
+                    id,
+                    name: (*name).to_owned(),
+                    builtin: false,
+                    settings,
+                    modified: STAMP.to_owned(),
+                    modified_by: "bench".to_owned(),
+                },
+            );
+            id
+        })
+        .collect()
+}
+
+/// The administrator: Account Administrator, in Administrators.
+fn add_admin(account: &mut Account) {
+    let admin_profile = profile_id(account, "Account Administrator");
+    account.push_user(user(
+        ADMIN_ID.to_owned(),
+        ADMIN_EMAIL.to_owned(),
+        ("Ada", "Admin"),
+        admin_profile,
+    ));
+    let admins = account.group_named("Administrators").expect("built-in").id;
+    account
+        .groups
+        .get_mut(&admins)
+        .expect("group")
+        .members
+        .insert(ADMIN_ID.to_owned());
+}
+
+/// The custom groups: `shape.departments` department-wide ones, which carry no profile, then
+/// teams, every tenth team carrying a custom profile. Returns their IDs: (departments, teams).
+fn add_groups(account: &mut Account, shape: Shape, custom: &[u64]) -> (Vec<u64>, Vec<u64>) {
+    let departments = (0..shape.departments)
+        .map(|n| {
+            let id = account.take_id();
+            account.groups.insert(
+                id,
+                Group {
+                    id,
+                    name: department_name(n),
+                    kind: GroupKind::Custom,
+                    profile_id: None,
+                    members: BTreeSet::new(),
+                },
+            );
+            id
+        })
+        .collect();
+    let teams = (0..shape.groups - shape.departments)
+        .map(|n| {
+            let id = account.take_id();
+            account.groups.insert(
+                id,
+                Group {
+                    id,
+                    name: format!("Team {n:04}"),
+                    kind: GroupKind::Custom,
+                    profile_id: (n % 10 == 0).then(|| custom[n / 10 % custom.len()]),
+                    members: BTreeSet::new(),
+                },
+            );
+            id
+        })
+        .collect();
+    (departments, teams)
+}
+
+/// The name of department-wide group `n`.
+pub fn department_name(n: usize) -> String {
+    format!("Department {n:02}")
+}
+
+/// `count` users (one in ten closed, one in ten pending, one in fifty disabled; most on
+/// DocuSign Sender, some on DocuSign Viewer or a custom profile), each in 0–5 of `teams`
+/// and, when there are departments, in one of them.
+fn add_users(
+    account: &mut Account,
+    rng: &mut fastrand::Rng,
+    count: usize,
+    (departments, teams): (&[u64], &[u64]),
+    custom: &[u64],
+) {
+    let sender = profile_id(account, "DocuSign Sender");
+    let viewer = profile_id(account, "DocuSign Viewer");
+    for n in 0..count {
+        let id = format!("0d9b1c2e-0000-4000-8000-{n:012}");
+        let name = (
+            FIRST_NAMES[rng.usize(..FIRST_NAMES.len())],
+            LAST_NAMES[rng.usize(..LAST_NAMES.len())],
+        );
+        let profile = match rng.usize(..20) {
+            0 => viewer,
+            1 | 2 => custom[rng.usize(..custom.len())],
+            _ => sender,
+        };
+        let mut record = user(id.clone(), format!("user{n:05}@example.com"), name, profile);
+        record.status = match n % 50 {
+            7 => UserStatus::Disabled,
+            _ if n % 10 == 3 => UserStatus::Closed,
+            _ if n % 10 == 8 => UserStatus::ActivationSent,
+            _ => UserStatus::Active,
+        };
+        if rng.usize(..3) == 0 {
+            JOB_TITLES[rng.usize(..JOB_TITLES.len())].clone_into(&mut record.job_title);
+        }
+        account.push_user(record);
+        for _ in 0..rng.usize(..=MAX_GROUPS_PER_USER) {
+            // A repeated draw leaves the user in fewer groups, which is fine: 0–5 it stays.
+            let group = teams[rng.usize(..teams.len())];
+            account
+                .groups
+                .get_mut(&group)
+                .expect("group")
+                .members
+                .insert(id.clone());
+        }
+        // Drawn last, so that an account without departments is the one it always was.
+        if !departments.is_empty() {
+            let department = departments[rng.usize(..departments.len())];
+            account
+                .groups
+                .get_mut(&department)
+                .expect("group")
+                .members
+                .insert(id.clone());
+        }
+    }
+}
+
+/// Signing groups of up to 50 members each.
+fn add_signing_groups(account: &mut Account, rng: &mut fastrand::Rng) {
+    for n in 0..SIGNING_GROUPS {
+        let id = account.take_id();
+        let members = (0..rng.usize(..=MAX_SIGNING_GROUP_MEMBERS))
+            .map(|m| SigningGroupMember {
+                user_name: format!("Signer {m}"),
+                email: format!("signer{m:02}.group{n:02}@example.com"),
+            })
+            .collect();
+        account.signing_groups.insert(
+            id,
+            SigningGroup {
+                id,
+                name: format!("Signers {n:02}"),
+                email: (n % 2 == 0).then(|| format!("signers{n:02}@example.com")),
+                members,
+                created: STAMP.to_owned(),
+                created_by: "bench".to_owned(),
+                modified: STAMP.to_owned(),
+                modified_by: "bench".to_owned(),
+            },
+        );
+    }
+}
+
+/// An account of the administrator, `shape.users` more users, `shape.groups` custom groups
+/// (`shape.departments` of them department-wide), the custom profiles and the signing groups.
+pub fn build(shape: Shape) -> Built {
+    let mut rng = fastrand::Rng::with_seed(SEED);
+    let mut account = Account::new(ACCOUNT_ID, "Benchmark Account", STAMP);
+    let custom = add_profiles(&mut account);
+    add_admin(&mut account);
+    let (departments, teams) = add_groups(&mut account, shape, &custom);
+    add_users(
+        &mut account,
+        &mut rng,
+        shape.users,
+        (&departments, &teams),
+        &custom,
+    );
+    add_signing_groups(&mut account, &mut rng);
+    let memberships = account
+        .groups
+        .values()
+        .filter(|group| group.kind != GroupKind::Everyone)
+        .map(|group| group.members.len())
+        .sum();
+    Built {
+        users: account.users.len(),
+        groups: account.groups.len(),
+        memberships,
+        account,
+    }
+}
+
+pub async fn start(config: Config, account: Account) -> Running {
+    let mut config = config;
+    assert!(
+        config.jitter.is_zero() && config.fault_rate == 0.0,
+        "the benchmark measures the success path: no jitter, no faults"
+    );
+    config
+        .credentials
+        .static_tokens
+        .push((TOKEN.to_owned(), ADMIN_ID.to_owned()));
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
+    emulator::start(config, vec![account], addr)
+        .await
+        .expect("start the emulator")
+}
+
+/// A fresh client (its own pacer, its own connections) for the emulator's account.
+pub fn client_for(running: &Running, settings: ClientSettings) -> Arc<Client> {
+    let http = reqwest::Client::new();
+    let auth = Arc::new(Authenticator::new(
+        http.clone(),
+        &running.url,
+        Credentials::AccessToken(Secret::new(TOKEN)),
+    ));
+    let api_base = format!("{}/restapi/v2.1/accounts/{ACCOUNT_ID}", running.url);
+    Arc::new(Client::new(http, &api_base, auth, settings))
+}
+
+/// Checks that the snapshot read everything, in the fewest calls.
+pub fn check(live: &Snapshot, built: &Built, label: &str) {
+    assert_eq!(
+        live.account.users.len(),
+        built.users,
+        "{label}: the snapshot must hold every user"
+    );
+    assert_eq!(
+        live.account.groups.len(),
+        built.groups,
+        "{label}: the snapshot must hold every group"
+    );
+    assert_eq!(
+        live.account.signing_groups.len(),
+        SIGNING_GROUPS,
+        "{label}: the snapshot must hold every signing group"
+    );
+    assert_eq!(
+        live.account.permission_profiles.len(),
+        3 + CUSTOM_PROFILES.len(),
+        "{label}: the snapshot must hold every permission profile"
+    );
+    let memberships: usize = live
+        .account
+        .users
+        .values()
+        .map(|user| user.groups.len())
+        .sum();
+    assert_eq!(
+        memberships, built.memberships,
+        "{label}: the snapshot must hold every membership"
+    );
+    assert!(
+        live.memberships_from_user_records,
+        "{label}: memberships must come from the user records' groupList"
+    );
+    assert_eq!(
+        live.calls,
+        built.minimum_calls(),
+        "{label}: the snapshot must make the fewest calls"
+    );
+}
