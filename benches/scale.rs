@@ -508,7 +508,7 @@ async fn snapshot_row(lab: &mut Lab, shape: Shape, runs: usize) -> Row {
     let wall_ratio = wall.as_secs_f64() / floor.as_secs_f64();
     lab.notes.push(format!(
         "{label}: {} memberships; wall times of {runs} run(s): {}; the client's own pace \
-         (80% of the cap: a first burst of {}, then one call every {} ms) allows no less than \
+         (80% of the cap, {} calls, at once; the next {} a window later) allows no less than \
          {}, and the wall time is {:.2}× that",
         thousands(wide(built.memberships)),
         walls
@@ -516,8 +516,8 @@ async fn snapshot_row(lab: &mut Lab, shape: Shape, runs: usize) -> Row {
             .map(|wall| secs(*wall))
             .collect::<Vec<_>>()
             .join(", "),
-        client_pace().burst,
-        client_pace().period.as_millis(),
+        client_pace().allowed,
+        client_pace().allowed,
         secs(paced),
         wall.as_secs_f64() / paced.as_secs_f64(),
     ));
@@ -1030,17 +1030,16 @@ async fn apply_row(
     let calls_ratio = as_f64(first.calls) / as_f64(first.minimum);
     let wall_ratio = wall.as_secs_f64() / floor.as_secs_f64();
     let pace = if variant == Variant::AfterRead {
-        // The read's calls spent the limiter's burst; the refill while planning is ignored.
+        // The read's calls count against the client's share of the window too.
         let read = snapshot_rounds(first.read_calls);
         let both: Vec<u64> = read.iter().chain(&rounds).copied().collect();
         let paced = rounds_floor(&both, BURST_CAP, Some(client_pace()), LATENCY)
             .saturating_sub(rounds_floor(&read, BURST_CAP, Some(client_pace()), LATENCY));
         format!(
-            "; the client's pace, its first burst spent on the read's {} calls, spaces these \
-             calls {} ms apart: they finish about {} after the read, less what the limiter \
-             refills while the plan is made",
+            "; the read's {} calls count against the client's {} a window too: these calls can \
+             finish {} after the read",
             first.read_calls,
-            client_pace().period.as_millis(),
+            client_pace().allowed,
             secs(paced)
         )
     } else {

@@ -25,38 +25,42 @@ pub fn cap_floor(calls: u64, cap: u32, latency: Duration) -> Duration {
     WINDOW * narrow(later_windows) + latency
 }
 
-/// The client's pace under a cap: calls per window and the first burst, as `pacing.rs` sets
-/// its limiter (our share of the cap, evenly spaced, after a burst of half the reserve).
-pub fn paced(cap: u32, reserve_share: f64) -> (u32, u32) {
+/// The client's share of a cap, as `pacing.rs` computes it: the cap less the reserve.
+pub fn paced(cap: u32, reserve_share: f64) -> u32 {
     let allowed = (f64::from(cap) * (1.0 - reserve_share)).floor().max(1.0);
     // `allowed` is a whole number no larger than `cap`.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let allowed = allowed as u32;
-    (allowed, (cap.saturating_sub(allowed) / 2).max(1))
+    allowed
 }
 
-/// Floor (b): what the client's own pace allows: the first `burst` calls at once, then one
-/// every `30 s / allowed`; the last answer comes one latency after the last call.
+/// The margin `pacing.rs` adds to the window before a slot is free again.
+pub const PACE_MARGIN: Duration = Duration::from_millis(250);
+
+/// Floor (b): what the client's own pace allows: its share of the cap at once, the next share
+/// one window (and the margin) later; the last answer comes one latency after the last call.
 pub fn paced_floor(calls: u64, cap: u32, reserve_share: f64, latency: Duration) -> Duration {
-    let (allowed, burst) = paced(cap, reserve_share);
-    let period = WINDOW / allowed;
-    period * narrow(calls.saturating_sub(u64::from(burst))) + latency
+    rounds_floor(
+        &[calls],
+        cap,
+        Some(Pace::of_client(cap, reserve_share)),
+        latency,
+    )
 }
 
-/// The client's own limiter: a first burst, then one call per period (GCRA, as `governor`).
+/// The client's own limiter: at most `allowed` calls in any `window` (a sliding log).
 #[derive(Clone, Copy, Debug)]
 pub struct Pace {
-    pub burst: u32,
-    pub period: Duration,
+    pub allowed: u32,
+    pub window: Duration,
 }
 
 impl Pace {
     /// The pace `pacing.rs` sets under `cap`, keeping `reserve_share` for other integrations.
     pub fn of_client(cap: u32, reserve_share: f64) -> Self {
-        let (allowed, burst) = paced(cap, reserve_share);
         Self {
-            burst,
-            period: WINDOW / allowed,
+            allowed: paced(cap, reserve_share),
+            window: WINDOW + PACE_MARGIN,
         }
     }
 }
@@ -64,17 +68,13 @@ impl Pace {
 /// The floor of calls made in dependent rounds: a round's calls can only be sent once the
 /// round before has been answered (a snapshot learns how many pages there are from the first
 /// page; apply's phases are barriers). Every call goes as early as the cap allows (never more
-/// than `cap` in any 30 s) and, given a `pace`, as early as that limiter allows too; the last answer comes one latency after the last call.
+/// than `cap` in any 30 s) and, given a `pace`, as early as that limiter allows too; the last
+/// answer comes one latency after the last call.
 /// With one round and no pace this is [`cap_floor`].
 pub fn rounds_floor(rounds: &[u64], cap: u32, pace: Option<Pace>, latency: Duration) -> Duration {
     let cap = usize::try_from(cap).expect("a cap fits in usize");
     let mut sent: Vec<Duration> = Vec::new();
     let mut ready = Duration::ZERO;
-    // The limiter's theoretical arrival time, and how far ahead of it a call may go.
-    let mut tat = Duration::ZERO;
-    let tolerance = pace.map_or(Duration::ZERO, |pace| {
-        pace.period * pace.burst.saturating_sub(1)
-    });
     for &calls in rounds.iter().filter(|&&calls| calls > 0) {
         let mut last = ready;
         for _ in 0..calls {
@@ -83,8 +83,10 @@ pub fn rounds_floor(rounds: &[u64], cap: u32, pace: Option<Pace>, latency: Durat
                 at = at.max(sent[sent.len() - cap] + WINDOW);
             }
             if let Some(pace) = pace {
-                at = at.max(tat.saturating_sub(tolerance));
-                tat = tat.max(at) + pace.period;
+                let allowed = usize::try_from(pace.allowed).expect("fits");
+                if sent.len() >= allowed {
+                    at = at.max(sent[sent.len() - allowed] + pace.window);
+                }
             }
             sent.push(at);
             last = last.max(at);
@@ -107,11 +109,12 @@ pub fn check_by_hand() {
         rounds_floor(&[4, 510], 500, None, latency),
         Duration::from_millis(30_100)
     );
-    // The client's pace under the production cap: 50 at once, then one every 75 ms.
+    // The client's pace under the production cap: 400 at once, the rest a window later.
     let pace = Pace::of_client(500, 0.2);
-    assert_eq!((pace.burst, pace.period), (50, Duration::from_millis(75)));
+    assert_eq!(pace.allowed, 400);
+    assert_eq!(rounds_floor(&[60], 500, Some(pace), latency), latency);
     assert_eq!(
-        rounds_floor(&[60], 500, Some(pace), latency),
-        Duration::from_millis(10 * 75 + 50)
+        rounds_floor(&[410], 500, Some(pace), latency),
+        WINDOW + PACE_MARGIN + latency
     );
 }
