@@ -117,6 +117,11 @@ impl Progress for Silent {}
 struct Run<'a> {
     plan: &'a Plan,
     live: &'a Account,
+    /// The live account with the done steps applied so far (built up phase by phase, so a big
+    /// account is copied once, not once per phase).
+    account: Account,
+    /// Which steps `account` already reflects.
+    applied: Vec<bool>,
     ids: Ids,
     status: Vec<Option<Status>>,
     /// Dependencies made unavailable, and the step that did it.
@@ -164,6 +169,8 @@ pub async fn execute(
     let mut run = Run {
         plan,
         live,
+        account: live.clone(),
+        applied: vec![false; plan.steps.len()],
         ids: Ids::of(live),
         status: vec![None; plan.steps.len()],
         broken: HashMap::new(),
@@ -202,9 +209,13 @@ pub async fn execute(
         progress.phase_started(phase, pending.len() + extra.len());
         run_phase(&mut run, client, progress, phase, &pending, &extra).await;
         progress.phase_finished(phase);
-        checkpoint(&account_after(&run));
+        catch_up(&mut run);
+        checkpoint(&run.account);
     }
+    catch_up(&mut run);
+    let account = std::mem::take(&mut run.account);
     Outcome {
+        account,
         entries: run
             .status
             .iter()
@@ -217,7 +228,6 @@ pub async fn execute(
                 }),
             })
             .collect(),
-        account: account_after(&run),
         calls: client.calls().saturating_sub(calls_before),
     }
 }
@@ -347,44 +357,45 @@ fn record_id(run: &mut Run<'_>, index: usize, id: &str) {
     }
 }
 
-/// The live account with the done steps applied (in plan order) and every known ID filled in.
-fn account_after(run: &Run<'_>) -> Account {
-    let mut account = run.live.clone();
-    for (index, status) in run.status.iter().enumerate() {
-        if matches!(status, Some(Status::Done)) {
-            replay::apply(&mut account, run.operation(index));
+/// Brings `run.account` up to date: the done steps not yet applied (in plan order), and every
+/// ID DocuSign gave a new object.
+fn catch_up(run: &mut Run<'_>) {
+    for index in 0..run.status.len() {
+        if run.applied[index] || !matches!(run.status[index], Some(Status::Done)) {
+            continue;
         }
-    }
-    for (key, profile) in &mut account.permission_profiles {
-        if profile.id.is_none() {
-            profile.id = run.ids.profiles.get(key).cloned();
-        }
-    }
-    for (key, group) in &mut account.groups {
-        if group.id.is_none() {
-            group.id = run.ids.groups.get(key).cloned();
-        }
-    }
-    for (key, group) in &mut account.signing_groups {
-        if group.id.is_none() {
-            group.id = run.ids.signing_groups.get(key).cloned();
-        }
-    }
-    for (key, user) in &mut account.users {
-        if user.id.is_none() {
-            user.id = run.ids.users.get(key).cloned();
-        }
-        // DocuSign sends an activation email to a new or reopened user; it isn't active yet.
-        let was_open = run
-            .live
-            .users
-            .get(key)
-            .is_some_and(|was| was.status != UserStatus::Closed);
-        if user.status == UserStatus::Active && !was_open {
+        run.applied[index] = true;
+        let operation = &run.plan.steps[index].operation;
+        replay::apply(&mut run.account, operation);
+        if let Operation::CreateUser { email, .. } | Operation::ReactivateUser { email, .. } =
+            operation
+            && let Some(user) = run.account.users.get_mut(&EmailKey::new(email))
+        {
+            // DocuSign sends an activation email to a new or reopened user; it isn't active yet.
             user.status = UserStatus::Pending;
         }
     }
-    account
+    let ids = &run.ids;
+    for (key, profile) in &mut run.account.permission_profiles {
+        if profile.id.is_none() {
+            profile.id = ids.profiles.get(key).cloned();
+        }
+    }
+    for (key, group) in &mut run.account.groups {
+        if group.id.is_none() {
+            group.id = ids.groups.get(key).cloned();
+        }
+    }
+    for (key, group) in &mut run.account.signing_groups {
+        if group.id.is_none() {
+            group.id = ids.signing_groups.get(key).cloned();
+        }
+    }
+    for (key, user) in &mut run.account.users {
+        if user.id.is_none() {
+            user.id = ids.users.get(key).cloned();
+        }
+    }
 }
 
 /// The objects recorded state keeps after an apply: those the YAML names, and those it
