@@ -257,6 +257,38 @@ fn counterpart<'a, T>(
         .or_else(|| live.get_key_value(key))
 }
 
+/// The live object a recorded one is, as [`counterpart`] finds it; a recorded object that is
+/// gone, or that has another name now, is a change outside git.
+fn follow<'a, T>(
+    live: &'a std::collections::BTreeMap<NameKey, T>,
+    by_id: &HashMap<&str, &'a NameKey>,
+    key: &NameKey,
+    was: (Option<&String>, &str),
+    name_of: fn(&T) -> &str,
+    kind: Kind,
+    found: &mut Found,
+) -> Option<(&'a NameKey, &'a T)> {
+    let (was_id, was_name) = was;
+    let Some((live_key, now)) = counterpart(live, by_id, key, was_id) else {
+        found.push(
+            Class::ChangedOutsideGit,
+            kind,
+            was_name,
+            "deleted outside git".to_owned(),
+        );
+        return None;
+    };
+    if name_of(now) != was_name {
+        found.push(
+            Class::ChangedOutsideGit,
+            kind,
+            name_of(now),
+            format!("renamed outside git from `{was_name}`"),
+        );
+    }
+    Some((live_key, now))
+}
+
 fn shown(value: Option<&str>) -> String {
     value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
 }
@@ -267,28 +299,17 @@ fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut F
             continue;
         }
         let kind = Kind::PermissionProfile;
-        let Some((_, now)) = counterpart(
+        let Some((_, now)) = follow(
             &live.permission_profiles,
             &ids.profiles,
             key,
-            was.id.as_ref(),
+            (was.id.as_ref(), &was.name),
+            |profile| &profile.name,
+            kind,
+            found,
         ) else {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &was.name,
-                "deleted outside git".to_owned(),
-            );
             continue;
         };
-        if now.name != was.name {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &now.name,
-                format!("renamed outside git from `{}`", was.name),
-            );
-        }
         for (setting, value) in &was.settings {
             let current = now.settings.get(setting);
             if current != Some(value) {
@@ -317,25 +338,18 @@ fn groups(
     let mut names = HashMap::new();
     for (key, was) in &recorded.groups {
         let kind = Kind::Group;
-        let Some((live_key, now)) = counterpart(&live.groups, &ids.groups, key, was.id.as_ref())
-        else {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &was.name,
-                "deleted outside git".to_owned(),
-            );
+        let Some((live_key, now)) = follow(
+            &live.groups,
+            &ids.groups,
+            key,
+            (was.id.as_ref(), &was.name),
+            |group| &group.name,
+            kind,
+            found,
+        ) else {
             continue;
         };
         names.insert(live_key.clone(), key.clone());
-        if now.name != was.name {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &now.name,
-                format!("renamed outside git from `{}`", was.name),
-            );
-        }
         let key_of = |name: Option<&String>| name.map(|name| NameKey::new(name));
         if key_of(now.permission_profile.as_ref()) != key_of(was.permission_profile.as_ref()) {
             found.push(
@@ -356,28 +370,17 @@ fn groups(
 fn signing_groups(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut Found) {
     for (key, was) in &recorded.signing_groups {
         let kind = Kind::SigningGroup;
-        let Some((_, now)) = counterpart(
+        let Some((_, now)) = follow(
             &live.signing_groups,
             &ids.signing_groups,
             key,
-            was.id.as_ref(),
+            (was.id.as_ref(), &was.name),
+            |group| &group.name,
+            kind,
+            found,
         ) else {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &was.name,
-                "deleted outside git".to_owned(),
-            );
             continue;
         };
-        if now.name != was.name {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &now.name,
-                format!("renamed outside git from `{}`", was.name),
-            );
-        }
         let email = |email: Option<&String>| email.map(|email| EmailKey::new(email));
         if email(now.email.as_ref()) != email(was.email.as_ref()) {
             found.push(
