@@ -176,11 +176,7 @@ pub async fn execute(
         broken: HashMap::new(),
     };
     let folded = crate::plan::batching::joins_at_creation(
-        &plan
-            .steps
-            .iter()
-            .map(|step| step.operation.clone())
-            .collect::<Vec<_>>(),
+        plan.steps.iter().map(|step| &step.operation),
         live,
     );
     let mut phases: BTreeMap<Phase, Vec<usize>> = BTreeMap::new();

@@ -12,7 +12,7 @@ use super::args::ApplyArgs;
 use super::session::{self, Connected};
 use crate::apply::{self, Outcome, Progress, Status};
 use crate::desired::Desired;
-use crate::model::Account;
+use crate::model::{Account, BuiltinProfile};
 use crate::plan::{self, GuardClass, Phase, Plan, render};
 use crate::state::{self, Applied, Lock, RecordedState};
 
@@ -260,7 +260,10 @@ fn next_state(
         first = RecordedState::first(connected.account_id(), &connected.environment);
         &first
     };
-    let viewer = objects_viewer_id(&objects);
+    // DocuSign Viewer's ID (rule 2: pinned once found).
+    let viewer = objects
+        .builtin_profile(BuiltinProfile::DocuSignViewer)
+        .and_then(|(_, profile)| profile.id.clone());
     base.next(Applied {
         desired_commit: plan.desired_commit.clone(),
         plan_json: render::json(plan).as_bytes(),
@@ -268,18 +271,6 @@ fn next_state(
         viewer_profile_id: viewer,
         objects,
     })
-}
-
-/// DocuSign Viewer's ID (rule 2: pinned once found).
-fn objects_viewer_id(objects: &Account) -> Option<String> {
-    objects
-        .permission_profiles
-        .values()
-        .find(|profile| {
-            crate::model::BuiltinProfile::from_name(&profile.name)
-                == Some(crate::model::BuiltinProfile::DocuSignViewer)
-        })
-        .and_then(|profile| profile.id.clone())
 }
 
 /// The objects recorded state keeps: the managed ones, and DocuSign Viewer pinned by ID even
@@ -290,10 +281,7 @@ fn recorded_objects(
     recorded: Option<&RecordedState>,
 ) -> Account {
     let mut objects = apply::managed_objects(after, &desired.state, recorded.map(|s| &s.objects));
-    if let Some((key, viewer)) = after.permission_profiles.iter().find(|(_, profile)| {
-        crate::model::BuiltinProfile::from_name(&profile.name)
-            == Some(crate::model::BuiltinProfile::DocuSignViewer)
-    }) {
+    if let Some((key, viewer)) = after.builtin_profile(BuiltinProfile::DocuSignViewer) {
         objects
             .permission_profiles
             .entry(key.clone())

@@ -65,9 +65,7 @@ pub async fn resolve(
         .to_owned()
     });
     let client = ClientSettings {
-        assumed_burst_limit: if auth_server.contains(PRODUCTION_AUTH_SERVER)
-            && !auth_server.contains(DEMO_AUTH_SERVER)
-        {
+        assumed_burst_limit: if is_production(&auth_server) {
             500
         } else {
             200
@@ -85,6 +83,11 @@ pub async fn resolve(
         settings,
         _emulator: None,
     })
+}
+
+/// Whether an auth server is DocuSign's production one (the demo host is `account-d.…`).
+pub fn is_production(auth_server: &str) -> bool {
+    auth_server.contains(PRODUCTION_AUTH_SERVER) && !auth_server.contains(DEMO_AUTH_SERVER)
 }
 
 /// Exactly one complete credential set from the environment.

@@ -32,14 +32,12 @@ pub fn run(args: DriftArgs) -> Exit {
                 connected.state_path.display()
             ));
         };
-        let integration_user = Some(connected.connection.account.user_email.clone())
-            .filter(|email| !email.is_empty());
         let today = jiff::Zoned::now().date();
         Ok(drift::detect(
             &desired,
             &read.live.account,
             &recorded,
-            integration_user.as_deref(),
+            connected.integration_user(),
             today,
         ))
     });

@@ -171,9 +171,7 @@ fn write(
 
     let mut objects = imported.objects.clone();
     // DocuSign Viewer is pinned by ID (rule 2), as apply does, though the YAML needn't name it.
-    let viewer = live.permission_profiles.iter().find(|(_, profile)| {
-        BuiltinProfile::from_name(&profile.name) == Some(BuiltinProfile::DocuSignViewer)
-    });
+    let viewer = live.builtin_profile(BuiltinProfile::DocuSignViewer);
     if let Some((key, profile)) = viewer {
         objects
             .permission_profiles

@@ -29,6 +29,12 @@ impl Connected {
     pub fn account_id(&self) -> &str {
         &self.connection.account.account_id
     }
+
+    /// The email of the user behind the token, when discovery found it.
+    #[must_use]
+    pub fn integration_user(&self) -> Option<&str> {
+        Some(self.connection.account.user_email.as_str()).filter(|email| !email.is_empty())
+    }
 }
 
 /// Where `--emulator` keeps its account between runs, so plan → apply → plan works on one
@@ -94,8 +100,7 @@ pub async fn connect_to(
         settings,
         _emulator: emulator,
     } = connection::resolve(args, hint, emulator_file).await?;
-    let production = settings.auth_server.contains("account.docusign.com")
-        && !settings.auth_server.contains("account-d.");
+    let production = connection::is_production(&settings.auth_server);
     let connection = connect::connect(settings)
         .await
         .map_err(miette::Report::new)?;
@@ -142,8 +147,7 @@ pub fn context(
     recorded: Option<&RecordedState>,
     allowed: Vec<GuardClass>,
 ) -> Context {
-    let integration_user =
-        Some(connected.connection.account.user_email.clone()).filter(|email| !email.is_empty());
+    let integration_user = connected.integration_user().map(str::to_owned);
     if integration_user.is_none() {
         eprintln!(
             "warning: the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery), so the plan can't keep it from being closed or demoted; unset DOCUSIGN_BASE_URL, or list that user in `policy.protected_users`"

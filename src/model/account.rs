@@ -78,6 +78,19 @@ pub struct Account {
     pub users: BTreeMap<EmailKey, User>,
 }
 
+impl Account {
+    /// A built-in profile, found by its name in any of DocuSign's spellings.
+    #[must_use]
+    pub fn builtin_profile(
+        &self,
+        which: super::BuiltinProfile,
+    ) -> Option<(&NameKey, &PermissionProfile)> {
+        self.permission_profiles
+            .iter()
+            .find(|(_, profile)| super::BuiltinProfile::from_name(&profile.name) == Some(which))
+    }
+}
+
 /// A permission profile. `settings` holds only the keys that were stated: for desired state,
 /// the keys the YAML lists (the others are left as DocuSign has them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,9 +25,12 @@ pub const USERS_PER_BULK: usize = 500;
 
 /// For each operation, whether it is an `AddMember` that rides along with its user's creation.
 #[must_use]
-pub fn joins_at_creation(operations: &[Operation], live: &Account) -> Vec<bool> {
+pub fn joins_at_creation<'a>(
+    operations: impl Iterator<Item = &'a Operation> + Clone,
+    live: &Account,
+) -> Vec<bool> {
     let created: HashMap<EmailKey, NameKey> = operations
-        .iter()
+        .clone()
         .filter_map(|operation| match operation {
             Operation::CreateUser {
                 email,
@@ -38,11 +41,10 @@ pub fn joins_at_creation(operations: &[Operation], live: &Account) -> Vec<bool> 
         })
         .collect();
     if created.is_empty() {
-        return vec![false; operations.len()];
+        return operations.map(|_| false).collect();
     }
-    let profiles = group_profiles_before_users(operations, live);
+    let profiles = group_profiles_before_users(operations.clone(), live);
     operations
-        .iter()
         .map(|operation| {
             let Operation::AddMember { group, email, .. } = operation else {
                 return false;
@@ -62,8 +64,8 @@ pub fn joins_at_creation(operations: &[Operation], live: &Account) -> Vec<bool> 
 
 /// Each group's permission profile once the plan's group steps (which come before user
 /// creation) are done.
-fn group_profiles_before_users(
-    operations: &[Operation],
+fn group_profiles_before_users<'a>(
+    operations: impl Iterator<Item = &'a Operation>,
     live: &Account,
 ) -> HashMap<NameKey, Option<NameKey>> {
     let mut profiles: HashMap<NameKey, Option<NameKey>> = live
@@ -104,7 +106,7 @@ fn group_profiles_before_users(
 /// The calls apply will make for `operations` on `live`, counted as the module doc says.
 #[must_use]
 pub fn api_calls(operations: &[Operation], live: &Account) -> u64 {
-    let folded = joins_at_creation(operations, live);
+    let folded = joins_at_creation(operations.iter(), live);
     let count = |pred: &dyn Fn(&Operation) -> bool| {
         operations
             .iter()
@@ -251,7 +253,7 @@ mod tests {
     #[test]
     fn a_join_that_could_change_the_new_users_profile_gets_its_own_call() {
         let live = live_with_groups(&[("Sales", Some("Sales Sender")), ("Plain", None)]);
-        let operations = vec![
+        let operations = [
             create("a@example.com", "DocuSign Sender"),
             create("b@example.com", "Sales Sender"),
             join("a@example.com", "Sales"),
@@ -259,7 +261,7 @@ mod tests {
             join("a@example.com", "Plain"),
         ];
         assert_eq!(
-            joins_at_creation(&operations, &live),
+            joins_at_creation(operations.iter(), &live),
             [false, false, false, true, true]
         );
         // One create call and one PUT for Sales.
@@ -269,7 +271,7 @@ mod tests {
     #[test]
     fn a_group_created_or_re_profiled_by_the_plan_is_judged_as_it_will_be() {
         let live = live_with_groups(&[("Old", Some("Sales Sender"))]);
-        let operations = vec![
+        let operations = [
             Operation::CreateGroup {
                 name: "New".to_owned(),
                 permission_profile: None,
@@ -285,7 +287,7 @@ mod tests {
             join("a@example.com", "Old"),
         ];
         assert_eq!(
-            joins_at_creation(&operations, &live),
+            joins_at_creation(operations.iter(), &live),
             [false, false, false, true, true]
         );
     }

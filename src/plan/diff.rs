@@ -189,10 +189,7 @@ impl<'a, T: Named> Matcher<'a, T> {
     /// name of a desired object (it was renamed by hand to a name the YAML also declares),
     /// rather than rename it from under that one, and when another live object already has the
     /// desired name, since renaming onto it would clash.
-    fn assign<'d>(
-        &self,
-        desired: &'d BTreeMap<NameKey, T>,
-    ) -> HashMap<&'d NameKey, (&'a NameKey, &'a T)> {
+    fn assign<'d>(&self, desired: &'d BTreeMap<NameKey, T>) -> Assigned<'d, 'a, T> {
         let mut found = HashMap::new();
         let mut taken = BTreeSet::new();
         for round in [Round::Name, Round::Pinned, Round::Earlier] {
@@ -234,10 +231,11 @@ impl<'a, T: Named> Matcher<'a, T> {
 
     /// Live objects that recorded state managed and desired state no longer names (neither by
     /// name, by an earlier name, nor by the live object it matched): to delete.
-    fn orphans(&self, desired: &BTreeMap<NameKey, T>, claimed: &BTreeSet<NameKey>) -> Vec<&'a T> {
+    fn orphans(&self, desired: &BTreeMap<NameKey, T>, found: &Assigned<'_, 'a, T>) -> Vec<&'a T> {
         let Some(recorded) = self.recorded else {
             return Vec::new();
         };
+        let claimed: BTreeSet<&NameKey> = found.values().map(|(key, _)| *key).collect();
         let renamed_from: BTreeSet<NameKey> = desired
             .values()
             .flat_map(|object| object.previously().iter().map(|old| NameKey::new(old)))
@@ -251,11 +249,14 @@ impl<'a, T: Named> Matcher<'a, T> {
                     .and_then(|id| self.live_by_id(id))
                     .or_else(|| self.live.get_key_value(key))
             })
-            .filter(|(key, _)| !claimed.contains(*key))
+            .filter(|(key, _)| !claimed.contains(key))
             .map(|(_, object)| object)
             .collect()
     }
 }
+
+/// Desired key → the live object (key and value) it stands for.
+type Assigned<'d, 'a, T> = HashMap<&'d NameKey, (&'a NameKey, &'a T)>;
 
 /// What reconciling one kind left for the later kinds.
 struct Reconciled<T> {
@@ -286,7 +287,6 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
         recorded.map(|recorded| &recorded.permission_profiles),
     );
     let mut result = Reconciled::new();
-    let mut claimed = BTreeSet::new();
     let found = matcher.assign(&desired.state.permission_profiles);
     for (want, profile) in &desired.state.permission_profiles {
         let Some(&(key, current)) = found.get(want) else {
@@ -299,7 +299,6 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
             );
             continue;
         };
-        claimed.insert(key.clone());
         if current.name != profile.name {
             result.renames.insert(key.clone(), profile.name.clone());
             out.push(
@@ -314,7 +313,7 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
         profile_settings(profile, current, live, integration_user, out);
     }
     result.deleted = matcher
-        .orphans(&desired.state.permission_profiles, &claimed)
+        .orphans(&desired.state.permission_profiles, &found)
         .into_iter()
         .filter(|profile| BuiltinProfile::from_name(&profile.name).is_none())
         .cloned()
@@ -408,7 +407,6 @@ fn reconcile_groups(
     } = inputs;
     let matcher = Matcher::new(&live.groups, recorded.map(|recorded| &recorded.groups));
     let mut result = Reconciled::new();
-    let mut claimed = BTreeSet::new();
     let found = matcher.assign(&desired.state.groups);
     for (want, group) in &desired.state.groups {
         let Some(&(key, current)) = found.get(want) else {
@@ -421,7 +419,6 @@ fn reconcile_groups(
             );
             continue;
         };
-        claimed.insert(key.clone());
         if current.name != group.name {
             result.renames.insert(key.clone(), group.name.clone());
             out.push(
@@ -449,7 +446,7 @@ fn reconcile_groups(
             );
         }
     }
-    for orphan in matcher.orphans(&desired.state.groups, &claimed) {
+    for orphan in matcher.orphans(&desired.state.groups, &found) {
         if BuiltinGroup::from_name(&orphan.name).is_some() {
             continue;
         }
@@ -476,10 +473,9 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
         &live.signing_groups,
         recorded.map(|recorded| &recorded.signing_groups),
     );
-    let mut claimed = BTreeSet::new();
     let found = matcher.assign(&desired.state.signing_groups);
     for (want, group) in &desired.state.signing_groups {
-        let Some(&(key, current)) = found.get(want) else {
+        let Some(&(_, current)) = found.get(want) else {
             out.push(
                 Operation::CreateSigningGroup {
                     name: group.name.clone(),
@@ -500,7 +496,6 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
             }
             continue;
         };
-        claimed.insert(key.clone());
         if current.name != group.name {
             out.push(
                 Operation::RenameSigningGroup {
@@ -525,7 +520,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
         }
         signing_group_members(group, current, out);
     }
-    for orphan in matcher.orphans(&desired.state.signing_groups, &claimed) {
+    for orphan in matcher.orphans(&desired.state.signing_groups, &found) {
         out.push(
             Operation::DeleteSigningGroup {
                 name: orphan.name.clone(),
