@@ -87,6 +87,9 @@ pub struct Difference {
     pub kind: Kind,
     /// The object's email or name (its live name when it has one).
     pub object: String,
+    /// The name recorded state knows it by, when it was renamed outside git since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_name: Option<String>,
     /// What differs, in a few words.
     pub change: String,
     /// Whether it is drift (an accepted invitation is listed, but isn't).
@@ -186,18 +189,16 @@ fn object_label(object: &DriftObject) -> String {
     }
 }
 
-/// Whether an acceptance names the difference's object (by its live or recorded name).
+/// Whether an acceptance names the difference's object (by its live or its recorded name).
 fn names(object: &DriftObject, difference: &Difference) -> bool {
     match (object, difference.kind) {
         (DriftObject::User(email), Kind::User) => *email == EmailKey::new(&difference.object),
         (DriftObject::Group(name), Kind::Group)
         | (DriftObject::PermissionProfile(name), Kind::PermissionProfile)
         | (DriftObject::SigningGroup(name), Kind::SigningGroup) => {
-            *name == NameKey::new(&difference.object)
-                || difference
-                    .change
-                    .to_lowercase()
-                    .contains(&format!("`{}`", name.as_str()))
+            std::iter::once(&difference.object)
+                .chain(&difference.recorded_name)
+                .any(|known| *name == NameKey::new(known))
         }
         _ => false,
     }
@@ -212,10 +213,21 @@ impl Found {
             class,
             kind,
             object: object.to_owned(),
+            recorded_name: None,
             change,
             counts: true,
             accepted: None,
         });
+    }
+
+    /// Notes the recorded name on the differences pushed since `start` that name the object
+    /// by another (its live) name.
+    fn recorded_as(&mut self, start: usize, recorded: &str) {
+        for difference in &mut self.0[start..] {
+            if NameKey::new(&difference.object) != NameKey::new(recorded) {
+                difference.recorded_name = Some(recorded.to_owned());
+            }
+        }
     }
 }
 
@@ -299,6 +311,7 @@ fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut F
             continue;
         }
         let kind = Kind::PermissionProfile;
+        let start = found.0.len();
         let Some((_, now)) = follow(
             &live.permission_profiles,
             &ids.profiles,
@@ -324,6 +337,7 @@ fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut F
                 );
             }
         }
+        found.recorded_as(start, &was.name);
     }
 }
 
@@ -338,6 +352,7 @@ fn groups(
     let mut names = HashMap::new();
     for (key, was) in &recorded.groups {
         let kind = Kind::Group;
+        let start = found.0.len();
         let Some((live_key, now)) = follow(
             &live.groups,
             &ids.groups,
@@ -363,6 +378,7 @@ fn groups(
                 ),
             );
         }
+        found.recorded_as(start, &was.name);
     }
     names
 }
@@ -370,6 +386,7 @@ fn groups(
 fn signing_groups(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut Found) {
     for (key, was) in &recorded.signing_groups {
         let kind = Kind::SigningGroup;
+        let start = found.0.len();
         let Some((_, now)) = follow(
             &live.signing_groups,
             &ids.signing_groups,
@@ -421,6 +438,7 @@ fn signing_groups(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: 
                 );
             }
         }
+        found.recorded_as(start, &was.name);
     }
 }
 
@@ -545,6 +563,7 @@ fn lifecycle(was: &User, now: &User, found: &mut Found) {
         class,
         kind: Kind::User,
         object: now.email.clone(),
+        recorded_name: None,
         change: change.to_owned(),
         counts,
         accepted: None,
@@ -751,5 +770,45 @@ fn describe(operation: &Operation) -> (Kind, String, String) {
         | Operation::ReactivateUser { email, .. }
         | Operation::UpdateUser { email, .. }
         | Operation::CloseUser { email, .. } => (Kind::User, email.clone(), kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group_change(object: &str, recorded_name: Option<&str>, change: &str) -> Difference {
+        Difference {
+            class: Class::ChangedOutsideGit,
+            kind: Kind::Group,
+            object: object.to_owned(),
+            recorded_name: recorded_name.map(str::to_owned),
+            change: change.to_owned(),
+            counts: true,
+            accepted: None,
+        }
+    }
+
+    #[test]
+    fn an_acceptance_names_an_object_by_its_live_or_recorded_name_only() {
+        let sales = DriftObject::Group(NameKey::new("Sales"));
+        // Renamed outside git: the recorded name still names it.
+        assert!(names(
+            &sales,
+            &group_change(
+                "Sales Team",
+                Some("Sales"),
+                "renamed outside git from `Sales`"
+            )
+        ));
+        assert!(names(
+            &sales,
+            &group_change("sales", None, "permission profile (none) → `Sales Sender`")
+        ));
+        // Another group whose change merely mentions a `Sales` profile is not it.
+        assert!(!names(
+            &sales,
+            &group_change("Legal", None, "permission profile `Sales` → (none)")
+        ));
     }
 }

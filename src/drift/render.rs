@@ -194,6 +194,7 @@ mod tests {
                     class: Class::NewUnmanaged,
                     kind: Kind::User,
                     object: format!("person.number{n}@example.com"),
+                    recorded_name: None,
                     change: "added outside git with `DocuSign Sender`".to_owned(),
                     counts: true,
                     accepted: None,
