@@ -3,6 +3,7 @@
 //! create whose answer is lost is found by email at the next plan, never sent twice.
 
 use docusign_gitops::apply::{self, Silent, Status};
+use docusign_gitops::docusign::writes::Members;
 use docusign_gitops::emulator::Config;
 use docusign_gitops::model::EmailKey;
 use docusign_gitops::plan::{Operation, kind};
@@ -204,18 +205,18 @@ users:
             .clone()
     };
     let added = client
-        .group_members(Method::PUT, &group, &[id("in@example.com")])
+        .group_members(Members::Add, &group, &[id("in@example.com")])
         .await
         .expect("an answer");
     assert_eq!(added, vec![Ok(None)]);
     let removed = client
-        .group_members(Method::DELETE, &group, &[id("out@example.com")])
+        .group_members(Members::Remove, &group, &[id("out@example.com")])
         .await
         .expect("an answer");
     assert_eq!(removed, vec![Ok(None)]);
     // A real refusal is still one: a user ID the account doesn't have.
     let refused = client
-        .group_members(Method::PUT, &group, &["no-such-user".to_owned()])
+        .group_members(Members::Add, &group, &["no-such-user".to_owned()])
         .await
         .expect("an answer");
     assert_eq!(

@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use reqwest::Method;
-
 use super::ids::Ids;
 use super::{PROFILE_ROUTE, ProfileRoute};
 use crate::docusign::Client;
-use crate::docusign::writes::{GroupChange, ItemError, ItemOutcome, NewUser, UserChange};
+use crate::docusign::writes::{GroupChange, ItemError, ItemOutcome, Members, NewUser, UserChange};
 use crate::model::{Account, EmailKey, NameKey};
 use crate::plan::batching::{USERS_PER_BULK, USERS_PER_CREATE};
 use crate::plan::{Operation, Phase, Plan};
@@ -681,7 +679,7 @@ pub async fn send(client: &Client, request: &Request) -> Vec<ItemOutcome> {
     let many = |items: usize, result: Result<Vec<ItemOutcome>, crate::docusign::ClientError>| {
         result.unwrap_or_else(|error| vec![Err(ItemError::of_call(&error)); items])
     };
-    let method = |add: bool| if add { Method::PUT } else { Method::DELETE };
+    let change = |add: bool| if add { Members::Add } else { Members::Remove };
     match request {
         Request::CreateProfile { name, settings } => {
             single(client.create_profile(name, settings).await.map(Some))
@@ -738,12 +736,12 @@ pub async fn send(client: &Client, request: &Request) -> Vec<ItemOutcome> {
             user_ids,
         } => many(
             user_ids.len(),
-            client.group_members(method(*add), group_id, user_ids).await,
+            client.group_members(change(*add), group_id, user_ids).await,
         ),
         Request::SigningGroupMembers { add, id, members } => many(
             members.len(),
             client
-                .signing_group_members(method(*add), id, members)
+                .signing_group_members(change(*add), id, members)
                 .await,
         ),
     }

@@ -80,6 +80,22 @@ impl UserChange {
     }
 }
 
+/// Whether a membership call adds members (`PUT`) or removes them (`DELETE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Members {
+    Add,
+    Remove,
+}
+
+impl Members {
+    fn method(self) -> Method {
+        match self {
+            Self::Add => Method::PUT,
+            Self::Remove => Method::DELETE,
+        }
+    }
+}
+
 /// Changes to one group; `profile_id: Some(None)` takes its profile away.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GroupChange {
@@ -448,18 +464,17 @@ impl Client {
     /// an error at all is unconfirmed; the codes are the emulator's.)
     pub async fn group_members(
         &self,
-        method: Method,
+        change: Members,
         group: &str,
         user_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let already = if method == Method::DELETE {
-            NOT_A_MEMBER
-        } else {
-            ALREADY_A_MEMBER
+        let already = match change {
+            Members::Add => ALREADY_A_MEMBER,
+            Members::Remove => NOT_A_MEMBER,
         };
         let outcomes = self
             .bulk(Bulk {
-                method,
+                method: change.method(),
                 path: &format!("/groups/{group}/users"),
                 field: "users",
                 items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
@@ -565,7 +580,7 @@ impl Client {
     /// members are `(name, email)`.
     pub async fn signing_group_members(
         &self,
-        method: Method,
+        change: Members,
         id: &str,
         members: &[(String, String)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
@@ -575,7 +590,7 @@ impl Client {
             .collect();
         let answer = self
             .call(
-                method,
+                change.method(),
                 &format!("/signing_groups/{id}/users"),
                 Some(&json!({ "users": users })),
                 Retry::Safe,
