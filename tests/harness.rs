@@ -41,13 +41,25 @@ impl Fixture {
     }
 }
 
-/// Runs the binary in `cwd`, with colour off so output is stable.
+/// The binary, isolated from the environment the tests run in: colour off so output is stable,
+/// and no `DOCUSIGN_*` variable (credentials, account, guard overrides) inherited, so a
+/// developer's own settings can't change a result. Every test that runs the binary starts here.
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
+    command.env("NO_COLOR", "1");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("DOCUSIGN_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Runs the binary in `cwd`.
 pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+    let output = binary()
         .args(args)
         .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env_remove("DOCUSIGN_ACCESS_TOKEN")
         .output()
         .expect("run docusign-gitops");
     Run {
