@@ -1,12 +1,16 @@
 //! Integration tests: one binary, so CI links once.
 
 mod apply_calls;
+mod apply_checkpoints;
 mod apply_cli;
 mod apply_faults;
 mod apply_kill;
 mod apply_partial;
+mod apply_prompt;
 mod apply_routes;
 mod apply_support;
+mod auth_check_cli;
+mod base_url_cli;
 mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;
@@ -25,4 +29,5 @@ mod plan_properties;
 mod plan_scenarios;
 mod properties;
 mod schema;
+mod served;
 mod validate;

@@ -67,7 +67,8 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
         println!("No changes: the account matches the YAML.");
         // A first apply on an account that already matches still records it.
         if recorded.is_none() {
-            record(&dir, &connected, desired, recorded, &plan, live, no_commit)?;
+            let first = first_state(&connected);
+            record(&dir, &connected, desired, &first, &plan, live, no_commit)?;
         }
         return Ok(Exit::Success);
     }
@@ -85,12 +86,12 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
     }
     let progress = Bars::new(plan.steps.len());
     let state_path = connected.state_path.clone();
-    let base = recorded.cloned();
+    // One base for every checkpoint and the end: a first apply starts its lineage once, so
+    // its checkpoints and its final state are one history.
+    let base = recorded.cloned().unwrap_or_else(|| first_state(&connected));
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
-        let objects = recorded_objects(account, desired, recorded);
-        let mut next = next_state(base.as_ref(), &connected, &plan, objects);
-        next.unmanaged = state::UnmanagedKeys::of(account, &next.objects);
+        let next = next_state(&base, desired, &plan, account);
         if let Err(err) = state::file::write(&state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
@@ -109,7 +110,7 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
         &dir,
         &connected,
         desired,
-        recorded,
+        &base,
         &plan,
         &outcome.account,
         no_commit,
@@ -247,40 +248,39 @@ fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, miette::Report>
     Ok(answer.trim() == "yes")
 }
 
+/// The state before the account's first apply.
+fn first_state(connected: &Connected) -> RecordedState {
+    RecordedState::first(connected.account_id(), &connected.environment)
+}
+
+/// The state that follows `base` once the account is `after`: the managed objects, at the
+/// next serial of `base`'s lineage.
 fn next_state(
-    base: Option<&RecordedState>,
-    connected: &Connected,
+    base: &RecordedState,
+    desired: &Desired,
     plan: &Plan,
-    objects: Account,
+    after: &Account,
 ) -> RecordedState {
-    let first;
-    let base = if let Some(base) = base {
-        base
-    } else {
-        first = RecordedState::first(connected.account_id(), &connected.environment);
-        &first
-    };
+    let objects = recorded_objects(after, desired, base);
     // DocuSign Viewer's ID (rule 2: pinned once found).
     let viewer = objects
         .builtin_profile(BuiltinProfile::DocuSignViewer)
         .and_then(|(_, profile)| profile.id.clone());
-    base.next(Applied {
+    let mut next = base.next(Applied {
         desired_commit: plan.desired_commit.clone(),
         plan_json: render::json(plan).as_bytes(),
         at: jiff::Timestamp::now(),
         viewer_profile_id: viewer,
         objects,
-    })
+    });
+    next.unmanaged = state::UnmanagedKeys::of(after, &next.objects);
+    next
 }
 
 /// The objects recorded state keeps: the managed ones, and DocuSign Viewer pinned by ID even
 /// when the YAML doesn't name it (rule 2).
-fn recorded_objects(
-    after: &Account,
-    desired: &Desired,
-    recorded: Option<&RecordedState>,
-) -> Account {
-    let mut objects = apply::managed_objects(after, &desired.state, recorded.map(|s| &s.objects));
+fn recorded_objects(after: &Account, desired: &Desired, base: &RecordedState) -> Account {
+    let mut objects = apply::managed_objects(after, &desired.state, Some(&base.objects));
     if let Some((key, viewer)) = after.builtin_profile(BuiltinProfile::DocuSignViewer) {
         objects
             .permission_profiles
@@ -295,14 +295,12 @@ fn record(
     dir: &Path,
     connected: &Connected,
     desired: &Desired,
-    recorded: Option<&RecordedState>,
+    base: &RecordedState,
     plan: &Plan,
     after: &Account,
     no_commit: bool,
 ) -> Result<(), miette::Report> {
-    let objects = recorded_objects(after, desired, recorded);
-    let mut next = next_state(recorded, connected, plan, objects);
-    next.unmanaged = state::UnmanagedKeys::of(after, &next.objects);
+    let next = next_state(base, desired, plan, after);
     let path: PathBuf = connected.state_path.clone();
     state::file::write(&path, &next).map_err(miette::Report::new)?;
     println!(

@@ -1,0 +1,159 @@
+//! An emulator served on a runtime of the test's own, so it keeps answering while the test waits
+//! for the binary; a recording proxy that can stand in front of it; and the binary connected to
+//! it through the environment alone, as a user would run it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::response::Response;
+use docusign_gitops::emulator::seed::Seeded;
+use docusign_gitops::emulator::{Config, Running, Stats};
+
+use crate::apply_support::{TOKEN, start};
+use crate::harness::Run;
+
+/// The account every seed here describes (the seed format's default).
+pub const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
+
+/// An emulator on a free loopback port, accepting [`TOKEN`] for the seed's integration user.
+pub struct Served {
+    // Dropped before the runtime: stopping the server needs no runtime.
+    pub running: Running,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Served {
+    pub fn start(config: Config, seeded: Seeded) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let running = runtime.block_on(start(config, seeded));
+        Self { running, runtime }
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.running.shared.stats()
+    }
+
+    /// The binary in `dir`, connected to this emulator by the environment alone: the emulator
+    /// as auth server (discovery through its userinfo), [`TOKEN`] and the account ID. Stdin is
+    /// empty unless the test says otherwise.
+    pub fn command(&self, dir: &Path) -> Command {
+        let mut command = crate::harness::binary();
+        command
+            .current_dir(dir)
+            .env("DOCUSIGN_AUTH_SERVER", &self.running.url)
+            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
+            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// A proxy in front of this emulator, served on the same runtime; `observe` is called with
+    /// each request's method and path before the request is passed on.
+    pub fn proxy(&self, observe: impl Fn(&Method, &str) + Send + Sync + 'static) -> Proxy {
+        self.runtime
+            .block_on(Proxy::start(&self.running.url, Box::new(observe)))
+    }
+}
+
+/// Runs `command` to its end.
+pub fn run(command: &mut Command) -> Run {
+    finished(command.output().expect("run docusign-gitops"))
+}
+
+pub fn finished(output: Output) -> Run {
+    Run {
+        code: output.status.code().expect("exit code, not a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+type Observer = Box<dyn Fn(&Method, &str) + Send + Sync>;
+
+/// Passes every request through to the emulator and counts them per `METHOD /path`.
+pub struct Proxy {
+    pub url: String,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    target: String,
+    http: reqwest::Client,
+    observe: Observer,
+    calls: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Proxy {
+    async fn start(target: &str, observe: Observer) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the proxy");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let inner = Arc::new(Inner {
+            target: target.to_owned(),
+            http: reqwest::Client::new(),
+            observe,
+            calls: Mutex::new(BTreeMap::new()),
+        });
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(Arc::clone(&inner));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, inner }
+    }
+
+    /// How many `METHOD /path` requests (e.g. `GET /oauth/userinfo`) came through.
+    pub fn calls(&self, call: &str) -> u64 {
+        self.all_calls().get(call).copied().unwrap_or(0)
+    }
+
+    pub fn all_calls(&self) -> BTreeMap<String, u64> {
+        self.inner.calls.lock().expect("the counts").clone()
+    }
+}
+
+async fn forward(State(proxy): State<Arc<Inner>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    (proxy.observe)(&parts.method, path);
+    *proxy
+        .calls
+        .lock()
+        .expect("the counts")
+        .entry(format!("{} {path}", parts.method))
+        .or_default() += 1;
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("the request body");
+    let path_and_query = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+    let mut forwarded = proxy
+        .http
+        .request(
+            parts.method.clone(),
+            format!("{}{path_and_query}", proxy.target),
+        )
+        .body(body);
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::HOST && name != axum::http::header::CONTENT_LENGTH {
+            forwarded = forwarded.header(name, value);
+        }
+    }
+    let answer = forwarded.send().await.expect("the emulator answers");
+    let mut response = Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    let bytes = answer.bytes().await.expect("the emulator's body");
+    response.body(Body::from(bytes)).expect("a response")
+}
