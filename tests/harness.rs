@@ -99,7 +99,7 @@ fn copy_tree(from: &Path, to: &Path) {
 /// measured and put temporary files somewhere (the loader's search paths, Windows' system
 /// folder, coverage output, the temp folder) and what a panic prints. None of it changes what
 /// the tool does.
-const PASSED_THROUGH: [&str; 10] = [
+const PASSED_THROUGH: [&str; 9] = [
     "PATH",
     "LD_LIBRARY_PATH",
     "DYLD_FALLBACK_LIBRARY_PATH",
@@ -109,7 +109,6 @@ const PASSED_THROUGH: [&str; 10] = [
     "TEMP",
     "LLVM_PROFILE_FILE",
     "RUST_BACKTRACE",
-    "RUST_LIB_BACKTRACE",
 ];
 
 /// The binary, cut off from the environment the tests run in, so a developer's shell or a CI

@@ -17,8 +17,8 @@ fn the_sample_accounts_drift_is_planned_in_rule_order() {
         out.find(needle)
             .unwrap_or_else(|| panic!("no {needle:?} in\n{out}"))
     };
-    // The hand-made changes, each undone, numbered in DESIGN.md's order and shown under the
-    // person or object they change.
+    // The hand-made changes, each undone, numbered in the order they are applied and shown under
+    // the person or object they change.
     at("  ~ Sales Sender\n    [1] ~ allowBulkSending: false → true\n");
     at("  ~ Sales\n    [2] ~ name: Sales Team → Sales\n");
     at("  ~ kevin.obrien@northwind-example.com\n    [3] - leave group `Sales`\n");
