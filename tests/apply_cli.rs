@@ -46,18 +46,13 @@ impl Hosted {
     /// `docusign-gitops ARGS` in `dir`, connected to this emulator through the environment
     /// alone (discovery finds the account through the emulator's userinfo).
     pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
-        command.args(args).current_dir(dir).env("NO_COLOR", "1");
-        for (name, _) in std::env::vars() {
-            if name.starts_with("DOCUSIGN_") {
-                command.env_remove(name);
-            }
-        }
+        let mut command = crate::harness::binary();
         command
+            .args(args)
+            .current_dir(dir)
             .env("DOCUSIGN_AUTH_SERVER", &self.running.url)
             .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-            .stdin(Stdio::null());
+            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID);
         command
     }
 

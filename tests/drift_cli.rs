@@ -4,7 +4,6 @@
 //! applied is pending.
 
 use std::path::Path;
-use std::process::Command;
 
 use docusign_gitops::emulator::{Config, Running};
 use reqwest::Method;
@@ -15,16 +14,9 @@ use crate::harness::Run;
 
 /// The binary, pointed at the test's emulator through the environment, as CI would be.
 fn run(dir: &Path, running: &Running, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DOCUSIGN_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
+    let output = crate::harness::binary()
         .args(args)
         .current_dir(dir)
-        .env("NO_COLOR", "1")
         .env("DOCUSIGN_AUTH_SERVER", &running.url)
         .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
         .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)

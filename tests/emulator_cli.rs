@@ -2,7 +2,7 @@
 //! a seed file; and the built-in sample account carries the drift it promises.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use docusign_gitops::emulator::account::UserStatus;
 use docusign_gitops::emulator::seed;
@@ -25,7 +25,7 @@ impl Drop for Server {
 }
 
 fn serve(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+    let mut child = crate::harness::binary()
         .args(["emulator", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
@@ -160,7 +160,7 @@ fn a_bad_seed_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let seed = dir.path().join("seed.yaml");
     std::fs::write(&seed, "users:\n  - {email: a@example.com, first_name: A, last_name: B, permission_profile: Nope}\n").expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+    let output = crate::harness::binary()
         .args(["emulator", "--listen", "127.0.0.1:0", "--seed"])
         .arg(&seed)
         .output()

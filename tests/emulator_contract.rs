@@ -1,9 +1,9 @@
-//! The emulator against DocuSign's own contract. Every operation of the spec subset
-//! (`shared/docusign/esignature.access-subset.swagger.json`) is called at least once to succeed
-//! and once to fail, and every request and response body is checked against the spec's schema
-//! for that operation and status. The check is strict: a field the spec doesn't name, or a
-//! number or boolean where the spec says string, is a violation. All violations are collected
-//! and reported together at the end.
+//! The emulator against DocuSign's own contract. Every operation of the spec subset in
+//! `tests/fixtures/docusign/` (cut from DocuSign's official spec; its README says how)
+//! is called at least once to succeed and once to fail, and every request and response body is
+//! checked against the spec's schema for that operation and status. The check is strict: a
+//! field the spec doesn't name, or a number or boolean where the spec says string, is a
+//! violation. All violations are collected and reported together at the end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 
 use crate::emulator_support::{ADMIN_EMAIL, ADMIN_ID, Answer, Api, api_with};
 
-/// Where the spec subset sits: next to the repository, in `shared/`.
-const SPEC_PATH: &str = "../shared/docusign/esignature.access-subset.swagger.json";
+/// Where the spec subset sits, from the crate root.
+const SPEC_PATH: &str = "tests/fixtures/docusign/esignature.access-subset.swagger.json";
 /// What every path in the spec starts with; the client's base URL already ends with it.
 const ACCOUNT_PREFIX: &str = "/v2.1/accounts/{accountId}";
 /// An ID no account object has.
@@ -75,8 +75,7 @@ impl Spec {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SPEC_PATH);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
             panic!(
-                "the contract test needs DocuSign's spec subset at {}: {error}. CI clones the \
-                 repository next to `shared/`; locally, put `shared/docusign/` next to it.",
+                "can't read DocuSign's spec subset at {}: {error}",
                 path.display()
             )
         });

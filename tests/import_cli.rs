@@ -4,7 +4,6 @@
 //! that holds files.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use docusign_gitops::emulator::account::{
@@ -14,7 +13,7 @@ use docusign_gitops::emulator::{Config, Running};
 use docusign_gitops::state::{self, file};
 
 use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, TOKEN, account_with, start};
-use crate::harness::{Run, run_in};
+use crate::harness::{self, Run, run_in};
 
 const SAMPLE_ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
 const SCHEMA_COPY: &str = ".docusign-gitops/desired-state.schema.json";
@@ -180,12 +179,7 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
 fn import_after_apply_with_the_emulator_imports_the_applied_account() {
     let root = tempfile::tempdir().expect("temp dir");
     let work = root.path().join("northwind");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/desired-state");
-    for relative in files_under(&examples) {
-        let target = work.join(&relative);
-        std::fs::create_dir_all(target.parent().expect("folder")).expect("folders");
-        std::fs::copy(examples.join(&relative), target).expect("copy");
-    }
+    harness::copy_into("examples/desired-state", &work);
     run_in(
         &work,
         &["apply", ".", "--emulator", "--auto-approve", "--no-commit"],
@@ -448,14 +442,10 @@ fn big_account() -> (Account, usize) {
 
 /// Runs the binary in `dir` against the emulator, with only our DocuSign variables set.
 fn run_against(running: &Running, dir: &Path, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
-    command.args(args).current_dir(dir).env("NO_COLOR", "1");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DOCUSIGN_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = crate::harness::binary();
     command
+        .args(args)
+        .current_dir(dir)
         .env("DOCUSIGN_AUTH_SERVER", &running.url)
         .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
         .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID);

@@ -5,12 +5,11 @@
 //! below can't take apart fails the test, so a new one can't slip in untested.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use docusign_gitops::emulator::{self, Config};
 use serde_json::Value;
 
-use crate::harness::Run;
+use crate::harness::{self, Run};
 
 /// Every pipeline file, by CI, in the order a change goes through them.
 const GITHUB: [&str; 3] = ["github/plan.yml", "github/apply.yml", "github/drift.yml"];
@@ -722,7 +721,7 @@ fn run_pipelines(files: [&'static str; 3]) {
     let account_id = running.account_id();
     let checkout = tempfile::tempdir().expect("temp dir");
     let root = checkout.path();
-    copy_examples(&root.join(&stages.dir));
+    harness::copy_into("examples/desired-state", &root.join(&stages.dir));
     let repo = git2::Repository::init(root).expect("git init");
     {
         // What the pipelines' `git config` steps do.
@@ -878,16 +877,9 @@ impl Tool<'_> {
     }
 
     fn run(&self, args: &[String]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
-        for (name, _) in std::env::vars() {
-            if name.starts_with("DOCUSIGN_") {
-                command.env_remove(name);
-            }
-        }
-        let output = command
+        let output = crate::harness::binary()
             .args(args)
             .current_dir(self.root)
-            .env("NO_COLOR", "1")
             .env("DOCUSIGN_AUTH_SERVER", self.url)
             .env("DOCUSIGN_ACCESS_TOKEN", self.token)
             .env("DOCUSIGN_ACCOUNT_ID", self.account_id)
@@ -897,27 +889,6 @@ impl Tool<'_> {
             code: output.status.code().expect("exit code, not a signal"),
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
-    }
-}
-
-/// `examples/desired-state` (its YAML, not any local state) into `to`.
-fn copy_examples(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/desired-state");
-    let mut stack = vec![(from, to.to_path_buf())];
-    while let Some((from, to)) = stack.pop() {
-        std::fs::create_dir_all(&to).expect("create a folder");
-        for entry in std::fs::read_dir(&from).expect("read examples") {
-            let entry = entry.expect("entry");
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if entry.file_type().expect("file type").is_dir() {
-                stack.push((entry.path(), to.join(&name)));
-            } else {
-                std::fs::copy(entry.path(), to.join(&name)).expect("copy an example");
-            }
         }
     }
 }

@@ -1,26 +1,24 @@
 //! `docusign-gitops plan --emulator`: the sample account's drift, exit codes, the JSON plan
 //! file, and a guard refusing (then allowing) a change past its limit.
 
-use std::path::Path;
-use std::process::Command;
+use crate::harness::{self, Fixture};
 
-use crate::harness::{Fixture, run_in};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The sample YAML, copied so a run's leftovers in the checkout can't change a result.
+fn examples() -> Fixture {
+    Fixture::copy_of("examples/desired-state")
 }
 
 #[test]
 fn the_sample_accounts_drift_is_planned_in_rule_order() {
-    let run = run_in(root(), &["plan", "examples/desired-state", "--emulator"]);
+    let run = examples().run(&["plan", "--emulator"]);
     run.exits(0);
     let out = &run.stdout;
     let at = |needle: &str| {
         out.find(needle)
             .unwrap_or_else(|| panic!("no {needle:?} in\n{out}"))
     };
-    // The hand-made changes, each undone, numbered in DESIGN.md's order and shown under the
-    // person or object they change.
+    // The hand-made changes, each undone, numbered in the order they are applied and shown under
+    // the person or object they change.
     at("  ~ Sales Sender\n    [1] ~ allowBulkSending: false → true\n");
     at("  ~ Sales\n    [2] ~ name: Sales Team → Sales\n");
     at("  ~ kevin.obrien@northwind-example.com\n    [3] - leave group `Sales`\n");
@@ -33,15 +31,15 @@ fn the_sample_accounts_drift_is_planned_in_rule_order() {
 }
 
 /// Piped, stdout is not a terminal: no colour, even when `NO_COLOR` is unset or empty (the
-/// harness sets it, so this test runs the binary itself).
+/// harness sets it, so this test takes it away again).
 #[test]
 fn a_piped_text_plan_has_no_escape_codes_without_no_color() {
+    let examples = examples();
     for no_color in [None, Some("")] {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_docusign-gitops"));
+        let mut command = harness::binary();
         command
-            .args(["plan", "examples/desired-state", "--emulator"])
-            .current_dir(root())
-            .env_remove("DOCUSIGN_ACCESS_TOKEN");
+            .args(["plan", "--emulator"])
+            .current_dir(examples.path());
         match no_color {
             Some(value) => command.env("NO_COLOR", value),
             None => command.env_remove("NO_COLOR"),
@@ -61,20 +59,15 @@ fn a_piped_text_plan_has_no_escape_codes_without_no_color() {
 fn detailed_exitcode_says_there_are_changes_and_the_plan_file_is_json() {
     let dir = tempfile::tempdir().expect("temp dir");
     let plan_file = dir.path().join("plan.json");
-    let examples = root().join("examples/desired-state");
-    let run = run_in(
-        root(),
-        &[
-            "plan",
-            examples.to_str().expect("UTF-8"),
-            "--emulator",
-            "--detailed-exitcode",
-            "--format",
-            "json",
-            "--out",
-            plan_file.to_str().expect("UTF-8"),
-        ],
-    );
+    let run = examples().run(&[
+        "plan",
+        "--emulator",
+        "--detailed-exitcode",
+        "--format",
+        "json",
+        "--out",
+        plan_file.to_str().expect("UTF-8"),
+    ]);
     run.exits(2);
     let printed: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     let saved: serde_json::Value =
@@ -93,39 +86,12 @@ fn detailed_exitcode_says_there_are_changes_and_the_plan_file_is_json() {
 
 /// The examples, with `user_closures` set to 0.
 fn examples_with_no_closures_allowed() -> Fixture {
-    let mut fixture = Fixture::new();
-    let examples = root().join("examples/desired-state");
-    for entry in walk(&examples) {
-        let relative = entry
-            .strip_prefix(&examples)
-            .expect("inside")
-            .to_str()
-            .expect("UTF-8")
-            .to_owned();
-        let mut text = std::fs::read_to_string(&entry).expect("read");
-        if relative == "account.yaml" {
-            text = text.replace("user_closures: 3", "user_closures: 0");
-            assert!(
-                text.contains("user_closures: 0"),
-                "the example's limit moved"
-            );
-        }
-        fixture = fixture.file(&relative, &text);
-    }
-    fixture
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("list").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+    let fixture = examples();
+    let account = fixture.path().join("account.yaml");
+    let text = std::fs::read_to_string(&account).expect("read account.yaml");
+    let limited = text.replace("user_closures: 3", "user_closures: 0");
+    assert_ne!(limited, text, "the example's limit moved");
+    fixture.file("account.yaml", &limited)
 }
 
 #[test]
@@ -146,10 +112,9 @@ fn a_closure_past_the_limit_is_refused_until_allowed() {
 #[test]
 fn the_allowance_can_come_from_the_environment_as_ci_sets_it() {
     let fixture = examples_with_no_closures_allowed();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_docusign-gitops"))
+    let output = harness::binary()
         .args(["plan", "--emulator"])
         .current_dir(fixture.path())
-        .env("NO_COLOR", "1")
         .env("DOCUSIGN_GITOPS_ALLOW", "admin-grants,user-closures")
         .output()
         .expect("run docusign-gitops");

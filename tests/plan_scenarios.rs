@@ -3,8 +3,8 @@
 //!
 //! A scenario holds `live.yaml` (an emulator seed), `desired/` (desired-state YAML), an
 //! optional `context.yaml`, and the expected `plan.txt` and `plan.json`. Set
-//! `UPDATE_SCENARIOS=1` to rewrite the expected files, then read each one before committing:
-//! the expected plan is the correct plan, not whatever the planner printed.
+//! `UPDATE_SCENARIOS=1` to rewrite the expected files (never on CI), then read each one before
+//! committing: the expected plan is the correct plan, not whatever the planner printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use docusign_gitops::plan::{self, Context, GuardClass, RecordedRef, render};
 use serde::Deserialize;
 
 use crate::emulator_support::live_model;
+use crate::harness;
 
 /// The emulator's generator seed: user IDs, and so the plans' JSON, are the same every run.
 const RNG_SEED: u64 = 20_260_105;
@@ -220,10 +221,11 @@ fn check(path: &Path, actual: &str, update: bool, failures: &mut Vec<String>) {
     ));
 }
 
-/// Set `UPDATE_SCENARIOS=1` to rewrite the expected plans after changing the planner.
+/// Set `UPDATE_SCENARIOS=1` to rewrite the expected plans after changing the planner (refused
+/// on CI).
 #[test]
 fn every_scenario_plans_as_expected() {
-    let update = std::env::var_os("UPDATE_SCENARIOS").is_some();
+    let update = harness::rewrite_requested("UPDATE_SCENARIOS");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
         .expect("tests/scenarios exists")
         .map(|entry| entry.expect("a directory entry").path())

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::harness::{Fixture, run_in};
+use crate::harness::Fixture;
 
 const GROUPS: &str = "\
 groups:
@@ -17,11 +17,10 @@ fn user(email: &str) -> String {
 
 #[test]
 fn the_examples_are_valid() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    run_in(root, &["validate", "examples/desired-state"])
-        .exits(0)
+    let examples = Fixture::copy_of("examples/desired-state");
+    let run = examples.run(&["validate"]);
+    run.exits(0)
         .stdout_has("valid: 3 permission profiles, 5 groups, 2 signing groups");
-    let run = run_in(root, &["validate", "examples/desired-state"]);
     assert_eq!(
         run.count("⚠"),
         0,
@@ -568,6 +567,7 @@ fn diagnostics_read_well() {
         )
         .run(&["validate"]);
     run.exits(1);
+    crate::harness::refuse_snapshot_rewrites_on_ci();
     insta::assert_snapshot!(run.stderr);
 }
 

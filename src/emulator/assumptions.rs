@@ -1,5 +1,5 @@
-//! Every place where DocuSign's behaviour is unconfirmed (`[unconf]` in API-NOTES.md, or not
-//! described at all) and the emulator had to choose. The rule: take the stricter reading — the
+//! Every place where DocuSign's behaviour is unconfirmed (neither its spec nor its reference
+//! settles it, or they don't describe it at all) and the emulator had to choose. The rule: take the stricter reading — the
 //! one a client is more likely to get wrong — and offer a switch in [`super::Config`] where a
 //! client must cope with either.
 //!

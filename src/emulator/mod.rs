@@ -1,9 +1,10 @@
 //! An in-process emulator of DocuSign's eSignature REST API v2.1 and its OAuth service, as far
 //! as this tool uses them: the DocuSign the tests (and `--emulator`) run against.
 //!
-//! It follows the official spec (`shared/docusign/esignature.access-subset.swagger.json`) and
-//! the facts in `shared/docusign/API-NOTES.md`. Where DocuSign's behaviour is unconfirmed it
-//! takes the stricter reading; every such choice is listed in [`assumptions`].
+//! It follows DocuSign's official spec (the part this tool uses is copied in
+//! `tests/fixtures/docusign/`, and the contract test holds the emulator to it) and what is known
+//! of DocuSign's behaviour beyond it. Where that behaviour is unconfirmed it takes the stricter
+//! reading; every such choice is listed in [`assumptions`].
 
 pub mod account;
 mod api;

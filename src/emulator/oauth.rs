@@ -1,7 +1,7 @@
 //! `POST /oauth/token` and `GET /oauth/userinfo`: DocuSign's OAuth service, as far as this tool
-//! uses it (API-NOTES.md §1). Two grants are served: `refresh_token` (an Authorization Code
-//! Grant app renewing its token, with HTTP Basic client authentication) and the JWT bearer grant
-//! (a service integration impersonating a user who gave consent).
+//! uses it. Two grants are served: `refresh_token` (an Authorization Code Grant app renewing its
+//! token, with HTTP Basic client authentication) and the JWT bearer grant (a service
+//! integration impersonating a user who gave consent).
 
 use std::sync::Arc;
 use std::time::Duration;

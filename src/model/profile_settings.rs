@@ -1,7 +1,7 @@
 //! The catalogue of a permission profile's `accountRoleSettings` keys, as DocuSign spells them.
 //!
-//! Taken from the official eSignature v2.1 spec (`accountRoleSettings` in
-//! `shared/docusign/esignature.access-subset.swagger.json`), leaving out the `…Metadata`
+//! Taken from the official eSignature v2.1 spec (`accountRoleSettings` in the copy at
+//! `tests/fixtures/docusign/esignature.access-subset.swagger.json`), leaving out the `…Metadata`
 //! siblings, which are read-only. The spec types every value as a string: booleans travel as
 //! `"true"`/`"false"`, and three settings take one of a few words.
 
