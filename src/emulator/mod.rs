@@ -72,7 +72,7 @@ pub struct Shared {
     pub accounts: Vec<Mutex<Slot>>,
     pub tokens: Mutex<Tokens>,
     /// The stream of generated IDs and tokens. Faults and jitter are not drawn from it: they
-    /// are drawn per request (see [`faults::Fate::draw`]).
+    /// are drawn per request (`faults::Fate::draw`).
     pub rng: Mutex<fastrand::Rng>,
     pub stats: Mutex<Stats>,
     /// How many times each request has been seen, for its attempt number.
