@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use docusign_gitops::apply::Status;
-use docusign_gitops::emulator::Config;
+use docusign_gitops::emulator::{Config, InjectedFault};
 use docusign_gitops::model::{Account, EmailKey, NameKey, UserStatus};
 use docusign_gitops::plan::{Operation, Plan};
 
@@ -277,11 +277,19 @@ const DUPLICATE_CODES: [&str; 4] = [
 struct Run {
     rounds: usize,
     faults: u64,
+    /// Every fault the emulator injected: into which request, at which attempt.
+    injected: Vec<InjectedFault>,
     lost_answers: usize,
     lost_user_answers: usize,
 }
 
 async fn run(fault_rate: f64, seed: u64) -> Run {
+    run_to(DESIRED, fault_rate, seed).await
+}
+
+/// Plan → apply rounds from the live seed to `desired_yaml` until nothing is left to do, with
+/// every check on the way.
+async fn run_to(desired_yaml: &str, fault_rate: f64, seed: u64) -> Run {
     let what = format!("fault rate {fault_rate}, seed {seed}");
     let config = Config {
         fault_rate,
@@ -290,7 +298,7 @@ async fn run(fault_rate: f64, seed: u64) -> Run {
     };
     let running = start(config, seeded(&live_seed(), seed)).await;
     let client = client_for(&running, quick_settings());
-    let desired = desired(DESIRED);
+    let desired = desired(desired_yaml);
     let context = crate::apply_support::context(&running);
     let before = truth(&running);
     let (rounds, _, converged) = converge(
@@ -364,9 +372,12 @@ async fn run(fault_rate: f64, seed: u64) -> Run {
         "{what}: reported failed, yet done: {misread:#?}"
     );
     let (lost_answers, lost_user_answers) = lost_answers(&rounds);
+    let injected = running.shared.injected_faults();
+    assert_eq!(injected.len() as u64, stats.injected_faults, "{what}");
     Run {
         rounds: rounds.len(),
         faults: stats.injected_faults,
+        injected,
         lost_answers,
         lost_user_answers,
     }
@@ -418,4 +429,73 @@ async fn apply_converges_at_fault_rate_0_2() {
 #[tokio::test]
 async fn apply_converges_at_fault_rate_0_3() {
     suite(0.3).await;
+}
+
+/// [`DESIRED`] without its new signing group. The emulator numbers new groups, signing groups
+/// and profiles from one counter in the order their creates arrive, and apply creates groups
+/// and signing groups at once, so those two may swap IDs from run to run and every later call
+/// naming them differs. With one ID-taking create per phase, every run sends the same calls.
+fn desired_with_one_create_per_phase() -> String {
+    let start = DESIRED
+        .find("  - name: Night Signers")
+        .expect("Night Signers");
+    let end = DESIRED.find("users:\n").expect("users");
+    format!("{}{}", &DESIRED[..start], &DESIRED[end..])
+}
+
+/// The same seeded apply, twice at once on a multi-threaded runtime so their concurrent calls
+/// interleave differently: each run's emulator injects the same faults into the same requests,
+/// because a request's fate is its own and not its place in the arrival order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_seeded_apply_under_faults_meets_the_same_faults_whatever_the_interleaving() {
+    let desired = desired_with_one_create_per_phase();
+    for seed in [3, 8] {
+        let (one, two) = tokio::join!(run_to(&desired, 0.2, seed), run_to(&desired, 0.2, seed));
+        assert!(
+            one.injected.len() >= 5,
+            "seed {seed}: only {} faults: the comparison means little",
+            one.injected.len()
+        );
+        assert_eq!(one.injected, two.injected, "seed {seed}");
+        assert_eq!(one.rounds, two.rounds, "seed {seed}");
+    }
+}
+
+/// A snapshot of a large account reads its 30-odd pages concurrently; under faults (and jitter, which
+/// shuffles the arrivals) two seeded runs at once still meet the same faults in the same reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_seeded_snapshot_under_faults_meets_the_same_faults_whatever_the_interleaving() {
+    let mut yaml = String::from("integration_user: admin@example.com\nusers:\n");
+    yaml.push_str("  - { email: admin@example.com, first_name: Ada, last_name: Admin, permission_profile: Account Administrator }\n");
+    for n in 0..3_000 {
+        let _ = writeln!(
+            yaml,
+            "  - {{ email: user{n}@example.com, first_name: User, last_name: N{n} }}"
+        );
+    }
+    let faulty_snapshot = |seed| {
+        let yaml = yaml.clone();
+        async move {
+            let config = Config {
+                fault_rate: 0.3,
+                jitter: std::time::Duration::from_millis(3),
+                seed,
+                ..roomy()
+            };
+            let running = start(config, seeded(&yaml, 1)).await;
+            let client = client_for(&running, quick_settings());
+            let live = crate::apply_support::live(&client).await;
+            assert_eq!(live, truth(&running), "seed {seed}");
+            running.shared.injected_faults()
+        }
+    };
+    for seed in [5, 6] {
+        let (one, two) = tokio::join!(faulty_snapshot(seed), faulty_snapshot(seed));
+        assert!(
+            one.len() >= 5,
+            "seed {seed}: only {} faults: the comparison means little",
+            one.len()
+        );
+        assert_eq!(one, two, "seed {seed}");
+    }
 }

@@ -78,3 +78,14 @@
 //!   code, not depend on these names.
 //! - **Requests** may send numbers and booleans as JSON numbers or strings; answers always
 //!   send strings.
+//!
+//! # Faults (the emulator's own, not DocuSign's)
+//! - **A request's fate is its own.** Injected faults and jitter are drawn per request from a
+//!   SHA-256 of the seed, the route (`METHOD /path/{template}`), the request's identity (method,
+//!   path with query, body; not headers, which carry tokens) and its attempt number: how many
+//!   times that identical request arrived before. A retry is a fresh draw, and which requests
+//!   are faulted doesn't depend on the order concurrent calls arrive in, so a seeded run repeats.
+//!   Attempts are counted at arrival, before authentication.
+//! - **IDs the emulator makes do depend on arrival order**: new users' IDs come from one seeded
+//!   stream and new groups', signing groups' and profiles' from one counter, so two creates at
+//!   once may swap IDs between runs, and calls that later name those IDs then draw other fates.

@@ -29,8 +29,10 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use faults::Fault;
+use faults::{Attempts, Drawn, Fate};
 use limits::Limiter;
+
+pub use faults::{Fault, InjectedFault, RequestKey};
 
 pub use account::Account;
 pub use config::Config;
@@ -70,8 +72,13 @@ pub struct Shared {
     /// The first is the default account in `/oauth/userinfo`.
     pub accounts: Vec<Mutex<Slot>>,
     pub tokens: Mutex<Tokens>,
+    /// The stream of generated IDs and tokens. Faults and jitter are not drawn from it: they
+    /// are drawn per request (`faults::Fate::draw`).
     pub rng: Mutex<fastrand::Rng>,
     pub stats: Mutex<Stats>,
+    /// How many times each request has been seen, for its attempt number.
+    attempts: Mutex<Attempts>,
+    fault_log: Mutex<Vec<InjectedFault>>,
 }
 
 impl Shared {
@@ -113,29 +120,56 @@ impl Shared {
         lock(&self.stats).rate_limit_rejections += 1;
     }
 
-    fn record_fault(&self) {
-        lock(&self.stats).injected_faults += 1;
-    }
-
-    /// Waits the configured latency plus jitter.
-    async fn delay(&self) {
-        let Config {
-            latency, jitter, ..
-        } = self.config;
-        if latency.is_zero() && jitter.is_zero() {
-            return;
+    fn record_fault(&self, injected: Option<InjectedFault>) {
+        if let Some(injected) = injected {
+            lock(&self.stats).injected_faults += 1;
+            lock(&self.fault_log).push(injected);
         }
-        let extra = if jitter.is_zero() {
-            std::time::Duration::ZERO
-        } else {
-            let nanos = u64::try_from(jitter.as_nanos()).unwrap_or(u64::MAX);
-            std::time::Duration::from_nanos(lock(&self.rng).u64(0..=nanos))
-        };
-        tokio::time::sleep(latency + extra).await;
     }
 
-    fn draw_fault(&self) -> Option<Fault> {
-        Fault::draw(&mut lock(&self.rng), self.config.fault_rate)
+    /// Whether requests have fates to draw: faults or jitter are on. When not, the gate reads
+    /// nothing of the request and counts no attempts.
+    fn draws_fates(&self) -> bool {
+        self.config.fault_rate > 0.0 || !self.config.jitter.is_zero()
+    }
+
+    /// The fate of this arrival of `request` on `route`: its attempt number among identical
+    /// requests, then a draw that depends on nothing else (not on other requests, nor on the
+    /// order they arrive in).
+    fn draw(&self, route: String, request: RequestKey) -> Drawn {
+        let attempt = lock(&self.attempts).next(request);
+        let fate = Fate::draw(
+            self.config.seed,
+            &route,
+            request,
+            attempt,
+            self.config.fault_rate,
+            self.config.jitter,
+        );
+        Drawn {
+            route,
+            request,
+            attempt,
+            fate,
+        }
+    }
+
+    /// Waits the configured latency plus this request's jitter.
+    async fn delay(&self, drawn: Option<&Drawn>) {
+        let jitter = drawn.map_or(std::time::Duration::ZERO, |drawn| drawn.fate.jitter);
+        let wait = self.config.latency + jitter;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Every fault injected so far, sorted (not in arrival order), so two runs of one seeded
+    /// workload compare equal when they injected the same faults into the same requests.
+    #[must_use]
+    pub fn injected_faults(&self) -> Vec<InjectedFault> {
+        let mut log = lock(&self.fault_log).clone();
+        log.sort();
+        log
     }
 
     /// After a write: does every user still hold an existing profile?
@@ -246,7 +280,7 @@ fn save_state(path: &std::path::Path, accounts: &[Account]) -> std::io::Result<(
 }
 
 /// Starts an emulator on `addr` (use `127.0.0.1:0` for a free port) serving `accounts`.
-/// Mixed into the seed for the server's own random stream (IDs of created users, faults).
+/// Mixed into the seed for the server's own random stream (IDs of created users, tokens).
 const SERVER_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
 
 pub async fn start(
@@ -262,6 +296,8 @@ pub async fn start(
         // users the API creates must never get one of those.
         rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ SERVER_STREAM)),
         stats: Mutex::new(Stats::default()),
+        attempts: Mutex::new(Attempts::default()),
+        fault_log: Mutex::new(Vec::new()),
         base_url: format!("http://{local}"),
         accounts: accounts
             .into_iter()

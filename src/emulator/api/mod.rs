@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::config::RateLimitStatus;
 use super::error::ApiError;
-use super::faults::Fault;
+use super::faults::{Drawn, Fault, RequestKey};
 use super::limits::{Budget, Exceeded};
 use super::{Shared, lock};
 
@@ -95,14 +95,19 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
 }
 
 /// Everything DocuSign does before and after an API call's own work.
-async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let template = request.extensions().get::<MatchedPath>().map_or_else(
         || request.uri().path().to_owned(),
         |path| path.as_str().to_owned(),
     );
     let method = request.method().clone();
     shared.record_call(&method, &template);
-    shared.delay().await;
+    let (mut request, drawn) =
+        match draw_fate(&shared, format!("{method} {template}"), request).await {
+            Ok(drawn) => drawn,
+            Err(response) => return response,
+        };
+    shared.delay(drawn.as_ref()).await;
 
     let user_id = match lock(&shared.tokens).authenticate(request.headers()) {
         Ok(user_id) => user_id,
@@ -116,7 +121,8 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
     let Some(account_id) = account_in_path(&path) else {
         return ApiError::bad_request("INVALID_ACCOUNT_ID", "Invalid account ID.").into_response();
     };
-    let fault = shared.draw_fault();
+    let injected = drawn.as_ref().and_then(Drawn::injected);
+    let fault = injected.as_ref().map(|injected| injected.fault);
     let (caller, budget) = {
         let Some(mut slot) = shared.slot(&account_id) else {
             return lacks_membership().into_response();
@@ -139,16 +145,14 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
             return with_budget(rate_limited(&shared, exceeded), budget);
         }
         if fault == Some(Fault::RateLimited) {
-            shared.record_fault();
+            shared.record_fault(injected);
             return with_budget(rate_limited(&shared, Exceeded::Burst), budget);
         }
         (caller, budget)
     };
     request.extensions_mut().insert(caller);
 
-    if fault.is_some() {
-        shared.record_fault();
-    }
+    shared.record_fault(injected);
     let response = match fault {
         Some(Fault::ServerError(status)) => {
             return with_budget(server_error(status), budget);
@@ -166,6 +170,40 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
         return dropped();
     }
     with_budget(response, budget)
+}
+
+/// Bodies the gate reads to tell requests apart: axum's default limit, the most a handler
+/// accepts anyway.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Tells which request this is (its body is read and put back) and draws its fate; reads
+/// nothing when there is no fate to draw.
+async fn draw_fate(
+    shared: &Shared,
+    route: String,
+    request: Request,
+) -> Result<(Request, Option<Drawn>), Response> {
+    if !shared.draws_fates() {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        let error = ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "INVALID_REQUEST_BODY",
+            message: "The request body is too large or was cut short.".to_owned(),
+        };
+        return Err(error.into_response());
+    };
+    // Inside the nested router the URI has lost its prefix; the original still has it.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |uri| &uri.0);
+    let path = uri.path_and_query().map_or("/", |path| path.as_str());
+    let key = RequestKey::of(&parts.method, path, &body);
+    let drawn = shared.draw(route, key);
+    Ok((Request::from_parts(parts, Body::from(body)), Some(drawn)))
 }
 
 /// The account's slot, locked for this call.
