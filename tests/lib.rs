@@ -25,4 +25,6 @@ mod plan_properties;
 mod plan_scenarios;
 mod properties;
 mod schema;
+mod secrets_scan;
+mod secrets_wiretap;
 mod validate;
