@@ -26,5 +26,6 @@ mod plan_scenarios;
 mod properties;
 mod schema;
 mod secrets_scan;
+mod secrets_stage;
 mod secrets_wiretap;
 mod validate;

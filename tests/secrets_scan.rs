@@ -34,7 +34,7 @@ struct Needle {
 /// Every secret to look for.
 #[derive(Default)]
 pub struct Needles {
-    needles: Vec<Needle>,
+    described: Vec<Needle>,
     patterns: Vec<Vec<u8>>,
     known: HashSet<Vec<u8>>,
 }
@@ -47,7 +47,7 @@ impl Needles {
             "a needle that short would match by chance"
         );
         if self.known.insert(value.as_bytes().to_vec()) {
-            self.needles.push(Needle {
+            self.described.push(Needle {
                 what: what.to_owned(),
                 kind,
             });
@@ -115,7 +115,7 @@ impl Searcher<'_> {
     pub fn find_but(&self, haystack: &[u8], exempt: &[Kind]) -> BTreeSet<String> {
         self.automaton
             .find_overlapping_iter(haystack)
-            .map(|found| &self.needles.needles[found.pattern().as_usize()])
+            .map(|found| &self.needles.described[found.pattern().as_usize()])
             .filter(|needle| !exempt.contains(&needle.kind))
             .map(|needle| needle.what.clone())
             .collect()
@@ -217,4 +217,69 @@ impl fmt::Display for Leak {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} in {}", self.what, self.place)
     }
+}
+
+/// The search reaches into git: a secret that only a commit holds (its message, or a file
+/// since deleted from the work tree, compressed in the object store) is found, by name.
+#[test]
+fn the_search_finds_secrets_in_files_commit_messages_and_committed_blobs() {
+    let root = tempfile::TempDir::new().expect("temp dir");
+    let repo = git2::Repository::init(root.path()).expect("git init");
+    std::fs::write(
+        root.path().join("state.json"),
+        "{\"token\": \"in-a-blob-1234\"}",
+    )
+    .expect("write");
+    let mut index = repo.index().expect("index");
+    index.add_path(Path::new("state.json")).expect("git add");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find tree");
+    let who = git2::Signature::now("Test", "test@example.com").expect("signature");
+    repo.commit(
+        Some("HEAD"),
+        &who,
+        &who,
+        "apply: in-a-message-5678",
+        &tree,
+        &[],
+    )
+    .expect("commit");
+    std::fs::remove_file(root.path().join("state.json")).expect("remove");
+    std::fs::write(root.path().join("plan.json"), "in-a-file-9012").expect("write");
+
+    let mut needles = Needles::default();
+    for (what, value) in [
+        ("blob canary", "in-a-blob-1234"),
+        ("message canary", "in-a-message-5678"),
+        ("file canary", "in-a-file-9012"),
+        ("absent canary", "nowhere-3456"),
+    ] {
+        needles.exact(what, Kind::Given, value);
+    }
+    let found: Vec<String> = needles
+        .searcher()
+        .tree(root.path())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let short = &repo
+        .head()
+        .expect("HEAD")
+        .target()
+        .expect("commit")
+        .to_string()[..8];
+    for expected in [
+        format!("blob canary in .git: commit {short} file state.json"),
+        format!("message canary in .git: commit {short} message"),
+        // The reflog keeps the message too, uncompressed.
+        "message canary in file .git/logs/HEAD".to_owned(),
+        "file canary in file plan.json".to_owned(),
+    ] {
+        assert!(found.contains(&expected), "{expected} not in {found:#?}");
+    }
+    assert!(
+        !found.iter().any(|leak| leak.starts_with("absent")),
+        "{found:#?}"
+    );
 }
