@@ -29,5 +29,8 @@ mod plan_properties;
 mod plan_scenarios;
 mod properties;
 mod schema;
+mod secrets_scan;
+mod secrets_stage;
+mod secrets_wiretap;
 mod served;
 mod validate;
