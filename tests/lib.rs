@@ -21,6 +21,7 @@ mod harness;
 mod import_cli;
 mod pipelines;
 mod plan_cli;
+mod plan_guards;
 mod plan_properties;
 mod plan_scenarios;
 mod properties;
