@@ -12,7 +12,13 @@
 //! as the YAML says, deletes or closes what the YAML dropped, and leaves every other object as
 //! it was (renamed, or out of a deleted group) and every other user as the policy says; and
 //! planning again from the account the replay leaves, with the recorded state that apply would
-//! write, finds nothing to do.
+//! write, finds nothing to do. The YAML's `policy.limits` (counts and percents) and the
+//! operator's `--allow` are random too: each guard counts what the plan does of its class (as
+//! the accounts before and after it show), takes its limit from the policy or the defaults,
+//! and refuses the plan exactly when the count is over the limit and the class isn't allowed.
+//! And `drift` on the same accounts, with the YAML's random `accepted_drift` entries ending
+//! around the day it runs, marks accepted exactly what an entry names until its last day, and
+//! hides nothing.
 //!
 //! The strategies draw small numbers and a builder turns them into accounts, so a failing case
 //! shrinks toward few objects and the first names of each pool; proptest prints the built
