@@ -11,6 +11,8 @@ mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;
 mod drift_cli;
+mod drift_days;
+mod drift_lifecycle;
 mod emulator_cli;
 mod emulator_contract;
 mod emulator_oauth;
