@@ -12,7 +12,13 @@
 //! as the YAML says, deletes or closes what the YAML dropped, and leaves every other object as
 //! it was (renamed, or out of a deleted group) and every other user as the policy says; and
 //! planning again from the account the replay leaves, with the recorded state that apply would
-//! write, finds nothing to do.
+//! write, finds nothing to do. The YAML's `policy.limits` (counts and percents) and the
+//! operator's `--allow` are random too: each guard counts what the plan does of its class (as
+//! the accounts before and after it show), takes its limit from the policy or the defaults,
+//! and refuses the plan exactly when the count is over the limit and the class isn't allowed.
+//! And `drift` on the same accounts, with the YAML's random `accepted_drift` entries ending
+//! around the day it runs, marks accepted exactly what an entry names until its last day, and
+//! hides nothing.
 //!
 //! The strategies draw small numbers and a builder turns them into accounts, so a failing case
 //! shrinks toward few objects and the first names of each pool; proptest prints the built
@@ -23,12 +29,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use docusign_gitops::desired::Desired;
-use docusign_gitops::desired::checked::{Policy, UnmanagedUsers};
+use docusign_gitops::desired::checked::{
+    AcceptedDrift, DriftObject, Limit, Limits, Policy, UnmanagedUsers,
+};
+use docusign_gitops::drift::{self, Acceptance, Difference};
 use docusign_gitops::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, SigningGroupMember, User, UserStatus,
 };
-use docusign_gitops::plan::{self, Context, Plan, replay};
+use docusign_gitops::plan::{self, Context, GuardClass, Plan, replay};
+use docusign_gitops::state::RecordedState;
+use jiff::civil::Date;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -448,6 +459,26 @@ struct DesiredSpec {
     protected: Option<u8>,
     policy: u8,
     default_profile: Option<u8>,
+    /// `policy.limits`: user closures, membership removals, admin grants.
+    limits: [Option<LimitSpec>; 3],
+    accepted: Vec<AcceptedSpec>,
+}
+
+/// A `policy.limits` entry: a count, or a percent in steps of 2.5 (`Percent(3)` is 7.5%), so
+/// that the share of an account of a few dozen users is often a fraction to round down.
+#[derive(Clone, Copy, Debug)]
+enum LimitSpec {
+    Count(u8),
+    Percent(u8),
+}
+
+/// A `policy.accepted_drift` entry: which kind, which name of the kind's pool, ending how many
+/// days from [`TODAY`]. (Entries name objects by key, so letter case can't matter.)
+#[derive(Clone, Debug)]
+struct AcceptedSpec {
+    kind: u8,
+    name: u8,
+    days: i8,
 }
 
 fn named_spec() -> impl Strategy<Value = NamedSpec> {
@@ -527,6 +558,8 @@ fn desired_spec() -> impl Strategy<Value = DesiredSpec> {
             any::<u8>(),
             option::of(any::<u8>()),
         ),
+        [limit_spec(), limit_spec(), limit_spec()],
+        vec(accepted_spec(), 0..=4),
     )
         .prop_map(
             |(
@@ -535,6 +568,8 @@ fn desired_spec() -> impl Strategy<Value = DesiredSpec> {
                 signing_groups,
                 users,
                 (integration, protected, policy, default),
+                limits,
+                accepted,
             )| {
                 DesiredSpec {
                     profiles,
@@ -545,9 +580,29 @@ fn desired_spec() -> impl Strategy<Value = DesiredSpec> {
                     protected,
                     policy,
                     default_profile: default,
+                    limits,
+                    accepted,
                 }
             },
         )
+}
+
+fn limit_spec() -> impl Strategy<Value = Option<LimitSpec>> {
+    option::weighted(
+        0.6,
+        prop_oneof![
+            (0_u8..=15).prop_map(LimitSpec::Count),
+            (0_u8..=40).prop_map(LimitSpec::Percent),
+        ],
+    )
+}
+
+fn accepted_spec() -> impl Strategy<Value = AcceptedSpec> {
+    (any::<u8>(), any::<u8>(), -2_i8..=2).prop_map(|(kind, name, days)| AcceptedSpec {
+        kind,
+        name,
+        days,
+    })
 }
 
 /// The name a desired object takes and its `previously`, before the validity filter.
@@ -734,6 +789,8 @@ struct Case {
     /// `None` before the first apply.
     recorded: Option<Account>,
     integration_user: String,
+    /// `--allow`.
+    allowed: Vec<GuardClass>,
 }
 
 /// The names of live objects that are not built in.
@@ -819,8 +876,54 @@ fn declare_groups(spec: &DesiredSpec, live: &Account, referable: &[String], stat
     }
 }
 
+impl LimitSpec {
+    fn limit(self) -> Limit {
+        match self {
+            Self::Count(count) => Limit::Count(u64::from(count)),
+            Self::Percent(steps) => Limit::Percent(f64::from(steps) * 2.5),
+        }
+    }
+}
+
+/// The day `drift` is asked about: accepted-drift entries end around it.
+const TODAY: Date = jiff::civil::date(2026, 6, 15);
+
+impl AcceptedSpec {
+    /// Names come from the pools every account draws from, so an entry often names an object
+    /// that differs, sometimes by a name it had before, and sometimes nothing at all.
+    fn entry(&self, index: usize) -> AcceptedDrift {
+        let name = |pool: &[&str]| NameKey::new(pick::<&str>(pool, self.name));
+        let object = match self.kind % 4 {
+            0 => DriftObject::User(EmailKey::new(&email(self.name))),
+            1 => DriftObject::Group(name(GROUP_NAMES)),
+            2 => DriftObject::PermissionProfile(name(PROFILE_NAMES)),
+            _ => DriftObject::SigningGroup(name(SIGNING_GROUP_NAMES)),
+        };
+        AcceptedDrift {
+            object,
+            reason: format!("accepted #{index}"),
+            until: TODAY
+                .checked_add(jiff::Span::new().days(i64::from(self.days)))
+                .expect("a date near today"),
+        }
+    }
+}
+
 fn policy(spec: &DesiredSpec, live: &Account) -> Policy {
+    let [user_closures, membership_removals, admin_grants] =
+        spec.limits.map(|limit| limit.map(LimitSpec::limit));
     let mut policy = Policy {
+        limits: Limits {
+            user_closures,
+            membership_removals,
+            admin_grants,
+        },
+        accepted_drift: spec
+            .accepted
+            .iter()
+            .enumerate()
+            .map(|(index, accepted)| accepted.entry(index))
+            .collect(),
         unmanaged_users: *pick(
             &[
                 UnmanagedUsers::Ignore,
@@ -1136,8 +1239,13 @@ fn case() -> impl Strategy<Value = Case> {
         desired_spec(),
         option::weighted(0.8, recorded_spec()),
         any::<bool>(),
+        [
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.2),
+        ],
     )
-        .prop_map(|(live, desired, recorded, capitalised)| {
+        .prop_map(|(live, desired, recorded, capitalised, allow)| {
             let live = build_live(&live);
             let desired = build_desired(&desired, &live);
             let recorded = recorded.map(|spec| build_recorded(&spec, &live, &desired.state));
@@ -1147,11 +1255,17 @@ fn case() -> impl Strategy<Value = Case> {
             } else {
                 INTEGRATION.to_owned()
             };
+            let allowed = GuardClass::ALL
+                .into_iter()
+                .zip(allow)
+                .filter_map(|(class, allowed)| allowed.then_some(class))
+                .collect();
             Case {
                 live,
                 desired,
                 recorded,
                 integration_user,
+                allowed,
             }
         })
 }
@@ -1163,13 +1277,8 @@ fn case() -> impl Strategy<Value = Case> {
 fn context(case: &Case) -> Context {
     Context {
         integration_user: Some(case.integration_user.clone()),
+        allowed: case.allowed.clone(),
         ..Context::default()
-    }
-}
-
-fn rules(case: &Case) -> replay::Rules {
-    replay::Rules {
-        integration_user: Some(EmailKey::new(&case.integration_user)),
     }
 }
 
@@ -1184,8 +1293,8 @@ fn steps(plan: &Plan) -> String {
         })
 }
 
-/// Property 1: planning succeeds. A rule breach means the planner wrote a plan that breaks a
-/// rule of DESIGN.md: a bug in it.
+/// Property 1: planning succeeds. The planner replays its plan on the live account, checking
+/// rules 1–4 at every step; a breach means it wrote a plan that breaks one: a bug in it.
 fn plan_of(case: &Case) -> Result<Plan, TestCaseError> {
     plan::plan(
         &case.desired,
@@ -1196,21 +1305,16 @@ fn plan_of(case: &Case) -> Result<Plan, TestCaseError> {
     .map_err(|breach| TestCaseError::fail(format!("the planner broke a rule: {breach}")))
 }
 
-/// Property 2's first half: the plan replays on the live account, keeping rules 1–4 at every
-/// step.
-fn replayed(case: &Case, plan: &Plan) -> Result<Account, TestCaseError> {
-    let operations: Vec<_> = plan
-        .steps
-        .iter()
-        .map(|step| step.operation.clone())
-        .collect();
-    replay::replay(&case.live, &operations, &rules(case)).map_err(|(index, breach)| {
-        TestCaseError::fail(format!(
-            "replaying breaks {breach} at step {}; plan:\n{}",
-            index + 1,
-            steps(plan)
-        ))
-    })
+/// The account the plan leaves: its operations done, in order, to a copy of the live account.
+/// Done with [`replay::apply`] alone: `plan::plan` already replayed these very operations on
+/// this very account under the same rules, and refuses a plan that breaks one, so once
+/// [`plan_of`] succeeded a checked replay here could only agree with it.
+fn replayed(case: &Case, plan: &Plan) -> Account {
+    let mut account = case.live.clone();
+    for step in &plan.steps {
+        replay::apply(&mut account, &step.operation);
+    }
+    account
 }
 
 /// The recorded state an apply of the plan writes: the objects the desired state names, as the
@@ -1435,9 +1539,17 @@ fn check_groups(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCas
             have,
             steps(plan)
         );
+        // Members by email, each with the name the YAML gives it.
+        let members = |group: &SigningGroup| -> Vec<(EmailKey, String)> {
+            group
+                .members
+                .iter()
+                .map(|(key, member)| (key.clone(), member.name.clone()))
+                .collect()
+        };
         prop_assert_eq!(
-            have.map(|have| have.members.keys().collect::<Vec<_>>()),
-            Some(want.members.keys().collect()),
+            have.map(members),
+            Some(members(want)),
             "signing group `{}`'s members; plan:\n{}",
             &want.name,
             steps(plan)
@@ -1794,6 +1906,263 @@ fn check_users(
     )
 }
 
+// ---------------------------------------------------------------------------------------------
+// Guards: what the plan does of each risky class, counted from the accounts before and after it
+// (not from its operations, as the guards count), and the limits `policy.limits` sets.
+// ---------------------------------------------------------------------------------------------
+
+/// An object of a kind: its ID, or (for one the plan creates) its name.
+fn identity(id: Option<&String>, name: &str) -> String {
+    id.map_or_else(|| format!("new `{}`", NameKey::new(name)), Clone::clone)
+}
+
+fn group_identity(account: &Account, name: &str) -> String {
+    let group = account.groups.get(&NameKey::new(name));
+    identity(group.and_then(|group| group.id.as_ref()), name)
+}
+
+fn profile_identity(account: &Account, name: &str) -> String {
+    let profile = account.permission_profiles.get(&NameKey::new(name));
+    identity(profile.and_then(|profile| profile.id.as_ref()), name)
+}
+
+/// Every user's groups and every signing group's members, objects known by [`identity`].
+fn memberships(account: &Account) -> BTreeSet<(String, String)> {
+    let groups = account.users.iter().flat_map(|(key, user)| {
+        user.groups
+            .iter()
+            .map(move |group| (key.to_string(), group_identity(account, group)))
+    });
+    let signing = account.signing_groups.values().flat_map(|group| {
+        let group_id = identity(group.id.as_ref(), &group.name);
+        group
+            .members
+            .keys()
+            .map(move |member| (member.to_string(), group_id.clone()))
+    });
+    groups.chain(signing).collect()
+}
+
+/// Whether holding the profile (as `account` has it) lets a user administer the account.
+fn administers(account: &Account, profile: &str) -> bool {
+    BuiltinProfile::from_name(profile) == Some(BuiltinProfile::AccountAdministrator)
+        || account
+            .permission_profiles
+            .get(&NameKey::new(profile))
+            .is_some_and(manages_account)
+}
+
+fn manages_account(profile: &PermissionProfile) -> bool {
+    profile
+        .settings
+        .get("allowAccountManagement")
+        .is_some_and(|value| value == "true")
+}
+
+/// Grants of the power to administer the account: a user who comes to hold an admin-capable
+/// profile (created, reopened or moved to it), a user who joins Administrators or a group
+/// carrying such a profile, and a profile whose account management is turned on.
+fn admin_grants(live: &Account, after: &Account) -> usize {
+    let holders = after
+        .users
+        .iter()
+        .filter(|(_, now)| {
+            now.status != UserStatus::Closed && administers(after, &now.permission_profile)
+        })
+        .filter(|(key, now)| match live.users.get(*key) {
+            None => true,
+            Some(before) if before.status == UserStatus::Closed => true,
+            Some(before) => {
+                profile_identity(live, &before.permission_profile)
+                    != profile_identity(after, &now.permission_profile)
+            }
+        })
+        .count();
+    let before = memberships(live);
+    let joins = after
+        .users
+        .iter()
+        .flat_map(|(key, user)| user.groups.iter().map(move |group| (key, group)))
+        .filter(|(key, group)| !before.contains(&(key.to_string(), group_identity(after, group))))
+        .filter(|(_, group)| {
+            BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
+                || after
+                    .groups
+                    .get(&NameKey::new(group))
+                    .and_then(|group| group.permission_profile.as_deref())
+                    .is_some_and(|profile| administers(after, profile))
+        })
+        .count();
+    let turned_on = live
+        .permission_profiles
+        .values()
+        .filter(|was| !manages_account(was))
+        .filter(|was| {
+            after
+                .permission_profiles
+                .values()
+                .any(|now| now.id.is_some() && now.id == was.id && manages_account(now))
+        })
+        .count();
+    holders + joins + turned_on
+}
+
+/// Each class's count and the live figure its percent is taken of.
+fn guard_figures(live: &Account, after: &Account) -> BTreeMap<GuardClass, (u64, u64)> {
+    let open_users = live
+        .users
+        .values()
+        .filter(|user| user.status != UserStatus::Closed)
+        .count();
+    let closures = live
+        .users
+        .iter()
+        .filter(|(key, before)| {
+            before.status != UserStatus::Closed
+                && after
+                    .users
+                    .get(*key)
+                    .is_some_and(|now| now.status == UserStatus::Closed)
+        })
+        .count();
+    let live_memberships = live
+        .users
+        .values()
+        .map(|user| user.groups.len())
+        .chain(
+            live.signing_groups
+                .values()
+                .map(|group| group.members.len()),
+        )
+        .sum::<usize>();
+    let removals = memberships(live).difference(&memberships(after)).count();
+    let figure = |count: usize, base: usize| (count as u64, base as u64);
+    BTreeMap::from([
+        (GuardClass::UserClosures, figure(closures, open_users)),
+        (
+            GuardClass::MembershipRemovals,
+            figure(removals, live_memberships),
+        ),
+        (
+            GuardClass::AdminGrants,
+            figure(admin_grants(live, after), open_users),
+        ),
+    ])
+}
+
+/// The most a class may do: the limit as written (a percent of `base` rounded down), else the
+/// documented default, the larger of a floor and a percent (10 and 10%; 3 and 5% for admin
+/// grants). Whole-number arithmetic, so the test doesn't share the guards' rounding.
+fn limit_of(class: GuardClass, written: Option<Limit>, base: u64) -> u64 {
+    match written {
+        Some(Limit::Count(count)) => count,
+        // Percents are drawn in steps of 2.5, so ten times one is a whole number of per mille.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Some(Limit::Percent(percent)) => base * (percent * 10.0) as u64 / 1000,
+        None => match class {
+            GuardClass::UserClosures | GuardClass::MembershipRemovals => 10.max(base * 10 / 100),
+            GuardClass::AdminGrants => 3.max(base * 5 / 100),
+        },
+    }
+}
+
+/// Each guard counts what the plan does of its class, takes its limit from the policy, and
+/// refuses the plan exactly when the count is over the limit and the operator didn't allow
+/// the class.
+fn check_guards(case: &Case, after: &Account, plan: &Plan) -> Result<(), TestCaseError> {
+    let figures = guard_figures(&case.live, after);
+    let limits = &case.desired.policy.limits;
+    let written = [
+        limits.user_closures,
+        limits.membership_removals,
+        limits.admin_grants,
+    ];
+    prop_assert_eq!(
+        plan.guards
+            .iter()
+            .map(|check| check.class)
+            .collect::<Vec<_>>(),
+        GuardClass::ALL.to_vec()
+    );
+    // Every admin grant is called out at the top of the plan, one line each.
+    prop_assert_eq!(
+        plan.escalations.len() as u64,
+        figures[&GuardClass::AdminGrants].0,
+        "escalations {:?}; plan:\n{}",
+        &plan.escalations,
+        steps(plan)
+    );
+    for (check, written) in plan.guards.iter().zip(written) {
+        let class = check.class;
+        let (count, base) = figures[&class];
+        let limit = limit_of(class, written, base);
+        let allowed = case.allowed.contains(&class);
+        prop_assert_eq!(
+            (check.count, check.base, check.limit),
+            (count, base, limit),
+            "{:?} (count, base, limit) with {:?}; plan:\n{}",
+            class,
+            written,
+            steps(plan)
+        );
+        prop_assert_eq!(
+            (check.exceeded, check.allowed_by_operator, check.refuses()),
+            (count > limit, allowed, count > limit && !allowed),
+            "{:?}: {} of at most {}, allowed: {}",
+            class,
+            count,
+            limit,
+            allowed
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drift: the same accounts, read as the live account, the YAML and the last apply's record.
+// ---------------------------------------------------------------------------------------------
+
+/// `drift` on [`TODAY`], with `accepted` as the YAML's `policy.accepted_drift`.
+fn drift_of(case: &Case, accepted: Vec<AcceptedDrift>) -> drift::Report {
+    let desired = Desired {
+        policy: Policy {
+            accepted_drift: accepted,
+            ..case.desired.policy.clone()
+        },
+        ..case.desired.clone()
+    };
+    let recorded = RecordedState {
+        objects: case.recorded.clone().unwrap_or_default(),
+        ..RecordedState::first("account", "demo")
+    };
+    drift::detect(
+        &desired,
+        &case.live,
+        &recorded,
+        Some(&case.integration_user),
+        TODAY,
+    )
+}
+
+/// Whether an entry names the difference's object: a user by email, anything else by its live
+/// name or the name recorded state knows it by.
+fn entry_names(object: &DriftObject, difference: &Difference) -> bool {
+    let by_name = |key: &NameKey| {
+        std::iter::once(&difference.object)
+            .chain(&difference.recorded_name)
+            .any(|name| NameKey::new(name) == *key)
+    };
+    match (object, difference.kind) {
+        (DriftObject::User(email), drift::Kind::User) => {
+            EmailKey::new(&difference.object) == *email
+        }
+        (DriftObject::Group(name), drift::Kind::Group)
+        | (DriftObject::PermissionProfile(name), drift::Kind::PermissionProfile)
+        | (DriftObject::SigningGroup(name), drift::Kind::SigningGroup) => by_name(name),
+        _ => false,
+    }
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
@@ -1817,19 +2186,19 @@ proptest! {
         }
     }
 
-    /// Property 2: replaying the plan keeps rules 1–4 at every step and leaves managed objects
-    /// as desired, what the YAML dropped deleted or closed, other objects as they were (renamed
-    /// with what stands for them), other users as the policy says, and the integration user
-    /// as it was.
+    /// Property 2: replaying the plan leaves managed objects as desired, what the YAML dropped
+    /// deleted or closed, other objects as they were (renamed with what stands for them), other
+    /// users as the policy says, and the integration user as it was.
     #[test]
     fn replaying_the_plan_reaches_the_desired_state(case in case()) {
         let plan = plan_of(&case)?;
-        let after = replayed(&case, &plan)?;
+        let after = replayed(&case, &plan);
         let expected = Expected::of(&case);
         check_profiles(&case, &after, &plan)?;
         check_groups(&case, &after, &plan)?;
         check_objects(&case, &expected, &after, &plan)?;
         check_users(&case, &expected, &after, &plan)?;
+        check_guards(&case, &after, &plan)?;
     }
 
     /// Property 3: planning again from the replayed account, with the recorded state the apply
@@ -1837,7 +2206,7 @@ proptest! {
     #[test]
     fn planning_again_after_the_plan_changes_nothing(case in case()) {
         let plan = plan_of(&case)?;
-        let after = replayed(&case, &plan)?;
+        let after = replayed(&case, &plan);
         let recorded = recorded_after(&case.desired.state, &after);
         let again = plan::plan(&case.desired, &after, Some(&recorded), &context(&case))
             .map_err(|breach| TestCaseError::fail(format!("the second plan broke a rule: {breach}")))?;
@@ -1847,6 +2216,53 @@ proptest! {
             steps(&again),
             steps(&plan)
         );
+    }
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    /// Property 4: `policy.accepted_drift` changes no difference `drift` finds, and hides
+    /// none: it marks accepted exactly the differences an entry names whose `until` is today or
+    /// later (the first such entry), and lists the entries that ended before today as expired.
+    #[test]
+    fn accepted_drift_marks_what_it_names_until_its_last_day(case in case()) {
+        let entries = case.desired.policy.accepted_drift.clone();
+        let report = drift_of(&case, entries.clone());
+        let bare = drift_of(&case, Vec::new());
+        let unmarked: Vec<Difference> = report
+            .differences
+            .iter()
+            .map(|difference| Difference { accepted: None, ..difference.clone() })
+            .collect();
+        prop_assert_eq!(&unmarked, &bare.differences);
+        for difference in &report.differences {
+            let expected = entries
+                .iter()
+                .find(|entry| entry.until >= TODAY && entry_names(&entry.object, difference))
+                .map(|entry| Acceptance {
+                    reason: entry.reason.clone(),
+                    until: entry.until.to_string(),
+                });
+            prop_assert_eq!(
+                &difference.accepted,
+                &expected,
+                "{:?} with {:?}",
+                difference,
+                &entries
+            );
+        }
+        let expired: Vec<(String, String)> = report
+            .expired_acceptances
+            .iter()
+            .map(|expired| (expired.reason.clone(), expired.until.clone()))
+            .collect();
+        let ended: Vec<(String, String)> = entries
+            .iter()
+            .filter(|entry| entry.until < TODAY)
+            .map(|entry| (entry.reason.clone(), entry.until.to_string()))
+            .collect();
+        prop_assert_eq!(expired, ended);
     }
 }
 
@@ -1908,6 +2324,7 @@ fn an_object_renamed_by_hand_to_a_declared_name_is_that_object() {
         },
         recorded: Some(recorded),
         integration_user: INTEGRATION.to_owned(),
+        allowed: Vec::new(),
     };
     let plan = plan_of(&case).expect("no rule breach");
     let kinds: Vec<String> = plan
@@ -1916,7 +2333,7 @@ fn an_object_renamed_by_hand_to_a_declared_name_is_that_object() {
         .map(|step| plan::kind(&step.operation))
         .collect();
     assert_eq!(kinds, ["create_profile", "create_user"], "{}", steps(&plan));
-    let after = replayed(&case, &plan).expect("the plan replays");
+    let after = replayed(&case, &plan);
     assert_eq!(
         after.permission_profiles[&NameKey::new("Finance")].id,
         finance.id

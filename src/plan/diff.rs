@@ -925,26 +925,3 @@ fn delete_profiles(inputs: Inputs<'_>, deleted: &[PermissionProfile], out: &mut 
         );
     }
 }
-
-/// Whether a profile (by name) lets its holders administer the account.
-#[must_use]
-pub fn admin_capable(name: &str, desired: &Desired, live: &Account) -> bool {
-    if BuiltinProfile::from_name(name) == Some(BuiltinProfile::AccountAdministrator) {
-        return true;
-    }
-    let key = NameKey::new(name);
-    let grants = |settings: &BTreeMap<String, String>| {
-        settings
-            .get("allowAccountManagement")
-            .is_some_and(|value| value == "true")
-    };
-    desired
-        .state
-        .permission_profiles
-        .get(&key)
-        .is_some_and(|profile| grants(&profile.settings))
-        || live
-            .permission_profiles
-            .get(&key)
-            .is_some_and(|profile| grants(&profile.settings))
-}

@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::diff::admin_capable;
-use super::operation::Operation;
+use super::operation::{Operation, Phase};
+use super::replay;
 use crate::desired::Desired;
 use crate::desired::checked::Limit;
-use crate::model::{Account, BuiltinGroup, NameKey, UserStatus};
+use crate::model::{Account, BuiltinGroup, BuiltinProfile, NameKey, PermissionProfile, UserStatus};
 
 /// The classes of risky change, as `--allow` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -99,12 +99,13 @@ pub fn check(
             .values()
             .map(|group| group.members.len())
             .sum::<usize>();
+    let staged = Staged::of(operations, live);
     GuardClass::ALL
         .into_iter()
         .map(|class| {
             let count: usize = operations
                 .iter()
-                .map(|operation| weight(class, operation, desired, live))
+                .map(|operation| weight(class, operation, &staged, live))
                 .sum();
             let base = match class {
                 GuardClass::UserClosures | GuardClass::AdminGrants => live_users,
@@ -131,8 +132,8 @@ pub fn check(
 
 /// How many of a class's changes one operation makes: deleting a group or a signing group
 /// removes every membership it has, so a typo that drops a big group trips the guard too.
-fn weight(class: GuardClass, operation: &Operation, desired: &Desired, live: &Account) -> usize {
-    if counts_as(class, operation, desired, live) {
+fn weight(class: GuardClass, operation: &Operation, staged: &Staged, live: &Account) -> usize {
+    if counts_as(class, operation, staged) {
         return 1;
     }
     if class != GuardClass::MembershipRemovals {
@@ -174,26 +175,73 @@ fn limit_for(class: GuardClass, configured: Option<Limit>, base: u64) -> u64 {
     }
 }
 
-/// The profile a group carries, as the YAML declares it (else as DocuSign has it).
-fn group_profile(group: &str, desired: &Desired, live: &Account) -> Option<String> {
-    let key = NameKey::new(group);
-    match desired.state.groups.get(&key) {
-        Some(declared) => declared.permission_profile.clone(),
-        None => live
-            .groups
-            .get(&key)
-            .and_then(|group| group.permission_profile.clone()),
+/// The operations that hand someone the power to administer the account, in plan order.
+#[must_use]
+pub fn admin_grants<'a>(operations: &'a [Operation], live: &Account) -> Vec<&'a Operation> {
+    let staged = Staged::of(operations, live);
+    operations
+        .iter()
+        .filter(|operation| counts_as(GuardClass::AdminGrants, operation, &staged))
+        .collect()
+}
+
+/// The profiles and groups as the plan leaves them before it gives any user anything (their
+/// phases come first). A grant is judged on these, not on the live account: a profile the plan
+/// renames keeps its account management under the new name, and one the plan turns it off on
+/// grants nothing.
+struct Staged(Account);
+
+impl Staged {
+    fn of(operations: &[Operation], live: &Account) -> Self {
+        let mut staged = Account {
+            permission_profiles: live.permission_profiles.clone(),
+            groups: live.groups.clone(),
+            ..Account::default()
+        };
+        for operation in operations {
+            if matches!(
+                operation.phase(),
+                Phase::Profiles | Phase::GroupsAndSigningGroups
+            ) {
+                replay::apply(&mut staged, operation);
+            }
+        }
+        Self(staged)
+    }
+
+    /// Whether holding the profile lets a user administer the account.
+    fn administers(&self, profile: &str) -> bool {
+        BuiltinProfile::from_name(profile) == Some(BuiltinProfile::AccountAdministrator)
+            || self
+                .0
+                .permission_profiles
+                .get(&NameKey::new(profile))
+                .is_some_and(manages_account)
+    }
+
+    /// Administrators, or a group whose profile can administer the account.
+    fn grants_admin(&self, group: &str) -> bool {
+        BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
+            || self
+                .0
+                .groups
+                .get(&NameKey::new(group))
+                .and_then(|group| group.permission_profile.as_deref())
+                .is_some_and(|profile| self.administers(profile))
     }
 }
 
+const ACCOUNT_MANAGEMENT: &str = "allowAccountManagement";
+
+fn manages_account(profile: &PermissionProfile) -> bool {
+    profile
+        .settings
+        .get(ACCOUNT_MANAGEMENT)
+        .is_some_and(|value| value == "true")
+}
+
 /// Whether an operation is one of the class's changes.
-#[must_use]
-pub fn counts_as(
-    class: GuardClass,
-    operation: &Operation,
-    desired: &Desired,
-    live: &Account,
-) -> bool {
+fn counts_as(class: GuardClass, operation: &Operation, staged: &Staged) -> bool {
     match (class, operation) {
         (GuardClass::UserClosures, Operation::CloseUser { .. })
         | (
@@ -211,17 +259,12 @@ pub fn counts_as(
                 ..
             }
             | Operation::ChangeProfile { to, .. },
-        ) => admin_capable(to, desired, live),
-        // Administrators, or a group whose profile can administer the account.
-        (GuardClass::AdminGrants, Operation::AddMember { group, .. }) => {
-            BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
-                || group_profile(group, desired, live)
-                    .is_some_and(|profile| admin_capable(&profile, desired, live))
-        }
+        ) => staged.administers(to),
+        (GuardClass::AdminGrants, Operation::AddMember { group, .. }) => staged.grants_admin(group),
         // Turning account management on hands it to every holder at once.
         (GuardClass::AdminGrants, Operation::UpdateProfileSettings { changes, .. }) => {
             changes.iter().any(|change| {
-                change.field == "allowAccountManagement" && change.to.as_deref() == Some("true")
+                change.field == ACCOUNT_MANAGEMENT && change.to.as_deref() == Some("true")
             })
         }
         _ => false,

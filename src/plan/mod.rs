@@ -134,9 +134,8 @@ pub fn plan(
         breach,
     })?;
     let guards = guards::check(&operations, desired, live, &context.allowed);
-    let escalations = operations
-        .iter()
-        .filter(|operation| guards::counts_as(GuardClass::AdminGrants, operation, desired, live))
+    let escalations = guards::admin_grants(&operations, live)
+        .into_iter()
         .map(describe_escalation)
         .collect();
     let mut summary = BTreeMap::new();
