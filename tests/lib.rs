@@ -8,6 +8,7 @@ mod apply_partial;
 mod apply_routes;
 mod apply_support;
 mod docusign_auth;
+mod docusign_limits;
 mod docusign_secrets;
 mod docusign_snapshot;
 mod drift_cli;

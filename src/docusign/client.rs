@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::auth::Authenticator;
 use super::error::ClientError;
-use super::pacing::{Budget, Hourly, Pacer};
+use super::pacing::{Budget, Hourly, HourlyRoom, Pacer};
 use super::wire::ErrorDetails;
 
 /// How the client treats limits and faults.
@@ -125,6 +125,13 @@ impl Client {
         self.pacer.budget()
     }
 
+    /// What is left of the hourly budget, and how much of it is ours, by the latest answer;
+    /// `None` until DocuSign reported it.
+    #[must_use]
+    pub fn hourly_room(&self) -> Option<HourlyRoom> {
+        self.pacer.hourly_room()
+    }
+
     /// `GET {api_base}{path}`, decoded.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let answer = self.call(Method::GET, path, None, Retry::Safe).await?;
@@ -191,7 +198,7 @@ impl Client {
         let mut token = self.auth.token().await.map_err(Failure::fatal)?;
         let mut renewed = false;
         loop {
-            self.pacer.wait_turn().await;
+            let turn = self.pacer.wait_turn().await;
             let url = format!("{}{path}", self.api_base);
             let mut request = self
                 .http
@@ -205,6 +212,8 @@ impl Client {
                 Ok(response) => response,
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
             };
+            // The answer is in: DocuSign counted the call by now.
+            drop(turn);
             let status = response.status();
             self.pacer.observe(Budget::from_headers(response.headers()));
             let bytes = match response.bytes().await {

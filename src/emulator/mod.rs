@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use faults::Fault;
-use limits::Limiter;
+use limits::{Limiter, Moment, Timepiece};
 
 pub use account::Account;
 pub use config::Config;
@@ -71,6 +71,8 @@ pub struct Shared {
     pub tokens: Mutex<Tokens>,
     pub rng: Mutex<fastrand::Rng>,
     pub stats: Mutex<Stats>,
+    /// The time the rate limits go by.
+    pub clock: Timepiece,
 }
 
 impl Shared {
@@ -82,6 +84,12 @@ impl Shared {
                 .account_id
                 .eq_ignore_ascii_case(account_id.trim())
         })
+    }
+
+    /// The moment a call arrives, by the configured clock.
+    #[must_use]
+    pub fn now(&self) -> Moment {
+        self.clock.now()
     }
 
     /// Every account's ID and name, in order.
@@ -261,6 +269,7 @@ pub async fn start(
         // users the API creates must never get one of those.
         rng: Mutex::new(fastrand::Rng::with_seed(config.seed ^ SERVER_STREAM)),
         stats: Mutex::new(Stats::default()),
+        clock: Timepiece::start(config.clock),
         base_url: format!("http://{local}"),
         accounts: accounts
             .into_iter()
