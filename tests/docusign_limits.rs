@@ -10,6 +10,7 @@
 //! its pacer waits.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,7 +60,7 @@ permission_profiles:
 "
     );
     for n in 1..=extra_profiles {
-        yaml.push_str(&format!("  - name: Extra {n:02}\n"));
+        let _ = writeln!(yaml, "  - name: Extra {n:02}");
     }
     yaml.push_str("groups:\n  - name: Plain\nusers:\n");
     yaml.push_str(users);
@@ -287,12 +288,12 @@ async fn refused_write(write: &Write, status: RateLimitStatus, spent: Spent) -> 
     let started = Instant::now();
     let outcome = apply::execute(&plan, &before, &client, &Silent, &mut |_| {}).await;
     let took = started.elapsed();
-    let stats = running.shared.stats();
+    let after_apply = running.shared.stats();
     Refused {
         plan,
         outcome,
-        writes: writes(&stats),
-        rejections: stats.rate_limit_rejections - reads.rate_limit_rejections,
+        writes: writes(&after_apply),
+        rejections: after_apply.rate_limit_rejections - reads.rate_limit_rejections,
         took,
         before,
         after: truth(&running),
@@ -532,6 +533,56 @@ async fn a_budget_spent_mid_apply_leaves_a_journal_and_state_of_exactly_what_was
     let outcome = apply::execute(&next, &now, &client, &Silent, &mut |_| {}).await;
     assert!(outcome.is_complete(), "{:?}", outcome.entries);
     assert_eq!(mismatches(&truth(&running), &desired), Vec::<String>::new());
+}
+
+/// 40 calls an hour, 8 kept for others; reading takes some, and a plan of 30 profile creates
+/// (one call each, sent together) needs more than the rest. Called straight (no preflight),
+/// apply uses our share to the last call and not one past it, though the creates go out
+/// before any answer says how many are left: the reserve is never touched, and the creates
+/// that don't fit fail at once, unsent, saying when the budget comes back.
+#[tokio::test(start_paused = true)]
+async fn calls_sent_together_never_eat_into_the_hourly_reserve() {
+    let config = Config {
+        hourly_limit: 40,
+        burst_limit: 10_000,
+        clock: Clock::MID_HOUR,
+        ..Config::default()
+    };
+    let running = start(config, seeded(LIVE, 3)).await;
+    let client = client(&running, ClientSettings::default());
+    let desired = desired(&desired_yaml(false, 30, &users(&[ADA, KIM, LEE, CAL])));
+    let before = live(&client).await;
+    let plan = plan_for(&desired, &before, None, &context(&running));
+    assert_eq!(plan.api_calls, 30);
+    let reads = running.shared.stats().total_calls;
+    let ours = 40 - 8 - reads;
+    assert!(ours < 30, "the plan must not fit: {ours} calls are ours");
+
+    let outcome = apply::execute(&plan, &before, &client, &Silent, &mut |_| {}).await;
+    let stats = running.shared.stats();
+    assert_eq!(
+        stats.total_calls,
+        40 - 8,
+        "the reserve was touched, or ours unused"
+    );
+    assert_eq!(stats.rate_limit_rejections, 0);
+    assert_eq!(
+        u64::try_from(outcome.done()).expect("small"),
+        ours,
+        "{:?}",
+        outcome.entries
+    );
+    for entry in &outcome.entries {
+        if let Status::Failed { message, .. } = &entry.status {
+            assert!(
+                message.contains("hourly DocuSign API budget is spent")
+                    && message.contains("resets in 2400 s"),
+                "step {}: {message}",
+                entry.step
+            );
+        }
+    }
+    assert_eq!(outcome.failed() + outcome.done(), 30);
 }
 
 /// Every object's kind, name and ID: what the state must agree on with the account.

@@ -142,14 +142,11 @@ impl Drop for Turn<'_> {
     }
 }
 
-/// Whether a call may go ahead as far as the hourly budget goes.
+/// Our share of the hour's budget is used up: only the reserve for other integrations is
+/// left, and it resets in `reset_in` seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hourly {
-    Go,
-    /// Only the reserve for other integrations is left; it resets in this many seconds.
-    ReserveReached {
-        reset_in: u64,
-    },
+pub struct HourlySpent {
+    pub reset_in: u64,
 }
 
 impl Pacer {
@@ -172,13 +169,24 @@ impl Pacer {
     }
 
     /// Waits until a call fits under our share of the burst cap, and counts it as sent until
-    /// the returned turn is dropped.
-    pub async fn wait_turn(&self) -> Turn<'_> {
+    /// the returned turn is dropped. Answers at once when our share of the hour's budget has
+    /// no room for it, counting the calls still on their way, which DocuSign's count may not
+    /// show yet: checked under the same lock that counts the call, so calls sent together
+    /// can't all take the last place.
+    pub async fn wait_turn(&self) -> Result<Turn<'_>, HourlySpent> {
         loop {
             // Asked for before looking, so a place freed in between is not missed.
             let freed = self.freed.notified();
             let oldest_frees_in = {
                 let mut state = self.lock();
+                if let Some(room) = self.room(&state.budget)
+                    && room.reset_in > 0
+                    && room.ours() <= u64::try_from(state.in_flight).unwrap_or(u64::MAX)
+                {
+                    return Err(HourlySpent {
+                        reset_in: room.reset_in,
+                    });
+                }
                 let now = Instant::now();
                 while state
                     .answered
@@ -189,7 +197,7 @@ impl Pacer {
                 }
                 if state.in_flight + state.answered.len() < state.allowed {
                     state.in_flight += 1;
-                    return Turn { pacer: self };
+                    return Ok(Turn { pacer: self });
                 }
                 state
                     .answered
@@ -221,21 +229,13 @@ impl Pacer {
         }
     }
 
-    /// Whether our share of the hourly budget has room, by the latest answer.
-    #[must_use]
-    pub fn hourly(&self) -> Hourly {
-        match self.hourly_room() {
-            Some(room) if room.ours() == 0 => Hourly::ReserveReached {
-                reset_in: room.reset_in,
-            },
-            _ => Hourly::Go,
-        }
-    }
-
     /// What is left of the hourly budget, by the latest answer; `None` until DocuSign said.
     #[must_use]
     pub fn hourly_room(&self) -> Option<HourlyRoom> {
-        let budget = self.lock().budget;
+        self.room(&self.lock().budget)
+    }
+
+    fn room(&self, budget: &Budget) -> Option<HourlyRoom> {
         let (limit, remaining) = (budget.hourly_limit?, budget.hourly_remaining?);
         Some(HourlyRoom {
             remaining,
@@ -322,28 +322,69 @@ mod tests {
 
     /// One call whose answer arrives at once.
     async fn call(pacer: &Pacer) {
-        drop(pacer.wait_turn().await);
+        drop(pacer.wait_turn().await.expect("room this hour"));
     }
 
-    #[test]
-    fn hourly_reserve_is_kept_for_others() {
+    /// The hour's counters as DocuSign reports them, with the reset ten minutes away.
+    fn hour(limit: u64, remaining: u64) -> Budget {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "date",
+            "Mon, 05 Jan 2026 09:50:00 GMT".parse().expect("header"),
+        );
+        headers.insert("x-ratelimit-reset", "1767607200".parse().expect("header"));
+        headers.insert("x-ratelimit-limit", limit.into());
+        headers.insert("x-ratelimit-remaining", remaining.into());
+        Budget::from_headers(&headers)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hourly_reserve_is_kept_for_others() {
+        // 3,000 an hour, 600 kept: with 600 left nothing is ours, and a call is refused at once
+        // with the time to the reset.
         let pacer = Pacer::new(200, 0.2);
-        assert_eq!(pacer.hourly(), Hourly::Go);
-        pacer.observe(Budget {
-            hourly_limit: Some(3000),
-            hourly_remaining: Some(600),
-            burst_limit: Some(200),
-            burst_remaining: Some(150),
-            ..Budget::default()
-        });
-        assert!(matches!(pacer.hourly(), Hourly::ReserveReached { .. }));
-        pacer.observe(Budget {
-            hourly_remaining: Some(601),
-            ..pacer.budget()
-        });
-        assert_eq!(pacer.hourly(), Hourly::Go);
+        pacer.observe(hour(3000, 600));
         let room = pacer.hourly_room().expect("reported");
-        assert_eq!((room.remaining, room.reserve, room.ours()), (601, 600, 1));
+        assert_eq!((room.remaining, room.reserve, room.ours()), (600, 600, 0));
+        assert_eq!(
+            pacer.wait_turn().await.map(drop),
+            Err(HourlySpent { reset_in: 600 })
+        );
+        // With 601 left, one call is ours.
+        let pacer = Pacer::new(200, 0.2);
+        pacer.observe(hour(3000, 601));
+        assert_eq!(pacer.hourly_room().expect("reported").ours(), 1);
+        call(&pacer).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_on_their_way_count_against_our_share_of_the_hour() {
+        // 100 an hour, 20 kept, 23 left: three are ours, and the fourth call is refused while
+        // the three are still on their way, before DocuSign's count shows any of them.
+        let pacer = Pacer::new(200, 0.2);
+        pacer.observe(hour(100, 23));
+        let turns: Vec<Turn<'_>> = vec![
+            pacer.wait_turn().await.expect("first"),
+            pacer.wait_turn().await.expect("second"),
+            pacer.wait_turn().await.expect("third"),
+        ];
+        assert_eq!(
+            pacer.wait_turn().await.map(drop),
+            Err(HourlySpent { reset_in: 600 })
+        );
+        drop(turns);
+        // The answers said 20 left: still nothing ours.
+        pacer.observe(hour(100, 20));
+        assert!(pacer.wait_turn().await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn once_the_reset_has_passed_the_old_count_holds_nothing_back() {
+        let pacer = Pacer::new(200, 0.2);
+        pacer.observe(hour(100, 0));
+        assert!(pacer.wait_turn().await.is_err());
+        tokio::time::advance(Duration::from_secs(600)).await;
+        assert!(pacer.wait_turn().await.is_ok());
     }
 
     #[tokio::test(start_paused = true)]
@@ -420,11 +461,11 @@ mod tests {
         // One place: the second call waits for the first answer (10 s coming), then 30 s more.
         let pacer = Arc::new(Pacer::new(1, 0.0));
         let start = Instant::now();
-        let first = pacer.wait_turn().await;
+        let first = pacer.wait_turn().await.expect("room this hour");
         let second = tokio::spawn({
             let pacer = Arc::clone(&pacer);
             async move {
-                drop(pacer.wait_turn().await);
+                drop(pacer.wait_turn().await.expect("room this hour"));
                 Instant::now()
             }
         });
@@ -443,7 +484,7 @@ mod tests {
         let second = tokio::spawn({
             let pacer = Arc::clone(&pacer);
             async move {
-                drop(pacer.wait_turn().await);
+                drop(pacer.wait_turn().await.expect("room this hour"));
                 Instant::now()
             }
         });
@@ -472,7 +513,7 @@ mod tests {
             let start_after = Duration::from_millis(rng.u64(0..90_000));
             tasks.spawn(async move {
                 tokio::time::sleep(start_after).await;
-                let turn = pacer.wait_turn().await;
+                let turn = pacer.wait_turn().await.expect("room this hour");
                 let sent = Instant::now();
                 tokio::time::sleep(latency).await;
                 drop(turn);

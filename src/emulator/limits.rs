@@ -214,7 +214,7 @@ mod tests {
         assert!(limiter.admit(times.after(secs(0))).0.is_ok());
         assert!(limiter.admit(times.after(secs(10))).0.is_ok());
         // Both still in the window a moment before the first is 30 s old: refused.
-        let just_before = times.after(secs(30) - Duration::from_millis(1));
+        let just_before = times.after(Duration::from_millis(29_999));
         assert_eq!(limiter.admit(just_before).0, Err(Exceeded::Burst));
         // The refusal counted too (at 29.999 s): at 30 s only the first call has left, and
         // the second and the refusal fill the window.
@@ -247,7 +247,7 @@ mod tests {
         let to_the_hour = secs(40 * 60);
         assert!(limiter.admit(times.after(secs(0))).0.is_ok());
         assert!(limiter.admit(times.after(secs(60))).0.is_ok());
-        let last_second = times.after(to_the_hour - secs(1));
+        let last_second = times.after(secs(40 * 60 - 1));
         let (verdict, budget) = limiter.admit(last_second);
         assert_eq!(verdict, Err(Exceeded::Hourly));
         assert_eq!(budget.reset, MID_HOUR + 40 * 60);
