@@ -195,7 +195,7 @@ async fn snapshots_survive_faults_and_never_trip_the_demo_burst_cap() {
         let mut injected = 0;
         for seed in 1..=4 {
             // Both statuses a refusal may come with, by turns.
-            let status = if seed % 2 == 0 {
+            let refusal = if seed % 2 == 0 {
                 RateLimitStatus::TooManyRequests
             } else {
                 RateLimitStatus::BadRequest
@@ -203,7 +203,7 @@ async fn snapshots_survive_faults_and_never_trip_the_demo_burst_cap() {
             let config = Config {
                 fault_rate: rate,
                 seed,
-                rate_limit_status: status,
+                rate_limit_status: refusal,
                 group_list_in_user_records: false,
                 clock: Clock::MID_HOUR,
                 ..Config::demo()
