@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use docusign_gitops::emulator::account::{Account, Group, GroupKind, UserStatus};
-use docusign_gitops::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+use docusign_gitops::emulator::config::{
+    Clock, ProfileChangeRoutes, ProfileRoute, RateLimitStatus,
+};
 use docusign_gitops::emulator::{Config, Running};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -1081,6 +1083,8 @@ async fn the_hourly_limit_refuses_with_400_or_429() {
         let config = Config {
             hourly_limit: 5,
             rate_limit_status: status,
+            // Mid-hour: the hourly count can't start again under the test.
+            clock: Clock::MID_HOUR,
             ..Config::default()
         };
         let (_running, api) = api_with(config, 1).await;
@@ -1131,6 +1135,7 @@ async fn every_answer_carries_the_rate_limit_headers() {
     let config = Config {
         hourly_limit: 6,
         burst_limit: 100,
+        clock: Clock::MID_HOUR,
         ..Config::default()
     };
     let (_running, api) = api_with(config, 1).await;
@@ -1156,20 +1161,21 @@ async fn every_answer_carries_the_rate_limit_headers() {
         .map(|answer| answer.status.as_u16())
         .collect();
     assert_eq!(statuses, [200, 400, 400, 201, 200, 200, 400], "{answers:?}");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
     let mut remaining = Vec::new();
     let mut burst = Vec::new();
     for answer in &answers {
         assert_eq!(header(answer, "x-ratelimit-limit"), 6);
         assert_eq!(header(answer, "x-burstlimit-limit"), 100);
-        let reset = header(answer, "x-ratelimit-reset");
-        assert_eq!(reset % 3_600, 0, "the reset is a top of the hour: {reset}");
+        // The clock started at 09:20:00 UTC: the reset is 10:00:00, and the Date says when.
+        assert_eq!(header(answer, "x-ratelimit-reset"), 1_767_607_200);
+        let date = answer
+            .headers
+            .get("date")
+            .and_then(|date| date.to_str().ok())
+            .unwrap_or_default();
         assert!(
-            reset > now && reset <= now + 3_600,
-            "reset {reset}, now {now}"
+            date.starts_with("Mon, 05 Jan 2026 09:2"),
+            "Date {date:?} is the emulator's clock"
         );
         remaining.push(header(answer, "x-ratelimit-remaining"));
         burst.push(header(answer, "x-burstlimit-remaining"));
@@ -1181,6 +1187,28 @@ async fn every_answer_carries_the_rate_limit_headers() {
         "HOURLY_APIINVOCATION_LIMIT_EXCEEDED"
     );
     assert_eq!(api.stats().await["rate_limit_rejections"], 1);
+}
+
+/// On the system clock the hourly window is the real clock hour: the reset is the next top of
+/// the hour after the call (bracketed by readings taken before and after it).
+#[tokio::test]
+async fn on_the_system_clock_the_reset_is_the_next_top_of_the_hour() {
+    let (_running, api) = api_with(Config::default(), 1).await;
+    let seconds = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+    };
+    let before = seconds();
+    let answer = api.get("/users?count=1").await;
+    let after = seconds();
+    let reset = header(&answer, "x-ratelimit-reset");
+    assert_eq!(reset % 3_600, 0, "the reset is a top of the hour: {reset}");
+    assert!(
+        reset > before && reset <= after + 3_600,
+        "reset {reset}, called between {before} and {after}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ mod apply_support;
 mod auth_check_cli;
 mod base_url_cli;
 mod docusign_auth;
+mod docusign_limits;
 mod docusign_secrets;
 mod docusign_snapshot;
 mod drift_cli;

@@ -3,6 +3,7 @@
 //! concurrently under the client's pacing. Every item's outcome is journaled; a failed item
 //! doesn't stop independent work, and the operations that depend on it are skipped.
 
+pub mod budget;
 pub mod deps;
 pub mod ids;
 mod requests;

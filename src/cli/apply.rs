@@ -79,10 +79,14 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
             std::env::var_os("NO_COLOR").as_deref(),
         );
         print!("{}", render::text(&plan, colour));
-        if !auto_approve && !confirmed(&plan, &connected)? {
-            eprintln!("Nothing was applied.");
-            return Ok(Exit::Error);
-        }
+    }
+    // Before asking, and before the first write: a plan that can't finish this hour would
+    // leave the account half changed until the reset.
+    let client = &connected.connection.client;
+    apply::budget::check(plan.api_calls, client.hourly_room()).map_err(miette::Report::new)?;
+    if plan_file.is_none() && !auto_approve && !confirmed(&plan, &connected)? {
+        eprintln!("Nothing was applied.");
+        return Ok(Exit::Error);
     }
     let progress = Bars::new(plan.steps.len());
     let state_path = connected.state_path.clone();
@@ -96,14 +100,7 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
             progress.println(&format!("warning: {err}"));
         }
     };
-    let outcome = apply::execute(
-        &plan,
-        live,
-        &connected.connection.client,
-        &progress,
-        &mut checkpoint,
-    )
-    .await;
+    let outcome = apply::execute(&plan, live, client, &progress, &mut checkpoint).await;
     progress.clear();
     print_outcome(&plan, &outcome);
     record(
@@ -115,11 +112,16 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
         &outcome.account,
         no_commit,
     )?;
-    Ok(if outcome.is_complete() {
-        Exit::Success
-    } else {
-        Exit::Error
-    })
+    if outcome.is_complete() {
+        return Ok(Exit::Success);
+    }
+    if let Some(room) = client.hourly_room().filter(|room| room.ours() == 0) {
+        eprintln!(
+            "error: {}",
+            apply::budget::ran_out(outcome.done(), plan.steps.len(), room)
+        );
+    }
+    Ok(Exit::Error)
 }
 
 fn read_plan(path: &Path) -> Result<Plan, miette::Report> {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::auth::Authenticator;
 use super::error::ClientError;
-use super::pacing::{Budget, Hourly, Pacer};
+use super::pacing::{Budget, HourlyRoom, HourlySpent, Pacer, Turn};
 use super::wire::ErrorDetails;
 
 /// How the client treats limits and faults.
@@ -125,6 +125,13 @@ impl Client {
         self.pacer.budget()
     }
 
+    /// What is left of the hourly budget, and how much of it is ours, by the latest answer;
+    /// `None` until DocuSign reported it.
+    #[must_use]
+    pub fn hourly_room(&self) -> Option<HourlyRoom> {
+        self.pacer.hourly_room()
+    }
+
     /// `GET {api_base}{path}`, decoded.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let answer = self.call(Method::GET, path, None, Retry::Safe).await?;
@@ -180,18 +187,10 @@ impl Client {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<Answer, Failure> {
-        if let Hourly::ReserveReached { reset_in } = self.pacer.hourly() {
-            if Duration::from_secs(reset_in) > self.settings.max_hourly_wait {
-                return Err(Failure::fatal(ClientError::HourlyBudgetSpent {
-                    wait_seconds: reset_in,
-                }));
-            }
-            tokio::time::sleep(Duration::from_secs(reset_in)).await;
-        }
         let mut token = self.auth.token().await.map_err(Failure::fatal)?;
         let mut renewed = false;
         loop {
-            self.pacer.wait_turn().await;
+            let turn = self.turn().await?;
             let url = format!("{}{path}", self.api_base);
             let mut request = self
                 .http
@@ -206,7 +205,10 @@ impl Client {
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
             };
             let status = response.status();
+            // The count the answer carries goes in before the call's place is given back, so
+            // no call in between sees the hour's budget without this one.
             self.pacer.observe(Budget::from_headers(response.headers()));
+            drop(turn);
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes,
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
@@ -232,6 +234,25 @@ impl Client {
                 return Ok(Answer { status, body });
             }
             return Err(self.refusal(method, path, status, &bytes, retry));
+        }
+    }
+
+    /// A place under the burst cap, once our share of the hour's budget has room: waits for
+    /// a reset that is near, and fails at once when it is further than `max_hourly_wait`.
+    async fn turn(&self) -> Result<Turn<'_>, Failure> {
+        loop {
+            match self.pacer.wait_turn().await {
+                Ok(turn) => return Ok(turn),
+                Err(HourlySpent { reset_in }) => {
+                    if Duration::from_secs(reset_in) > self.settings.max_hourly_wait {
+                        return Err(Failure::fatal(ClientError::HourlyBudgetSpent {
+                            wait_seconds: reset_in,
+                        }));
+                    }
+                    // Past the reset the old count holds nothing back.
+                    tokio::time::sleep(Duration::from_secs(reset_in)).await;
+                }
+            }
         }
     }
 

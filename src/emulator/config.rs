@@ -36,6 +36,8 @@ pub struct Config {
     /// Where the accounts are kept across restarts: read at start when it exists, rewritten
     /// (atomically) after every write call.
     pub state_file: Option<std::path::PathBuf>,
+    /// Where the rate limits read the time.
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             token_lifetime: Duration::from_secs(8 * 3600),
             credentials: Credentials::default(),
             state_file: None,
+            clock: Clock::System,
         }
     }
 }
@@ -68,6 +71,27 @@ impl Config {
             ..Self::default()
         }
     }
+}
+
+/// Where the emulator's rate limits read the time. The 30-second burst window always runs on
+/// the runtime's monotonic clock; the choice is the wall clock that places the hourly window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock: the hourly budget resets at the top of each clock hour, as DocuSign's.
+    #[default]
+    System,
+    /// A wall clock that reads `epoch` (Unix seconds) when the emulator starts and moves on
+    /// with the runtime's clock. A test starts mid-hour, so its hourly window can't roll over
+    /// under it whatever the real time of day.
+    StartingAt { epoch: u64 },
+}
+
+impl Clock {
+    /// 2026-01-05 09:20:00 UTC: forty minutes before the hourly window resets, as long as a
+    /// test can take.
+    pub const MID_HOUR: Self = Self::StartingAt {
+        epoch: 1_767_604_800,
+    };
 }
 
 /// The HTTP status of a rate-limit refusal.

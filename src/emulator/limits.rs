@@ -4,12 +4,59 @@
 //! Hand-written rather than taken from a rate-limiting crate on purpose: crates such as
 //! `governor` implement smooth GCRA limits, while the emulator must reproduce DocuSign's
 //! visible counters (`X-RateLimit-Remaining`, a reset at the clock hour) exactly.
+//!
+//! The limiter never reads a clock: every call brings its [`Moment`], taken from the emulator's
+//! [`Clock`], so tests can pin the hour and unit tests can name each time.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
+
+use super::config::Clock;
 
 const BURST_WINDOW: Duration = Duration::from_secs(30);
 const HOUR: u64 = 3_600;
+
+/// When a call arrived: monotonic time for the 30-second burst window, and wall-clock Unix
+/// seconds for the clock-hour window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Moment {
+    pub at: Instant,
+    pub epoch_seconds: u64,
+}
+
+/// The emulator's clock as started: reads a [`Moment`] for each call.
+#[derive(Debug)]
+pub struct Timepiece {
+    clock: Clock,
+    started: Instant,
+}
+
+impl Timepiece {
+    /// Starts `clock` now (on the runtime's clock, so paused test time moves it too).
+    #[must_use]
+    pub fn start(clock: Clock) -> Self {
+        Self {
+            clock,
+            started: Instant::now(),
+        }
+    }
+
+    #[must_use]
+    pub fn now(&self) -> Moment {
+        let at = Instant::now();
+        let epoch_seconds = match self.clock {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs()),
+            Clock::StartingAt { epoch } => {
+                epoch.saturating_add(at.duration_since(self.started).as_secs())
+            }
+        };
+        Moment { at, epoch_seconds }
+    }
+}
 
 /// Which limit a call ran into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +90,8 @@ pub struct Budget {
     pub hourly_remaining: u32,
     /// Epoch seconds of the next top of the hour.
     pub reset: u64,
+    /// Epoch seconds when the call arrived: DocuSign's `Date` header.
+    pub now: u64,
     pub burst_limit: u32,
     pub burst_remaining: u32,
 }
@@ -69,14 +118,12 @@ impl Limiter {
         }
     }
 
-    /// Counts one call and says whether it may go ahead. A refused call still counts: DocuSign
-    /// counts every invocation, so retrying in a tight loop keeps an account locked out.
-    pub fn admit(&mut self) -> (Result<(), Exceeded>, Budget) {
-        let now = Instant::now();
-        let epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        let hour = epoch / HOUR;
+    /// Counts one call arriving at `now` and says whether it may go ahead. A refused call
+    /// still counts: DocuSign counts every invocation, so retrying in a tight loop keeps an
+    /// account locked out.
+    pub fn admit(&mut self, now: Moment) -> (Result<(), Exceeded>, Budget) {
+        let Moment { at, epoch_seconds } = now;
+        let hour = epoch_seconds / HOUR;
         if hour != self.hour {
             self.hour = hour;
             self.hour_count = 0;
@@ -84,7 +131,7 @@ impl Limiter {
         while self
             .burst
             .front()
-            .is_some_and(|&at| now.duration_since(at) >= BURST_WINDOW)
+            .is_some_and(|&counted| at.duration_since(counted) >= BURST_WINDOW)
         {
             self.burst.pop_front();
         }
@@ -96,12 +143,13 @@ impl Limiter {
             Ok(())
         };
         self.hour_count = self.hour_count.saturating_add(1);
-        self.burst.push_back(now);
+        self.burst.push_back(at);
         let burst_used = u32::try_from(self.burst.len()).unwrap_or(u32::MAX);
         let budget = Budget {
             hourly_limit: self.hourly_limit,
             hourly_remaining: self.hourly_limit.saturating_sub(self.hour_count),
             reset: (hour + 1) * HOUR,
+            now: epoch_seconds,
             burst_limit: self.burst_limit,
             burst_remaining: self.burst_limit.saturating_sub(burst_used),
         };
@@ -113,27 +161,100 @@ impl Limiter {
 mod tests {
     use super::*;
 
+    /// 2026-01-05 09:20:00 UTC: mid-hour.
+    const MID_HOUR: u64 = 1_767_604_800;
+
+    /// A clock the tests move by hand: `elapsed` after a start at [`MID_HOUR`].
+    struct Times {
+        start: Instant,
+    }
+
+    impl Times {
+        fn new() -> Self {
+            Self {
+                start: Instant::now(),
+            }
+        }
+
+        fn after(&self, elapsed: Duration) -> Moment {
+            Moment {
+                at: self.start + elapsed,
+                epoch_seconds: MID_HOUR + elapsed.as_secs(),
+            }
+        }
+    }
+
+    fn secs(seconds: u64) -> Duration {
+        Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn the_test_start_is_mid_hour() {
+        assert_eq!(MID_HOUR % HOUR, 20 * 60);
+    }
+
     #[test]
     fn burst_refuses_past_the_cap_and_counts_the_refusal() {
+        let times = Times::new();
         let mut limiter = Limiter::new(100, 3);
         for remaining in [2, 1, 0] {
-            let (verdict, budget) = limiter.admit();
+            let (verdict, budget) = limiter.admit(times.after(Duration::ZERO));
             assert_eq!(verdict, Ok(()));
             assert_eq!(budget.burst_remaining, remaining);
         }
-        let (verdict, budget) = limiter.admit();
+        let (verdict, budget) = limiter.admit(times.after(Duration::ZERO));
         assert_eq!(verdict, Err(Exceeded::Burst));
         assert_eq!(budget.hourly_remaining, 96);
     }
 
     #[test]
+    fn a_call_leaves_the_burst_window_thirty_seconds_after_it_arrived() {
+        let times = Times::new();
+        let mut limiter = Limiter::new(100, 2);
+        assert!(limiter.admit(times.after(secs(0))).0.is_ok());
+        assert!(limiter.admit(times.after(secs(10))).0.is_ok());
+        // Both still in the window a moment before the first is 30 s old: refused.
+        let just_before = times.after(Duration::from_millis(29_999));
+        assert_eq!(limiter.admit(just_before).0, Err(Exceeded::Burst));
+        // The refusal counted too (at 29.999 s): at 30 s only the first call has left, and
+        // the second and the refusal fill the window.
+        assert_eq!(limiter.admit(times.after(secs(30))).0, Err(Exceeded::Burst));
+        // At 40 s the second has left; the refusals at 29.999 s and 30 s still fill it.
+        assert_eq!(limiter.admit(times.after(secs(40))).0, Err(Exceeded::Burst));
+        // Thirty seconds after the last refusal the window is empty again.
+        let (verdict, budget) = limiter.admit(times.after(secs(70)));
+        assert_eq!(verdict, Ok(()));
+        assert_eq!(budget.burst_remaining, 1);
+    }
+
+    #[test]
     fn hourly_budget_is_checked_before_the_burst() {
+        let times = Times::new();
         let mut limiter = Limiter::new(2, 10);
-        assert!(limiter.admit().0.is_ok());
-        assert!(limiter.admit().0.is_ok());
-        let (verdict, budget) = limiter.admit();
+        assert!(limiter.admit(times.after(secs(0))).0.is_ok());
+        assert!(limiter.admit(times.after(secs(1))).0.is_ok());
+        let (verdict, budget) = limiter.admit(times.after(secs(2)));
         assert_eq!(verdict, Err(Exceeded::Hourly));
         assert_eq!(budget.hourly_remaining, 0);
-        assert_eq!(budget.reset % 3_600, 0);
+        assert_eq!(budget.reset, MID_HOUR + 40 * 60, "the next top of the hour");
+        assert_eq!(budget.now, MID_HOUR + 2);
+    }
+
+    #[test]
+    fn the_hourly_budget_comes_back_at_the_top_of_the_hour() {
+        let times = Times::new();
+        let mut limiter = Limiter::new(2, 100);
+        let to_the_hour = secs(40 * 60);
+        assert!(limiter.admit(times.after(secs(0))).0.is_ok());
+        assert!(limiter.admit(times.after(secs(60))).0.is_ok());
+        let last_second = times.after(secs(40 * 60 - 1));
+        let (verdict, budget) = limiter.admit(last_second);
+        assert_eq!(verdict, Err(Exceeded::Hourly));
+        assert_eq!(budget.reset, MID_HOUR + 40 * 60);
+        // The clock hour turns: the count starts again and the reset moves an hour on.
+        let (verdict, budget) = limiter.admit(times.after(to_the_hour));
+        assert_eq!(verdict, Ok(()));
+        assert_eq!(budget.hourly_remaining, 1);
+        assert_eq!(budget.reset, MID_HOUR + 40 * 60 + HOUR);
     }
 }

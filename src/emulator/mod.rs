@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use faults::{Attempts, Drawn, Fate};
-use limits::Limiter;
+use limits::{Limiter, Moment, Timepiece};
 
 pub use faults::{Fault, InjectedFault, RequestKey};
 
@@ -79,6 +79,8 @@ pub struct Shared {
     /// How many times each request has been seen, for its attempt number.
     attempts: Mutex<Attempts>,
     fault_log: Mutex<Vec<InjectedFault>>,
+    /// The time the rate limits go by.
+    pub clock: Timepiece,
 }
 
 impl Shared {
@@ -90,6 +92,12 @@ impl Shared {
                 .account_id
                 .eq_ignore_ascii_case(account_id.trim())
         })
+    }
+
+    /// The moment a call arrives, by the configured clock.
+    #[must_use]
+    pub fn now(&self) -> Moment {
+        self.clock.now()
     }
 
     /// Every account's ID and name, in order.
@@ -298,6 +306,7 @@ pub async fn start(
         stats: Mutex::new(Stats::default()),
         attempts: Mutex::new(Attempts::default()),
         fault_log: Mutex::new(Vec::new()),
+        clock: Timepiece::start(config.clock),
         base_url: format!("http://{local}"),
         accounts: accounts
             .into_iter()

@@ -138,7 +138,7 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             user_id: user.id.clone(),
             user_name: user.user_name.clone(),
         };
-        let (verdict, budget) = slot.limiter.admit();
+        let (verdict, budget) = slot.limiter.admit(shared.now());
         drop(slot);
         if let Err(exceeded) = verdict {
             shared.record_rejection();
@@ -297,9 +297,13 @@ impl http_body::Body for BrokenBody {
     }
 }
 
-/// Adds DocuSign's rate-limit headers.
+/// Adds DocuSign's rate-limit headers, and the `Date` they were counted at (by the emulator's
+/// clock, so a client reckons the reset against the same clock that placed it).
 fn with_budget(mut response: Response, budget: Budget) -> Response {
     let headers = response.headers_mut();
+    if let Some(date) = http_date(budget.now) {
+        headers.insert(axum::http::header::DATE, date);
+    }
     for (name, value) in [
         ("X-RateLimit-Limit", u64::from(budget.hourly_limit)),
         ("X-RateLimit-Remaining", u64::from(budget.hourly_remaining)),
@@ -310,6 +314,16 @@ fn with_budget(mut response: Response, budget: Budget) -> Response {
         headers.insert(name, HeaderValue::from(value));
     }
     response
+}
+
+/// Unix seconds as an HTTP date: `Mon, 05 Jan 2026 09:20:00 GMT`.
+fn http_date(epoch_seconds: u64) -> Option<HeaderValue> {
+    let seconds = i64::try_from(epoch_seconds).ok()?;
+    let timestamp = jiff::Timestamp::from_second(seconds).ok()?;
+    let text = jiff::fmt::rfc2822::DateTimePrinter::new()
+        .timestamp_to_rfc9110_string(&timestamp)
+        .ok()?;
+    HeaderValue::from_str(&text).ok()
 }
 
 /// The `{accountId}` of `/restapi/v2.1/accounts/{accountId}/…`.
