@@ -302,7 +302,9 @@ fn check_heard(stage: &Stage) {
         }
         Grant::Jwt => {
             assert!(count(Heard::AccessToken) > 10, "{heard:?}");
-            assert!(count(Heard::Assertion) > 10, "{heard:?}");
+            // Assertions are signed with a whole-second `iat`, so those made within one second
+            // are the same text and heard once: how many differ depends on the machine's speed.
+            assert!(count(Heard::Assertion) > 0, "{heard:?}");
         }
     }
 }
