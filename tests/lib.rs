@@ -7,6 +7,7 @@ mod apply_kill;
 mod apply_partial;
 mod apply_routes;
 mod apply_support;
+mod bench_checks;
 mod docusign_auth;
 mod docusign_secrets;
 mod docusign_snapshot;
