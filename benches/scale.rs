@@ -543,8 +543,9 @@ async fn snapshot_row(lab: &mut Lab, built: &Built, memberships: Memberships, ru
     let paced = rounds_floor(&rounds, BURST_CAP, Some(client_pace()), LATENCY);
     let calls_ratio = as_f64(client) / as_f64(minimum.calls);
     let wall_ratio = wall.as_secs_f64() / floor.as_secs_f64();
+    let shown_rounds = &rounds[..=rounds.iter().rposition(|&calls| calls > 0).unwrap_or(0)];
     lab.notes.push(format!(
-        "{label}: {} memberships; minimum {}; floor rounds {rounds:?}; wall times of {runs} \
+        "{label}: {} memberships; minimum {}; floor rounds {shown_rounds:?}; wall times of {runs} \
          run(s): {}; the client's own pace (80% of the cap, {} calls, at once; the next {} a \
          window later) allows no less than {}, and the wall time is {:.2}× that{hourly}",
         thousands(wide(built.memberships)),
@@ -1075,6 +1076,24 @@ fn legend() -> String {
     )
 }
 
+/// What the whole run made, in how many emulators.
+fn calls_in_all(served: u64, emulators: u64) -> String {
+    let hourly = u64::from(HOURLY_LIMIT);
+    format!(
+        "In all the run made {} API calls on {emulators} fresh emulators{}.\n",
+        thousands(served),
+        if served > hourly {
+            format!(
+                ": more than the {} an hour one account allows, which is why no two \
+                 measurements share an account",
+                thousands(hourly)
+            )
+        } else {
+            String::new()
+        },
+    )
+}
+
 /// Writes the table under the target directory.
 fn write_out(name: &str, out: &str) {
     let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -1159,13 +1178,7 @@ fn main() {
             let _ = writeln!(out, "- {what}");
         }
     }
-    let _ = writeln!(
-        out,
-        "In all the run made {} API calls on {emulators} fresh emulators: more than the {} an \
-         hour one account allows, which is why no two measurements share an account.",
-        thousands(served_calls),
-        thousands(u64::from(HOURLY_LIMIT)),
-    );
+    out.push_str(&calls_in_all(served_calls, emulators));
     out.push('\n');
     for note in &notes {
         let _ = writeln!(out, "- {note}");

@@ -119,15 +119,13 @@ impl Built {
     pub fn minimum(&self, memberships: Memberships) -> Minimum {
         let (users, groups) = (pages(self.users), pages(self.groups));
         let lists = format!(
-            "⌈{}/100⌉ + ⌈{}/100⌉ + 2 = {users} + {groups} + 2",
+            "⌈{}/100⌉ user pages + ⌈{}/100⌉ group pages + 1 profile list + 1 signing-group list",
             self.users, self.groups
         );
         match memberships {
             Memberships::InUserRecords => Minimum {
                 calls: users + groups + 2,
-                arithmetic: format!(
-                    "user pages + group pages + profiles + signing groups: {lists}"
-                ),
+                arithmetic: format!("{lists} = {users} + {groups} + 1 + 1"),
             },
             Memberships::InMemberLists => {
                 let (lists_read, member_pages) =
@@ -138,8 +136,8 @@ impl Built {
                 Minimum {
                     calls: users + groups + 2 + member_pages,
                     arithmetic: format!(
-                        "user pages + group pages + profiles + signing groups + member pages: \
-                         {lists} + Σ⌈members/100⌉ over {lists_read} groups = {member_pages}"
+                        "{lists} + Σ⌈members/100⌉ member pages over the {lists_read} groups but \
+                         Everyone = {users} + {groups} + 1 + 1 + {member_pages}"
                     ),
                 }
             }
