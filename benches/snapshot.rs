@@ -27,10 +27,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use docusign_gitops::docusign::ClientSettings;
-use docusign_gitops::docusign::snapshot::snapshot;
+use docusign_gitops::docusign::snapshot::{Snapshot, snapshot};
 use docusign_gitops::emulator::Config;
 
-use common::emulated::{SIGNING_GROUPS, Shape, build, check, client_for, start};
+use common::emulated::{Built, Memberships, SIGNING_GROUPS, Shape, build, client_for, start};
 use common::floor::{cap_floor, narrow, paced, paced_floor, wide};
 
 const LATENCY: Duration = Duration::from_millis(50);
@@ -49,6 +49,16 @@ const SMALLER: Shape = Shape {
     groups: 200,
     departments: 0,
 };
+
+/// The snapshot must hold exactly the emulated account, in the fewest calls.
+fn check(live: &Snapshot, built: &Built, label: &str) {
+    common::emulated::check(live, built, Memberships::InUserRecords, label);
+    assert_eq!(
+        live.calls,
+        built.minimum(Memberships::InUserRecords).calls,
+        "{label}: the snapshot must make the fewest calls"
+    );
+}
 
 fn seconds(duration: Duration) -> f64 {
     duration.as_secs_f64()
@@ -69,7 +79,11 @@ struct Row {
 /// A capped run: one snapshot with the client's default settings assuming `cap`.
 async fn capped(label: &str, shape: Shape, config: Config, cap: u32) -> Row {
     let built = build(shape);
-    let (users, groups, minimum) = (built.users, built.groups, built.minimum_calls());
+    let (users, groups, minimum) = (
+        built.users,
+        built.groups,
+        built.minimum(Memberships::InUserRecords).calls,
+    );
     let running = start(config.clone(), built.account.clone()).await;
     let settings = ClientSettings {
         assumed_burst_limit: u64::from(cap),
@@ -128,7 +142,11 @@ async fn capped(label: &str, shape: Shape, config: Config, cap: u32) -> Row {
 /// The CPU run: no latency, no limits, one emulator, a fresh client per snapshot.
 async fn cpu(label: &str, shape: Shape) -> Row {
     let built = build(shape);
-    let (users, groups, minimum) = (built.users, built.groups, built.minimum_calls());
+    let (users, groups, minimum) = (
+        built.users,
+        built.groups,
+        built.minimum(Memberships::InUserRecords).calls,
+    );
     let config = Config {
         hourly_limit: u32::MAX,
         burst_limit: u32::MAX,

@@ -11,6 +11,7 @@ mod apply_routes;
 mod apply_support;
 mod auth_check_cli;
 mod base_url_cli;
+mod bench_checks;
 mod docusign_auth;
 mod docusign_limits;
 mod docusign_secrets;

@@ -21,8 +21,9 @@ use docusign_gitops::emulator::account::{
     new_profile_settings,
 };
 use docusign_gitops::emulator::{self, Config, Running};
+use docusign_gitops::model;
 
-use super::floor::wide;
+use super::calls::{Minimum, PAGE, pages};
 
 pub const ACCOUNT_ID: &str = "9c4e1a7b-2d3f-4b5a-8c6d-7e8f9a0b1c2d";
 pub const ADMIN_ID: &str = "0d9b1c2e-0000-4000-8000-00000000a001";
@@ -32,9 +33,6 @@ pub const TOKEN: &str = "bench-token";
 pub const STAMP: &str = "2026-01-05T09:00:00.0000000Z";
 /// The seed of every random draw, so every run builds the same account.
 pub const SEED: u64 = 0x00d0_c051_5a95_0001;
-
-/// DocuSign's largest page, as the snapshot reads lists.
-pub const PAGE: usize = 100;
 
 pub const CUSTOM_PROFILES: [&str; 4] = ["Reviewers", "Contract Managers", "Approvers", "Auditors"];
 pub const MAX_GROUPS_PER_USER: usize = 5;
@@ -58,8 +56,37 @@ pub struct Shape {
     pub departments: usize,
 }
 
+/// Where a snapshot finds the memberships: DocuSign's user records may or may not carry
+/// `groupList` (the emulator's `Config::group_list_in_user_records`), and without it only
+/// each group's member list tells who is in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Memberships {
+    InUserRecords,
+    InMemberLists,
+}
+
+impl Memberships {
+    pub const ALL: [Self; 2] = [Self::InUserRecords, Self::InMemberLists];
+
+    /// The emulator's configuration with this reading.
+    pub fn config(self, config: Config) -> Config {
+        Config {
+            group_list_in_user_records: self == Self::InUserRecords,
+            ..config
+        }
+    }
+
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::InUserRecords => "memberships in user records (groupList)",
+            Self::InMemberLists => "no groupList: memberships from member lists",
+        }
+    }
+}
+
 /// The emulated account and what a snapshot of it must hold.
 pub struct Built {
+    pub shape: Shape,
     pub account: Account,
     /// Users, the administrator included.
     pub users: usize,
@@ -70,9 +97,71 @@ pub struct Built {
 }
 
 impl Built {
-    /// The fewest calls a snapshot can make: user pages, group pages, profiles, signing groups.
-    pub fn minimum_calls(&self) -> u64 {
-        wide(self.users.div_ceil(PAGE) + self.groups.div_ceil(PAGE) + 2)
+    /// For each group whose member list a snapshot must read: its place in the group list
+    /// (which lists groups by ID), and its members. Everyone is left out: it holds every user
+    /// who isn't closed by definition, and the model leaves it out.
+    fn member_lists(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.account
+            .groups
+            .values()
+            .enumerate()
+            .filter(|(_, group)| group.kind != GroupKind::Everyone)
+            .map(|(place, group)| (place, group.members.len()))
+    }
+
+    /// The fewest calls a snapshot can make, from the API's paging rules alone: the user
+    /// list and the group list in pages of at most 100 (`count` is 1–100; U and G count the
+    /// administrator and the built-in groups); the permission profiles and the signing groups
+    /// with their members (`include_users=true`) in one unpaged call each; and, when user
+    /// records carry no `groupList`, every group's member list in pages of 100 too. A group
+    /// with no members needs no page (the group list's `usersCount` says so); the benchmark
+    /// accounts have none.
+    pub fn minimum(&self, memberships: Memberships) -> Minimum {
+        let (users, groups) = (pages(self.users), pages(self.groups));
+        let lists = format!(
+            "⌈{}/100⌉ user pages + ⌈{}/100⌉ group pages + 1 profile list + 1 signing-group list",
+            self.users, self.groups
+        );
+        match memberships {
+            Memberships::InUserRecords => Minimum {
+                calls: users + groups + 2,
+                arithmetic: format!("{lists} = {users} + {groups} + 1 + 1"),
+            },
+            Memberships::InMemberLists => {
+                let (lists_read, member_pages) =
+                    self.member_lists()
+                        .fold((0, 0), |(lists, total), (_, members)| {
+                            (lists + usize::from(members > 0), total + pages(members))
+                        });
+                Minimum {
+                    calls: users + groups + 2 + member_pages,
+                    arithmetic: format!(
+                        "{lists} + Σ⌈members/100⌉ member pages over the {lists_read} groups but \
+                         Everyone = {users} + {groups} + 1 + 1 + {member_pages}"
+                    ),
+                }
+            }
+        }
+    }
+
+    /// The rounds of a snapshot's minimum, each of which needs an answer from the round
+    /// before: the first page of users and of groups, the profiles and the signing groups;
+    /// then the other pages, once the first ones have told how many. Reading member lists, a
+    /// group's first member page can go once a group page has named the group, and its other
+    /// pages once the first has told how many.
+    pub fn snapshot_rounds(&self, memberships: Memberships) -> Vec<u64> {
+        let mut rounds = vec![4, pages(self.users) + pages(self.groups) - 2, 0, 0];
+        if memberships == Memberships::InMemberLists {
+            for (place, members) in self.member_lists() {
+                // Named by the first group page (round 0) or by a later one (round 1).
+                let first_member_page = if place < PAGE { 1 } else { 2 };
+                if members > 0 {
+                    rounds[first_member_page] += 1;
+                    rounds[first_member_page + 1] += pages(members) - 1;
+                }
+            }
+        }
+        rounds
     }
 }
 
@@ -287,6 +376,7 @@ pub fn build(shape: Shape) -> Built {
         .map(|group| group.members.len())
         .sum();
     Built {
+        shape,
         users: account.users.len(),
         groups: account.groups.len(),
         memberships,
@@ -322,45 +412,135 @@ pub fn client_for(running: &Running, settings: ClientSettings) -> Arc<Client> {
     Arc::new(Client::new(http, &api_base, auth, settings))
 }
 
-/// Checks that the snapshot read everything, in the fewest calls.
-pub fn check(live: &Snapshot, built: &Built, label: &str) {
+/// What a snapshot of the emulated account must hold, in the model's terms, worked out from
+/// the emulator's records rather than through the client: Everyone's memberships left out,
+/// DocuSign's statuses as the model's four.
+pub fn expected(account: &Account) -> model::Account {
+    let profile_name = |id: u64| account.profiles[&id].name.clone();
+    let mut expected = model::Account::default();
+    for profile in account.profiles.values() {
+        expected.permission_profiles.insert(
+            model::NameKey::new(&profile.name),
+            model::PermissionProfile {
+                id: Some(profile.id.to_string()),
+                name: profile.name.clone(),
+                settings: profile.settings.clone(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for group in account.groups.values() {
+        expected.groups.insert(
+            model::NameKey::new(&group.name),
+            model::Group {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                permission_profile: group.profile_id.map(profile_name),
+                previously: Vec::new(),
+            },
+        );
+    }
+    for user in &account.users {
+        let groups = account
+            .groups_of(user)
+            .into_iter()
+            .filter(|group| group.kind != GroupKind::Everyone)
+            .map(|group| group.name.clone())
+            .collect();
+        expected.users.insert(
+            model::EmailKey::new(&user.email),
+            model::User {
+                id: Some(user.id.clone()),
+                email: user.email.clone(),
+                first_name: user.first_name.clone(),
+                last_name: user.last_name.clone(),
+                job_title: (!user.job_title.is_empty()).then(|| user.job_title.clone()),
+                permission_profile: profile_name(user.profile_id),
+                groups,
+                status: match user.status {
+                    UserStatus::Active => model::UserStatus::Active,
+                    UserStatus::ActivationSent | UserStatus::ActivationRequired => {
+                        model::UserStatus::Pending
+                    }
+                    UserStatus::Closed => model::UserStatus::Closed,
+                    UserStatus::Disabled => model::UserStatus::Disabled,
+                },
+                managed_by_scim: false,
+            },
+        );
+    }
+    for group in account.signing_groups.values() {
+        expected.signing_groups.insert(
+            model::NameKey::new(&group.name),
+            model::SigningGroup {
+                id: Some(group.id.to_string()),
+                name: group.name.clone(),
+                email: group.email.clone(),
+                members: group
+                    .members
+                    .iter()
+                    .map(|member| {
+                        (
+                            model::EmailKey::new(&member.email),
+                            model::SigningGroupMember {
+                                name: member.user_name.clone(),
+                                email: member.email.clone(),
+                            },
+                        )
+                    })
+                    .collect(),
+                previously: Vec::new(),
+            },
+        );
+    }
+    expected
+}
+
+/// Checks that the snapshot holds exactly the emulated account, memberships read where
+/// `memberships` says they are.
+pub fn check(live: &Snapshot, built: &Built, memberships: Memberships, label: &str) {
+    let want = expected(&built.account);
     assert_eq!(
-        live.account.users.len(),
-        built.users,
-        "{label}: the snapshot must hold every user"
+        (
+            live.account.users.len(),
+            live.account.groups.len(),
+            live.account.signing_groups.len(),
+            live.account.permission_profiles.len(),
+        ),
+        (
+            built.users,
+            built.groups,
+            SIGNING_GROUPS,
+            3 + CUSTOM_PROFILES.len()
+        ),
+        "{label}: the snapshot must hold every user, group, signing group and profile"
     );
-    assert_eq!(
-        live.account.groups.len(),
-        built.groups,
-        "{label}: the snapshot must hold every group"
-    );
-    assert_eq!(
-        live.account.signing_groups.len(),
-        SIGNING_GROUPS,
-        "{label}: the snapshot must hold every signing group"
-    );
-    assert_eq!(
-        live.account.permission_profiles.len(),
-        3 + CUSTOM_PROFILES.len(),
-        "{label}: the snapshot must hold every permission profile"
-    );
-    let memberships: usize = live
+    let memberships_read: usize = live
         .account
         .users
         .values()
         .map(|user| user.groups.len())
         .sum();
     assert_eq!(
-        memberships, built.memberships,
+        memberships_read, built.memberships,
         "{label}: the snapshot must hold every membership"
     );
-    assert!(
-        live.memberships_from_user_records,
-        "{label}: memberships must come from the user records' groupList"
-    );
+    // Field by field only when it differs: a 50,000-user account's debug text is no message.
+    if live.account != want {
+        let user = want
+            .users
+            .iter()
+            .find(|(key, user)| live.account.users.get(*key) != Some(*user))
+            .map(|(key, user)| format!("{user:?}, read as {:?}", live.account.users.get(key)));
+        panic!(
+            "{label}: the snapshot differs from the emulated account; first differing user: {}",
+            user.unwrap_or_else(|| "none (a group, profile or signing group differs)".to_owned())
+        );
+    }
     assert_eq!(
-        live.calls,
-        built.minimum_calls(),
-        "{label}: the snapshot must make the fewest calls"
+        live.memberships_from_user_records,
+        memberships == Memberships::InUserRecords,
+        "{label}: memberships must come from {}",
+        memberships.title()
     );
 }
