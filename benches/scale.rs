@@ -67,6 +67,7 @@ use common::floor::{self, Pace, rounds_floor, wide};
 use common::planning;
 use common::procfs::{TICKS_PER_SECOND, machine_busy_ticks, process_cpu_ticks, threads_cpu_ns};
 use common::scenarios::{self, Scenario, served};
+use common::thousands;
 
 const CHILD_ENV: &str = "SCALE_BENCH_CHILD";
 
@@ -208,18 +209,6 @@ impl Row {
 
 fn dash<T>(cell: Option<T>, show: impl FnOnce(T) -> String) -> String {
     cell.map_or_else(|| "–".to_owned(), show)
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 fn secs(duration: Duration) -> String {

@@ -11,3 +11,16 @@ pub mod floor;
 pub mod planning;
 pub mod procfs;
 pub mod scenarios;
+
+/// `n` with a comma between each group of three digits, as the tables show counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

@@ -20,6 +20,7 @@ use docusign_gitops::plan::{self, Context, GuardClass, Plan};
 use super::calls::{Minimum, Tally, USERS_PER_CLOSE, USERS_PER_CREATE, batches};
 use super::emulated::{self, ADMIN_EMAIL, Built, Memberships, Shape, department_name};
 use super::floor::wide;
+use super::thousands;
 
 /// A small account and its changes, for `tests/bench_checks.rs` and the scale benchmark's
 /// `--quick` run. Each minimum still turns on what it does at full size: onboarding takes two
@@ -59,32 +60,20 @@ pub struct Change {
     pub minimum: Minimum,
 }
 
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 impl Scenario {
     pub fn title(self) -> String {
         match self {
             Self::Onboard { users, groups } => {
                 format!(
                     "onboard {} users into {groups} plain groups",
-                    thousands(users)
+                    thousands(wide(users))
                 )
             }
-            Self::Offboard { users } => format!("offboard {} users", thousands(users)),
+            Self::Offboard { users } => format!("offboard {} users", thousands(wide(users))),
             Self::Reorganise { users } => format!(
                 "reorganise: move {} memberships ({} users change department)",
-                thousands(2 * users),
-                thousands(users)
+                thousands(wide(2 * users)),
+                thousands(wide(users))
             ),
         }
     }
