@@ -4,7 +4,7 @@
 //! - Users are created (and reopened) by `POST /users`, up to 500 a call. A new user's group
 //!   memberships ride along in the same call (`groupList`) when the group carries no
 //!   permission profile or the user's own: joining then can't change the user's profile,
-//!   whichever way DocuSign treats a group's profile on join (DESIGN.md rule 5).
+//!   whichever way DocuSign treats a group's profile on join.
 //! - Attribute and profile changes of a user are one item of a bulk `PUT /users`, up to 500 a
 //!   call; closes are bulk `DELETE /users`, up to 500 a call.
 //! - Memberships are one `PUT` (add) and one `DELETE` (remove) per group and per signing group.

@@ -1,4 +1,4 @@
-//! DESIGN.md rule 6: a plan that closes users, removes memberships, or grants admin-capable
+//! The guards: a plan that closes users, removes memberships, or grants admin-capable
 //! profiles beyond `policy.limits` is refused unless the operator allows that class.
 
 use serde::{Deserialize, Serialize};

@@ -92,7 +92,7 @@ impl Plan {
     }
 }
 
-/// A plan that breaks DESIGN.md's rules when replayed: a bug in the planner.
+/// A plan that breaks one of the rules that never bend when replayed: a bug in the planner.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error(
     "the plan breaks {breach} at step {step} ({operation}); this is a bug in docusign-gitops, please report it"

@@ -1,4 +1,4 @@
-//! One change the plan makes, and the phase of DESIGN.md rule 5 it belongs to.
+//! One change the plan makes, and the phase of the plan's fixed order it belongs to.
 
 use std::collections::BTreeMap;
 
@@ -132,7 +132,8 @@ pub struct Change {
     pub to: Option<String>,
 }
 
-/// The phases of DESIGN.md rule 5, in order.
+/// The phases of a plan, in the order they run: profiles, then groups and signing groups,
+/// then users, memberships added, attributes and profiles, memberships removed, and deletes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {

@@ -1,4 +1,7 @@
-//! Replaying a plan on a copy of the live account, checking DESIGN.md rules 1–4 at every step.
+//! Replaying a plan on a copy of the live account, checking at every step the rules
+//! that never bend: one profile per user, DocuSign Viewer untouched, a profile deleted only
+//! after its holders moved, and the integration user never closed, demoted or removed from
+//! Administrators (rules 1–4; rule 0 is a step on a missing object).
 //!
 //! [`apply`] says what one operation does to an account, in model terms; [`check_step`]
 //! compares the account before and after one step; [`replay`] walks a whole plan. A breach is
@@ -20,7 +23,7 @@ pub struct Rules {
     pub integration_user: Option<EmailKey>,
 }
 
-/// A step that breaks one of DESIGN.md's rules; rule 0 is an operation on a missing object
+/// A step that breaks one of the rules that never bend; rule 0 is an operation on a missing object
 /// (or a name clash), which is a planning bug too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Breach {
