@@ -34,6 +34,7 @@ mod plan_properties;
 mod plan_scenarios;
 mod properties;
 mod schema;
+mod secrets_echo;
 mod secrets_scan;
 mod secrets_stage;
 mod secrets_wiretap;

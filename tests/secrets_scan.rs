@@ -13,22 +13,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 /// truncated or wrapped leak still holds one.
 const SLICE: usize = 20;
 
-/// What a needle stands for, so a known gap can leave one kind of secret out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// A value the tool was given: an environment variable or the private key file.
-    Given,
-    /// An access token the emulator issued to the tool.
-    IssuedAccess,
-    /// A refresh token the emulator issued to the tool.
-    IssuedRefresh,
-    /// A JWT assertion the tool signed.
-    Assertion,
-}
-
 struct Needle {
     what: String,
-    kind: Kind,
 }
 
 /// Every secret to look for.
@@ -41,7 +27,7 @@ pub struct Needles {
 
 impl Needles {
     /// Adds one exact needle; a value already added keeps its first description.
-    pub fn exact(&mut self, what: &str, kind: Kind, value: &str) {
+    pub fn exact(&mut self, what: &str, value: &str) {
         assert!(
             value.len() >= 6,
             "a needle that short would match by chance"
@@ -49,15 +35,14 @@ impl Needles {
         if self.known.insert(value.as_bytes().to_vec()) {
             self.described.push(Needle {
                 what: what.to_owned(),
-                kind,
             });
             self.patterns.push(value.as_bytes().to_vec());
         }
     }
 
     /// Adds a secret: the whole value, and for a long one its head, middle and tail slices.
-    pub fn secret(&mut self, what: &str, kind: Kind, value: &str) {
-        self.exact(what, kind, value);
+    pub fn secret(&mut self, what: &str, value: &str) {
+        self.exact(what, value);
         if value.len() >= 2 * SLICE && value.is_ascii() {
             let middle = (value.len() - SLICE) / 2;
             for (part, at) in [
@@ -65,7 +50,7 @@ impl Needles {
                 ("middle", middle),
                 ("tail", value.len() - SLICE),
             ] {
-                self.exact(&format!("{what} ({part})"), kind, &value[at..at + SLICE]);
+                self.exact(&format!("{what} ({part})"), &value[at..at + SLICE]);
             }
         }
     }
@@ -79,7 +64,6 @@ impl Needles {
             for at in (0..=line.len() - SLICE).step_by(SLICE + 2) {
                 self.exact(
                     &format!("{what}, body line {} from column {at}", number + 1),
-                    Kind::Given,
                     &line[at..at + SLICE],
                 );
             }
@@ -111,19 +95,16 @@ pub struct Searcher<'a> {
 }
 
 impl Searcher<'_> {
-    /// What each needle found in `haystack` stands for, but needles of the `exempt` kinds.
-    pub fn find_but(&self, haystack: &[u8], exempt: &[Kind]) -> BTreeSet<String> {
-        self.automaton
-            .find_overlapping_iter(haystack)
-            .map(|found| &self.needles.described[found.pattern().as_usize()])
-            .filter(|needle| !exempt.contains(&needle.kind))
-            .map(|needle| needle.what.clone())
-            .collect()
-    }
-
     /// What each needle found in `haystack` stands for.
     pub fn find(&self, haystack: &[u8]) -> BTreeSet<String> {
-        self.find_but(haystack, &[])
+        self.automaton
+            .find_overlapping_iter(haystack)
+            .map(|found| {
+                self.needles.described[found.pattern().as_usize()]
+                    .what
+                    .clone()
+            })
+            .collect()
     }
 
     /// Every file under `root` (symbolic links are not followed) and every commit reachable
@@ -255,7 +236,7 @@ fn the_search_finds_secrets_in_files_commit_messages_and_committed_blobs() {
         ("file canary", "in-a-file-9012"),
         ("absent canary", "nowhere-3456"),
     ] {
-        needles.exact(what, Kind::Given, value);
+        needles.exact(what, value);
     }
     let found: Vec<String> = needles
         .searcher()

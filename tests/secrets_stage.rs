@@ -10,7 +10,7 @@ use docusign_gitops::emulator::{Config, Running};
 use tempfile::TempDir;
 
 use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, KEYS, STRANGER_KEYS, account_with, start};
-use crate::secrets_scan::{Kind, Leak, Needles};
+use crate::secrets_scan::{Leak, Needles};
 use crate::secrets_wiretap::{Heard, Mode, Wiretap};
 
 pub const CLIENT_ID: &str = "9f1c2d3e-4b5a-4c6d-8e7f-a0b1c2d3e4f5";
@@ -87,7 +87,6 @@ pub struct Step<'a> {
     args: Vec<String>,
     mode: Mode,
     env: Vec<(&'static str, String)>,
-    exempt: Vec<Kind>,
 }
 
 /// What a command printed.
@@ -151,29 +150,21 @@ impl Stage {
     fn plant_needles(&mut self) {
         let needles = &mut self.needles;
         // Any canary at all, then each one whole or in part.
-        needles.exact("a canary", Kind::Given, "CANARY");
-        needles.secret("DOCUSIGN_CLIENT_SECRET", Kind::Given, CLIENT_SECRET);
-        needles.secret("a wrong DOCUSIGN_CLIENT_SECRET", Kind::Given, WRONG_SECRET);
-        needles.secret("DOCUSIGN_ACCESS_TOKEN", Kind::Given, STATIC_TOKEN);
-        needles.secret(
-            "an unknown DOCUSIGN_ACCESS_TOKEN",
-            Kind::Given,
-            UNKNOWN_TOKEN,
-        );
+        needles.exact("a canary", "CANARY");
+        needles.secret("DOCUSIGN_CLIENT_SECRET", CLIENT_SECRET);
+        needles.secret("a wrong DOCUSIGN_CLIENT_SECRET", WRONG_SECRET);
+        needles.secret("DOCUSIGN_ACCESS_TOKEN", STATIC_TOKEN);
+        needles.secret("an unknown DOCUSIGN_ACCESS_TOKEN", UNKNOWN_TOKEN);
         for n in 0..REFRESH_TOKENS {
             let what = format!("DOCUSIGN_REFRESH_TOKEN {n}");
-            needles.secret(&what, Kind::Given, &refresh_token(n));
+            needles.secret(&what, &refresh_token(n));
         }
         needles.pem("the private key", &KEYS.private_pem);
         needles.pem(
             "a private key the emulator doesn't know",
             &STRANGER_KEYS.private_pem,
         );
-        needles.exact(
-            "the prefix of a token the emulator issued",
-            Kind::IssuedAccess,
-            ISSUED_PREFIX,
-        );
+        needles.exact("the prefix of a token the emulator issued", ISSUED_PREFIX);
         // The needles find what they stand for.
         let searcher = needles.searcher();
         let planted = searcher.tree(self.keys.dir.path());
@@ -197,7 +188,6 @@ impl Stage {
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             mode: Mode::Relay,
             env: Vec::new(),
-            exempt: Vec::new(),
         }
     }
 
@@ -228,28 +218,28 @@ impl Stage {
 
     /// Adds what the wiretap heard to the needles, then searches what `what` printed and every
     /// file and commit under the root; fails on the first command that leaked anything.
-    fn search(&mut self, what: &str, printed: &Printed, exempt: &[Kind]) {
+    fn search(&mut self, what: &str, printed: &Printed) {
         for (value, heard) in self.tap.heard() {
-            let (description, kind) = match heard {
+            let description = match heard {
                 // One the tool was given (planted already, so kept as given) or was issued.
-                Heard::BearerToken => ("a bearer token the tool sent", Kind::IssuedAccess),
-                Heard::AccessToken => ("an access token the emulator issued", Kind::IssuedAccess),
-                Heard::RefreshToken => ("a refresh token the emulator issued", Kind::IssuedRefresh),
-                Heard::ClientSecret => ("a client secret the tool sent", Kind::Given),
-                Heard::Assertion => ("a JWT assertion the tool signed", Kind::Assertion),
+                Heard::BearerToken => "a bearer token the tool sent",
+                Heard::AccessToken => "an access token the emulator issued",
+                Heard::RefreshToken => "a refresh token the emulator issued",
+                Heard::ClientSecret => "a client secret the tool sent",
+                Heard::Assertion => "a JWT assertion the tool signed",
             };
             if heard == Heard::Assertion {
                 // Its signature is what makes it worth stealing.
                 let signature = value.rsplit('.').next().unwrap_or_default();
                 self.needles
-                    .secret(&format!("{description} (signature)"), kind, signature);
+                    .secret(&format!("{description} (signature)"), signature);
             }
-            self.needles.secret(description, kind, &value);
+            self.needles.secret(description, &value);
         }
         let searcher = self.needles.searcher();
         let mut leaks = Vec::new();
         for (stream, text) in [("stdout", &printed.stdout), ("stderr", &printed.stderr)] {
-            let found = searcher.find_but(text.as_bytes(), exempt);
+            let found = searcher.find(text.as_bytes());
             leaks.extend(Leak::all(&format!("its {stream}"), found));
         }
         leaks.extend(searcher.tree(self.root.path()));
@@ -283,13 +273,6 @@ impl Step<'_> {
         self
     }
 
-    /// Leaves needles of these kinds out of the search of what this command prints: a known
-    /// gap, which the caller must explain.
-    pub fn exempt(mut self, kinds: &[Kind]) -> Self {
-        self.exempt = kinds.to_vec();
-        self
-    }
-
     /// Runs the command, asserts its exit code, and searches everything for secrets.
     pub fn exits(self, code: i32) -> Printed {
         let Self {
@@ -298,7 +281,6 @@ impl Step<'_> {
             args,
             mode,
             env,
-            exempt,
         } = self;
         let mut vars = stage.credentials();
         vars.push(("DOCUSIGN_AUTH_SERVER", stage.tap.url.clone()));
@@ -328,7 +310,7 @@ impl Step<'_> {
             printed.stdout,
             printed.stderr
         );
-        stage.search(&what, &printed, &exempt);
+        stage.search(&what, &printed);
         printed
     }
 }

@@ -28,6 +28,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::error::ClientError;
+use super::redact::Redactor;
 use super::secret::Secret;
 
 /// `grant_type` of the JWT bearer grant.
@@ -73,6 +74,8 @@ pub struct Authenticator {
     /// The client for token requests (no redirects), or why it could not be built.
     token_http: Result<TokenHttp, String>,
     state: Mutex<State>,
+    /// Every secret given or issued so far, for scrubbing what servers send back.
+    redactor: Redactor,
 }
 
 /// What the grants have issued so far.
@@ -115,12 +118,34 @@ impl Authenticator {
     #[must_use]
     pub fn new(http: reqwest::Client, auth_base: &str, credentials: Credentials) -> Self {
         drop(http);
+        let redactor = Redactor::default();
+        match &credentials {
+            Credentials::AccessToken(token) => redactor.know(token),
+            Credentials::RefreshToken {
+                client_id,
+                client_secret,
+                refresh_token,
+            } => {
+                redactor.know(client_secret);
+                redactor.know(refresh_token);
+                redactor.know_basic_auth(client_id, client_secret);
+            }
+            Credentials::Jwt { private_key, .. } => redactor.know(private_key),
+        }
         Self {
             credentials,
             auth_base: auth_base.trim().trim_end_matches('/').to_owned(),
             token_http: TokenHttp::build(),
             state: Mutex::new(State::default()),
+            redactor,
         }
+    }
+
+    /// The redactor that knows every secret this authenticator was given or has issued:
+    /// whatever a server sends back goes through it before anyone sees it.
+    #[must_use]
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// A token that is valid now.
@@ -191,6 +216,12 @@ impl Authenticator {
 
     /// Runs the grant, caches its token, and answers it. The caller holds the lock.
     async fn obtain(&self, state: &mut State) -> Result<Secret, ClientError> {
+        self.run_grant(state)
+            .await
+            .map_err(|error| self.redactor.scrub_error(error))
+    }
+
+    async fn run_grant(&self, state: &mut State) -> Result<Secret, ClientError> {
         let http = self
             .token_http
             .as_ref()
@@ -214,6 +245,7 @@ impl Authenticator {
                     .await?;
                 // Without a new one in the answer, the old refresh token stays in use.
                 if let Some(next) = next {
+                    self.redactor.know(&next);
                     state.refresh_token = Some(next);
                 }
                 issued
@@ -228,6 +260,7 @@ impl Authenticator {
             }
         };
         let token = issued.token.clone();
+        self.redactor.know(&token);
         state.current = Some(issued);
         Ok(token)
     }
@@ -261,10 +294,7 @@ impl Authenticator {
             .exchange_refresh_token(&spendable)
             .request_async(http)
             .await
-            .map_err(|error| {
-                let secrets = [client_secret, refresh_token];
-                self.refresh_failure(error, &secrets)
-            })?;
+            .map_err(|error| self.refresh_failure(error))?;
         let token = Secret::new(answer.access_token().secret().clone());
         let next = answer
             .refresh_token()
@@ -272,29 +302,26 @@ impl Authenticator {
         Ok((Issued::new(token, requested, answer.expires_in()), next))
     }
 
-    /// A failed refresh, in words that carry none of `secrets`.
+    /// A failed refresh, in words that carry no secret.
     fn refresh_failure(
         &self,
         error: RequestTokenError<TransportError, BasicErrorResponse>,
-        secrets: &[&Secret],
     ) -> ClientError {
+        let scrub = |text: &str| self.redactor.scrub(text);
         match error {
             RequestTokenError::ServerResponse(answer) => ClientError::Auth {
-                error: scrub(answer.error().as_ref(), secrets),
-                description: scrub(
-                    answer.error_description().map_or("", String::as_str),
-                    secrets,
-                ),
+                error: scrub(answer.error().as_ref()),
+                description: scrub(answer.error_description().map_or("", String::as_str)),
             },
             RequestTokenError::Request(error) => ClientError::Unreachable {
                 url: self.token_url(),
-                reason: scrub(&error.to_string(), secrets),
+                reason: scrub(&error.to_string()),
             },
             RequestTokenError::Parse(error, _body) => unreadable(describe_json_error(
                 &error.path().to_string(),
                 error.inner(),
             )),
-            RequestTokenError::Other(reason) => unreadable(scrub(&reason, secrets)),
+            RequestTokenError::Other(reason) => unreadable(scrub(&reason)),
         }
     }
 
@@ -324,18 +351,18 @@ impl Authenticator {
                 url: self.token_url(),
                 reason: error_chain(&error),
             })?;
-        let secrets = [private_key, &assertion];
+        self.redactor.know(&assertion);
         let requested = Instant::now();
         let response = http
             .execute(request)
             .await
             .map_err(|error| ClientError::Unreachable {
                 url: self.token_url(),
-                reason: scrub(&error.to_string(), &secrets),
+                reason: self.redactor.scrub(&error.to_string()),
             })?;
         let body = response.body();
         if response.status() != http::StatusCode::OK {
-            return Err(self.jwt_refusal(body, client_id, &secrets));
+            return Err(self.jwt_refusal(body, client_id));
         }
         let answer: Value = serde_json::from_slice(body)
             .map_err(|error| unreadable(describe_json_error("", &error)))?;
@@ -353,7 +380,7 @@ impl Authenticator {
     }
 
     /// The token endpoint's refusal of an assertion: consent required, or another OAuth error.
-    fn jwt_refusal(&self, body: &[u8], client_id: &str, secrets: &[&Secret]) -> ClientError {
+    fn jwt_refusal(&self, body: &[u8], client_id: &str) -> ClientError {
         let Ok(refusal) = serde_json::from_slice::<OAuthRefusal>(body) else {
             return unreadable(
                 "the token endpoint refused the assertion with a body that is not an OAuth error"
@@ -366,8 +393,10 @@ impl Authenticator {
             };
         }
         ClientError::Auth {
-            error: scrub(&refusal.error, secrets),
-            description: scrub(refusal.error_description.as_deref().unwrap_or(""), secrets),
+            error: self.redactor.scrub(&refusal.error),
+            description: self
+                .redactor
+                .scrub(refusal.error_description.as_deref().unwrap_or("")),
         }
     }
 }
@@ -463,19 +492,6 @@ fn describe_json_error(path: &str, error: &serde_json::Error) -> String {
         error.line(),
         error.column()
     )
-}
-
-/// `text` with every secret in `secrets` replaced by `[redacted]`, for text that comes from
-/// a server and might echo what it was sent.
-fn scrub(text: &str, secrets: &[&Secret]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets {
-        let secret = secret.expose();
-        if secret.len() >= 4 && text.contains(secret) {
-            text = text.replace(secret, "[redacted]");
-        }
-    }
-    text
 }
 
 /// An error and its sources, joined: reqwest's own text is only the outermost layer.

@@ -165,9 +165,15 @@ impl Client {
         .when(|failure: &Failure| failure.retry)
         .adjust(|failure: &Failure, planned| failure.wait.or(planned))
         .await;
+        let redactor = self.auth.redactor();
+        let outcome = outcome.map(|mut answer| {
+            // Items of a bulk answer carry DocuSign's own messages, shown when an item fails.
+            redactor.scrub_json(&mut answer.body);
+            answer
+        });
         outcome.map_err(|failure| {
             let tries = u32::try_from(attempts.load(Ordering::Relaxed)).unwrap_or(u32::MAX);
-            if failure.retry && tries > 1 {
+            let error = if failure.retry && tries > 1 {
                 ClientError::RetriesExhausted {
                     method: method.to_string(),
                     path: path.to_owned(),
@@ -176,7 +182,8 @@ impl Client {
                 }
             } else {
                 failure.error
-            }
+            };
+            redactor.scrub_error(error)
         })
     }
 
@@ -267,9 +274,17 @@ impl Client {
     ) -> Failure {
         let details: ErrorDetails = serde_json::from_slice(bytes).unwrap_or_default();
         let code = details.error_code.map(|code| code.0).unwrap_or_default();
+        // Scrubbed before it is cut, so a cut can't leave part of a secret behind.
+        let redactor = self.auth.redactor();
         let message = details.message.map_or_else(
-            || String::from_utf8_lossy(bytes).chars().take(200).collect(),
-            |message| message.0,
+            || {
+                redactor
+                    .scrub(&String::from_utf8_lossy(bytes))
+                    .chars()
+                    .take(200)
+                    .collect()
+            },
+            |message| redactor.scrub(&message.0),
         );
         let error = ClientError::Api {
             method: method.to_string(),

@@ -45,6 +45,17 @@ pub async fn discover(
     auth: &Authenticator,
     wanted_account: Option<&str>,
 ) -> Result<(AccountInfo, Option<String>), ClientError> {
+    discover_account(http, auth_base, auth, wanted_account)
+        .await
+        .map_err(|error| auth.redactor().scrub_error(error))
+}
+
+async fn discover_account(
+    http: &reqwest::Client,
+    auth_base: &str,
+    auth: &Authenticator,
+    wanted_account: Option<&str>,
+) -> Result<(AccountInfo, Option<String>), ClientError> {
     let url = format!("{}{USERINFO_PATH}", auth_base.trim().trim_end_matches('/'));
     let token = auth.token().await?;
     let mut answer = userinfo(http, &url, &token).await?;

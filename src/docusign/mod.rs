@@ -8,6 +8,7 @@ pub mod connect;
 pub mod discovery;
 mod error;
 pub mod pacing;
+pub mod redact;
 pub mod secret;
 pub mod snapshot;
 mod wire;
