@@ -70,7 +70,7 @@ impl Redactor {
         let mut known = self
             .known
             .write()
-            .unwrap_or_else(|poison| poison.into_inner());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let before = known.needles.len();
         for candidate in candidates {
             if candidate.len() >= SHORTEST_SECRET && !known.needles.contains(&candidate) {
@@ -91,7 +91,7 @@ impl Redactor {
     fn searcher(&self) -> Option<Arc<AhoCorasick>> {
         self.known
             .read()
-            .unwrap_or_else(|poison| poison.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .searcher
             .clone()
     }
