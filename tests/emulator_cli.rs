@@ -14,6 +14,8 @@ struct Server {
     url: String,
     account: String,
     token: String,
+    /// The `client:` line: the client ID and its secret.
+    client: String,
     refresh: String,
 }
 
@@ -33,31 +35,43 @@ fn serve(args: &[&str]) -> Server {
         .spawn()
         .expect("start the emulator");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut field = |prefix: &str| -> String {
+    // The rest of the next line, which must start with `prefix`.
+    let mut rest = |prefix: &str| -> String {
         let line = lines.next().expect("a line").expect("text");
         line.strip_prefix(prefix)
             .unwrap_or_else(|| panic!("expected {prefix:?}, got {line:?}"))
-            .split_whitespace()
-            .next()
-            .expect("a value")
+            .trim()
             .to_owned()
     };
-    let url = field("DocuSign emulator listening on ");
-    let account = field("account:");
-    let token = field("access token:");
-    let _user_id = field("user id:");
-    let _client = field("client:");
-    let refresh = field("refresh:");
+    let first_word = |text: String| text.split_whitespace().next().expect("a value").to_owned();
+    let url = first_word(rest("DocuSign emulator listening on "));
+    let account = first_word(rest("account:"));
+    let token = first_word(rest("access token:"));
+    let _user_id = rest("user id:");
+    let client = rest("client:");
+    let refresh = first_word(rest("refresh:"));
     Server {
         child,
         url,
         account,
         token,
+        client,
         refresh,
     }
 }
 
 fn call(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    call_with(&server.token, server, method, path, body)
+}
+
+/// A call to `server` with `token`.
+fn call_with(
+    token: &str,
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -71,7 +85,7 @@ fn call(server: &Server, method: reqwest::Method, path: &str, body: Option<Value
                     server.url, server.account
                 ),
             )
-            .bearer_auth(&server.token);
+            .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -256,4 +270,31 @@ fn the_printed_refresh_token_works_for_the_given_client() {
         assert_eq!(me["accounts"][0]["account_id"], server.account.as_str());
         assert_eq!(me["accounts"][0]["base_uri"], server.url.as_str());
     });
+}
+
+#[test]
+fn each_start_prints_fresh_credentials_unless_fixed_ones_are_asked_for() {
+    let credentials = |server: &Server| {
+        (
+            server.token.clone(),
+            server.client.clone(),
+            server.refresh.clone(),
+        )
+    };
+    let (first, second) = (serve(&[]), serve(&[]));
+    let (a, b) = (credentials(&first), credentials(&second));
+    assert_ne!(a.0, b.0, "the access token repeats");
+    assert_ne!(a.1, b.1, "the client secret repeats");
+    assert_ne!(a.2, b.2, "the refresh token repeats");
+    // Both work, and neither works on the other.
+    for (server, other) in [(&first, &second), (&second, &first)] {
+        let users = |token: &str| call_with(token, server, reqwest::Method::GET, "/users", None).0;
+        assert_eq!(users(&server.token), 200);
+        assert_eq!(users(&other.token), 401);
+    }
+    drop((first, second));
+    for args in [&["--fixed-credentials"][..], &["--fault-seed", "7"]] {
+        let (first, second) = (serve(args), serve(args));
+        assert_eq!(credentials(&first), credentials(&second), "{args:?}");
+    }
 }

@@ -222,9 +222,13 @@ pub struct EmulatorArgs {
     /// connection before or after the call took effect.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_share)]
     pub fault_rate: f64,
-    /// Seed for faults, jitter and generated IDs, to repeat a run.
+    /// Seed for faults, jitter and generated IDs, to repeat a run; the printed credentials are
+    /// then drawn from it too, the same on every start.
     #[arg(long, value_name = "N")]
     pub fault_seed: Option<u64>,
+    /// Print the same credentials on every start (drawn from the seed) instead of fresh ones.
+    #[arg(long)]
+    pub fixed_credentials: bool,
     /// Behave like the demo environment: a 200-call burst limit instead of 500.
     #[arg(long)]
     pub demo: bool,

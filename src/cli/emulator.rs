@@ -17,6 +17,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
         jitter_ms,
         fault_rate,
         fault_seed,
+        fixed_credentials,
         demo,
         hourly_limit,
         burst_limit,
@@ -97,7 +98,12 @@ pub fn run(args: EmulatorArgs) -> Exit {
             }
         }
     };
-    match emulator::run_until_interrupted(config, &seed, listen) {
+    let credentials = if fixed_credentials || fault_seed.is_some() {
+        emulator::Minted::FromSeed
+    } else {
+        emulator::Minted::Fresh
+    };
+    match emulator::run_until_interrupted(config, &seed, listen, credentials) {
         Ok(()) => Exit::Success,
         Err(err) => {
             eprintln!("error: {err}");

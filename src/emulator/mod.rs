@@ -378,12 +378,22 @@ fn initial_accounts(
     })
 }
 
+/// Where the credentials a standalone emulator prints come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Minted {
+    /// New on every start.
+    Fresh,
+    /// Drawn from the configured seed: the same on every start, for scripts.
+    FromSeed,
+}
+
 /// Runs an emulator for people (`docusign-gitops emulator`) until Ctrl-C: starts from the state
 /// file when it exists, else from `seed`, and prints the URL and an access token it accepts.
 pub fn run_until_interrupted(
     mut config: Config,
     seed: &seed::Seed,
     addr: SocketAddr,
+    minted: Minted,
 ) -> Result<(), String> {
     let runtime =
         tokio::runtime::Runtime::new().map_err(|err| format!("can't start the runtime: {err}"))?;
@@ -391,6 +401,13 @@ pub fn run_until_interrupted(
     let now = api::now();
     let seeded = seed.build(&mut rng, &now)?;
     let (accounts, integration_user) = initial_accounts(&config, seeded)?;
+    if minted == Minted::Fresh {
+        // Printed credentials end up in terminals and CI logs; ones that repeat on every
+        // start would work for anyone who ever saw one. Account and user IDs still repeat.
+        let entropy =
+            getrandom::u64().map_err(|err| format!("can't draw fresh credentials: {err}"))?;
+        rng = fastrand::Rng::with_seed(entropy);
+    }
     let mut random = |len: usize| -> String {
         std::iter::repeat_with(|| rng.alphanumeric())
             .take(len)
