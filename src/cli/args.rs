@@ -197,6 +197,7 @@ pub struct ConnectionArgs {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // each is an independent command-line switch
 pub struct EmulatorArgs {
     /// Address to listen on.
     #[arg(
