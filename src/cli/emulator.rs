@@ -80,22 +80,14 @@ pub fn run(args: EmulatorArgs) -> Exit {
         credentials,
         ..base
     };
-    let seed = match seed {
-        None => crate::emulator::seed::sample(),
-        Some(path) => {
-            let json = path
-                .extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-            match std::fs::read_to_string(&path)
-                .map_err(|err| err.to_string())
-                .and_then(|text| Seed::parse(&text, json))
-            {
-                Ok(seed) => seed,
-                Err(err) => {
-                    eprintln!("error: can't use the seed `{}`: {err}", path.display());
-                    return Exit::Error;
-                }
-            }
+    let seed = match seed.map_or_else(
+        || Ok(crate::emulator::seed::sample()),
+        |path| read_seed(&path),
+    ) {
+        Ok(seed) => seed,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Exit::Error;
         }
     };
     let credentials = if fixed_credentials || fault_seed.is_some() {
@@ -110,4 +102,15 @@ pub fn run(args: EmulatorArgs) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// A seed file: YAML, or JSON by its extension.
+fn read_seed(path: &std::path::Path) -> Result<Seed, String> {
+    let json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    std::fs::read_to_string(path)
+        .map_err(|err| err.to_string())
+        .and_then(|text| Seed::parse(&text, json))
+        .map_err(|err| format!("can't use the seed `{}`: {err}", path.display()))
 }
