@@ -1,91 +1,142 @@
-//! The plan as a pull-request comment, within GitHub's size limit.
+//! The plan as a pull-request comment, always within GitHub's size limit.
+//!
+//! Names and emails come from DocuSign and from the YAML; each goes in through
+//! [`code`] or [`text`], so no value can add markup, open HTML or end its code span.
 
 use std::fmt::Write as _;
 
-use crate::plan::{Change, Operation, Plan};
+use crate::markdown::{Cut, code, fit, text, within};
+use crate::plan::{Change, GuardCheck, Operation, Plan};
 
-/// One step as a line: a sign (`+`, `~`, `-`) and what changes.
-fn line(operation: &Operation) -> String {
+/// One step: its sign (`+`, `~`, `-`) and what changes, names as code spans.
+fn line(operation: &Operation) -> (&'static str, String) {
     match operation {
-        Operation::CreateProfile { name, settings } => {
-            format!("+ profile `{name}` ({} settings)", settings.len())
+        Operation::CreateProfile { name, settings } => (
+            "+",
+            format!("profile {} ({} settings)", code(name), settings.len()),
+        ),
+        Operation::RenameProfile { from, to, .. } => {
+            ("~", format!("profile {} → {}", code(from), code(to)))
         }
-        Operation::RenameProfile { from, to, .. } => format!("~ profile `{from}` → `{to}`"),
         Operation::UpdateProfileSettings {
             profile, changes, ..
-        } => format!("~ profile `{profile}`: {}", changes_text(changes)),
+        } => (
+            "~",
+            format!("profile {}: {}", code(profile), changes_text(changes)),
+        ),
         Operation::CreateGroup {
             name,
             permission_profile,
         } => match permission_profile {
-            Some(profile) => format!("+ group `{name}` (profile `{profile}`)"),
-            None => format!("+ group `{name}`"),
+            Some(profile) => (
+                "+",
+                format!("group {} (profile {})", code(name), code(profile)),
+            ),
+            None => ("+", format!("group {}", code(name))),
         },
-        Operation::RenameGroup { from, to, .. } => format!("~ group `{from}` → `{to}`"),
+        Operation::RenameGroup { from, to, .. } => {
+            ("~", format!("group {} → {}", code(from), code(to)))
+        }
         Operation::SetGroupProfile {
             group, from, to, ..
-        } => format!(
-            "~ group `{group}` profile: {} → {}",
-            shown(from.as_ref()),
-            shown(to.as_ref())
+        } => (
+            "~",
+            format!(
+                "group {} profile: {} → {}",
+                code(group),
+                shown(from.as_ref()),
+                shown(to.as_ref())
+            ),
         ),
-        Operation::CreateSigningGroup { name, .. } => format!("+ signing group `{name}`"),
+        Operation::CreateSigningGroup { name, .. } => {
+            ("+", format!("signing group {}", code(name)))
+        }
         Operation::RenameSigningGroup { from, to, .. } => {
-            format!("~ signing group `{from}` → `{to}`")
+            ("~", format!("signing group {} → {}", code(from), code(to)))
         }
         Operation::SetSigningGroupEmail {
             signing_group,
             from,
             to,
             ..
-        } => {
+        } => (
+            "~",
             format!(
-                "~ signing group `{signing_group}` email: {} → {}",
+                "signing group {} email: {} → {}",
+                code(signing_group),
                 shown(from.as_ref()),
                 shown(to.as_ref())
-            )
-        }
+            ),
+        ),
         Operation::CreateUser {
             email,
             permission_profile,
             ..
-        } => format!("+ user {email} (`{permission_profile}`)"),
+        } => (
+            "+",
+            format!("user {} ({})", text(email), code(permission_profile)),
+        ),
         Operation::ReactivateUser {
             email,
             permission_profile,
             ..
-        } => format!("+ reactivate {email} (`{permission_profile}`)"),
-        Operation::AddMember { group, email, .. } => format!("+ {email} → group `{group}`"),
+        } => (
+            "+",
+            format!("reactivate {} ({})", text(email), code(permission_profile)),
+        ),
+        Operation::AddMember { group, email, .. } => {
+            ("+", format!("{} → group {}", text(email), code(group)))
+        }
         Operation::AddSigningGroupMember {
             signing_group,
             email,
             ..
-        } => format!("+ {email} → signing group `{signing_group}`"),
+        } => (
+            "+",
+            format!("{} → signing group {}", text(email), code(signing_group)),
+        ),
         Operation::UpdateUser { email, changes, .. } => {
-            format!("~ {email}: {}", changes_text(changes))
+            ("~", format!("{}: {}", text(email), changes_text(changes)))
         }
         Operation::ChangeProfile {
             email, from, to, ..
-        } => format!("~ {email} profile: `{from}` → `{to}`"),
-        Operation::RemoveMember { group, email, .. } => format!("- {email} from group `{group}`"),
+        } => (
+            "~",
+            format!("{} profile: {} → {}", text(email), code(from), code(to)),
+        ),
+        Operation::RemoveMember { group, email, .. } => {
+            ("-", format!("{} from group {}", text(email), code(group)))
+        }
         Operation::RemoveSigningGroupMember {
             signing_group,
             email,
             ..
-        } => format!("- {email} from signing group `{signing_group}`"),
-        Operation::CloseUser { email, .. } => format!("- close {email}"),
-        Operation::DeleteGroup { name, .. } => format!("- group `{name}`"),
-        Operation::DeleteSigningGroup { name, .. } => format!("- signing group `{name}`"),
+        } => (
+            "-",
+            format!("{} from signing group {}", text(email), code(signing_group)),
+        ),
+        Operation::CloseUser { email, .. } => ("-", format!("close {}", text(email))),
+        Operation::DeleteGroup { name, .. } => ("-", format!("group {}", code(name))),
+        Operation::DeleteSigningGroup { name, .. } => {
+            ("-", format!("signing group {}", code(name)))
+        }
         Operation::DeleteProfile {
             name,
             move_users_to,
             ..
-        } => format!("- profile `{name}` (holders to `{move_users_to}`)"),
+        } => (
+            "-",
+            format!(
+                "profile {} (holders to {})",
+                code(name),
+                code(move_users_to)
+            ),
+        ),
     }
 }
 
 fn shown(value: Option<&String>) -> String {
-    value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
+    value.map_or_else(|| "(none)".to_owned(), |value| code(value))
 }
 
 fn changes_text(changes: &[Change]) -> String {
@@ -94,7 +145,7 @@ fn changes_text(changes: &[Change]) -> String {
         .map(|change| {
             format!(
                 "{} {} → {}",
-                change.field,
+                text(&change.field),
                 shown(change.from.as_ref()),
                 shown(change.to.as_ref())
             )
@@ -103,14 +154,60 @@ fn changes_text(changes: &[Change]) -> String {
         .join(", ")
 }
 
+/// A list item whose sign can't be read as a nested list.
+fn item(operation: &Operation) -> String {
+    let (sign, rest) = line(operation);
+    format!("- `{sign}` {rest}")
+}
+
 /// GitHub refuses comments over 65,536 characters; stay well under.
 const MARKDOWN_BUDGET: usize = 60_000;
 
-/// The plan as a pull-request comment: summary table first, then escalations, refusals and
-/// closures, then every change in a `<details>` block. Never longer than 60,000 characters:
-/// when the change list is too long, its middle is cut and counted; the summary never is.
+/// What each list keeps for its heading, its first lines and the count of the rest, however
+/// long the lists above it are.
+const ROOM_KEPT_PER_LIST: usize = 2_000;
+
+/// One list of the comment: its heading and closing around its lines.
+struct List {
+    open: String,
+    lines: Vec<String>,
+    close: &'static str,
+    cut: Cut,
+    noun: (&'static str, &'static str),
+}
+
+/// The plan as a pull-request comment, never longer than 60,000 characters whatever the
+/// plan: the summary table and the guard results always whole, then the lists (admin-capable
+/// grants, closures, every change, what is left alone), each in that order taking what it
+/// needs while leaving the ones after it room of their own. A list that doesn't fit is cut,
+/// and says where and how many; the JSON plan keeps everything.
 #[must_use]
 pub fn markdown(plan: &Plan) -> String {
+    let mut out = head(plan);
+    let lists = lists(plan);
+    let mut remaining = MARKDOWN_BUDGET.saturating_sub(out.len());
+    for (index, list) in lists.iter().enumerate() {
+        let later = lists[index + 1..].len();
+        let room = remaining
+            .saturating_sub(later * ROOM_KEPT_PER_LIST)
+            .saturating_sub(list.open.len() + list.close.len());
+        let (singular, plural) = list.noun;
+        let fitted = fit(&list.lines, room, list.cut, |left_out| {
+            let noun = if left_out == 1 { singular } else { plural };
+            format!(
+                "- … and {left_out} more {noun}, cut to fit a comment (the JSON plan has them all)"
+            )
+        });
+        let section = format!("{}{}{}", list.open, fitted.text, list.close);
+        remaining = remaining.saturating_sub(section.len());
+        out.push_str(&section);
+    }
+    within(out, MARKDOWN_BUDGET)
+}
+
+/// The parts never cut: title, summary table, totals and guard results. Their size doesn't
+/// grow with the plan: a row per kind of change, a line per guard.
+fn head(plan: &Plan) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "### docusign-gitops plan\n");
     if plan.steps.is_empty() {
@@ -118,7 +215,7 @@ pub fn markdown(plan: &Plan) -> String {
     } else {
         let _ = writeln!(head, "| change | count |\n| --- | ---: |");
         for (kind, count) in &plan.summary {
-            let _ = writeln!(head, "| `{kind}` | {count} |");
+            let _ = writeln!(head, "| {} | {count} |", kind_cell(kind));
         }
         let _ = writeln!(
             head,
@@ -132,23 +229,53 @@ pub fn markdown(plan: &Plan) -> String {
                 .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
         );
     }
-    if !plan.escalations.is_empty() {
-        let _ = writeln!(head, "**Admin-capable grants:**\n");
-        for escalation in &plan.escalations {
-            let _ = writeln!(head, "- {}", escape(escalation));
-        }
-        let _ = writeln!(head);
+    for check in plan.guards.iter().filter(|check| check.exceeded) {
+        let _ = writeln!(head, "{}\n", guard_line(check));
     }
-    for refusal in plan.refusals() {
-        let _ = writeln!(
-            head,
-            "**Refused:** {} {} (limit {} of {} live); re-run with `--allow {}` to allow.\n",
-            refusal.count,
-            refusal.class.flag(),
-            refusal.limit,
-            refusal.base,
-            refusal.class.flag()
-        );
+    head
+}
+
+/// A kind of change (`add_member`) in a table cell: the kinds are the planner's own
+/// snake_case words, so anything else is dropped rather than escaped.
+fn kind_cell(kind: &str) -> String {
+    let kind: String = kind
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(crate::markdown::MAX_VALUE_CHARS)
+        .collect();
+    format!("`{kind}`")
+}
+
+fn guard_line(check: &GuardCheck) -> String {
+    let flag = check.class.flag();
+    if check.allowed_by_operator {
+        format!(
+            "**Allowed:** {} {flag} (limit {} of {} live), by `--allow {flag}`.",
+            check.count, check.limit, check.base
+        )
+    } else {
+        format!(
+            "**Refused:** {} {flag} (limit {} of {} live); re-run with `--allow {flag}` to allow.",
+            check.count, check.limit, check.base
+        )
+    }
+}
+
+/// The lists, most important first.
+fn lists(plan: &Plan) -> Vec<List> {
+    let mut lists = Vec::new();
+    if !plan.escalations.is_empty() {
+        lists.push(List {
+            open: format!("**Admin-capable grants ({}):**\n\n", plan.escalations.len()),
+            lines: plan
+                .escalations
+                .iter()
+                .map(|escalation| format!("- {}", text(escalation)))
+                .collect(),
+            close: "\n\n",
+            cut: Cut::End,
+            noun: ("admin-capable grant", "admin-capable grants"),
+        });
     }
     let closures: Vec<String> = plan
         .steps
@@ -157,86 +284,48 @@ pub fn markdown(plan: &Plan) -> String {
         .map(|step| item(&step.operation))
         .collect();
     if !closures.is_empty() {
-        let _ = writeln!(head, "**Closures:**\n\n{}\n", closures.join("\n"));
+        lists.push(List {
+            open: format!("**Closures ({}):**\n\n", closures.len()),
+            lines: closures,
+            close: "\n\n",
+            cut: Cut::End,
+            noun: ("closure", "closures"),
+        });
     }
-    let lines: Vec<String> = plan
-        .steps
-        .iter()
-        .map(|step| item(&step.operation))
-        .collect();
-    let reports: Vec<String> = plan
-        .reports
-        .iter()
-        .map(|report| format!("- {}: {}", escape(&report.email), escape(&report.note)))
-        .collect();
-    let mut body = String::new();
-    if !lines.is_empty() {
-        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + 200);
-        let _ = writeln!(
-            body,
-            "<details><summary>All {} changes</summary>\n\n{}\n</details>\n",
-            lines.len(),
-            fit(&lines, room / 2)
-        );
+    if !plan.steps.is_empty() {
+        lists.push(List {
+            open: format!(
+                "<details><summary>All {} changes</summary>\n\n",
+                plan.steps.len()
+            ),
+            lines: plan
+                .steps
+                .iter()
+                .map(|step| item(&step.operation))
+                .collect(),
+            close: "\n</details>\n\n",
+            // In apply's order: deletions and closures come last, so the end is kept too.
+            cut: Cut::Middle,
+            noun: ("change", "changes"),
+        });
     }
-    if !reports.is_empty() {
-        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + body.len() + 200);
-        let _ = writeln!(
-            body,
-            "<details><summary>Left alone ({})</summary>\n\n{}\n</details>",
-            reports.len(),
-            fit(&reports, room)
-        );
+    if !plan.reports.is_empty() {
+        lists.push(List {
+            open: format!(
+                "<details><summary>Left alone ({})</summary>\n\n",
+                plan.reports.len()
+            ),
+            lines: plan
+                .reports
+                .iter()
+                .map(|report| format!("- {}: {}", text(&report.email), text(&report.note)))
+                .collect(),
+            close: "\n</details>\n",
+            cut: Cut::End,
+            noun: ("entry", "entries"),
+        });
     }
-    head + &body
-}
-
-/// The lines, or their beginning and end with the middle cut and counted, within `room`.
-fn fit(lines: &[String], room: usize) -> String {
-    let whole = lines.join("\n");
-    if whole.len() <= room {
-        return whole;
-    }
-    let half = room.saturating_sub(100) / 2;
-    let mut front = Vec::new();
-    let mut used = 0;
-    for line in lines {
-        if used + line.len() + 1 > half {
-            break;
-        }
-        used += line.len() + 1;
-        front.push(line.as_str());
-    }
-    let mut back = Vec::new();
-    used = 0;
-    for line in lines.iter().rev() {
-        if used + line.len() + 1 > half || front.len() + back.len() >= lines.len() {
-            break;
-        }
-        used += line.len() + 1;
-        back.push(line.as_str());
-    }
-    back.reverse();
-    let cut = lines.len() - front.len() - back.len();
-    format!(
-        "{}\n- … {cut} more changes, cut to fit a comment (see the text or JSON plan) …\n{}",
-        front.join("\n"),
-        back.join("\n")
-    )
-}
-
-/// A list item whose sign (`+`, `~`, `-`) can't be read as a nested list.
-fn item(operation: &Operation) -> String {
-    let text = line(operation);
-    let (sign, rest) = text.split_at(text.find(' ').unwrap_or(0));
-    format!("- `{sign}`{}", escape(rest))
-}
-
-/// Keeps names from turning into markdown or HTML.
-fn escape(text: &str) -> String {
-    text.replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
+    lists
 }
 
 /// `1 change`, `2 changes`.
@@ -290,7 +379,7 @@ mod tests {
         let text = markdown(&plan_of(20_000));
         assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
         assert!(text.contains("| `add_member` | 20000 |"));
-        assert!(text.contains("**Admin-capable grants:**"));
+        assert!(text.contains("**Admin-capable grants (1):**"));
         assert!(text.contains("more changes, cut to fit a comment"));
         assert!(text.contains("person.number0@example.com"));
         assert!(text.contains("person.number19999@example.com"));
