@@ -7,20 +7,24 @@
 //! by more backticks than it holds, or text with every character markdown or HTML would act on
 //! escaped.
 
-use crate::model::controls::visible;
+use crate::model::controls::{self, visible};
 
 /// The most characters of one value shown; the JSON keeps the rest.
 pub const MAX_VALUE_CHARS: usize = 120;
 
+/// `text` cut to [`MAX_VALUE_CHARS`] characters, and whether it was cut.
+fn cut_short(text: &str) -> (&str, bool) {
+    text.char_indices()
+        .nth(MAX_VALUE_CHARS)
+        .map_or((text, false), |(at, _)| (&text[..at], true))
+}
+
 /// `text` cut to [`MAX_VALUE_CHARS`] with `…` where it was cut, then with its control
 /// characters made visible.
 fn shortened(text: &str) -> String {
-    let cut = text
-        .char_indices()
-        .nth(MAX_VALUE_CHARS)
-        .map_or(text, |(at, _)| &text[..at]);
+    let (cut, was_cut) = cut_short(text);
     let mut shown = visible(cut).into_owned();
-    if cut.len() < text.len() {
+    if was_cut {
         shown.push('…');
     }
     shown
@@ -52,9 +56,17 @@ pub fn code(text: &str) -> String {
 /// code span). Fine inside a table cell; not at the start of a line.
 #[must_use]
 pub fn text(text: &str) -> String {
-    let shown = shortened(text);
-    let mut out = String::with_capacity(shown.len() + 8);
-    for c in shown.chars() {
+    let (cut, was_cut) = cut_short(text);
+    let mut out = String::with_capacity(cut.len() + 8);
+    for c in cut.chars() {
+        if controls::is_control(c) {
+            // `<U+202E>` is no HTML tag (`+` can't be in a tag name) and no autolink (no
+            // colon), so it shows as it is.
+            out.push('<');
+            out.push_str(&controls::code_point(c));
+            out.push('>');
+            continue;
+        }
         if matches!(
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$' | '#' | '!'
@@ -62,6 +74,9 @@ pub fn text(text: &str) -> String {
             out.push('\\');
         }
         out.push(c);
+    }
+    if was_cut {
+        out.push('…');
     }
     out
 }
@@ -169,7 +184,7 @@ mod tests {
             text("<img src=x>|`a`*b*_c_[d](e)&amp;"),
             r"\<img src=x\>\|\`a\`\*b\*\_c\_\[d\](e)\&amp;"
         );
-        assert_eq!(text("a\u{202e}b\r\n"), r"a\<U+202E\>b\<U+000D\>\<U+000A\>");
+        assert_eq!(text("a\u{202e}b\r\n"), "a<U+202E>b<U+000D><U+000A>");
     }
 
     #[test]
