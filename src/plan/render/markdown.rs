@@ -392,4 +392,319 @@ mod tests {
         assert_eq!(super::super::json(&plan), super::super::json(&plan));
         assert!(!markdown(&plan).contains("more changes, cut"));
     }
+
+    /// Every kind of operation, naming `name` (and `n` so the lines differ).
+    fn operation(n: usize, name: &str) -> Operation {
+        let email = format!("{name}.{n}@example.com");
+        let text = format!("{name} {n}");
+        let change = || Change {
+            field: "job_title".to_owned(),
+            from: Some(text.clone()),
+            to: Some(format!("{text} 2")),
+        };
+        match n % 22 {
+            0 => Operation::CreateProfile {
+                name: text.clone(),
+                settings: BTreeMap::new(),
+            },
+            1 => Operation::RenameProfile {
+                id: None,
+                from: text.clone(),
+                to: format!("{text} 2"),
+            },
+            2 => Operation::UpdateProfileSettings {
+                profile: text.clone(),
+                id: None,
+                changes: vec![change(), change()],
+            },
+            3 => Operation::CreateGroup {
+                name: text.clone(),
+                permission_profile: Some(text.clone()),
+            },
+            4 => Operation::RenameGroup {
+                id: None,
+                from: text.clone(),
+                to: format!("{text} 2"),
+            },
+            5 => Operation::SetGroupProfile {
+                group: text.clone(),
+                id: None,
+                from: Some(text.clone()),
+                to: Some(text.clone()),
+            },
+            6 => Operation::CreateSigningGroup {
+                name: text.clone(),
+                email: Some(email),
+            },
+            7 => Operation::RenameSigningGroup {
+                id: None,
+                from: text.clone(),
+                to: format!("{text} 2"),
+            },
+            8 => Operation::SetSigningGroupEmail {
+                signing_group: text.clone(),
+                id: None,
+                from: Some(email.clone()),
+                to: Some(email),
+            },
+            9 => Operation::CreateUser {
+                email,
+                first_name: text.clone(),
+                last_name: text.clone(),
+                job_title: Some(text.clone()),
+                permission_profile: text.clone(),
+            },
+            10 => Operation::ReactivateUser {
+                email,
+                id: None,
+                permission_profile: text.clone(),
+            },
+            11 => Operation::AddMember {
+                group: text.clone(),
+                group_id: None,
+                email,
+                user_id: None,
+            },
+            12 => Operation::AddSigningGroupMember {
+                signing_group: text.clone(),
+                id: None,
+                name: text.clone(),
+                email,
+            },
+            13 => Operation::UpdateUser {
+                email,
+                id: None,
+                changes: vec![change(), change(), change()],
+            },
+            14 => Operation::ChangeProfile {
+                email,
+                id: None,
+                from: text.clone(),
+                to: text.clone(),
+            },
+            15 => Operation::RemoveMember {
+                group: text.clone(),
+                group_id: None,
+                email,
+                user_id: None,
+            },
+            16 => Operation::RemoveSigningGroupMember {
+                signing_group: text.clone(),
+                id: None,
+                email,
+            },
+            17 | 18 => Operation::CloseUser { email, id: None },
+            19 => Operation::DeleteGroup {
+                name: text.clone(),
+                id: None,
+            },
+            20 => Operation::DeleteSigningGroup {
+                name: text.clone(),
+                id: None,
+            },
+            _ => Operation::DeleteProfile {
+                name: text.clone(),
+                id: None,
+                move_users_to: text.clone(),
+            },
+        }
+    }
+
+    /// A plan of these operations, with a summary, `escalations` grants, `reports` users left
+    /// alone and a refused guard, as the planner would make it.
+    fn plan_with(operations: Vec<Operation>, escalations: usize, reports: usize) -> Plan {
+        let mut summary = BTreeMap::new();
+        for operation in &operations {
+            *summary.entry(crate::plan::kind(operation)).or_insert(0) += 1;
+        }
+        let closures = operations
+            .iter()
+            .filter(|operation| matches!(operation, Operation::CloseUser { .. }))
+            .count() as u64;
+        Plan {
+            format_version: FORMAT_VERSION,
+            fingerprint: "0".repeat(64),
+            desired_commit: None,
+            recorded: None,
+            summary,
+            api_calls: operations.len() as u64,
+            hourly_remaining: Some(2900),
+            steps: operations
+                .into_iter()
+                .map(|operation| Step {
+                    phase: operation.phase(),
+                    operation,
+                    reason: String::new(),
+                })
+                .collect(),
+            reports: (0..reports)
+                .map(|n| crate::plan::Report {
+                    email: format!("left.alone.{n}@example.com"),
+                    note: "not in the YAML (policy: report)".to_owned(),
+                })
+                .collect(),
+            escalations: (0..escalations)
+                .map(|n| format!("admin.{n}@example.com joins `Administrators`"))
+                .collect(),
+            guards: vec![GuardCheck {
+                class: crate::plan::GuardClass::UserClosures,
+                count: closures,
+                limit: 10,
+                base: 3_100,
+                exceeded: closures > 10,
+                allowed_by_operator: false,
+            }],
+        }
+    }
+
+    /// The count a cut list says it left out (`… and N more {noun}`), or 0 when it wasn't cut.
+    fn left_out(markdown: &str, noun: &str) -> usize {
+        markdown
+            .lines()
+            .find_map(|line| {
+                let rest = line.strip_prefix("- … and ")?;
+                let (count, after) = rest.split_once(' ')?;
+                after
+                    .starts_with(&format!("more {noun},"))
+                    .then(|| count.parse().expect("a count"))
+            })
+            .unwrap_or(0)
+    }
+
+    /// How many lines of the section after `heading` (up to its blank line or `</details>`)
+    /// start with `prefix`.
+    fn shown(markdown: &str, heading: &str, prefix: &str) -> usize {
+        let start = markdown.find(heading).expect("the heading") + heading.len();
+        markdown[start..]
+            .lines()
+            .skip_while(|line| line.is_empty())
+            .take_while(|line| !line.is_empty() && *line != "</details>")
+            .filter(|line| line.starts_with(prefix) && !line.starts_with("- … and "))
+            .count()
+    }
+
+    #[test]
+    fn three_thousand_closures_fit_and_say_how_many_are_left_out() {
+        let operations = (0..3_000)
+            .map(|n| Operation::CloseUser {
+                email: format!("unmanaged.person.number{n}@example.com"),
+                id: Some(format!("0d9b1c2e-0000-4000-8000-{n:012}")),
+            })
+            .collect();
+        let text = markdown(&plan_with(operations, 3, 0));
+        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        assert!(text.contains("| `close_user` | 3000 |"), "{text}");
+        assert!(
+            text.contains("**Refused:** 3000 user-closures (limit 10 of 3100 live)"),
+            "{text}"
+        );
+        assert!(text.contains("admin.2@example.com joins"), "{text}");
+        let closures_left_out = left_out(&text, "closures");
+        assert!(closures_left_out > 0, "{text}");
+        assert_eq!(
+            shown(&text, "**Closures (3000):**", "- `-` close") + closures_left_out,
+            3_000
+        );
+        let changes_left_out = left_out(&text, "changes");
+        assert_eq!(
+            shown(&text, "<summary>All 3000 changes</summary>", "- `") + changes_left_out,
+            3_000
+        );
+        // The end of apply's order is kept too.
+        assert!(text.contains("unmanaged.person.number2999@example.com"));
+    }
+
+    #[test]
+    fn ten_thousand_mixed_steps_fit_with_every_list_counted() {
+        let operations = (0..10_000).map(|n| operation(n, "Person")).collect();
+        let plan = plan_with(operations, 400, 2_000);
+        let text = markdown(&plan);
+        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        for (kind, count) in &plan.summary {
+            assert!(text.contains(&format!("| `{kind}` | {count} |")), "{kind}");
+        }
+        assert!(text.contains("**Refused:**"), "{text}");
+        assert_eq!(
+            shown(&text, "**Admin-capable grants (400):**", "- admin.")
+                + left_out(&text, "admin-capable grants"),
+            400
+        );
+        let closures = plan.summary["close_user"];
+        assert_eq!(
+            shown(&text, &format!("**Closures ({closures}):**"), "- `-` close")
+                + left_out(&text, "closures"),
+            closures
+        );
+        assert_eq!(
+            shown(&text, "<summary>All 10000 changes</summary>", "- `")
+                + left_out(&text, "changes"),
+            10_000
+        );
+        let reports = shown(&text, "<summary>Left alone (2000)</summary>", "- left");
+        assert!(reports > 0, "the last list keeps room of its own: {text}");
+        assert_eq!(reports + left_out(&text, "entries"), 2_000);
+    }
+
+    #[test]
+    fn names_at_their_longest_still_fit_shortened() {
+        // DocuSign takes 100 characters in a name; a hostile server can send any length.
+        for length in [100, 10_000] {
+            let name: String = "N".repeat(length);
+            let operations = (0..10_000).map(|n| operation(n, &name)).collect();
+            let plan = plan_with(operations, 50, 50);
+            let text = markdown(&plan);
+            assert!(text.len() <= MARKDOWN_BUDGET, "{length}: {}", text.len());
+            assert!(left_out(&text, "changes") > 0);
+            if length > crate::markdown::MAX_VALUE_CHARS {
+                assert!(
+                    !text.contains(&name),
+                    "a {length}-character name is shortened"
+                );
+                assert!(text.contains('…'));
+            }
+        }
+    }
+
+    /// A name an attacker might type: markdown, HTML, backticks, pipes, line breaks and control
+    /// characters.
+    fn hostile_name() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex(
+            "[a-zA-Z `|<>*_\\[\\]()!#&$~\\\\\n\r\t\u{1b}\u{0}\u{9b}\u{202e}\u{2066}]{0,300}",
+        )
+        .expect("a regex")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn any_plan_fits_a_comment_and_shows_no_control_character(
+            names in proptest::collection::vec(hostile_name(), 1..8),
+            steps in 0usize..12_000,
+            escalations in 0usize..600,
+            reports in 0usize..3_000,
+        ) {
+            let operations = (0..steps)
+                .map(|n| operation(n, &names[n % names.len()]))
+                .collect();
+            let mut plan = plan_with(operations, escalations, reports);
+            plan.escalations = plan
+                .escalations
+                .iter()
+                .enumerate()
+                .map(|(n, grant)| format!("{grant} {}", names[n % names.len()]))
+                .collect();
+            let text = markdown(&plan);
+            proptest::prop_assert!(text.len() <= MARKDOWN_BUDGET, "{}", text.len());
+            proptest::prop_assert!(
+                !text.chars().any(|c| crate::model::controls::is_control(c) && c != '\n'),
+                "a raw control character"
+            );
+            let total = shown(&text, &format!("<summary>All {steps} changes</summary>"), "- `")
+                + left_out(&text, "changes");
+            if steps > 0 {
+                proptest::prop_assert_eq!(total, steps);
+            }
+        }
+    }
 }
