@@ -153,10 +153,10 @@ fn take_within<'a>(lines: impl Iterator<Item = &'a String>, room: usize) -> usiz
 /// boundary and say so, so the comment is posted rather than refused.
 #[must_use]
 pub fn within(mut text: String, budget: usize) -> String {
+    const NOTE: &str = "\n\n… cut to fit a comment; see the JSON.\n";
     if text.len() <= budget {
         return text;
     }
-    const NOTE: &str = "\n\n… cut to fit a comment; see the JSON.\n";
     let mut end = budget.saturating_sub(NOTE.len());
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -4,6 +4,7 @@
 //! line; typed into DocuSign, `plan` (text and markdown), `drift` (text and markdown) and
 //! `import` show each as `<U+…>` and never print it raw.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use docusign_gitops::emulator::account::{Account, Group, GroupKind, Profile, User, UserStatus};
@@ -173,9 +174,10 @@ fn hostile_account() -> Account {
 fn clean_users_yaml() -> String {
     let mut yaml = "users:\n".to_owned();
     for n in 0..HOSTILE.len() {
-        yaml.push_str(&format!(
+        let _ = write!(
+            yaml,
             "  - email: hostile{n}@example.com\n    first_name: First\n    last_name: Last\n    job_title: Title\n"
-        ));
+        );
     }
     yaml
 }
@@ -224,9 +226,10 @@ fn drift_text_and_markdown_show_live_control_characters_escaped() {
     std::fs::write(dir.path().join("account.yaml"), account_yaml()).expect("write");
     let mut users = "users:\n".to_owned();
     for n in 0..HOSTILE.len() {
-        users.push_str(&format!(
+        let _ = write!(
+            users,
             "  - email: user{n}@example.com\n    first_name: User\n    last_name: '{n}'\n    job_title: Rep\n"
-        ));
+        );
     }
     std::fs::write(dir.path().join("users.yaml"), users).expect("write");
     run(

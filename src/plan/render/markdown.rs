@@ -10,7 +10,12 @@ use crate::plan::{Change, GuardCheck, Operation, Plan};
 
 /// One step: its sign (`+`, `~`, `-`) and what changes, names as code spans.
 fn line(operation: &Operation) -> (&'static str, String) {
-    match operation {
+    object_line(operation).unwrap_or_else(|| person_line(operation))
+}
+
+/// A step about a permission profile, a group or a signing group; `None` for the others.
+fn object_line(operation: &Operation) -> Option<(&'static str, String)> {
+    Some(match operation {
         Operation::CreateProfile { name, settings } => (
             "+",
             format!("profile {} ({} settings)", code(name), settings.len()),
@@ -68,6 +73,29 @@ fn line(operation: &Operation) -> (&'static str, String) {
                 shown(to.as_ref())
             ),
         ),
+        Operation::DeleteGroup { name, .. } => ("-", format!("group {}", code(name))),
+        Operation::DeleteSigningGroup { name, .. } => {
+            ("-", format!("signing group {}", code(name)))
+        }
+        Operation::DeleteProfile {
+            name,
+            move_users_to,
+            ..
+        } => (
+            "-",
+            format!(
+                "profile {} (holders to {})",
+                code(name),
+                code(move_users_to)
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// A step about a user: the rest.
+fn person_line(operation: &Operation) -> (&'static str, String) {
+    match operation {
         Operation::CreateUser {
             email,
             permission_profile,
@@ -116,22 +144,8 @@ fn line(operation: &Operation) -> (&'static str, String) {
             format!("{} from signing group {}", text(email), code(signing_group)),
         ),
         Operation::CloseUser { email, .. } => ("-", format!("close {}", text(email))),
-        Operation::DeleteGroup { name, .. } => ("-", format!("group {}", code(name))),
-        Operation::DeleteSigningGroup { name, .. } => {
-            ("-", format!("signing group {}", code(name)))
-        }
-        Operation::DeleteProfile {
-            name,
-            move_users_to,
-            ..
-        } => (
-            "-",
-            format!(
-                "profile {} (holders to {})",
-                code(name),
-                code(move_users_to)
-            ),
-        ),
+        // Every other step is about an object: `object_line` writes it.
+        other => ("~", format!("{other:?}")),
     }
 }
 
@@ -393,15 +407,28 @@ mod tests {
         assert!(!markdown(&plan).contains("more changes, cut"));
     }
 
+    fn change(text: &str) -> Change {
+        Change {
+            field: "job_title".to_owned(),
+            from: Some(text.to_owned()),
+            to: Some(format!("{text} 2")),
+        }
+    }
+
     /// Every kind of operation, naming `name` (and `n` so the lines differ).
     fn operation(n: usize, name: &str) -> Operation {
+        if n % 22 < 9 {
+            object_operation(n, name)
+        } else {
+            person_operation(n, name)
+        }
+    }
+
+    /// The operations on profiles, groups and signing groups, by `n % 22` from 0 to 8.
+    fn object_operation(n: usize, name: &str) -> Operation {
         let email = format!("{name}.{n}@example.com");
         let text = format!("{name} {n}");
-        let change = || Change {
-            field: "job_title".to_owned(),
-            from: Some(text.clone()),
-            to: Some(format!("{text} 2")),
-        };
+        let change = || change(&text);
         match n % 22 {
             0 => Operation::CreateProfile {
                 name: text.clone(),
@@ -441,12 +468,21 @@ mod tests {
                 from: text.clone(),
                 to: format!("{text} 2"),
             },
-            8 => Operation::SetSigningGroupEmail {
+            _ => Operation::SetSigningGroupEmail {
                 signing_group: text.clone(),
                 id: None,
                 from: Some(email.clone()),
                 to: Some(email),
             },
+        }
+    }
+
+    /// The other operations, by `n % 22` from 9 to 21.
+    fn person_operation(n: usize, name: &str) -> Operation {
+        let email = format!("{name}.{n}@example.com");
+        let text = format!("{name} {n}");
+        let change = || change(&text);
+        match n % 22 {
             9 => Operation::CreateUser {
                 email,
                 first_name: text.clone(),
