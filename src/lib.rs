@@ -7,6 +7,7 @@ pub mod docusign;
 pub mod drift;
 pub mod emulator;
 pub mod import;
+pub mod markdown;
 pub mod model;
 pub mod plan;
 pub mod state;

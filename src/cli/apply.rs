@@ -12,6 +12,7 @@ use super::args::ApplyArgs;
 use super::session::{self, Connected};
 use crate::apply::{self, Outcome, Progress, Status};
 use crate::desired::Desired;
+use crate::model::controls::visible;
 use crate::model::{Account, BuiltinProfile};
 use crate::plan::{self, GuardClass, Phase, Plan, render};
 use crate::state::{self, Applied, Lock, RecordedState};
@@ -350,10 +351,13 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
             Status::Done => {}
             Status::Failed { code, message } => {
                 let code = if code.is_empty() { "-" } else { code };
+                // DocuSign's words, which a hostile server controls.
                 println!(
-                    "failed  [{}] {}: {code}: {message}",
+                    "failed  [{}] {}: {}: {}",
                     entry.step,
-                    plan::kind(operation)
+                    plan::kind(operation),
+                    visible(code),
+                    visible(message)
                 );
             }
             Status::Skipped { because_of_step } => println!(

@@ -7,6 +7,7 @@ use super::Exit;
 use super::args::{AuthArgs, AuthCommand, ConnectionArgs};
 use super::connection::{self, Target};
 use crate::docusign::connect::{self, Connection, standing};
+use crate::model::controls::visible;
 
 pub fn run(args: AuthArgs) -> Exit {
     let AuthArgs { command } = args;
@@ -39,7 +40,8 @@ fn check(args: ConnectionArgs) -> Exit {
         } else {
             eprintln!(
                 "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
-                connection.account.user_email, standing.permission_profile
+                visible(&connection.account.user_email),
+                visible(&standing.permission_profile)
             );
             Exit::Error
         }
@@ -51,19 +53,24 @@ fn print_check(connection: &Connection, standing: &connect::Standing) {
     let budget = connection.client.budget();
     let mut out = std::io::stdout().lock();
     if let Some(warning) = &connection.warning {
-        eprintln!("warning: {warning}");
+        // It names accounts as DocuSign holds them.
+        eprintln!("warning: {}", crate::model::controls::visible(warning));
     }
+    // Names as DocuSign holds them, typed by anyone: shown with control characters visible.
     let _ = writeln!(
         out,
         "user:       {} <{}> ({})",
-        account.user_name, account.user_email, account.user_id
+        visible(&account.user_name),
+        visible(&account.user_email),
+        visible(&account.user_id)
     );
     let _ = writeln!(
         out,
         "account:    {} ({})",
-        account.account_name, account.account_id
+        visible(&account.account_name),
+        visible(&account.account_id)
     );
-    let _ = writeln!(out, "base URI:   {}", account.base_uri);
+    let _ = writeln!(out, "base URI:   {}", visible(&account.base_uri));
     let number =
         |value: Option<u64>| value.map_or_else(|| "?".to_owned(), |value| value.to_string());
     let _ = writeln!(
@@ -79,6 +86,6 @@ fn print_check(connection: &Connection, standing: &connect::Standing) {
         out,
         "admin:      {} (profile `{}`)",
         if standing.is_admin { "yes" } else { "no" },
-        standing.permission_profile
+        visible(&standing.permission_profile)
     );
 }

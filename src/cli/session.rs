@@ -105,7 +105,8 @@ pub async fn connect_to(
         .await
         .map_err(miette::Report::new)?;
     if let Some(warning) = &connection.warning {
-        eprintln!("warning: {warning}");
+        // It names accounts as DocuSign holds them.
+        eprintln!("warning: {}", crate::model::controls::visible(warning));
     }
     let environment = if emulated {
         "emulator"

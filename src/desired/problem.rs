@@ -6,6 +6,8 @@ use std::sync::Arc;
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use serde_saphyr::Location;
 
+use crate::model::controls;
+
 /// One YAML file's text, shared by every problem that points into it.
 pub type Source = Arc<NamedSource<Arc<str>>>;
 
@@ -18,7 +20,9 @@ pub enum Level {
     Note,
 }
 
-/// One problem: a message, where it is, and how to fix it.
+/// One problem: a message, where it is, and how to fix it. Its text is made visible as it is
+/// built (a control character in a quoted value shows as `<U+001B>`), so a value can't steer
+/// the terminal the problem is printed on.
 #[derive(Debug, Clone)]
 pub struct Problem {
     level: Level,
@@ -47,7 +51,7 @@ impl Problem {
         Self {
             level,
             code,
-            message: message.into(),
+            message: visible(message.into()),
             source: None,
             labels: Vec::new(),
             help: None,
@@ -59,8 +63,10 @@ impl Problem {
     #[must_use]
     pub fn at(mut self, source: &Source, span: SourceSpan, label: impl Into<String>) -> Self {
         self.source = Some(Arc::clone(source));
-        self.labels
-            .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self.labels.push(LabeledSpan::new_with_span(
+            Some(visible(label.into())),
+            span,
+        ));
         self
     }
 
@@ -79,7 +85,7 @@ impl Problem {
     /// Says how to fix it.
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(visible(help.into()));
         self
     }
 
@@ -115,6 +121,40 @@ impl Problem {
     #[must_use]
     pub fn file_name(&self) -> Option<&str> {
         self.source.as_ref().map(|source| source.name())
+    }
+
+    /// The problem as it may be shown: when a file it points into holds control characters
+    /// (a raw ESC or U+202E in a YAML file), a copy whose quoted source has each replaced by
+    /// `?`s of the same byte length, so the snippet can't steer the terminal and every span
+    /// still points at the same place.
+    #[must_use]
+    pub fn for_display(&self) -> std::borrow::Cow<'_, Self> {
+        if !self.needs_clean_source() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut shown = self.clone();
+        shown.clean_sources();
+        std::borrow::Cow::Owned(shown)
+    }
+
+    fn needs_clean_source(&self) -> bool {
+        self.source
+            .as_ref()
+            .is_some_and(|source| steers_display(source.name()) || steers_display(source.inner()))
+            || self.related.iter().any(Self::needs_clean_source)
+    }
+
+    fn clean_sources(&mut self) {
+        if let Some(source) = &self.source
+            && (steers_display(source.name()) || steers_display(source.inner()))
+        {
+            let name = controls::visible(source.name()).into_owned();
+            let text = same_length_placeholders(source.inner());
+            self.source = Some(Arc::new(NamedSource::new(name, Arc::from(text))));
+        }
+        for note in &mut self.related {
+            note.clean_sources();
+        }
     }
 
     /// Where the problem's first label starts, for sorting problems in file order.
@@ -163,6 +203,35 @@ impl Diagnostic for Problem {
         (!self.related.is_empty())
             .then(|| Box::new(self.related.iter().map(|note| note as &dyn Diagnostic)) as Box<_>)
     }
+}
+
+fn visible(text: String) -> String {
+    match controls::visible(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(shown) => shown,
+    }
+}
+
+/// Line breaks and tabs lay out a source snippet; every other control character steers.
+fn is_steering_in_source(c: char) -> bool {
+    controls::is_control(c) && !matches!(c, '\n' | '\r' | '\t')
+}
+
+fn steers_display(text: &str) -> bool {
+    text.chars().any(is_steering_in_source)
+}
+
+/// `text` with each steering character replaced by as many `?` as it has bytes.
+fn same_length_placeholders(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if is_steering_in_source(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The byte span of a located value. serde-saphyr gives byte offsets for string input; when it

@@ -3,11 +3,19 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
-/// An error from the DocuSign client. No variant ever holds a secret.
+use crate::model::controls::visible;
+
+/// An error from the DocuSign client. No variant ever holds a secret. What the server said is
+/// shown with its control characters as `<U+…>`: a hostile answer can't steer the terminal.
 #[derive(Debug, Error, Diagnostic)]
 pub enum ClientError {
     /// DocuSign refused a call with its `errorDetails`.
-    #[error("DocuSign answered `{method} {path}` with {status} `{code}`: {message}")]
+    #[error(
+        "DocuSign answered `{}` with {status} `{}`: {}",
+        visible(&format!("{method} {path}")),
+        visible(.code),
+        visible(.message)
+    )]
     #[diagnostic(code(docusign::api))]
     Api {
         method: String,
@@ -28,7 +36,11 @@ pub enum ClientError {
     HourlyBudgetSpent { wait_seconds: u64 },
 
     /// A call still failed after every retry.
-    #[error("`{method} {path}` failed {attempts} times; last: {last}")]
+    #[error(
+        "`{}` failed {attempts} times; last: {}",
+        visible(&format!("{method} {path}")),
+        visible(.last)
+    )]
     #[diagnostic(
         code(docusign::retries_exhausted),
         help("DocuSign may be having trouble; try again later")
@@ -41,7 +53,7 @@ pub enum ClientError {
     },
 
     /// DocuSign could not be reached at all.
-    #[error("can't reach DocuSign at `{url}`: {reason}")]
+    #[error("can't reach DocuSign at `{}`: {}", visible(.url), visible(.reason))]
     #[diagnostic(
         code(docusign::unreachable),
         help("check the network, DOCUSIGN_BASE_URL and DOCUSIGN_AUTH_SERVER")
@@ -49,7 +61,11 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
 
     /// An answer didn't have the shape DocuSign documents.
-    #[error("DocuSign's answer to `{method} {path}` could not be read: {reason}")]
+    #[error(
+        "DocuSign's answer to `{}` could not be read: {}",
+        visible(&format!("{method} {path}")),
+        visible(.reason)
+    )]
     #[diagnostic(
         code(docusign::unreadable_answer),
         help("this is a bug in docusign-gitops or a change in DocuSign's API; please report it")
@@ -61,7 +77,11 @@ pub enum ClientError {
     },
 
     /// The OAuth service refused the credentials.
-    #[error("DocuSign refused the credentials: `{error}` {description}")]
+    #[error(
+        "DocuSign refused the credentials: `{}` {}",
+        visible(.error),
+        visible(.description)
+    )]
     #[diagnostic(
         code(docusign::auth),
         help(
@@ -81,7 +101,7 @@ pub enum ClientError {
     ConsentRequired { url: String },
 
     /// The settings don't say how to authenticate, or say it badly.
-    #[error("{0}")]
+    #[error("{}", visible(.0))]
     #[diagnostic(
         code(docusign::settings),
         help(
@@ -91,7 +111,7 @@ pub enum ClientError {
     Settings(String),
 
     /// The token's user has no such account, or no account at all.
-    #[error("{0}")]
+    #[error("{}", visible(.0))]
     #[diagnostic(
         code(docusign::account),
         help(

@@ -1,11 +1,21 @@
 //! Drift reports for people (text; markdown fit for an issue) and machines (JSON).
+//!
+//! Objects and changes name what DocuSign holds, where anyone can type anything: the text
+//! shows control characters as `<U+…>`, and the markdown puts every value through
+//! [`code`] or [`text`] so none can add markup or end its place.
 
 use std::fmt::Write as _;
 
 use super::{Class, Difference, Report};
+use crate::markdown::{Cut, code, fit, text as md_text, within};
+use crate::model::controls::visible;
 
 /// GitHub refuses issue bodies over 65,536 characters; stay well under.
 const MARKDOWN_BUDGET: usize = 60_000;
+
+/// What each list keeps for its heading, its first lines and the count of the rest, however
+/// long the lists above it are.
+const ROOM_KEPT_PER_LIST: usize = 2_000;
 
 #[must_use]
 pub fn json(report: &Report) -> String {
@@ -19,14 +29,36 @@ fn line(difference: &Difference) -> String {
     let mut line = format!(
         "{} {}: {}",
         difference.kind.label().replace('_', " "),
-        difference.object,
-        difference.change
+        visible(&difference.object),
+        visible(&difference.change)
     );
     if let Some(accepted) = &difference.accepted {
         let _ = write!(
             line,
             " (accepted until {}: {})",
-            accepted.until, accepted.reason
+            accepted.until,
+            visible(&accepted.reason)
+        );
+    } else if !difference.counts {
+        line.push_str(" (not drift)");
+    }
+    line
+}
+
+/// The same line as markdown: the object as a code span, the rest as escaped text.
+fn markdown_line(difference: &Difference) -> String {
+    let mut line = format!(
+        "- {} {}: {}",
+        difference.kind.label().replace('_', " "),
+        code(&difference.object),
+        md_text(&difference.change)
+    );
+    if let Some(accepted) = &difference.accepted {
+        let _ = write!(
+            line,
+            " (accepted until {}: {})",
+            md_text(&accepted.until),
+            md_text(&accepted.reason)
         );
     } else if !difference.counts {
         line.push_str(" (not drift)");
@@ -80,30 +112,35 @@ pub fn text(report: &Report) -> String {
             let _ = writeln!(
                 block,
                 "  {} (until {}: {})",
-                expired.object, expired.until, expired.reason
+                visible(&expired.object),
+                expired.until,
+                visible(&expired.reason)
             );
         }
         sections.push(block);
     }
-    sections.push(format!("{}\n", summary(report)));
+    sections.push(format!("{}\n", visible(&summary(report))));
     sections.join("\n")
 }
 
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// One list of the issue body: its heading and closing around its lines.
+struct List {
+    open: String,
+    lines: Vec<String>,
+    close: &'static str,
 }
 
-/// For an issue body: a summary table, then each class in a `<details>` block; never over
-/// 60,000 characters (the lists are cut, with a count; the summary never is).
+/// For an issue body: the summary and a table of counts, always whole, then each class in a
+/// `<details>` block and the expired acceptances; never over 60,000 characters. Each list
+/// takes what it needs in that order while leaving the ones after it room of their own; a
+/// list that doesn't fit is cut and says how many it left out.
 #[must_use]
 pub fn markdown(report: &Report) -> String {
-    let mut head = format!(
+    let mut out = format!(
         "## docusign-gitops drift\n\n{}\n\n",
-        escape(&summary(report))
+        md_text(&summary(report))
     );
-    head.push_str("| class | drift | accepted | not drift |\n|---|---:|---:|---:|\n");
+    out.push_str("| class | drift | accepted | not drift |\n|---|---:|---:|---:|\n");
     for class in Class::ALL {
         let of_class = || {
             report
@@ -112,7 +149,7 @@ pub fn markdown(report: &Report) -> String {
                 .filter(move |difference| difference.class == class)
         };
         let _ = writeln!(
-            head,
+            out,
             "| {} | {} | {} | {} |",
             class.title(),
             of_class()
@@ -124,59 +161,71 @@ pub fn markdown(report: &Report) -> String {
                 .count()
         );
     }
-    head.push('\n');
-    let mut body = String::new();
-    let room = MARKDOWN_BUDGET.saturating_sub(head.len() + 200);
-    let mut cut = 0usize;
+    out.push('\n');
+    let lists = lists(report);
+    let mut remaining = MARKDOWN_BUDGET.saturating_sub(out.len());
+    for (index, list) in lists.iter().enumerate() {
+        let later = lists[index + 1..].len();
+        let room = remaining
+            .saturating_sub(later * ROOM_KEPT_PER_LIST)
+            .saturating_sub(list.open.len() + list.close.len());
+        let fitted = fit(&list.lines, room, Cut::End, |left_out| {
+            format!(
+                "- … and {left_out} more, cut to fit (`docusign-gitops drift --format json` lists them all)"
+            )
+        });
+        let section = format!("{}{}{}", list.open, fitted.text, list.close);
+        remaining = remaining.saturating_sub(section.len());
+        out.push_str(&section);
+    }
+    within(out, MARKDOWN_BUDGET)
+}
+
+/// The lists: one per class with differences, then the expired acceptances.
+fn lists(report: &Report) -> Vec<List> {
+    let mut lists = Vec::new();
     for class in Class::ALL {
         let lines: Vec<String> = report
             .differences
             .iter()
             .filter(|difference| difference.class == class)
-            .map(|difference| format!("- {}\n", escape(&line(difference))))
+            .map(markdown_line)
             .collect();
         if lines.is_empty() {
             continue;
         }
-        let mut block = format!(
-            "<details><summary>{} ({})</summary>\n\n",
-            class.title(),
-            lines.len()
-        );
-        for (index, entry) in lines.iter().enumerate() {
-            if body.len() + block.len() + entry.len() + 40 > room {
-                cut += lines.len() - index;
-                break;
-            }
-            block.push_str(entry);
-        }
-        block.push_str("\n</details>\n\n");
-        body.push_str(&block);
+        lists.push(List {
+            open: format!(
+                "<details><summary>{} ({})</summary>\n\n",
+                class.title(),
+                lines.len()
+            ),
+            lines,
+            close: "\n</details>\n\n",
+        });
     }
     if !report.expired_acceptances.is_empty() {
-        body.push_str("**Expired acceptances** (no longer silencing):\n\n");
-        for expired in &report.expired_acceptances {
-            let entry = format!(
-                "- `{}` until {}: {}\n",
-                escape(&expired.object),
-                expired.until,
-                escape(&expired.reason)
-            );
-            if body.len() + entry.len() + 40 > room {
-                cut += 1;
-                continue;
-            }
-            body.push_str(&entry);
-        }
-        body.push('\n');
+        lists.push(List {
+            open: format!(
+                "**Expired acceptances** ({}, no longer silencing):\n\n",
+                report.expired_acceptances.len()
+            ),
+            lines: report
+                .expired_acceptances
+                .iter()
+                .map(|expired| {
+                    format!(
+                        "- {} until {}: {}",
+                        code(&expired.object),
+                        md_text(&expired.until),
+                        md_text(&expired.reason)
+                    )
+                })
+                .collect(),
+            close: "\n",
+        });
     }
-    if cut > 0 {
-        let _ = writeln!(
-            body,
-            "_{cut} more not shown; run `docusign-gitops drift --format json` for all._"
-        );
-    }
-    head + &body
+    lists
 }
 
 #[cfg(test)]
@@ -209,7 +258,7 @@ mod tests {
         let text = markdown(&report(20_000));
         assert!(text.len() <= MARKDOWN_BUDGET, "{}", text.len());
         assert!(text.contains("Drift: 20000 differences"));
-        assert!(text.contains("more not shown"));
+        assert!(text.contains("- … and "), "{text}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::select::{SelectedProfile, SelectedUser, Selection, Setting};
 use super::{SCHEMA_PATH, Source};
 use crate::desired::checked::Environment;
 use crate::desired::syntax::is_guid;
+use crate::model::controls::visible;
 use crate::model::{BuiltinProfile, EmailKey, Group, NameKey, SigningGroup, UserStatus};
 
 /// The file of users in no declared group.
@@ -42,12 +43,14 @@ fn modeline(path: &str) -> String {
     )
 }
 
-/// Text from DocuSign made safe for a one-line comment: no character that some YAML reader
-/// might take for a line break (YAML 1.1 also breaks lines at NEL, LS and PS) or a BOM.
+/// Text from DocuSign made safe for a one-line comment: control characters (line breaks
+/// among them) shown as `<U+…>`, and the other characters some YAML reader might take for a
+/// line break (YAML 1.1 also breaks lines at LS and PS) or a BOM replaced by a space.
 fn comment_text(text: &str) -> String {
-    text.chars()
+    visible(text)
+        .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            if matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
                 ' '
             } else {
                 c

@@ -2,14 +2,16 @@
 //!
 //! Everything is written except what `plan` could never match: built-in profiles and groups
 //! (they can't be changed), closed users (the planner leaves them alone), and the rare object
-//! whose DocuSign value the YAML can't hold (an empty or padded name, a malformed email), which
-//! stays unmanaged and is reported instead of written.
+//! whose DocuSign value the YAML can't hold (an empty or padded name, a malformed email, a
+//! control character that `validate` refuses), which stays unmanaged and is reported instead
+//! of written.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
 use crate::desired::syntax::is_email;
 use crate::desired::validate::{MAX_SIGNING_GROUP_MEMBERS, MAX_SIGNING_GROUPS};
+use crate::model::controls::{self, visible};
 use crate::model::profile_settings::{self, SettingKind};
 use crate::model::{
     Account, BuiltinGroup, BuiltinProfile, Group, NameKey, PermissionProfile, SigningGroup, User,
@@ -30,8 +32,15 @@ pub struct LeftOut {
 }
 
 impl fmt::Display for LeftOut {
+    /// With control characters shown as `<U+…>`: it is printed to a terminal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`: {}", self.kind, self.name, self.reason)
+        write!(
+            f,
+            "{} `{}`: {}",
+            self.kind,
+            visible(&self.name),
+            visible(&self.reason)
+        )
     }
 }
 
@@ -75,10 +84,23 @@ pub struct Selection<'a> {
     pub closed_users: usize,
 }
 
-/// Why a name can't be written, if it can't: `validate` refuses empty and padded names.
+/// Why a value can't be written, if it can't: `validate` refuses control characters.
+fn control_problem(value: &str, what: &str) -> Option<String> {
+    controls::first_control(value).map(|found| {
+        format!(
+            "its {what} `{value}` holds {}, which the YAML doesn't accept; rename it in DocuSign and import again",
+            controls::describe(found)
+        )
+    })
+}
+
+/// Why a name can't be written, if it can't: `validate` refuses empty and padded names, and
+/// names with control characters.
 fn name_problem(name: &str, what: &str) -> Option<String> {
     if name.trim().is_empty() {
         Some(format!("its {what} is empty"))
+    } else if let Some(problem) = control_problem(name, what) {
+        Some(problem)
     } else if name.trim() != name {
         Some(format!(
             "its {what} `{name}` starts or ends with spaces, which the YAML doesn't accept"
@@ -89,6 +111,9 @@ fn name_problem(name: &str, what: &str) -> Option<String> {
 }
 
 fn email_problem(email: &str, what: &str) -> Option<String> {
+    if let Some(problem) = control_problem(email, what) {
+        return Some(problem);
+    }
     (!(is_email(email.trim()) && email.trim() == email))
         .then(|| format!("its {what} `{email}` is not an address the YAML accepts"))
 }
@@ -220,6 +245,11 @@ impl<'a> Selection<'a> {
             let problem = email_problem(&user.email, "email")
                 .or_else(|| name_problem(&user.first_name, "first name"))
                 .or_else(|| name_problem(&user.last_name, "last name"))
+                .or_else(|| {
+                    user.job_title
+                        .as_deref()
+                        .and_then(|title| control_problem(title, "job title"))
+                })
                 .or_else(|| profiles.problem(&user.permission_profile));
             if let Some(reason) = problem {
                 self.leave_out("user", &user.email, reason);
@@ -275,6 +305,14 @@ fn select_settings(profile: &PermissionProfile) -> SelectedProfile<'_> {
     let mut unlisted = Vec::new();
     for (key, value) in &profile.settings {
         let (key, value) = (key.as_str(), value.as_str());
+        if controls::first_control(value).is_some() {
+            unlisted.push((
+                key,
+                value,
+                "holds a control character, which the YAML doesn't accept",
+            ));
+            continue;
+        }
         let Some(spec) = profile_settings::setting(key) else {
             unlisted.push((key, value, "not a setting this version knows"));
             continue;

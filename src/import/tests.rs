@@ -598,9 +598,10 @@ fn slugs_are_plain_and_unique() {
     assert_round_trip(&live);
 }
 
-/// Names with YAML's special characters, quotes, non-ASCII letters and line breaks.
+/// Names with YAML's special characters, quotes and non-ASCII letters. (Line breaks, tabs and
+/// other control characters are refused by `validate`, so import leaves such objects out.)
 fn awkward() -> impl Strategy<Value = String> {
-    proptest::string::string_regex("[a-zA-Z0-9 :#'\"\\-\\[\\]{},&*!|>%@`?éü日本\\\\\t\n]{1,16}")
+    proptest::string::string_regex("[a-zA-Z0-9 :#'\"\\-\\[\\]{},&*!|>%@`?éü日本\\\\]{1,16}")
         .expect("a regex")
         .prop_filter("a name the YAML accepts", |name| {
             !name.trim().is_empty() && name.trim() == name

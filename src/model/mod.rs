@@ -3,6 +3,7 @@
 
 mod account;
 pub mod builtin;
+pub mod controls;
 pub mod profile_settings;
 
 pub use account::{

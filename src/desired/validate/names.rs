@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use serde_saphyr::Spanned;
+use serde_saphyr::{Location, Spanned};
 
 use crate::desired::problem::{Problem, Source};
 use crate::desired::suggest;
 use crate::desired::syntax::is_email;
+use crate::model::controls;
 use crate::model::{BuiltinGroup, BuiltinProfile, NameKey};
 
 use super::{Checker, Declared, Kind, Place, Rename};
@@ -20,6 +21,14 @@ impl<'a> Checker<'a> {
         email: &Spanned<String>,
         what: &str,
     ) -> bool {
+        if !self.no_controls(
+            source,
+            &email.value,
+            &email.referenced,
+            &format!("{what} email"),
+        ) {
+            return false;
+        }
         if is_email(email.value.trim()) && email.value.trim() == email.value {
             return true;
         }
@@ -34,12 +43,45 @@ impl<'a> Checker<'a> {
         false
     }
 
-    /// Checks a name's form; false (with a problem) when it is empty or padded.
-    /// `what` names the field, e.g. "group name" or "first name".
+    /// Checks that a value holds no control character; false (with a problem) when it does.
+    /// Such a character can recolour, erase or reorder what a reviewer reads in a terminal or
+    /// a pull request, so the desired state never holds one.
+    pub(super) fn no_controls(
+        &mut self,
+        source: &'a Source,
+        text: &str,
+        location: &Location,
+        what: &str,
+    ) -> bool {
+        let Some(found) = controls::first_control(text) else {
+            return true;
+        };
+        let shown = format!("<{}>", controls::code_point(found));
+        // Problem text is made visible as it is built, so the value shows with `<U+…>` in it.
+        self.push(
+            Problem::error(
+                "desired::control_character",
+                format!(
+                    "the {what} `{text}` holds {}, a control character that can hide or reorder what a reviewer reads",
+                    controls::describe(found)
+                ),
+            )
+            .at_location(source, location, format!("holds {}", controls::code_point(found)))
+            .help(format!(
+                "delete the character shown as `{shown}`; if DocuSign holds it too, rename the object in DocuSign and run `docusign-gitops import` again"
+            )),
+        );
+        false
+    }
+
+    /// Checks a name's form; false (with a problem) when it is empty, padded or holds a
+    /// control character. `what` names the field, e.g. "group name" or "first name".
     pub(super) fn name(&mut self, source: &'a Source, name: &Spanned<String>, what: &str) -> bool {
         let problem = if name.value.trim().is_empty() {
             Problem::error("desired::empty_name", format!("the {what} is empty"))
                 .help(format!("write the {what}"))
+        } else if !self.no_controls(source, &name.value, &name.referenced, what) {
+            return false;
         } else if name.value.trim() != name.value {
             Problem::error(
                 "desired::padded_name",

@@ -138,6 +138,9 @@ impl<'a> Checker<'a> {
         }
         ok &= self.name(source, &entry.first_name, "first name");
         ok &= self.name(source, &entry.last_name, "last name");
+        if let Some(title) = &entry.job_title {
+            ok &= self.no_controls(source, &title.value, &title.referenced, "job title");
+        }
         let profile = match &entry.permission_profile {
             Some(reference) => self.resolve_profile(source, reference),
             None => Some(default_profile.to_owned()),

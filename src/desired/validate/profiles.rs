@@ -115,6 +115,16 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             };
+            if let SettingValue::Text(text) = &value.value
+                && !self.no_controls(
+                    source,
+                    text,
+                    &value.referenced,
+                    &format!("value of `{}`", spec.key),
+                )
+            {
+                continue;
+            }
             let text = match (&value.value, spec.kind) {
                 (SettingValue::Bool(flag), SettingKind::Boolean | SettingKind::Text) => {
                     Some(flag.to_string())

@@ -118,8 +118,20 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &AcceptedDriftEntry,
     ) -> Option<AcceptedDrift> {
+        let object_ok = self.no_controls(
+            source,
+            &entry.object.value,
+            &entry.object.referenced,
+            "accepted drift object",
+        );
+        let reason_ok = self.no_controls(
+            source,
+            &entry.reason.value,
+            &entry.reason.referenced,
+            "accepted drift reason",
+        );
         let object = DriftObject::parse(&entry.object.value);
-        if object.is_none() {
+        if object_ok && object.is_none() {
             self.push(
                 Problem::error(
                     "desired::invalid_drift_object",
@@ -149,6 +161,9 @@ impl<'a> Checker<'a> {
                     .at_location(source, &entry.reason.referenced, "empty")
                     .help("say why the difference is accepted; drift reports show it"),
             );
+            return None;
+        }
+        if !(object_ok && reason_ok) {
             return None;
         }
         Some(AcceptedDrift {

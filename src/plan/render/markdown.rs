@@ -1,91 +1,156 @@
-//! The plan as a pull-request comment, within GitHub's size limit.
+//! The plan as a pull-request comment, always within GitHub's size limit.
+//!
+//! Names and emails come from DocuSign and from the YAML; each goes in through
+//! [`code`] or [`text`], so no value can add markup, open HTML or end its code span.
 
 use std::fmt::Write as _;
 
-use crate::plan::{Change, Operation, Plan};
+use crate::markdown::{Cut, code, fit, text, within};
+use crate::plan::{Change, GuardCheck, Operation, Plan};
 
-/// One step as a line: a sign (`+`, `~`, `-`) and what changes.
-fn line(operation: &Operation) -> String {
-    match operation {
-        Operation::CreateProfile { name, settings } => {
-            format!("+ profile `{name}` ({} settings)", settings.len())
+/// One step: its sign (`+`, `~`, `-`) and what changes, names as code spans.
+fn line(operation: &Operation) -> (&'static str, String) {
+    object_line(operation).unwrap_or_else(|| person_line(operation))
+}
+
+/// A step about a permission profile, a group or a signing group; `None` for the others.
+fn object_line(operation: &Operation) -> Option<(&'static str, String)> {
+    Some(match operation {
+        Operation::CreateProfile { name, settings } => (
+            "+",
+            format!("profile {} ({} settings)", code(name), settings.len()),
+        ),
+        Operation::RenameProfile { from, to, .. } => {
+            ("~", format!("profile {} → {}", code(from), code(to)))
         }
-        Operation::RenameProfile { from, to, .. } => format!("~ profile `{from}` → `{to}`"),
         Operation::UpdateProfileSettings {
             profile, changes, ..
-        } => format!("~ profile `{profile}`: {}", changes_text(changes)),
+        } => (
+            "~",
+            format!("profile {}: {}", code(profile), changes_text(changes)),
+        ),
         Operation::CreateGroup {
             name,
             permission_profile,
         } => match permission_profile {
-            Some(profile) => format!("+ group `{name}` (profile `{profile}`)"),
-            None => format!("+ group `{name}`"),
+            Some(profile) => (
+                "+",
+                format!("group {} (profile {})", code(name), code(profile)),
+            ),
+            None => ("+", format!("group {}", code(name))),
         },
-        Operation::RenameGroup { from, to, .. } => format!("~ group `{from}` → `{to}`"),
+        Operation::RenameGroup { from, to, .. } => {
+            ("~", format!("group {} → {}", code(from), code(to)))
+        }
         Operation::SetGroupProfile {
             group, from, to, ..
-        } => format!(
-            "~ group `{group}` profile: {} → {}",
-            shown(from.as_ref()),
-            shown(to.as_ref())
+        } => (
+            "~",
+            format!(
+                "group {} profile: {} → {}",
+                code(group),
+                shown(from.as_ref()),
+                shown(to.as_ref())
+            ),
         ),
-        Operation::CreateSigningGroup { name, .. } => format!("+ signing group `{name}`"),
+        Operation::CreateSigningGroup { name, .. } => {
+            ("+", format!("signing group {}", code(name)))
+        }
         Operation::RenameSigningGroup { from, to, .. } => {
-            format!("~ signing group `{from}` → `{to}`")
+            ("~", format!("signing group {} → {}", code(from), code(to)))
         }
         Operation::SetSigningGroupEmail {
             signing_group,
             from,
             to,
             ..
-        } => {
+        } => (
+            "~",
             format!(
-                "~ signing group `{signing_group}` email: {} → {}",
+                "signing group {} email: {} → {}",
+                code(signing_group),
                 shown(from.as_ref()),
                 shown(to.as_ref())
-            )
+            ),
+        ),
+        Operation::DeleteGroup { name, .. } => ("-", format!("group {}", code(name))),
+        Operation::DeleteSigningGroup { name, .. } => {
+            ("-", format!("signing group {}", code(name)))
         }
-        Operation::CreateUser {
-            email,
-            permission_profile,
-            ..
-        } => format!("+ user {email} (`{permission_profile}`)"),
-        Operation::ReactivateUser {
-            email,
-            permission_profile,
-            ..
-        } => format!("+ reactivate {email} (`{permission_profile}`)"),
-        Operation::AddMember { group, email, .. } => format!("+ {email} → group `{group}`"),
-        Operation::AddSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => format!("+ {email} → signing group `{signing_group}`"),
-        Operation::UpdateUser { email, changes, .. } => {
-            format!("~ {email}: {}", changes_text(changes))
-        }
-        Operation::ChangeProfile {
-            email, from, to, ..
-        } => format!("~ {email} profile: `{from}` → `{to}`"),
-        Operation::RemoveMember { group, email, .. } => format!("- {email} from group `{group}`"),
-        Operation::RemoveSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => format!("- {email} from signing group `{signing_group}`"),
-        Operation::CloseUser { email, .. } => format!("- close {email}"),
-        Operation::DeleteGroup { name, .. } => format!("- group `{name}`"),
-        Operation::DeleteSigningGroup { name, .. } => format!("- signing group `{name}`"),
         Operation::DeleteProfile {
             name,
             move_users_to,
             ..
-        } => format!("- profile `{name}` (holders to `{move_users_to}`)"),
+        } => (
+            "-",
+            format!(
+                "profile {} (holders to {})",
+                code(name),
+                code(move_users_to)
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// A step about a user: the rest.
+fn person_line(operation: &Operation) -> (&'static str, String) {
+    match operation {
+        Operation::CreateUser {
+            email,
+            permission_profile,
+            ..
+        } => (
+            "+",
+            format!("user {} ({})", text(email), code(permission_profile)),
+        ),
+        Operation::ReactivateUser {
+            email,
+            permission_profile,
+            ..
+        } => (
+            "+",
+            format!("reactivate {} ({})", text(email), code(permission_profile)),
+        ),
+        Operation::AddMember { group, email, .. } => {
+            ("+", format!("{} → group {}", text(email), code(group)))
+        }
+        Operation::AddSigningGroupMember {
+            signing_group,
+            email,
+            ..
+        } => (
+            "+",
+            format!("{} → signing group {}", text(email), code(signing_group)),
+        ),
+        Operation::UpdateUser { email, changes, .. } => {
+            ("~", format!("{}: {}", text(email), changes_text(changes)))
+        }
+        Operation::ChangeProfile {
+            email, from, to, ..
+        } => (
+            "~",
+            format!("{} profile: {} → {}", text(email), code(from), code(to)),
+        ),
+        Operation::RemoveMember { group, email, .. } => {
+            ("-", format!("{} from group {}", text(email), code(group)))
+        }
+        Operation::RemoveSigningGroupMember {
+            signing_group,
+            email,
+            ..
+        } => (
+            "-",
+            format!("{} from signing group {}", text(email), code(signing_group)),
+        ),
+        Operation::CloseUser { email, .. } => ("-", format!("close {}", text(email))),
+        // Every other step is about an object: `object_line` writes it.
+        other => ("~", format!("{other:?}")),
     }
 }
 
 fn shown(value: Option<&String>) -> String {
-    value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
+    value.map_or_else(|| "(none)".to_owned(), |value| code(value))
 }
 
 fn changes_text(changes: &[Change]) -> String {
@@ -94,7 +159,7 @@ fn changes_text(changes: &[Change]) -> String {
         .map(|change| {
             format!(
                 "{} {} → {}",
-                change.field,
+                text(&change.field),
                 shown(change.from.as_ref()),
                 shown(change.to.as_ref())
             )
@@ -103,14 +168,60 @@ fn changes_text(changes: &[Change]) -> String {
         .join(", ")
 }
 
+/// A list item whose sign can't be read as a nested list.
+fn item(operation: &Operation) -> String {
+    let (sign, rest) = line(operation);
+    format!("- `{sign}` {rest}")
+}
+
 /// GitHub refuses comments over 65,536 characters; stay well under.
 const MARKDOWN_BUDGET: usize = 60_000;
 
-/// The plan as a pull-request comment: summary table first, then escalations, refusals and
-/// closures, then every change in a `<details>` block. Never longer than 60,000 characters:
-/// when the change list is too long, its middle is cut and counted; the summary never is.
+/// What each list keeps for its heading, its first lines and the count of the rest, however
+/// long the lists above it are.
+const ROOM_KEPT_PER_LIST: usize = 2_000;
+
+/// One list of the comment: its heading and closing around its lines.
+struct List {
+    open: String,
+    lines: Vec<String>,
+    close: &'static str,
+    cut: Cut,
+    noun: (&'static str, &'static str),
+}
+
+/// The plan as a pull-request comment, never longer than 60,000 characters whatever the
+/// plan: the summary table and the guard results always whole, then the lists (admin-capable
+/// grants, closures, every change, what is left alone), each in that order taking what it
+/// needs while leaving the ones after it room of their own. A list that doesn't fit is cut,
+/// and says where and how many; the JSON plan keeps everything.
 #[must_use]
 pub fn markdown(plan: &Plan) -> String {
+    let mut out = head(plan);
+    let lists = lists(plan);
+    let mut remaining = MARKDOWN_BUDGET.saturating_sub(out.len());
+    for (index, list) in lists.iter().enumerate() {
+        let later = lists[index + 1..].len();
+        let room = remaining
+            .saturating_sub(later * ROOM_KEPT_PER_LIST)
+            .saturating_sub(list.open.len() + list.close.len());
+        let (singular, plural) = list.noun;
+        let fitted = fit(&list.lines, room, list.cut, |left_out| {
+            let noun = if left_out == 1 { singular } else { plural };
+            format!(
+                "- … and {left_out} more {noun}, cut to fit a comment (the JSON plan has them all)"
+            )
+        });
+        let section = format!("{}{}{}", list.open, fitted.text, list.close);
+        remaining = remaining.saturating_sub(section.len());
+        out.push_str(&section);
+    }
+    within(out, MARKDOWN_BUDGET)
+}
+
+/// The parts never cut: title, summary table, totals and guard results. Their size doesn't
+/// grow with the plan: a row per kind of change, a line per guard.
+fn head(plan: &Plan) -> String {
     let mut head = String::new();
     let _ = writeln!(head, "### docusign-gitops plan\n");
     if plan.steps.is_empty() {
@@ -118,7 +229,7 @@ pub fn markdown(plan: &Plan) -> String {
     } else {
         let _ = writeln!(head, "| change | count |\n| --- | ---: |");
         for (kind, count) in &plan.summary {
-            let _ = writeln!(head, "| `{kind}` | {count} |");
+            let _ = writeln!(head, "| {} | {count} |", kind_cell(kind));
         }
         let _ = writeln!(
             head,
@@ -132,23 +243,53 @@ pub fn markdown(plan: &Plan) -> String {
                 .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
         );
     }
-    if !plan.escalations.is_empty() {
-        let _ = writeln!(head, "**Admin-capable grants:**\n");
-        for escalation in &plan.escalations {
-            let _ = writeln!(head, "- {}", escape(escalation));
-        }
-        let _ = writeln!(head);
+    for check in plan.guards.iter().filter(|check| check.exceeded) {
+        let _ = writeln!(head, "{}\n", guard_line(check));
     }
-    for refusal in plan.refusals() {
-        let _ = writeln!(
-            head,
-            "**Refused:** {} {} (limit {} of {} live); re-run with `--allow {}` to allow.\n",
-            refusal.count,
-            refusal.class.flag(),
-            refusal.limit,
-            refusal.base,
-            refusal.class.flag()
-        );
+    head
+}
+
+/// A kind of change (`add_member`) in a table cell: the kinds are the planner's own
+/// snake_case words, so anything else is dropped rather than escaped.
+fn kind_cell(kind: &str) -> String {
+    let kind: String = kind
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(crate::markdown::MAX_VALUE_CHARS)
+        .collect();
+    format!("`{kind}`")
+}
+
+fn guard_line(check: &GuardCheck) -> String {
+    let flag = check.class.flag();
+    if check.allowed_by_operator {
+        format!(
+            "**Allowed:** {} {flag} (limit {} of {} live), by `--allow {flag}`.",
+            check.count, check.limit, check.base
+        )
+    } else {
+        format!(
+            "**Refused:** {} {flag} (limit {} of {} live); re-run with `--allow {flag}` to allow.",
+            check.count, check.limit, check.base
+        )
+    }
+}
+
+/// The lists, most important first.
+fn lists(plan: &Plan) -> Vec<List> {
+    let mut lists = Vec::new();
+    if !plan.escalations.is_empty() {
+        lists.push(List {
+            open: format!("**Admin-capable grants ({}):**\n\n", plan.escalations.len()),
+            lines: plan
+                .escalations
+                .iter()
+                .map(|escalation| format!("- {}", text(escalation)))
+                .collect(),
+            close: "\n\n",
+            cut: Cut::End,
+            noun: ("admin-capable grant", "admin-capable grants"),
+        });
     }
     let closures: Vec<String> = plan
         .steps
@@ -157,86 +298,48 @@ pub fn markdown(plan: &Plan) -> String {
         .map(|step| item(&step.operation))
         .collect();
     if !closures.is_empty() {
-        let _ = writeln!(head, "**Closures:**\n\n{}\n", closures.join("\n"));
+        lists.push(List {
+            open: format!("**Closures ({}):**\n\n", closures.len()),
+            lines: closures,
+            close: "\n\n",
+            cut: Cut::End,
+            noun: ("closure", "closures"),
+        });
     }
-    let lines: Vec<String> = plan
-        .steps
-        .iter()
-        .map(|step| item(&step.operation))
-        .collect();
-    let reports: Vec<String> = plan
-        .reports
-        .iter()
-        .map(|report| format!("- {}: {}", escape(&report.email), escape(&report.note)))
-        .collect();
-    let mut body = String::new();
-    if !lines.is_empty() {
-        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + 200);
-        let _ = writeln!(
-            body,
-            "<details><summary>All {} changes</summary>\n\n{}\n</details>\n",
-            lines.len(),
-            fit(&lines, room / 2)
-        );
+    if !plan.steps.is_empty() {
+        lists.push(List {
+            open: format!(
+                "<details><summary>All {} changes</summary>\n\n",
+                plan.steps.len()
+            ),
+            lines: plan
+                .steps
+                .iter()
+                .map(|step| item(&step.operation))
+                .collect(),
+            close: "\n</details>\n\n",
+            // In apply's order: deletions and closures come last, so the end is kept too.
+            cut: Cut::Middle,
+            noun: ("change", "changes"),
+        });
     }
-    if !reports.is_empty() {
-        let room = MARKDOWN_BUDGET.saturating_sub(head.len() + body.len() + 200);
-        let _ = writeln!(
-            body,
-            "<details><summary>Left alone ({})</summary>\n\n{}\n</details>",
-            reports.len(),
-            fit(&reports, room)
-        );
+    if !plan.reports.is_empty() {
+        lists.push(List {
+            open: format!(
+                "<details><summary>Left alone ({})</summary>\n\n",
+                plan.reports.len()
+            ),
+            lines: plan
+                .reports
+                .iter()
+                .map(|report| format!("- {}: {}", text(&report.email), text(&report.note)))
+                .collect(),
+            close: "\n</details>\n",
+            cut: Cut::End,
+            noun: ("entry", "entries"),
+        });
     }
-    head + &body
-}
-
-/// The lines, or their beginning and end with the middle cut and counted, within `room`.
-fn fit(lines: &[String], room: usize) -> String {
-    let whole = lines.join("\n");
-    if whole.len() <= room {
-        return whole;
-    }
-    let half = room.saturating_sub(100) / 2;
-    let mut front = Vec::new();
-    let mut used = 0;
-    for line in lines {
-        if used + line.len() + 1 > half {
-            break;
-        }
-        used += line.len() + 1;
-        front.push(line.as_str());
-    }
-    let mut back = Vec::new();
-    used = 0;
-    for line in lines.iter().rev() {
-        if used + line.len() + 1 > half || front.len() + back.len() >= lines.len() {
-            break;
-        }
-        used += line.len() + 1;
-        back.push(line.as_str());
-    }
-    back.reverse();
-    let cut = lines.len() - front.len() - back.len();
-    format!(
-        "{}\n- … {cut} more changes, cut to fit a comment (see the text or JSON plan) …\n{}",
-        front.join("\n"),
-        back.join("\n")
-    )
-}
-
-/// A list item whose sign (`+`, `~`, `-`) can't be read as a nested list.
-fn item(operation: &Operation) -> String {
-    let text = line(operation);
-    let (sign, rest) = text.split_at(text.find(' ').unwrap_or(0));
-    format!("- `{sign}`{}", escape(rest))
-}
-
-/// Keeps names from turning into markdown or HTML.
-fn escape(text: &str) -> String {
-    text.replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
+    lists
 }
 
 /// `1 change`, `2 changes`.
@@ -290,7 +393,7 @@ mod tests {
         let text = markdown(&plan_of(20_000));
         assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
         assert!(text.contains("| `add_member` | 20000 |"));
-        assert!(text.contains("**Admin-capable grants:**"));
+        assert!(text.contains("**Admin-capable grants (1):**"));
         assert!(text.contains("more changes, cut to fit a comment"));
         assert!(text.contains("person.number0@example.com"));
         assert!(text.contains("person.number19999@example.com"));
@@ -302,5 +405,342 @@ mod tests {
         assert_eq!(markdown(&plan), markdown(&plan));
         assert_eq!(super::super::json(&plan), super::super::json(&plan));
         assert!(!markdown(&plan).contains("more changes, cut"));
+    }
+
+    fn change(text: &str) -> Change {
+        Change {
+            field: "job_title".to_owned(),
+            from: Some(text.to_owned()),
+            to: Some(format!("{text} 2")),
+        }
+    }
+
+    /// Every kind of operation, naming `name` (and `n` so the lines differ).
+    fn operation(n: usize, name: &str) -> Operation {
+        if n % 22 < 9 {
+            object_operation(n, name)
+        } else {
+            person_operation(n, name)
+        }
+    }
+
+    /// The operations on profiles, groups and signing groups, by `n % 22` from 0 to 8.
+    fn object_operation(n: usize, name: &str) -> Operation {
+        let email = format!("{name}.{n}@example.com");
+        let text = format!("{name} {n}");
+        let change = || change(&text);
+        match n % 22 {
+            0 => Operation::CreateProfile {
+                name: text.clone(),
+                settings: BTreeMap::new(),
+            },
+            1 => Operation::RenameProfile {
+                id: None,
+                from: text.clone(),
+                to: format!("{text} 2"),
+            },
+            2 => Operation::UpdateProfileSettings {
+                profile: text.clone(),
+                id: None,
+                changes: vec![change(), change()],
+            },
+            3 => Operation::CreateGroup {
+                name: text.clone(),
+                permission_profile: Some(text.clone()),
+            },
+            4 => Operation::RenameGroup {
+                id: None,
+                from: text.clone(),
+                to: format!("{text} 2"),
+            },
+            5 => Operation::SetGroupProfile {
+                group: text.clone(),
+                id: None,
+                from: Some(text.clone()),
+                to: Some(text.clone()),
+            },
+            6 => Operation::CreateSigningGroup {
+                name: text.clone(),
+                email: Some(email),
+            },
+            7 => Operation::RenameSigningGroup {
+                id: None,
+                from: text.clone(),
+                to: format!("{text} 2"),
+            },
+            _ => Operation::SetSigningGroupEmail {
+                signing_group: text.clone(),
+                id: None,
+                from: Some(email.clone()),
+                to: Some(email),
+            },
+        }
+    }
+
+    /// The other operations, by `n % 22` from 9 to 21.
+    fn person_operation(n: usize, name: &str) -> Operation {
+        let email = format!("{name}.{n}@example.com");
+        let text = format!("{name} {n}");
+        let change = || change(&text);
+        match n % 22 {
+            9 => Operation::CreateUser {
+                email,
+                first_name: text.clone(),
+                last_name: text.clone(),
+                job_title: Some(text.clone()),
+                permission_profile: text.clone(),
+            },
+            10 => Operation::ReactivateUser {
+                email,
+                id: None,
+                permission_profile: text.clone(),
+            },
+            11 => Operation::AddMember {
+                group: text.clone(),
+                group_id: None,
+                email,
+                user_id: None,
+            },
+            12 => Operation::AddSigningGroupMember {
+                signing_group: text.clone(),
+                id: None,
+                name: text.clone(),
+                email,
+            },
+            13 => Operation::UpdateUser {
+                email,
+                id: None,
+                changes: vec![change(), change(), change()],
+            },
+            14 => Operation::ChangeProfile {
+                email,
+                id: None,
+                from: text.clone(),
+                to: text.clone(),
+            },
+            15 => Operation::RemoveMember {
+                group: text.clone(),
+                group_id: None,
+                email,
+                user_id: None,
+            },
+            16 => Operation::RemoveSigningGroupMember {
+                signing_group: text.clone(),
+                id: None,
+                email,
+            },
+            17 | 18 => Operation::CloseUser { email, id: None },
+            19 => Operation::DeleteGroup {
+                name: text.clone(),
+                id: None,
+            },
+            20 => Operation::DeleteSigningGroup {
+                name: text.clone(),
+                id: None,
+            },
+            _ => Operation::DeleteProfile {
+                name: text.clone(),
+                id: None,
+                move_users_to: text.clone(),
+            },
+        }
+    }
+
+    /// A plan of these operations, with a summary, `escalations` grants, `reports` users left
+    /// alone and a refused guard, as the planner would make it.
+    fn plan_with(operations: Vec<Operation>, escalations: usize, reports: usize) -> Plan {
+        let mut summary = BTreeMap::new();
+        for operation in &operations {
+            *summary.entry(crate::plan::kind(operation)).or_insert(0) += 1;
+        }
+        let closures = operations
+            .iter()
+            .filter(|operation| matches!(operation, Operation::CloseUser { .. }))
+            .count() as u64;
+        Plan {
+            format_version: FORMAT_VERSION,
+            fingerprint: "0".repeat(64),
+            desired_commit: None,
+            recorded: None,
+            summary,
+            api_calls: operations.len() as u64,
+            hourly_remaining: Some(2900),
+            steps: operations
+                .into_iter()
+                .map(|operation| Step {
+                    phase: operation.phase(),
+                    operation,
+                    reason: String::new(),
+                })
+                .collect(),
+            reports: (0..reports)
+                .map(|n| crate::plan::Report {
+                    email: format!("left.alone.{n}@example.com"),
+                    note: "not in the YAML (policy: report)".to_owned(),
+                })
+                .collect(),
+            escalations: (0..escalations)
+                .map(|n| format!("admin.{n}@example.com joins `Administrators`"))
+                .collect(),
+            guards: vec![GuardCheck {
+                class: crate::plan::GuardClass::UserClosures,
+                count: closures,
+                limit: 10,
+                base: 3_100,
+                exceeded: closures > 10,
+                allowed_by_operator: false,
+            }],
+        }
+    }
+
+    /// The count a cut list says it left out (`… and N more {noun}`), or 0 when it wasn't cut.
+    fn left_out(markdown: &str, noun: &str) -> usize {
+        markdown
+            .lines()
+            .find_map(|line| {
+                let rest = line.strip_prefix("- … and ")?;
+                let (count, after) = rest.split_once(' ')?;
+                after
+                    .starts_with(&format!("more {noun},"))
+                    .then(|| count.parse().expect("a count"))
+            })
+            .unwrap_or(0)
+    }
+
+    /// How many lines of the section after `heading` (up to its blank line or `</details>`)
+    /// start with `prefix`.
+    fn shown(markdown: &str, heading: &str, prefix: &str) -> usize {
+        let start = markdown.find(heading).expect("the heading") + heading.len();
+        markdown[start..]
+            .lines()
+            .skip_while(|line| line.is_empty())
+            .take_while(|line| !line.is_empty() && *line != "</details>")
+            .filter(|line| line.starts_with(prefix) && !line.starts_with("- … and "))
+            .count()
+    }
+
+    #[test]
+    fn three_thousand_closures_fit_and_say_how_many_are_left_out() {
+        let operations = (0..3_000)
+            .map(|n| Operation::CloseUser {
+                email: format!("unmanaged.person.number{n}@example.com"),
+                id: Some(format!("0d9b1c2e-0000-4000-8000-{n:012}")),
+            })
+            .collect();
+        let text = markdown(&plan_with(operations, 3, 0));
+        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        assert!(text.contains("| `close_user` | 3000 |"), "{text}");
+        assert!(
+            text.contains("**Refused:** 3000 user-closures (limit 10 of 3100 live)"),
+            "{text}"
+        );
+        assert!(text.contains("admin.2@example.com joins"), "{text}");
+        let closures_left_out = left_out(&text, "closures");
+        assert!(closures_left_out > 0, "{text}");
+        assert_eq!(
+            shown(&text, "**Closures (3000):**", "- `-` close") + closures_left_out,
+            3_000
+        );
+        let changes_left_out = left_out(&text, "changes");
+        assert_eq!(
+            shown(&text, "<summary>All 3000 changes</summary>", "- `") + changes_left_out,
+            3_000
+        );
+        // The end of apply's order is kept too.
+        assert!(text.contains("unmanaged.person.number2999@example.com"));
+    }
+
+    #[test]
+    fn ten_thousand_mixed_steps_fit_with_every_list_counted() {
+        let operations = (0..10_000).map(|n| operation(n, "Person")).collect();
+        let plan = plan_with(operations, 400, 2_000);
+        let text = markdown(&plan);
+        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        for (kind, count) in &plan.summary {
+            assert!(text.contains(&format!("| `{kind}` | {count} |")), "{kind}");
+        }
+        assert!(text.contains("**Refused:**"), "{text}");
+        assert_eq!(
+            shown(&text, "**Admin-capable grants (400):**", "- admin.")
+                + left_out(&text, "admin-capable grants"),
+            400
+        );
+        let closures = plan.summary["close_user"];
+        assert_eq!(
+            shown(&text, &format!("**Closures ({closures}):**"), "- `-` close")
+                + left_out(&text, "closures"),
+            closures
+        );
+        assert_eq!(
+            shown(&text, "<summary>All 10000 changes</summary>", "- `")
+                + left_out(&text, "changes"),
+            10_000
+        );
+        let reports = shown(&text, "<summary>Left alone (2000)</summary>", "- left");
+        assert!(reports > 0, "the last list keeps room of its own: {text}");
+        assert_eq!(reports + left_out(&text, "entries"), 2_000);
+    }
+
+    #[test]
+    fn names_at_their_longest_still_fit_shortened() {
+        // DocuSign takes 100 characters in a name; a hostile server can send any length.
+        for length in [100, 10_000] {
+            let name: String = "N".repeat(length);
+            let operations = (0..10_000).map(|n| operation(n, &name)).collect();
+            let plan = plan_with(operations, 50, 50);
+            let text = markdown(&plan);
+            assert!(text.len() <= MARKDOWN_BUDGET, "{length}: {}", text.len());
+            assert!(left_out(&text, "changes") > 0);
+            if length > crate::markdown::MAX_VALUE_CHARS {
+                assert!(
+                    !text.contains(&name),
+                    "a {length}-character name is shortened"
+                );
+                assert!(text.contains('…'));
+            }
+        }
+    }
+
+    /// A name an attacker might type: markdown, HTML, backticks, pipes, line breaks and control
+    /// characters.
+    fn hostile_name() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex(
+            "[a-zA-Z `|<>*_\\[\\]()!#&$~\\\\\n\r\t\u{1b}\u{0}\u{9b}\u{202e}\u{2066}]{0,300}",
+        )
+        .expect("a regex")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn any_plan_fits_a_comment_and_shows_no_control_character(
+            names in proptest::collection::vec(hostile_name(), 1..8),
+            steps in 0usize..12_000,
+            escalations in 0usize..600,
+            reports in 0usize..3_000,
+        ) {
+            let operations = (0..steps)
+                .map(|n| operation(n, &names[n % names.len()]))
+                .collect();
+            let mut plan = plan_with(operations, escalations, reports);
+            plan.escalations = plan
+                .escalations
+                .iter()
+                .enumerate()
+                .map(|(n, grant)| format!("{grant} {}", names[n % names.len()]))
+                .collect();
+            let text = markdown(&plan);
+            proptest::prop_assert!(text.len() <= MARKDOWN_BUDGET, "{}", text.len());
+            proptest::prop_assert!(
+                !text.chars().any(|c| crate::model::controls::is_control(c) && c != '\n'),
+                "a raw control character"
+            );
+            let total = shown(&text, &format!("<summary>All {steps} changes</summary>"), "- `")
+                + left_out(&text, "changes");
+            if steps > 0 {
+                proptest::prop_assert_eq!(total, steps);
+            }
+        }
     }
 }

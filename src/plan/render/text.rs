@@ -2,6 +2,10 @@
 //! and signing group, each line carrying its step number so the grouped view can be matched to
 //! the order apply uses.
 //!
+//! Names come from DocuSign, where anyone can type anything: every piece of live text passes
+//! through [`visible`] on its way in, so a control character shows as `<U+001B>` instead of
+//! steering the terminal.
+//!
 //! Colour only adds escape codes: the coloured text with its escapes removed is the plain text,
 //! byte for byte. So the inline diffs keep git's `[-removed-]{+added+}` markup in colour too,
 //! and a reader who can't tell red from green loses nothing.
@@ -12,6 +16,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
+use crate::model::controls::visible;
 use crate::model::{EmailKey, NameKey};
 use crate::plan::{Change, Operation, Plan};
 
@@ -26,7 +31,7 @@ pub fn text(plan: &Plan, colour: bool) -> String {
     if !plan.escalations.is_empty() {
         let mut block = paint.line(Tone::Alarm, "!! Admin-capable grants:");
         for escalation in &plan.escalations {
-            let _ = writeln!(block, "   {escalation}");
+            let _ = writeln!(block, "   {}", visible(escalation));
         }
         sections.push(block);
     }
@@ -68,7 +73,12 @@ pub fn text(plan: &Plan, colour: bool) -> String {
     if !plan.reports.is_empty() {
         let mut block = paint.line(Tone::Heading, "# Left alone");
         for report in &plan.reports {
-            let _ = writeln!(block, "  {}: {}", report.email, report.note);
+            let _ = writeln!(
+                block,
+                "  {}: {}",
+                visible(&report.email),
+                visible(&report.note)
+            );
         }
         sections.push(block);
     }
@@ -166,7 +176,7 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
             section,
             "  {} {}",
             paint.sign(sign),
-            paint.text(Tone::Heading, block.name)
+            paint.text(Tone::Heading, &visible(block.name))
         );
         for &index in &block.steps {
             let step = &plan.steps[index];
@@ -401,11 +411,19 @@ impl Layout {
         let width = self.number_width;
         let prefix = format!("    {:<width$} ", format!("[{number}]"));
         let note = note.map_or_else(String::new, |note| {
-            format!("  {}", self.paint.text(Tone::Note, &format!("({note})")))
+            format!(
+                "  {}",
+                self.paint.text(Tone::Note, &format!("({})", visible(note)))
+            )
         });
         match entry {
             Entry::Said { sign, text } => {
-                let _ = writeln!(out, "{prefix}{} {text}{note}", self.paint.sign(*sign));
+                let _ = writeln!(
+                    out,
+                    "{prefix}{} {}{note}",
+                    self.paint.sign(*sign),
+                    visible(text)
+                );
             }
             Entry::Field {
                 label,
@@ -413,12 +431,13 @@ impl Layout {
                 to,
                 inline,
             } => {
+                let label = visible(label);
                 let _ = writeln!(
                     out,
                     "{prefix}{} {label}: {} → {}{note}",
                     self.paint.sign(Sign::Change),
-                    from.unwrap_or("(none)"),
-                    to.unwrap_or("(none)")
+                    visible(from.unwrap_or("(none)")),
+                    visible(to.unwrap_or("(none)"))
                 );
                 if let (true, Some(from), Some(to)) = (inline, from, to)
                     && let Some(diff) = inline_diff(from, to, self.paint)
@@ -473,8 +492,9 @@ fn inline_diff(from: &str, to: &str, paint: Paint) -> Option<String> {
 
 /// One run of a diff, in git's word-diff markup.
 fn marked(out: &mut String, tag: ChangeTag, text: &str, paint: Paint) {
+    let text = visible(text);
     match tag {
-        ChangeTag::Equal => out.push_str(text),
+        ChangeTag::Equal => out.push_str(&text),
         ChangeTag::Delete => out.push_str(&paint.text(Tone::Removed, &format!("[-{text}-]"))),
         ChangeTag::Insert => out.push_str(&paint.text(Tone::Added, &format!("{{+{text}+}}"))),
     }
