@@ -43,19 +43,13 @@ fn modeline(path: &str) -> String {
     )
 }
 
-/// Text from DocuSign made safe for a one-line comment: control characters (line breaks
-/// among them) shown as `<U+…>`, and the other characters some YAML reader might take for a
-/// line break (YAML 1.1 also breaks lines at LS and PS) or a BOM replaced by a space.
+/// Text from DocuSign made safe for a one-line comment: control characters and line breaks
+/// (LS and PS among them, which YAML 1.1 also breaks lines at) shown as `<U+…>`, and a BOM,
+/// which some YAML reader might take for the start of a document, replaced by a space.
 fn comment_text(text: &str) -> String {
     visible(text)
         .chars()
-        .map(|c| {
-            if matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if c == '\u{feff}' { ' ' } else { c })
         .collect()
 }
 

@@ -1,5 +1,6 @@
 //! Characters that steer a terminal or a text layout instead of being shown: the control
-//! characters (C0 with TAB, CR and LF, DEL, C1) and the bidirectional controls.
+//! characters (C0 with TAB, CR and LF, DEL, C1), the bidirectional controls, and the line and
+//! paragraph separators (which break a line wherever Unicode line breaking is honoured).
 //!
 //! A name typed into DocuSign by hand can hold them, and printed raw they can recolour, erase or
 //! reorder what a reviewer reads in a plan. So the desired state may not hold them (`validate`
@@ -75,7 +76,8 @@ fn control_name(c: char) -> Option<&'static str> {
     })
 }
 
-/// The bidirectional controls: embeddings, overrides, isolates and the invisible marks.
+/// The bidirectional controls (embeddings, overrides, isolates and the invisible marks), and the
+/// two separators that end a line as LF does.
 fn bidi_name(c: char) -> Option<&'static str> {
     Some(match c {
         '\u{061c}' => "ARABIC LETTER MARK",
@@ -90,6 +92,8 @@ fn bidi_name(c: char) -> Option<&'static str> {
         '\u{2067}' => "RIGHT-TO-LEFT ISOLATE",
         '\u{2068}' => "FIRST STRONG ISOLATE",
         '\u{2069}' => "POP DIRECTIONAL ISOLATE",
+        '\u{2028}' => "LINE SEPARATOR",
+        '\u{2029}' => "PARAGRAPH SEPARATOR",
         _ => return None,
     })
 }
@@ -107,12 +111,11 @@ mod tests {
         }
         for c in [
             '\u{061c}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}',
+            '\u{2028}', '\u{2029}',
         ] {
             assert!(is_control(c), "{}", code_point(c));
         }
-        for c in [
-            ' ', 'a', 'é', '\u{a0}', '\u{200d}', '\u{2070}', '\u{2029}', '\u{202f}',
-        ] {
+        for c in [' ', 'a', 'é', '\u{a0}', '\u{200d}', '\u{2070}', '\u{202f}'] {
             assert!(!is_control(c), "{}", code_point(c));
         }
     }
