@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod confined;
 pub mod desired;
 pub mod docusign;
 pub mod drift;

@@ -278,7 +278,7 @@ fn warn_other_files(out: &Path, imported: &Imported) {
         .iter()
         .map(|(relative, _)| out.join(relative))
         .collect();
-    for path in found {
+    for path in found.files {
         if !written.contains(&path) {
             eprintln!(
                 "warning: `{}` was already there and is read as desired state too; remove it if an earlier import wrote it",
