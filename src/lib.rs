@@ -7,6 +7,7 @@ pub mod desired;
 pub mod docusign;
 pub mod drift;
 pub mod emulator;
+pub mod excerpt;
 pub mod import;
 pub mod model;
 pub mod plan;

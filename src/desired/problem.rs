@@ -1,10 +1,12 @@
 //! A problem found in the desired state: a miette diagnostic that points into a source file.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use serde_saphyr::Location;
+
+use crate::excerpt::Excerpt;
 
 /// One YAML file's text, shared by every problem that points into it.
 pub type Source = Arc<NamedSource<Arc<str>>>;
@@ -25,9 +27,20 @@ pub struct Problem {
     code: &'static str,
     message: String,
     source: Option<Source>,
+    /// In the whole file's byte offsets.
     labels: Vec<LabeledSpan>,
+    /// What miette is shown of the file, made when the problem is first rendered: never the
+    /// whole file, which may be huge or not ours at all.
+    shown: OnceLock<Shown>,
     help: Option<String>,
     related: Vec<Problem>,
+}
+
+/// A bounded excerpt of the file, and the labels re-based into it.
+#[derive(Debug, Clone)]
+struct Shown {
+    excerpt: Excerpt,
+    labels: Vec<LabeledSpan>,
 }
 
 impl Problem {
@@ -50,6 +63,7 @@ impl Problem {
             message: message.into(),
             source: None,
             labels: Vec::new(),
+            shown: OnceLock::new(),
             help: None,
             related: Vec::new(),
         }
@@ -61,7 +75,25 @@ impl Problem {
         self.source = Some(Arc::clone(source));
         self.labels
             .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self.shown = OnceLock::new();
         self
+    }
+
+    fn shown(&self) -> Option<&Shown> {
+        let source = self.source.as_ref()?;
+        Some(self.shown.get_or_init(|| {
+            let spans: Vec<SourceSpan> = self.labels.iter().map(|label| *label.inner()).collect();
+            let (excerpt, spans) = Excerpt::around(source.name(), source.inner(), &spans);
+            let labels = self
+                .labels
+                .iter()
+                .zip(spans)
+                .map(|(label, span)| {
+                    LabeledSpan::new_with_span(label.label().map(str::to_owned), span)
+                })
+                .collect();
+            Shown { excerpt, labels }
+        }))
     }
 
     /// Points the problem at a value serde-saphyr located.
@@ -152,11 +184,13 @@ impl Diagnostic for Problem {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|source| source as &dyn SourceCode)
+        self.shown()
+            .map(|shown| &shown.excerpt as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<_>)
+        let shown = self.shown()?;
+        (!shown.labels.is_empty()).then(|| Box::new(shown.labels.iter().cloned()) as Box<_>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {

@@ -79,6 +79,9 @@ pub struct Shared {
     /// How many times each request has been seen, for its attempt number.
     attempts: Mutex<Attempts>,
     fault_log: Mutex<Vec<InjectedFault>>,
+    /// Held from the snapshot of the accounts to the rename of the state file, so a write that
+    /// took an older snapshot can't land after one that took a newer.
+    persisting: Mutex<()>,
     /// The time the rate limits go by.
     pub clock: Timepiece,
 }
@@ -196,6 +199,7 @@ impl Shared {
         let Some(path) = &self.config.state_file else {
             return;
         };
+        let _persisting = lock(&self.persisting);
         let accounts: Vec<Account> = self
             .accounts
             .iter()
@@ -265,26 +269,54 @@ struct StateFile {
     accounts: Vec<Account>,
 }
 
-/// Reads accounts kept by `--state-file`.
+/// The most read of an emulator state file.
+const MAX_STATE_BYTES: u64 = 512 << 20;
+
+/// Reads accounts kept by `--state-file`: a regular file, never read through a link (it sits
+/// next to desired state a pull request controls) and at most a bound.
 pub fn load_state(path: &std::path::Path) -> Result<Vec<Account>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| format!("can't read `{}`: {err}", path.display()))?;
-    let state: StateFile = serde_json::from_str(&text)
-        .map_err(|err| format!("`{}` is not an emulator state file: {err}", path.display()))?;
+    let bytes = crate::confined::read_regular(path, MAX_STATE_BYTES).map_err(|err| {
+        format!("{err}; the emulator keeps its accounts in a regular file, so remove it or pass another `--state-file`")
+    })?;
+    let state: StateFile = serde_json::from_slice(&bytes).map_err(|err| {
+        format!(
+            "`{}` is not an emulator state file: {}",
+            path.display(),
+            crate::excerpt::quoted(&err.to_string(), 200)
+        )
+    })?;
     Ok(state.accounts)
 }
 
-/// Writes the state file atomically: a temporary file beside it, synced, then renamed over.
+/// Writes the state file atomically: a temporary file of its own beside it (so writers never
+/// share one), synced, then renamed over. A state file that is a link or not a regular file is
+/// refused, and what it points to left untouched.
 fn save_state(path: &std::path::Path, accounts: &[Account]) -> std::io::Result<()> {
+    if let Ok(metadata) = std::fs::symlink_metadata(path)
+        && !metadata.is_file()
+    {
+        return Err(std::io::Error::other(format!(
+            "it is {}, not a regular file; remove it",
+            crate::confined::kind_of(&metadata)
+        )));
+    }
     let state = StateFile {
         accounts: accounts.to_vec(),
     };
     let text = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&temporary)?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".emulator-")
+        .suffix(".tmp")
+        .tempfile_in(folder)?;
     file.write_all(&text)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    file.as_file().sync_all()?;
+    // On failure the temporary file is handed back and deleted when dropped.
+    file.persist(path).map_err(|err| err.error)?;
+    Ok(())
 }
 
 /// Starts an emulator on `addr` (use `127.0.0.1:0` for a free port) serving `accounts`.
@@ -306,6 +338,7 @@ pub async fn start(
         stats: Mutex::new(Stats::default()),
         attempts: Mutex::new(Attempts::default()),
         fault_log: Mutex::new(Vec::new()),
+        persisting: Mutex::new(()),
         clock: Timepiece::start(config.clock),
         base_url: format!("http://{local}"),
         accounts: accounts
@@ -352,7 +385,8 @@ fn initial_accounts(
     seeded: seed::Seeded,
 ) -> Result<(Vec<Account>, String), String> {
     Ok(match &config.state_file {
-        Some(path) if path.exists() => {
+        // A link counts as there (and is then refused), even when it points to nothing.
+        Some(path) if std::fs::symlink_metadata(path).is_ok() => {
             // The kept account wins; its integration user is the seed's, found by email.
             let mut accounts = load_state(path)?;
             let email = seeded
