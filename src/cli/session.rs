@@ -56,6 +56,10 @@ pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, miette::Repo
             crate::confined::shown(&path)
         )
     };
+    // The directory itself is the user's to name; import may be the one to make it.
+    std::fs::create_dir_all(dir).map_err(|err| {
+        miette::miette!("can't create the directory `{}`: {err}", dir.display())
+    })?;
     let confinement = Confinement::of(dir).map_err(refused)?;
     let relative = path.strip_prefix(dir).unwrap_or(&path);
     let folder = confinement

@@ -61,7 +61,12 @@ fn read_at(shown: &Path, real: &Path) -> Result<Option<RecordedState>, StateErro
 /// that is) a link leading out of `dir`: its target is never read.
 pub fn load(dir: &Path, account_id: &str) -> Result<Option<RecordedState>, StateError> {
     let path = path_for(dir, account_id);
-    let confinement = Confinement::of(dir).map_err(|error| StateError::read(&path, &error))?;
+    let confinement = match Confinement::of(dir) {
+        Ok(confinement) => confinement,
+        // Import reads the state of a directory it has yet to make.
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(StateError::read(&path, &error)),
+    };
     let state = match confinement.file(&path) {
         Ok(None) => None,
         Ok(Some(real)) => read_at(&path, &real)?,
