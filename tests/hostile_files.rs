@@ -286,3 +286,91 @@ fn a_private_key_readable_by_others_is_warned_about_and_a_fifo_key_refused() {
         printed.stderr
     );
 }
+
+/// Many writes at once to an emulator that keeps its accounts in a file: each write rewrites
+/// the file through a temporary file of its own, so none fails, none is lost, and none leaves
+/// a temporary file behind.
+#[test]
+fn concurrent_writes_to_the_emulator_state_file_all_land() {
+    use crate::emulator_support::{Api, account_with, start};
+    use docusign_gitops::emulator::{Config, load_state};
+
+    const WRITERS: usize = 24;
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("account.json");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let config = Config {
+            state_file: Some(path.clone()),
+            ..Config::default()
+        };
+        let running = start(config, account_with(1)).await;
+        let api = std::sync::Arc::new(Api::new(&running));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|n| {
+                let api = std::sync::Arc::clone(&api);
+                tokio::spawn(async move {
+                    let body = serde_json::json!({ "newUsers": [{
+                        "userName": format!("Writer {n}"),
+                        "email": format!("writer{n}@example.com"),
+                    }] });
+                    api.post("/users", &body).await.status
+                })
+            })
+            .collect();
+        for writer in writers {
+            let status = writer.await.expect("a writer");
+            assert!(status.is_success(), "{status}");
+        }
+    });
+    let accounts = load_state(&path).expect("the state file reads");
+    let emails: Vec<&str> = accounts[0]
+        .users
+        .iter()
+        .map(|user| user.email.as_str())
+        .collect();
+    for n in 0..WRITERS {
+        let email = format!("writer{n}@example.com");
+        assert!(emails.contains(&email.as_str()), "{email} was lost: {emails:?}");
+    }
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["account.json"], "temporary files left behind");
+}
+
+/// A one-line YAML file of megabytes prints an error of a few lines, not the file.
+#[test]
+fn a_huge_one_line_file_prints_a_bounded_error() {
+    let mut text = String::from("users: [");
+    text.push_str(&"{email: a@example.com}, ".repeat(200_000));
+    text.push_str("{email: [}");
+    let fixture = crate::harness::Fixture::new().file("users.yaml", &text);
+    let run = fixture.run(&["validate", "."]);
+    run.exits(1);
+    assert!(
+        run.stderr.len() < 4096,
+        "{} bytes of error for a {} byte file",
+        run.stderr.len(),
+        text.len()
+    );
+    assert!(run.stderr.contains("users.yaml:1:"), "{}", run.stderr);
+}
+
+/// A file over the bound is refused by its size, unread.
+#[test]
+fn a_file_over_the_size_bound_is_refused_saying_the_bound() {
+    let fixture = crate::harness::Fixture::new().file("account.yaml", ACCOUNT_YAML);
+    let big = fs::File::create(fixture.path().join("users.yaml")).expect("create");
+    // Sparse: no 33 MB written, and none read either.
+    big.set_len(33 << 20).expect("grow");
+    fixture
+        .run(&["validate", "."])
+        .exits(1)
+        .stderr_has(&["`users.yaml` is larger than 32 MiB, the most read from one file"]);
+}
