@@ -514,3 +514,85 @@ pub async fn start_sample(mut config: Config) -> Result<(Running, String), Strin
         .map_err(|err| format!("can't start the emulator: {err}"))?;
     Ok((running, token))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Config, lock, load_state, save_state, seed, start};
+
+    /// Writers in many threads at once: each through a temporary file of its own, so none
+    /// fails and no temporary file is left.
+    #[test]
+    fn concurrent_state_writes_never_fail() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = Arc::new(dir.path().join("account.json"));
+        let mut rng = fastrand::Rng::with_seed(7);
+        let account = seed::sample()
+            .build(&mut rng, &super::api::now())
+            .expect("the sample")
+            .account;
+        let accounts = Arc::new(vec![account]);
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, accounts) = (Arc::clone(&path), Arc::clone(&accounts));
+                std::thread::spawn(move || {
+                    for _ in 0..40 {
+                        save_state(&path, &accounts).expect("a write");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        assert_eq!(load_state(&path).expect("reads").len(), 1);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["account.json"], "temporary files left behind");
+    }
+
+    /// Changes and persists from many threads: the file ends as the accounts end, whichever
+    /// write took its snapshot last.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_state_file_ends_with_the_last_change() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("account.json");
+        let config = Config {
+            state_file: Some(path.clone()),
+            ..Config::default()
+        };
+        let mut rng = fastrand::Rng::with_seed(7);
+        let account = seed::sample()
+            .build(&mut rng, &super::api::now())
+            .expect("the sample")
+            .account;
+        let running = start(config, vec![account], ([127, 0, 0, 1], 0).into())
+            .await
+            .expect("start");
+        let shared = Arc::clone(&running.shared);
+        // Every round, all writers change and persist at once.
+        let rounds = Arc::new(std::sync::Barrier::new(8));
+        let writers: Vec<_> = (0..8)
+            .map(|writer| {
+                let (shared, rounds) = (Arc::clone(&shared), Arc::clone(&rounds));
+                std::thread::spawn(move || {
+                    for change in 0..40 {
+                        rounds.wait();
+                        lock(&shared.accounts[0]).account.account_name =
+                            format!("writer {writer}, change {change}");
+                        shared.persist();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        let kept = load_state(&path).expect("reads");
+        let now = lock(&shared.accounts[0]).account.account_name.clone();
+        assert_eq!(kept[0].account_name, now);
+    }
+}
