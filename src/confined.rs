@@ -320,7 +320,9 @@ pub fn open_regular(options: &mut OpenOptions, path: &Path) -> Result<File, File
         FileError::io(path, error)
     })?;
     // Checked on the open file: what was looked at is what is read.
-    let metadata = file.metadata().map_err(|error| FileError::io(path, error))?;
+    let metadata = file
+        .metadata()
+        .map_err(|error| FileError::io(path, error))?;
     ensure_regular(path, &metadata)?;
     Ok(file)
 }

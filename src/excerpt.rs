@@ -160,7 +160,9 @@ impl SourceCode for Excerpt {
         let window = self
             .windows
             .iter()
-            .find(|window| window.start <= span.offset() && span.offset() + span.len() <= window.end)
+            .find(|window| {
+                window.start <= span.offset() && span.offset() + span.len() <= window.end
+            })
             .ok_or(MietteError::OutOfBounds)?;
         let local = SourceSpan::new((span.offset() - window.start).into(), span.len());
         let data = &self.text.as_bytes()[window.start..window.end];
@@ -242,16 +244,16 @@ impl Shown {
     fn position(self, line: &str, at: usize) -> usize {
         let lead = if self.from > 0 { CUT.len() } else { 0 };
         let at = floor_char_boundary(line, at.clamp(self.from, self.to));
-        lead + line[self.from..at]
-            .chars()
-            .map(escaped_len)
-            .sum::<usize>()
+        lead + line[self.from..at].chars().map(escaped_len).sum::<usize>()
     }
 }
 
 /// The lines of `text` around byte `at`: its own and [`CONTEXT_LINES`] each side.
 fn lines_around(text: &str, at: usize) -> Lines {
-    let line_of = text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+    let line_of = text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
     let mut start = line_start(text, at);
     let mut first_line = line_of;
     for _ in 0..CONTEXT_LINES {

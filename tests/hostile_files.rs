@@ -263,11 +263,19 @@ fn a_private_key_readable_by_others_is_warned_about_and_a_fifo_key_refused() {
         key.display(),
         key.display()
     );
-    assert!(flat(&printed.stderr).contains(&flat(&warning)), "{}", printed.stderr);
+    assert!(
+        flat(&printed.stderr).contains(&flat(&warning)),
+        "{}",
+        printed.stderr
+    );
 
     fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod");
     let printed = scene.stage.step("plan, a private key", &["plan"]).exits(0);
-    assert!(!printed.stderr.contains("warning: the private key"), "{}", printed.stderr);
+    assert!(
+        !printed.stderr.contains("warning: the private key"),
+        "{}",
+        printed.stderr
+    );
 
     let fifo = scene.outside.path().join("key.fifo");
     let made = std::process::Command::new("mkfifo")
@@ -335,11 +343,20 @@ fn concurrent_writes_to_the_emulator_state_file_all_land() {
         .collect();
     for n in 0..WRITERS {
         let email = format!("writer{n}@example.com");
-        assert!(emails.contains(&email.as_str()), "{email} was lost: {emails:?}");
+        assert!(
+            emails.contains(&email.as_str()),
+            "{email} was lost: {emails:?}"
+        );
     }
     let names: Vec<String> = fs::read_dir(dir.path())
         .expect("list")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(names, ["account.json"], "temporary files left behind");
 }
@@ -373,4 +390,25 @@ fn a_file_over_the_size_bound_is_refused_saying_the_bound() {
         .run(&["validate", "."])
         .exits(1)
         .stderr_has(&["`users.yaml` is larger than 32 MiB, the most read from one file"]);
+}
+
+/// Links that stay inside the directory are followed, to files and to folders, and a file
+/// reached by two names is read once; a link cycle ends the walk rather than trapping it.
+#[test]
+fn links_inside_the_directory_are_followed_and_read_once() {
+    let fixture = crate::harness::Fixture::copy_of("examples/desired-state");
+    let plain = fixture.run(&["validate", "."]);
+    plain.exits(0);
+    let root = fixture.path();
+    fs::create_dir(root.join("teams")).expect("folder");
+    symlink("../users", root.join("teams/people")).expect("folder link inside");
+    symlink("..", root.join("teams/up")).expect("a cycle");
+    fs::rename(root.join("groups.yaml"), root.join("teams/groups.yaml")).expect("move");
+    symlink("teams/groups.yaml", root.join("groups.yaml")).expect("file link inside");
+    let linked = fixture.run(&["validate", "."]);
+    linked.exits(0);
+    assert_eq!(
+        linked.stdout, plain.stdout,
+        "the same files, each read once"
+    );
 }

@@ -110,9 +110,12 @@ fn assert_spans_in_bounds(problem: &dyn Diagnostic, texts: &HashMap<&str, &str>)
                 texts.contains_key(name),
                 "`{problem}` points into unknown file `{name}`"
             );
-            let around = source.read_span(label.inner(), 1, 1).expect("read with context");
-            let shown = std::str::from_utf8(around.data())
-                .unwrap_or_else(|_| panic!("`{problem}`: the excerpt of `{name}` splits a character"));
+            let around = source
+                .read_span(label.inner(), 1, 1)
+                .expect("read with context");
+            let shown = std::str::from_utf8(around.data()).unwrap_or_else(|_| {
+                panic!("`{problem}`: the excerpt of `{name}` splits a character")
+            });
             let from = start - around.span().offset();
             assert!(
                 end <= around.span().offset() + around.span().len()

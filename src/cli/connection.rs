@@ -187,4 +187,3 @@ fn readable_by_others(metadata: &std::fs::Metadata) -> Option<&'static str> {
 fn readable_by_others(_metadata: &std::fs::Metadata) -> Option<&'static str> {
     None
 }
-

@@ -57,9 +57,8 @@ pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, miette::Repo
         )
     };
     // The directory itself is the user's to name; import may be the one to make it.
-    std::fs::create_dir_all(dir).map_err(|err| {
-        miette::miette!("can't create the directory `{}`: {err}", dir.display())
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| miette::miette!("can't create the directory `{}`: {err}", dir.display()))?;
     let confinement = Confinement::of(dir).map_err(refused)?;
     let relative = path.strip_prefix(dir).unwrap_or(&path);
     let folder = confinement
@@ -71,11 +70,12 @@ pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, miette::Repo
         .create_new(true)
         .open(folder.join(".gitignore"))
     {
-        Ok(mut file) => std::io::Write::write_all(
-            &mut file,
-            b"# The --emulator account: local only.\n*\n",
-        )
-        .map_err(|err| miette::miette!("can't write the emulator folder's `.gitignore`: {err}"))?,
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, b"# The --emulator account: local only.\n*\n")
+                .map_err(|err| {
+                    miette::miette!("can't write the emulator folder's `.gitignore`: {err}")
+                })?
+        }
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(err) => {
             return Err(miette::miette!(
@@ -94,10 +94,7 @@ fn kept_emulator_state(dir: &Path) -> Result<Option<PathBuf>, miette::Report> {
         return Ok(None);
     }
     let refused = |err: crate::confined::FileError| {
-        miette::miette!(
-            help = err.help(),
-            "can't read the emulator account: {err}"
-        )
+        miette::miette!(help = err.help(), "can't read the emulator account: {err}")
     };
     let confinement = Confinement::of(dir).map_err(refused)?;
     // Its folder is resolved inside `dir`; the emulator refuses the file itself if it is a link.

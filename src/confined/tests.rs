@@ -31,7 +31,10 @@ fn a_link_inside_resolves_and_one_leading_out_is_refused_naming_both_ends() {
     assert!(matches!(error, FileError::Outside { .. }), "{error:?}");
     let message = error.to_string();
     assert!(message.contains("out.yaml"), "{message}");
-    assert!(message.contains(&outside.join("secret").display().to_string()), "{message}");
+    assert!(
+        message.contains(&outside.join("secret").display().to_string()),
+        "{message}"
+    );
 }
 
 #[test]
@@ -84,7 +87,12 @@ fn a_folder_link_inside_is_followed() {
 fn a_file_that_is_missing_is_none_and_a_fifo_is_refused() {
     let (_root, dir, _outside) = outside_and_dir();
     let confinement = Confinement::of(&dir).expect("confinement");
-    assert!(confinement.file(&dir.join("none")).expect("missing").is_none());
+    assert!(
+        confinement
+            .file(&dir.join("none"))
+            .expect("missing")
+            .is_none()
+    );
     let fifo = dir.join("pipe");
     assert!(
         std::process::Command::new("mkfifo")
@@ -108,7 +116,10 @@ fn reads_are_bounded_and_do_not_follow_a_last_link() {
     fs::write(&file, vec![b'x'; 100]).expect("write");
     assert_eq!(read_regular(&file, 100).expect("at the limit").len(), 100);
     let error = read_regular(&file, 99).expect_err("over the limit");
-    assert!(matches!(error, FileError::TooLarge { limit: 99, .. }), "{error:?}");
+    assert!(
+        matches!(error, FileError::TooLarge { limit: 99, .. }),
+        "{error:?}"
+    );
 
     symlink("big", dir.join("link")).expect("link");
     let error = read_regular(&dir.join("link"), 100).expect_err("a link");

@@ -99,9 +99,8 @@ pub fn find(dir: &Path) -> Result<Found, Problem> {
         )
         .help("pass the directory that holds your YAML files, not one file"));
     }
-    let confinement = Confinement::of(dir).map_err(|err| {
-        Problem::error("desired::no_directory", err.to_string()).help(err.help())
-    })?;
+    let confinement = Confinement::of(dir)
+        .map_err(|err| Problem::error("desired::no_directory", err.to_string()).help(err.help()))?;
     let mut walk = Walk {
         confinement,
         visited: HashSet::new(),
@@ -268,9 +267,8 @@ pub fn read(path: &Path) -> Result<SourceFile, Problem> {
             error,
         })
     })?;
-    let bytes = confined::read_regular(&real, MAX_FILE_BYTES).map_err(|err| {
-        refused(&err.about(path))
-    })?;
+    let bytes =
+        confined::read_regular(&real, MAX_FILE_BYTES).map_err(|err| refused(&err.about(path)))?;
     let text = String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;

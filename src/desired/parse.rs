@@ -59,7 +59,7 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
                 "desired::unknown_key",
                 format!("unknown key `{}`", quoted(field, NAME_CHARS)),
             )
-                .help(suggest::did_you_mean(field, expected, "key"));
+            .help(suggest::did_you_mean(field, expected, "key"));
             located(problem, "not a key here")
         }
         YamlError::SerdeUnknownVariant {
@@ -67,7 +67,10 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
         } => {
             let problem = Problem::error(
                 "desired::invalid_value",
-                format!("`{}` is not a valid value here", quoted(variant, NAME_CHARS)),
+                format!(
+                    "`{}` is not a valid value here",
+                    quoted(variant, NAME_CHARS)
+                ),
             )
             .help(suggest::did_you_mean(variant, expected, "value"));
             located(problem, "not valid here")
@@ -157,7 +160,9 @@ fn plain_words(expected: &str) -> String {
 /// serde-saphyr's message without its own " at line X column Y" suffix: the snippet says where.
 fn message(err: &YamlError) -> String {
     let text = err.to_string();
-    let text = text.find(" at line ").map_or(text.as_str(), |cut| &text[..cut]);
+    let text = text
+        .find(" at line ")
+        .map_or(text.as_str(), |cut| &text[..cut]);
     // The parser may quote the file; the message stays one bounded line.
     quoted(text, MESSAGE_CHARS)
 }

@@ -184,8 +184,7 @@ impl Diagnostic for Problem {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.shown()
-            .map(|shown| &shown.excerpt as &dyn SourceCode)
+        self.shown().map(|shown| &shown.excerpt as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

@@ -519,7 +519,7 @@ pub async fn start_sample(mut config: Config) -> Result<(Running, String), Strin
 mod tests {
     use std::sync::Arc;
 
-    use super::{Config, lock, load_state, save_state, seed, start};
+    use super::{Config, load_state, lock, save_state, seed, start};
 
     /// Writers in many threads at once: each through a temporary file of its own, so none
     /// fails and no temporary file is left.

@@ -1,6 +1,9 @@
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    SourceSpan,
+};
 
 use super::{Excerpt, MAX_LINE_CHARS, quoted};
 
@@ -25,11 +28,9 @@ impl<S: SourceCode + std::fmt::Debug> Diagnostic for Pointing<S> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(
-            self.spans
-                .iter()
-                .map(|span| LabeledSpan::new_with_span(Some("here".to_owned()), *span)),
-        ))
+        Some(Box::new(self.spans.iter().map(|span| {
+            LabeledSpan::new_with_span(Some("here".to_owned()), *span)
+        })))
     }
 }
 
@@ -65,14 +66,24 @@ fn span(text: &str, needle: &str) -> SourceSpan {
 #[test]
 fn a_short_file_renders_as_if_miette_had_it_whole() {
     let text = "users:\n  - email: a@example.com\n    first_name: Ann\n    bogus: 1\n    last_name: Lee\n  - email: b@example.com\n";
-    for needle in ["users", "bogus", "Lee", "b@example.com", "first_name: Ann\n    bogus"] {
+    for needle in [
+        "users",
+        "bogus",
+        "Lee",
+        "b@example.com",
+        "first_name: Ann\n    bogus",
+    ] {
         let spans = [span(text, needle)];
         if needle.contains('\n') {
             // A span over two lines is shown on its first.
             assert!(excerpted(text, &spans).contains("f.yaml:3:5"));
             continue;
         }
-        assert_eq!(excerpted(text, &spans), whole(text, &spans), "at {needle:?}");
+        assert_eq!(
+            excerpted(text, &spans),
+            whole(text, &spans),
+            "at {needle:?}"
+        );
     }
     // Two places far apart, and the end of the file.
     let long: String = (1..=40).map(|n| format!("line{n}: {n}\n")).collect();
@@ -95,13 +106,22 @@ fn a_fifty_megabyte_line_shows_a_few_hundred_characters_around_the_place() {
     assert!(rendered.len() < 4096, "{} bytes of error", rendered.len());
     assert!(rendered.contains("WRONG"), "{rendered}");
     // The file's own line and (byte) column, not the excerpt's.
-    assert!(rendered.contains(&format!("f.yaml:1:{}", at + 1)), "{rendered}");
+    assert!(
+        rendered.contains(&format!("f.yaml:1:{}", at + 1)),
+        "{rendered}"
+    );
     let shown_line = rendered
         .lines()
         .find(|line| line.contains("WRONG"))
         .expect("the line");
-    assert!(shown_line.starts_with(" 1 │ …") && shown_line.ends_with('…'), "{shown_line}");
-    assert!(shown_line.chars().count() <= MAX_LINE_CHARS + 10, "{shown_line}");
+    assert!(
+        shown_line.starts_with(" 1 │ …") && shown_line.ends_with('…'),
+        "{shown_line}"
+    );
+    assert!(
+        shown_line.chars().count() <= MAX_LINE_CHARS + 10,
+        "{shown_line}"
+    );
 }
 
 #[test]
@@ -110,15 +130,23 @@ fn context_lines_are_cut_too() {
     let rendered = excerpted(&text, &[span(&text, "[")]);
     assert!(rendered.len() < 2048, "{rendered}");
     assert!(rendered.contains("f.yaml:2:6"), "{rendered}");
-    assert!(rendered.contains(&format!("{}…", "a".repeat(MAX_LINE_CHARS))), "{rendered}");
+    assert!(
+        rendered.contains(&format!("{}…", "a".repeat(MAX_LINE_CHARS))),
+        "{rendered}"
+    );
 }
 
 #[test]
 fn control_characters_are_shown_escaped() {
     let text = "KEY=secret\0PATH=/bin\0\u{1b}[31mred\u{202e}txt: [\n";
     let rendered = excerpted(text, &[span(text, "[")]);
-    assert!(rendered.contains(r"secret\u{0}PATH=/bin\u{0}\u{1b}[31mred\u{202e}txt: ["), "{rendered}");
-    assert!(!rendered.contains('\0') && !rendered.contains('\u{1b}') && !rendered.contains('\u{202e}'));
+    assert!(
+        rendered.contains(r"secret\u{0}PATH=/bin\u{0}\u{1b}[31mred\u{202e}txt: ["),
+        "{rendered}"
+    );
+    assert!(
+        !rendered.contains('\0') && !rendered.contains('\u{1b}') && !rendered.contains('\u{202e}')
+    );
     // The label still points at the bracket.
     let (excerpt, spans) = Excerpt::around("f", text, &[span(text, "[")]);
     assert_eq!(&excerpt.text()[spans[0].offset()..=spans[0].offset()], "[");

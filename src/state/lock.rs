@@ -44,7 +44,9 @@ impl Lock {
         let real = folder.join(&name);
         if fs::symlink_metadata(&real).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
             // Say where it leads when that is outside; a link inside is refused all the same.
-            confinement.resolve(&real).map_err(|error| refused(error.about(&path)))?;
+            confinement
+                .resolve(&real)
+                .map_err(|error| refused(error.about(&path)))?;
             return Err(refused(FileError::NotRegular {
                 path: path.clone(),
                 kind: "a link",
@@ -73,7 +75,10 @@ impl Lock {
         }
         describe_holder(&mut file).map_err(|error| StateError::lock(&path, &error))?;
         remove_abandoned_writes(&folder);
-        Ok(Self { file, path: path.clone() })
+        Ok(Self {
+            file,
+            path: path.clone(),
+        })
     }
 
     /// The lock file.
