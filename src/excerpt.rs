@@ -250,10 +250,7 @@ impl Shown {
 
 /// The lines of `text` around byte `at`: its own and [`CONTEXT_LINES`] each side.
 fn lines_around(text: &str, at: usize) -> Lines {
-    let line_of = text.as_bytes()[..at]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
+    let line_of = text[..at].matches('\n').count();
     let mut start = line_start(text, at);
     let mut first_line = line_of;
     for _ in 0..CONTEXT_LINES {

@@ -74,7 +74,7 @@ pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, miette::Repo
             std::io::Write::write_all(&mut file, b"# The --emulator account: local only.\n*\n")
                 .map_err(|err| {
                     miette::miette!("can't write the emulator folder's `.gitignore`: {err}")
-                })?
+                })?;
         }
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(err) => {

@@ -271,7 +271,7 @@ pub fn read(path: &Path) -> Result<SourceFile, Problem> {
         confined::read_regular(&real, MAX_FILE_BYTES).map_err(|err| refused(&err.about(path)))?;
     let text = String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&byte| byte == b'\n').count() + 1;
+        let line = valid.split(|&byte| byte == b'\n').count();
         Problem::error(
             "desired::not_utf8",
             format!(

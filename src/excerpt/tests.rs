@@ -86,7 +86,10 @@ fn a_short_file_renders_as_if_miette_had_it_whole() {
         );
     }
     // Two places far apart, and the end of the file.
-    let long: String = (1..=40).map(|n| format!("line{n}: {n}\n")).collect();
+    let long = (1..=40)
+        .map(|n| format!("line{n}: {n}\n"))
+        .collect::<Vec<_>>()
+        .concat();
     let spans = [span(&long, "line3:"), span(&long, "line30:")];
     assert_eq!(excerpted(&long, &spans), whole(&long, &spans));
     let end = [SourceSpan::new(long.len().into(), 0)];

@@ -198,7 +198,7 @@ impl StateError {
         }
     }
 
-    pub(crate) fn refused(error: crate::confined::FileError) -> Self {
+    pub(crate) fn refused(error: &crate::confined::FileError) -> Self {
         Self::Refused {
             path: error.path().to_path_buf(),
             reason: error.to_string(),

@@ -31,7 +31,7 @@ fn read_at(shown: &Path, real: &Path) -> Result<Option<RecordedState>, StateErro
         Ok(bytes) => bytes,
         Err(error) if error.is_not_found() => return Ok(None),
         Err(error @ FileError::Io { .. }) => return Err(StateError::read(shown, &error)),
-        Err(error) => return Err(StateError::refused(error.about(shown))),
+        Err(error) => return Err(StateError::refused(&error.about(shown))),
     };
     let path = shown;
     // The version first, alone: a newer format may not have this one's shape, and then
@@ -71,7 +71,7 @@ pub fn load(dir: &Path, account_id: &str) -> Result<Option<RecordedState>, State
         Ok(None) => None,
         Ok(Some(real)) => read_at(&path, &real)?,
         Err(error @ FileError::Io { .. }) => return Err(StateError::read(&path, &error)),
-        Err(error) => return Err(StateError::refused(error)),
+        Err(error) => return Err(StateError::refused(&error)),
     };
     if let Some(state) = &state
         && state.account_id != account_id
@@ -102,7 +102,7 @@ pub fn write(dir: &Path, path: &Path, state: &RecordedState) -> Result<(), State
     };
     let refused = |error: FileError| match error {
         FileError::Io { .. } => StateError::write(path, &error),
-        error => StateError::refused(error),
+        error => StateError::refused(&error),
     };
     let dir = confinement
         .folder(relative.parent().unwrap_or(Path::new("")))

@@ -36,7 +36,7 @@ impl Lock {
         let path = dir.join(STATE_DIR).join(&name);
         let refused = |error: FileError| match error {
             FileError::Io { .. } => StateError::lock(&path, &error),
-            error => StateError::refused(error),
+            error => StateError::refused(&error),
         };
         let confinement = Confinement::of(dir).map_err(refused)?;
         let folder = confinement.folder(Path::new(STATE_DIR)).map_err(refused)?;
