@@ -299,6 +299,7 @@ fn breakdown(dir: &Path) -> (Duration, Duration, Duration) {
     let start = Instant::now();
     let sources: Vec<_> = files::find(dir)
         .expect("the benchmark directory has files")
+        .files
         .iter()
         .map(|path| files::read(path).expect("a readable file"))
         .collect();

@@ -2,10 +2,12 @@
 
 pub mod apply;
 pub mod cli;
+pub mod confined;
 pub mod desired;
 pub mod docusign;
 pub mod drift;
 pub mod emulator;
+pub mod excerpt;
 pub mod import;
 pub mod markdown;
 pub mod model;

@@ -40,7 +40,8 @@ fn checkout(hosted: &Hosted) -> tempfile::TempDir {
         objects: recorded(&truth(&hosted.running)),
     });
     assert_eq!(last.serial, SERIAL_BEFORE);
-    state::file::write(&state_path(dir.path()), &last).expect("write the recorded state");
+    state::file::write(dir.path(), &state_path(dir.path()), &last)
+        .expect("write the recorded state");
     dir
 }
 

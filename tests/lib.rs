@@ -26,6 +26,7 @@ mod emulator_rules;
 mod emulator_smoke;
 mod emulator_support;
 mod harness;
+mod hostile_files;
 mod hostile_names;
 mod import_cli;
 mod pipelines;

@@ -92,8 +92,9 @@ fn assert_renders(problem: &Problem) {
     );
 }
 
-/// Every label (of the problem and of its related notes) lies inside its file, on character
-/// boundaries.
+/// Every label (of the problem and of its related notes) can be read from what the problem
+/// shows of its file (a bounded excerpt, so its offsets are the excerpt's), names a known file,
+/// and starts and ends on character boundaries.
 fn assert_spans_in_bounds(problem: &dyn Diagnostic, texts: &HashMap<&str, &str>) {
     if let Some(labels) = problem.labels() {
         let source = problem
@@ -105,13 +106,22 @@ fn assert_spans_in_bounds(problem: &dyn Diagnostic, texts: &HashMap<&str, &str>)
                 panic!("`{problem}`: label {start}..{end} can't be read: {err}")
             });
             let name = contents.name().unwrap_or_default();
-            let text = texts
-                .get(name)
-                .unwrap_or_else(|| panic!("`{problem}` points into unknown file `{name}`"));
             assert!(
-                end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end),
-                "`{problem}`: label {start}..{end} is outside `{name}` ({} bytes) or splits a character",
-                text.len()
+                texts.contains_key(name),
+                "`{problem}` points into unknown file `{name}`"
+            );
+            let around = source
+                .read_span(label.inner(), 1, 1)
+                .expect("read with context");
+            let shown = std::str::from_utf8(around.data()).unwrap_or_else(|_| {
+                panic!("`{problem}`: the excerpt of `{name}` splits a character")
+            });
+            let from = start - around.span().offset();
+            assert!(
+                end <= around.span().offset() + around.span().len()
+                    && shown.is_char_boundary(from)
+                    && shown.is_char_boundary(from + label.len()),
+                "`{problem}`: label {start}..{end} is outside what is shown of `{name}` or splits a character"
             );
         }
     }

@@ -53,8 +53,12 @@ impl KeyFiles {
         let mut broken = lines[..lines.len() / 2].join("\n");
         broken.push_str("\n-----END PRIVATE KEY-----\n");
         let write = |name: &str, text: &str| {
+            use std::os::unix::fs::PermissionsExt as _;
             let path = dir.path().join(name);
             std::fs::write(&path, text).expect("write a key file");
+            // As a key should be kept: a key others can read is warned about.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .expect("make the key file private");
             path
         };
         Self {

@@ -97,7 +97,7 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
         let next = next_state(&base, desired, &plan, account);
-        if let Err(err) = state::file::write(&state_path, &next) {
+        if let Err(err) = state::file::write(&dir, &state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
     };
@@ -305,7 +305,7 @@ fn record(
 ) -> Result<(), miette::Report> {
     let next = next_state(base, desired, plan, after);
     let path: PathBuf = connected.state_path.clone();
-    state::file::write(&path, &next).map_err(miette::Report::new)?;
+    state::file::write(dir, &path, &next).map_err(miette::Report::new)?;
     println!(
         "Recorded state: {} (serial {})",
         path.display(),

@@ -1,8 +1,9 @@
 //! Connection settings from flags, environment and the YAML's `account` section.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::args::ConnectionArgs;
+use crate::confined;
 use crate::docusign::auth::Credentials;
 use crate::docusign::connect::ConnectionSettings;
 use crate::docusign::{ClientError, ClientSettings, Secret};
@@ -115,13 +116,7 @@ fn credentials_from_env() -> Result<Credentials, ClientError> {
         });
     }
     if let (Some(client_id), Some(user_id), Some(key_file)) = (&client_id, &user_id, &key_file) {
-        let path = PathBuf::from(key_file);
-        let key = std::fs::read_to_string(&path).map_err(|err| {
-            ClientError::Settings(format!(
-                "can't read the private key `{}`: {err}",
-                path.display()
-            ))
-        })?;
+        let key = read_private_key(&PathBuf::from(key_file))?;
         sets.push(Credentials::Jwt {
             client_id: client_id.clone(),
             user_id: user_id.clone(),
@@ -135,4 +130,60 @@ fn credentials_from_env() -> Result<Credentials, ClientError> {
             "more than one set of DocuSign credentials is set; keep one so it is clear which is used".to_owned(),
         )),
     }
+}
+
+/// The most read of a private key file: a PEM RSA key of 8192 bits is under 7 KB.
+const MAX_KEY_BYTES: u64 = 64 << 10;
+
+/// Reads the private key file: a regular file (a FIFO or device is refused before it is
+/// opened, so it can't block), bounded. Warns when others than its owner may read it. Its
+/// content is never part of a message.
+fn read_private_key(path: &Path) -> Result<String, ClientError> {
+    let failed = |reason: String| {
+        ClientError::Settings(format!(
+            "can't read the private key `{}` (DOCUSIGN_PRIVATE_KEY_FILE): {reason}",
+            path.display()
+        ))
+    };
+    // Followed: secret stores mount keys as links (Kubernetes does).
+    let metadata = std::fs::metadata(path).map_err(|err| failed(err.to_string()))?;
+    if !metadata.is_file() {
+        return Err(failed(format!(
+            "it is {}, not a regular file; write the key to a file only you can read (`chmod 600 FILE`)",
+            confined::kind_of(&metadata)
+        )));
+    }
+    if let Some(who) = readable_by_others(&metadata) {
+        eprintln!(
+            "warning: the private key `{}` is readable by {who}; make it private: `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    let real = std::fs::canonicalize(path).map_err(|err| failed(err.to_string()))?;
+    let bytes = confined::read_regular(&real, MAX_KEY_BYTES).map_err(|err| match err {
+        confined::FileError::Io { error, .. } => failed(error.to_string()),
+        confined::FileError::TooLarge { .. } => {
+            failed("it is larger than 64 KiB, so not a private key".to_owned())
+        }
+        other => failed(other.to_string()),
+    })?;
+    String::from_utf8(bytes).map_err(|_| failed("it is not a PEM text file".to_owned()))
+}
+
+/// Who besides the owner may read a file with `metadata`, if anyone.
+#[cfg(unix)]
+fn readable_by_others(metadata: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::PermissionsExt as _;
+    match metadata.permissions().mode() & 0o044 {
+        0 => None,
+        0o040 => Some("its group"),
+        0o004 => Some("everyone"),
+        _ => Some("its group and everyone"),
+    }
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_metadata: &std::fs::Metadata) -> Option<&'static str> {
+    None
 }

@@ -111,11 +111,12 @@ fn check_out_dir(out: &Path, force: bool) -> Result<(), miette::Report> {
 fn carry_kept_emulator_account(out: &Path) -> Result<(), miette::Report> {
     let kept = session::emulator_state(Path::new("."));
     let target = session::emulator_state(out);
-    if !kept.is_file() || target.exists() {
+    // A link there counts as there, even one to nothing: it is never written through.
+    if !kept.is_file() || std::fs::symlink_metadata(&target).is_ok() {
         return Ok(());
     }
-    session::prepare_emulator_dir(&target)?;
-    std::fs::copy(&kept, &target).map_err(|err| {
+    let real = session::prepare_emulator_state(out)?;
+    std::fs::copy(&kept, &real).map_err(|err| {
         miette::miette!(
             "can't copy the emulator account `{}` to `{}`: {err}",
             kept.display(),
@@ -189,7 +190,7 @@ fn write(
     });
     // What stays unmanaged (left out as unwritable), so `drift` knows it was already there.
     next.unmanaged = state::UnmanagedKeys::of(live, &next.objects);
-    state::file::write(&connected.state_path, &next).map_err(miette::Report::new)?;
+    state::file::write(out, &connected.state_path, &next).map_err(miette::Report::new)?;
     Ok(Summary {
         imported,
         state_path: connected.state_path.clone(),
@@ -278,7 +279,7 @@ fn warn_other_files(out: &Path, imported: &Imported) {
         .iter()
         .map(|(relative, _)| out.join(relative))
         .collect();
-    for path in found {
+    for path in found.files {
         if !written.contains(&path) {
             eprintln!(
                 "warning: `{}` was already there and is read as desired state too; remove it if an earlier import wrote it",

@@ -34,12 +34,7 @@ impl Renderer {
     #[must_use]
     pub fn render(&self, problem: &Problem) -> String {
         let mut out = String::new();
-        let problem = problem.for_display();
-        if self
-            .handler
-            .render_report(&mut out, problem.as_ref())
-            .is_err()
-        {
+        if self.handler.render_report(&mut out, problem).is_err() {
             // Rendering only fails when a span is out of range, which would be our bug;
             // the message alone still tells the user what is wrong.
             out = format!("{}: {}\n", problem.code(), problem.message());

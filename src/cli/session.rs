@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::ConnectionArgs;
 use super::connection::{self, AccountHint, Target};
+use crate::confined::Confinement;
 use crate::desired::Desired;
 use crate::desired::checked::Environment;
 use crate::docusign::connect::{self, Connection};
@@ -43,22 +44,63 @@ pub(super) fn emulator_state(dir: &Path) -> PathBuf {
     dir.join(".docusign-gitops/emulator/account.json")
 }
 
-pub(super) fn prepare_emulator_dir(path: &Path) -> Result<(), miette::Report> {
-    let Some(folder) = path.parent() else {
-        return Ok(());
-    };
-    std::fs::create_dir_all(folder).map_err(|err| {
+/// Makes the folder of [`emulator_state`] under `dir` for a command that writes (apply,
+/// import), with a `.gitignore`, and returns where the file really is. Nothing is created or
+/// written through a link leading out of `dir`.
+pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, miette::Report> {
+    let path = emulator_state(dir);
+    let refused = |err: crate::confined::FileError| {
         miette::miette!(
-            "can't create `{}` for the emulator: {err}",
-            folder.display()
+            help = err.help(),
+            "can't keep the emulator account in `{}`: {err}",
+            crate::confined::shown(&path)
         )
-    })?;
-    let ignore = folder.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(&ignore, "# The --emulator account: local only.\n*\n")
-            .map_err(|err| miette::miette!("can't write `{}`: {err}", ignore.display()))?;
+    };
+    // The directory itself is the user's to name; import may be the one to make it.
+    std::fs::create_dir_all(dir)
+        .map_err(|err| miette::miette!("can't create the directory `{}`: {err}", dir.display()))?;
+    let confinement = Confinement::of(dir).map_err(refused)?;
+    let relative = path.strip_prefix(dir).unwrap_or(&path);
+    let folder = confinement
+        .folder(relative.parent().unwrap_or(Path::new("")))
+        .map_err(refused)?;
+    // Created only when missing, so a link there is never written through.
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(folder.join(".gitignore"))
+    {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, b"# The --emulator account: local only.\n*\n")
+                .map_err(|err| {
+                    miette::miette!("can't write the emulator folder's `.gitignore`: {err}")
+                })?;
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(err) => {
+            return Err(miette::miette!(
+                "can't write the emulator folder's `.gitignore`: {err}"
+            ));
+        }
     }
-    Ok(())
+    Ok(folder.join(path.file_name().unwrap_or_default()))
+}
+
+/// Where the account `--emulator` kept under `dir` really is, for a command that only reads;
+/// `None` when there is none yet. One kept through a link leading out of `dir` is refused.
+fn kept_emulator_state(dir: &Path) -> Result<Option<PathBuf>, miette::Report> {
+    let path = emulator_state(dir);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    let refused = |err: crate::confined::FileError| {
+        miette::miette!(help = err.help(), "can't read the emulator account: {err}")
+    };
+    let confinement = Confinement::of(dir).map_err(refused)?;
+    // Its folder is resolved inside `dir`; the emulator refuses the file itself if it is a link.
+    let folder = path.parent().unwrap_or(dir);
+    let real = confinement.resolve(folder).map_err(refused)?;
+    Ok(Some(real.join(path.file_name().unwrap_or_default())))
 }
 
 /// Connects to the account `desired` names (flags and environment win), or to the emulator;
@@ -87,14 +129,12 @@ pub async fn connect_to(
     let emulated = args.emulator;
     // Only a command that writes (apply) starts the kept account; one that reads uses it when
     // it is there, so a plan leaves no file behind.
-    let path = emulator_state(dir);
     let emulator_file = if !emulated {
         None
     } else if writes {
-        prepare_emulator_dir(&path)?;
-        Some(path)
+        Some(prepare_emulator_state(dir)?)
     } else {
-        path.exists().then_some(path)
+        kept_emulator_state(dir)?
     };
     let Target {
         settings,

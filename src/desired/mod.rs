@@ -23,8 +23,8 @@ pub use validate::Outcome;
 /// Reads, parses and checks every desired-state file under `dir`. Never touches the network.
 #[must_use]
 pub fn load(dir: &Path) -> Outcome {
-    let paths = match files::find(dir) {
-        Ok(paths) => paths,
+    let found = match files::find(dir) {
+        Ok(found) => found,
         Err(problem) => {
             return Outcome {
                 desired: None,
@@ -34,8 +34,13 @@ pub fn load(dir: &Path) -> Outcome {
             };
         }
     };
+    let files::Found {
+        files: paths,
+        refused: mut unreadable,
+    } = found;
+    // A refused entry is a file that could not be read, like one whose read failed.
+    let file_count = paths.len() + unreadable.len();
     let mut sources = Vec::with_capacity(paths.len());
-    let mut unreadable = Vec::new();
     for path in &paths {
         match files::read(path) {
             Ok(file) => sources.push(file),
@@ -43,7 +48,7 @@ pub fn load(dir: &Path) -> Outcome {
         }
     }
     let mut outcome = check(sources, unreadable.is_empty());
-    outcome.files = paths.len();
+    outcome.files = file_count;
     outcome.problems.extend(unreadable);
     sort_problems(&mut outcome.problems);
     outcome

@@ -7,6 +7,12 @@ use super::document::Document;
 use super::files::SourceFile;
 use super::problem::Problem;
 use super::suggest;
+use crate::excerpt::quoted;
+
+/// The most characters of a key or value name quoted in a message.
+const NAME_CHARS: usize = 100;
+/// The most characters of a parser message.
+const MESSAGE_CHARS: usize = 300;
 
 /// Parses one desired-state file. A file with nothing but comments is an empty document.
 pub fn parse(file: &SourceFile) -> Result<Document, Problem> {
@@ -49,8 +55,11 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
         YamlError::SerdeUnknownField {
             field, expected, ..
         } => {
-            let problem = Problem::error("desired::unknown_key", format!("unknown key `{field}`"))
-                .help(suggest::did_you_mean(field, expected, "key"));
+            let problem = Problem::error(
+                "desired::unknown_key",
+                format!("unknown key `{}`", quoted(field, NAME_CHARS)),
+            )
+            .help(suggest::did_you_mean(field, expected, "key"));
             located(problem, "not a key here")
         }
         YamlError::SerdeUnknownVariant {
@@ -58,7 +67,10 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
         } => {
             let problem = Problem::error(
                 "desired::invalid_value",
-                format!("`{variant}` is not a valid value here"),
+                format!(
+                    "`{}` is not a valid value here",
+                    quoted(variant, NAME_CHARS)
+                ),
             )
             .help(suggest::did_you_mean(variant, expected, "value"));
             located(problem, "not valid here")
@@ -74,7 +86,7 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
         YamlError::DuplicateMappingKey { key, .. } => {
             let what = key
                 .as_deref()
-                .map_or_else(String::new, |key| format!(" `{key}`"));
+                .map_or_else(String::new, |key| format!(" `{}`", quoted(key, NAME_CHARS)));
             let problem = Problem::error(
                 "desired::duplicate_key",
                 format!("the key{what} appears twice in one mapping"),
@@ -129,14 +141,10 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
     }
 }
 
-/// Keeps a quoted value readable: `1e-300` must not become three hundred digits.
+/// Keeps a quoted value readable (`1e-300` must not become three hundred digits) and its
+/// control characters visible.
 fn shortened(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        return text.to_owned();
-    }
-    let head: String = text.chars().take(MAX).collect();
-    format!("{head}…")
+    quoted(text, 60)
 }
 
 /// serde-saphyr names YAML's node kinds; an administrator thinks in lists and mappings.
@@ -152,8 +160,9 @@ fn plain_words(expected: &str) -> String {
 /// serde-saphyr's message without its own " at line X column Y" suffix: the snippet says where.
 fn message(err: &YamlError) -> String {
     let text = err.to_string();
-    match text.find(" at line ") {
-        Some(cut) => text[..cut].to_owned(),
-        None => text,
-    }
+    let text = text
+        .find(" at line ")
+        .map_or(text.as_str(), |cut| &text[..cut]);
+    // The parser may quote the file; the message stays one bounded line.
+    quoted(text, MESSAGE_CHARS)
 }

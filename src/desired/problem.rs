@@ -1,11 +1,12 @@
 //! A problem found in the desired state: a miette diagnostic that points into a source file.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use serde_saphyr::Location;
 
+use crate::excerpt::Excerpt;
 use crate::model::controls;
 
 /// One YAML file's text, shared by every problem that points into it.
@@ -29,9 +30,20 @@ pub struct Problem {
     code: &'static str,
     message: String,
     source: Option<Source>,
+    /// In the whole file's byte offsets.
     labels: Vec<LabeledSpan>,
+    /// What miette is shown of the file, made when the problem is first rendered: never the
+    /// whole file, which may be huge or not ours at all.
+    shown: OnceLock<Shown>,
     help: Option<String>,
     related: Vec<Problem>,
+}
+
+/// A bounded excerpt of the file, and the labels re-based into it.
+#[derive(Debug, Clone)]
+struct Shown {
+    excerpt: Excerpt,
+    labels: Vec<LabeledSpan>,
 }
 
 impl Problem {
@@ -54,6 +66,7 @@ impl Problem {
             message: visible(message.into()),
             source: None,
             labels: Vec::new(),
+            shown: OnceLock::new(),
             help: None,
             related: Vec::new(),
         }
@@ -67,7 +80,26 @@ impl Problem {
             Some(visible(label.into())),
             span,
         ));
+        self.shown = OnceLock::new();
         self
+    }
+
+    fn shown(&self) -> Option<&Shown> {
+        let source = self.source.as_ref()?;
+        Some(self.shown.get_or_init(|| {
+            let spans: Vec<SourceSpan> = self.labels.iter().map(|label| *label.inner()).collect();
+            let name = controls::visible(source.name());
+            let (excerpt, spans) = Excerpt::around(name, source.inner(), &spans);
+            let labels = self
+                .labels
+                .iter()
+                .zip(spans)
+                .map(|(label, span)| {
+                    LabeledSpan::new_with_span(label.label().map(str::to_owned), span)
+                })
+                .collect();
+            Shown { excerpt, labels }
+        }))
     }
 
     /// Points the problem at a value serde-saphyr located.
@@ -123,40 +155,6 @@ impl Problem {
         self.source.as_ref().map(|source| source.name())
     }
 
-    /// The problem as it may be shown: when a file it points into holds control characters
-    /// (a raw ESC or U+202E in a YAML file), a copy whose quoted source has each replaced by
-    /// `?`s of the same byte length, so the snippet can't steer the terminal and every span
-    /// still points at the same place.
-    #[must_use]
-    pub fn for_display(&self) -> std::borrow::Cow<'_, Self> {
-        if !self.needs_clean_source() {
-            return std::borrow::Cow::Borrowed(self);
-        }
-        let mut shown = self.clone();
-        shown.clean_sources();
-        std::borrow::Cow::Owned(shown)
-    }
-
-    fn needs_clean_source(&self) -> bool {
-        self.source
-            .as_ref()
-            .is_some_and(|source| steers_display(source.name()) || steers_display(source.inner()))
-            || self.related.iter().any(Self::needs_clean_source)
-    }
-
-    fn clean_sources(&mut self) {
-        if let Some(source) = &self.source
-            && (steers_display(source.name()) || steers_display(source.inner()))
-        {
-            let name = controls::visible(source.name()).into_owned();
-            let text = same_length_placeholders(source.inner());
-            self.source = Some(Arc::new(NamedSource::new(name, Arc::from(text))));
-        }
-        for note in &mut self.related {
-            note.clean_sources();
-        }
-    }
-
     /// Where the problem's first label starts, for sorting problems in file order.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -192,11 +190,12 @@ impl Diagnostic for Problem {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|source| source as &dyn SourceCode)
+        self.shown().map(|shown| &shown.excerpt as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<_>)
+        let shown = self.shown()?;
+        (!shown.labels.is_empty()).then(|| Box::new(shown.labels.iter().cloned()) as Box<_>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
@@ -210,28 +209,6 @@ fn visible(text: String) -> String {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(shown) => shown,
     }
-}
-
-/// Line breaks and tabs lay out a source snippet; every other control character steers.
-fn is_steering_in_source(c: char) -> bool {
-    controls::is_control(c) && !matches!(c, '\n' | '\r' | '\t')
-}
-
-fn steers_display(text: &str) -> bool {
-    text.chars().any(is_steering_in_source)
-}
-
-/// `text` with each steering character replaced by as many `?` as it has bytes.
-fn same_length_placeholders(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if is_steering_in_source(c) {
-                "?".repeat(c.len_utf8())
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// The byte span of a located value. serde-saphyr gives byte offsets for string input; when it

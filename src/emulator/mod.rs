@@ -79,6 +79,9 @@ pub struct Shared {
     /// How many times each request has been seen, for its attempt number.
     attempts: Mutex<Attempts>,
     fault_log: Mutex<Vec<InjectedFault>>,
+    /// Held from the snapshot of the accounts to the rename of the state file, so a write that
+    /// took an older snapshot can't land after one that took a newer.
+    persisting: Mutex<()>,
     /// The time the rate limits go by.
     pub clock: Timepiece,
 }
@@ -196,6 +199,7 @@ impl Shared {
         let Some(path) = &self.config.state_file else {
             return;
         };
+        let _persisting = lock(&self.persisting);
         let accounts: Vec<Account> = self
             .accounts
             .iter()
@@ -265,26 +269,54 @@ struct StateFile {
     accounts: Vec<Account>,
 }
 
-/// Reads accounts kept by `--state-file`.
+/// The most read of an emulator state file.
+const MAX_STATE_BYTES: u64 = 512 << 20;
+
+/// Reads accounts kept by `--state-file`: a regular file, never read through a link (it sits
+/// next to desired state a pull request controls) and at most a bound.
 pub fn load_state(path: &std::path::Path) -> Result<Vec<Account>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| format!("can't read `{}`: {err}", path.display()))?;
-    let state: StateFile = serde_json::from_str(&text)
-        .map_err(|err| format!("`{}` is not an emulator state file: {err}", path.display()))?;
+    let bytes = crate::confined::read_regular(path, MAX_STATE_BYTES).map_err(|err| {
+        format!("{err}; the emulator keeps its accounts in a regular file, so remove it or pass another `--state-file`")
+    })?;
+    let state: StateFile = serde_json::from_slice(&bytes).map_err(|err| {
+        format!(
+            "`{}` is not an emulator state file: {}",
+            path.display(),
+            crate::excerpt::quoted(&err.to_string(), 200)
+        )
+    })?;
     Ok(state.accounts)
 }
 
-/// Writes the state file atomically: a temporary file beside it, synced, then renamed over.
+/// Writes the state file atomically: a temporary file of its own beside it (so writers never
+/// share one), synced, then renamed over. A state file that is a link or not a regular file is
+/// refused, and what it points to left untouched.
 fn save_state(path: &std::path::Path, accounts: &[Account]) -> std::io::Result<()> {
+    if let Ok(metadata) = std::fs::symlink_metadata(path)
+        && !metadata.is_file()
+    {
+        return Err(std::io::Error::other(format!(
+            "it is {}, not a regular file; remove it",
+            crate::confined::kind_of(&metadata)
+        )));
+    }
     let state = StateFile {
         accounts: accounts.to_vec(),
     };
     let text = serde_json::to_vec_pretty(&state).map_err(std::io::Error::other)?;
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&temporary)?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".emulator-")
+        .suffix(".tmp")
+        .tempfile_in(folder)?;
     file.write_all(&text)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    file.as_file().sync_all()?;
+    // On failure the temporary file is handed back and deleted when dropped.
+    file.persist(path).map_err(|err| err.error)?;
+    Ok(())
 }
 
 /// Starts an emulator on `addr` (use `127.0.0.1:0` for a free port) serving `accounts`.
@@ -306,6 +338,7 @@ pub async fn start(
         stats: Mutex::new(Stats::default()),
         attempts: Mutex::new(Attempts::default()),
         fault_log: Mutex::new(Vec::new()),
+        persisting: Mutex::new(()),
         clock: Timepiece::start(config.clock),
         base_url: format!("http://{local}"),
         accounts: accounts
@@ -352,7 +385,8 @@ fn initial_accounts(
     seeded: seed::Seeded,
 ) -> Result<(Vec<Account>, String), String> {
     Ok(match &config.state_file {
-        Some(path) if path.exists() => {
+        // A link counts as there (and is then refused), even when it points to nothing.
+        Some(path) if std::fs::symlink_metadata(path).is_ok() => {
             // The kept account wins; its integration user is the seed's, found by email.
             let mut accounts = load_state(path)?;
             let email = seeded
@@ -496,4 +530,86 @@ pub async fn start_sample(mut config: Config) -> Result<(Running, String), Strin
         .await
         .map_err(|err| format!("can't start the emulator: {err}"))?;
     Ok((running, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Config, load_state, lock, save_state, seed, start};
+
+    /// Writers in many threads at once: each through a temporary file of its own, so none
+    /// fails and no temporary file is left.
+    #[test]
+    fn concurrent_state_writes_never_fail() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = Arc::new(dir.path().join("account.json"));
+        let mut rng = fastrand::Rng::with_seed(7);
+        let account = seed::sample()
+            .build(&mut rng, &super::api::now())
+            .expect("the sample")
+            .account;
+        let accounts = Arc::new(vec![account]);
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, accounts) = (Arc::clone(&path), Arc::clone(&accounts));
+                std::thread::spawn(move || {
+                    for _ in 0..40 {
+                        save_state(&path, &accounts).expect("a write");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        assert_eq!(load_state(&path).expect("reads").len(), 1);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["account.json"], "temporary files left behind");
+    }
+
+    /// Changes and persists from many threads: the file ends as the accounts end, whichever
+    /// write took its snapshot last.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_state_file_ends_with_the_last_change() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("account.json");
+        let config = Config {
+            state_file: Some(path.clone()),
+            ..Config::default()
+        };
+        let mut rng = fastrand::Rng::with_seed(7);
+        let account = seed::sample()
+            .build(&mut rng, &super::api::now())
+            .expect("the sample")
+            .account;
+        let running = start(config, vec![account], ([127, 0, 0, 1], 0).into())
+            .await
+            .expect("start");
+        let shared = Arc::clone(&running.shared);
+        // Every round, all writers change and persist at once.
+        let rounds = Arc::new(std::sync::Barrier::new(8));
+        let writers: Vec<_> = (0..8)
+            .map(|writer| {
+                let (shared, rounds) = (Arc::clone(&shared), Arc::clone(&rounds));
+                std::thread::spawn(move || {
+                    for change in 0..40 {
+                        rounds.wait();
+                        lock(&shared.accounts[0]).account.account_name =
+                            format!("writer {writer}, change {change}");
+                        shared.persist();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        let kept = load_state(&path).expect("reads");
+        let now = lock(&shared.accounts[0]).account.account_name.clone();
+        assert_eq!(kept[0].account_name, now);
+    }
 }

@@ -4,8 +4,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
+
+use crate::excerpt::Excerpt;
 
 /// An error reading, writing, locking or committing the recorded state.
 #[derive(Debug, Error, Diagnostic)]
@@ -35,8 +37,9 @@ pub enum StateError {
         line: usize,
         column: usize,
         reason: String,
+        /// A few lines around the error, never the whole file: it may not be ours at all.
         #[source_code]
-        text: NamedSource<String>,
+        text: Excerpt,
         #[label("here")]
         at: SourceSpan,
     },
@@ -121,6 +124,18 @@ pub enum StateError {
         expected: u64,
     },
 
+    /// The state file, the lock or their folder is a link leading out of the desired-state
+    /// directory, or not a regular file: refused before anything is read or written through it.
+    #[error("{reason}")]
+    #[diagnostic(
+        code(state::refused),
+        help(
+            "docusign-gitops keeps regular files in `.docusign-gitops/` and never reads or writes through a link leading out of the directory; remove `{}` (git restores a committed state file), then run again",
+            crate::confined::shown(path)
+        )
+    )]
+    Refused { path: PathBuf, reason: String },
+
     /// The state file (or its folder) could not be written.
     #[error("can't write the state file `{}`: {reason}", path.display())]
     #[diagnostic(
@@ -183,6 +198,13 @@ impl StateError {
         }
     }
 
+    pub(crate) fn refused(error: &crate::confined::FileError) -> Self {
+        Self::Refused {
+            path: error.path().to_path_buf(),
+            reason: error.to_string(),
+        }
+    }
+
     pub(crate) fn git(path: &Path, reason: &dyn fmt::Display) -> Self {
         Self::Git {
             path: path.to_path_buf(),
@@ -199,15 +221,16 @@ impl StateError {
             .strip_suffix(&format!(" at line {line} column {column}"))
             .unwrap_or(&message)
             .to_owned();
-        let text = String::from_utf8_lossy(bytes).into_owned();
+        let text = String::from_utf8_lossy(bytes);
         let at = SourceSpan::new(offset_of(&text, line, column).into(), 0);
+        let (text, at) = Excerpt::around(path.display().to_string(), &text, &[at]);
         Self::Corrupt {
             path: path.to_path_buf(),
             line,
             column,
-            reason,
-            text: NamedSource::new(path.display().to_string(), text),
-            at,
+            reason: crate::excerpt::quoted(&reason, 200),
+            text,
+            at: at[0],
         }
     }
 }

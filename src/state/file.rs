@@ -7,6 +7,11 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{FORMAT_VERSION, RecordedState, StateError, path_for};
+use crate::confined::{self, Confinement, FileError};
+
+/// The most read of a state file: one of 100,000 users is some 50 MB; this is room to spare,
+/// not a file anyone could mistake for state.
+const MAX_STATE_BYTES: u64 = 512 << 20;
 
 /// Only the format version of a state file, whatever else it holds.
 #[derive(Deserialize)]
@@ -15,12 +20,20 @@ struct Version {
 }
 
 /// Reads the state file at `path`; `Ok(None)` when there is none yet (before the first apply).
+/// Only a regular file is read, never through a link in the last place, and at most a bound.
 pub fn read(path: &Path) -> Result<Option<RecordedState>, StateError> {
-    let bytes = match fs::read(path) {
+    read_at(path, path)
+}
+
+/// Reads the state file `shown` (as the user knows it) from `real`, where it really is.
+fn read_at(shown: &Path, real: &Path) -> Result<Option<RecordedState>, StateError> {
+    let bytes = match confined::read_regular(real, MAX_STATE_BYTES) {
         Ok(bytes) => bytes,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(StateError::read(path, &error)),
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error @ FileError::Io { .. }) => return Err(StateError::read(shown, &error)),
+        Err(error) => return Err(StateError::refused(&error.about(shown))),
     };
+    let path = shown;
     // The version first, alone: a newer format may not have this one's shape, and then
     // "upgrade" is the useful answer, not a missing field.
     let Version { format_version } = serde_json::from_slice(&bytes)
@@ -44,10 +57,22 @@ pub fn read(path: &Path) -> Result<Option<RecordedState>, StateError> {
 }
 
 /// Reads the state file of `account_id` under the desired-state directory `dir`, refusing one
-/// that names another account (a copied or renamed file).
+/// that names another account (a copied or renamed file), and one that is (or is in a folder
+/// that is) a link leading out of `dir`: its target is never read.
 pub fn load(dir: &Path, account_id: &str) -> Result<Option<RecordedState>, StateError> {
     let path = path_for(dir, account_id);
-    let state = read(&path)?;
+    let confinement = match Confinement::of(dir) {
+        Ok(confinement) => confinement,
+        // Import reads the state of a directory it has yet to make.
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(StateError::read(&path, &error)),
+    };
+    let state = match confinement.file(&path) {
+        Ok(None) => None,
+        Ok(Some(real)) => read_at(&path, &real)?,
+        Err(error @ FileError::Io { .. }) => return Err(StateError::read(&path, &error)),
+        Err(error) => return Err(StateError::refused(&error)),
+    };
     if let Some(state) = &state
         && state.account_id != account_id
     {
@@ -60,15 +85,34 @@ pub fn load(dir: &Path, account_id: &str) -> Result<Option<RecordedState>, State
     Ok(state)
 }
 
-/// Writes `state` to `path` atomically: the whole new file or the old one, never a mix, even
-/// if the process dies or the machine loses power. Parent folders are created; no temporary
-/// file is left behind, whatever happens.
-pub fn write(path: &Path, state: &RecordedState) -> Result<(), StateError> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+/// Writes `state` to `path`, a file under the desired-state directory `dir`, atomically: the
+/// whole new file or the old one, never a mix, even if the process dies or the machine loses
+/// power. No temporary file is left behind, whatever happens.
+///
+/// Nothing is written outside `dir`: missing folders are created inside it, and a state file or
+/// folder that is a link leading out (or a state file that is not a regular file) is refused,
+/// its target left as it was. A link that stays inside is written through, so it stays a link.
+pub fn write(dir: &Path, path: &Path, state: &RecordedState) -> Result<(), StateError> {
+    let confinement = Confinement::of(dir).map_err(|error| StateError::write(path, &error))?;
+    let (Ok(relative), Some(name)) = (path.strip_prefix(dir), path.file_name()) else {
+        return Err(StateError::write(
+            path,
+            &"the state file is not under the desired-state directory; this is a bug, please report it",
+        ));
     };
-    fs::create_dir_all(dir).map_err(|error| StateError::write(path, &error))?;
+    let refused = |error: FileError| match error {
+        FileError::Io { .. } => StateError::write(path, &error),
+        error => StateError::refused(&error),
+    };
+    let dir = confinement
+        .folder(relative.parent().unwrap_or(Path::new("")))
+        .map_err(refused)?;
+    let target = confinement
+        .file(path)
+        .map_err(refused)?
+        .unwrap_or_else(|| dir.join(name));
+    let dir = target.parent().unwrap_or(&dir).to_path_buf();
+    let dir = dir.as_path();
     let mut json =
         serde_json::to_vec_pretty(state).map_err(|error| StateError::write(path, &error))?;
     json.push(b'\n');
@@ -91,7 +135,7 @@ pub fn write(path: &Path, state: &RecordedState) -> Result<(), StateError> {
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|error| StateError::write(path, &error))?;
     // On failure the error gives the temporary file back; dropping it deletes it.
-    temp.persist(path)
+    temp.persist(&target)
         .map_err(|error| StateError::write(path, &error.error))?;
     sync_dir(dir).map_err(|error| StateError::write(path, &error))
 }
@@ -144,10 +188,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = sample();
         let path = path_for(dir.path(), &state.account_id);
-        write(&path, &state).expect("first write");
+        write(dir.path(), &path, &state).expect("first write");
         let mut second = state.clone();
         second.serial += 1;
-        write(&path, &second).expect("write over the first");
+        write(dir.path(), &path, &second).expect("write over the first");
 
         assert_eq!(read(&path).expect("read"), Some(second.clone()));
         assert_eq!(
@@ -170,7 +214,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("state.json");
-        write(&path, &sample()).expect("write");
+        write(dir.path(), &path, &sample()).expect("write");
         // Whatever the umask, the state file reads like any file created here (minus execute
         // and others' write bits), not like tempfile's private 0600.
         let plain = dir.path().join("plain");
@@ -188,8 +232,8 @@ mod tests {
         fs::create_dir(&path).expect("folder in the way");
         fs::write(path.join("keep"), "x").expect("file in the folder");
 
-        let error = write(&path, &sample()).expect_err("can't replace a folder");
-        assert!(matches!(error, StateError::Write { .. }), "{error:?}");
+        let error = write(dir.path(), &path, &sample()).expect_err("can't replace a folder");
+        assert!(matches!(error, StateError::Refused { .. }), "{error:?}");
         assert!(error.to_string().contains("state.json"), "{error}");
         assert_eq!(names_in(dir.path()), ["state.json"]);
     }
@@ -198,7 +242,7 @@ mod tests {
     fn a_truncated_file_is_refused_naming_the_file_and_line() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("acct.json");
-        write(&path, &sample()).expect("write");
+        write(dir.path(), &path, &sample()).expect("write");
         let text = fs::read_to_string(&path).expect("read text");
         let cut = text.find("\"users\"").expect("users in the file");
         fs::write(&path, &text[..cut + 5]).expect("truncate");
@@ -271,7 +315,7 @@ mod tests {
         let path = dir.path().join("acct.json");
         let mut state = sample();
         state.format_version = 0;
-        write(&path, &state).expect("write");
+        write(dir.path(), &path, &state).expect("write");
         let error = read(&path).expect_err("version 0");
         assert!(
             matches!(error, StateError::BadVersion { found: 0, .. }),
@@ -283,7 +327,7 @@ mod tests {
     fn a_file_of_another_account_is_refused() {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = sample();
-        write(&path_for(dir.path(), "other"), &state).expect("write");
+        write(dir.path(), &path_for(dir.path(), "other"), &state).expect("write");
         let error = load(dir.path(), "other").expect_err("another account's state");
         assert!(
             matches!(error, StateError::OtherAccount { .. }),

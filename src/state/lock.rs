@@ -6,6 +6,7 @@ use std::io::{self, Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::{STATE_DIR, StateError};
+use crate::confined::{self, Confinement, FileError};
 
 /// Most of a holder's description we show; the file is ours, but anyone can write into it.
 const MAX_HOLDER_LEN: usize = 300;
@@ -26,20 +27,42 @@ pub struct Lock {
 impl Lock {
     /// Takes the apply lock of `account_id` under the desired-state directory `dir`, or fails at
     /// once, saying who holds it.
+    ///
+    /// The lock file is opened only as a regular file in its folder, never through a link: a
+    /// lock file or folder that is a link (a pull request can commit one) is refused, and the
+    /// file it points to is left untouched.
     pub fn acquire(dir: &Path, account_id: &str) -> Result<Self, StateError> {
-        let folder = dir.join(STATE_DIR);
-        let path = folder.join(format!("{account_id}.lock"));
-        fs::create_dir_all(&folder).map_err(|error| StateError::lock(&path, &error))?;
+        let name = format!("{account_id}.lock");
+        let path = dir.join(STATE_DIR).join(&name);
+        let refused = |error: FileError| match error {
+            FileError::Io { .. } => StateError::lock(&path, &error),
+            error => StateError::refused(&error),
+        };
+        let confinement = Confinement::of(dir).map_err(refused)?;
+        let folder = confinement.folder(Path::new(STATE_DIR)).map_err(refused)?;
         ignore_locks(&folder).map_err(|error| StateError::lock(&path, &error))?;
+        let real = folder.join(&name);
+        if fs::symlink_metadata(&real).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+            // Say where it leads when that is outside; a link inside is refused all the same.
+            confinement
+                .resolve(&real)
+                .map_err(|error| refused(error.about(&path)))?;
+            return Err(refused(FileError::NotRegular {
+                path: path.clone(),
+                kind: "a link",
+            }));
+        }
 
         // Not truncated on open: until we hold the lock, the description is the holder's.
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|error| StateError::lock(&path, &error))?;
+        let mut file = confined::open_regular(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+            &real,
+        )
+        .map_err(|error| refused(error.about(&path)))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -52,7 +75,10 @@ impl Lock {
         }
         describe_holder(&mut file).map_err(|error| StateError::lock(&path, &error))?;
         remove_abandoned_writes(&folder);
-        Ok(Self { file, path })
+        Ok(Self {
+            file,
+            path: path.clone(),
+        })
     }
 
     /// The lock file.
