@@ -253,7 +253,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::{FORMAT_VERSION, Phase, Step};
+    use crate::plan::{FORMAT_VERSION, Origin, Phase, Step};
 
     fn plan_of(steps: usize) -> Plan {
         let steps: Vec<Step> = (0..steps)
@@ -271,6 +271,7 @@ mod tests {
         Plan {
             format_version: FORMAT_VERSION,
             fingerprint: "0".repeat(64),
+            origin: Origin::default(),
             desired_commit: None,
             recorded: None,
             summary: BTreeMap::from([("add_member".to_owned(), steps.len())]),
