@@ -346,3 +346,235 @@ fn shown(text: &str, max_chars: usize) -> String {
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{FORMAT_VERSION, GuardClass, Operation, Origin, Step};
+
+    fn close(email: &str) -> Operation {
+        Operation::CloseUser {
+            email: email.to_owned(),
+            id: None,
+        }
+    }
+
+    fn plan_of(operations: Vec<Operation>) -> Plan {
+        Plan {
+            format_version: FORMAT_VERSION,
+            fingerprint: "f".repeat(64),
+            origin: Origin {
+                account_id: "acct-1".to_owned(),
+                environment: "demo".to_owned(),
+                desired_digest: "d".repeat(64),
+            },
+            desired_commit: Some("c".repeat(40)),
+            recorded: None,
+            summary: BTreeMap::from([("close_user".to_owned(), operations.len())]),
+            api_calls: operations.len() as u64,
+            hourly_remaining: Some(2_900),
+            steps: operations
+                .into_iter()
+                .map(|operation| Step {
+                    phase: operation.phase(),
+                    operation,
+                    reason: "closed in the YAML".to_owned(),
+                })
+                .collect(),
+            reports: Vec::new(),
+            escalations: vec!["ana@example.com: `A` → `Account Administrator`".to_owned()],
+            guards: vec![GuardCheck {
+                class: GuardClass::UserClosures,
+                count: 2,
+                limit: 3,
+                base: 20,
+                exceeded: false,
+                allowed_by_operator: false,
+            }],
+        }
+    }
+
+    fn two() -> Plan {
+        plan_of(vec![close("ana@example.com"), close("ben@example.com")])
+    }
+
+    #[test]
+    fn the_same_plan_passes_though_its_commit_and_budget_moved() {
+        let fresh = two();
+        let mut saved = two();
+        saved.desired_commit = Some("e".repeat(40));
+        saved.hourly_remaining = Some(10);
+        saved.guards[0].allowed_by_operator = true;
+        check_same_plan(&saved, &fresh).expect("the same plan");
+    }
+
+    #[test]
+    fn an_added_step_is_named_even_when_it_repeats_one_the_plan_has() {
+        let fresh = two();
+        let mut saved = two();
+        saved.steps.push(saved.steps[0].clone());
+        let Err(Refusal::OtherSteps { differences }) = check_same_plan(&saved, &fresh) else {
+            panic!("not refused for its steps");
+        };
+        assert_eq!(
+            differences,
+            r#"  no longer: {"kind":"close_user","email":"ana@example.com","id":null}"#
+        );
+    }
+
+    #[test]
+    fn a_removed_step_is_named() {
+        let mut saved = two();
+        saved.steps.pop();
+        let lines = step_differences(&saved, &two());
+        assert_eq!(
+            lines,
+            [r#"  now also:  {"kind":"close_user","email":"ben@example.com","id":null}"#]
+        );
+        assert!(matches!(
+            check_same_plan(&saved, &two()),
+            Err(Refusal::OtherSteps { .. })
+        ));
+    }
+
+    #[test]
+    fn reordered_steps_are_refused_and_say_where_the_order_differs() {
+        let mut saved = two();
+        saved.steps.reverse();
+        let Err(Refusal::OtherSteps { differences }) = check_same_plan(&saved, &two()) else {
+            panic!("not refused for its order");
+        };
+        assert!(
+            differences.starts_with("  the same steps in another order, from step 1:")
+                && differences.contains("ben@example.com"),
+            "{differences}"
+        );
+    }
+
+    #[test]
+    fn a_changed_step_shows_as_one_gone_and_one_new() {
+        let mut saved = two();
+        saved.steps[1].operation = Operation::ChangeProfile {
+            email: "ben@example.com".to_owned(),
+            id: None,
+            from: "DocuSign Sender".to_owned(),
+            to: "Account Administrator".to_owned(),
+        };
+        let lines = step_differences(&saved, &two());
+        assert_eq!(lines.len(), 2, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("  no longer: ") && lines[0].contains("Account Administrator")
+        );
+        assert!(lines[1].starts_with("  now also:  ") && lines[1].contains("close_user"));
+    }
+
+    #[test]
+    fn differences_are_bounded_escaped_and_cut() {
+        let fresh = plan_of(Vec::new());
+        let saved = plan_of(
+            (0..30)
+                .map(|n| {
+                    close(&format!(
+                        "u{n}\u{1b}[2J\u{202e}@example.com{}",
+                        "x".repeat(500)
+                    ))
+                })
+                .collect(),
+        );
+        let lines = step_differences(&saved, &fresh);
+        assert_eq!(lines.len(), MAX_LINES + 1);
+        assert_eq!(lines[MAX_LINES], "  … and 10 more");
+        for line in &lines[..MAX_LINES] {
+            assert!(
+                !line.contains('\u{1b}') && !line.contains('\u{202e}'),
+                "{line:?}"
+            );
+            // JSON already escapes ESC; the override is escaped here.
+            assert!(line.contains("\\u001b[2J\\u{202e}"), "{line:?}");
+            assert!(line.ends_with('…') && line.chars().count() < MAX_STEP_CHARS + 40);
+        }
+    }
+
+    #[test]
+    fn edited_figures_are_refused_by_name() {
+        let edits: [(&str, fn(&mut Plan)); 6] = [
+            ("escalations", |plan| plan.escalations.clear()),
+            ("guards", |plan| plan.guards[0].limit = 1_000),
+            ("guards", |plan| plan.guards.clear()),
+            ("summary", |plan| {
+                plan.summary.insert("close_user".to_owned(), 1);
+            }),
+            ("api_calls", |plan| plan.api_calls = 1),
+            ("step phases or reasons", |plan| {
+                plan.steps[0].reason = "the reviewer said so".to_owned();
+            }),
+        ];
+        for (field, edit) in edits {
+            let mut saved = two();
+            edit(&mut saved);
+            let Err(Refusal::OtherFigures { fields }) = check_same_plan(&saved, &two()) else {
+                panic!("an edit to the {field} went through");
+            };
+            assert_eq!(fields, field);
+        }
+    }
+
+    #[test]
+    fn a_changed_account_is_refused_with_what_a_plan_made_now_would_do() {
+        let mut saved = two();
+        saved.fingerprint = "0".repeat(64);
+        saved.steps.pop();
+        let Err(refusal @ Refusal::AccountChanged { .. }) = check_same_plan(&saved, &two()) else {
+            panic!("a changed account went through");
+        };
+        let message = refusal.to_string();
+        assert!(
+            message.contains("fingerprint 000000000000 then, ffffffffffff now"),
+            "{message}"
+        );
+        assert!(message.contains("now also:"), "{message}");
+    }
+
+    #[test]
+    fn another_account_or_environment_is_refused_by_name() {
+        let saved = two();
+        check_account(&saved, "acct-1", "demo").expect("its own account");
+        let other = check_account(&saved, "acct-2", "demo").expect_err("another account");
+        assert_eq!(
+            other.to_string(),
+            "this plan was made for account acct-1 (demo), and apply is connected to account acct-2 (demo); nothing was applied"
+        );
+        check_account(&saved, "acct-1", "production").expect_err("another environment");
+    }
+
+    #[test]
+    fn another_desired_state_is_refused_by_its_digest() {
+        let saved = two();
+        let dir = Path::new("/repo/desired");
+        check_desired_state(&saved, dir, &"d".repeat(64), None).expect("the same files");
+        let other = check_desired_state(&saved, dir, &"e".repeat(64), Some(&"a".repeat(40)))
+            .expect_err("other files");
+        assert_eq!(
+            other.to_string(),
+            "this plan was made from a desired state with digest dddddddddddd (commit cccccccccccc), and `/repo/desired` holds digest eeeeeeeeeeee (commit aaaaaaaaaaaa); nothing was applied"
+        );
+    }
+
+    #[test]
+    fn what_the_file_says_is_escaped_in_every_refusal() {
+        let mut saved = two();
+        saved.origin.account_id = "\u{1b}]0;owned\u{7}".to_owned();
+        saved.origin.desired_digest = "\u{9b}31m".to_owned();
+        let account = check_account(&saved, "acct-1", "demo")
+            .expect_err("another account")
+            .to_string();
+        assert!(account.contains("\\u{1b}]0;owned\\u{7}"), "{account}");
+        let desired = check_desired_state(&saved, Path::new("d"), "e", None)
+            .expect_err("other files")
+            .to_string();
+        assert!(desired.contains("\\u{9b}31m"), "{desired}");
+        for text in [account, desired] {
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+        }
+    }
+}
