@@ -497,7 +497,8 @@ mod tests {
 
     #[test]
     fn edited_figures_are_refused_by_name() {
-        let edits: [(&str, fn(&mut Plan)); 6] = [
+        type Edit = fn(&mut Plan);
+        let edits: [(&str, Edit); 6] = [
             ("escalations", |plan| plan.escalations.clear()),
             ("guards", |plan| plan.guards[0].limit = 1_000),
             ("guards", |plan| plan.guards.clear()),
