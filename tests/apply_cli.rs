@@ -135,7 +135,7 @@ pub fn state_path(dir: &Path) -> PathBuf {
 }
 
 /// What miette wraps: its frame glyph and every white space, gone.
-fn unwrapped(text: &str) -> String {
+pub fn unwrapped(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_whitespace() && *c != '│')
         .collect()

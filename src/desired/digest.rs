@@ -136,6 +136,7 @@ mod tests {
     fn renaming_adding_or_removing_a_file_changes_the_digest() {
         let base = digest(&[("users.yaml", USERS), ("groups.yaml", GROUPS)]);
         let renamed = digest(&[("people.yaml", USERS), ("groups.yaml", GROUPS)]);
+        let same_length = digest(&[("userz.yaml", USERS), ("groups.yaml", GROUPS)]);
         let moved = digest(&[("old/users.yaml", USERS), ("groups.yaml", GROUPS)]);
         let added = digest(&[
             ("users.yaml", USERS),
@@ -143,7 +144,7 @@ mod tests {
             ("empty.yaml", ""),
         ]);
         let removed = digest(&[("users.yaml", USERS)]);
-        for other in [&renamed, &moved, &added, &removed] {
+        for other in [&renamed, &same_length, &moved, &added, &removed] {
             assert_ne!(other, &base);
         }
     }
@@ -156,6 +157,24 @@ mod tests {
         let name = of_entries([(b"a.yaml".to_vec(), b"x".as_slice())]);
         let text = of_entries([(b"a.yam".to_vec(), b"lx".as_slice())]);
         assert_ne!(name, text, "between a name and its text");
+    }
+
+    #[test]
+    fn a_files_text_cant_pose_as_the_next_file() {
+        // Without the text's length in front, "x, then a path `b` of length 1" in `a` and the
+        // file `b` itself would hash alike.
+        let one_byte_path = |name: &[u8]| [1_u64.to_be_bytes().as_slice(), name].concat();
+        let posing = [b"x".as_slice(), &one_byte_path(b"b")].concat();
+        let one = of_entries([
+            (b"a".to_vec(), posing.as_slice()),
+            (b"c".to_vec(), b"y".as_slice()),
+        ]);
+        let next = [one_byte_path(b"c").as_slice(), b"y"].concat();
+        let other = of_entries([
+            (b"a".to_vec(), b"x".as_slice()),
+            (b"b".to_vec(), next.as_slice()),
+        ]);
+        assert_ne!(one, other);
     }
 
     #[test]
