@@ -346,7 +346,7 @@ fn a_saved_plan_with_its_escalations_hidden_is_refused() {
         .apply_changes_nothing(&tampered)
         .exits(1)
         .stderr_says(&[
-            "the plan's escalations are not what its steps give on this account; nothing was applied",
+            "the plan's figures are not what its steps give on this account (they differ in: escalations); nothing was applied",
         ]);
     reviewed.original_applies();
 }
@@ -361,7 +361,7 @@ fn a_saved_plan_with_its_guards_edited_is_refused() {
     reviewed
         .apply_changes_nothing(&tampered)
         .exits(1)
-        .stderr_says(&["the plan's guards are not what its steps give"]);
+        .stderr_says(&["the plan's figures are not what its steps give on this account (they differ in: guards)"]);
     reviewed.original_applies();
 }
 
@@ -373,13 +373,13 @@ fn a_saved_plan_with_its_summary_or_call_count_edited_is_refused() {
     reviewed
         .apply_changes_nothing(&summary)
         .exits(1)
-        .stderr_says(&["the plan's summary are not what its steps give"]);
+        .stderr_says(&["(they differ in: summary)"]);
     let mut calls = reviewed.plan.clone();
     calls["api_calls"] = json!(1);
     reviewed
         .apply_changes_nothing(&calls)
         .exits(1)
-        .stderr_says(&["the plan's api_calls are not what its steps give"]);
+        .stderr_says(&["(they differ in: api_calls)"]);
     reviewed.original_applies();
 }
 

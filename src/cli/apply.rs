@@ -1,5 +1,6 @@
-//! `docusign-gitops apply`: executes the reviewed plan (or plans now and asks), records what
-//! DocuSign then holds in the state file, and commits it.
+//! `docusign-gitops apply`: plans now and executes that plan, once it is the reviewed one
+//! (`--plan`) or the operator agreed to it; records what DocuSign then holds in the state file,
+//! and commits it.
 
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};

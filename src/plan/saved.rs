@@ -87,7 +87,9 @@ pub enum Refusal {
     )]
     OtherSteps { differences: String },
 
-    #[error("the plan's {fields} are not what its steps give on this account; nothing was applied")]
+    #[error(
+        "the plan's figures are not what its steps give on this account (they differ in: {fields}); nothing was applied"
+    )]
     #[diagnostic(
         code(plan::saved::other_figures),
         help(
