@@ -135,7 +135,7 @@ pub fn state_path(dir: &Path) -> PathBuf {
 }
 
 /// What miette wraps: its frame glyph and every white space, gone.
-fn unwrapped(text: &str) -> String {
+pub fn unwrapped(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_whitespace() && *c != '│')
         .collect()
@@ -399,7 +399,7 @@ users:
 
 /// Waits for `child`, killing it (and failing) if it hangs: "at once" must not mean "after the
 /// lock is released".
-fn finish_within(mut child: std::process::Child, limit: Duration) -> Run {
+pub fn finish_within(mut child: std::process::Child, limit: Duration) -> Run {
     let started = Instant::now();
     while child.try_wait().expect("poll the child").is_none() {
         if started.elapsed() > limit {

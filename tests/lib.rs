@@ -34,6 +34,7 @@ mod plan_cli;
 mod plan_guards;
 mod plan_properties;
 mod plan_scenarios;
+mod plan_tampering;
 mod properties;
 mod schema;
 mod secrets_echo;

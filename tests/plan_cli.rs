@@ -59,7 +59,8 @@ fn a_piped_text_plan_has_no_escape_codes_without_no_color() {
 fn detailed_exitcode_says_there_are_changes_and_the_plan_file_is_json() {
     let dir = tempfile::tempdir().expect("temp dir");
     let plan_file = dir.path().join("plan.json");
-    let run = examples().run(&[
+    let fixture = examples();
+    let run = fixture.run(&[
         "plan",
         "--emulator",
         "--detailed-exitcode",
@@ -74,7 +75,20 @@ fn detailed_exitcode_says_there_are_changes_and_the_plan_file_is_json() {
         serde_json::from_str(&std::fs::read_to_string(&plan_file).expect("the plan file"))
             .expect("JSON in the file");
     assert_eq!(printed, saved);
-    assert_eq!(saved["format_version"], 1);
+    assert_eq!(saved["format_version"], 2);
+    // Where it was made: the account, and the files it was made from.
+    assert_eq!(saved["origin"]["environment"], "emulator");
+    assert!(
+        !saved["origin"]["account_id"]
+            .as_str()
+            .expect("account")
+            .is_empty()
+    );
+    let digest = docusign_gitops::desired::load(fixture.path()).digest;
+    assert_eq!(
+        saved["origin"]["desired_digest"].as_str(),
+        digest.as_deref()
+    );
     assert_eq!(saved["steps"].as_array().expect("steps").len(), 4);
     assert_eq!(saved["steps"][3]["kind"], "close_user");
     assert_eq!(saved["summary"]["close_user"], 1);

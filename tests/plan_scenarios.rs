@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use docusign_gitops::desired;
 use docusign_gitops::emulator::seed::Seed;
 use docusign_gitops::model::{Account, EmailKey, NameKey};
-use docusign_gitops::plan::{self, Context, GuardClass, RecordedRef, render};
+use docusign_gitops::plan::{self, Context, GuardClass, Origin, RecordedRef, render};
 use serde::Deserialize;
 
 use crate::emulator_support::live_model;
@@ -179,6 +179,13 @@ fn context(dir: &Path, written: &ScenarioContext, seeded_integration_user: Strin
             lineage: "00000000-0000-4000-8000-000000000000".to_owned(),
             serial: 1,
         }),
+        // The planner copies the origin as it is given; fixed, so the expected JSON doesn't
+        // change with every edit to a scenario's YAML.
+        origin: Origin {
+            account_id: "00000000-0000-4000-8000-00000000000a".to_owned(),
+            environment: "emulator".to_owned(),
+            desired_digest: "0".repeat(64),
+        },
     }
 }
 

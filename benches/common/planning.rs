@@ -23,7 +23,7 @@ use docusign_gitops::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, SigningGroupMember, User, UserStatus,
 };
-use docusign_gitops::plan::{self, Context, GuardClass, Operation, Plan, RecordedRef};
+use docusign_gitops::plan::{self, Context, GuardClass, Operation, Origin, Plan, RecordedRef};
 
 use super::procfs::{measure, status_kb, thread_cpu_ns};
 
@@ -607,6 +607,11 @@ pub fn context() -> Context {
             lineage: "5b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3".to_owned(),
             serial: 41,
         }),
+        origin: Origin {
+            account_id: "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36".to_owned(),
+            environment: "demo".to_owned(),
+            desired_digest: "9d4c".repeat(16),
+        },
     }
 }
 

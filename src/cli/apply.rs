@@ -1,7 +1,8 @@
-//! `docusign-gitops apply`: executes the reviewed plan (or plans now and asks), records what
-//! DocuSign then holds in the state file, and commits it.
+//! `docusign-gitops apply`: plans now and executes that plan, once it is the reviewed one
+//! (`--plan`) or the operator agreed to it; records what DocuSign then holds in the state file,
+//! and commits it.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,23 +15,23 @@ use crate::apply::{self, Outcome, Progress, Status};
 use crate::desired::Desired;
 use crate::model::controls::visible;
 use crate::model::{Account, BuiltinProfile};
-use crate::plan::{self, GuardClass, Phase, Plan, render};
+use crate::plan::{self, Phase, Plan, render, saved};
 use crate::state::{self, Applied, Lock, RecordedState};
 
 pub fn run(args: ApplyArgs) -> Exit {
-    let Some(desired) = super::load_desired(&args.dir) else {
+    let Some(loaded) = super::load(&args.dir) else {
         return Exit::Error;
     };
     let Some(runtime) = super::runtime() else {
         return Exit::Error;
     };
-    match runtime.block_on(apply(args, &desired)) {
+    match runtime.block_on(apply(args, &loaded.desired, &loaded.digest)) {
         Ok(exit) => exit,
         Err(report) => super::report_error(&report),
     }
 }
 
-async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Report> {
+async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit, miette::Report> {
     let ApplyArgs {
         dir,
         plan: plan_file,
@@ -39,26 +40,36 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
         allow,
         connection,
     } = args;
-    // Read before connecting, so a bad file costs no API call.
-    let reviewed = plan_file.as_deref().map(read_plan).transpose()?;
+    // Read and checked against the files before connecting, so a bad or foreign plan costs
+    // no API call.
+    let saved = plan_file.as_deref().map(read_plan).transpose()?;
+    if let Some(saved) = &saved {
+        let commit = state::git::desired_commit(&dir);
+        saved::check_desired_state(saved, &dir, digest, commit.as_deref())?;
+    }
     let connected = session::connect(&dir, desired, connection, true).await?;
+    if let Some(saved) = &saved {
+        saved::check_account(saved, connected.account_id(), &connected.environment)?;
+    }
     // Held until apply ends; the OS lets go of it if the process dies.
     let _lock = Lock::acquire(&dir, connected.account_id()).map_err(miette::Report::new)?;
     let read = session::read(&dir, &connected).await?;
     let recorded = read.recorded.as_ref();
     let live = &read.live.account;
-    let plan = if let Some(reviewed) = reviewed {
-        check_reviewed(&reviewed, desired, live, recorded, &dir, &connected)?;
-        reviewed
-    } else {
-        let allowed = allow
-            .iter()
-            .map(|class| super::plan::guard_class(*class))
-            .collect();
-        let context = session::context(&dir, &connected, recorded, allowed);
-        plan::plan(desired, live, session::recorded_objects(recorded), &context)
-            .map_err(miette::Report::new)?
-    };
+    // Always planned here, with apply's own `--allow`: the rules that never bend and the
+    // guards are checked on the steps that will run. A saved plan only has to match it.
+    let allowed = allow
+        .iter()
+        .map(|class| super::plan::guard_class(*class))
+        .collect();
+    let context = session::context(&dir, digest, &connected, recorded, allowed);
+    let plan = plan::plan(desired, live, session::recorded_objects(recorded), &context)
+        .map_err(miette::Report::new)?;
+    if let Some(saved) = &saved {
+        let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
+        saved::check_recorded_state(saved, now, &connected.state_path)?;
+        saved::check_same_plan(saved, &plan)?;
+    }
     if !plan.refusals().is_empty() {
         print!("{}", render::text(&plan, false));
         eprintln!("error: the plan is past a guard's limit; nothing was applied");
@@ -125,108 +136,89 @@ async fn apply(args: ApplyArgs, desired: &Desired) -> Result<Exit, miette::Repor
     Ok(Exit::Error)
 }
 
+/// A saved plan larger than this is refused unread. Far above any real plan (a plan that
+/// changes 100,000 users is tens of MB), it keeps a hostile file from filling memory.
+const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a saved plan: a regular file, of this format version. Its content never reaches an
+/// error message (the path may lead to any file), and it is trusted for nothing: apply
+/// checks it against the plan it makes itself.
 fn read_plan(path: &Path) -> Result<Plan, miette::Report> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| miette::miette!("can't read the plan `{}`: {err}", path.display()))?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|err| {
-        miette::miette!(
-            help = "make it with `docusign-gitops plan --out PLAN.json`",
-            "`{}` is not a docusign-gitops plan: {err}",
-            path.display()
-        )
-    })?;
-    if plan.format_version != plan::FORMAT_VERSION {
+    // The version first, on its own: a plan of another format is refused as such, not for
+    // the fields it lacks.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        format_version: u32,
+    }
+    let bytes = read_plan_bytes(path)?;
+    let Version { format_version } =
+        serde_json::from_slice(&bytes).map_err(|err| not_a_plan(path, &err))?;
+    if format_version != plan::FORMAT_VERSION {
         return Err(miette::miette!(
             help = "plan again with this version of docusign-gitops",
-            "`{}` is a plan of format {}, and this docusign-gitops reads format {}",
+            "`{}` is a plan of format {format_version}, and this docusign-gitops reads format {}",
             path.display(),
-            plan.format_version,
             plan::FORMAT_VERSION
         ));
     }
-    Ok(plan)
+    serde_json::from_slice(&bytes).map_err(|err| not_a_plan(path, &err))
 }
 
-/// Refuses a reviewed plan that no longer fits: the account changed since (fingerprint), or
-/// another apply moved recorded state on (serial).
-fn check_reviewed(
-    reviewed: &Plan,
-    desired: &Desired,
-    live: &Account,
-    recorded: Option<&RecordedState>,
-    dir: &Path,
-    connected: &Connected,
-) -> Result<(), miette::Report> {
-    let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
-    let then = reviewed
-        .recorded
-        .as_ref()
-        .map(|base| (base.lineage.as_str(), base.serial));
-    if now != then {
-        let describe = |base: Option<(&str, u64)>| {
-            base.map_or_else(
-                || "no recorded state".to_owned(),
-                |(lineage, serial)| format!("serial {serial} of lineage {lineage}"),
-            )
-        };
+fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, miette::Report> {
+    let cant_read =
+        |err: std::io::Error| miette::miette!("can't read the plan `{}`: {err}", path.display());
+    // Judged before opening, so a FIFO or a device never blocks or streams forever.
+    let metadata = std::fs::metadata(path).map_err(cant_read)?;
+    if !metadata.is_file() {
         return Err(miette::miette!(
-            help = "another apply ran since this plan was made; plan again and review that plan",
-            "the plan was made against {}, and `{}` now holds {}; nothing was applied",
-            describe(then),
-            connected.state_path.display(),
-            describe(now)
+            help = "pass the file `docusign-gitops plan --out PLAN.json` wrote",
+            "the plan `{}` is not a regular file; nothing was applied",
+            path.display()
         ));
     }
-    let fingerprint = plan::fingerprint(live);
-    if fingerprint == reviewed.fingerprint {
-        return Ok(());
-    }
-    // Say what changed as the difference it makes to the plan.
-    let context = session::context(dir, connected, recorded, Vec::<GuardClass>::new());
-    let fresh = plan::plan(desired, live, session::recorded_objects(recorded), &context).ok();
-    let changes = fresh.map_or_else(Vec::new, |fresh| step_differences(reviewed, &fresh));
-    let detail = if changes.is_empty() {
-        "The steps a new plan would take are the same, but the account is not the one reviewed."
-            .to_owned()
-    } else {
-        format!("A plan made now differs:\n{}", changes.join("\n"))
+    let too_big = || {
+        miette::miette!(
+            help = "pass the file `docusign-gitops plan --out PLAN.json` wrote",
+            "the plan `{}` is larger than {} MB, far beyond any plan; nothing was applied",
+            path.display(),
+            MAX_PLAN_BYTES / (1024 * 1024)
+        )
     };
-    Err(miette::miette!(
-        help = "plan again and review the new plan",
-        "the account changed since the plan was made (fingerprint {} then, {} now); nothing was applied.\n{detail}",
-        short(&reviewed.fingerprint),
-        short(&fingerprint)
-    ))
+    if metadata.len() > MAX_PLAN_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cant_read)?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// Says where the file stops being a plan, never what it holds: serde quotes the values it
+/// rejects, and the path may lead to a file of secrets.
+fn not_a_plan(path: &Path, err: &serde_json::Error) -> miette::Report {
+    let what = match err.classify() {
+        serde_json::error::Category::Io => "it can't be read",
+        serde_json::error::Category::Syntax => "it is not JSON",
+        serde_json::error::Category::Eof => "it ends too early",
+        serde_json::error::Category::Data => {
+            "a field is missing, unknown, or not of the plan's shape"
+        }
+    };
+    miette::miette!(
+        help = "apply the file `docusign-gitops plan --out PLAN.json` wrote, unchanged",
+        "`{}` is not a docusign-gitops plan: {what} (line {}, column {}); nothing was applied",
+        path.display(),
+        err.line(),
+        err.column()
+    )
 }
 
 fn short(fingerprint: &str) -> &str {
     fingerprint.get(..12).unwrap_or(fingerprint)
-}
-
-/// The steps only one of the two plans has, one line each (at most 20).
-fn step_differences(reviewed: &Plan, fresh: &Plan) -> Vec<String> {
-    let key = |plan: &Plan| -> Vec<String> {
-        plan.steps
-            .iter()
-            .map(|step| serde_json::to_string(&step.operation).unwrap_or_default())
-            .collect()
-    };
-    let (then, now) = (key(reviewed), key(fresh));
-    let gone = then
-        .iter()
-        .filter(|step| !now.contains(step))
-        .map(|step| format!("  no longer: {step}"));
-    let new = now
-        .iter()
-        .filter(|step| !then.contains(step))
-        .map(|step| format!("  now also:  {step}"));
-    let mut lines: Vec<String> = gone.chain(new).collect();
-    if lines.len() > 20 {
-        let more = lines.len() - 20;
-        lines.truncate(20);
-        lines.push(format!("  … and {more} more"));
-    }
-    lines
 }
 
 /// Asks on a terminal; refuses anywhere else.

@@ -94,7 +94,11 @@ pub struct ApplyArgs {
     /// The directory that holds the desired-state YAML.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// The reviewed plan to execute; refused if the account changed since it was made.
+    /// The reviewed plan to execute; refused unless a plan made now is the same.
+    ///
+    /// Apply plans again from DIR and the live account and executes that plan, after checking
+    /// the file is the same plan: made for this account from the same YAML (by digest), against
+    /// the same account state and recorded state, with the same steps in the same order.
     #[arg(long, value_name = "PLAN.json")]
     pub plan: Option<PathBuf>,
     /// Don't ask for confirmation.
@@ -103,8 +107,8 @@ pub struct ApplyArgs {
     /// Write the recorded state but don't commit it.
     #[arg(long)]
     pub no_commit: bool,
-    /// Without `--plan`: let a plan past a `policy.limits` limit through (user-closures,
-    /// membership-removals, admin-grants). A reviewed plan keeps the allowances it was made with.
+    /// Let a plan past a `policy.limits` limit through (user-closures, membership-removals,
+    /// admin-grants). With `--plan` too: an allowance given to `plan` allows nothing here.
     #[arg(
         long,
         value_enum,

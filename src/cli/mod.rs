@@ -80,8 +80,19 @@ fn run(cli: Cli) -> Exit {
     }
 }
 
+/// The checked desired state, and the digest of the files it was read from.
+struct Loaded {
+    desired: desired::Desired,
+    digest: String,
+}
+
 /// Loads and checks the desired state, printing its problems; `None` when it has errors.
 fn load_desired(dir: &std::path::Path) -> Option<desired::Desired> {
+    load(dir).map(|loaded| loaded.desired)
+}
+
+/// As [`load_desired`], with the digest a plan records of the files.
+fn load(dir: &std::path::Path) -> Option<Loaded> {
     let outcome = desired::load(dir);
     let renderer = Renderer::for_stderr();
     let mut stderr = std::io::stderr().lock();
@@ -96,7 +107,10 @@ fn load_desired(dir: &std::path::Path) -> Option<desired::Desired> {
             plural(errors.max(1), "error")
         );
     }
-    outcome.desired
+    // `load` gives a digest whenever it read the files, which it did to check them.
+    let desired = outcome.desired?;
+    let digest = outcome.digest?;
+    Some(Loaded { desired, digest })
 }
 
 fn validate(args: ValidateArgs) -> Exit {

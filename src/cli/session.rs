@@ -12,7 +12,7 @@ use crate::docusign::connect::{self, Connection};
 use crate::docusign::snapshot::{Snapshot, snapshot};
 use crate::emulator::Running;
 use crate::model::Account;
-use crate::plan::{Context, GuardClass, RecordedRef};
+use crate::plan::{Context, GuardClass, Origin, RecordedRef};
 use crate::state::{self, RecordedState};
 
 /// A connection to the account, and where its recorded state lives.
@@ -180,10 +180,12 @@ pub async fn read(dir: &Path, connected: &Connected) -> Result<Read, miette::Rep
     Ok(Read { live, recorded })
 }
 
-/// What the planner is told besides the three states.
+/// What the planner is told besides the three states; `desired_digest` is the digest of the
+/// desired-state files the plan is made from.
 #[must_use]
 pub fn context(
     dir: &Path,
+    desired_digest: &str,
     connected: &Connected,
     recorded: Option<&RecordedState>,
     allowed: Vec<GuardClass>,
@@ -203,6 +205,11 @@ pub fn context(
             lineage: state.lineage.clone(),
             serial: state.serial,
         }),
+        origin: Origin {
+            account_id: connected.account_id().to_owned(),
+            environment: connected.environment.clone(),
+            desired_digest: desired_digest.to_owned(),
+        },
     }
 }
 

@@ -2,6 +2,7 @@
 //! then checked and turned into the span-free model the planner uses (stage 1).
 
 pub mod checked;
+pub mod digest;
 pub mod document;
 pub mod files;
 pub mod parse;
@@ -31,6 +32,7 @@ pub fn load(dir: &Path) -> Outcome {
                 problems: vec![problem],
                 files: 0,
                 references_checked: false,
+                digest: None,
             };
         }
     };
@@ -47,8 +49,10 @@ pub fn load(dir: &Path) -> Outcome {
             Err(problem) => unreadable.push(problem),
         }
     }
+    let digest = digest::of_files(dir, &sources);
     let mut outcome = check(sources, unreadable.is_empty());
     outcome.files = file_count;
+    outcome.digest = Some(digest);
     outcome.problems.extend(unreadable);
     sort_problems(&mut outcome.problems);
     outcome

@@ -7,6 +7,7 @@ pub mod guards;
 pub mod operation;
 pub mod render;
 pub mod replay;
+pub mod saved;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,8 +22,9 @@ pub use operation::{Change, Operation, Phase};
 use crate::desired::Desired;
 use crate::model::{Account, EmailKey};
 
-/// The plan's JSON format; bumped when the shape changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The plan's JSON format; bumped when the shape changes. 2: the plan names where it was made
+/// (`origin`) and refuses fields it doesn't know.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What the planner needs besides desired and live state.
 #[derive(Clone, Debug, Default)]
@@ -38,6 +40,20 @@ pub struct Context {
     pub hourly_remaining: Option<u64>,
     /// The recorded state the plan was computed against, when there is one.
     pub recorded: Option<RecordedRef>,
+    /// The account and the desired-state files the plan is made for.
+    pub origin: Origin,
+}
+
+/// Where a plan was made: apply refuses a saved plan whose origin is not its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    /// The DocuSign account ID.
+    pub account_id: String,
+    /// `demo`, `production` or `emulator`.
+    pub environment: String,
+    /// The digest of the desired-state files (every file's relative path and text).
+    pub desired_digest: String,
 }
 
 /// Which recorded state a plan was computed against: apply refuses a plan when another apply
@@ -58,11 +74,17 @@ pub struct Step {
 }
 
 /// The ordered plan.
+///
+/// A saved plan is untrusted (it may come from a pull request): apply plans again and runs
+/// only the plan it made itself, after checking the saved one is that plan. Unknown fields
+/// are refused, so nothing in the file is silently ignored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Plan {
     pub format_version: u32,
     /// SHA-256 of the live account it was computed from: apply refuses a changed account.
     pub fingerprint: String,
+    pub origin: Origin,
     pub desired_commit: Option<String>,
     /// The recorded state it was computed against; `None` before the first apply.
     pub recorded: Option<RecordedRef>,
@@ -145,6 +167,7 @@ pub fn plan(
     Ok(Plan {
         format_version: FORMAT_VERSION,
         fingerprint: fingerprint(live),
+        origin: context.origin.clone(),
         desired_commit: context.desired_commit.clone(),
         recorded: context.recorded.clone(),
         api_calls: batching::api_calls(&operations, live),

@@ -33,6 +33,9 @@ pub struct Outcome {
     pub files: usize,
     /// False when a file could not be read or parsed: references were then not judged.
     pub references_checked: bool,
+    /// The digest of the files read from a directory (`None` for files checked in memory):
+    /// a saved plan records it, and apply refuses a plan made from other YAML.
+    pub digest: Option<String>,
 }
 
 /// Checks the parsed files together. `complete` is false when some file failed to parse: its
@@ -78,6 +81,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
         problems,
         files: parsed.len(),
         references_checked: complete,
+        digest: None,
     }
 }
 

@@ -356,7 +356,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::{FORMAT_VERSION, Phase, Step};
+    use crate::plan::{FORMAT_VERSION, Origin, Phase, Step};
 
     fn plan_of(steps: usize) -> Plan {
         let steps: Vec<Step> = (0..steps)
@@ -374,6 +374,7 @@ mod tests {
         Plan {
             format_version: FORMAT_VERSION,
             fingerprint: "0".repeat(64),
+            origin: Origin::default(),
             desired_commit: None,
             recorded: None,
             summary: BTreeMap::from([("add_member".to_owned(), steps.len())]),
@@ -559,6 +560,7 @@ mod tests {
             .count() as u64;
         Plan {
             format_version: FORMAT_VERSION,
+            origin: Origin::default(),
             fingerprint: "0".repeat(64),
             desired_commit: None,
             recorded: None,

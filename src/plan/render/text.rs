@@ -561,12 +561,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::{FORMAT_VERSION, Step};
+    use crate::plan::{FORMAT_VERSION, Origin, Step};
 
     fn plan_of(operations: Vec<Operation>) -> Plan {
         Plan {
             format_version: FORMAT_VERSION,
             fingerprint: "0".repeat(64),
+            origin: Origin::default(),
             desired_commit: None,
             recorded: None,
             summary: BTreeMap::new(),
