@@ -29,6 +29,7 @@ mod harness;
 mod hostile_files;
 mod hostile_names;
 mod import_cli;
+mod markdown_cap;
 mod pipelines;
 mod plan_cli;
 mod plan_guards;
