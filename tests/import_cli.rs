@@ -533,3 +533,40 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     assert_eq!(user_files, PROJECTS + TEAMS + 1);
     drop(running);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_forced_import_never_writes_through_a_link_leading_out() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let out = root.path().join("repo");
+    std::fs::create_dir_all(&out).expect("folder");
+    let outside = root.path().join("outside.txt");
+    std::fs::write(&outside, "someone else's file\n").expect("write");
+    std::os::unix::fs::symlink(&outside, out.join("account.yaml")).expect("link");
+    run_in(
+        root.path(),
+        &["import", "--out", arg(&out), "--emulator", "--force"],
+    )
+    .exits(1)
+    .stderr_has(&["account.yaml", "outside"]);
+    assert_eq!(
+        std::fs::read_to_string(&outside).expect("still there"),
+        "someone else's file\n"
+    );
+    // A folder import writes into, linked out, is refused the same way.
+    std::fs::remove_file(out.join("account.yaml")).expect("unlink");
+    let elsewhere = root.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("folder");
+    std::os::unix::fs::symlink(&elsewhere, out.join("users")).expect("link");
+    run_in(
+        root.path(),
+        &["import", "--out", arg(&out), "--emulator", "--force"],
+    )
+    .exits(1)
+    .stderr_has(&["users", "outside"]);
+    assert!(
+        files_under(&elsewhere).is_empty(),
+        "{:?}",
+        files_under(&elsewhere)
+    );
+}

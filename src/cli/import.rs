@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::args::ImportArgs;
 use super::session::{self, Connected};
 use super::{Exit, plural};
+use crate::confined::{self, Confinement};
 use crate::desired::checked::Environment;
 use crate::import::{self, Imported};
 use crate::model::{Account, BuiltinProfile};
@@ -132,6 +133,37 @@ fn carry_kept_emulator_account(out: &Path) -> Result<(), miette::Report> {
     Ok(())
 }
 
+/// Writes `contents` to `relative` under `out`, never through a link that leads out of `out`
+/// nor into anything but a regular file: `--force` replaces files in a directory that may hold
+/// links someone else put there.
+fn write_inside(out: &Path, relative: &Path, contents: &str) -> Result<(), miette::Report> {
+    let refused = |error: confined::FileError| {
+        miette::miette!(
+            help = error.help(),
+            "can't write `{}`: {error}; nothing more was imported",
+            out.join(relative).display()
+        )
+    };
+    std::fs::create_dir_all(out)
+        .map_err(|err| miette::miette!("can't create the directory `{}`: {err}", out.display()))?;
+    let confinement = Confinement::of(out).map_err(refused)?;
+    let folder = confinement
+        .folder(relative.parent().unwrap_or_else(|| Path::new("")))
+        .map_err(refused)?;
+    let path = folder.join(relative.file_name().unwrap_or_default());
+    let real = confinement.file(&path).map_err(refused)?.unwrap_or(path);
+    let mut file = confined::open_regular(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true),
+        &real,
+    )
+    .map_err(refused)?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .map_err(|err| miette::miette!("can't write `{}`: {err}", real.display()))
+}
+
 struct Summary {
     imported: Imported,
     state_path: PathBuf,
@@ -160,14 +192,7 @@ fn write(
     })
     .map_err(miette::Report::new)?;
     for (relative, contents) in &imported.files {
-        let path = out.join(relative);
-        if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder).map_err(|err| {
-                miette::miette!("can't create the directory `{}`: {err}", folder.display())
-            })?;
-        }
-        std::fs::write(&path, contents)
-            .map_err(|err| miette::miette!("can't write `{}`: {err}", path.display()))?;
+        write_inside(out, Path::new(relative), contents)?;
     }
 
     let mut objects = imported.objects.clone();
