@@ -149,6 +149,44 @@ fn take_within<'a>(lines: impl Iterator<Item = &'a String>, room: usize) -> usiz
     count
 }
 
+/// The size of a pull-request comment or issue body we write: GitHub refuses more than 65,536
+/// characters, and a margin leaves room for whatever wraps it.
+pub const COMMENT_BUDGET: usize = 60_000;
+
+/// Bytes each list still to come keeps for itself while an earlier one takes what it needs, so
+/// a huge first list never crowds out the rest entirely.
+const ROOM_KEPT_PER_LIST: usize = 2_000;
+
+/// One list of a comment: what opens and closes it, its lines, where it may be cut, and the
+/// line that says how many it left out.
+pub struct Section<'a> {
+    pub open: String,
+    pub lines: Vec<String>,
+    pub close: &'static str,
+    pub cut: Cut,
+    pub left_out: Box<dyn Fn(usize) -> String + 'a>,
+}
+
+/// `head` (never cut), then each section in order, each taking what it needs while leaving the
+/// ones after it room of their own; a section that doesn't fit is cut and says how many lines
+/// it left out. The whole stays within [`COMMENT_BUDGET`].
+#[must_use]
+pub fn comment(head: String, sections: &[Section<'_>]) -> String {
+    let mut out = head;
+    let mut remaining = COMMENT_BUDGET.saturating_sub(out.len());
+    for (index, section) in sections.iter().enumerate() {
+        let later = sections.len() - index - 1;
+        let room = remaining
+            .saturating_sub(later * ROOM_KEPT_PER_LIST)
+            .saturating_sub(section.open.len() + section.close.len());
+        let fitted = fit(&section.lines, room, section.cut, &section.left_out);
+        let text = format!("{}{}{}", section.open, fitted.text, section.close);
+        remaining = remaining.saturating_sub(text.len());
+        out.push_str(&text);
+    }
+    within(out, COMMENT_BUDGET)
+}
+
 /// The last resort when a rendering is still over `budget` (a bug): cut at a character
 /// boundary and say so, so the comment is posted rather than refused.
 #[must_use]

@@ -5,29 +5,11 @@
 
 use std::path::Path;
 
-use docusign_gitops::emulator::{Config, Running};
+use docusign_gitops::emulator::Config;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::emulator_support::{ACCOUNT_ID, Api, TOKEN, account_with, start};
-use crate::harness::Run;
-
-/// The binary, pointed at the test's emulator through the environment, as CI would be.
-fn run(dir: &Path, running: &Running, args: &[&str]) -> Run {
-    let output = crate::harness::binary()
-        .args(args)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", &running.url)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-        .output()
-        .expect("run docusign-gitops");
-    Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
+use crate::emulator_support::{ACCOUNT_ID, Api, account_with, run_cli, start};
 
 fn account_yaml(accepted: &str) -> String {
     format!(
@@ -67,16 +49,16 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
     write(dir.path(), "users.yaml", USERS);
 
     // No apply yet: nothing to compare with.
-    let before = run(dir.path(), &running, &["drift", "."]);
+    let before = run_cli(dir.path(), &running, &["drift", "."]);
     before.exits(1).stderr_has(&["no recorded state"]);
 
-    run(
+    run_cli(
         dir.path(),
         &running,
         &["apply", ".", "--auto-approve", "--no-commit"],
     )
     .exits(0);
-    let clean = run(dir.path(), &running, &["drift", "."]);
+    let clean = run_cli(dir.path(), &running, &["drift", "."]);
     clean.exits(0);
     assert!(clean.stdout.starts_with("No drift"), "{}", clean.stdout);
 
@@ -121,7 +103,7 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
     ));
     assert!(invited.status.is_success(), "{invited:?}");
 
-    let drift = run(dir.path(), &running, &["drift", "."]);
+    let drift = run_cli(dir.path(), &running, &["drift", "."]);
     drift.exits(2);
     for needle in [
         "# Changed outside git",
@@ -136,7 +118,7 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
     // Accepted until a day that hasn't passed: silenced, and said so.
     let accepted = "  accepted_drift:\n    - object: user:user0@example.com\n      reason: acting director until the new hire starts\n      until: 2099-12-31\n    - object: user:user1@example.com\n      reason: covering Sales for a month\n      until: 2099-12-31\n    - object: user:temp@example.com\n      reason: contractor, offboarded by IT\n      until: 2099-12-31\n";
     write(dir.path(), "account.yaml", &account_yaml(accepted));
-    let silenced = run(dir.path(), &running, &["drift", ".", "--format", "json"]);
+    let silenced = run_cli(dir.path(), &running, &["drift", ".", "--format", "json"]);
     silenced.exits(0);
     let report: serde_json::Value = serde_json::from_str(&silenced.stdout).expect("JSON report");
     let differences = report["differences"].as_array().expect("differences");
@@ -154,7 +136,7 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
         "account.yaml",
         &account_yaml(&accepted.replace("2099-12-31", "2020-01-31")),
     );
-    let expired = run(dir.path(), &running, &["drift", "."]);
+    let expired = run_cli(dir.path(), &running, &["drift", "."]);
     expired.exits(2);
     expired.stdout_has("# Expired acceptances");
     expired.stdout_has("user:user0@example.com (until 2020-01-31");
@@ -167,7 +149,7 @@ fn a_merged_change_not_yet_applied_is_pending_drift() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "account.yaml", &account_yaml(""));
     write(dir.path(), "users.yaml", USERS);
-    run(
+    run_cli(
         dir.path(),
         &running,
         &["apply", ".", "--auto-approve", "--no-commit"],
@@ -180,7 +162,7 @@ fn a_merged_change_not_yet_applied_is_pending_drift() {
         "users.yaml",
         &format!("{USERS}    groups: [Sales]\n"),
     );
-    let drift = run(dir.path(), &running, &["drift", "."]);
+    let drift = run_cli(dir.path(), &running, &["drift", "."]);
     drift.exits(2);
     drift.stdout_has("# Pending (merged, not applied)");
     drift.stdout_has("user user1@example.com: join group `Sales`");

@@ -65,6 +65,24 @@ fn user(id: &str, name: &str, email: &str, profile_id: u64) -> User {
     }
 }
 
+/// The binary run in `dir`, pointed at `running` through the environment as CI would be, with
+/// only our DocuSign variables set.
+pub fn run_cli(dir: &std::path::Path, running: &Running, args: &[&str]) -> crate::harness::Run {
+    let output = crate::harness::binary()
+        .args(args)
+        .current_dir(dir)
+        .env("DOCUSIGN_AUTH_SERVER", &running.url)
+        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
+        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
+        .output()
+        .expect("run docusign-gitops");
+    crate::harness::Run {
+        code: output.status.code().expect("exit code, not a signal"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
 /// Starts an emulator on a free loopback port that accepts [`TOKEN`] for the administrator.
 pub async fn start(mut config: Config, account: Account) -> Running {
     config

@@ -7,13 +7,13 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use docusign_gitops::emulator::Config;
 use docusign_gitops::emulator::account::{Account, Group, GroupKind, Profile, User, UserStatus};
-use docusign_gitops::emulator::{Config, Running};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::emulator_support::{ACCOUNT_ID, Api, TOKEN, account_with, start};
-use crate::harness::{Fixture, Run};
+use crate::emulator_support::{ACCOUNT_ID, Api, account_with, run_cli, start};
+use crate::harness::Fixture;
 
 /// Each hostile character, as it arrives and as every rendering must show it.
 const HOSTILE: [(char, &str); 6] = [
@@ -99,24 +99,6 @@ fn validate_refuses_each_control_character_with_its_file_and_line() {
     }
 }
 
-/// The binary, pointed at the test's emulator through the environment, as CI would be.
-fn run(dir: &Path, running: &Running, args: &[&str]) -> Run {
-    let output = crate::harness::binary()
-        .args(args)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", &running.url)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run docusign-gitops");
-    Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
-
 fn account_yaml() -> String {
     format!(
         "account:\n  id: {ACCOUNT_ID}\n  environment: demo\ndefaults:\n  permission_profile: DocuSign Sender\npolicy:\n  unmanaged_users: report\n"
@@ -190,7 +172,7 @@ fn plan_text_and_markdown_show_live_control_characters_escaped() {
     std::fs::write(dir.path().join("account.yaml"), account_yaml()).expect("write");
     std::fs::write(dir.path().join("users.yaml"), clean_users_yaml()).expect("write");
 
-    let text = run(dir.path(), &running, &["plan", "."]);
+    let text = run_cli(dir.path(), &running, &["plan", "."]);
     text.exits(0);
     shows_every_one_escaped(&text.stdout, "the text plan");
     assert!(
@@ -205,7 +187,7 @@ fn plan_text_and_markdown_show_live_control_characters_escaped() {
         text.stdout
     );
 
-    let markdown = run(dir.path(), &running, &["plan", ".", "--format", "markdown"]);
+    let markdown = run_cli(dir.path(), &running, &["plan", ".", "--format", "markdown"]);
     markdown.exits(0);
     shows_every_one_escaped(&markdown.stdout, "the markdown plan");
     assert!(
@@ -232,7 +214,7 @@ fn drift_text_and_markdown_show_live_control_characters_escaped() {
         );
     }
     std::fs::write(dir.path().join("users.yaml"), users).expect("write");
-    run(
+    run_cli(
         dir.path(),
         &running,
         &["apply", ".", "--auto-approve", "--no-commit"],
@@ -258,10 +240,10 @@ fn drift_text_and_markdown_show_live_control_characters_escaped() {
         assert!(changed.status.is_success(), "{changed:?}");
     }
 
-    let text = run(dir.path(), &running, &["drift", "."]);
+    let text = run_cli(dir.path(), &running, &["drift", "."]);
     text.exits(2);
     shows_every_one_escaped(&text.stdout, "the drift text");
-    let markdown = run(
+    let markdown = run_cli(
         dir.path(),
         &running,
         &["drift", ".", "--format", "markdown"],
@@ -277,7 +259,7 @@ fn import_leaves_out_what_validate_would_refuse_and_says_so_escaped() {
     let root = tempfile::tempdir().expect("temp dir");
     let out = root.path().join("imported");
     let out_arg = out.to_str().expect("UTF-8 path");
-    let import = run(root.path(), &running, &["import", "--out", out_arg]);
+    let import = run_cli(root.path(), &running, &["import", "--out", out_arg]);
     import.exits(0);
     // Each hostile user, profile and group is named in a warning, escaped.
     shows_every_one_escaped(&import.stderr, "import's warnings");
@@ -301,7 +283,7 @@ fn import_leaves_out_what_validate_would_refuse_and_says_so_escaped() {
     }
     assert!(!written.contains("hostile"), "{written}");
     // What was written is a desired state `validate` accepts.
-    run(root.path(), &running, &["validate", out_arg]).exits(0);
+    run_cli(root.path(), &running, &["validate", out_arg]).exits(0);
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use docusign_gitops::emulator::Config;
 use docusign_gitops::emulator::account::{
     Account, Group, GroupKind, Profile, SigningGroup, SigningGroupMember, User, UserStatus,
 };
-use docusign_gitops::emulator::{Config, Running};
 use docusign_gitops::state::{self, file};
 
-use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, TOKEN, account_with, start};
-use crate::harness::{self, Run, run_in};
+use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, account_with, run_cli, start};
+use crate::harness::{self, run_in};
 
 const SAMPLE_ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
 const SCHEMA_COPY: &str = ".docusign-gitops/desired-state.schema.json";
@@ -440,23 +440,6 @@ fn big_account() -> (Account, usize) {
     (account, imported_users)
 }
 
-/// Runs the binary in `dir` against the emulator, with only our DocuSign variables set.
-fn run_against(running: &Running, dir: &Path, args: &[&str]) -> Run {
-    let mut command = crate::harness::binary();
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", &running.url)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID);
-    let output = command.output().expect("run docusign-gitops");
-    Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
-
 #[test]
 fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -477,7 +460,7 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     let out = root.path().join("big");
 
     let started = Instant::now();
-    run_against(&running, root.path(), &["import", "--out", arg(&out)])
+    run_cli(root.path(), &running, &["import", "--out", arg(&out)])
         .exits(0)
         .stdout_has(&format!(
             "4 permission profiles, 25 groups, 3 signing groups, {users} users"
@@ -486,14 +469,14 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     let import_time = started.elapsed();
 
     let started = Instant::now();
-    let plan = run_against(
-        &running,
+    let plan = run_cli(
         root.path(),
+        &running,
         &["plan", arg(&out), "--detailed-exitcode"],
     );
     plan.exits(0).stdout_has("No changes");
     let plan_time = started.elapsed();
-    run_against(&running, root.path(), &["drift", arg(&out)])
+    run_cli(root.path(), &running, &["drift", arg(&out)])
         .exits(0)
         .stdout_has("No drift");
 

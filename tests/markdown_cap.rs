@@ -5,7 +5,7 @@
 use docusign_gitops::emulator::Config;
 use serde_json::Value;
 
-use crate::emulator_support::{ACCOUNT_ID, TOKEN, account_with, start};
+use crate::emulator_support::{ACCOUNT_ID, account_with, run_cli, start};
 
 const UNMANAGED: usize = 3_000;
 
@@ -35,22 +35,13 @@ fn three_thousand_closures_fit_a_comment_and_say_how_many_are_left_out() {
     )
     .expect("write");
     let plan = |format: &str| {
-        let output = crate::harness::binary()
-            .args(["plan", ".", "--allow", "user-closures", "--format", format])
-            .current_dir(dir.path())
-            .env("DOCUSIGN_AUTH_SERVER", &running.url)
-            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-            .output()
-            .expect("run docusign-gitops");
-        let stdout = String::from_utf8(output.stdout).expect("UTF-8");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        let run = run_cli(
+            dir.path(),
+            &running,
+            &["plan", ".", "--allow", "user-closures", "--format", format],
         );
-        stdout
+        run.exits(0);
+        run.stdout
     };
 
     let markdown = plan("markdown");

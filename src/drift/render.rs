@@ -7,15 +7,8 @@
 use std::fmt::Write as _;
 
 use super::{Class, Difference, Report};
-use crate::markdown::{Cut, code, fit, text as md_text, within};
+use crate::markdown::{Cut, Section, code, comment, text as md_text};
 use crate::model::controls::visible;
-
-/// GitHub refuses issue bodies over 65,536 characters; stay well under.
-const MARKDOWN_BUDGET: usize = 60_000;
-
-/// What each list keeps for its heading, its first lines and the count of the rest, however
-/// long the lists above it are.
-const ROOM_KEPT_PER_LIST: usize = 2_000;
 
 #[must_use]
 pub fn json(report: &Report) -> String {
@@ -123,13 +116,6 @@ pub fn text(report: &Report) -> String {
     sections.join("\n")
 }
 
-/// One list of the issue body: its heading and closing around its lines.
-struct List {
-    open: String,
-    lines: Vec<String>,
-    close: &'static str,
-}
-
 /// For an issue body: the summary and a table of counts, always whole, then each class in a
 /// `<details>` block and the expired acceptances; never over 60,000 characters. Each list
 /// takes what it needs in that order while leaving the ones after it room of their own; a
@@ -162,27 +148,18 @@ pub fn markdown(report: &Report) -> String {
         );
     }
     out.push('\n');
-    let lists = lists(report);
-    let mut remaining = MARKDOWN_BUDGET.saturating_sub(out.len());
-    for (index, list) in lists.iter().enumerate() {
-        let later = lists[index + 1..].len();
-        let room = remaining
-            .saturating_sub(later * ROOM_KEPT_PER_LIST)
-            .saturating_sub(list.open.len() + list.close.len());
-        let fitted = fit(&list.lines, room, Cut::End, |left_out| {
-            format!(
-                "- … and {left_out} more, cut to fit (`docusign-gitops drift --format json` lists them all)"
-            )
-        });
-        let section = format!("{}{}{}", list.open, fitted.text, list.close);
-        remaining = remaining.saturating_sub(section.len());
-        out.push_str(&section);
-    }
-    within(out, MARKDOWN_BUDGET)
+    comment(out, &lists(report))
+}
+
+/// The line a cut list ends with.
+fn left_out(count: usize) -> String {
+    format!(
+        "- … and {count} more, cut to fit (`docusign-gitops drift --format json` lists them all)"
+    )
 }
 
 /// The lists: one per class with differences, then the expired acceptances.
-fn lists(report: &Report) -> Vec<List> {
+fn lists(report: &Report) -> Vec<Section<'static>> {
     let mut lists = Vec::new();
     for class in Class::ALL {
         let lines: Vec<String> = report
@@ -194,7 +171,7 @@ fn lists(report: &Report) -> Vec<List> {
         if lines.is_empty() {
             continue;
         }
-        lists.push(List {
+        lists.push(Section {
             open: format!(
                 "<details><summary>{} ({})</summary>\n\n",
                 class.title(),
@@ -202,10 +179,12 @@ fn lists(report: &Report) -> Vec<List> {
             ),
             lines,
             close: "\n</details>\n\n",
+            cut: Cut::End,
+            left_out: Box::new(left_out),
         });
     }
     if !report.expired_acceptances.is_empty() {
-        lists.push(List {
+        lists.push(Section {
             open: format!(
                 "**Expired acceptances** ({}, no longer silencing):\n\n",
                 report.expired_acceptances.len()
@@ -223,6 +202,8 @@ fn lists(report: &Report) -> Vec<List> {
                 })
                 .collect(),
             close: "\n",
+            cut: Cut::End,
+            left_out: Box::new(left_out),
         });
     }
     lists
@@ -232,6 +213,7 @@ fn lists(report: &Report) -> Vec<List> {
 mod tests {
     use super::*;
     use crate::drift::Kind;
+    use crate::markdown::COMMENT_BUDGET;
 
     fn report(count: usize) -> Report {
         Report {
@@ -256,7 +238,7 @@ mod tests {
     #[test]
     fn a_huge_report_stays_under_the_budget_with_its_summary() {
         let text = markdown(&report(20_000));
-        assert!(text.len() <= MARKDOWN_BUDGET, "{}", text.len());
+        assert!(text.len() <= COMMENT_BUDGET, "{}", text.len());
         assert!(text.contains("Drift: 20000 differences"));
         assert!(text.contains("- … and "), "{text}");
     }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::markdown::{Cut, code, fit, text, within};
+use crate::markdown::{Cut, Section, code, comment, text};
 use crate::plan::{Change, GuardCheck, Operation, Plan};
 
 /// One step: its sign (`+`, `~`, `-`) and what changes, names as code spans.
@@ -174,20 +174,12 @@ fn item(operation: &Operation) -> String {
     format!("- `{sign}` {rest}")
 }
 
-/// GitHub refuses comments over 65,536 characters; stay well under.
-const MARKDOWN_BUDGET: usize = 60_000;
-
-/// What each list keeps for its heading, its first lines and the count of the rest, however
-/// long the lists above it are.
-const ROOM_KEPT_PER_LIST: usize = 2_000;
-
-/// One list of the comment: its heading and closing around its lines.
-struct List {
-    open: String,
-    lines: Vec<String>,
-    close: &'static str,
-    cut: Cut,
-    noun: (&'static str, &'static str),
+/// The line a cut list ends with, naming what it left out: `noun` is (one, many).
+fn left_out(noun: (&'static str, &'static str)) -> Box<dyn Fn(usize) -> String> {
+    Box::new(move |count| {
+        let noun = if count == 1 { noun.0 } else { noun.1 };
+        format!("- … and {count} more {noun}, cut to fit a comment (the JSON plan has them all)")
+    })
 }
 
 /// The plan as a pull-request comment, never longer than 60,000 characters whatever the
@@ -197,26 +189,7 @@ struct List {
 /// and says where and how many; the JSON plan keeps everything.
 #[must_use]
 pub fn markdown(plan: &Plan) -> String {
-    let mut out = head(plan);
-    let lists = lists(plan);
-    let mut remaining = MARKDOWN_BUDGET.saturating_sub(out.len());
-    for (index, list) in lists.iter().enumerate() {
-        let later = lists[index + 1..].len();
-        let room = remaining
-            .saturating_sub(later * ROOM_KEPT_PER_LIST)
-            .saturating_sub(list.open.len() + list.close.len());
-        let (singular, plural) = list.noun;
-        let fitted = fit(&list.lines, room, list.cut, |left_out| {
-            let noun = if left_out == 1 { singular } else { plural };
-            format!(
-                "- … and {left_out} more {noun}, cut to fit a comment (the JSON plan has them all)"
-            )
-        });
-        let section = format!("{}{}{}", list.open, fitted.text, list.close);
-        remaining = remaining.saturating_sub(section.len());
-        out.push_str(&section);
-    }
-    within(out, MARKDOWN_BUDGET)
+    comment(head(plan), &lists(plan))
 }
 
 /// The parts never cut: title, summary table, totals and guard results. Their size doesn't
@@ -276,10 +249,10 @@ fn guard_line(check: &GuardCheck) -> String {
 }
 
 /// The lists, most important first.
-fn lists(plan: &Plan) -> Vec<List> {
+fn lists(plan: &Plan) -> Vec<Section<'static>> {
     let mut lists = Vec::new();
     if !plan.escalations.is_empty() {
-        lists.push(List {
+        lists.push(Section {
             open: format!("**Admin-capable grants ({}):**\n\n", plan.escalations.len()),
             lines: plan
                 .escalations
@@ -288,7 +261,7 @@ fn lists(plan: &Plan) -> Vec<List> {
                 .collect(),
             close: "\n\n",
             cut: Cut::End,
-            noun: ("admin-capable grant", "admin-capable grants"),
+            left_out: left_out(("admin-capable grant", "admin-capable grants")),
         });
     }
     let closures: Vec<String> = plan
@@ -298,16 +271,16 @@ fn lists(plan: &Plan) -> Vec<List> {
         .map(|step| item(&step.operation))
         .collect();
     if !closures.is_empty() {
-        lists.push(List {
+        lists.push(Section {
             open: format!("**Closures ({}):**\n\n", closures.len()),
             lines: closures,
             close: "\n\n",
             cut: Cut::End,
-            noun: ("closure", "closures"),
+            left_out: left_out(("closure", "closures")),
         });
     }
     if !plan.steps.is_empty() {
-        lists.push(List {
+        lists.push(Section {
             open: format!(
                 "<details><summary>All {} changes</summary>\n\n",
                 plan.steps.len()
@@ -320,11 +293,11 @@ fn lists(plan: &Plan) -> Vec<List> {
             close: "\n</details>\n\n",
             // In apply's order: deletions and closures come last, so the end is kept too.
             cut: Cut::Middle,
-            noun: ("change", "changes"),
+            left_out: left_out(("change", "changes")),
         });
     }
     if !plan.reports.is_empty() {
-        lists.push(List {
+        lists.push(Section {
             open: format!(
                 "<details><summary>Left alone ({})</summary>\n\n",
                 plan.reports.len()
@@ -336,7 +309,7 @@ fn lists(plan: &Plan) -> Vec<List> {
                 .collect(),
             close: "\n</details>\n",
             cut: Cut::End,
-            noun: ("entry", "entries"),
+            left_out: left_out(("entry", "entries")),
         });
     }
     lists
@@ -356,6 +329,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::markdown::COMMENT_BUDGET;
     use crate::plan::{FORMAT_VERSION, Origin, Phase, Step};
 
     fn plan_of(steps: usize) -> Plan {
@@ -392,7 +366,7 @@ mod tests {
     #[test]
     fn a_huge_plan_fits_a_comment_with_its_summary_whole() {
         let text = markdown(&plan_of(20_000));
-        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        assert!(text.len() <= COMMENT_BUDGET, "{} characters", text.len());
         assert!(text.contains("| `add_member` | 20000 |"));
         assert!(text.contains("**Admin-capable grants (1):**"));
         assert!(text.contains("more changes, cut to fit a comment"));
@@ -630,7 +604,7 @@ mod tests {
             })
             .collect();
         let text = markdown(&plan_with(operations, 3, 0));
-        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        assert!(text.len() <= COMMENT_BUDGET, "{} characters", text.len());
         assert!(text.contains("| `close_user` | 3000 |"), "{text}");
         assert!(
             text.contains("**Refused:** 3000 user-closures (limit 10 of 3100 live)"),
@@ -657,7 +631,7 @@ mod tests {
         let operations = (0..10_000).map(|n| operation(n, "Person")).collect();
         let plan = plan_with(operations, 400, 2_000);
         let text = markdown(&plan);
-        assert!(text.len() <= MARKDOWN_BUDGET, "{} characters", text.len());
+        assert!(text.len() <= COMMENT_BUDGET, "{} characters", text.len());
         for (kind, count) in &plan.summary {
             assert!(text.contains(&format!("| `{kind}` | {count} |")), "{kind}");
         }
@@ -691,7 +665,7 @@ mod tests {
             let operations = (0..10_000).map(|n| operation(n, &name)).collect();
             let plan = plan_with(operations, 50, 50);
             let text = markdown(&plan);
-            assert!(text.len() <= MARKDOWN_BUDGET, "{length}: {}", text.len());
+            assert!(text.len() <= COMMENT_BUDGET, "{length}: {}", text.len());
             assert!(left_out(&text, "changes") > 0);
             if length > crate::markdown::MAX_VALUE_CHARS {
                 assert!(
@@ -733,7 +707,7 @@ mod tests {
                 .map(|(n, grant)| format!("{grant} {}", names[n % names.len()]))
                 .collect();
             let text = markdown(&plan);
-            proptest::prop_assert!(text.len() <= MARKDOWN_BUDGET, "{}", text.len());
+            proptest::prop_assert!(text.len() <= COMMENT_BUDGET, "{}", text.len());
             proptest::prop_assert!(
                 !text.chars().any(|c| crate::model::controls::is_control(c) && c != '\n'),
                 "a raw control character"
