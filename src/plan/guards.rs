@@ -25,22 +25,13 @@ impl GuardClass {
         Self::AdminGrants,
     ];
 
-    /// The `--allow` value and the `policy.limits` key.
+    /// The `--allow` value (`policy.limits` spells it with underscores).
     #[must_use]
     pub const fn flag(self) -> &'static str {
         match self {
             Self::UserClosures => "user-closures",
             Self::MembershipRemovals => "membership-removals",
             Self::AdminGrants => "admin-grants",
-        }
-    }
-
-    #[must_use]
-    pub const fn yaml_key(self) -> &'static str {
-        match self {
-            Self::UserClosures => "user_closures",
-            Self::MembershipRemovals => "membership_removals",
-            Self::AdminGrants => "admin_grants",
         }
     }
 
