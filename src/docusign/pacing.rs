@@ -457,6 +457,22 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_burst_cap_of_zero_in_an_answer_is_ignored() {
+        // A header that says 0 is broken, not a cap: taken at its word it would pace the run
+        // at one call every 30 seconds.
+        let pacer = Pacer::new(10, 0.2);
+        pacer.observe(Budget {
+            burst_limit: Some(0),
+            ..Budget::default()
+        });
+        let start = Instant::now();
+        for _ in 0..8 {
+            call(&pacer).await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_call_holds_its_place_until_30_s_after_its_answer() {
         // One place: the second call waits for the first answer (10 s coming), then 30 s more.
         let pacer = Arc::new(Pacer::new(1, 0.0));
