@@ -71,6 +71,7 @@ fn refresh_token(client_secret: &str, refresh_token: &str) -> Credentials {
         client_id: CLIENT_ID.to_owned(),
         client_secret: Secret::new(client_secret),
         refresh_token: Secret::new(refresh_token),
+        keep_in: None,
     }
 }
 

@@ -73,6 +73,13 @@ fn the_refresh_grant_secrets_never_reach_any_output_file_or_commit() {
     everything(Grant::RefreshToken);
 }
 
+/// Every command reads the refresh token the one before it wrote back: with single-use tokens,
+/// the whole workflow succeeding is the proof that each rotated token was kept.
+#[test]
+fn the_refresh_token_file_keeps_each_new_token_and_nothing_else_does() {
+    everything(Grant::RefreshTokenFile);
+}
+
 #[test]
 fn the_jwt_grant_secrets_never_reach_any_output_file_or_commit() {
     everything(Grant::Jwt);
@@ -86,6 +93,9 @@ fn everything(grant: Grant) {
     workflow(&mut stage);
     failures(&mut stage);
     check_heard(&stage);
+    if grant == Grant::RefreshTokenFile {
+        check_token_file(&stage);
+    }
 }
 
 /// The way a user works: check, import, plan in every format, apply the saved plan, find
@@ -227,6 +237,15 @@ fn failures(stage: &mut Stage) {
                 garbled.stderr
             );
         }
+        Grant::RefreshTokenFile => {
+            stage
+                .step("plan, a wrong client secret", &["plan"])
+                .env("DOCUSIGN_CLIENT_SECRET", WRONG_SECRET)
+                .exits(1);
+            token_endpoint_echoes(stage);
+            // Failed runs, API refusals after a refresh among them, left a token that works.
+            stage.step("plan, after the failures", &["plan"]).exits(0);
+        }
         Grant::Jwt => {
             let broken = path_text(&stage.keys.broken);
             stage
@@ -283,7 +302,7 @@ fn check_heard(stage: &Stage) {
     let count = |role: Heard| heard.iter().filter(|(_, heard)| *heard == role).count();
     match stage.grant {
         Grant::StaticToken => assert_eq!(count(Heard::AccessToken), 0),
-        Grant::RefreshToken => {
+        Grant::RefreshToken | Grant::RefreshTokenFile => {
             assert!(count(Heard::AccessToken) > 10, "{heard:?}");
             assert!(count(Heard::RefreshToken) > 10, "{heard:?}");
         }
@@ -294,6 +313,26 @@ fn check_heard(stage: &Stage) {
             assert!(count(Heard::Assertion) > 0, "{heard:?}");
         }
     }
+}
+
+/// The file holds a refresh token the emulator issued (not the one it started with), and only
+/// its owner may read it.
+fn check_token_file(stage: &Stage) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = &stage.keys.refresh_token_file;
+    let kept = std::fs::read_to_string(path).expect("the token file");
+    let kept = kept.trim();
+    assert_ne!(kept, refresh_token(0), "the first token was never replaced");
+    assert!(
+        stage
+            .tap
+            .heard()
+            .iter()
+            .any(|(value, heard)| *heard == Heard::RefreshToken && value == kept),
+        "the file holds a token the emulator never issued"
+    );
+    let mode = std::fs::metadata(path).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
 }
 
 /// A loopback address where nothing listens: a port taken, then given back.

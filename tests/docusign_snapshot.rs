@@ -275,6 +275,7 @@ async fn an_expired_token_is_renewed_once_and_the_call_retried() {
         client_id: "app".to_owned(),
         client_secret: Secret::new("app-secret"),
         refresh_token: Secret::new("refresh-1"),
+        keep_in: None,
     };
     let auth = Arc::new(Authenticator::new(http.clone(), &running.url, credentials));
     let api_base = format!("{}/restapi/v2.1/accounts/{ACCOUNT_ID}", running.url);

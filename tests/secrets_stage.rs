@@ -32,6 +32,9 @@ pub fn refresh_token(n: usize) -> String {
 pub enum Grant {
     StaticToken,
     RefreshToken,
+    /// The refresh grant with `DOCUSIGN_REFRESH_TOKEN_FILE`: the first token in the file, each
+    /// later one as the previous command wrote it back.
+    RefreshTokenFile,
     Jwt,
 }
 
@@ -44,6 +47,8 @@ pub struct KeyFiles {
     pub stranger: PathBuf,
     /// The good key cut short: a PEM whose body is key material that doesn't parse.
     pub broken: PathBuf,
+    /// The refresh token file, starting with the first refresh token.
+    pub refresh_token_file: PathBuf,
 }
 
 impl KeyFiles {
@@ -65,6 +70,7 @@ impl KeyFiles {
             good: write("key.pem", &KEYS.private_pem),
             stranger: write("stranger.pem", &STRANGER_KEYS.private_pem),
             broken: write("broken.pem", &broken),
+            refresh_token_file: write("refresh-token", &refresh_token(0)),
             dir,
         }
     }
@@ -212,6 +218,14 @@ impl Stage {
                     ("DOCUSIGN_REFRESH_TOKEN", token),
                 ]
             }
+            Grant::RefreshTokenFile => vec![
+                ("DOCUSIGN_CLIENT_ID", CLIENT_ID.to_owned()),
+                ("DOCUSIGN_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+                (
+                    "DOCUSIGN_REFRESH_TOKEN_FILE",
+                    path_text(&self.keys.refresh_token_file),
+                ),
+            ],
             Grant::Jwt => vec![
                 ("DOCUSIGN_CLIENT_ID", CLIENT_ID.to_owned()),
                 ("DOCUSIGN_USER_ID", ADMIN_ID.to_owned()),

@@ -161,7 +161,8 @@ pub enum AuthCommand {
     /// Who am I, which account, remaining API budget, and can I administer it.
     ///
     /// Credentials come from the environment: DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID +
-    /// DOCUSIGN_CLIENT_SECRET + DOCUSIGN_REFRESH_TOKEN; or DOCUSIGN_CLIENT_ID +
+    /// DOCUSIGN_CLIENT_SECRET + `DOCUSIGN_REFRESH_TOKEN_FILE` (or DOCUSIGN_REFRESH_TOKEN for
+    /// one run); or DOCUSIGN_CLIENT_ID +
     /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT grant, the way CI should run).
     Check(ConnectionArgs),
 }

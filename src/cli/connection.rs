@@ -6,6 +6,7 @@ use super::args::ConnectionArgs;
 use crate::confined;
 use crate::docusign::auth::Credentials;
 use crate::docusign::connect::ConnectionSettings;
+use crate::docusign::token_file::RefreshTokenFile;
 use crate::docusign::{ClientError, ClientSettings, Secret};
 use crate::emulator::{self, Running};
 
@@ -102,6 +103,21 @@ fn credentials_from_env() -> Result<Credentials, ClientError> {
     let client_id = var("DOCUSIGN_CLIENT_ID");
     let secret = var("DOCUSIGN_CLIENT_SECRET");
     let refresh = var("DOCUSIGN_REFRESH_TOKEN");
+    let refresh_file = var("DOCUSIGN_REFRESH_TOKEN_FILE");
+    if refresh.is_some() && refresh_file.is_some() {
+        return Err(ClientError::Settings(
+            "both DOCUSIGN_REFRESH_TOKEN and DOCUSIGN_REFRESH_TOKEN_FILE are set; keep the file, \
+             which keeps each new refresh token DocuSign issues"
+                .to_owned(),
+        ));
+    }
+    let (keep_in, refresh) = match refresh_file {
+        Some(path) => {
+            let (file, token) = RefreshTokenFile::read(Path::new(&path))?;
+            (Some(file), Some(token.expose().to_owned()))
+        }
+        None => (None, refresh),
+    };
     let user_id = var("DOCUSIGN_USER_ID");
     let key_file = var("DOCUSIGN_PRIVATE_KEY_FILE");
     let mut sets = Vec::new();
@@ -113,6 +129,7 @@ fn credentials_from_env() -> Result<Credentials, ClientError> {
             client_id: client_id.clone(),
             client_secret: Secret::new(secret.clone()),
             refresh_token: Secret::new(refresh.clone()),
+            keep_in,
         });
     }
     if let (Some(client_id), Some(user_id), Some(key_file)) = (&client_id, &user_id, &key_file) {

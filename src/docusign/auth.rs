@@ -30,6 +30,7 @@ use tokio::sync::Mutex;
 use super::error::ClientError;
 use super::redact::Redactor;
 use super::secret::Secret;
+use super::token_file::RefreshTokenFile;
 
 /// `grant_type` of the JWT bearer grant.
 const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -51,11 +52,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum Credentials {
     /// `DOCUSIGN_ACCESS_TOKEN`, used as it is.
     AccessToken(Secret),
-    /// Authorization-code apps: client ID and secret, and a refresh token.
+    /// Authorization-code apps: client ID and secret, and a refresh token; with `keep_in`,
+    /// each new refresh token DocuSign issues is written there at once.
     RefreshToken {
         client_id: String,
         client_secret: Secret,
         refresh_token: Secret,
+        keep_in: Option<RefreshTokenFile>,
     },
     /// Service integrations: an RS256 assertion for `user_id`, signed with the app's key.
     Jwt {
@@ -125,6 +128,7 @@ impl Authenticator {
                 client_id,
                 client_secret,
                 refresh_token,
+                ..
             } => {
                 redactor.know(client_secret);
                 redactor.know(refresh_token);
@@ -238,6 +242,7 @@ impl Authenticator {
                 client_id,
                 client_secret,
                 refresh_token,
+                keep_in,
             } => {
                 let spendable = state.refresh_token.as_ref().unwrap_or(refresh_token);
                 let (issued, next) = self
@@ -246,7 +251,10 @@ impl Authenticator {
                 // Without a new one in the answer, the old refresh token stays in use.
                 if let Some(next) = next {
                     self.redactor.know(&next);
+                    // The old one is spent: the new one is saved before anything else happens.
+                    let saved = keep_in.as_ref().map_or(Ok(()), |file| file.save(&next));
                     state.refresh_token = Some(next);
+                    saved?;
                 }
                 issued
             }

@@ -11,6 +11,7 @@ pub mod pacing;
 pub mod redact;
 pub mod secret;
 pub mod snapshot;
+pub mod token_file;
 mod wire;
 pub mod writes;
 
