@@ -456,6 +456,25 @@ mod tests {
         assert_eq!(start.elapsed(), HELD_FOR);
     }
 
+    #[test]
+    fn a_new_hours_count_replaces_the_last_hours_lower_one() {
+        let window = |reset: u64, remaining: u64| Budget {
+            hourly_limit: Some(3000),
+            hourly_remaining: Some(remaining),
+            hourly_reset: Some(reset),
+            ..Budget::default()
+        };
+        let pacer = Pacer::new(200, 0.2);
+        pacer.observe(window(1_767_607_200, 100));
+        // A late answer from the same hour doesn't raise the count again.
+        pacer.observe(window(1_767_607_200, 150));
+        assert_eq!(pacer.budget().hourly_remaining, Some(100));
+        // The next hour starts afresh: its count is the truth, however much higher.
+        pacer.observe(window(1_767_610_800, 2_990));
+        assert_eq!(pacer.budget().hourly_remaining, Some(2_990));
+        assert_eq!(pacer.budget().hourly_reset, Some(1_767_610_800));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_burst_cap_of_zero_in_an_answer_is_ignored() {
         // A header that says 0 is broken, not a cap: taken at its word it would pace the run
