@@ -6,6 +6,7 @@ pub mod confined;
 pub mod desired;
 pub mod docusign;
 pub mod drift;
+pub mod email;
 pub mod emulator;
 pub mod excerpt;
 pub mod import;

@@ -586,3 +586,39 @@ fn a_file_that_fails_to_parse_suspends_reference_checks_and_says_so() {
             "references to groups and profiles were not checked",
         ]);
 }
+
+#[test]
+fn emails_differing_only_by_a_non_ascii_letters_case_are_ambiguous() {
+    // ASCII letters fold: the same user twice. A non-ASCII letter's case: ambiguous, naming both.
+    Fixture::new()
+        .file("groups.yaml", GROUPS)
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}{}{}",
+                user("Ana@Example.com"),
+                user("änne@example.com"),
+                user("Änne@example.com")
+            ),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "desired::ambiguous_email",
+            "the users `Änne@example.com` and `änne@example.com` differ only in the case of a letter",
+            "[users.yaml:",
+        ]);
+    Fixture::new()
+        .file("groups.yaml", GROUPS)
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}{}",
+                user("Ana@Example.com"),
+                user("ana@example.COM")
+            ),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["desired::duplicate", "is declared more than once"]);
+}

@@ -134,7 +134,8 @@ fn items(body: &Value, field: &str) -> Vec<Item> {
 }
 
 /// Pairs the answer's items with the ones sent: by `key` where the answer gives it, else by
-/// position; an item the answer doesn't mention is reported as such.
+/// position; an item the answer doesn't mention is reported as such. Keys (emails or IDs) compare
+/// as emails do.
 fn outcomes(
     sent: &[String],
     answered: &[Item],
@@ -144,14 +145,14 @@ fn outcomes(
     let mut by_key: BTreeMap<String, &Item> = BTreeMap::new();
     for item in answered {
         if let Some(key) = key(item) {
-            by_key.entry(key.to_lowercase()).or_insert(item);
+            by_key.entry(crate::email::fold(&key)).or_insert(item);
         }
     }
     sent.iter()
         .enumerate()
         .map(|(index, sent_key)| {
             let item = by_key
-                .get(&sent_key.to_lowercase())
+                .get(&crate::email::fold(sent_key))
                 .copied()
                 .or_else(|| answered.get(index).filter(|item| key(item).is_none()));
             match item {

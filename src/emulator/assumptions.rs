@@ -21,6 +21,8 @@
 //! # Users
 //! - **Uniqueness is by email**, whatever the `userName`: creating an email that a live user has
 //!   is `USER_ALREADY_EXISTS_IN_ACCOUNT` (stricter than DocuSign's documented userName+email pair).
+//!   Emails compare with ASCII letters folded and no others ([`crate::email`], the tool's rule
+//!   too): `Ana@X.com` is `ana@x.com`, `Änne@x.com` and `änne@x.com` are two users.
 //! - **Reopening**: creating a closed user's exact `userName` + email reopens it with the same
 //!   `userId`, in `ActivationSent`, with the request's profile (else DocuSign Sender). With
 //!   another `userName`, a *new* user with a new `userId` is created beside the closed one, as a

@@ -401,7 +401,7 @@ fn initial_accounts(
             let user = first
                 .users
                 .iter()
-                .find(|user| user.email.eq_ignore_ascii_case(&email))
+                .find(|user| crate::email::same(&user.email, &email))
                 .map(|user| user.id.clone())
                 .ok_or_else(|| {
                     format!("the state file has no user `{email}` to act as the integration user")

@@ -268,7 +268,7 @@ fn user_id(account: &Account, email: &str) -> Result<String, String> {
     account
         .users
         .iter()
-        .find(|user| user.email.eq_ignore_ascii_case(email.trim()))
+        .find(|user| crate::email::same(&user.email, email.trim()))
         .map(|user| user.id.clone())
         .ok_or_else(|| format!("unknown user `{email}`"))
 }

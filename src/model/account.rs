@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// A user's key: the email address, compared case-insensitively as DocuSign does.
+/// A user's key: the email address, its ASCII letters compared without case ([`crate::email`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct EmailKey(String);
@@ -13,7 +13,7 @@ pub struct EmailKey(String);
 impl EmailKey {
     #[must_use]
     pub fn new(email: &str) -> Self {
-        Self(email.trim().to_lowercase())
+        Self(crate::email::fold(email))
     }
 
     #[must_use]

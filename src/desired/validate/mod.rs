@@ -53,6 +53,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
         signing_groups: HashMap::new(),
         signing_group_renames: HashMap::new(),
         users: HashMap::new(),
+        users_widely: HashMap::new(),
         group_profiles: HashMap::new(),
     };
     let mut state = Account::default();
@@ -116,6 +117,9 @@ struct Checker<'a> {
     signing_groups: HashMap<NameKey, Declared<'a>>,
     signing_group_renames: HashMap<NameKey, Rename<'a>>,
     users: HashMap<EmailKey, Place<'a>>,
+    /// Users by their email folded the wider (Unicode) way, with the email as written: two that
+    /// meet here but not in `users` are ambiguous.
+    users_widely: HashMap<String, (String, Place<'a>)>,
     /// Group key → the profile it carries, for the "differs from the group's profile" warning.
     group_profiles: HashMap<NameKey, String>,
 }

@@ -103,6 +103,40 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// Refuses a user whose email differs from another's only by the case of a non-ASCII
+    /// letter: DocuSign may take them for one user or for two, and the plan can't know which.
+    fn unambiguous(&mut self, source: &'a Source, entry: &UserEntry) -> bool {
+        let email = &entry.email;
+        let place = Place {
+            source,
+            location: email.referenced,
+        };
+        let first = match self
+            .users_widely
+            .entry(crate::email::fold_unicode(&email.value))
+        {
+            Entry::Vacant(vacant) => {
+                vacant.insert((email.value.clone(), place));
+                return true;
+            }
+            Entry::Occupied(first) => first.get().clone(),
+        };
+        let (first_email, first_place) = first;
+        self.push(
+            Problem::error(
+                "desired::ambiguous_email",
+                format!(
+                    "the users `{}` and `{first_email}` differ only in the case of a letter outside ASCII",
+                    email.value
+                ),
+            )
+            .at_location(source, &email.referenced, "this one")
+            .also_at(first_place.source, &first_place.location, "and this one")
+            .help("DocuSign may take them for one user or for two; write each address in the case its owner uses, and keep one entry per person"),
+        );
+        false
+    }
+
     pub(super) fn declare_user(
         &mut self,
         source: &'a Source,
@@ -135,6 +169,9 @@ impl<'a> Checker<'a> {
                     ok = false;
                 }
             }
+        }
+        if ok {
+            ok = self.unambiguous(source, entry);
         }
         ok &= self.name(source, &entry.first_name, "first name");
         ok &= self.name(source, &entry.last_name, "last name");

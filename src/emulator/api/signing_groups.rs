@@ -78,7 +78,7 @@ fn members_of(item: &Value) -> Result<Vec<SigningGroupMember>, ApiError> {
         }
         match members
             .iter_mut()
-            .find(|member| member.email.eq_ignore_ascii_case(&email))
+            .find(|member| crate::email::same(&member.email, &email))
         {
             Some(member) => member.user_name = user_name,
             None => members.push(SigningGroupMember { user_name, email }),
@@ -361,7 +361,7 @@ fn merge(
     for member in added {
         match members
             .iter_mut()
-            .find(|known| known.email.eq_ignore_ascii_case(&member.email))
+            .find(|known| crate::email::same(&known.email, &member.email))
         {
             Some(known) => known.user_name = member.user_name,
             None => members.push(member),
@@ -432,7 +432,7 @@ pub async fn remove_members(
         if let Some(index) = group
             .members
             .iter()
-            .position(|member| member.email.eq_ignore_ascii_case(email.trim()))
+            .position(|member| crate::email::same(&member.email, email.trim()))
         {
             removed.push(group.members.remove(index));
         }

@@ -131,10 +131,11 @@ impl<'a> UserFilter<'a> {
             ));
         }
         let lower = |key: &str| query.get(key).map(|value| value.trim().to_lowercase());
+        let email = |key: &str| query.get(key).map(|value| crate::email::fold(value));
         Ok(Self {
             statuses,
-            email: lower("email"),
-            email_part: lower("email_substring"),
+            email: email("email"),
+            email_part: email("email_substring"),
             name_part: lower("user_name_substring"),
             members: Self::in_groups(account, query.get("group_id"))?,
             non_members: Self::in_groups(account, query.get("not_group_id"))?,
@@ -167,7 +168,7 @@ impl<'a> UserFilter<'a> {
 
     fn matches(&self, user: &User) -> bool {
         // Lower-case only what a filter needs: most lists have no filter at all.
-        let email = || user.email.to_lowercase();
+        let email = || crate::email::fold(&user.email);
         self.statuses
             .as_ref()
             .is_none_or(|statuses| statuses.contains(&user.status))
@@ -380,7 +381,7 @@ fn create_one(
     let same_email: Vec<&User> = account
         .users
         .iter()
-        .filter(|user| user.email.eq_ignore_ascii_case(&email))
+        .filter(|user| crate::email::same(&user.email, &email))
         .collect();
     if same_email
         .iter()
@@ -579,7 +580,7 @@ pub async fn close(
             for group in account.signing_groups.values_mut() {
                 group
                     .members
-                    .retain(|member| !member.email.eq_ignore_ascii_case(&email));
+                    .retain(|member| !crate::email::same(&member.email, &email));
             }
         }
         if let Some(user) = account.user(&id) {
