@@ -1113,6 +1113,26 @@ mod tests {
     // Rule 1 -----------------------------------------------------------------------------------
 
     #[test]
+    fn a_live_user_without_a_profile_fails_the_first_step_of_any_plan() {
+        // Steps look only at the users they touch, which is sound because the live account is
+        // checked whole first: a plan that never touches `dan` still can't pass over him.
+        let mut live = account();
+        let (key, mut dan) = user("dan@example.com", "Sales", &[], UserStatus::Active);
+        dan.permission_profile = String::new();
+        live.users.insert(key, dan);
+        let (index, breach) = replay(
+            &live,
+            &[add_member("Sales Team", "cat@example.com")],
+            &rules(),
+        )
+        .expect_err("dan holds no profile");
+        assert_eq!((index, breach.rule), (0, 1), "{breach}");
+        assert!(breach.message.contains("dan@example.com"), "{breach}");
+        // An empty plan changes nothing and passes whatever the account holds.
+        assert!(replay(&live, &[], &rules()).is_ok());
+    }
+
+    #[test]
     fn rule_1_change_profile_to_a_missing_profile_is_caught() {
         assert_eq!(
             failure(&[change_profile("cat@example.com", "DocuSign Viewer", "Nope")]),
