@@ -1113,6 +1113,44 @@ mod tests {
     // Rule 1 -----------------------------------------------------------------------------------
 
     #[test]
+    fn no_operation_changes_a_user_outside_its_footprint() {
+        // What lets each step check only its footprint: whoever `apply` changes is in it.
+        let operations = [
+            add_member("Sales Team", "cat@example.com"),
+            remove_member("Sales Team", "ann@example.com"),
+            change_profile("cat@example.com", "DocuSign Viewer", "Sales"),
+            close("ann@example.com"),
+            create_user("new@example.com", "Sales"),
+            rename_group("Sales Team", "Field Sales"),
+            Operation::DeleteGroup {
+                name: "Sales Team".to_owned(),
+                id: None,
+            },
+            rename_profile("Legacy", "Old Sending"),
+            delete_profile("Legacy", "DocuSign Sender"),
+        ];
+        for operation in &operations {
+            let before = account();
+            let scope = footprint(&before, operation);
+            let mut after = before.clone();
+            apply(&mut after, operation);
+            let changed: Vec<&EmailKey> = after
+                .users
+                .iter()
+                .filter(|(email, user)| before.users.get(*email) != Some(*user))
+                .map(|(email, _)| email)
+                .collect();
+            assert!(!changed.is_empty(), "{operation:?} changed nobody");
+            for email in changed {
+                assert!(
+                    scope.contains(email),
+                    "{operation:?} changed {email}, outside {scope:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_live_user_without_a_profile_fails_the_first_step_of_any_plan() {
         // Steps look only at the users they touch, which is sound because the live account is
         // checked whole first: a plan that never touches `dan` still can't pass over him.
