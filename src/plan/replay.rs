@@ -1113,6 +1113,34 @@ mod tests {
     // Rule 1 -----------------------------------------------------------------------------------
 
     #[test]
+    fn a_profile_deleted_while_held_names_the_first_holders_and_counts_the_rest() {
+        // The sample has one open holder of `Legacy` (ann); add open holders until there are
+        // `count`, then delete it without moving them.
+        let message = |count: usize| {
+            let mut live = account();
+            for n in 1..count {
+                let (key, holder) = user(
+                    &format!("h{n}@example.com"),
+                    "Legacy",
+                    &[],
+                    UserStatus::Active,
+                );
+                live.users.insert(key, holder);
+            }
+            let (_, breach) = replay(&live, &[delete_profile("Legacy", "Sales")], &rules())
+                .expect_err("holders were not moved");
+            assert_eq!(breach.rule, 3, "{breach}");
+            breach.message
+        };
+        let exactly = message(SHOWN);
+        assert!(exactly.contains(&format!("{SHOWN} user(s)")), "{exactly}");
+        assert!(!exactly.contains("more"), "{exactly}");
+        let over = message(SHOWN + 2);
+        assert!(over.contains("and 2 more"), "{over}");
+        assert_eq!(over.matches("@example.com`").count(), SHOWN, "{over}");
+    }
+
+    #[test]
     fn no_operation_changes_a_user_outside_its_footprint() {
         // What lets each step check only its footprint: whoever `apply` changes is in it.
         let operations = [
