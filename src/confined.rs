@@ -126,6 +126,22 @@ pub fn shown(path: &Path) -> String {
     path.strip_prefix(".").unwrap_or(path).display().to_string()
 }
 
+/// Reads a small secret file the operator named (a key, a token): links are followed, as a
+/// secret store mounts them, but the file reached must be regular and at most `limit` bytes.
+/// Answers where the file really is, and its bytes; on failure, the reason in words, nothing of
+/// the content.
+pub fn read_secret_file(path: &Path, limit: u64, what: &str) -> Result<(PathBuf, Vec<u8>), String> {
+    let real = fs::canonicalize(path).map_err(|err| err.to_string())?;
+    let bytes = read_regular(&real, limit).map_err(|err| match err {
+        FileError::Io { error, .. } => error.to_string(),
+        FileError::TooLarge { .. } => {
+            format!("it is larger than {}, so not {what}", size_text(limit))
+        }
+        other => other.to_string(),
+    })?;
+    Ok((real, bytes))
+}
+
 /// `32 MiB`, `64 KiB`: limits are powers of two.
 fn size_text(bytes: u64) -> String {
     match bytes {

@@ -177,14 +177,8 @@ fn read_private_key(path: &Path) -> Result<String, ClientError> {
             path.display()
         );
     }
-    let real = std::fs::canonicalize(path).map_err(|err| failed(err.to_string()))?;
-    let bytes = confined::read_regular(&real, MAX_KEY_BYTES).map_err(|err| match err {
-        confined::FileError::Io { error, .. } => failed(error.to_string()),
-        confined::FileError::TooLarge { .. } => {
-            failed("it is larger than 64 KiB, so not a private key".to_owned())
-        }
-        other => failed(other.to_string()),
-    })?;
+    let (_, bytes) =
+        confined::read_secret_file(path, MAX_KEY_BYTES, "a private key").map_err(failed)?;
     String::from_utf8(bytes).map_err(|_| failed("it is not a PEM text file".to_owned()))
 }
 

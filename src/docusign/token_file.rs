@@ -33,15 +33,9 @@ impl RefreshTokenFile {
                 path.display()
             ))
         };
-        // Followed, like a mounted secret; the last place is checked to be a regular file.
-        let real = std::fs::canonicalize(path).map_err(|err| failed(err.to_string()))?;
-        let bytes = confined::read_regular(&real, MAX_TOKEN_BYTES).map_err(|err| match err {
-            confined::FileError::Io { error, .. } => failed(error.to_string()),
-            confined::FileError::TooLarge { .. } => {
-                failed("it is larger than 16 KiB, so not a refresh token".to_owned())
-            }
-            other => failed(other.to_string()),
-        })?;
+        // The link a secret store mounts is followed; the new token replaces what it points to.
+        let (real, bytes) =
+            confined::read_secret_file(path, MAX_TOKEN_BYTES, "a refresh token").map_err(failed)?;
         let text = String::from_utf8(bytes)
             .map_err(|_| failed("it is not text".to_owned()))?
             .trim()
