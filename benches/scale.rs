@@ -522,6 +522,7 @@ async fn snapshot_row(lab: &mut Lab, built: &Built, memberships: Memberships, ru
         estimate: None,
         client,
         served,
+        read_back: None,
     };
     let same = counts.iter().all(|&count| count == (client, served));
     lab.hold_to_minimum(&label, &tally, same);
@@ -690,7 +691,7 @@ async fn run_apply(
     .await;
     let after = served(&running);
     assert!(
-        prepared.live.calls + outcome.calls <= u64::from(BURST_CAP),
+        prepared.live.calls + outcome.calls - outcome.verification_calls <= u64::from(BURST_CAP),
         "the read and the apply fit in one burst window, so the read forces no wait on the apply"
     );
     let tally = Box::pin(scenarios::verify(
@@ -770,9 +771,16 @@ async fn apply_row(
     } else {
         String::new()
     };
+    let read_back = first.tally.read_back.map_or_else(String::new, |(calls, snapshot)| {
+        format!(
+            "; reading back took {calls} call(s) (one snapshot: {snapshot}), {:.0}% of the apply's {}",
+            100.0 * as_f64(calls) / as_f64(calls + first.tally.client),
+            calls + first.tally.client
+        )
+    });
     lab.notes.push(format!(
-        "{label}: minimum {}; {}; the emulator served {} write calls and refused none; floor: \
-         {} phase(s) with calls × {} ms; wall times of {APPLY_RUNS} runs: {}{pace}",
+        "{label}: minimum {}; {}; the emulator served {} write calls and refused none{read_back}; \
+         floor: {} phase(s) with calls × {} ms; wall times of {APPLY_RUNS} runs: {}{pace}",
         first.tally.minimum.arithmetic,
         first
             .phases

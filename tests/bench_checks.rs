@@ -46,6 +46,7 @@ async fn read(built: &Built, memberships: Memberships) {
         estimate: None,
         client: live.calls,
         served: served(&running).total,
+        read_back: None,
     };
     held_to_minimum(&tally, &label);
 }

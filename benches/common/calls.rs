@@ -45,6 +45,9 @@ pub struct Tally {
     pub client: u64,
     /// The calls the emulator served for the work.
     pub served: u64,
+    /// For an apply: the calls that read the account back, and what one fresh snapshot of
+    /// the same account costs (the most reading back may take).
+    pub read_back: Option<(u64, u64)>,
 }
 
 impl Tally {

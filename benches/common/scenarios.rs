@@ -352,9 +352,10 @@ pub fn served(running: &Running) -> Served {
 
 /// Checks an apply of `prepared` that ran between the emulator counts `before` and `after`,
 /// and returns its counts, to be held to the minimum: every step must be done, the emulator
-/// must have served nothing but writes and refused none, every user must have kept a profile,
-/// and a fresh read (with a client of `settings`) must show every touched user as the YAML
-/// has it, with nothing left for a new plan to do.
+/// must have served the plan's writes and the reads of reading the account back (no more
+/// than one fresh snapshot costs) and refused none, every user must have kept a profile, and
+/// a fresh read (with a client of `settings`) must show every touched user as the YAML has
+/// it, with nothing left for a new plan to do.
 pub async fn verify(
     running: &Running,
     settings: &ClientSettings,
@@ -375,9 +376,14 @@ pub async fn verify(
     );
     let writes = after.writes - before.writes;
     assert_eq!(
-        after.total - before.total,
+        after.total - before.total - writes,
+        outcome.verification_calls,
+        "{label}: apply reads only to read the account back"
+    );
+    assert_eq!(
         writes,
-        "{label}: apply only writes"
+        outcome.calls - outcome.verification_calls,
+        "{label}: reading back wrote nothing (DocuSign did all it acknowledged)"
     );
     assert_eq!(
         after.rejections, 0,
@@ -388,6 +394,12 @@ pub async fn verify(
     let checker = emulated::client_for(running, settings.clone());
     let fresh = snapshot(&checker).await.expect("a snapshot after apply");
     verify_touched(&fresh.account, prepared, label);
+    assert!(
+        outcome.verification_calls <= fresh.calls,
+        "{label}: reading back took {} calls, more than a snapshot's {}",
+        outcome.verification_calls,
+        fresh.calls
+    );
     let desired = &prepared.change.desired;
     let recorded_after =
         apply::managed_objects(&outcome.account, &desired.state, Some(&prepared.recorded));
@@ -406,8 +418,9 @@ pub async fn verify(
     Tally {
         minimum: prepared.change.minimum.clone(),
         estimate: Some(prepared.plan.api_calls),
-        client: outcome.calls,
+        client: outcome.calls - outcome.verification_calls,
         served: writes,
+        read_back: Some((outcome.verification_calls, fresh.calls)),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod budget;
 pub mod deps;
 pub mod ids;
 mod requests;
+mod verify;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -69,8 +70,16 @@ pub struct Outcome {
     pub entries: Vec<Entry>,
     /// The live account with what was done applied, and the IDs DocuSign gave new objects.
     pub account: Account,
-    /// API calls made (every attempt counts, as DocuSign counts them).
+    /// API calls made (every attempt counts, as DocuSign counts them), reading back included.
     pub calls: u64,
+    /// The calls that read the account back to see what DocuSign did, and set right what it
+    /// acknowledged but didn't do.
+    pub verification_calls: u64,
+    /// What apply did beyond the plan's steps, or found DocuSign doing differently.
+    pub notes: Vec<String>,
+    /// Whether `account` was read back from DocuSign (else it is the live account with the
+    /// acknowledged steps applied, and no step counts as done).
+    pub read_back: bool,
 }
 
 impl Outcome {
@@ -98,7 +107,7 @@ impl Outcome {
 
     #[must_use]
     pub fn is_complete(&self) -> bool {
-        self.done() == self.entries.len()
+        self.read_back && self.done() == self.entries.len()
     }
 }
 
@@ -127,6 +136,8 @@ struct Run<'a> {
     status: Vec<Option<Status>>,
     /// Dependencies made unavailable, and the step that did it.
     broken: HashMap<Dependency, usize>,
+    /// DocuSign's `userName` of each closed user a step reopens, read before reopening.
+    user_names: HashMap<EmailKey, String>,
 }
 
 impl Run<'_> {
@@ -175,6 +186,7 @@ pub async fn execute(
         ids: Ids::of(live),
         status: vec![None; plan.steps.len()],
         broken: HashMap::new(),
+        user_names: HashMap::new(),
     };
     let folded = crate::plan::batching::joins_at_creation(
         plan.steps.iter().map(|step| &step.operation),
@@ -210,9 +222,21 @@ pub async fn execute(
         checkpoint(&run.account);
     }
     catch_up(&mut run);
-    let account = std::mem::take(&mut run.account);
+    let verification_started = client.calls();
+    let mut notes = Vec::new();
+    let read = if plan.steps.is_empty() {
+        None
+    } else {
+        Box::pin(verify::settle(&mut run, client, &mut notes)).await
+    };
+    let verification_calls = client.calls().saturating_sub(verification_started);
+    let read_back = plan.steps.is_empty() || read.is_some();
+    let account = read.unwrap_or_else(|| std::mem::take(&mut run.account));
     Outcome {
         account,
+        verification_calls,
+        notes,
+        read_back,
         entries: run
             .status
             .iter()
@@ -273,7 +297,18 @@ async fn run_phase(
             _ => {}
         }
     }
-    let built = requests::build(run.plan, run.live, &run.ids, phase, &ready, &folded);
+    if phase == Phase::CreateUsers {
+        read_user_names(run, client, &ready).await;
+    }
+    let built = requests::build(
+        run.plan,
+        run.live,
+        &run.ids,
+        phase,
+        &ready,
+        &folded,
+        &run.user_names,
+    );
     for (index, error) in built.unresolved {
         run.settle(
             index,
@@ -309,7 +344,13 @@ async fn run_phase(
                     // The joins that ride in a user's create item depend on the creation: when
                     // it fails they were never attempted on their own, so they are skipped
                     // because of it, as a join in its own call would be.
-                    Err(_) if position > 0 && creates_user(run.operation(steps[0])) => {
+                    // An answer lost on the way says nothing about them either: they are
+                    // failed without a word, and reading back settles them.
+                    Err(error)
+                        if position > 0
+                            && creates_user(run.operation(steps[0]))
+                            && !error.code.is_empty() =>
+                    {
                         Status::Skipped {
                             because_of_step: steps[0] + 1,
                         }
@@ -322,6 +363,23 @@ async fn run_phase(
                 run.settle(index, status);
                 progress.advanced(1);
             }
+        }
+    }
+}
+
+/// Reads DocuSign's `userName` of each closed user the phase reopens: DocuSign reopens a
+/// closed user only for its exact `userName` and email, so it is never guessed.
+async fn read_user_names(run: &mut Run<'_>, client: &Arc<Client>, ready: &[usize]) {
+    for &index in ready {
+        let Operation::ReactivateUser { email, .. } = run.operation(index) else {
+            continue;
+        };
+        let key = EmailKey::new(email);
+        let Some(user_id) = run.ids.users.get(&key).cloned() else {
+            continue;
+        };
+        if let Ok(reading) = crate::docusign::snapshot::user(client, &user_id, run.live).await {
+            run.user_names.insert(key, reading.user_name);
         }
     }
 }

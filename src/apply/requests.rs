@@ -1,7 +1,7 @@
 //! A phase's operations as the calls that carry them, batched as `plan::batching` says, and
 //! sending one call.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::ids::Ids;
 use super::{PROFILE_ROUTE, ProfileRoute};
@@ -125,6 +125,7 @@ pub fn build(
     phase: Phase,
     ready: &[usize],
     folded: &[usize],
+    user_names: &HashMap<EmailKey, String>,
 ) -> Built {
     let mut builder = Builder {
         plan,
@@ -135,7 +136,7 @@ pub fn build(
     match phase {
         Phase::Profiles => builder.profiles(ready),
         Phase::GroupsAndSigningGroups => builder.groups(ready),
-        Phase::CreateUsers => builder.create_users(ready, folded),
+        Phase::CreateUsers => builder.create_users(ready, folded, user_names),
         Phase::AddMemberships | Phase::RemoveMemberships => builder.memberships(ready),
         Phase::UserChanges => builder.user_changes(ready),
         Phase::CloseUsers => builder.close_users(ready),
@@ -341,7 +342,12 @@ impl Builder<'_> {
         self.built.calls.extend(calls.into_iter().flatten());
     }
 
-    fn create_users(&mut self, ready: &[usize], folded: &[usize]) {
+    fn create_users(
+        &mut self,
+        ready: &[usize],
+        folded: &[usize],
+        user_names: &HashMap<EmailKey, String>,
+    ) {
         // The groups each new user joins in its create call, by email.
         let mut joins: BTreeMap<EmailKey, Vec<(usize, String)>> = BTreeMap::new();
         for &index in folded {
@@ -388,15 +394,21 @@ impl Builder<'_> {
                         continue;
                     };
                     // DocuSign reopens a closed membership when the userName and email both
-                    // match; the name is the closed record's own.
+                    // match: the name is the one DocuSign holds for the closed record (read
+                    // just before this phase), never one made up from first and last name.
                     let Some(closed) = self.live.users.get(&EmailKey::new(&email)) else {
                         self.unknown(index, "user", &email);
                         continue;
                     };
+                    let Some(user_name) = user_names.get(&EmailKey::new(&email)).cloned() else {
+                        self.built.unresolved.push((
+                            index,
+                            format!("DocuSign's user name for the closed user `{email}` could not be read; plan again"),
+                        ));
+                        continue;
+                    };
                     let user = NewUser {
-                        user_name: format!("{} {}", closed.first_name, closed.last_name)
-                            .trim()
-                            .to_owned(),
+                        user_name,
                         email,
                         first_name: closed.first_name.clone(),
                         last_name: closed.last_name.clone(),
@@ -644,30 +656,65 @@ impl Builder<'_> {
     }
 }
 
-/// Bulk `PUT /users` is the cheap way to change profiles, but DocuSign doesn't confirm that
-/// every account honours `permissionProfileId` there. Where the answer shows the old profile,
-/// the change goes again through `PUT /users/{id}/profile`, one call per such user.
-async fn profiles_taken(
+/// Sends profile changes through one route: the bulk call in batches of 500, or one call per
+/// user. Answers one outcome per change, in order; only a read-back says whether it took.
+pub async fn send_profiles(
     client: &Client,
-    changes: &[UserChange],
-    outcomes: Vec<ItemOutcome>,
+    route: ProfileRoute,
+    changes: &[(String, String)],
 ) -> Vec<ItemOutcome> {
-    let mut settled = Vec::with_capacity(outcomes.len());
-    for (change, outcome) in changes.iter().zip(outcomes) {
-        let ignored = match (&change.profile_id, &outcome) {
-            (Some(wanted), Ok(Some(reported))) => reported != wanted,
-            _ => false,
-        };
-        settled.push(match (outcome, &change.profile_id) {
-            (Ok(_), Some(wanted)) if ignored => client
-                .set_user_profile(&change.user_id, wanted)
-                .await
-                .map(|()| None)
-                .map_err(|error| ItemError::of_call(&error)),
-            (outcome, _) => outcome.map(|_| None),
-        });
+    let mut outcomes = Vec::with_capacity(changes.len());
+    match route {
+        ProfileRoute::BulkPutUsers => {
+            for chunk in changes.chunks(USERS_PER_BULK) {
+                let bulk: Vec<UserChange> = chunk
+                    .iter()
+                    .map(|(user_id, profile_id)| UserChange {
+                        user_id: user_id.clone(),
+                        profile_id: Some(profile_id.clone()),
+                        ..UserChange::default()
+                    })
+                    .collect();
+                match client.update_users(&bulk).await {
+                    Ok(answers) => {
+                        outcomes.extend(answers.into_iter().map(|answer| answer.map(|_| None)));
+                    }
+                    Err(error) => outcomes.extend(std::iter::repeat_n(
+                        Err(ItemError::of_call(&error)),
+                        chunk.len(),
+                    )),
+                }
+            }
+        }
+        ProfileRoute::PutUser => {
+            for (user_id, profile_id) in changes {
+                let change = UserChange {
+                    user_id: user_id.clone(),
+                    profile_id: Some(profile_id.clone()),
+                    ..UserChange::default()
+                };
+                outcomes.push(
+                    client
+                        .update_user(&change)
+                        .await
+                        .map(|()| None)
+                        .map_err(|error| ItemError::of_call(&error)),
+                );
+            }
+        }
+        ProfileRoute::PutProfile => {
+            for (user_id, profile_id) in changes {
+                outcomes.push(
+                    client
+                        .set_user_profile(user_id, profile_id)
+                        .await
+                        .map(|()| None)
+                        .map_err(|error| ItemError::of_call(&error)),
+                );
+            }
+        }
     }
-    settled
+    outcomes
 }
 
 /// Sends one call; answers one outcome per item (the call's error for each, when it failed
@@ -715,10 +762,11 @@ pub async fn send(client: &Client, request: &Request) -> Vec<ItemOutcome> {
             many(ids.len(), client.delete_signing_groups(ids).await)
         }
         Request::CreateUsers(users) => many(users.len(), client.create_users(users).await),
-        Request::UpdateUsers(changes) => {
-            let outcomes = many(changes.len(), client.update_users(changes).await);
-            profiles_taken(client, changes, outcomes).await
-        }
+        // The answer may echo a profile or not; whether it took is judged by reading back.
+        Request::UpdateUsers(changes) => many(changes.len(), client.update_users(changes).await)
+            .into_iter()
+            .map(|outcome| outcome.map(|_| None))
+            .collect(),
         Request::UpdateUser(change) => single(client.update_user(change).await.map(|()| None)),
         Request::SetUserProfile {
             user_id,

@@ -359,12 +359,25 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
             ),
         }
     }
+    for note in &outcome.notes {
+        // DocuSign's IDs and names, which a hostile server controls.
+        println!("note    {}", visible(note));
+    }
+    let read_back = if outcome.read_back {
+        format!(
+            "{} to read the account back and set right what DocuSign didn't do",
+            outcome.verification_calls
+        )
+    } else {
+        "the account could not be read back, so nothing is confirmed".to_owned()
+    };
     println!(
-        "Apply: {} done, {} failed, {} skipped, in {} API calls (planned {}).",
+        "Apply: {} done, {} failed, {} skipped, in {} API calls: {} for the plan (planned {}), {read_back}.",
         outcome.done(),
         outcome.failed(),
         outcome.skipped(),
         outcome.calls,
+        outcome.calls.saturating_sub(outcome.verification_calls),
         plan.api_calls
     );
 }

@@ -67,6 +67,41 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
     })
 }
 
+/// One user as `GET /users/{userId}` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserReading {
+    pub id: String,
+    /// What DocuSign reopens a closed user by, with the email.
+    pub user_name: String,
+    /// The profile's name, resolved through `known`'s IDs when the record names only the ID.
+    pub permission_profile: String,
+    pub status: UserStatus,
+}
+
+/// Reads one user by ID (one call); `known` resolves profile IDs to names.
+pub async fn user(
+    client: &Client,
+    user_id: &str,
+    known: &Account,
+) -> Result<UserReading, ClientError> {
+    let record: UserRecord = client
+        .get(&format!("/users/{user_id}?additional_info=true"))
+        .await?;
+    let by_id = record.permission_profile_id.as_ref().and_then(|id| {
+        known
+            .permission_profiles
+            .values()
+            .find(|profile| profile.id.as_deref() == Some(id.0.as_str()))
+            .map(|profile| profile.name.clone())
+    });
+    Ok(UserReading {
+        id: text(record.user_id.as_ref()),
+        user_name: text(record.user_name.as_ref()),
+        permission_profile: by_id.unwrap_or_else(|| text(record.permission_profile_name.as_ref())),
+        status: status(record.user_status.as_ref()),
+    })
+}
+
 /// The model account from DocuSign's records; `memberships` maps user IDs to group IDs.
 fn assemble(
     profiles: ProfileList,

@@ -92,6 +92,8 @@ pub struct UserPage {
 #[serde(rename_all = "camelCase")]
 pub struct UserRecord {
     pub user_id: Option<Text>,
+    /// The name DocuSign reopens a closed user by (with the email).
+    pub user_name: Option<Text>,
     pub email: Option<Text>,
     pub first_name: Option<Text>,
     pub last_name: Option<Text>,
