@@ -5,6 +5,7 @@ mod apply_checkpoints;
 mod apply_cli;
 mod apply_faults;
 mod apply_kill;
+mod apply_matrix;
 mod apply_partial;
 mod apply_prompt;
 mod apply_routes;

@@ -63,8 +63,14 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         .map(|class| super::plan::guard_class(*class))
         .collect();
     let context = session::context(&dir, digest, &connected, recorded, allowed);
-    let plan = plan::plan(desired, live, session::recorded_objects(recorded), &context)
-        .map_err(miette::Report::new)?;
+    let plan = match plan::plan(desired, live, session::recorded_objects(recorded), &context) {
+        Ok(plan) => plan,
+        Err(breach) if breach.is_refusal() => {
+            eprintln!("{:?}", miette::Report::new(breach));
+            return Ok(Exit::Refused);
+        }
+        Err(breach) => return Err(miette::Report::new(breach)),
+    };
     if let Some(saved) = &saved {
         let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
         saved::check_recorded_state(saved, now, &connected.state_path)?;

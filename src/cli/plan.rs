@@ -38,7 +38,13 @@ pub fn run(args: PlanArgs) -> Exit {
     });
     let plan = match result {
         Ok(plan) => plan,
-        Err(report) => return super::report_error(&report),
+        Err(report) => {
+            let refused = report
+                .downcast_ref::<plan::RuleBreach>()
+                .is_some_and(plan::RuleBreach::is_refusal);
+            let exit = super::report_error(&report);
+            return if refused { Exit::Refused } else { exit };
+        }
     };
     if let Some(path) = out
         && let Err(err) = std::fs::write(&path, render::json(&plan))

@@ -114,17 +114,45 @@ impl Plan {
     }
 }
 
-/// A plan that breaks one of the rules that never bend when replayed: a bug in the planner.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error(
-    "the plan breaks {breach} at step {step} ({operation}); this is a bug in docusign-gitops, please report it"
-)]
+/// A plan that breaks one of the rules that never bend when replayed. Most breaches are bugs in
+/// the planner; a join that could make someone an administrator (rule 6) is the YAML's doing,
+/// and the plan is refused instead.
+#[derive(Debug, miette::Diagnostic)]
 #[diagnostic(code(plan::rule_breach), help("nothing was applied"))]
 pub struct RuleBreach {
     pub step: usize,
     pub operation: String,
     pub breach: replay::Breach,
 }
+
+impl RuleBreach {
+    /// Whether the YAML asks for what the rule forbids (a refusal, exit 3), rather than the
+    /// planner erring (a bug).
+    #[must_use]
+    pub fn is_refusal(&self) -> bool {
+        self.breach.rule == replay::ADMIN_JOIN_RULE
+    }
+}
+
+impl std::fmt::Display for RuleBreach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_refusal() {
+            write!(
+                f,
+                "the plan is refused at step {}: {}",
+                self.step, self.breach
+            )
+        } else {
+            write!(
+                f,
+                "the plan breaks {} at step {} ({}); this is a bug in docusign-gitops, please report it",
+                self.breach, self.step, self.operation
+            )
+        }
+    }
+}
+
+impl std::error::Error for RuleBreach {}
 
 /// Plans the changes that take `live` to `desired`; `recorded` is the managed objects as the
 /// last apply left them (`None` before the first apply).

@@ -1,7 +1,9 @@
 //! Replaying a plan on a copy of the live account, checking at every step the rules
 //! that never bend: one profile per user, DocuSign Viewer untouched, a profile deleted only
-//! after its holders moved, and the integration user never closed, demoted or removed from
-//! Administrators (rules 1–4; rule 0 is a step on a missing object).
+//! after its holders moved, the integration user never closed, demoted or removed from
+//! Administrators (rules 1–4; rule 0 is a step on a missing object), and no join to a group
+//! whose profile can administer the account by a user the YAML doesn't make an administrator
+//! (rule 6: DocuSign may hand joiners the group's profile).
 //!
 //! [`apply`] says what one operation does to an account, in model terms; [`check_step`]
 //! compares the account before and after one step; [`replay`] walks a whole plan. A breach is
@@ -60,14 +62,65 @@ pub fn replay(
         check_profiles_held(live, live.users.keys()).map_err(|found| (0, found))?;
     }
     let mut account = live.clone();
+    let mut admin_joins = Vec::new();
     for (index, operation) in operations.iter().enumerate() {
         let scope = footprint(&account, operation);
         let facts =
             check_before(&account, operation, rules, scope).map_err(|found| (index, found))?;
+        admin_joins.extend(admin_join(&account, operation).map(|join| (index, join)));
         apply(&mut account, operation);
         check_after(&facts, &account).map_err(|found| (index, found))?;
     }
+    check_admin_joins(&account, admin_joins)?;
     Ok(account)
+}
+
+/// The rule a join breaks when it could make someone an administrator the YAML doesn't.
+pub const ADMIN_JOIN_RULE: u8 = 6;
+
+/// A join to a group that carries an account-administering profile, by a user who doesn't
+/// hold one: (email, group, the group's profile).
+fn admin_join(account: &Account, operation: &Operation) -> Option<(String, String, String)> {
+    let Operation::AddMember { group, email, .. } = operation else {
+        return None;
+    };
+    let carried = account
+        .groups
+        .get(&NameKey::new(group))?
+        .permission_profile
+        .clone()?;
+    let holds = &account.users.get(&EmailKey::new(email))?.permission_profile;
+    (admin_capable(account, &carried) && !admin_capable(account, holds))
+        .then(|| (email.clone(), group.clone(), carried))
+}
+
+/// Rule 6: DocuSign may hand a joining user the group's profile (accounts differ, and no
+/// document settles it). A join that could so give someone an account-administering profile
+/// the YAML doesn't give them would leave them an administrator until apply set their own
+/// profile again — so such a plan is refused, whichever way the account behaves.
+fn check_admin_joins(
+    after: &Account,
+    joins: Vec<(usize, (String, String, String))>,
+) -> Result<(), (usize, Breach)> {
+    for (index, (email, group, carried)) in joins {
+        let ends_with = after
+            .users
+            .get(&EmailKey::new(&email))
+            .map(|user| user.permission_profile.as_str())
+            .unwrap_or_default();
+        if !admin_capable(after, ends_with) {
+            return Err((
+                index,
+                breach(
+                    ADMIN_JOIN_RULE,
+                    format!(
+                        "`{email}` joins `{group}`, which carries `{carried}`, a profile that can administer the account; DocuSign may give members the group's profile on joining, and the YAML gives `{email}` `{ends_with}`. Give the group a profile without account management, or leave `{email}` out of it"
+                    ),
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks one step: `after` is `before` with `operation` applied.

@@ -217,7 +217,7 @@ impl<'a> Checker<'a> {
                 )
                 .at_location(source, &reference.referenced, "group with another profile")
                 .help(format!(
-                    "DocuSign may give members the group's profile when they join; apply writes the user's own profile last, so `{profile}` is what they end with. Make the two agree to be sure"
+                    "DocuSign may give members the group's profile when they join; apply then reads them back and sets `{profile}` again (plan refuses a join that could make someone an administrator the YAML doesn't). Make the two agree to spare those calls"
                 ));
                 self.push(warning);
             }
