@@ -279,3 +279,49 @@ async fn a_viewer_joining_a_group_whose_profile_administers_the_account_is_refus
         "{said}"
     );
 }
+
+/// Through the CLI: `plan` and `apply` refuse the same join with exit 3, the reason and the
+/// fix, and apply changes nothing.
+#[test]
+fn the_cli_refuses_an_admin_join_with_exit_3_and_changes_nothing() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let running = runtime.block_on(start(roomy(), seeded(SEED, 7)));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let yaml = format!(
+        "account:\n  id: {}\n  environment: demo\n{}",
+        running.account_id(),
+        stage_yaml(PAT_DEMOTED, RITA, "Sales, Admins Club")
+    );
+    std::fs::write(dir.path().join("account.yaml"), yaml).expect("write the YAML");
+    let before = truth(&running);
+    let writes = |running: &docusign_gitops::emulator::Running| {
+        crate::apply_support::write_count(&running.shared.stats())
+    };
+    let writes_before = writes(&running);
+    for args in [&["plan"][..], &["apply", "--auto-approve", "--no-commit"]] {
+        let output = crate::harness::binary()
+            .args(args)
+            .current_dir(dir.path())
+            .env("DOCUSIGN_AUTH_SERVER", &running.url)
+            .env("DOCUSIGN_ACCESS_TOKEN", crate::apply_support::TOKEN)
+            .env("DOCUSIGN_ACCOUNT_ID", running.account_id())
+            .output()
+            .expect("run docusign-gitops");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        // miette wraps long lines to the terminal's width.
+        let said = stderr
+            .split_whitespace()
+            .filter(|word| *word != "│")
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            said.contains("`vic@example.com` joins `Admins Club`")
+                && said.contains("Give the group a profile without account management")
+                && !said.contains("bug"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(writes(&running), writes_before, "nothing was sent");
+    assert_eq!(truth(&running), before);
+}
