@@ -722,7 +722,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
                 id: id.clone(),
                 permission_profile: want.permission_profile.clone(),
             },
-            "closed in DocuSign, active in the YAML: reopened with the same user ID",
+            "closed in DocuSign, active in the YAML: reopened by its DocuSign user name and email (apply checks the user ID, and restores the kept memberships if DocuSign makes a new user)",
         );
     }
     let mut changes = Vec::new();
