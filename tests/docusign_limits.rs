@@ -610,8 +610,8 @@ fn ids(account: &docusign_gitops::model::Account) -> BTreeSet<(String, String, O
 // A plan too big for the hour, refused before its first write (the binary)
 // ---------------------------------------------------------------------------------------------
 
-/// The emulator allows 40 calls this hour (8 kept for others); reading the account takes some,
-/// and the YAML adds 30 profiles, a call each. Apply refuses before its first write, in one
+/// The emulator allows 40 calls this hour (8 kept for others); reading the account takes some
+/// (and reading it back after the apply as many), and the YAML adds 30 profiles, a call each. Apply refuses before its first write, in one
 /// sentence with the numbers and the reset, and changes nothing: no write, no state file.
 #[test]
 fn a_plan_past_the_hourly_budget_is_refused_before_its_first_write() {
@@ -629,11 +629,14 @@ fn a_plan_past_the_hourly_budget_is_refused_before_its_first_write() {
     let run = run_binary(&hosted.running, dir.path(), &["apply", "--auto-approve"]);
     let stats = hosted.stats();
     let remaining = 40 - stats.total_calls;
+    // Every call so far read the account; reading it back after the apply costs as much.
+    let read_back = stats.total_calls;
     run.exits(1);
     run.stderr_says(&[
         "docusign::hourly_budget",
         &format!(
-            "the plan needs about 30 API calls and the account's hourly budget has {} left for it ({remaining} left, 8 of them kept for other integrations), which resets at 10:00 UTC",
+            "the plan needs about {} API calls (reading the account back included) and the account's hourly budget has {} left for it ({remaining} left, 8 of them kept for other integrations), which resets at 10:00 UTC",
+            30 + read_back,
             remaining - 8
         ),
         "nothing was applied",

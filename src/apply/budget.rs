@@ -10,7 +10,7 @@ use crate::docusign::pacing::HourlyRoom;
 /// A plan that needs more calls than our share of the hour's budget has left.
 #[derive(Clone, Debug, Error, Diagnostic, PartialEq, Eq)]
 #[error(
-    "the plan needs about {needed} API calls and the account's hourly budget has {ours} left for it ({remaining} left, {reserve} of them kept for other integrations), which resets {reset}; nothing was applied"
+    "the plan needs about {needed} API calls (reading the account back included) and the account's hourly budget has {ours} left for it ({remaining} left, {reserve} of them kept for other integrations), which resets {reset}; nothing was applied"
 )]
 #[diagnostic(
     code(docusign::hourly_budget),
@@ -104,7 +104,8 @@ mod tests {
         let refused = check(41, Some(room(100, 60))).expect_err("over the budget");
         assert_eq!(
             refused.to_string(),
-            "the plan needs about 41 API calls and the account's hourly budget has 40 left for it \
+            "the plan needs about 41 API calls (reading the account back included) and the \
+             account's hourly budget has 40 left for it \
              (100 left, 60 of them kept for other integrations), which resets at 10:00 UTC \
              (in 40 min); nothing was applied"
         );

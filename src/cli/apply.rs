@@ -101,7 +101,9 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     // Before asking, and before the first write: a plan that can't finish this hour would
     // leave the account half changed until the reset.
     let client = &connected.connection.client;
-    apply::budget::check(plan.api_calls, client.hourly_room()).map_err(miette::Report::new)?;
+    // Reading the account back afterwards costs about what reading it cost just now.
+    let needed = plan.api_calls + read.live.calls;
+    apply::budget::check(needed, client.hourly_room()).map_err(miette::Report::new)?;
     if plan_file.is_none() && !auto_approve && !confirmed(&plan, &connected)? {
         eprintln!("Nothing was applied.");
         return Ok(Exit::Error);
