@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::Exit;
-use super::args::{EmulatorArgs, ProfileChangeVia};
-use crate::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+use super::args::{EmulatorArgs, ItemErrorCodes, ItemFailureStatus, ProfileChangeVia};
+use crate::emulator::config::{self, ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
 use crate::emulator::seed::Seed;
 use crate::emulator::{self, Config};
 
@@ -25,6 +25,9 @@ pub fn run(args: EmulatorArgs) -> Exit {
         profile_change_via,
         no_group_list,
         group_profile_on_join,
+        no_profile_echo,
+        item_failure_status,
+        item_error_codes,
         client_id,
         client_secret,
         jwt_public_key,
@@ -71,6 +74,15 @@ pub fn run(args: EmulatorArgs) -> Exit {
         },
         group_list_in_user_records: !no_group_list,
         group_profile_on_join,
+        profile_in_user_answers: !no_profile_echo,
+        item_failure_status: match item_failure_status {
+            ItemFailureStatus::Success => config::ItemFailureStatus::Success,
+            ItemFailureStatus::BadRequest => config::ItemFailureStatus::BadRequest,
+        },
+        item_error_codes: match item_error_codes {
+            ItemErrorCodes::Emulator => config::ItemErrorCodes::Emulator,
+            ItemErrorCodes::Generic => config::ItemErrorCodes::Generic,
+        },
         latency: Duration::from_millis(latency_ms),
         jitter: Duration::from_millis(jitter_ms),
         fault_rate,

@@ -61,6 +61,7 @@ pub(super) fn sample() -> RecordedState {
             groups: BTreeSet::from(["Sales".into()]),
             status: UserStatus::Pending,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         },
     );
     RecordedState {
