@@ -113,11 +113,7 @@ async fn update_answers_leave_the_profile_out_when_told() {
         let one = api.put(&format!("/users/{}", user_id(1)), &change).await;
         assert_eq!((bulk.status, one.status), (StatusCode::OK, StatusCode::OK));
         for (record, what) in [(&bulk.body["users"][0], "bulk"), (&one.body, "one")] {
-            assert_eq!(
-                record["userId"].as_str().is_some(),
-                true,
-                "{what}: {record}"
-            );
+            assert!(record["userId"].is_string(), "{what}: {record}");
             for key in ["permissionProfileId", "permissionProfileName"] {
                 assert_eq!(
                     record.get(key).is_some(),
@@ -158,8 +154,19 @@ async fn one_failure_per_bulk_call(api: &Api) -> Vec<(String, StatusCode, Vec<Op
         .as_str()
         .expect("Approvers")
         .to_owned();
+    let mut answers = Vec::new();
+    for (method, path, body, field) in bulk_calls(&sales, &signing_id) {
+        let what = format!("{method} {path}");
+        let answer = api.call(method, &path, Some(&body)).await;
+        answers.push((what, answer.status, item_codes(&answer, field)));
+    }
+    answers
+}
+
+/// One call of each bulk kind: the first item succeeds, the second fails.
+fn bulk_calls(sales: &str, signing_id: &str) -> Vec<(Method, String, Value, &'static str)> {
     let members = format!("/groups/{sales}/users");
-    let calls: Vec<(Method, String, Value, &str)> = vec![
+    vec![
         (
             Method::POST,
             "/users".to_owned(),
@@ -241,14 +248,7 @@ async fn one_failure_per_bulk_call(api: &Api) -> Vec<(String, StatusCode, Vec<Op
             json!({ "users": [{ "userId": user_id(1) }, { "userId": UNKNOWN_USER }] }),
             "users",
         ),
-    ];
-    let mut answers = Vec::new();
-    for (method, path, body, field) in calls {
-        let what = format!("{method} {path}");
-        let answer = api.call(method, &path, Some(&body)).await;
-        answers.push((what, answer.status, item_codes(&answer, field)));
-    }
-    answers
+    ]
 }
 
 #[tokio::test]

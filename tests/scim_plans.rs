@@ -205,7 +205,7 @@ async fn both_flags_leave_only_the_profile_to_the_plan() {
     assert!(
         planned
             .note("idp-both@example.com")
-            .contains("manages its name and job title, group memberships (SCIM)"),
+            .contains("manages its name and job title, and group memberships (SCIM)"),
         "{:?}",
         planned.notes
     );

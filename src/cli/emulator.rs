@@ -75,14 +75,8 @@ pub fn run(args: EmulatorArgs) -> Exit {
         group_list_in_user_records: !no_group_list,
         group_profile_on_join,
         profile_in_user_answers: !no_profile_echo,
-        item_failure_status: match item_failure_status {
-            ItemFailureStatus::Success => config::ItemFailureStatus::Success,
-            ItemFailureStatus::BadRequest => config::ItemFailureStatus::BadRequest,
-        },
-        item_error_codes: match item_error_codes {
-            ItemErrorCodes::Emulator => config::ItemErrorCodes::Emulator,
-            ItemErrorCodes::Generic => config::ItemErrorCodes::Generic,
-        },
+        item_failure_status: item_failure_status.into(),
+        item_error_codes: item_error_codes.into(),
         latency: Duration::from_millis(latency_ms),
         jitter: Duration::from_millis(jitter_ms),
         fault_rate,
@@ -112,6 +106,24 @@ pub fn run(args: EmulatorArgs) -> Exit {
         Err(err) => {
             eprintln!("error: {err}");
             Exit::Error
+        }
+    }
+}
+
+impl From<ItemFailureStatus> for config::ItemFailureStatus {
+    fn from(status: ItemFailureStatus) -> Self {
+        match status {
+            ItemFailureStatus::Success => Self::Success,
+            ItemFailureStatus::BadRequest => Self::BadRequest,
+        }
+    }
+}
+
+impl From<ItemErrorCodes> for config::ItemErrorCodes {
+    fn from(codes: ItemErrorCodes) -> Self {
+        match codes {
+            ItemErrorCodes::Emulator => Self::Emulator,
+            ItemErrorCodes::Generic => Self::Generic,
         }
     }
 }

@@ -160,8 +160,9 @@ pub struct User {
     pub managed_by_scim: bool,
     /// DocuSign's `isMembershipManagedByScim`: an identity provider owns the user's group
     /// memberships, so the tool leaves them alone. Absent from state files written before the
-    /// tool knew the two flags apart.
-    #[serde(default)]
+    /// tool knew the two flags apart, and left out when false, so an account without it
+    /// serializes (and fingerprints: a saved plan stays valid) as it did before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub membership_managed_by_scim: bool,
 }
 

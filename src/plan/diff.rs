@@ -639,10 +639,19 @@ impl ScimOwns {
                 email,
                 format!(
                     "{what}, but an identity provider manages its {} (SCIM), so the plan leaves that alone; change it there",
-                    left.join(", ")
+                    listed(&left)
                 ),
             );
         }
+    }
+}
+
+/// `a`, `a and b`… as prose: `status, name and job title, and group memberships`.
+fn listed(parts: &[&str]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
     }
 }
 
@@ -1196,7 +1205,7 @@ mod tests {
         let notes = notes(&diff);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
-            notes[0].contains("its name and job title, group memberships (SCIM)"),
+            notes[0].contains("its name and job title, and group memberships (SCIM)"),
             "{notes:?}"
         );
     }
