@@ -49,6 +49,7 @@ fn ana(job_title: &str) -> User {
         groups: std::collections::BTreeSet::new(),
         status: UserStatus::Active,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 

@@ -28,6 +28,7 @@ fn user(status: UserStatus) -> User {
         groups: std::collections::BTreeSet::new(),
         status,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 

@@ -136,7 +136,7 @@ fn a_seed_file_describes_the_account() {
          permission_profiles:\n  - name: Reviewers\n    settings: {allowBulkSending: \"false\"}\n\
          groups:\n  - name: Legal\n    members: [bo@example.com]\n  - name: Administrators\n    members: [ada@example.com]\n\
          users:\n  - {email: ada@example.com, first_name: Ada, last_name: Admin, permission_profile: Account Administrator}\n\
-         \x20 - {email: bo@example.com, first_name: Bo, last_name: Li, permission_profile: Reviewers}\n\
+         \x20 - {email: bo@example.com, first_name: Bo, last_name: Li, permission_profile: Reviewers, membership_managed_by_scim: true}\n\
          \x20 - {email: cy@example.com, first_name: Cy, last_name: Old, status: Closed}\n",
     )
     .expect("write the seed");
@@ -164,8 +164,50 @@ fn a_seed_file_describes_the_account() {
     );
     assert_eq!(by_email("cy@example.com")["userStatus"], "Closed");
     assert_eq!(
+        by_email("bo@example.com")["isMembershipManagedByScim"],
+        "True"
+    );
+    assert_eq!(by_email("bo@example.com").get("isManagedByScim"), None);
+    assert_eq!(
+        by_email("cy@example.com").get("isMembershipManagedByScim"),
+        None
+    );
+    assert_eq!(
         by_email("cy@example.com")["permissionProfileName"],
         "DocuSign Sender"
+    );
+}
+
+#[test]
+fn the_answer_shape_flags_take_effect() {
+    let server = serve(&[
+        "--no-profile-echo",
+        "--item-failure-status",
+        "400",
+        "--item-error-codes",
+        "generic",
+    ]);
+    let (_, users) = call(&server, reqwest::Method::GET, "/users?count=1", None);
+    let user_id = users["users"][0]["userId"].as_str().expect("a user ID");
+    let (status, updated) = call(
+        &server,
+        reqwest::Method::PUT,
+        &format!("/users/{user_id}"),
+        Some(json!({"jobTitle": "Clerk"})),
+    );
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["jobTitle"], "Clerk");
+    assert_eq!(updated.get("permissionProfileId"), None, "{updated}");
+    let twice = json!({"groups": [{"groupName": "Twice"}, {"groupName": "twice"}]});
+    let (status, created) = call(&server, reqwest::Method::POST, "/groups", Some(twice));
+    assert_eq!(status, 400, "{created}");
+    assert!(
+        created["groups"][0].get("errorDetails").is_none(),
+        "{created}"
+    );
+    assert_eq!(
+        created["groups"][1]["errorDetails"]["errorCode"],
+        "INVALID_REQUEST_PARAMETER"
     );
 }
 

@@ -62,6 +62,8 @@ fn user(id: &str, name: &str, email: &str, profile_id: u64) -> User {
         profile_id,
         created: STAMP.to_owned(),
         modified: STAMP.to_owned(),
+        managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 
@@ -242,6 +244,8 @@ pub fn person(id: &str, first: &str, last: &str, profile_id: u64) -> User {
         profile_id,
         created: "2024-03-01T09:30:00.0000000Z".to_owned(),
         modified: "2024-03-01T09:30:00.0000000Z".to_owned(),
+        managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 
@@ -317,7 +321,8 @@ pub fn live_model(account: &Account) -> docusign_gitops::model::Account {
                     EmulatedStatus::Closed => UserStatus::Closed,
                     EmulatedStatus::Disabled => UserStatus::Disabled,
                 },
-                managed_by_scim: false,
+                managed_by_scim: user.managed_by_scim,
+                membership_managed_by_scim: user.membership_managed_by_scim,
             },
         );
     }

@@ -136,6 +136,8 @@ fn hostile_account() -> Account {
             profile_id,
             created: STAMP.to_owned(),
             modified: STAMP.to_owned(),
+            managed_by_scim: false,
+            membership_managed_by_scim: false,
         });
         let group_id = account.take_id();
         account.groups.insert(

@@ -399,6 +399,8 @@ fn big_account() -> (Account, usize) {
             profile_id: profile,
             created: STAMP.to_owned(),
             modified: STAMP.to_owned(),
+            managed_by_scim: false,
+            membership_managed_by_scim: false,
         });
         let mut join = |group: u64| {
             account

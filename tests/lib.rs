@@ -1,5 +1,6 @@
 //! Integration tests: one binary, so CI links once.
 
+mod answer_shapes;
 mod apply_calls;
 mod apply_checkpoints;
 mod apply_cli;
@@ -39,6 +40,7 @@ mod plan_scenarios;
 mod plan_tampering;
 mod properties;
 mod schema;
+mod scim_plans;
 mod secrets_echo;
 mod secrets_scan;
 mod secrets_stage;

@@ -41,6 +41,7 @@ fn user(email: &str, profile: &str, groups: &[&str], status: UserStatus) -> User
         groups: groups.iter().map(|group| (*group).to_owned()).collect(),
         status,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 

@@ -171,7 +171,8 @@ struct LiveUserSpec {
     status: u8,
     profile: u8,
     groups: Vec<u8>,
-    scim: bool,
+    /// `isManagedByScim`, `isMembershipManagedByScim`.
+    scim: (bool, bool),
 }
 
 #[derive(Clone, Debug)]
@@ -204,7 +205,7 @@ fn live_user_spec() -> impl Strategy<Value = LiveUserSpec> {
             any::<u8>(),
             any::<u8>(),
             vec(any::<u8>(), 0..=3),
-            prop::bool::weighted(0.1),
+            (prop::bool::weighted(0.1), prop::bool::weighted(0.1)),
         ),
     )
         .prop_map(
@@ -355,7 +356,8 @@ fn build_live(spec: &LiveSpec) -> Account {
                     .map(|index| pick(&group_names, *index).clone())
                     .collect(),
                 status: live_status(spec.status),
-                managed_by_scim: spec.scim,
+                managed_by_scim: spec.scim.0,
+                membership_managed_by_scim: spec.scim.1,
             });
     }
     let mut integration_groups: BTreeSet<String> = spec
@@ -376,6 +378,7 @@ fn build_live(spec: &LiveSpec) -> Account {
             groups: integration_groups,
             status: UserStatus::Active,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         },
     );
     for spec in &spec.signing_groups {
@@ -1082,6 +1085,7 @@ fn add_users(
                 UserStatus::Active
             },
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         });
     }
     if let Some(title_unsaid) = spec.integration {
@@ -1098,6 +1102,7 @@ fn add_users(
                 permission_profile: BuiltinProfile::AccountAdministrator.api_name().to_owned(),
                 groups: kept_groups(integration, state, adoptions),
                 managed_by_scim: false,
+                membership_managed_by_scim: false,
                 ..integration.clone()
             },
         );
@@ -1356,8 +1361,10 @@ fn replayed(case: &Case, plan: &Plan) -> Account {
 }
 
 /// The recorded state an apply of the plan writes: the objects the desired state names, as the
-/// replay left them, with their IDs (`None` for the ones the plan created).
-fn recorded_after(desired: &Account, after: &Account) -> Account {
+/// replay left them, with their IDs (`None` for the ones the plan created), and the users it
+/// managed that are still open (a user the YAML dropped that the plan could not close, since
+/// an identity provider owns its status, stays managed).
+fn recorded_after(desired: &Account, recorded: Option<&Account>, after: &Account) -> Account {
     fn named<K: Ord + Clone, T: Clone>(
         desired: &BTreeMap<K, T>,
         after: &BTreeMap<K, T>,
@@ -1372,7 +1379,16 @@ fn recorded_after(desired: &Account, after: &Account) -> Account {
         permission_profiles: named(&desired.permission_profiles, &after.permission_profiles),
         groups: named(&desired.groups, &after.groups),
         signing_groups: named(&desired.signing_groups, &after.signing_groups),
-        users: named(&desired.users, &after.users),
+        users: after
+            .users
+            .iter()
+            .filter(|(key, user)| {
+                desired.users.contains_key(*key)
+                    || (recorded.is_some_and(|recorded| recorded.users.contains_key(*key))
+                        && user.status != UserStatus::Closed)
+            })
+            .map(|(key, user)| (key.clone(), user.clone()))
+            .collect(),
     }
 }
 
@@ -1380,12 +1396,12 @@ fn recorded_after(desired: &Account, after: &Account) -> Account {
 // What the replayed account must look like.
 // ---------------------------------------------------------------------------------------------
 
-/// Whether the planner must leave the user alone whatever the YAML says.
+/// Whether the planner must leave the user alone whatever the YAML says. (An identity
+/// provider that manages a user through SCIM owns only part of it: see [`check_users`].)
 fn hands_off(case: &Case, user: &User) -> bool {
     let key = EmailKey::new(&user.email);
     key == EmailKey::new(&case.integration_user)
         || case.desired.policy.protected_users.contains(&key)
-        || user.managed_by_scim
 }
 
 fn keys(names: &BTreeSet<String>) -> BTreeSet<NameKey> {
@@ -1761,12 +1777,13 @@ fn check_objects(
     Ok(())
 }
 
-/// A user the YAML names, and the planner may change.
+/// A user the YAML names, and the planner may change (but for what an identity provider
+/// manages through SCIM).
 fn check_desired_user(
     want: &User,
-    before: Option<&User>,
-    now: Option<&User>,
+    (before, now): (Option<&User>, Option<&User>),
     managed: &BTreeSet<NameKey>,
+    expected: &Expected,
     plan: &Plan,
 ) -> Result<(), TestCaseError> {
     let email = &want.email;
@@ -1783,18 +1800,39 @@ fn check_desired_user(
         email,
         steps(plan)
     );
+    // What an identity provider owns of the user stays as DocuSign has it.
+    let scim_user = before.filter(|before| before.managed_by_scim);
+    let (first, last, title) = scim_user.map_or(
+        (&want.first_name, &want.last_name, want.job_title.as_ref()),
+        |before| {
+            (
+                &before.first_name,
+                &before.last_name,
+                before.job_title.as_ref(),
+            )
+        },
+    );
     prop_assert_eq!(
         (&now.first_name, &now.last_name),
-        (&want.first_name, &want.last_name),
+        (first, last),
         "{}'s names; plan:\n{}",
         email,
         steps(plan)
     );
-    if want.job_title.is_some() {
+    if title.is_some() || scim_user.is_some() {
         prop_assert_eq!(
-            &now.job_title,
-            &want.job_title,
+            now.job_title.as_ref(),
+            title,
             "{}'s job title; plan:\n{}",
+            email,
+            steps(plan)
+        );
+    }
+    if let Some(before) = scim_user {
+        prop_assert_eq!(
+            now.status,
+            before.status,
+            "{}'s status is the identity provider's; plan:\n{}",
             email,
             steps(plan)
         );
@@ -1810,6 +1848,16 @@ fn check_desired_user(
         now.status,
         steps(plan)
     );
+    if let Some(before) = before.filter(|before| before.membership_managed_by_scim) {
+        prop_assert_eq!(
+            keys(&now.groups),
+            expected.adoptions.group_keys(before),
+            "{}'s groups are the identity provider's; plan:\n{}",
+            email,
+            steps(plan)
+        );
+        return Ok(());
+    }
     let in_managed: BTreeSet<NameKey> = keys(&now.groups)
         .into_iter()
         .filter(|key| managed.contains(key))
@@ -1837,6 +1885,9 @@ fn check_unmanaged_user(
         UnmanagedUsers::Ignore | UnmanagedUsers::Report => {
             unchanged(case, expected, before, now, plan)
         }
+        UnmanagedUsers::Close if before.managed_by_scim => {
+            unchanged(case, expected, before, now, plan)
+        }
         UnmanagedUsers::Close => closed(case, expected, before, now, plan),
         UnmanagedUsers::Reset => {
             prop_assert_eq!(
@@ -1850,7 +1901,7 @@ fn check_unmanaged_user(
                 .adoptions
                 .group_keys(before)
                 .into_iter()
-                .filter(|key| !managed.contains(key))
+                .filter(|key| before.membership_managed_by_scim || !managed.contains(key))
                 .collect();
             prop_assert_eq!(
                 keys(&now.groups),
@@ -1890,6 +1941,15 @@ fn check_users(
             (Some(before), Some(now)) if hands_off(case, before) => {
                 unchanged(case, expected, before, now, plan)?;
             }
+            // The identity provider owns the user's status, and a closed user can't be
+            // changed: nothing is planned for it.
+            (Some(before), Some(now))
+                if before.managed_by_scim
+                    && (before.status == UserStatus::Closed
+                        || want.status == UserStatus::Closed) =>
+            {
+                unchanged(case, expected, before, now, plan)?;
+            }
             // Closing is all the plan does to a user the YAML closes.
             (Some(before), Some(now)) if want.status == UserStatus::Closed => {
                 closed(case, expected, before, now, plan)?;
@@ -1902,7 +1962,7 @@ fn check_users(
                 now,
                 steps(plan)
             ),
-            _ => check_desired_user(want, before, now, &managed, plan)?,
+            _ => check_desired_user(want, (before, now), &managed, expected, plan)?,
         }
     }
     for (key, before) in &case.live.users {
@@ -1916,6 +1976,9 @@ fn check_users(
         // last apply managed and the YAML dropped are closed; the others follow the policy
         // once users are managed at all.
         if hands_off(case, before) || before.status == UserStatus::Closed {
+            unchanged(case, expected, before, now, plan)?;
+        } else if expected.recorded_users.contains(key) && before.managed_by_scim {
+            // Closing is the identity provider's.
             unchanged(case, expected, before, now, plan)?;
         } else if expected.recorded_users.contains(key) {
             closed(case, expected, before, now, plan)?;
@@ -2251,7 +2314,7 @@ proptest! {
             return Ok(());
         };
         let after = replayed(&case, &plan);
-        let recorded = recorded_after(&case.desired.state, &after);
+        let recorded = recorded_after(&case.desired.state, case.recorded.as_ref(), &after);
         let again = plan::plan(&case.desired, &after, Some(&recorded), &context(&case))
             .map_err(|breach| TestCaseError::fail(format!("the second plan broke a rule: {breach}")))?;
         prop_assert!(
@@ -2356,6 +2419,7 @@ fn an_object_renamed_by_hand_to_a_declared_name_is_that_object() {
             groups: BTreeSet::new(),
             status: UserStatus::Active,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         },
     );
     let case = Case {

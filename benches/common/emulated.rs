@@ -177,6 +177,8 @@ fn user(id: String, email: String, name: (&str, &str), profile_id: u64) -> User 
         profile_id,
         created: STAMP.to_owned(),
         modified: STAMP.to_owned(),
+        managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 
@@ -465,7 +467,8 @@ pub fn expected(account: &Account) -> model::Account {
                     UserStatus::Closed => model::UserStatus::Closed,
                     UserStatus::Disabled => model::UserStatus::Disabled,
                 },
-                managed_by_scim: false,
+                managed_by_scim: user.managed_by_scim,
+                membership_managed_by_scim: user.membership_managed_by_scim,
             },
         );
     }

@@ -389,6 +389,7 @@ fn add_user(
         groups: names(&teams, desired_side),
         status: UserStatus::Active,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     };
     if admin {
         want.groups
@@ -470,6 +471,7 @@ fn add_unmanaged(rng: &mut fastrand::Rng, shape: Shape, live: &mut Account) -> u
                 groups: names(&teams, live_side),
                 status: UserStatus::Active,
                 managed_by_scim: false,
+                membership_managed_by_scim: false,
             },
         );
     }
@@ -557,6 +559,7 @@ pub fn build(shape: Shape) -> Inputs {
         groups: BTreeSet::from([BuiltinGroup::Administrators.api_name().to_owned()]),
         status: UserStatus::Active,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     };
     state
         .users

@@ -206,6 +206,7 @@ fn new_hire(n: usize, group: &str) -> User {
         groups: BTreeSet::from([group.to_owned()]),
         status: UserStatus::Active,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 

@@ -256,6 +256,17 @@ pub struct EmulatorArgs {
     /// Joining a group that carries a permission profile gives the user that profile.
     #[arg(long)]
     pub group_profile_on_join: bool,
+    /// Leave `permissionProfileId`/`permissionProfileName` out of the answers to bulk
+    /// `PUT /users` and `PUT /users/{userId}`.
+    #[arg(long)]
+    pub no_profile_echo: bool,
+    /// HTTP status of a bulk answer in which some items failed; the per-item body is the same.
+    #[arg(long, value_enum, default_value_t = ItemFailureStatus::Success)]
+    pub item_failure_status: ItemFailureStatus,
+    /// Per-item error codes: the emulator's names, or `INVALID_REQUEST_PARAMETER` for every
+    /// code DocuSign doesn't document.
+    #[arg(long, value_enum, default_value_t = ItemErrorCodes::Emulator)]
+    pub item_error_codes: ItemErrorCodes,
     /// OAuth client (integration key) the emulator accepts; a secret is made up when absent.
     #[arg(long, value_name = "ID", requires = "client_secret")]
     pub client_id: Option<String>,
@@ -281,6 +292,26 @@ pub enum ProfileChangeVia {
     PutProfile,
     /// Bulk `PUT /users` only.
     BulkPutUsers,
+}
+
+/// The status of a bulk answer with failed items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ItemFailureStatus {
+    /// The call's success status (200, or 201 for creates).
+    #[value(name = "success")]
+    Success,
+    /// 400 Bad Request.
+    #[value(name = "400")]
+    BadRequest,
+}
+
+/// Whose error codes the items of a bulk answer carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ItemErrorCodes {
+    /// The emulator's own names.
+    Emulator,
+    /// `INVALID_REQUEST_PARAMETER` wherever DocuSign documents no code.
+    Generic,
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

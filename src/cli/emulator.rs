@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::Exit;
-use super::args::{EmulatorArgs, ProfileChangeVia};
-use crate::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+use super::args::{EmulatorArgs, ItemErrorCodes, ItemFailureStatus, ProfileChangeVia};
+use crate::emulator::config::{self, ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
 use crate::emulator::seed::Seed;
 use crate::emulator::{self, Config};
 
@@ -25,6 +25,9 @@ pub fn run(args: EmulatorArgs) -> Exit {
         profile_change_via,
         no_group_list,
         group_profile_on_join,
+        no_profile_echo,
+        item_failure_status,
+        item_error_codes,
         client_id,
         client_secret,
         jwt_public_key,
@@ -71,6 +74,9 @@ pub fn run(args: EmulatorArgs) -> Exit {
         },
         group_list_in_user_records: !no_group_list,
         group_profile_on_join,
+        profile_in_user_answers: !no_profile_echo,
+        item_failure_status: item_failure_status.into(),
+        item_error_codes: item_error_codes.into(),
         latency: Duration::from_millis(latency_ms),
         jitter: Duration::from_millis(jitter_ms),
         fault_rate,
@@ -100,6 +106,24 @@ pub fn run(args: EmulatorArgs) -> Exit {
         Err(err) => {
             eprintln!("error: {err}");
             Exit::Error
+        }
+    }
+}
+
+impl From<ItemFailureStatus> for config::ItemFailureStatus {
+    fn from(status: ItemFailureStatus) -> Self {
+        match status {
+            ItemFailureStatus::Success => Self::Success,
+            ItemFailureStatus::BadRequest => Self::BadRequest,
+        }
+    }
+}
+
+impl From<ItemErrorCodes> for config::ItemErrorCodes {
+    fn from(codes: ItemErrorCodes) -> Self {
+        match codes {
+            ItemErrorCodes::Emulator => Self::Emulator,
+            ItemErrorCodes::Generic => Self::Generic,
         }
     }
 }

@@ -150,6 +150,33 @@ impl Client {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<Answer, ClientError> {
+        self.call_reading(method, path, body, retry, None).await
+    }
+
+    /// A bulk call, whose answer lists one result per item under `field`. A refusal (4xx)
+    /// whose body lists such results, at least one with its own `errorDetails`, is an answer
+    /// with its refusal status: the items without an error were done, so the call did not
+    /// fail as a whole. A refusal without per-item results is an error, as for [`Self::call`].
+    pub async fn call_bulk(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+        field: &str,
+    ) -> Result<Answer, ClientError> {
+        self.call_reading(method, path, body, retry, Some(field))
+            .await
+    }
+
+    async fn call_reading(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+        items_field: Option<&str>,
+    ) -> Result<Answer, ClientError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.settings.min_backoff)
             .with_max_delay(self.settings.max_backoff)
@@ -158,7 +185,7 @@ impl Client {
         let attempts = AtomicU64::new(0);
         let outcome = (|| async {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(&method, path, body, retry).await
+            self.attempt(&method, path, body, retry, items_field).await
         })
         .retry(backoff)
         .sleep(tokio::time::sleep)
@@ -193,6 +220,7 @@ impl Client {
         path: &str,
         body: Option<&Value>,
         retry: Retry,
+        items_field: Option<&str>,
     ) -> Result<Answer, Failure> {
         let mut token = self.auth.token().await.map_err(Failure::fatal)?;
         let mut renewed = false;
@@ -240,7 +268,14 @@ impl Client {
                 };
                 return Ok(Answer { status, body });
             }
-            return Err(self.refusal(method, path, status, &bytes, retry));
+            let failure = self.refusal(method, path, status, &bytes, retry);
+            if !failure.retry
+                && status.is_client_error()
+                && let Some(body) = items_field.and_then(|field| per_item_results(&bytes, field))
+            {
+                return Ok(Answer { status, body });
+            }
+            return Err(failure);
         }
     }
 
@@ -348,6 +383,23 @@ impl Client {
     }
 }
 
+/// A refusal's body when it lists results per item under `field` and at least one of them
+/// carries its own `errorDetails`: the refusal is about those items, not the whole call.
+fn per_item_results(bytes: &[u8], field: &str) -> Option<Value> {
+    let body: Value = serde_json::from_slice(bytes).ok()?;
+    let items = body.get(field)?.as_array()?;
+    let refused = |item: &Value| {
+        item.get("errorDetails")
+            .and_then(|details| serde_json::from_value::<ErrorDetails>(details.clone()).ok())
+            .is_some_and(|details| {
+                let said =
+                    |field: Option<super::wire::Text>| field.is_some_and(|text| !text.0.is_empty());
+                said(details.error_code) || said(details.message)
+            })
+    };
+    items.iter().any(refused).then_some(body)
+}
+
 /// A transport error in a few words, without the URL's query (which never holds secrets,
 /// but stays short).
 fn describe(err: &reqwest::Error) -> String {
@@ -363,4 +415,36 @@ fn describe(err: &reqwest::Error) -> String {
         "transport error"
     };
     kind.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(body: &str) -> Option<Value> {
+        per_item_results(body.as_bytes(), "users")
+    }
+
+    #[test]
+    fn a_refusal_with_an_item_error_lists_results_per_item() {
+        let body = r#"{"users": [{"userId": "u-1"}, {"userId": "u-2", "errorDetails": {"errorCode": "INVALID_USERID", "message": "Invalid UserId."}}]}"#;
+        let read = read(body).expect("per item");
+        assert_eq!(read["users"][0]["userId"], "u-1");
+    }
+
+    #[test]
+    fn a_refusal_without_an_item_error_is_about_the_whole_call() {
+        for body in [
+            r#"{"errorCode": "USER_ALREADY_MEMBER_OF_GROUP", "message": "already"}"#,
+            r#"{"errorCode": "INVALID_REQUEST_BODY", "message": "bad", "users": [{"userId": "u-1"}]}"#,
+            r#"{"users": [{"userId": "u-1", "errorDetails": {}}]}"#,
+            r#"{"users": [{"userId": "u-1", "errorDetails": {"errorCode": "", "message": ""}}]}"#,
+            r#"{"users": {"userId": "u-1"}}"#,
+            r#"{"groups": [{"groupId": "1", "errorDetails": {"errorCode": "X"}}]}"#,
+            "not JSON",
+            "",
+        ] {
+            assert_eq!(read(body), None, "{body}");
+        }
+    }
 }

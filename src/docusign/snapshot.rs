@@ -345,11 +345,11 @@ fn to_user(
         managed_by_scim: record
             .is_managed_by_scim
             .as_ref()
-            .is_some_and(wire::Text::is_true)
-            || record
-                .is_membership_managed_by_scim
-                .as_ref()
-                .is_some_and(wire::Text::is_true),
+            .is_some_and(wire::Text::is_true),
+        membership_managed_by_scim: record
+            .is_membership_managed_by_scim
+            .as_ref()
+            .is_some_and(wire::Text::is_true),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The write calls apply makes, in model terms: bulk where DocuSign has a bulk form, with each
-//! item's own outcome read from the answer (DocuSign answers 200/201 when some items failed).
+//! item's own outcome read from the answer. DocuSign answers 200/201 when some items failed;
+//! a 400 that lists results per item is read the same way, item by item.
 //!
 //! Every function returns `Err` when the call as a whole failed (no item is known to have
 //! happened), else one [`ItemOutcome`] per item sent, in the order sent.
@@ -133,15 +134,24 @@ fn items(body: &Value, field: &str) -> Vec<Item> {
         .unwrap_or_default()
 }
 
-/// Pairs the answer's items with the ones sent: by `key` where the answer gives it, else by
-/// position; an item the answer doesn't mention is reported as such. Keys (emails or IDs) compare
-/// as emails do.
-fn outcomes(
-    sent: &[String],
-    answered: &[Item],
-    key: impl Fn(&Item) -> Option<String>,
-    id: impl Fn(&Item) -> Option<String>,
-) -> Vec<ItemOutcome> {
+/// How an answer's items are read: how each names the item sent, what it reports for it, and
+/// which per-item code (if any) says the account already is as asked.
+#[derive(Clone, Copy)]
+struct Reading {
+    key: fn(&Item) -> Option<String>,
+    id: fn(&Item) -> Option<String>,
+    already: Option<&'static str>,
+}
+
+/// Pairs the answer's items with the ones sent: by key where the answer gives it, else by
+/// position; an item the answer doesn't mention is reported as such. Keys (emails or IDs)
+/// compare as emails do.
+///
+/// An item refused with the `already` code counts as done only when the answer names it: the
+/// code is a hint (DocuSign doesn't document it), and an error paired by position alone can't
+/// be told apart from one about another item.
+fn outcomes(sent: &[String], answered: &[Item], reading: Reading) -> Vec<ItemOutcome> {
+    let Reading { key, id, already } = reading;
     let mut by_key: BTreeMap<String, &Item> = BTreeMap::new();
     for item in answered {
         if let Some(key) = key(item) {
@@ -151,28 +161,22 @@ fn outcomes(
     sent.iter()
         .enumerate()
         .map(|(index, sent_key)| {
-            let item = by_key
-                .get(&crate::email::fold(sent_key))
-                .copied()
-                .or_else(|| answered.get(index).filter(|item| key(item).is_none()));
-            match item {
-                None => Err(ItemError {
+            let named = by_key.get(&crate::email::fold(sent_key)).copied();
+            let item = named.or_else(|| answered.get(index).filter(|item| key(item).is_none()));
+            match (item, item.and_then(Item::error)) {
+                (None, _) => Err(ItemError {
                     code: String::new(),
                     message: "DocuSign's answer did not mention this item".to_owned(),
                 }),
-                Some(item) => item.error().map_or_else(|| Ok(id(item)), Err),
+                (Some(item), None) => Ok(id(item)),
+                (Some(_), Some(error))
+                    if named.is_some()
+                        && already.is_some_and(|code| error.code.eq_ignore_ascii_case(code)) =>
+                {
+                    Ok(None)
+                }
+                (Some(_), Some(error)) => Err(error),
             }
-        })
-        .collect()
-}
-
-/// Counts the items DocuSign refused with `code` as done: the account already is as asked.
-fn done_when(outcomes: Vec<ItemOutcome>, code: &str) -> Vec<ItemOutcome> {
-    outcomes
-        .into_iter()
-        .map(|outcome| match outcome {
-            Err(error) if error.code.eq_ignore_ascii_case(code) => Ok(None),
-            other => other,
         })
         .collect()
 }
@@ -204,9 +208,31 @@ struct Bulk<'a> {
     retry: Retry,
     /// Each sent item's key, as the answer names it (email, ID or name).
     sent: Vec<String>,
-    key: fn(&Item) -> Option<String>,
-    /// The new object's ID, for creates.
-    id: fn(&Item) -> Option<String>,
+    reading: Reading,
+}
+
+impl Reading {
+    /// Items named by `key`, reporting nothing but whether they were done.
+    const fn keyed(key: fn(&Item) -> Option<String>) -> Self {
+        Self {
+            key,
+            id: no_id,
+            already: None,
+        }
+    }
+
+    /// … reporting `id` for each item done (a new object's ID, say).
+    const fn reporting(self, id: fn(&Item) -> Option<String>) -> Self {
+        Self { id, ..self }
+    }
+
+    /// … counting an item refused with `code` as done.
+    const fn done_when(self, code: &'static str) -> Self {
+        Self {
+            already: Some(code),
+            ..self
+        }
+    }
 }
 
 fn no_id(_: &Item) -> Option<String> {
@@ -240,7 +266,7 @@ fn group_name(item: &Item) -> Option<String> {
 impl Client {
     async fn bulk(&self, bulk: Bulk<'_>) -> Result<Vec<ItemOutcome>, ClientError> {
         let answer = self
-            .call(
+            .call_bulk(
                 bulk.method,
                 bulk.path,
                 Some(&Value::Object(Map::from_iter([(
@@ -248,13 +274,13 @@ impl Client {
                     Value::Array(bulk.items),
                 )]))),
                 bulk.retry,
+                bulk.field,
             )
             .await?;
         Ok(outcomes(
             &bulk.sent,
             &items(&answer.body, bulk.field),
-            bulk.key,
-            bulk.id,
+            bulk.reading,
         ))
     }
 
@@ -292,8 +318,7 @@ impl Client {
             items,
             retry: Retry::OnlyIfNotSent,
             sent: users.iter().map(|user| user.email.clone()).collect(),
-            key: email,
-            id: user_id,
+            reading: Reading::keyed(email).reporting(user_id),
         })
         .await
     }
@@ -323,8 +348,7 @@ impl Client {
                 .iter()
                 .map(|change| change.user_id.clone())
                 .collect(),
-            key: user_id,
-            id: profile_id,
+            reading: Reading::keyed(user_id).reporting(profile_id),
         })
         .await
     }
@@ -366,8 +390,7 @@ impl Client {
             items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
             retry: Retry::Safe,
             sent: user_ids.to_vec(),
-            key: user_id,
-            id: no_id,
+            reading: Reading::keyed(user_id),
         })
         .await
     }
@@ -391,8 +414,7 @@ impl Client {
             items,
             retry: Retry::OnlyIfNotSent,
             sent: groups.iter().map(|(name, _)| name.clone()).collect(),
-            key: group_name,
-            id: group_id,
+            reading: Reading::keyed(group_name).reporting(group_id),
         })
         .await
     }
@@ -427,8 +449,7 @@ impl Client {
                 .iter()
                 .map(|change| change.group_id.clone())
                 .collect(),
-            key: group_id,
-            id: no_id,
+            reading: Reading::keyed(group_id),
         })
         .await
     }
@@ -438,23 +459,20 @@ impl Client {
         &self,
         group_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let outcomes = self
-            .bulk(Bulk {
-                method: Method::DELETE,
-                path: "/groups",
-                field: "groups",
-                items: group_ids
-                    .iter()
-                    .map(|id| json!({ "groupId": id }))
-                    .collect(),
-                retry: Retry::Safe,
-                sent: group_ids.to_vec(),
-                key: group_id,
-                id: no_id,
-            })
-            .await?;
-        // Already gone is done (a retry after a lost answer meets that).
-        Ok(done_when(outcomes, NO_SUCH_GROUP))
+        self.bulk(Bulk {
+            method: Method::DELETE,
+            path: "/groups",
+            field: "groups",
+            items: group_ids
+                .iter()
+                .map(|id| json!({ "groupId": id }))
+                .collect(),
+            retry: Retry::Safe,
+            sent: group_ids.to_vec(),
+            // Already gone is done (a retry after a lost answer meets that).
+            reading: Reading::keyed(group_id).done_when(NO_SUCH_GROUP),
+        })
+        .await
     }
 
     /// `PUT` (add) or `DELETE` (remove) `/groups/{groupId}/users`.
@@ -462,7 +480,8 @@ impl Client {
     /// A user already in the group (on add) or not in it (on remove) is done, not failed: the
     /// membership is as asked. That is what a retry meets after a lost answer, and API-NOTES
     /// §4.5 says not to treat "already member" as fatal. (Whether DocuSign answers these with
-    /// an error at all is unconfirmed; the codes are the emulator's.)
+    /// an error at all is unconfirmed, and the codes are the emulator's: they count only for an
+    /// item the answer names, and any other code stays a failure for apply to check.)
     pub async fn group_members(
         &self,
         change: Members,
@@ -473,19 +492,16 @@ impl Client {
             Members::Add => ALREADY_A_MEMBER,
             Members::Remove => NOT_A_MEMBER,
         };
-        let outcomes = self
-            .bulk(Bulk {
-                method: change.method(),
-                path: &format!("/groups/{group}/users"),
-                field: "users",
-                items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
-                retry: Retry::Safe,
-                sent: user_ids.to_vec(),
-                key: user_id,
-                id: no_id,
-            })
-            .await?;
-        Ok(done_when(outcomes, already))
+        self.bulk(Bulk {
+            method: change.method(),
+            path: &format!("/groups/{group}/users"),
+            field: "users",
+            items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
+            retry: Retry::Safe,
+            sent: user_ids.to_vec(),
+            reading: Reading::keyed(user_id).done_when(already),
+        })
+        .await
     }
 
     /// `POST /signing_groups`.
@@ -510,8 +526,7 @@ impl Client {
             items,
             retry: Retry::OnlyIfNotSent,
             sent: groups.iter().map(|(name, _)| name.clone()).collect(),
-            key: group_name,
-            id: signing_group_id,
+            reading: Reading::keyed(group_name).reporting(signing_group_id),
         })
         .await
     }
@@ -531,8 +546,7 @@ impl Client {
                 .collect(),
             retry: Retry::Safe,
             sent: renames.iter().map(|(id, _)| id.clone()).collect(),
-            key: signing_group_id,
-            id: no_id,
+            reading: Reading::keyed(signing_group_id),
         })
         .await
     }
@@ -558,23 +572,20 @@ impl Client {
         &self,
         ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let outcomes = self
-            .bulk(Bulk {
-                method: Method::DELETE,
-                path: "/signing_groups",
-                field: "groups",
-                items: ids
-                    .iter()
-                    .map(|id| json!({ "signingGroupId": id }))
-                    .collect(),
-                retry: Retry::Safe,
-                sent: ids.to_vec(),
-                key: signing_group_id,
-                id: no_id,
-            })
-            .await?;
-        // Already gone is done (a retry after a lost answer meets that).
-        Ok(done_when(outcomes, NO_SUCH_SIGNING_GROUP))
+        self.bulk(Bulk {
+            method: Method::DELETE,
+            path: "/signing_groups",
+            field: "groups",
+            items: ids
+                .iter()
+                .map(|id| json!({ "signingGroupId": id }))
+                .collect(),
+            retry: Retry::Safe,
+            sent: ids.to_vec(),
+            // Already gone is done (a retry after a lost answer meets that).
+            reading: Reading::keyed(signing_group_id).done_when(NO_SUCH_SIGNING_GROUP),
+        })
+        .await
     }
 
     /// `PUT` (add, or rename by email) or `DELETE` (remove) `/signing_groups/{id}/users`;
@@ -590,11 +601,12 @@ impl Client {
             .map(|(name, email)| json!({ "userName": name, "email": email }))
             .collect();
         let answer = self
-            .call(
+            .call_bulk(
                 change.method(),
                 &format!("/signing_groups/{id}/users"),
                 Some(&json!({ "users": users })),
                 Retry::Safe,
+                "users",
             )
             .await?;
         let answered = items(&answer.body, "users");
@@ -603,12 +615,7 @@ impl Client {
             return Ok(all_ok(members.len()));
         }
         let sent: Vec<String> = members.iter().map(|(_, email)| email.clone()).collect();
-        Ok(outcomes(
-            &sent,
-            &answered,
-            |item| present(item.email.as_ref()),
-            |_| None,
-        ))
+        Ok(outcomes(&sent, &answered, Reading::keyed(email)))
     }
 
     /// `POST /permission_profiles`; answers the new profile's ID.
@@ -686,35 +693,114 @@ mod tests {
         serde_json::from_str(json).expect("items")
     }
 
+    fn codes(outcomes: &[ItemOutcome]) -> Vec<Result<Option<&str>, &str>> {
+        outcomes
+            .iter()
+            .map(|outcome| {
+                outcome
+                    .as_ref()
+                    .map(Option::as_deref)
+                    .map_err(|error| error.code.as_str())
+            })
+            .collect()
+    }
+
+    fn sent(keys: &[&str]) -> Vec<String> {
+        keys.iter().map(|key| (*key).to_owned()).collect()
+    }
+
     #[test]
     fn outcomes_pair_items_by_key_and_read_each_error() {
-        let sent = vec!["A@example.com".to_owned(), "b@example.com".to_owned()];
         let got = outcomes(
-            &sent,
+            &sent(&["A@example.com", "b@example.com"]),
             &answered(
                 r#"[{"email": "b@example.com", "errorDetails": {"errorCode": "USER_ALREADY_EXISTS_IN_ACCOUNT", "message": "exists"}},
                     {"email": "a@example.com", "userId": "u-1"}]"#,
             ),
-            |item| present(item.email.as_ref()),
-            |item| present(item.user_id.as_ref()),
+            Reading::keyed(email).reporting(user_id),
         );
-        assert_eq!(got[0], Ok(Some("u-1".to_owned())));
         assert_eq!(
-            got[1].as_ref().map_err(|error| error.code.as_str()),
-            Err("USER_ALREADY_EXISTS_IN_ACCOUNT")
+            codes(&got),
+            [Ok(Some("u-1")), Err("USER_ALREADY_EXISTS_IN_ACCOUNT")]
         );
     }
 
     #[test]
     fn an_item_the_answer_leaves_out_is_a_failure() {
-        let sent = vec!["g-1".to_owned(), "g-2".to_owned()];
         let got = outcomes(
-            &sent,
+            &sent(&["g-1", "g-2"]),
             &answered(r#"[{"groupId": "g-2"}]"#),
-            |item| present(item.group_id.as_ref()),
-            |_| None,
+            Reading::keyed(group_id),
         );
         assert!(got[0].is_err());
         assert_eq!(got[1], Ok(None));
+    }
+
+    /// The body a 400 carries when some items of a member add failed: the others were done.
+    #[test]
+    fn a_refusal_listing_items_is_read_item_by_item() {
+        let body: Value = serde_json::from_str(
+            r#"{"users": [
+                {"userId": "u-1", "userName": "One", "userStatus": "Active"},
+                {"userId": "u-2", "errorDetails": {"errorCode": "INVALID_USERID", "message": "Invalid UserId."}},
+                {"userId": "u-3", "userStatus": "Active"}]}"#,
+        )
+        .expect("JSON");
+        let got = outcomes(
+            &sent(&["u-1", "u-2", "u-3"]),
+            &items(&body, "users"),
+            Reading::keyed(user_id).done_when(ALREADY_A_MEMBER),
+        );
+        assert_eq!(codes(&got), [Ok(None), Err("INVALID_USERID"), Ok(None)]);
+        assert_eq!(
+            got[1].as_ref().map_err(|error| error.message.as_str()),
+            Err("Invalid UserId.")
+        );
+    }
+
+    #[test]
+    fn an_already_code_counts_as_done_only_for_an_item_the_answer_names() {
+        let reading = Reading::keyed(user_id).done_when(ALREADY_A_MEMBER);
+        let named = outcomes(
+            &sent(&["u-1"]),
+            &answered(
+                r#"[{"userId": "U-1", "errorDetails": {"errorCode": "user_already_member_of_group", "message": "already"}}]"#,
+            ),
+            reading,
+        );
+        assert_eq!(codes(&named), [Ok(None)]);
+        // Paired by position only: the error may be about another item.
+        let unnamed = outcomes(
+            &sent(&["u-1"]),
+            &answered(
+                r#"[{"errorDetails": {"errorCode": "USER_ALREADY_MEMBER_OF_GROUP", "message": "already"}}]"#,
+            ),
+            reading,
+        );
+        assert_eq!(codes(&unnamed), [Err("USER_ALREADY_MEMBER_OF_GROUP")]);
+    }
+
+    #[test]
+    fn another_code_for_an_item_already_as_asked_stays_a_failure() {
+        let got = outcomes(
+            &sent(&["g-1"]),
+            &answered(
+                r#"[{"groupId": "g-1", "errorDetails": {"errorCode": "INVALID_REQUEST_PARAMETER", "message": "The request contained at least one invalid parameter."}}]"#,
+            ),
+            Reading::keyed(group_id).done_when(NO_SUCH_GROUP),
+        );
+        assert_eq!(codes(&got), [Err("INVALID_REQUEST_PARAMETER")]);
+    }
+
+    #[test]
+    fn an_already_code_means_nothing_where_the_call_has_none() {
+        let got = outcomes(
+            &sent(&["u-1"]),
+            &answered(
+                r#"[{"userId": "u-1", "errorDetails": {"errorCode": "USER_ALREADY_MEMBER_OF_GROUP", "message": "already"}}]"#,
+            ),
+            Reading::keyed(user_id),
+        );
+        assert_eq!(codes(&got), [Err("USER_ALREADY_MEMBER_OF_GROUP")]);
     }
 }

@@ -143,6 +143,12 @@ pub struct User {
     pub profile_id: u64,
     pub created: String,
     pub modified: String,
+    /// `isManagedByScim`: an identity provider owns the user's lifecycle and attributes.
+    #[serde(default)]
+    pub managed_by_scim: bool,
+    /// `isMembershipManagedByScim`: an identity provider owns the user's group memberships.
+    #[serde(default)]
+    pub membership_managed_by_scim: bool,
 }
 
 /// The built-in profiles and their settings, in the order DocuSign creates them.

@@ -10,6 +10,10 @@
 //! - **`groupList`** is in full user records (list with `additional_info=true`, and get one)
 //!   only while [`super::Config::group_list_in_user_records`] is on; off, a client must read
 //!   memberships from `GET /groups/{id}/users`.
+//! - **SCIM flags** (`isManagedByScim`, `isMembershipManagedByScim`) are newer than the spec
+//!   copy (DocuSign's SDKs have them): full user records carry each, as `"True"`, only for a
+//!   user it holds for (seeded per user); absent means false. Nothing in the API changes
+//!   because of them: they say who ought to make the changes, not who can.
 //! - **Page size when `count` is left out: 20.** Undocumented; small, so a forgetful client pays.
 //! - **An empty page** has `resultSetSize` "0" and no `users`/`groups`, no `endPosition`, no
 //!   `nextUri`.
@@ -36,6 +40,23 @@
 //!   enables; through a disabled one, `permissionProfileId` is ignored and the answer is still
 //!   200 — the way an API ignores a field — so only a client that reads back notices.
 //! - **Email changes** through `PUT /users` or `PUT /users/{id}` are ignored.
+//! - **Update answers echo the profile**: bulk `PUT /users` and `PUT /users/{id}` answer the
+//!   user's `permissionProfileId`/`Name` as they now stand, unless
+//!   [`super::Config::profile_in_user_answers`] is off. Off, an answer acknowledges a profile
+//!   change without saying whether it took, whichever route was used: only reading back tells.
+//!
+//! # Bulk answers
+//! - **Some items failed**: the answer lists one result per item, a failed one with its own
+//!   `errorDetails`, under the success status (200, 201 for creates) as the spec's examples
+//!   show. With [`super::config::ItemFailureStatus::BadRequest`] the same body comes with a 400,
+//!   the only error status the spec declares: a client must read a 400 per item when it carries
+//!   per-item results, not fail every item. This covers users (create, update, close), group
+//!   members (add, remove), groups (create, update, delete) and signing groups (create, rename,
+//!   delete).
+//! - **Per-item codes** are the emulator's (below) unless
+//!   [`super::config::ItemErrorCodes::Generic`] turns every code DocuSign doesn't document into
+//!   `INVALID_REQUEST_PARAMETER` with a generic message. A client must not conclude anything
+//!   was done from a code alone.
 //!
 //! # Groups
 //! - **Everyone** holds every user who isn't closed; editing its membership is a 400
@@ -76,8 +97,10 @@
 //!   `INVALID_GROUP_ID`, `INVALID_SIGNING_GROUP_ID`, `INVALID_EMAIL_ADDRESS_FOR_USER`,
 //!   `INVALID_USERNAME_FOR_USER`, `PERMISSION_PROFILE_HAS_USERS`, `DUPLICATE_GROUP_NAME`,
 //!   `PERMISSION_PROFILE_NAME_ALREADY_EXISTS`, `SIGNING_GROUP_NAME_EXISTS`, and
-//!   `UNSPECIFIED_ERROR` for an injected 5xx. Clients must key on the HTTP status and show the
-//!   code, not depend on these names.
+//!   `UNSPECIFIED_ERROR` for an injected 5xx, and per item `USER_ALREADY_MEMBER_OF_GROUP`,
+//!   `USER_NOT_MEMBER_OF_GROUP`, `INVALID_GROUP_NAME` and `SIGNING_GROUP_MAX_EXCEEDED`. Clients
+//!   must key on the HTTP status and show the code, not depend on these names;
+//!   [`super::config::ItemErrorCodes::Generic`] replaces them in bulk answers.
 //! - **Requests** may send numbers and booleans as JSON numbers or strings; answers always
 //!   send strings.
 //!

@@ -22,6 +22,14 @@ pub struct Config {
     pub group_list_in_user_records: bool,
     /// Whether joining a group that carries a permission profile gives the user that profile.
     pub group_profile_on_join: bool,
+    /// Whether the answers of bulk `PUT /users` and `PUT /users/{userId}` echo the user's
+    /// `permissionProfileId`/`permissionProfileName`; without the echo, an answer can't tell a
+    /// client whether a profile change took.
+    pub profile_in_user_answers: bool,
+    /// The status of a bulk answer in which some items failed.
+    pub item_failure_status: ItemFailureStatus,
+    /// The `errorCode`s a bulk answer gives the items that failed.
+    pub item_error_codes: ItemErrorCodes,
     /// Delay before every answer, plus up to `jitter` more.
     pub latency: Duration,
     pub jitter: Duration,
@@ -50,6 +58,9 @@ impl Default for Config {
             profile_change: ProfileChangeRoutes::all(),
             group_list_in_user_records: true,
             group_profile_on_join: false,
+            profile_in_user_answers: true,
+            item_failure_status: ItemFailureStatus::Success,
+            item_error_codes: ItemErrorCodes::Emulator,
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             fault_rate: 0.0,
@@ -101,6 +112,30 @@ pub enum RateLimitStatus {
     BadRequest,
     /// 429 Too Many Requests.
     TooManyRequests,
+}
+
+/// The HTTP status of a bulk answer (users, group members, groups, signing groups) in which
+/// some items failed. The body is the same either way: one result per item, each failure with
+/// its own `errorDetails`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ItemFailureStatus {
+    /// The call's success status (200, or 201 for creates), as the spec's examples show.
+    #[default]
+    Success,
+    /// 400, the only error status the spec declares, with the per-item body.
+    BadRequest,
+}
+
+/// Which `errorCode`s the items of a bulk answer carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ItemErrorCodes {
+    /// The emulator's own: DocuSign's documented codes where there are any, and names in its
+    /// style for the cases it doesn't document (`USER_ALREADY_MEMBER_OF_GROUP`, …).
+    #[default]
+    Emulator,
+    /// Every code DocuSign doesn't document becomes `INVALID_REQUEST_PARAMETER` with a generic
+    /// message, so a client that keys on the emulator's invented names is caught out.
+    Generic,
 }
 
 /// Which endpoints change an existing user's permission profile.

@@ -93,6 +93,12 @@ pub struct SeedUser {
     pub status: String,
     /// By name; when absent, DocuSign Sender.
     pub permission_profile: Option<String>,
+    /// `isManagedByScim`: an identity provider owns the user's lifecycle and attributes.
+    #[serde(default)]
+    pub managed_by_scim: bool,
+    /// `isMembershipManagedByScim`: an identity provider owns the user's group memberships.
+    #[serde(default)]
+    pub membership_managed_by_scim: bool,
 }
 
 fn active() -> String {
@@ -144,6 +150,8 @@ impl Seed {
                 profile_id,
                 created: now.to_owned(),
                 modified: now.to_owned(),
+                managed_by_scim: user.managed_by_scim,
+                membership_managed_by_scim: user.membership_managed_by_scim,
             });
         }
         for group in &self.groups {
@@ -385,6 +393,8 @@ pub fn sample() -> Seed {
                 DesiredStatus::Pending => "ActivationSent".to_owned(),
                 DesiredStatus::Disabled => "Disabled".to_owned(),
             },
+            managed_by_scim: false,
+            membership_managed_by_scim: false,
             permission_profile: Some(user.permission_profile.clone()),
         })
         .collect();
@@ -394,6 +404,8 @@ pub fn sample() -> Seed {
         last_name: "Intern".to_owned(),
         job_title: "Summer Intern".to_owned(),
         status: "Active".to_owned(),
+        managed_by_scim: false,
+        membership_managed_by_scim: false,
         permission_profile: Some("DocuSign Sender".to_owned()),
     });
 

@@ -468,9 +468,16 @@ pub fn users_file(
             }
             if user.managed_by_scim {
                 comments.extend([
-                    "An identity provider manages this user (SCIM): change it there; plan"
+                    "An identity provider manages this user (SCIM): plan and apply leave its"
                         .to_owned(),
-                    "and apply leave it alone.".to_owned(),
+                    "status, names and job title alone; change those there.".to_owned(),
+                ]);
+            }
+            if user.membership_managed_by_scim {
+                comments.extend([
+                    "An identity provider manages this user's group memberships (SCIM): plan"
+                        .to_owned(),
+                    "and apply leave them alone; change them there.".to_owned(),
                 ]);
             }
             Entry::new(

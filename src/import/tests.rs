@@ -51,6 +51,7 @@ fn user(email: &str, first: &str, last: &str, profile: &str, groups: &[&str]) ->
         groups: groups.iter().map(|group| (*group).to_owned()).collect(),
         status: UserStatus::Active,
         managed_by_scim: false,
+        membership_managed_by_scim: false,
     }
 }
 
@@ -198,6 +199,15 @@ fn add_users(account: &mut Account) {
     );
     scim.managed_by_scim = true;
     add_user(account, scim);
+    let mut scim_groups = user(
+        "idp-groups@example.com",
+        "Idp",
+        "Groups",
+        "DocuSign Sender",
+        &["Sales"],
+    );
+    scim_groups.membership_managed_by_scim = true;
+    add_user(account, scim_groups);
     let mut closed = user("gone@example.com", "Gone", "Away", "Sales Sender", &[]);
     closed.status = UserStatus::Closed;
     add_user(account, closed);
@@ -303,6 +313,7 @@ fn the_imported_files_load_and_plan_to_nothing() {
             "api@example.com",
             "bob@example.com",
             "eve@example.com",
+            "idp-groups@example.com",
             "idp@example.com",
             "maria@example.com",
             "new@example.com",
@@ -482,10 +493,20 @@ fn the_integration_disabled_and_scim_users_are_explained() {
         "{none}"
     );
     let sales = file(&imported, "users/sales.yaml");
-    assert!(
-        sales.contains("  # An identity provider manages this user (SCIM)"),
-        "{sales}"
-    );
+    let commented = |email: &str, comment: &str| {
+        let entry = sales
+            .find(&format!("  - email: {email}"))
+            .expect("the user is imported");
+        let before = &sales[..entry];
+        let previous_entry = before.rfind("  - email:").unwrap_or(0);
+        before[previous_entry..].contains(comment)
+    };
+    let lifecycle = "  # An identity provider manages this user (SCIM)";
+    let memberships = "  # An identity provider manages this user's group memberships (SCIM)";
+    assert!(commented("idp@example.com", lifecycle), "{sales}");
+    assert!(!commented("idp@example.com", memberships), "{sales}");
+    assert!(commented("idp-groups@example.com", memberships), "{sales}");
+    assert!(!commented("idp-groups@example.com", lifecycle), "{sales}");
     // Pending users are ordinary users.
     let pending = none.find("new@example.com").expect("pending user");
     assert!(!none[..pending].ends_with("# "), "{none}");

@@ -153,9 +153,17 @@ pub struct User {
     #[serde(default)]
     pub groups: BTreeSet<String>,
     pub status: UserStatus,
-    /// DocuSign says an identity provider manages this user (SCIM); the tool leaves it alone.
+    /// DocuSign's `isManagedByScim`: an identity provider owns the user's lifecycle and
+    /// attributes, so the tool leaves its status, names and job title alone (it still manages
+    /// the user's profile, signing groups and, unless the next flag says otherwise, groups).
     #[serde(default)]
     pub managed_by_scim: bool,
+    /// DocuSign's `isMembershipManagedByScim`: an identity provider owns the user's group
+    /// memberships, so the tool leaves them alone. Absent from state files written before the
+    /// tool knew the two flags apart, and left out when false, so an account without it
+    /// serializes (and fingerprints: a saved plan stays valid) as it did before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub membership_managed_by_scim: bool,
 }
 
 /// Where a user stands. Desired state says only `Active` or `Closed`; live state also has

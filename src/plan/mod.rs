@@ -311,6 +311,7 @@ mod tests {
                 .collect::<BTreeSet<_>>(),
             status: UserStatus::Active,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         }
     }
 

@@ -232,6 +232,7 @@ fn apply_to_user(account: &mut Account, operation: &Operation) {
                     // DocuSign sends an activation email; the user is pending until they accept.
                     status: UserStatus::Pending,
                     managed_by_scim: false,
+                    membership_managed_by_scim: false,
                 });
         }
         Operation::ReactivateUser {
@@ -1005,6 +1006,7 @@ mod tests {
             groups: groups.iter().map(|name| (*name).to_owned()).collect(),
             status,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         };
         (EmailKey::new(email), entry)
     }

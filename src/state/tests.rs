@@ -61,6 +61,7 @@ pub(super) fn sample() -> RecordedState {
             groups: BTreeSet::from(["Sales".into()]),
             status: UserStatus::Pending,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         },
     );
     RecordedState {
@@ -128,7 +129,7 @@ fn hand_written_keys_are_normalized_on_reading() {
             .contains_key(&EmailKey::new("ann@example.com"))
     );
     let user = &objects.users[&EmailKey::new("Ann@Example.com")];
-    assert!(user.groups.is_empty() && !user.managed_by_scim);
+    assert!(user.groups.is_empty() && !user.managed_by_scim && !user.membership_managed_by_scim);
     assert_eq!(user.status, UserStatus::Active);
     assert_eq!(
         objects.users.keys().next().map(EmailKey::as_str),
@@ -242,4 +243,24 @@ fn state_files_live_in_a_hidden_folder_named_after_the_account() {
         path_for(Path::new("repo/desired"), "acct-1"),
         Path::new("repo/desired/.docusign-gitops/state/acct-1.json")
     );
+}
+
+/// A state file written while the tool knew one SCIM flag reads the same, the membership flag
+/// off; a new file keeps both.
+#[test]
+fn a_user_from_before_the_scim_split_reads_with_one_flag() {
+    let old = r#"{
+        "id": "41", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
+        "job_title": null, "permission_profile": "Sales Rep", "status": "active",
+        "managed_by_scim": true
+    }"#;
+    let user: crate::model::User = serde_json::from_str(old).expect("an old user reads");
+    assert!(user.managed_by_scim && !user.membership_managed_by_scim);
+    let both = crate::model::User {
+        membership_managed_by_scim: true,
+        ..user
+    };
+    let again: crate::model::User =
+        serde_json::from_value(serde_json::to_value(&both).expect("to JSON")).expect("reads back");
+    assert_eq!(again, both);
 }

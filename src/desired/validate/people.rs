@@ -227,6 +227,7 @@ impl<'a> Checker<'a> {
         ok.then(|| User {
             id: None,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
             email: entry.email.value.clone(),
             first_name: entry.first_name.value.clone(),
             last_name: entry.last_name.value.clone(),

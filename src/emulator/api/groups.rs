@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::paging::Page;
 use super::users::{join, user_info_json};
-use super::{account_slot, items, json_body, reply, text};
+use super::{account_slot, bulk_reply, items, json_body, reply, text};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
 use crate::emulator::error::ApiError;
@@ -170,7 +170,7 @@ pub async fn create(
             }
         });
     }
-    Ok(reply(StatusCode::CREATED, json!({ "groups": answers })))
+    Ok(bulk_reply(&shared, StatusCode::CREATED, "groups", answers))
 }
 
 fn builtin_refusal() -> ApiError {
@@ -225,7 +225,7 @@ pub async fn update(
             Err(error) => json!({ "groupId": text(item, "groupId").unwrap_or_default(), "errorDetails": error.details() }),
         });
     }
-    Ok(reply(StatusCode::OK, json!({ "groups": answers })))
+    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
 }
 
 pub async fn delete(
@@ -252,7 +252,7 @@ pub async fn delete(
         };
         answers.push(answer);
     }
-    Ok(reply(StatusCode::OK, json!({ "groups": answers })))
+    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
 }
 
 pub async fn members(
@@ -342,7 +342,7 @@ fn change_members(
         }
         answers.push(answer);
     }
-    Ok(reply(StatusCode::OK, json!({ "users": answers })))
+    Ok(bulk_reply(shared, StatusCode::OK, "users", answers))
 }
 
 pub async fn add_members(

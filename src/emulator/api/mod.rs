@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-use super::config::RateLimitStatus;
+use super::config::{ItemErrorCodes, ItemFailureStatus, RateLimitStatus};
 use super::error::ApiError;
 use super::faults::{Drawn, Fault, RequestKey};
 use super::limits::{Budget, Exceeded};
@@ -394,4 +394,50 @@ pub fn flag(query: &std::collections::HashMap<String, String>, key: &str) -> boo
 /// A JSON response with a status.
 pub fn reply(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
+}
+
+/// The per-item codes DocuSign names somewhere (its spec, its reference, its own examples) or
+/// that a generic refusal would carry; every other code the emulator gives an item is its own.
+const DOCUMENTED_ITEM_CODES: [&str; 5] = [
+    "USER_ALREADY_EXISTS_IN_ACCOUNT",
+    "USER_LACKS_MEMBERSHIP",
+    "INVALID_USERID",
+    "INVALID_REQUEST_PARAMETER",
+    "INVALID_REQUEST_BODY",
+];
+
+/// A bulk answer: `field` lists one result per item sent, a failed one with its own
+/// `errorDetails`. The status, and the codes failed items carry, follow the emulator's
+/// switches for the shapes DocuSign hasn't confirmed.
+pub fn bulk_reply(
+    shared: &Shared,
+    success: StatusCode,
+    field: &str,
+    mut items: Vec<Value>,
+) -> Response {
+    if shared.config.item_error_codes == ItemErrorCodes::Generic {
+        for details in items
+            .iter_mut()
+            .filter_map(|item| item.get_mut("errorDetails"))
+        {
+            let documented = details
+                .get("errorCode")
+                .and_then(Value::as_str)
+                .is_some_and(|code| DOCUMENTED_ITEM_CODES.contains(&code));
+            if !documented {
+                *details = serde_json::json!({
+                    "errorCode": "INVALID_REQUEST_PARAMETER",
+                    "message": "The request contained at least one invalid parameter.",
+                });
+            }
+        }
+    }
+    let some_failed = items.iter().any(|item| item.get("errorDetails").is_some());
+    let status = match shared.config.item_failure_status {
+        ItemFailureStatus::BadRequest if some_failed => StatusCode::BAD_REQUEST,
+        ItemFailureStatus::Success | ItemFailureStatus::BadRequest => success,
+    };
+    let mut body = serde_json::Map::new();
+    body.insert(field.to_owned(), Value::Array(items));
+    reply(status, Value::Object(body))
 }

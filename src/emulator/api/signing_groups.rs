@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Caller, account_slot, flag, items, json_body, now, reply, text};
+use super::{Caller, account_slot, bulk_reply, flag, items, json_body, now, reply, text};
 use crate::desired::syntax::is_email;
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, SigningGroup, SigningGroupMember};
@@ -223,7 +223,7 @@ pub async fn create(
             }
         });
     }
-    Ok(reply(StatusCode::CREATED, json!({ "groups": answers })))
+    Ok(bulk_reply(&shared, StatusCode::CREATED, "groups", answers))
 }
 
 /// Bulk `PUT`: renames only, as the spec describes it; other fields are ignored.
@@ -264,7 +264,7 @@ pub async fn rename(
             Err(error) => json!({ "signingGroupId": raw, "errorDetails": error.details() }),
         });
     }
-    Ok(reply(StatusCode::OK, json!({ "groups": answers })))
+    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
 }
 
 pub async fn delete(
@@ -286,7 +286,7 @@ pub async fn delete(
             Err(error) => json!({ "signingGroupId": raw, "errorDetails": error.details() }),
         });
     }
-    Ok(reply(StatusCode::OK, json!({ "groups": answers })))
+    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
 }
 
 pub async fn get_one(

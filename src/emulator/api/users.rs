@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::paging::Page;
-use super::{Caller, account_slot, flag, items, json_body, now, reply, text};
+use super::{Caller, account_slot, bulk_reply, flag, items, json_body, now, reply, text};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, GroupKind, User, UserStatus};
 use crate::emulator::error::ApiError;
@@ -60,6 +60,13 @@ pub fn user_json(account: &Account, user: &User, full: bool, group_list: bool) -
         put("title", "");
         put("sendActivationOnInvalidLogin", "false");
         put("enableConnectForUser", "false");
+        // Newer than the spec: sent only for the users they hold for.
+        if user.managed_by_scim {
+            put("isManagedByScim", "True");
+        }
+        if user.membership_managed_by_scim {
+            put("isMembershipManagedByScim", "True");
+        }
         if group_list {
             let groups: Vec<Value> = account
                 .groups_of(user)
@@ -302,7 +309,12 @@ pub async fn create(
         };
         answers.push(answer);
     }
-    Ok(reply(StatusCode::CREATED, json!({ "newUsers": answers })))
+    Ok(bulk_reply(
+        &shared,
+        StatusCode::CREATED,
+        "newUsers",
+        answers,
+    ))
 }
 
 /// A GUID drawn from the emulator's seeded generator.
@@ -421,6 +433,8 @@ fn create_one(
             profile_id,
             created: stamp.to_owned(),
             modified: stamp.to_owned(),
+            managed_by_scim: false,
+            membership_managed_by_scim: false,
         });
         user_id
     };
@@ -508,7 +522,6 @@ pub async fn update_many(
 ) -> Result<Response, ApiError> {
     let body = json_body(&body)?;
     let honour = shared.config.profile_change.bulk_put_users;
-    let group_list = shared.config.group_list_in_user_records;
     let mut slot = account_slot(&shared, &account_id)?;
     let stamp = now();
     let mut answers = Vec::new();
@@ -517,13 +530,13 @@ pub async fn update_many(
         let answer = match apply_changes(&mut slot.account, &user_id, item, honour, &stamp) {
             Ok(()) => {
                 let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
-                user_json(&slot.account, user, true, group_list)
+                updated_user_json(&shared, &slot.account, user)
             }
             Err(error) => json!({ "userId": user_id, "errorDetails": error.details() }),
         };
         answers.push(answer);
     }
-    Ok(reply(StatusCode::OK, json!({ "users": answers })))
+    Ok(bulk_reply(&shared, StatusCode::OK, "users", answers))
 }
 
 pub async fn update_one(
@@ -533,14 +546,31 @@ pub async fn update_one(
 ) -> Result<Response, ApiError> {
     let body = json_body(&body)?;
     let honour = shared.config.profile_change.put_user;
-    let group_list = shared.config.group_list_in_user_records;
     let mut slot = account_slot(&shared, &account_id)?;
     apply_changes(&mut slot.account, &user_id, &body, honour, &now())?;
     let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
     Ok(reply(
         StatusCode::OK,
-        user_json(&slot.account, user, true, group_list),
+        updated_user_json(&shared, &slot.account, user),
     ))
+}
+
+/// The record an update answers with: the full user, without its profile when the emulator
+/// is set not to echo it.
+fn updated_user_json(shared: &Shared, account: &Account, user: &User) -> Value {
+    let mut record = user_json(
+        account,
+        user,
+        true,
+        shared.config.group_list_in_user_records,
+    );
+    if !shared.config.profile_in_user_answers
+        && let Some(record) = record.as_object_mut()
+    {
+        record.remove("permissionProfileId");
+        record.remove("permissionProfileName");
+    }
+    record
 }
 
 pub async fn close(
@@ -587,7 +617,7 @@ pub async fn close(
             answers.push(user_info_json(user));
         }
     }
-    Ok(reply(StatusCode::OK, json!({ "users": answers })))
+    Ok(bulk_reply(&shared, StatusCode::OK, "users", answers))
 }
 
 pub async fn get_profile(
