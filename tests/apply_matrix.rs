@@ -1,7 +1,8 @@
 //! The apply scenarios that matter, under every value of the emulator's switches for what
 //! DocuSign has not confirmed: which call changes a profile, whether joining a group hands
-//! over its profile, whether user records carry `groupList`, and whether a rate-limit
-//! refusal is a 400 or a 429. Each stage is plan → apply → plan: the apply must converge in
+//! over its profile, whether user records carry `groupList`, whether a rate-limit refusal is
+//! a 400 or a 429, whether a user's answer echoes the profile, and whether a bulk answer with
+//! failed items is a 400 with codes of other names than ours. Each stage is plan → apply → plan: the apply must converge in
 //! one go (the next plan empty, the account as the YAML says), the emulator must count no
 //! user without a profile, after no phase may anyone newly hold a profile that can administer
 //! the account unless the YAML gives them one, and at the end nobody holds one the YAML
@@ -10,7 +11,9 @@
 use docusign_gitops::apply::{self, Silent};
 use docusign_gitops::desired::Desired;
 use docusign_gitops::emulator::Config;
-use docusign_gitops::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+use docusign_gitops::emulator::config::{
+    ItemErrorCodes, ItemFailureStatus, ProfileChangeRoutes, ProfileRoute, RateLimitStatus,
+};
 use docusign_gitops::model::{Account, BuiltinProfile, EmailKey, NameKey, UserStatus};
 use docusign_gitops::plan;
 
@@ -100,36 +103,42 @@ fn stages() -> Vec<(&'static str, String)> {
 
 /// One combination of the emulator's switches.
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::struct_excessive_bools)] // the emulator's switches are yes-or-no
 struct Switches {
     /// The one call that changes a profile, or every one of them.
     route: Option<ProfileRoute>,
     group_profile_on_join: bool,
     group_list: bool,
     rate_limit_status: RateLimitStatus,
+    /// Whether user answers carry the profile.
+    echo: bool,
+    /// Bulk answers with failed items: 400, with generic codes (else 200 and ours).
+    hostile_items: bool,
 }
 
 impl Switches {
-    fn every() -> Vec<Self> {
-        let routes = [
-            None,
-            Some(ProfileRoute::BulkPutUsers),
-            Some(ProfileRoute::PutUser),
-            Some(ProfileRoute::PutProfile),
-        ];
+    /// Every combination with this profile route.
+    fn every(route: Option<ProfileRoute>) -> Vec<Self> {
         let mut every = Vec::new();
-        for route in routes {
+        {
             for group_profile_on_join in [false, true] {
                 for group_list in [true, false] {
                     for rate_limit_status in [
                         RateLimitStatus::BadRequest,
                         RateLimitStatus::TooManyRequests,
                     ] {
-                        every.push(Self {
-                            route,
-                            group_profile_on_join,
-                            group_list,
-                            rate_limit_status,
-                        });
+                        for (echo, hostile_items) in
+                            [(true, false), (false, false), (true, true), (false, true)]
+                        {
+                            every.push(Self {
+                                route,
+                                group_profile_on_join,
+                                group_list,
+                                rate_limit_status,
+                                echo,
+                                hostile_items,
+                            });
+                        }
                     }
                 }
             }
@@ -145,6 +154,17 @@ impl Switches {
             group_profile_on_join: self.group_profile_on_join,
             group_list_in_user_records: self.group_list,
             rate_limit_status: self.rate_limit_status,
+            profile_in_user_answers: self.echo,
+            item_failure_status: if self.hostile_items {
+                ItemFailureStatus::BadRequest
+            } else {
+                ItemFailureStatus::Success
+            },
+            item_error_codes: if self.hostile_items {
+                ItemErrorCodes::Generic
+            } else {
+                ItemErrorCodes::Emulator
+            },
             ..roomy()
         }
     }
@@ -252,11 +272,31 @@ async fn stages_under(switches: Switches) {
     assert!(rita.groups.contains("Plain"), "{switches:?}: {rita:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_scenario_converges_in_one_apply_under_every_switch() {
-    for switches in Switches::every() {
+/// Every scenario under every combination of the other switches, with `route`.
+async fn under_route(route: Option<ProfileRoute>) {
+    for switches in Switches::every(route) {
         stages_under(switches).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_converges_in_one_apply_where_every_profile_route_works() {
+    under_route(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_converges_in_one_apply_where_only_bulk_put_users_changes_profiles() {
+    under_route(Some(ProfileRoute::BulkPutUsers)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_converges_in_one_apply_where_only_put_user_changes_profiles() {
+    under_route(Some(ProfileRoute::PutUser)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_converges_in_one_apply_where_only_put_profile_changes_profiles() {
+    under_route(Some(ProfileRoute::PutProfile)).await;
 }
 
 /// A DocuSign Viewer put in a group whose profile can administer the account: on an account

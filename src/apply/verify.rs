@@ -653,6 +653,7 @@ mod tests {
             groups: groups.iter().map(|name| (*name).to_owned()).collect(),
             status,
             managed_by_scim: false,
+            membership_managed_by_scim: false,
         }
     }
 
