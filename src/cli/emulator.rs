@@ -7,6 +7,7 @@ use super::args::{EmulatorArgs, ProfileChangeVia};
 use crate::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
 use crate::emulator::seed::Seed;
 use crate::emulator::{self, Config};
+use crate::probe::behaviour::Switches;
 
 pub fn run(args: EmulatorArgs) -> Exit {
     let EmulatorArgs {
@@ -19,6 +20,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
         fault_seed,
         fixed_credentials,
         demo,
+        behaviour,
         hourly_limit,
         burst_limit,
         rate_limit_status,
@@ -55,22 +57,57 @@ pub fn run(args: EmulatorArgs) -> Exit {
     } else {
         Config::default()
     };
+    let observed = match behaviour.as_deref().map(crate::probe::behaviour::read) {
+        None => Switches::default(),
+        Some(Ok(switches)) => switches,
+        Some(Err(err)) => {
+            eprintln!("error: {err}");
+            return Exit::Error;
+        }
+    };
+    if let Some(path) = &behaviour {
+        for name in &observed.ignored {
+            eprintln!(
+                "note: `{}` holds a value for `{name}` this version can't use; it keeps the default",
+                path.display()
+            );
+        }
+    }
+    // A flag given on the command line wins over the file; the file wins over the defaults.
     let config = Config {
-        hourly_limit,
-        burst_limit: burst_limit.unwrap_or(base.burst_limit),
-        rate_limit_status: if rate_limit_status == "429" {
-            RateLimitStatus::TooManyRequests
-        } else {
-            RateLimitStatus::BadRequest
+        hourly_limit: hourly_limit
+            .or(observed.hourly_limit)
+            .unwrap_or(base.hourly_limit),
+        burst_limit: burst_limit
+            .or(observed.burst_limit)
+            .unwrap_or(base.burst_limit),
+        rate_limit_status: match rate_limit_status.as_deref() {
+            Some("429") => RateLimitStatus::TooManyRequests,
+            Some(_) => RateLimitStatus::BadRequest,
+            None => observed.rate_limit_status.unwrap_or(base.rate_limit_status),
         },
         profile_change: match profile_change_via {
-            ProfileChangeVia::All => ProfileChangeRoutes::all(),
-            ProfileChangeVia::PutUser => ProfileChangeRoutes::only(ProfileRoute::PutUser),
-            ProfileChangeVia::PutProfile => ProfileChangeRoutes::only(ProfileRoute::PutProfile),
-            ProfileChangeVia::BulkPutUsers => ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers),
+            Some(ProfileChangeVia::All) => ProfileChangeRoutes::all(),
+            Some(ProfileChangeVia::PutUser) => ProfileChangeRoutes::only(ProfileRoute::PutUser),
+            Some(ProfileChangeVia::PutProfile) => {
+                ProfileChangeRoutes::only(ProfileRoute::PutProfile)
+            }
+            Some(ProfileChangeVia::BulkPutUsers) => {
+                ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers)
+            }
+            None => observed.profile_change.unwrap_or(base.profile_change),
         },
-        group_list_in_user_records: !no_group_list,
-        group_profile_on_join,
+        group_list_in_user_records: if no_group_list {
+            false
+        } else {
+            observed
+                .group_list_in_user_records
+                .unwrap_or(base.group_list_in_user_records)
+        },
+        group_profile_on_join: group_profile_on_join
+            || observed
+                .group_profile_on_join
+                .unwrap_or(base.group_profile_on_join),
         latency: Duration::from_millis(latency_ms),
         jitter: Duration::from_millis(jitter_ms),
         fault_rate,
