@@ -439,11 +439,11 @@ fn probe_without_yes_and_without_a_terminal_changes_nothing() {
 fn a_failure_midway_still_cleans_up_everything() {
     let emulated = emulated(Config::default(), 3);
     let before = account(&emulated.running);
-    let proxy = emulated
-        .runtime
-        .block_on(failing::start(&emulated.running.url, |method, path| {
-            method == "GET" && path.contains("/signing_groups/")
-        }));
+    let proxy = emulated.runtime.block_on(failing::start(
+        &emulated.running.url,
+        |method, path| method == "GET" && path.contains("/signing_groups/"),
+        None,
+    ));
     let dir = tempfile::tempdir().expect("temp dir");
     let output = crate::harness::binary()
         .args(["probe", "--yes", "--email", EMAIL])
@@ -468,8 +468,56 @@ fn a_failure_midway_still_cleans_up_everything() {
     assert_only_a_closed_temporary_user_was_added(&before, &account(&emulated.running));
 }
 
-/// A proxy that answers 503 to the requests a predicate picks and passes the rest on.
+/// Ctrl-C while a call hangs (the signing group's read-back, after everything was made)
+/// stops the probe, and the cleanup takes away all it made.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_midway_still_cleans_up_everything() {
+    let emulated = emulated(Config::default(), 3);
+    let before = account(&emulated.running);
+    let (held, reached) = std::sync::mpsc::channel();
+    let proxy = emulated.runtime.block_on(failing::start(
+        &emulated.running.url,
+        |method, path| method == "GET" && path.contains("/signing_groups/"),
+        Some(held),
+    ));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let child = crate::harness::binary()
+        .args(["probe", "--yes", "--email", EMAIL])
+        .current_dir(dir.path())
+        .env("DOCUSIGN_AUTH_SERVER", &emulated.running.url)
+        .env("DOCUSIGN_BASE_URL", &proxy)
+        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
+        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the probe");
+    reached
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the probe reaches the held call");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "SIGINT sent");
+    let run = crate::served::finished(child.wait_with_output().expect("the probe ends"));
+    run.exits(1).stderr_has(&[
+        "Interrupted: cleaning up what the probe made.",
+        "cleaned up: the temporary user",
+        "cleaned up: the temporary signing group",
+        "cleaned up: the temporary group",
+        "cleaned up: the temporary permission profile",
+    ]);
+    assert_only_a_closed_temporary_user_was_added(&before, &account(&emulated.running));
+}
+
+/// A proxy that answers 503 to the requests a predicate picks (or, given a `held` channel,
+/// never answers them and says so on the channel) and passes the rest on.
 mod failing {
+    use std::sync::Mutex;
+    use std::sync::mpsc::Sender;
+
     use super::Arc;
 
     use axum::body::Body;
@@ -482,10 +530,11 @@ mod failing {
         target: String,
         http: reqwest::Client,
         fails: Picks,
+        held: Option<Mutex<Sender<()>>>,
     }
 
     /// Starts the proxy for `target`; answers its URL.
-    pub async fn start(target: &str, fails: Picks) -> String {
+    pub async fn start(target: &str, fails: Picks, held: Option<Sender<()>>) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -494,6 +543,7 @@ mod failing {
             target: target.to_owned(),
             http: reqwest::Client::new(),
             fails,
+            held: held.map(Mutex::new),
         });
         let app = axum::Router::new().fallback(forward).with_state(proxy);
         tokio::spawn(async move {
@@ -505,6 +555,10 @@ mod failing {
     async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         if (proxy.fails)(parts.method.as_str(), parts.uri.path()) {
+            if let Some(held) = &proxy.held {
+                let _ = held.lock().expect("the channel").send(());
+                return std::future::pending().await;
+            }
             return Response::builder()
                 .status(503)
                 .header("content-type", "application/json")
