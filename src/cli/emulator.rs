@@ -74,17 +74,14 @@ pub fn run(args: EmulatorArgs) -> Exit {
         }
     }
     // A flag given on the command line wins over the file; the file wins over the defaults.
+    let base = observed.apply_to(base);
     let config = Config {
-        hourly_limit: hourly_limit
-            .or(observed.hourly_limit)
-            .unwrap_or(base.hourly_limit),
-        burst_limit: burst_limit
-            .or(observed.burst_limit)
-            .unwrap_or(base.burst_limit),
+        hourly_limit: hourly_limit.unwrap_or(base.hourly_limit),
+        burst_limit: burst_limit.unwrap_or(base.burst_limit),
         rate_limit_status: match rate_limit_status.as_deref() {
             Some("429") => RateLimitStatus::TooManyRequests,
             Some(_) => RateLimitStatus::BadRequest,
-            None => observed.rate_limit_status.unwrap_or(base.rate_limit_status),
+            None => base.rate_limit_status,
         },
         profile_change: match profile_change_via {
             Some(ProfileChangeVia::All) => ProfileChangeRoutes::all(),
@@ -95,19 +92,10 @@ pub fn run(args: EmulatorArgs) -> Exit {
             Some(ProfileChangeVia::BulkPutUsers) => {
                 ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers)
             }
-            None => observed.profile_change.unwrap_or(base.profile_change),
+            None => base.profile_change,
         },
-        group_list_in_user_records: if no_group_list {
-            false
-        } else {
-            observed
-                .group_list_in_user_records
-                .unwrap_or(base.group_list_in_user_records)
-        },
-        group_profile_on_join: group_profile_on_join
-            || observed
-                .group_profile_on_join
-                .unwrap_or(base.group_profile_on_join),
+        group_list_in_user_records: !no_group_list && base.group_list_in_user_records,
+        group_profile_on_join: group_profile_on_join || base.group_profile_on_join,
         latency: Duration::from_millis(latency_ms),
         jitter: Duration::from_millis(jitter_ms),
         fault_rate,

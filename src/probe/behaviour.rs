@@ -7,6 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::report::{FORMAT, Report, VERSION, key};
+use crate::emulator::Config;
 use crate::emulator::config::{ProfileChangeRoutes, RateLimitStatus};
 
 /// The switches a probe file sets; `None` where it observed nothing (the default stays).
@@ -20,6 +21,26 @@ pub struct Switches {
     pub burst_limit: Option<u32>,
     /// Values the file holds that this version can't use; they keep the defaults.
     pub ignored: Vec<String>,
+}
+
+impl Switches {
+    /// `config` with the switches the file observed; the rest as `config` had them.
+    #[must_use]
+    pub fn apply_to(&self, config: Config) -> Config {
+        Config {
+            profile_change: self.profile_change.unwrap_or(config.profile_change),
+            group_profile_on_join: self
+                .group_profile_on_join
+                .unwrap_or(config.group_profile_on_join),
+            group_list_in_user_records: self
+                .group_list_in_user_records
+                .unwrap_or(config.group_list_in_user_records),
+            rate_limit_status: self.rate_limit_status.unwrap_or(config.rate_limit_status),
+            hourly_limit: self.hourly_limit.unwrap_or(config.hourly_limit),
+            burst_limit: self.burst_limit.unwrap_or(config.burst_limit),
+            ..config
+        }
+    }
 }
 
 /// The most read of a probe file; a real one is a few kilobytes.
