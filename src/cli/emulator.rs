@@ -7,7 +7,6 @@ use super::args::{EmulatorArgs, ProfileChangeVia};
 use crate::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
 use crate::emulator::seed::Seed;
 use crate::emulator::{self, Config};
-use crate::probe::behaviour::Switches;
 
 pub fn run(args: EmulatorArgs) -> Exit {
     let EmulatorArgs {
@@ -57,43 +56,20 @@ pub fn run(args: EmulatorArgs) -> Exit {
     } else {
         Config::default()
     };
-    let observed = match behaviour.as_deref().map(crate::probe::behaviour::read) {
-        None => Switches::default(),
-        Some(Ok(switches)) => switches,
-        Some(Err(err)) => {
+    let base = match with_behaviour(base, behaviour.as_deref()) {
+        Ok(base) => base,
+        Err(err) => {
             eprintln!("error: {err}");
             return Exit::Error;
         }
     };
-    if let Some(path) = &behaviour {
-        for name in &observed.ignored {
-            eprintln!(
-                "note: `{}` holds a value for `{name}` this version can't use; it keeps the default",
-                path.display()
-            );
-        }
-    }
-    // A flag given on the command line wins over the file; the file wins over the defaults.
-    let base = observed.apply_to(base);
     let config = Config {
         hourly_limit: hourly_limit.unwrap_or(base.hourly_limit),
         burst_limit: burst_limit.unwrap_or(base.burst_limit),
-        rate_limit_status: match rate_limit_status.as_deref() {
-            Some("429") => RateLimitStatus::TooManyRequests,
-            Some(_) => RateLimitStatus::BadRequest,
-            None => base.rate_limit_status,
-        },
-        profile_change: match profile_change_via {
-            Some(ProfileChangeVia::All) => ProfileChangeRoutes::all(),
-            Some(ProfileChangeVia::PutUser) => ProfileChangeRoutes::only(ProfileRoute::PutUser),
-            Some(ProfileChangeVia::PutProfile) => {
-                ProfileChangeRoutes::only(ProfileRoute::PutProfile)
-            }
-            Some(ProfileChangeVia::BulkPutUsers) => {
-                ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers)
-            }
-            None => base.profile_change,
-        },
+        rate_limit_status: rate_limit_status
+            .as_deref()
+            .map_or(base.rate_limit_status, refusal_status),
+        profile_change: profile_change_via.map_or(base.profile_change, routes),
         group_list_in_user_records: !no_group_list && base.group_list_in_user_records,
         group_profile_on_join: group_profile_on_join || base.group_profile_on_join,
         latency: Duration::from_millis(latency_ms),
@@ -127,6 +103,39 @@ pub fn run(args: EmulatorArgs) -> Exit {
             Exit::Error
         }
     }
+}
+
+fn refusal_status(flag: &str) -> RateLimitStatus {
+    if flag == "429" {
+        RateLimitStatus::TooManyRequests
+    } else {
+        RateLimitStatus::BadRequest
+    }
+}
+
+fn routes(via: ProfileChangeVia) -> ProfileChangeRoutes {
+    match via {
+        ProfileChangeVia::All => ProfileChangeRoutes::all(),
+        ProfileChangeVia::PutUser => ProfileChangeRoutes::only(ProfileRoute::PutUser),
+        ProfileChangeVia::PutProfile => ProfileChangeRoutes::only(ProfileRoute::PutProfile),
+        ProfileChangeVia::BulkPutUsers => ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers),
+    }
+}
+
+/// `base` with the switches a probe file observed, when one is given; notes on stderr the
+/// values it holds that this version can't use.
+fn with_behaviour(base: Config, file: Option<&std::path::Path>) -> Result<Config, String> {
+    let Some(file) = file else {
+        return Ok(base);
+    };
+    let observed = crate::probe::behaviour::read(file)?;
+    for name in &observed.ignored {
+        eprintln!(
+            "note: `{}` holds a value for `{name}` this version can't use; it keeps the default",
+            file.display()
+        );
+    }
+    Ok(observed.apply_to(base))
 }
 
 /// A seed file: YAML, or JSON by its extension.

@@ -2,6 +2,7 @@
 //! rate-limit header seen along the way.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use reqwest::{Method, StatusCode};
@@ -105,11 +106,11 @@ pub fn described(exchange: &Exchange) -> String {
     let mut text = status_text(exchange.status);
     let code = text_at(&exchange.body, "errorCode");
     if !code.is_empty() {
-        text.push_str(&format!(" {code}"));
+        let _ = write!(text, " {code}");
     }
     let message = text_at(&exchange.body, "message");
     if !message.is_empty() {
-        text.push_str(&format!(": {}", crate::excerpt::quoted(&message, 200)));
+        let _ = write!(text, ": {}", crate::excerpt::quoted(&message, 200));
     }
     text
 }

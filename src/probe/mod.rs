@@ -10,6 +10,7 @@ pub mod report;
 mod steps;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -78,7 +79,7 @@ pub fn query_value(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
     out
@@ -106,10 +107,11 @@ pub fn consent_text(names: &Names, account: &str, spend_burst: bool) -> String {
         member = names.member_email(),
     );
     if spend_burst {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             ", then spend the rest of the 30-second burst limit on cheap GETs (at most {MAX_BURST_SPEND}),\n\
              \x20   so other integrations on the account may be refused for up to 30 seconds"
-        ));
+        );
     }
     text.push_str(".\n");
     text
