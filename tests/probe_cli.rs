@@ -433,6 +433,56 @@ fn probe_without_yes_and_without_a_terminal_changes_nothing() {
     assert!(!dir.path().join("docusign-gitops-probe.json").exists());
 }
 
+/// On a terminal the probe lists what it will do and asks; any answer but `yes` changes
+/// nothing, `yes` runs it.
+#[test]
+fn probe_asks_on_a_terminal_and_only_yes_goes_ahead() {
+    use rexpect::process::WaitStatus;
+    use rexpect::session::spawn_command;
+
+    let emulated = emulated(Config::default(), 2);
+    for (answer, code) in [("no", 1), ("yes", 0)] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut command = crate::harness::binary();
+        command
+            .args(["probe", "--email", EMAIL])
+            .current_dir(dir.path())
+            .env("DOCUSIGN_AUTH_SERVER", &emulated.running.url)
+            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
+            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
+            .stdin(Stdio::inherit())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        let mut session =
+            spawn_command(command, Some(30_000)).expect("start probe in a pseudo-terminal");
+        let (shown, _) = session
+            .exp_regex(r"Go ahead\? Only `yes` is accepted: ")
+            .expect("the question");
+        assert!(
+            shown.contains("create the permission profile, group and signing group"),
+            "{shown}"
+        );
+        assert!(shown.contains("stays in the account, closed"), "{shown}");
+        let before = emulated.running.shared.stats().total_calls;
+        assert_eq!(before, 0, "{answer}: nothing is sent before the answer");
+        session.send_line(answer).expect("answer");
+        let rest = session.exp_eof().expect("the probe ends");
+        let ended = session.process().wait().expect("the exit status");
+        assert!(
+            matches!(ended, WaitStatus::Exited(_, exited) if exited == code),
+            "{answer}: {ended:?}\n{rest}"
+        );
+        let calls = emulated.running.shared.stats().total_calls - before;
+        if answer == "yes" {
+            assert!(calls > 0, "yes: the probe ran");
+            assert!(rest.contains("API calls: "), "{rest}");
+        } else {
+            assert_eq!(calls, 0, "no: nothing was sent");
+            assert!(rest.contains("Nothing was changed."), "{rest}");
+        }
+    }
+}
+
 /// A call that fails midway (the signing group's read-back, after everything was made) stops
 /// the probe, and the cleanup still takes away all it made.
 #[test]
