@@ -121,6 +121,7 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
         _ = tokio::signal::ctrl_c() => None,
     };
     if observed.is_none() {
+        // Cleaning up is not interrupted again: what it leaves, it says.
         eprintln!("Interrupted: cleaning up what the probe made.");
     }
     let cleaned = probe::clean_up(&caller, &names, &ledger).await;
@@ -138,7 +139,11 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
     // Last, with everything cleaned up: a spent burst would hold the cleanup back 30 seconds.
     let status = if spend_burst {
         eprintln!("Spending the burst limit…");
-        probe::spend_burst(&caller).await
+        // Ctrl-C no longer ends the process once it is listened for: it ends the spending.
+        tokio::select! {
+            status = probe::spend_burst(&caller) => status,
+            _ = tokio::signal::ctrl_c() => probe::burst_interrupted(),
+        }
     } else {
         probe::burst_not_spent()
     };

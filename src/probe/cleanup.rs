@@ -300,3 +300,36 @@ fn settle(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users(ledger: &Ledger) -> Vec<Made> {
+        ledger.with(|all| all.users.clone())
+    }
+
+    #[test]
+    fn a_sent_user_becomes_its_id_and_a_reopened_one_is_not_counted_twice() {
+        let ledger = Ledger::default();
+        ledger.user_sent();
+        assert_eq!(users(&ledger), [Made::Sent]);
+        ledger.user("u-1");
+        assert_eq!(users(&ledger), [Made::Id("u-1".to_owned())]);
+        // Created again: DocuSign reopened the same user.
+        ledger.user_sent();
+        ledger.user("u-1");
+        assert_eq!(users(&ledger), [Made::Id("u-1".to_owned())]);
+        // Created again: a new user beside the closed one.
+        ledger.user_sent();
+        ledger.user("u-2");
+        assert_eq!(
+            users(&ledger),
+            [Made::Id("u-1".to_owned()), Made::Id("u-2".to_owned())]
+        );
+        // A create DocuSign refused made no one.
+        ledger.user_sent();
+        ledger.user_not_made();
+        assert_eq!(users(&ledger).len(), 2);
+    }
+}

@@ -174,6 +174,15 @@ pub async fn spend_burst(caller: &Caller) -> Entry {
     )
 }
 
+/// The rate-limit status when Ctrl-C stopped the spending.
+#[must_use]
+pub fn burst_interrupted() -> Entry {
+    Entry::unobserved(
+        "not told: interrupted while spending the burst",
+        &behaviour::rate_limit_status_flag(RateLimitStatus::BadRequest),
+    )
+}
+
 /// The rate-limit status when the burst was not spent.
 #[must_use]
 pub fn burst_not_spent() -> Entry {
