@@ -155,9 +155,19 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
         caller.client.calls(),
         found,
     );
+    publish(&report, &out)?;
+    Ok(if cleaned.left.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
+}
+
+/// Prints the findings and the call count, and writes the file.
+fn publish(report: &Report, out: &Path) -> Result<(), miette::Report> {
     super::print_stdout(&report.table());
-    super::print_stdout(&format!("\nAPI calls: {}\n", caller.client.calls()));
-    std::fs::write(&out, report.json()).map_err(|err| {
+    super::print_stdout(&format!("\nAPI calls: {}\n", report.api_calls));
+    std::fs::write(out, report.json()).map_err(|err| {
         miette::miette!(
             "can't write the findings to `{}`: {err}; they are printed above",
             out.display()
@@ -169,11 +179,7 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
         out.display(),
         out.display()
     );
-    Ok(if cleaned.left.is_empty() {
-        Exit::Success
-    } else {
-        Exit::Error
-    })
+    Ok(())
 }
 
 /// The account the YAML in `dir` names, when there is YAML there; none is needed.

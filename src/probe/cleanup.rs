@@ -110,6 +110,12 @@ pub async fn clean_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Cleane
     let made = ledger.with(std::mem::take);
     let mut cleaned = Cleaned::default();
     let users = resolve_users(caller, names, &made.users, &mut cleaned).await;
+    if users.is_empty() && !made.users.is_empty() {
+        cleaned.removed.push(format!(
+            "the temporary user `{}` (closed already: DocuSign can't delete a user)",
+            names.email
+        ));
+    }
     if !users.is_empty() {
         let what = format!(
             "the temporary user `{}` (closed: DocuSign can't delete a user)",
@@ -130,6 +136,7 @@ pub async fn clean_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Cleane
         "groups",
         "signingGroupId",
         &names.signing_group,
+        &mut cleaned,
     )
     .await
     {
@@ -152,6 +159,7 @@ pub async fn clean_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Cleane
         "groups",
         "groupId",
         &names.group,
+        &mut cleaned,
     )
     .await
     {
@@ -171,6 +179,7 @@ pub async fn clean_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Cleane
         "permissionProfiles",
         "permissionProfileId",
         &names.profile,
+        &mut cleaned,
     )
     .await
     {
@@ -241,7 +250,8 @@ async fn resolve_users(
 }
 
 /// The ID of a thing the probe made: known, or (for a create whose answer was not read) found
-/// by its name in the list at `path`.
+/// by its name in the list at `path`; `None` when nothing was made. A lookup that fails is
+/// written under `left`, as the thing may exist.
 async fn resolve(
     caller: &Caller,
     made: Option<&Made>,
@@ -249,11 +259,27 @@ async fn resolve(
     field: &str,
     id_field: &str,
     name: &str,
+    cleaned: &mut Cleaned,
 ) -> Option<String> {
     match made? {
         Made::Id(id) => Some(id.clone()),
         Made::Sent => {
-            let found = caller.send(Method::GET, &path, None).await.ok()?;
+            let found = match caller.send(Method::GET, &path, None).await {
+                Ok(found) if found.status.is_success() => found,
+                Ok(found) => {
+                    cleaned.left.push(format!(
+                        "`{name}`, if it was made: looking it up answered {}",
+                        super::calls::described(&found)
+                    ));
+                    return None;
+                }
+                Err(stop) => {
+                    cleaned.left.push(format!(
+                        "`{name}`, if it was made: can't look it up ({stop})"
+                    ));
+                    return None;
+                }
+            };
             found.body[field]
                 .as_array()?
                 .iter()

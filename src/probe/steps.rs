@@ -400,7 +400,7 @@ async fn group_profile_on_join(
 }
 
 /// Adds the temporary user to the temporary group; DocuSign must say it did.
-async fn join(caller: &Caller, temp: &Temp) -> Result<Exchange, Stop> {
+async fn join(caller: &Caller, temp: &Temp) -> Result<(), Stop> {
     let path = format!("/groups/{}/users", temp.group);
     let body = json!({ "users": [{ "userId": temp.user }] });
     let answer = caller.send(Method::PUT, &path, Some(&body)).await?;
@@ -412,7 +412,7 @@ async fn join(caller: &Caller, temp: &Temp) -> Result<Exchange, Stop> {
             codes.join(" ")
         )));
     }
-    Ok(answer)
+    Ok(())
 }
 
 /// (c) The user, a member of the temporary group now, listed with `additional_info=true`.
