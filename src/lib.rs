@@ -13,4 +13,5 @@ pub mod import;
 pub mod markdown;
 pub mod model;
 pub mod plan;
+pub mod probe;
 pub mod state;

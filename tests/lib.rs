@@ -38,6 +38,8 @@ mod plan_guards;
 mod plan_properties;
 mod plan_scenarios;
 mod plan_tampering;
+mod probe_behaviours;
+mod probe_cli;
 mod properties;
 mod schema;
 mod scim_plans;

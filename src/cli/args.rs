@@ -41,6 +41,42 @@ pub enum Command {
     Auth(AuthArgs),
     /// Run the DocuSign API emulator as a server.
     Emulator(EmulatorArgs),
+    /// Find out how a demo account behaves where DocuSign's documentation is silent.
+    ///
+    /// Creates a temporary permission profile, group, signing group and user (named
+    /// `docusign-gitops probe <timestamp>`), exercises each behaviour this tool depends on,
+    /// reads the account back after each call, and removes everything again, also after a
+    /// failure or Ctrl-C. DocuSign can't delete a user: the temporary user stays, closed.
+    /// Prints a table of the findings and writes them as JSON for `emulator --behaviour`.
+    /// Refuses production accounts. About 40 API calls (more with --spend-burst).
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// A directory whose desired-state YAML names the account (`account:`); none is needed.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// A throwaway address for the temporary user; DocuSign mails it an invitation. A
+    /// plus-address of your own works well: `you+probe@example.com`.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Agree to the changes probe lists, without being asked.
+    #[arg(long)]
+    pub yes: bool,
+    /// Also spend the rest of the 30-second burst limit on cheap GETs, to see how DocuSign
+    /// refuses (400 or 429); other integrations on the account may be refused meanwhile.
+    #[arg(long)]
+    pub spend_burst: bool,
+    /// Where to write the findings (JSON, for `emulator --behaviour`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "docusign-gitops-probe.json"
+    )]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -238,18 +274,25 @@ pub struct EmulatorArgs {
     /// Behave like the demo environment: a 200-call burst limit instead of 500.
     #[arg(long)]
     pub demo: bool,
-    /// Calls per clock hour per account.
-    #[arg(long, value_name = "N", default_value_t = 3_000)]
-    pub hourly_limit: u32,
-    /// Calls per 30 seconds per account (default: 500, or 200 with `--demo`).
+    /// Behave as a `probe` found an account to behave: the JSON `probe --out` wrote.
+    ///
+    /// Sets the switches below, and the hourly and burst limits, from the file; what the probe
+    /// could not tell keeps its default. A flag given here wins over the file, so one reading
+    /// can be tried against the account's others.
+    #[arg(long, value_name = "FILE")]
+    pub behaviour: Option<PathBuf>,
+    /// Calls per clock hour per account [default: 3000].
+    #[arg(long, value_name = "N")]
+    pub hourly_limit: Option<u32>,
+    /// Calls per 30 seconds per account [default: 500, or 200 with `--demo`].
     #[arg(long, value_name = "N")]
     pub burst_limit: Option<u32>,
-    /// HTTP status of a rate-limit refusal: DocuSign's historical 400, or 429.
-    #[arg(long, value_name = "STATUS", default_value = "400", value_parser = ["400", "429"])]
-    pub rate_limit_status: String,
-    /// Which calls change an existing user's permission profile.
-    #[arg(long, value_enum, default_value_t = ProfileChangeVia::All)]
-    pub profile_change_via: ProfileChangeVia,
+    /// HTTP status of a rate-limit refusal: DocuSign's historical 400, or 429 [default: 400].
+    #[arg(long, value_name = "STATUS", value_parser = ["400", "429"])]
+    pub rate_limit_status: Option<String>,
+    /// Which calls change an existing user's permission profile [default: all].
+    #[arg(long, value_enum)]
+    pub profile_change_via: Option<ProfileChangeVia>,
     /// Leave `groupList` out of user records.
     #[arg(long)]
     pub no_group_list: bool,

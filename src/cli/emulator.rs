@@ -19,6 +19,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
         fault_seed,
         fixed_credentials,
         demo,
+        behaviour,
         hourly_limit,
         burst_limit,
         rate_limit_status,
@@ -58,23 +59,23 @@ pub fn run(args: EmulatorArgs) -> Exit {
     } else {
         Config::default()
     };
+    let base = match with_behaviour(base, behaviour.as_deref()) {
+        Ok(base) => base,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Exit::Error;
+        }
+    };
     let config = Config {
-        hourly_limit,
+        hourly_limit: hourly_limit.unwrap_or(base.hourly_limit),
         burst_limit: burst_limit.unwrap_or(base.burst_limit),
-        rate_limit_status: if rate_limit_status == "429" {
-            RateLimitStatus::TooManyRequests
-        } else {
-            RateLimitStatus::BadRequest
-        },
-        profile_change: match profile_change_via {
-            ProfileChangeVia::All => ProfileChangeRoutes::all(),
-            ProfileChangeVia::PutUser => ProfileChangeRoutes::only(ProfileRoute::PutUser),
-            ProfileChangeVia::PutProfile => ProfileChangeRoutes::only(ProfileRoute::PutProfile),
-            ProfileChangeVia::BulkPutUsers => ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers),
-        },
-        group_list_in_user_records: !no_group_list,
-        group_profile_on_join,
-        profile_in_user_answers: !no_profile_echo,
+        rate_limit_status: rate_limit_status
+            .as_deref()
+            .map_or(base.rate_limit_status, refusal_status),
+        profile_change: profile_change_via.map_or(base.profile_change, routes),
+        group_list_in_user_records: !no_group_list && base.group_list_in_user_records,
+        group_profile_on_join: group_profile_on_join || base.group_profile_on_join,
+        profile_in_user_answers: !no_profile_echo && base.profile_in_user_answers,
         item_failure_status: item_failure_status.into(),
         item_error_codes: item_error_codes.into(),
         latency: Duration::from_millis(latency_ms),
@@ -126,6 +127,39 @@ impl From<ItemErrorCodes> for config::ItemErrorCodes {
             ItemErrorCodes::Generic => Self::Generic,
         }
     }
+}
+
+fn refusal_status(flag: &str) -> RateLimitStatus {
+    if flag == "429" {
+        RateLimitStatus::TooManyRequests
+    } else {
+        RateLimitStatus::BadRequest
+    }
+}
+
+fn routes(via: ProfileChangeVia) -> ProfileChangeRoutes {
+    match via {
+        ProfileChangeVia::All => ProfileChangeRoutes::all(),
+        ProfileChangeVia::PutUser => ProfileChangeRoutes::only(ProfileRoute::PutUser),
+        ProfileChangeVia::PutProfile => ProfileChangeRoutes::only(ProfileRoute::PutProfile),
+        ProfileChangeVia::BulkPutUsers => ProfileChangeRoutes::only(ProfileRoute::BulkPutUsers),
+    }
+}
+
+/// `base` with the switches a probe file observed, when one is given; notes on stderr the
+/// values it holds that this version can't use.
+fn with_behaviour(base: Config, file: Option<&std::path::Path>) -> Result<Config, String> {
+    let Some(file) = file else {
+        return Ok(base);
+    };
+    let observed = crate::probe::behaviour::read(file)?;
+    for name in &observed.ignored {
+        eprintln!(
+            "note: `{}` holds a value for `{name}` this version can't use; it keeps the default",
+            file.display()
+        );
+    }
+    Ok(observed.apply_to(base))
 }
 
 /// A seed file: YAML, or JSON by its extension.

@@ -8,6 +8,7 @@ mod drift;
 mod emulator;
 mod import;
 mod plan;
+mod probe;
 mod render;
 mod session;
 
@@ -77,6 +78,7 @@ fn run(cli: Cli) -> Exit {
         Command::Import(args) => import::run(args),
         Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Probe(args) => probe::run(args),
     }
 }
 

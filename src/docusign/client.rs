@@ -64,6 +64,25 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// What DocuSign answered to one attempt, whatever its status: for `probe`, which records
+/// answers instead of acting on them.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub status: StatusCode,
+    /// The JSON body, `Null` when empty or not JSON; secrets scrubbed.
+    pub body: Value,
+    /// The `X-RateLimit-*` and `X-BurstLimit-*` headers, names in lower case, in order.
+    pub rate_headers: Vec<(String, String)>,
+}
+
+/// Whether [`Client::exchange`] waits for a place under the burst cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pacing {
+    Paced,
+    /// Sent at once: for spending the burst on purpose, to see how DocuSign refuses.
+    Unpaced,
+}
+
 /// A client for one account's eSignature API.
 #[derive(Debug)]
 pub struct Client {
@@ -212,6 +231,69 @@ impl Client {
             };
             redactor.scrub_error(error)
         })
+    }
+
+    /// One attempt and its answer as it came, any status: no retry, and the token renewed
+    /// once on a 401 (as every call does). Only a call that got no answer is an `Err`.
+    pub async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        pacing: Pacing,
+    ) -> Result<Exchange, ClientError> {
+        let redactor = self.auth.redactor();
+        let mut token = self.auth.token().await?;
+        let mut renewed = false;
+        loop {
+            let turn = match pacing {
+                Pacing::Paced => Some(self.turn().await.map_err(|failure| failure.error)?),
+                Pacing::Unpaced => None,
+            };
+            let mut request = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.api_base))
+                .bearer_auth(token.expose());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let unreachable = |err: &reqwest::Error| {
+                redactor.scrub_error(ClientError::Unreachable {
+                    url: format!("{}{path}", self.api_base),
+                    reason: describe(err),
+                })
+            };
+            let response = request.send().await.map_err(|err| unreachable(&err))?;
+            let status = response.status();
+            self.pacer.observe(Budget::from_headers(response.headers()));
+            let rate_headers = response
+                .headers()
+                .iter()
+                .filter(|(name, _)| {
+                    let name = name.as_str();
+                    name.starts_with("x-ratelimit-") || name.starts_with("x-burstlimit-")
+                })
+                .map(|(name, value)| {
+                    let value = redactor.scrub(&String::from_utf8_lossy(value.as_bytes()));
+                    (name.as_str().to_owned(), value)
+                })
+                .collect();
+            drop(turn);
+            let bytes = response.bytes().await.map_err(|err| unreachable(&err))?;
+            if status == StatusCode::UNAUTHORIZED && !renewed {
+                token = self.auth.renew(&token).await?;
+                renewed = true;
+                continue;
+            }
+            let mut body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            redactor.scrub_json(&mut body);
+            return Ok(Exchange {
+                status,
+                body,
+                rate_headers,
+            });
+        }
     }
 
     async fn attempt(

@@ -15,6 +15,6 @@ pub mod token_file;
 mod wire;
 pub mod writes;
 
-pub use client::{Answer, Client, ClientSettings, Retry};
+pub use client::{Answer, Client, ClientSettings, Exchange, Pacing, Retry};
 pub use error::ClientError;
 pub use secret::Secret;
