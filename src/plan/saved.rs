@@ -452,6 +452,21 @@ mod tests {
     }
 
     #[test]
+    fn differences_up_to_the_bound_are_all_shown_with_no_more_line() {
+        let saved = plan_of(
+            (0..MAX_LINES)
+                .map(|n| close(&format!("u{n}@example.com")))
+                .collect(),
+        );
+        let lines = step_differences(&saved, &plan_of(Vec::new()));
+        assert_eq!(lines.len(), MAX_LINES, "{lines:#?}");
+        assert!(
+            lines.iter().all(|line| !line.contains("more")),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
     fn differences_are_bounded_escaped_and_cut() {
         let fresh = plan_of(Vec::new());
         let saved = plan_of(

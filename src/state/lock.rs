@@ -229,4 +229,22 @@ mod tests {
         let _lock = Lock::acquire(dir.path(), "acct-1").expect("lock");
         assert_eq!(fs::read_to_string(&ignore).expect("read"), "mine\n");
     }
+
+    #[test]
+    fn taking_the_lock_removes_only_the_abandoned_state_writes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = dir.path().join(crate::state::STATE_DIR);
+        fs::create_dir_all(&folder).expect("the state folder");
+        for name in [".state-1a2b.tmp", "notes.tmp", ".state-notes.txt"] {
+            fs::write(folder.join(name), "x").expect("a file");
+        }
+        let _lock = Lock::acquire(dir.path(), "acct-1").expect("lock");
+        assert!(
+            !folder.join(".state-1a2b.tmp").exists(),
+            "abandoned write left"
+        );
+        for kept in ["notes.tmp", ".state-notes.txt"] {
+            assert!(folder.join(kept).exists(), "{kept} was removed");
+        }
+    }
 }

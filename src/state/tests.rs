@@ -264,3 +264,24 @@ fn a_user_from_before_the_scim_split_reads_with_one_flag() {
         serde_json::from_value(serde_json::to_value(&both).expect("to JSON")).expect("reads back");
     assert_eq!(again, both);
 }
+
+#[test]
+fn a_state_path_that_cant_be_read_is_an_error_not_a_first_apply() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = path_for(dir.path(), "acct-1");
+    // A folder where the state file should be: not "no state yet", which would plan the
+    // account as if nothing were managed.
+    std::fs::create_dir_all(&path).expect("a folder in its place");
+    assert!(super::file::read(&path).is_err());
+    assert!(super::file::load(dir.path(), "acct-1").is_err());
+}
+
+#[test]
+fn a_desired_state_folder_that_doesnt_exist_has_no_state_yet_and_a_file_in_its_place_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("not-yet");
+    assert!(matches!(super::file::load(&missing, "acct-1"), Ok(None)));
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").expect("a file");
+    assert!(super::file::load(&file, "acct-1").is_err());
+}
