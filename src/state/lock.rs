@@ -247,4 +247,46 @@ mod tests {
             assert!(folder.join(kept).exists(), "{kept} was removed");
         }
     }
+
+    /// What a lock file holds, as `holder_of` reads it.
+    fn holder_reading(content: &[u8]) -> String {
+        use std::io::Write as _;
+        let mut file = tempfile::tempfile().expect("a temp file");
+        file.write_all(content).expect("write");
+        super::holder_of(&mut file)
+    }
+
+    #[test]
+    fn a_holder_that_said_nothing_is_named_as_such() {
+        assert_eq!(holder_reading(b""), "a process that has not said who it is");
+        assert_eq!(
+            holder_reading(b" \n"),
+            "a process that has not said who it is"
+        );
+        assert_eq!(
+            holder_reading(&[0xff, 0xfe]),
+            "a process that has not said who it is"
+        );
+    }
+
+    #[test]
+    fn a_long_description_is_cut_on_a_character_boundary() {
+        let max = super::MAX_HOLDER_LEN;
+        let exact = "a".repeat(max);
+        assert_eq!(
+            holder_reading(exact.as_bytes()),
+            exact,
+            "at the bound: whole"
+        );
+        // Two-byte characters from one byte in: the bound falls inside one.
+        let long = format!("a{}", "é".repeat(max));
+        let cut = holder_reading(long.as_bytes());
+        let kept = cut.strip_suffix('…').expect("cut, with an ellipsis");
+        assert!(
+            kept.len() <= max && kept.len() >= max - 1,
+            "{} bytes kept",
+            kept.len()
+        );
+        assert!(long.starts_with(kept));
+    }
 }
