@@ -26,6 +26,9 @@
 //!   plan), and with a fresh client (its limiter untouched), which tells the client's pace
 //!   from the API's own cost. After every run a fresh snapshot must show every touched user
 //!   as the YAML has it and a new plan must be empty, or the benchmark fails.
+//! - Reading back after apply, at each snapshot size: a tenth of the users change department
+//!   (no latency, no limits: only calls count), the calls apply spends reading the account
+//!   back next to one minimal snapshot, its target.
 //! - Beside each snapshot and apply, the same work with no latency and no limits: its wall time
 //!   and its CPU time, the tool's and the emulator's apart (the emulator serves from a runtime
 //!   of its own, whose threads are named `emulator`): the work that is not waiting.
@@ -60,7 +63,7 @@ use docusign_gitops::emulator::{Config, Running};
 use docusign_gitops::plan::Phase;
 use tokio::runtime::Handle;
 
-use common::calls::Tally;
+use common::calls::{Minimum, Tally};
 use common::child::{self, Figures, as_f64, mb, ms, spread};
 use common::emulated::{self, Built, Memberships, Shape};
 use common::floor::{self, Pace, rounds_floor, wide};
@@ -691,7 +694,8 @@ async fn run_apply(
     .await;
     let after = served(&running);
     assert!(
-        prepared.live.calls + outcome.calls - outcome.verification_calls <= u64::from(BURST_CAP),
+        prepared.live.calls + outcome.calls - outcome.verification_calls
+            <= u64::from(limits.config.burst_limit),
         "the read and the apply fit in one burst window, so the read forces no wait on the apply"
     );
     let tally = Box::pin(scenarios::verify(
@@ -751,7 +755,15 @@ async fn apply_row(
     let mut walls: Vec<Duration> = runs.iter().map(|run| run.wall).collect();
     walls.sort_unstable();
     let wall = walls[walls.len() / 2];
-    let rounds: Vec<u64> = first.phases.iter().map(|(_, calls)| *calls).collect();
+    // The phases, then reading back: a snapshot's two rounds (the first page of each list,
+    // then the rest), as many calls as it took (held to one fresh snapshot by `verify`).
+    let read_back_calls = first.tally.read_back.map_or(0, |(calls, _)| calls);
+    let rounds: Vec<u64> = first
+        .phases
+        .iter()
+        .map(|(_, calls)| *calls)
+        .chain([read_back_calls.min(4), read_back_calls.saturating_sub(4)])
+        .collect();
     let floor = rounds_floor(&rounds, BURST_CAP, None, LATENCY);
     let calls_ratio = as_f64(first.tally.client) / as_f64(first.tally.minimum.calls);
     let wall_ratio = wall.as_secs_f64() / floor.as_secs_f64();
@@ -780,7 +792,8 @@ async fn apply_row(
     });
     lab.notes.push(format!(
         "{label}: minimum {}; {}; the emulator served {} write calls and refused none{read_back}; \
-         floor: {} phase(s) with calls × {} ms; wall times of {APPLY_RUNS} runs: {}{pace}",
+         floor: {} round(s) with calls (the phases, then reading back) × {} ms; wall times \
+         of {APPLY_RUNS} runs: {}{pace}",
         first.tally.minimum.arithmetic,
         first
             .phases
@@ -1017,14 +1030,102 @@ impl Lab {
     }
 }
 
-/// The snapshot rows and the apply rows.
-async fn measure_api(lab: &mut Lab, sizes: &Sizes) -> (Vec<Row>, Vec<Row>) {
+/// What reading back cost in an apply on an account of one size.
+struct ReadBack {
+    account: String,
+    apply: String,
+    /// The plan's own calls (held to their minimum).
+    plan_calls: u64,
+    /// The calls that read the account back.
+    calls: u64,
+    /// One minimal snapshot of the account, worked out from its shape.
+    minimal: Minimum,
+}
+
+/// An apply of moderate size (a tenth of the users change department) on `built`, with no
+/// latency and no limits (only calls are measured): what reading back cost.
+async fn read_back_at(lab: &mut Lab, built: &Built) -> ReadBack {
+    let scenario = Scenario::Reorganise {
+        users: built.users / 10,
+    };
+    let applied = Box::pin(run_apply(
+        &lab.emulator,
+        built,
+        scenario,
+        Variant::FreshClient,
+        &Limits::none(),
+    ))
+    .await;
+    lab.emulators += 1;
+    lab.served += applied.served;
+    let label = format!(
+        "reading back: {} on {} users",
+        scenario.title(),
+        thousands(wide(built.users))
+    );
+    lab.hold_to_minimum(&label, &applied.tally, true);
+    let (read_back, _) = applied.tally.read_back.expect("an apply reads back");
+    eprintln!("{label}: {read_back} call(s)");
+    // Reorganising changes no user or group count: the account read back has the shape it had.
+    let minimal = built.minimum(Memberships::InUserRecords);
+    if read_back > minimal.calls {
+        let wrong = format!(
+            "{label}: reading back took {read_back} calls, more than one minimal snapshot's {} ({})",
+            minimal.calls, minimal.arithmetic
+        );
+        eprintln!("CALL COUNT WRONG: {wrong}");
+        lab.wrong.push(wrong);
+    }
+    ReadBack {
+        account: format!(
+            "{} users, {} groups",
+            thousands(wide(built.users)),
+            thousands(wide(built.groups))
+        ),
+        apply: scenario.title(),
+        plan_calls: applied.tally.client,
+        calls: read_back,
+        minimal,
+    }
+}
+
+/// The table of reading back at each size, against its target: one minimal snapshot.
+fn read_back_table(read_backs: &[ReadBack]) -> String {
+    let mut out = String::from(
+        "\n| account | apply | the plan's calls | reading back | one minimal snapshot | share of \
+         the apply's calls | target: ≤ one minimal snapshot |\n|---|---|--:|--:|--:|--:|---|\n",
+    );
+    for row in read_backs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} ({}) | {:.0}% | {} |",
+            row.account,
+            row.apply,
+            thousands(row.plan_calls),
+            thousands(row.calls),
+            thousands(row.minimal.calls),
+            row.minimal.arithmetic,
+            100.0 * as_f64(row.calls) / as_f64(row.calls + row.plan_calls),
+            if row.calls <= row.minimal.calls {
+                "met"
+            } else {
+                "**MISSED**"
+            },
+        );
+    }
+    out
+}
+
+/// The snapshot rows, the apply rows and reading back at each snapshot size.
+async fn measure_api(lab: &mut Lab, sizes: &Sizes) -> (Vec<Row>, Vec<Row>, Vec<ReadBack>) {
     let mut snapshots = Vec::new();
+    let mut read_backs = Vec::new();
     for &(shape, runs) in sizes.snapshots {
         let built = emulated::build(shape);
         for memberships in Memberships::ALL {
             snapshots.push(Box::pin(snapshot_row(lab, &built, memberships, runs)).await);
         }
+        read_backs.push(Box::pin(read_back_at(lab, &built)).await);
     }
     let mut applies = Vec::new();
     let built = emulated::build(sizes.apply_shape);
@@ -1034,7 +1135,7 @@ async fn measure_api(lab: &mut Lab, sizes: &Sizes) -> (Vec<Row>, Vec<Row>) {
             applies.push(Box::pin(apply_row(lab, &built, scenario, variant, bare)).await);
         }
     }
-    (snapshots, applies)
+    (snapshots, applies, read_backs)
 }
 
 /// What the columns mean.
@@ -1056,7 +1157,7 @@ fn legend() -> String {
          answer can come with {} ms latency, each round of calls sent once the round before \
          is answered (a snapshot's first pages, then the rest, then member lists as the group \
          pages name the groups and their first pages tell how long they are; each apply \
-         phase) and no more \
+         phase, then the apply's reading back as a snapshot's two rounds) and no more \
          than {BURST_CAP} calls in any 30 s. no latency, no cap: the same work on an emulator \
          with no latency and no limits (median of {BARE_RUNS}), its wall time and its CPU time \
          split between the tool (client, snapshot, plan, apply) and the emulator, which serves \
@@ -1145,7 +1246,7 @@ fn main() {
         served: 0,
         wrong: Vec::new(),
     };
-    let (mut rows, applies) = runtime.block_on(measure_api(&mut lab, sizes));
+    let (mut rows, applies, read_backs) = runtime.block_on(measure_api(&mut lab, sizes));
     drop(runtime);
     drop(emulator);
     let Lab {
@@ -1169,6 +1270,8 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let mut out = table(&rows);
     out.push_str(&legend());
+    out.push_str(&read_back_table(&read_backs));
+    out.push('\n');
     if !wrong.is_empty() {
         out.push_str("\n**Call counts that are not the minimum** (the run fails):\n\n");
         for what in &wrong {

@@ -1,7 +1,7 @@
 //! The apply scenarios that matter, under every value of the emulator's switches for what
 //! DocuSign has not confirmed: which call changes a profile, whether joining a group hands
 //! over its profile, whether user records carry `groupList`, whether a rate-limit refusal is
-//! a 400 or a 429, whether a user's answer echoes the profile, and whether a bulk answer with
+//! a 400 or a 429 (a fifth of the calls are refused, in that form), whether a user's answer echoes the profile, and whether a bulk answer with
 //! failed items is a 400 with codes of other names than ours. Each stage is plan → apply → plan: the apply must converge in
 //! one go (the next plan empty, the account as the YAML says), the emulator must count no
 //! user without a profile, after no phase may anyone newly hold a profile that can administer
@@ -165,10 +165,17 @@ impl Switches {
             } else {
                 ItemErrorCodes::Emulator
             },
+            // Refusals in the switch's form, so the status matters: the client must know each
+            // for a rate limit and send the call again.
+            rate_limited_share: REFUSED_SHARE,
             ..roomy()
         }
     }
 }
+
+/// The share of calls the emulator refuses for the burst limit, as if another integration had
+/// spent it.
+const REFUSED_SHARE: f64 = 0.2;
 
 /// Whether `profile` lets its holder administer the account, in `account`.
 fn administers(account: &Account, profile: &str) -> bool {
@@ -266,6 +273,10 @@ async fn stages_under(switches: Switches) {
         assert!(again.is_empty(), "{label}: left {:#?}", again.steps);
         assert_eq!(mismatches(&now, &desired), Vec::<String>::new(), "{label}");
     }
+    assert!(
+        running.shared.stats().injected_faults > 0,
+        "{switches:?}: no call was refused for the rate limit, so its status went untried"
+    );
     // The returning user was reopened with the same ID, and kept the group.
     let rita = &truth(&running).users[&EmailKey::new("rita@example.com")];
     assert_eq!(rita.id, rita_id, "{switches:?}: reopened, not made anew");

@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 
-use docusign_gitops::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+use docusign_gitops::emulator::config::{
+    ItemErrorCodes, ItemFailureStatus, ProfileChangeRoutes, ProfileRoute, RateLimitStatus,
+};
 use docusign_gitops::emulator::{Config, Running, lock};
 use serde_json::{Value, json};
 
@@ -51,6 +53,17 @@ fn config(
         rate_limit_status: status,
         burst_limit: SMALL_BURST,
         ..Config::default()
+    }
+}
+
+/// `config` with the other value of each answer-shape switch: no profile echo, a 400 for a
+/// bulk answer with failed items, and generic per-item codes.
+fn hostile_answers(config: Config) -> Config {
+    Config {
+        profile_in_user_answers: false,
+        item_failure_status: ItemFailureStatus::BadRequest,
+        item_error_codes: ItemErrorCodes::Generic,
+        ..config
     }
 }
 
@@ -151,6 +164,9 @@ fn probe_reports_the_defaults_and_leaves_only_a_closed_user_behind() {
     run.exits(0)
         .stdout_has("profile change routes")
         .stdout_has("--profile-change-via all (default)")
+        .stdout_has("no --no-profile-echo (default)")
+        .stdout_has("--item-failure-status success (default);")
+        .stdout_has("--item-error-codes emulator (default)")
         .stdout_has("API calls: ")
         .stderr_has(&[
             "cleaned up: the temporary user `probe+test@example.com` (closed",
@@ -174,6 +190,7 @@ fn probe_reports_the_defaults_and_leaves_only_a_closed_user_behind() {
     assert_eq!(values["users_default_page_size"], json!({ "exact": 20 }));
     assert_eq!(values["reactivation_keeps_user_id"], json!(true));
     assert_eq!(values["signing_group_put_members"], json!("merge"));
+    assert_eq!(values["profile_in_user_answers"], json!(true));
     assert_eq!(
         values["item_answers"]["add_member_twice"]["item_error_codes"],
         json!(["USER_ALREADY_MEMBER_OF_GROUP"])
@@ -194,12 +211,12 @@ fn probe_reports_the_defaults_and_leaves_only_a_closed_user_behind() {
 #[test]
 fn probe_reports_each_other_switch_value() {
     let emulated_other = emulated(
-        config(
+        hostile_answers(config(
             ProfileChangeRoutes::only(ProfileRoute::PutUser),
             true,
             false,
             RateLimitStatus::TooManyRequests,
-        ),
+        )),
         2,
     );
     let dir = tempfile::tempdir().expect("temp dir");
@@ -208,8 +225,19 @@ fn probe_reports_each_other_switch_value() {
         .stdout_has("--profile-change-via put-user")
         .stdout_has("--group-profile-on-join")
         .stdout_has("--no-group-list")
-        .stdout_has("--rate-limit-status 429");
+        .stdout_has("--rate-limit-status 429")
+        .stdout_has("--no-profile-echo")
+        .stdout_has("--item-failure-status 400;")
+        .stdout_has("--item-error-codes generic");
     let other = values(&report.expect("the findings"));
+    assert_eq!(other["profile_in_user_answers"], json!(false));
+    for case in ["add_member_twice", "remove_non_member"] {
+        assert_eq!(
+            other["item_answers"][case],
+            json!({ "status": 400, "error_code": "", "item_error_codes": ["INVALID_REQUEST_PARAMETER"] }),
+            "{case}"
+        );
+    }
     assert_eq!(other["profile_change_routes"], routes(true, false, false));
     assert_eq!(other["group_profile_on_join"], json!(true));
     assert_eq!(other["group_list_in_user_records"], json!(false));
@@ -287,18 +315,19 @@ fn serve(args: &[&str]) -> Server {
 #[test]
 fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
     let emulated = emulated(
-        config(
+        hostile_answers(config(
             ProfileChangeRoutes::only(ProfileRoute::PutProfile),
             true,
             false,
             RateLimitStatus::TooManyRequests,
-        ),
+        )),
         2,
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let (run, report) = probe(dir.path(), &emulated, &["--spend-burst"]);
     run.exits(0);
     let first = values(&report.expect("the findings"));
+    assert_eq!(first["profile_in_user_answers"], json!(false));
     let file = dir.path().join("probe.json");
     let file = file.to_str().expect("a UTF-8 path");
     let switches = [
@@ -307,6 +336,8 @@ fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
         "group_list_in_user_records",
         "rate_limit_status",
         "rate_limits",
+        "profile_in_user_answers",
+        "item_answers",
     ];
 
     let server = serve(&["--behaviour", file]);
@@ -334,6 +365,8 @@ fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
         "400",
         "--burst-limit",
         "90",
+        "--item-failure-status",
+        "success",
     ]);
     let overridden = tempfile::tempdir().expect("temp dir");
     let (run, report) = probe_at(
@@ -348,6 +381,16 @@ fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
     assert_eq!(third["profile_change_routes"], routes(true, true, true));
     assert_eq!(third["rate_limit_status"], json!(400));
     assert_eq!(third["rate_limits"]["burst_limit"], json!(90));
+    assert_eq!(
+        third["item_answers"]["add_member_twice"]["status"],
+        json!(200)
+    );
+    assert_eq!(
+        third["item_answers"]["add_member_twice"]["item_error_codes"],
+        json!(["INVALID_REQUEST_PARAMETER"]),
+        "the file's generic codes stay"
+    );
+    assert_eq!(third["profile_in_user_answers"], json!(false));
     assert_eq!(
         third["group_profile_on_join"],
         first["group_profile_on_join"]

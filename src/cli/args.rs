@@ -303,13 +303,14 @@ pub struct EmulatorArgs {
     /// `PUT /users` and `PUT /users/{userId}`.
     #[arg(long)]
     pub no_profile_echo: bool,
-    /// HTTP status of a bulk answer in which some items failed; the per-item body is the same.
-    #[arg(long, value_enum, default_value_t = ItemFailureStatus::Success)]
-    pub item_failure_status: ItemFailureStatus,
+    /// HTTP status of a bulk answer in which some items failed; the per-item body is the same
+    /// [default: success].
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub item_failure_status: Option<ItemFailureStatus>,
     /// Per-item error codes: the emulator's names, or `INVALID_REQUEST_PARAMETER` for every
-    /// code DocuSign doesn't document.
-    #[arg(long, value_enum, default_value_t = ItemErrorCodes::Emulator)]
-    pub item_error_codes: ItemErrorCodes,
+    /// code DocuSign doesn't document [default: emulator].
+    #[arg(long, value_enum, value_name = "CODES")]
+    pub item_error_codes: Option<ItemErrorCodes>,
     /// OAuth client (integration key) the emulator accepts; a secret is made up when absent.
     #[arg(long, value_name = "ID", requires = "client_secret")]
     pub client_id: Option<String>,

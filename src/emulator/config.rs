@@ -36,6 +36,10 @@ pub struct Config {
     /// Share of API calls (0–1) that fail: 500/503, a burst-limit refusal, or a dropped
     /// connection before or after the write took effect.
     pub fault_rate: f64,
+    /// Share of API calls (0–1) refused for the burst limit as if another integration on the
+    /// account had spent it, on top of `fault_rate`: a refusal in `rate_limit_status`'s form
+    /// without spending the burst (or waiting 30 s for it to come back).
+    pub rate_limited_share: f64,
     /// Seed for faults, jitter and generated IDs, so a run can be repeated.
     pub seed: u64,
     /// Lifetime of issued access tokens.
@@ -64,6 +68,7 @@ impl Default for Config {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             fault_rate: 0.0,
+            rate_limited_share: 0.0,
             seed: 0x00d0_c051_6e00,
             token_lifetime: Duration::from_secs(8 * 3600),
             credentials: Credentials::default(),
@@ -136,6 +141,13 @@ pub enum ItemErrorCodes {
     /// Every code DocuSign doesn't document becomes `INVALID_REQUEST_PARAMETER` with a generic
     /// message, so a client that keys on the emulator's invented names is caught out.
     Generic,
+}
+
+impl ItemErrorCodes {
+    /// The names the emulator made up for a member added twice and a non-member removed
+    /// (DocuSign documents neither); `Generic` replaces them.
+    pub const ALREADY_MEMBER: &'static str = "USER_ALREADY_MEMBER_OF_GROUP";
+    pub const NOT_MEMBER: &'static str = "USER_NOT_MEMBER_OF_GROUP";
 }
 
 /// Which endpoints change an existing user's permission profile.

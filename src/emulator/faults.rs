@@ -93,7 +93,7 @@ impl Fate {
         route: &str,
         request: RequestKey,
         attempt: u64,
-        fault_rate: f64,
+        (fault_rate, rate_limited_share): (f64, f64),
         max_jitter: Duration,
     ) -> Self {
         let mut hash = Sha256::new();
@@ -115,6 +115,12 @@ impl Fate {
             2 => Fault::DropBefore,
             3 => Fault::DropAfter,
             _ => Fault::RateLimited,
+        });
+        // A draw of its own, made only when asked for, so the faults of a seeded run stay
+        // what they were without it.
+        let fault = fault.or_else(|| {
+            (rate_limited_share > 0.0 && unit(word(3)) < rate_limited_share)
+                .then_some(Fault::RateLimited)
         });
         let jitter_nanos = u64::try_from(max_jitter.as_nanos()).unwrap_or(u64::MAX);
         let jitter = Duration::from_nanos(match jitter_nanos.checked_add(1) {
@@ -185,20 +191,20 @@ mod tests {
     fn a_fate_is_a_pure_function_of_seed_route_request_and_attempt() {
         let fates = |seed| -> Vec<Fate> {
             (0..200)
-                .map(|n| Fate::draw(seed, ROUTE, key(&n.to_string()), n % 3, 0.5, JITTER))
+                .map(|n| Fate::draw(seed, ROUTE, key(&n.to_string()), n % 3, (0.5, 0.0), JITTER))
                 .collect()
         };
         assert_eq!(fates(7), fates(7));
         // Drawn in another order (as concurrent calls arrive), each request keeps its fate.
         let backwards: Vec<Fate> = (0..200)
             .rev()
-            .map(|n| Fate::draw(7, ROUTE, key(&n.to_string()), n % 3, 0.5, JITTER))
+            .map(|n| Fate::draw(7, ROUTE, key(&n.to_string()), n % 3, (0.5, 0.0), JITTER))
             .collect();
         assert_eq!(backwards.into_iter().rev().collect::<Vec<_>>(), fates(7));
         // Every input matters.
         assert_ne!(fates(7), fates(8));
         let one = |route: &str, body: &str, attempt| {
-            Fate::draw(7, route, key(body), attempt, 0.5, JITTER)
+            Fate::draw(7, route, key(body), attempt, (0.5, 0.0), JITTER)
         };
         let differs = |other: &dyn Fn(u64) -> Fate| {
             (0..50).any(|n| other(n) != one(ROUTE, &n.to_string(), 0))
@@ -216,7 +222,7 @@ mod tests {
         assert_eq!(request.to_string(), "b7cbe69a520343ae");
         // Worked out independently (Python's hashlib) from the layout `Fate::draw` describes:
         // the first word is 0.727 of the way up, so a rate of 0.7 spares this attempt.
-        let fate = Fate::draw(42, ROUTE, request, 1, 1.0, JITTER);
+        let fate = Fate::draw(42, ROUTE, request, 1, (1.0, 0.0), JITTER);
         assert_eq!(
             (fate.fault, fate.jitter),
             (
@@ -224,9 +230,12 @@ mod tests {
                 Duration::from_nanos(5_922_652)
             )
         );
-        assert_eq!(Fate::draw(42, ROUTE, request, 1, 0.7, JITTER).fault, None);
+        assert_eq!(
+            Fate::draw(42, ROUTE, request, 1, (0.7, 0.0), JITTER).fault,
+            None
+        );
         assert!(
-            Fate::draw(42, ROUTE, request, 1, 0.73, JITTER)
+            Fate::draw(42, ROUTE, request, 1, (0.73, 0.0), JITTER)
                 .fault
                 .is_some()
         );
@@ -273,7 +282,7 @@ mod tests {
         );
         // A request faulted on every attempt would never get through: attempts draw anew.
         let fates: Vec<Fate> = (0..40)
-            .map(|attempt| Fate::draw(1, ROUTE, a, attempt, 0.5, JITTER))
+            .map(|attempt| Fate::draw(1, ROUTE, a, attempt, (0.5, 0.0), JITTER))
             .collect();
         assert!(fates.iter().any(|fate| fate.fault.is_some()));
         assert!(fates.iter().any(|fate| fate.fault.is_none()));
@@ -283,7 +292,7 @@ mod tests {
     fn rates_and_jitter_are_honoured() {
         let draws = |rate| -> Vec<Fate> {
             (0..10_000)
-                .map(|n| Fate::draw(3, ROUTE, key(&n.to_string()), 0, rate, JITTER))
+                .map(|n| Fate::draw(3, ROUTE, key(&n.to_string()), 0, (rate, 0.0), JITTER))
                 .collect()
         };
         assert!(draws(0.0).iter().all(|fate| fate.fault.is_none()));
@@ -309,7 +318,36 @@ mod tests {
         }
         assert!(fates.iter().all(|fate| fate.jitter <= JITTER));
         assert!(fates.iter().any(|fate| fate.jitter > JITTER / 2));
-        let still = Fate::draw(3, ROUTE, key("x"), 0, 0.2, Duration::ZERO);
+        let still = Fate::draw(3, ROUTE, key("x"), 0, (0.2, 0.0), Duration::ZERO);
         assert_eq!(still.jitter, Duration::ZERO);
+    }
+
+    #[test]
+    fn a_rate_limited_share_refuses_that_share_and_leaves_the_other_faults_as_they_were() {
+        let draws = |rates| -> Vec<Fate> {
+            (0..10_000)
+                .map(|n| Fate::draw(5, ROUTE, key(&n.to_string()), 0, rates, JITTER))
+                .collect()
+        };
+        let refused = draws((0.0, 0.25))
+            .iter()
+            .filter(|fate| fate.fault == Some(Fault::RateLimited))
+            .count();
+        assert!(
+            (2_300..2_700).contains(&refused),
+            "{refused} of 10000 at share 0.25"
+        );
+        assert!(
+            draws((0.0, 0.25))
+                .iter()
+                .all(|fate| { matches!(fate.fault, None | Some(Fault::RateLimited)) })
+        );
+        // Every fault the rate alone draws is drawn with the share too.
+        for (alone, with_share) in draws((0.2, 0.0)).iter().zip(draws((0.2, 0.25))) {
+            if alone.fault.is_some() {
+                assert_eq!(alone.fault, with_share.fault);
+            }
+            assert_eq!(alone.jitter, with_share.jitter);
+        }
     }
 }

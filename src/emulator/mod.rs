@@ -141,7 +141,9 @@ impl Shared {
     /// Whether requests have fates to draw: faults or jitter are on. When not, the gate reads
     /// nothing of the request and counts no attempts.
     fn draws_fates(&self) -> bool {
-        self.config.fault_rate > 0.0 || !self.config.jitter.is_zero()
+        self.config.fault_rate > 0.0
+            || self.config.rate_limited_share > 0.0
+            || !self.config.jitter.is_zero()
     }
 
     /// The fate of this arrival of `request` on `route`: its attempt number among identical
@@ -154,7 +156,7 @@ impl Shared {
             &route,
             request,
             attempt,
-            self.config.fault_rate,
+            (self.config.fault_rate, self.config.rate_limited_share),
             self.config.jitter,
         );
         Drawn {

@@ -4,11 +4,13 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::report::{FORMAT, Report, VERSION, key};
 use crate::emulator::Config;
-use crate::emulator::config::{ProfileChangeRoutes, RateLimitStatus};
+use crate::emulator::config::{
+    ItemErrorCodes, ItemFailureStatus, ProfileChangeRoutes, RateLimitStatus,
+};
 
 /// The switches a probe file sets; `None` where it observed nothing (the default stays).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,6 +21,9 @@ pub struct Switches {
     pub rate_limit_status: Option<RateLimitStatus>,
     pub hourly_limit: Option<u32>,
     pub burst_limit: Option<u32>,
+    pub profile_in_user_answers: Option<bool>,
+    pub item_failure_status: Option<ItemFailureStatus>,
+    pub item_error_codes: Option<ItemErrorCodes>,
     /// Values the file holds that this version can't use; they keep the defaults.
     pub ignored: Vec<String>,
 }
@@ -38,6 +43,13 @@ impl Switches {
             rate_limit_status: self.rate_limit_status.unwrap_or(config.rate_limit_status),
             hourly_limit: self.hourly_limit.unwrap_or(config.hourly_limit),
             burst_limit: self.burst_limit.unwrap_or(config.burst_limit),
+            profile_in_user_answers: self
+                .profile_in_user_answers
+                .unwrap_or(config.profile_in_user_answers),
+            item_failure_status: self
+                .item_failure_status
+                .unwrap_or(config.item_failure_status),
+            item_error_codes: self.item_error_codes.unwrap_or(config.item_error_codes),
             ..config
         }
     }
@@ -144,6 +156,10 @@ pub fn switches(report: &Report) -> Switches {
             key::GROUP_LIST_IN_USER_RECORDS,
             &mut switches.group_list_in_user_records,
         ),
+        (
+            key::PROFILE_IN_USER_ANSWERS,
+            &mut switches.profile_in_user_answers,
+        ),
     ] {
         if let Some(flag) = value(name) {
             match flag.as_bool() {
@@ -170,8 +186,91 @@ pub fn switches(report: &Report) -> Switches {
         switches.hourly_limit = limit("hourly_limit");
         switches.burst_limit = limit("burst_limit");
     }
+    if let Some(items) = value(key::ITEM_ANSWERS) {
+        match items.as_object() {
+            Some(items) => {
+                (switches.item_failure_status, switches.item_error_codes) = item_switches(items);
+            }
+            None => ignored.push(key::ITEM_ANSWERS),
+        }
+    }
     switches.ignored = ignored.into_iter().map(str::to_owned).collect();
     switches
+}
+
+/// What the answers to the bulk calls that failed an item (a member added twice, a non-member
+/// removed, a user closed twice) say of the emulator's two switches for them: the status such
+/// an answer carries, and whether its per-item codes are the emulator's own names or other
+/// ones. `None` where no item failed: the answers tell nothing then.
+#[must_use]
+pub fn item_switches(
+    items: &Map<String, Value>,
+) -> (Option<ItemFailureStatus>, Option<ItemErrorCodes>) {
+    let failed: Vec<(u64, Vec<&str>)> = items
+        .values()
+        .filter_map(|answer| {
+            let codes: Vec<&str> = answer
+                .get("item_error_codes")?
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|code| !code.is_empty())
+                .collect();
+            let status = answer.get("status")?.as_u64()?;
+            (!codes.is_empty()).then_some((status, codes))
+        })
+        .collect();
+    let status = if failed.is_empty() {
+        None
+    } else if failed.iter().all(|(status, _)| *status == 400) {
+        Some(ItemFailureStatus::BadRequest)
+    } else if failed.iter().all(|(status, _)| (200..300).contains(status)) {
+        Some(ItemFailureStatus::Success)
+    } else {
+        None
+    };
+    let own = [ItemErrorCodes::ALREADY_MEMBER, ItemErrorCodes::NOT_MEMBER];
+    let codes = if failed.is_empty() {
+        None
+    } else if failed
+        .iter()
+        .flat_map(|(_, codes)| codes)
+        .all(|code| own.contains(code))
+    {
+        Some(ItemErrorCodes::Emulator)
+    } else {
+        // Codes the emulator never gives: the closest it comes is answering without the
+        // names it made up, so a client can only tell by reading.
+        Some(ItemErrorCodes::Generic)
+    };
+    (status, codes)
+}
+
+#[must_use]
+pub fn item_answers_flags(
+    status: Option<ItemFailureStatus>,
+    codes: Option<ItemErrorCodes>,
+) -> String {
+    let status = match status {
+        None => "no --item-failure-status set (not told)",
+        Some(ItemFailureStatus::Success) => "--item-failure-status success (default)",
+        Some(ItemFailureStatus::BadRequest) => "--item-failure-status 400",
+    };
+    let codes = match codes {
+        None => "no --item-error-codes set (not told)",
+        Some(ItemErrorCodes::Emulator) => "--item-error-codes emulator (default)",
+        Some(ItemErrorCodes::Generic) => "--item-error-codes generic",
+    };
+    format!("{status}; {codes}")
+}
+
+#[must_use]
+pub fn profile_echo_flag(echoed: bool) -> String {
+    if echoed {
+        "no --no-profile-echo (default)".to_owned()
+    } else {
+        "--no-profile-echo".to_owned()
+    }
 }
 
 /// The flag for a set of profile routes; one that no flag spells says so.
@@ -277,7 +376,7 @@ mod tests {
                 rate_limit_status: Some(RateLimitStatus::TooManyRequests),
                 hourly_limit: Some(1000),
                 burst_limit: None,
-                ignored: Vec::new(),
+                ..Switches::default()
             }
         );
     }
@@ -340,5 +439,61 @@ mod tests {
             bulk_put_users: true,
         };
         assert!(routes_flag(mixed).contains("put-user + bulk-put-users"));
+    }
+
+    fn answers(cases: &[(&str, u64, &[&str])]) -> Map<String, Value> {
+        cases
+            .iter()
+            .map(|(case, status, codes)| {
+                (
+                    (*case).to_owned(),
+                    serde_json::json!({ "status": status, "error_code": "", "item_error_codes": codes }),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn failed_items_tell_the_status_and_whose_codes_they_carry() {
+        let own = answers(&[
+            ("add_member_twice", 200, &[ItemErrorCodes::ALREADY_MEMBER]),
+            ("remove_non_member", 200, &[ItemErrorCodes::NOT_MEMBER]),
+            ("close_user_twice", 200, &[""]),
+        ]);
+        assert_eq!(
+            item_switches(&own),
+            (
+                Some(ItemFailureStatus::Success),
+                Some(ItemErrorCodes::Emulator)
+            )
+        );
+        let other = answers(&[
+            ("add_member_twice", 400, &["MEMBER_EXISTS"]),
+            ("remove_non_member", 400, &[ItemErrorCodes::NOT_MEMBER]),
+        ]);
+        assert_eq!(
+            item_switches(&other),
+            (
+                Some(ItemFailureStatus::BadRequest),
+                Some(ItemErrorCodes::Generic)
+            )
+        );
+    }
+
+    #[test]
+    fn answers_with_no_failed_item_or_mixed_statuses_set_nothing_they_cannot_tell() {
+        let silent = answers(&[
+            ("add_member_twice", 200, &[""]),
+            ("close_user_twice", 200, &[]),
+        ]);
+        assert_eq!(item_switches(&silent), (None, None));
+        let mixed = answers(&[
+            ("add_member_twice", 200, &[ItemErrorCodes::ALREADY_MEMBER]),
+            ("remove_non_member", 400, &[ItemErrorCodes::NOT_MEMBER]),
+        ]);
+        assert_eq!(
+            item_switches(&mixed),
+            (None, Some(ItemErrorCodes::Emulator))
+        );
     }
 }

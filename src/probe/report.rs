@@ -26,6 +26,7 @@ pub mod key {
     pub const RATE_LIMIT_STATUS: &str = "rate_limit_status";
     pub const REACTIVATION_KEEPS_USER_ID: &str = "reactivation_keeps_user_id";
     pub const ITEM_ANSWERS: &str = "item_answers";
+    pub const PROFILE_IN_USER_ANSWERS: &str = "profile_in_user_answers";
     pub const SIGNING_GROUP_PUT_MEMBERS: &str = "signing_group_put_members";
 }
 

@@ -8,7 +8,9 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::Names;
-use super::behaviour::{group_list_flag, group_profile_on_join_flag, routes_flag};
+use super::behaviour::{
+    group_list_flag, group_profile_on_join_flag, item_answers_flags, profile_echo_flag, routes_flag,
+};
 use super::calls::{Caller, Stop, described, first_item, item_codes, text_at};
 use super::cleanup::{Ledger, Made};
 use super::report::{Entry, key};
@@ -34,8 +36,9 @@ pub async fn observe(
 ) -> Result<BTreeMap<String, Entry>, Stop> {
     let temp = set_up(caller, names, ledger).await?;
     let mut found = BTreeMap::new();
-    let (routes, profile_now) = profile_routes(caller, &temp).await?;
+    let (routes, echo, profile_now) = profile_routes(caller, &temp).await?;
     found.insert(key::PROFILE_CHANGE_ROUTES.to_owned(), routes);
+    found.insert(key::PROFILE_IN_USER_ANSWERS.to_owned(), echo);
     found.insert(
         key::GROUP_PROFILE_ON_JOIN.to_owned(),
         group_profile_on_join(caller, names, &temp, &profile_now).await?,
@@ -249,6 +252,11 @@ impl Route {
         }
     }
 
+    /// Whether the answer is the user record: the emulator's echo switch covers these two.
+    fn answers_with_the_user(self) -> bool {
+        matches!(self, Self::BulkPutUsers | Self::PutUser)
+    }
+
     /// The profile ID the answer carries, if any.
     fn echo(self, answer: &Value) -> Option<String> {
         let record = match self {
@@ -261,12 +269,14 @@ impl Route {
 }
 
 /// (a) Each route asked to move the user to the profile it doesn't hold; the user read back
-/// after each says whether it took. Answers the entry and the profile the user holds after.
-async fn profile_routes(caller: &Caller, temp: &Temp) -> Result<(Entry, String), Stop> {
+/// after each says whether it took. Answers the entry, whether the user answers echo the
+/// profile, and the profile the user holds after.
+async fn profile_routes(caller: &Caller, temp: &Temp) -> Result<(Entry, Entry, String), Stop> {
     let mut current = profile_of(caller, &temp.user).await?;
     let mut took = [false; 3];
     let mut details = Map::new();
     let mut words = Vec::new();
+    let mut carried = Vec::new();
     for (index, route) in Route::ALL.into_iter().enumerate() {
         let target = if current == temp.profile {
             temp.sender.clone()
@@ -277,10 +287,14 @@ async fn profile_routes(caller: &Caller, temp: &Temp) -> Result<(Entry, String),
         let answer = caller.send(Method::PUT, &path, Some(&body)).await?;
         let after = profile_of(caller, &temp.user).await?;
         took[index] = after == target;
-        let echo = match route.echo(&answer.body) {
+        let in_answer = route.echo(&answer.body);
+        if route.answers_with_the_user() && answer.status.is_success() {
+            carried.push((route, in_answer.is_some()));
+        }
+        let echo = match in_answer {
             None => "absent",
-            Some(echoed) if echoed == target => "the new profile",
-            Some(echoed) if echoed == current => "the old profile",
+            Some(id) if id == target => "the new profile",
+            Some(id) if id == current => "the old profile",
             Some(_) => "another profile",
         };
         details.insert(
@@ -319,7 +333,54 @@ async fn profile_routes(caller: &Caller, temp: &Temp) -> Result<(Entry, String),
         emulator: routes_flag(routes),
         details: Value::Object(details),
     };
-    Ok((entry, current))
+    Ok((entry, profile_echo(&carried), current))
+}
+
+/// Whether the answers of the two calls that answer with the user record (bulk `PUT /users`,
+/// `PUT /users/{id}`) carry its `permissionProfileId`, from the routes' accepted answers.
+fn profile_echo(carried: &[(Route, bool)]) -> Entry {
+    let words: Vec<String> = carried
+        .iter()
+        .map(|(route, has)| {
+            format!(
+                "{}: {}",
+                route.call(),
+                if *has {
+                    "carried it"
+                } else {
+                    "leaves it out"
+                }
+            )
+        })
+        .collect();
+    let value = if carried.is_empty() {
+        None
+    } else if carried.iter().all(|(_, has)| *has) {
+        Some(true)
+    } else if carried.iter().all(|(_, has)| !has) {
+        Some(false)
+    } else {
+        None
+    };
+    match value {
+        None if carried.is_empty() => Entry::unobserved(
+            "not told: neither call that answers with the user was accepted",
+            "no switch set",
+        ),
+        None => Entry::unobserved(
+            &format!(
+                "the two calls differ ({}); no switch spells that",
+                words.join("; ")
+            ),
+            "no switch set",
+        ),
+        Some(has) => Entry {
+            observed: words.join("; "),
+            value: Value::Bool(has),
+            emulator: profile_echo_flag(has),
+            details: Value::Null,
+        },
+    }
 }
 
 /// (b) The group takes the profile the user doesn't hold; then the user joins it.
@@ -709,10 +770,11 @@ fn item_answers(items: Map<String, Value>) -> Entry {
             format!("{}: {}, {said}", case.replace('_', " "), answer["status"])
         })
         .collect();
+    let (status, codes) = super::behaviour::item_switches(&items);
     Entry {
         observed: words.join("; "),
+        emulator: item_answers_flags(status, codes),
         value: Value::Object(items),
-        emulator: "no switch (see the emulator's assumptions)".to_owned(),
         details: Value::Null,
     }
 }

@@ -14,6 +14,7 @@ use super::users::{join, user_info_json};
 use super::{account_slot, bulk_reply, items, json_body, reply, text};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
+use crate::emulator::config::ItemErrorCodes;
 use crate::emulator::error::ApiError;
 
 fn invalid_group() -> ApiError {
@@ -329,12 +330,12 @@ fn change_members(
             // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
             let (code, message) = if add {
                 (
-                    "USER_ALREADY_MEMBER_OF_GROUP",
+                    ItemErrorCodes::ALREADY_MEMBER,
                     "The user is already a member of this group.",
                 )
             } else {
                 (
-                    "USER_NOT_MEMBER_OF_GROUP",
+                    ItemErrorCodes::NOT_MEMBER,
                     "The user is not a member of this group.",
                 )
             };
