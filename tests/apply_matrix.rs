@@ -114,6 +114,8 @@ struct Switches {
     echo: bool,
     /// Bulk answers with failed items: 400, with generic codes (else 200 and ours).
     hostile_items: bool,
+    /// Whether creating a closed user again reopens it with its ID (else a new user is made).
+    reopen_keeps_id: bool,
 }
 
 impl Switches {
@@ -130,14 +132,17 @@ impl Switches {
                         for (echo, hostile_items) in
                             [(true, false), (false, false), (true, true), (false, true)]
                         {
-                            every.push(Self {
-                                route,
-                                group_profile_on_join,
-                                group_list,
-                                rate_limit_status,
-                                echo,
-                                hostile_items,
-                            });
+                            for reopen_keeps_id in [true, false] {
+                                every.push(Self {
+                                    route,
+                                    group_profile_on_join,
+                                    group_list,
+                                    rate_limit_status,
+                                    echo,
+                                    hostile_items,
+                                    reopen_keeps_id,
+                                });
+                            }
                         }
                     }
                 }
@@ -168,6 +173,7 @@ impl Switches {
             // Refusals in the switch's form, so the status matters: the client must know each
             // for a rate limit and send the call again.
             rate_limited_share: REFUSED_SHARE,
+            reopen_keeps_user_id: self.reopen_keeps_id,
             ..roomy()
         }
     }
@@ -220,6 +226,7 @@ async fn stages_under(switches: Switches) {
     let rita_id = truth(&running).users[&EmailKey::new("rita@example.com")]
         .id
         .clone();
+    let mut notes = Vec::new();
     for (what, yaml) in stages() {
         let label = format!("{switches:?}, {what}");
         let desired = desired(&yaml);
@@ -267,6 +274,7 @@ async fn stages_under(switches: Switches) {
             0,
             "{label}: a user lost its profile"
         );
+        notes.extend(outcome.notes.iter().cloned());
         recorded = apply::managed_objects(&outcome.account, &desired.state, Some(&recorded));
         let again = plan::plan(&desired, &live(&client).await, Some(&recorded), &context)
             .unwrap_or_else(|breach| panic!("{label}: {breach}"));
@@ -277,10 +285,26 @@ async fn stages_under(switches: Switches) {
         running.shared.stats().injected_faults > 0,
         "{switches:?}: no call was refused for the rate limit, so its status went untried"
     );
-    // The returning user was reopened with the same ID, and kept the group.
+    // The returning user was reopened with the same ID, or, where DocuSign made a new user,
+    // apply said so, recorded the new ID and gave it the group the closed one kept.
     let rita = &truth(&running).users[&EmailKey::new("rita@example.com")];
-    assert_eq!(rita.id, rita_id, "{switches:?}: reopened, not made anew");
+    assert_ne!(rita.status, UserStatus::Closed, "{switches:?}");
     assert!(rita.groups.contains("Plain"), "{switches:?}: {rita:?}");
+    let said_new = notes
+        .iter()
+        .any(|note| note.contains("DocuSign reopened `rita@example.com` as a new user"));
+    if switches.reopen_keeps_id {
+        assert_eq!(rita.id, rita_id, "{switches:?}: reopened, not made anew");
+        assert!(!said_new, "{switches:?}: {notes:#?}");
+    } else {
+        assert_ne!(rita.id, rita_id, "{switches:?}: a new user");
+        assert!(said_new, "{switches:?}: {notes:#?}");
+        assert_eq!(
+            recorded.users[&EmailKey::new("rita@example.com")].id,
+            rita.id,
+            "{switches:?}: the new ID is recorded"
+        );
+    }
 }
 
 /// Every scenario under every combination of the other switches, with `route`.

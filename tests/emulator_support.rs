@@ -297,6 +297,17 @@ pub fn live_model(account: &Account) -> docusign_gitops::model::Account {
         );
     }
     for user in &account.users {
+        // Of two records with one email (a reopen that made a new user), the open one is the
+        // user, as a snapshot reads it.
+        let open_beside = |key: &EmailKey| {
+            model
+                .users
+                .get(key)
+                .is_some_and(|found: &User| found.status != UserStatus::Closed)
+        };
+        if user.status == EmulatedStatus::Closed && open_beside(&EmailKey::new(&user.email)) {
+            continue;
+        }
         let groups = account
             .groups_of(user)
             .into_iter()

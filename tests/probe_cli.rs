@@ -56,10 +56,11 @@ fn config(
     }
 }
 
-/// `config` with the other value of each answer-shape switch: no profile echo, a 400 for a
-/// bulk answer with failed items, and generic per-item codes.
-fn hostile_answers(config: Config) -> Config {
+/// `config` with the other value of each answer-shape switch (no profile echo, a 400 for a
+/// bulk answer with failed items, generic per-item codes) and a reopen that makes a new user.
+fn other_shapes(config: Config) -> Config {
     Config {
+        reopen_keeps_user_id: false,
         profile_in_user_answers: false,
         item_failure_status: ItemFailureStatus::BadRequest,
         item_error_codes: ItemErrorCodes::Generic,
@@ -165,6 +166,7 @@ fn probe_reports_the_defaults_and_leaves_only_a_closed_user_behind() {
         .stdout_has("profile change routes")
         .stdout_has("--profile-change-via all (default)")
         .stdout_has("no --no-profile-echo (default)")
+        .stdout_has("no --reopen-makes-new-user (default)")
         .stdout_has("--item-failure-status success (default);")
         .stdout_has("--item-error-codes emulator (default)")
         .stdout_has("API calls: ")
@@ -211,7 +213,7 @@ fn probe_reports_the_defaults_and_leaves_only_a_closed_user_behind() {
 #[test]
 fn probe_reports_each_other_switch_value() {
     let emulated_other = emulated(
-        hostile_answers(config(
+        other_shapes(config(
             ProfileChangeRoutes::only(ProfileRoute::PutUser),
             true,
             false,
@@ -227,10 +229,12 @@ fn probe_reports_each_other_switch_value() {
         .stdout_has("--no-group-list")
         .stdout_has("--rate-limit-status 429")
         .stdout_has("--no-profile-echo")
+        .stdout_has("--reopen-makes-new-user")
         .stdout_has("--item-failure-status 400;")
         .stdout_has("--item-error-codes generic");
     let other = values(&report.expect("the findings"));
     assert_eq!(other["profile_in_user_answers"], json!(false));
+    assert_eq!(other["reactivation_keeps_user_id"], json!(false));
     for case in ["add_member_twice", "remove_non_member"] {
         assert_eq!(
             other["item_answers"][case],
@@ -315,7 +319,7 @@ fn serve(args: &[&str]) -> Server {
 #[test]
 fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
     let emulated = emulated(
-        hostile_answers(config(
+        other_shapes(config(
             ProfileChangeRoutes::only(ProfileRoute::PutProfile),
             true,
             false,
@@ -328,6 +332,7 @@ fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
     run.exits(0);
     let first = values(&report.expect("the findings"));
     assert_eq!(first["profile_in_user_answers"], json!(false));
+    assert_eq!(first["reactivation_keeps_user_id"], json!(false));
     let file = dir.path().join("probe.json");
     let file = file.to_str().expect("a UTF-8 path");
     let switches = [
@@ -338,6 +343,7 @@ fn the_findings_round_trip_through_emulator_behaviour_and_flags_win() {
         "rate_limits",
         "profile_in_user_answers",
         "item_answers",
+        "reactivation_keeps_user_id",
     ];
 
     let server = serve(&["--behaviour", file]);

@@ -303,6 +303,10 @@ pub struct EmulatorArgs {
     /// `PUT /users` and `PUT /users/{userId}`.
     #[arg(long)]
     pub no_profile_echo: bool,
+    /// Creating a closed user's exact user name and email makes a new user beside the closed
+    /// one, instead of reopening it with its user ID.
+    #[arg(long)]
+    pub reopen_makes_new_user: bool,
     /// HTTP status of a bulk answer in which some items failed; the per-item body is the same
     /// [default: success].
     #[arg(long, value_enum, value_name = "STATUS")]

@@ -30,7 +30,9 @@
 //! - **Reopening**: creating a closed user's exact `userName` + email reopens it with the same
 //!   `userId`, in `ActivationSent`, with the request's profile (else DocuSign Sender). With
 //!   another `userName`, a *new* user with a new `userId` is created beside the closed one, as a
-//!   reported DocuSign quirk has it.
+//!   reported DocuSign quirk has it. [`super::config::Config::reopen_keeps_user_id`] off makes a
+//!   new user even for the exact `userName` (the closed one stays closed, with its memberships):
+//!   whether DocuSign keeps the ID is unconfirmed, and apply must notice either way.
 //! - **Closing** (`DELETE /users`) keeps group and signing-group memberships unless
 //!   `delete=Groups` / `delete=SigningGroupsEmail` asks otherwise; `PermissionSet` is ignored (a
 //!   user always holds a profile). Closing a closed user succeeds.

@@ -26,6 +26,10 @@ pub struct Config {
     /// `permissionProfileId`/`permissionProfileName`; without the echo, an answer can't tell a
     /// client whether a profile change took.
     pub profile_in_user_answers: bool,
+    /// Whether creating a closed user's exact `userName` and email reopens that user with its
+    /// `userId` (DocuSign documents the reopening, not whether the ID survives). When not, a new
+    /// user is made beside the closed one, which stays closed with its memberships.
+    pub reopen_keeps_user_id: bool,
     /// The status of a bulk answer in which some items failed.
     pub item_failure_status: ItemFailureStatus,
     /// The `errorCode`s a bulk answer gives the items that failed.
@@ -63,6 +67,7 @@ impl Default for Config {
             group_list_in_user_records: true,
             group_profile_on_join: false,
             profile_in_user_answers: true,
+            reopen_keeps_user_id: true,
             item_failure_status: ItemFailureStatus::Success,
             item_error_codes: ItemErrorCodes::Emulator,
             latency: Duration::ZERO,

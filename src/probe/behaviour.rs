@@ -22,6 +22,7 @@ pub struct Switches {
     pub hourly_limit: Option<u32>,
     pub burst_limit: Option<u32>,
     pub profile_in_user_answers: Option<bool>,
+    pub reopen_keeps_user_id: Option<bool>,
     pub item_failure_status: Option<ItemFailureStatus>,
     pub item_error_codes: Option<ItemErrorCodes>,
     /// Values the file holds that this version can't use; they keep the defaults.
@@ -50,6 +51,9 @@ impl Switches {
                 .item_failure_status
                 .unwrap_or(config.item_failure_status),
             item_error_codes: self.item_error_codes.unwrap_or(config.item_error_codes),
+            reopen_keeps_user_id: self
+                .reopen_keeps_user_id
+                .unwrap_or(config.reopen_keeps_user_id),
             ..config
         }
     }
@@ -160,6 +164,10 @@ pub fn switches(report: &Report) -> Switches {
             key::PROFILE_IN_USER_ANSWERS,
             &mut switches.profile_in_user_answers,
         ),
+        (
+            key::REACTIVATION_KEEPS_USER_ID,
+            &mut switches.reopen_keeps_user_id,
+        ),
     ] {
         if let Some(flag) = value(name) {
             match flag.as_bool() {
@@ -262,6 +270,15 @@ pub fn item_answers_flags(
         Some(ItemErrorCodes::Generic) => "--item-error-codes generic",
     };
     format!("{status}; {codes}")
+}
+
+#[must_use]
+pub fn reopen_flag(keeps_id: bool) -> String {
+    if keeps_id {
+        "no --reopen-makes-new-user (default)".to_owned()
+    } else {
+        "--reopen-makes-new-user".to_owned()
+    }
 }
 
 #[must_use]

@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::Names;
 use super::behaviour::{
-    group_list_flag, group_profile_on_join_flag, item_answers_flags, profile_echo_flag, routes_flag,
+    group_list_flag, group_profile_on_join_flag, item_answers_flags, profile_echo_flag,
+    reopen_flag, routes_flag,
 };
 use super::calls::{Caller, Stop, described, first_item, item_codes, text_at};
 use super::cleanup::{Ledger, Made};
@@ -345,11 +346,7 @@ fn profile_echo(carried: &[(Route, bool)]) -> Entry {
             format!(
                 "{}: {}",
                 route.call(),
-                if *has {
-                    "carried it"
-                } else {
-                    "leaves it out"
-                }
+                if *has { "carried it" } else { "leaves it out" }
             )
         })
         .collect();
@@ -658,7 +655,7 @@ async fn reactivation(
     ledger: &Ledger,
     items: &mut Map<String, Value>,
 ) -> Result<Entry, Stop> {
-    const NO_SWITCH: &str = "no switch (the emulator keeps the userId)";
+    const NO_SWITCH: &str = "no switch set";
     let body = json!({ "users": [{ "userId": temp.user }] });
     let closed = caller.send(Method::DELETE, "/users", Some(&body)).await?;
     if !closed.status.is_success()
@@ -730,7 +727,7 @@ async fn reactivation(
         Entry {
             observed: "the userId survives: the closed user is reopened".to_owned(),
             value: json!(true),
-            emulator: "no switch (the emulator keeps the userId too)".to_owned(),
+            emulator: reopen_flag(true),
             details: Value::Null,
         }
     } else if open.is_empty() {
@@ -742,8 +739,7 @@ async fn reactivation(
         Entry {
             observed: "a new userId: a new user is made beside the closed one".to_owned(),
             value: json!(false),
-            emulator: "no switch (the emulator keeps the userId: this differs, please tell us)"
-                .to_owned(),
+            emulator: reopen_flag(false),
             details: Value::Null,
         }
     })

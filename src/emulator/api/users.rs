@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use super::paging::Page;
 use super::{Caller, account_slot, bulk_reply, flag, items, json_body, now, reply, text};
-use crate::emulator::Shared;
 use crate::emulator::account::{Account, GroupKind, User, UserStatus};
 use crate::emulator::error::ApiError;
+use crate::emulator::{Config, Shared};
 
 /// DocuSign's cap on users per create call.
 const MAX_NEW_USERS: usize = 500;
@@ -274,13 +274,7 @@ pub async fn create(
     let mut answers = Vec::with_capacity(requested.len());
     for item in requested {
         let user_id = new_user_id(&shared);
-        let answer = match create_one(
-            &mut slot.account,
-            item,
-            user_id,
-            &stamp,
-            shared.config.group_profile_on_join,
-        ) {
+        let answer = match create_one(&mut slot.account, item, user_id, &stamp, &shared.config) {
             Ok(user_id) => {
                 let account = &slot.account;
                 let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
@@ -340,7 +334,7 @@ fn create_one(
     item: &Value,
     user_id: String,
     stamp: &str,
-    profile_on_join: bool,
+    config: &Config,
 ) -> Result<String, ApiError> {
     let email = text(item, "email")
         .map(|email| email.trim().to_owned())
@@ -406,7 +400,7 @@ fn create_one(
     }
     let reopened = same_email
         .iter()
-        .find(|user| user.user_name == user_name)
+        .find(|user| config.reopen_keeps_user_id && user.user_name == user_name)
         .map(|user| user.id.clone());
     let first_name = text(item, "firstName").unwrap_or_default();
     let last_name = text(item, "lastName").unwrap_or_default();
@@ -439,7 +433,7 @@ fn create_one(
         user_id
     };
     for group_id in group_ids {
-        join(account, group_id, &id, profile_on_join);
+        join(account, group_id, &id, config.group_profile_on_join);
     }
     Ok(id)
 }
