@@ -35,26 +35,13 @@ pub fn run(args: EmulatorArgs) -> Exit {
         jwt_public_key,
         auth_host,
     } = args;
-    let jwt_public_key_pem = match jwt_public_key.map(|path| {
-        std::fs::read_to_string(&path)
-            .map_err(|err| format!("can't read the JWT public key `{}`: {err}", path.display()))
-    }) {
-        None => None,
-        Some(Ok(pem)) => Some(pem),
-        Some(Err(err)) => {
+    let credentials = match credentials(client_id, client_secret, jwt_public_key) {
+        Ok(credentials) => credentials,
+        Err(err) => {
             eprintln!("error: {err}");
             return Exit::Error;
         }
     };
-    let mut credentials = crate::emulator::config::Credentials {
-        jwt_public_key_pem,
-        ..Default::default()
-    };
-    if let (Some(id), Some(secret)) = (client_id, client_secret) {
-        credentials
-            .clients
-            .push(crate::emulator::config::Client { id, secret });
-    }
     let base = if demo {
         Config::demo()
     } else {
@@ -111,6 +98,28 @@ pub fn run(args: EmulatorArgs) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// The OAuth client and the JWT public key the emulator accepts, from the flags.
+fn credentials(
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    jwt_public_key: Option<std::path::PathBuf>,
+) -> Result<config::Credentials, String> {
+    let jwt_public_key_pem = jwt_public_key
+        .map(|path| {
+            std::fs::read_to_string(&path)
+                .map_err(|err| format!("can't read the JWT public key `{}`: {err}", path.display()))
+        })
+        .transpose()?;
+    let mut credentials = config::Credentials {
+        jwt_public_key_pem,
+        ..Default::default()
+    };
+    if let (Some(id), Some(secret)) = (client_id, client_secret) {
+        credentials.clients.push(config::Client { id, secret });
+    }
+    Ok(credentials)
 }
 
 impl From<ItemFailureStatus> for config::ItemFailureStatus {
