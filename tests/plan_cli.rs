@@ -136,6 +136,60 @@ fn the_allowance_can_come_from_the_environment_as_ci_sets_it() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("allowed: 1 user-closures"));
 }
 
+/// The examples with one file's text changed; the change must take.
+fn examples_with(path: &str, from: &str, to: &str) -> Fixture {
+    let fixture = examples();
+    let text = std::fs::read_to_string(fixture.path().join(path)).expect("read the example");
+    let changed = text.replacen(from, to, 1);
+    assert_ne!(changed, text, "`{from}` is no longer in {path}");
+    fixture.file(path, &changed)
+}
+
+/// `admin_grants: 1` counts people: account management turned on for a profile the whole sales
+/// team holds is one grant per holder, and the plan is refused.
+#[test]
+fn account_management_for_a_profile_with_many_holders_is_refused_under_admin_grants_1() {
+    let fixture = examples_with(
+        "permission-profiles.yaml",
+        "      powerFormRole: user\n      allowAccountManagement: false",
+        "      powerFormRole: user\n      allowAccountManagement: true",
+    );
+    let run = fixture.run(&["plan", "--emulator"]);
+    run.exits(3).stdout_has("admin-grants (limit 1");
+    let holders = run
+        .stdout
+        .lines()
+        .filter(|line| line.contains("holds `Sales Sender`, which gains account management"))
+        .count();
+    assert!(holders >= 2, "{}", run.stdout);
+    fixture
+        .run(&["plan", "--emulator", "--allow", "admin-grants"])
+        .exits(0);
+}
+
+/// Giving a group with several members a profile that can administer the account is a grant
+/// to each member: refused under `admin_grants: 1`.
+#[test]
+fn an_admin_capable_profile_for_a_group_of_several_is_refused_under_admin_grants_1() {
+    let fixture = examples_with(
+        "groups.yaml",
+        "  - name: Contract Approvers\n",
+        "  - name: Contract Approvers\n    permission_profile: Board Admin\n",
+    );
+    let profiles = std::fs::read_to_string(fixture.path().join("permission-profiles.yaml"))
+        .expect("read the profiles");
+    let fixture = fixture.file(
+        "permission-profiles.yaml",
+        &format!(
+            "{profiles}\n  - name: Board Admin\n    settings:\n      allowAccountManagement: true\n"
+        ),
+    );
+    let run = fixture.run(&["plan", "--emulator"]);
+    run.exits(3)
+        .stdout_has("admin-grants (limit 1")
+        .stdout_has("is in `Contract Approvers`, which now carries `Board Admin`");
+}
+
 #[test]
 fn a_mistyped_flag_is_an_error_not_changes() {
     // clap's own exit code for a usage error is 2, which CI would read as "changes present".

@@ -255,11 +255,137 @@ fn moving_a_user_to_a_profile_the_plan_turns_account_management_off_on_grants_no
     let check = guard(&plan, GuardClass::AdminGrants);
     assert_eq!(check.count, 0, "{plan:#?}");
     assert!(plan.escalations.is_empty(), "{plan:#?}");
-    // Turning it on is a grant to every holder, and so is giving the profile to someone.
+    // Turning it on while giving the profile to someone: one person gains account management,
+    // one grant, however many steps it takes.
     let turned_on = PermissionProfile {
         id: None,
         ..profile("Ops", &[("allowAccountManagement", "true")])
     };
     let plan = grants_of("false", turned_on, "Ops");
-    assert_eq!(guard(&plan, GuardClass::AdminGrants).count, 2, "{plan:#?}");
+    assert_eq!(guard(&plan, GuardClass::AdminGrants).count, 1, "{plan:#?}");
+    assert_eq!(
+        plan.escalations,
+        vec![format!("{}: `{SENDER}` → `Ops`", email(1))],
+        "{plan:#?}"
+    );
+}
+
+/// The small account with a custom profile `Ops` (account management as `manages`) held by
+/// users 1 to `holders`, and a group `Board` (no profile) whose members are users 1 and 2.
+fn account_with_ops(manages: &str, holders: usize) -> Account {
+    let mut live = live(SMALL);
+    live.permission_profiles.insert(
+        NameKey::new("Ops"),
+        profile("Ops", &[("allowAccountManagement", manages)]),
+    );
+    live.groups.insert(NameKey::new("Board"), group("Board"));
+    for index in 1..=holders {
+        let user = live
+            .users
+            .get_mut(&EmailKey::new(&email(index)))
+            .expect("a user");
+        user.permission_profile = "Ops".to_owned();
+    }
+    for index in 1..=2 {
+        let user = live
+            .users
+            .get_mut(&EmailKey::new(&email(index)))
+            .expect("a user");
+        user.groups.insert("Board".to_owned());
+    }
+    live
+}
+
+/// The YAML of `live` as it is for users 1 to 8, with `Ops` and `Board` as given.
+fn yaml_of(live: &Account, ops: PermissionProfile, board: Group) -> Desired {
+    let mut desired = desired((1..=8).map(|index| {
+        let mut user = live.users[&EmailKey::new(&email(index))].clone();
+        user.id = None;
+        user
+    }));
+    desired
+        .state
+        .permission_profiles
+        .insert(NameKey::new("Ops"), PermissionProfile { id: None, ..ops });
+    desired
+        .state
+        .groups
+        .insert(NameKey::new("Board"), Group { id: None, ..board });
+    desired
+}
+
+#[test]
+fn turning_account_management_on_counts_one_grant_per_holder_however_docusign_spells_yes() {
+    for yes in ["true", "True"] {
+        let live = account_with_ops("false", 6);
+        let desired = yaml_of(
+            &live,
+            profile("Ops", &[("allowAccountManagement", yes)]),
+            group("Board"),
+        );
+        let plan = plan_of(&desired, &live);
+        assert_eq!(
+            guard(&plan, GuardClass::AdminGrants).count,
+            6,
+            "{yes}: {plan:#?}"
+        );
+        assert_eq!(plan.escalations.len(), 6, "{yes}: {plan:#?}");
+        assert!(
+            plan.escalations.contains(&format!(
+                "{}: holds `Ops`, which gains account management",
+                email(6)
+            )),
+            "{:#?}",
+            plan.escalations
+        );
+    }
+    // A profile no one holds hands nothing to anyone.
+    let live = account_with_ops("false", 0);
+    let desired = yaml_of(
+        &live,
+        profile("Ops", &[("allowAccountManagement", "true")]),
+        group("Board"),
+    );
+    assert_eq!(
+        guard(&plan_of(&desired, &live), GuardClass::AdminGrants).count,
+        0
+    );
+}
+
+#[test]
+fn giving_a_group_an_admin_capable_profile_counts_one_grant_per_member() {
+    let live = account_with_ops("true", 0);
+    let desired = yaml_of(
+        &live,
+        profile("Ops", &[("allowAccountManagement", "true")]),
+        Group {
+            permission_profile: Some("Ops".to_owned()),
+            ..group("Board")
+        },
+    );
+    let plan = plan_of(&desired, &live);
+    let check = guard(&plan, GuardClass::AdminGrants);
+    assert_eq!(check.count, 2, "{plan:#?}");
+    assert!(
+        plan.escalations[0].contains("is in `Board`, which now carries `Ops`"),
+        "{:#?}",
+        plan.escalations
+    );
+    // With `admin_grants: 1` the plan is refused.
+    let mut limited = desired;
+    limited.policy.limits.admin_grants = Some(docusign_gitops::desired::checked::Limit::Count(1));
+    let plan = plan_of(&limited, &live);
+    assert!(guard(&plan, GuardClass::AdminGrants).refuses(), "{plan:#?}");
+}
+
+#[test]
+fn one_person_made_an_administrator_by_two_steps_is_one_grant() {
+    let live = live(SMALL);
+    let mut made = made_admin(1);
+    made.groups
+        .insert(BuiltinGroup::Administrators.api_name().to_owned());
+    let plan = plan_of(&desired([made]), &live);
+    assert!(plan.steps.len() >= 2, "{plan:#?}");
+    assert_eq!(guard(&plan, GuardClass::AdminGrants).count, 1, "{plan:#?}");
+    assert_eq!(plan.escalations.len(), 1, "{plan:#?}");
 }

@@ -2,6 +2,7 @@
 //! DocuSign facts every side shares (built-in objects, profile setting names).
 
 mod account;
+pub mod admin;
 pub mod builtin;
 pub mod controls;
 pub mod profile_settings;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::operation::{Change, Operation};
 use crate::desired::Desired;
 use crate::desired::checked::UnmanagedUsers;
+use crate::model::admin::{ACCOUNT_MANAGEMENT, is_yes};
 use crate::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, User, UserStatus,
@@ -349,14 +350,12 @@ fn profile_settings(
         .is_some_and(|user| NameKey::new(&user.permission_profile) == NameKey::new(&current.name));
     let demotes = |key: &str, value: &str| {
         holds_integration_user
-            && key == "allowAccountManagement"
-            && value != "true"
-            && current.settings.get(key).is_some_and(|old| old == "true")
+            && key == ACCOUNT_MANAGEMENT
+            && !is_yes(value)
+            && current.settings.get(key).is_some_and(|old| is_yes(old))
     };
-    if let (Some(email), Some(value)) = (
-        integration_user,
-        profile.settings.get("allowAccountManagement"),
-    ) && demotes("allowAccountManagement", value)
+    if let (Some(email), Some(value)) = (integration_user, profile.settings.get(ACCOUNT_MANAGEMENT))
+        && demotes(ACCOUNT_MANAGEMENT, value)
     {
         out.report(
             email,

@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::operation::{Operation, Phase};
-use super::replay;
+use super::operation::Operation;
 use crate::desired::Desired;
 use crate::desired::checked::Limit;
-use crate::model::{Account, BuiltinGroup, BuiltinProfile, NameKey, PermissionProfile, UserStatus};
+use crate::model::admin::{ACCOUNT_MANAGEMENT, Administering, is_yes};
+use crate::model::{Account, EmailKey, NameKey, UserStatus};
 
 /// The classes of risky change, as `--allow` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,12 +67,15 @@ impl GuardCheck {
     }
 }
 
-/// Counts each class in `operations` and compares with the limits.
+/// Counts each class in `operations` and compares with the limits. Admin grants are counted by
+/// people, `new_administrators` of them ([`admin_grants`]): everyone the plan lets administer
+/// the account who could not before, however many steps it takes or however few.
 #[must_use]
 pub fn check(
     operations: &[Operation],
     desired: &Desired,
     live: &Account,
+    new_administrators: usize,
     allowed: &[GuardClass],
 ) -> Vec<GuardCheck> {
     let live_users = live
@@ -90,14 +93,16 @@ pub fn check(
             .values()
             .map(|group| group.members.len())
             .sum::<usize>();
-    let staged = Staged::of(operations, live);
     GuardClass::ALL
         .into_iter()
         .map(|class| {
-            let count: usize = operations
-                .iter()
-                .map(|operation| weight(class, operation, &staged, live))
-                .sum();
+            let count: usize = match class {
+                GuardClass::AdminGrants => new_administrators,
+                GuardClass::UserClosures | GuardClass::MembershipRemovals => operations
+                    .iter()
+                    .map(|operation| weight(class, operation, live))
+                    .sum(),
+            };
             let base = match class {
                 GuardClass::UserClosures | GuardClass::AdminGrants => live_users,
                 GuardClass::MembershipRemovals => live_memberships,
@@ -123,12 +128,15 @@ pub fn check(
 
 /// How many of a class's changes one operation makes: deleting a group or a signing group
 /// removes every membership it has, so a typo that drops a big group trips the guard too.
-fn weight(class: GuardClass, operation: &Operation, staged: &Staged, live: &Account) -> usize {
-    if counts_as(class, operation, staged) {
-        return 1;
-    }
-    if class != GuardClass::MembershipRemovals {
-        return 0;
+fn weight(class: GuardClass, operation: &Operation, live: &Account) -> usize {
+    match (class, operation) {
+        (GuardClass::UserClosures, Operation::CloseUser { .. })
+        | (
+            GuardClass::MembershipRemovals,
+            Operation::RemoveMember { .. } | Operation::RemoveSigningGroupMember { .. },
+        ) => return 1,
+        (GuardClass::MembershipRemovals, _) => {}
+        _ => return 0,
     }
     match operation {
         Operation::DeleteGroup { name, .. } => {
@@ -166,98 +174,84 @@ fn limit_for(class: GuardClass, configured: Option<Limit>, base: u64) -> u64 {
     }
 }
 
-/// The operations that hand someone the power to administer the account, in plan order.
+/// Everyone the plan makes able to administer the account (`live` → `after`), each as a line
+/// saying how: the plan's admin-capable grants, as many as the guard counts.
 #[must_use]
-pub fn admin_grants<'a>(operations: &'a [Operation], live: &Account) -> Vec<&'a Operation> {
-    let staged = Staged::of(operations, live);
-    operations
-        .iter()
-        .filter(|operation| counts_as(GuardClass::AdminGrants, operation, &staged))
+pub fn admin_grants(operations: &[Operation], live: &Account, after: &Account) -> Vec<String> {
+    Administering::of(after)
+        .gained_since(&Administering::of(live))
+        .into_iter()
+        .map(|key| {
+            let user = &after.users[key];
+            format!("{}: {}", user.email, how_gained(key, operations, after))
+        })
         .collect()
 }
 
-/// The profiles and groups as the plan leaves them before it gives any user anything (their
-/// phases come first). A grant is judged on these, not on the live account: a profile the plan
-/// renames keeps its account management under the new name, and one the plan turns it off on
-/// grants nothing.
-struct Staged(Account);
-
-impl Staged {
-    fn of(operations: &[Operation], live: &Account) -> Self {
-        let mut staged = Account {
-            permission_profiles: live.permission_profiles.clone(),
-            groups: live.groups.clone(),
-            ..Account::default()
-        };
-        for operation in operations {
-            if matches!(
-                operation.phase(),
-                Phase::Profiles | Phase::GroupsAndSigningGroups
-            ) {
-                replay::apply(&mut staged, operation);
-            }
-        }
-        Self(staged)
-    }
-
-    /// Whether holding the profile lets a user administer the account.
-    fn administers(&self, profile: &str) -> bool {
-        BuiltinProfile::from_name(profile) == Some(BuiltinProfile::AccountAdministrator)
-            || self
-                .0
-                .permission_profiles
-                .get(&NameKey::new(profile))
-                .is_some_and(manages_account)
-    }
-
-    /// Administrators, or a group whose profile can administer the account.
-    fn grants_admin(&self, group: &str) -> bool {
-        BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
-            || self
-                .0
-                .groups
-                .get(&NameKey::new(group))
-                .and_then(|group| group.permission_profile.as_deref())
-                .is_some_and(|profile| self.administers(profile))
-    }
-}
-
-const ACCOUNT_MANAGEMENT: &str = "allowAccountManagement";
-
-fn manages_account(profile: &PermissionProfile) -> bool {
-    profile
-        .settings
-        .get(ACCOUNT_MANAGEMENT)
-        .is_some_and(|value| value == "true")
-}
-
-/// Whether an operation is one of the class's changes.
-fn counts_as(class: GuardClass, operation: &Operation, staged: &Staged) -> bool {
-    match (class, operation) {
-        (GuardClass::UserClosures, Operation::CloseUser { .. })
-        | (
-            GuardClass::MembershipRemovals,
-            Operation::RemoveMember { .. } | Operation::RemoveSigningGroupMember { .. },
-        ) => true,
-        (
-            GuardClass::AdminGrants,
+/// How the plan makes the user at `key` an administrator: their own step if one does it, else
+/// the change to their profile or to a group they are in.
+fn how_gained(key: &EmailKey, operations: &[Operation], after: &Account) -> String {
+    let theirs = |email: &str| EmailKey::new(email) == *key;
+    for operation in operations {
+        match operation {
             Operation::CreateUser {
-                permission_profile: to,
+                email,
+                permission_profile,
                 ..
+            } if theirs(email) && after.profile_administers(permission_profile) => {
+                return format!("created with `{permission_profile}`");
             }
-            | Operation::ReactivateUser {
-                permission_profile: to,
+            Operation::ReactivateUser {
+                email,
+                permission_profile,
                 ..
+            } if theirs(email) && after.profile_administers(permission_profile) => {
+                return format!("returns with `{permission_profile}`");
             }
-            | Operation::ChangeProfile { to, .. },
-        ) => staged.administers(to),
-        (GuardClass::AdminGrants, Operation::AddMember { group, .. }) => staged.grants_admin(group),
-        // Turning account management on hands it to every holder at once.
-        (GuardClass::AdminGrants, Operation::UpdateProfileSettings { changes, .. }) => {
-            changes.iter().any(|change| {
-                change.field == ACCOUNT_MANAGEMENT && change.to.as_deref() == Some("true")
-            })
+            Operation::ChangeProfile {
+                email, from, to, ..
+            } if theirs(email) && after.profile_administers(to) => {
+                return format!("`{from}` → `{to}`");
+            }
+            Operation::AddMember { email, group, .. }
+                if theirs(email) && after.group_administers(group) =>
+            {
+                return format!("joins `{group}`");
+            }
+            _ => {}
         }
-        _ => false,
     }
+    let Some(user) = after.users.get(key) else {
+        return "can administer the account after this plan".to_owned();
+    };
+    let holds = NameKey::new(&user.permission_profile);
+    for operation in operations {
+        match operation {
+            Operation::UpdateProfileSettings {
+                profile, changes, ..
+            } if NameKey::new(profile) == holds
+                && changes.iter().any(|change| {
+                    change.field == ACCOUNT_MANAGEMENT && change.to.as_deref().is_some_and(is_yes)
+                }) =>
+            {
+                return format!("holds `{profile}`, which gains account management");
+            }
+            Operation::SetGroupProfile {
+                group,
+                to: Some(carried),
+                ..
+            } if user
+                .groups
+                .iter()
+                .any(|name| NameKey::new(name) == NameKey::new(group))
+                && after.profile_administers(carried) =>
+            {
+                return format!(
+                    "is in `{group}`, which now carries `{carried}` (DocuSign may give members the group's profile)"
+                );
+            }
+            _ => {}
+        }
+    }
+    "can administer the account after this plan".to_owned()
 }

@@ -178,16 +178,19 @@ pub fn plan(
     let rules = replay::Rules {
         integration_user: context.integration_user.as_deref().map(EmailKey::new),
     };
-    replay::replay(live, &operations, &rules).map_err(|(step, breach)| RuleBreach {
+    let after = replay::replay(live, &operations, &rules).map_err(|(step, breach)| RuleBreach {
         step: step + 1,
         operation: format!("{:?}", operations[step]),
         breach,
     })?;
-    let guards = guards::check(&operations, desired, live, &context.allowed);
-    let escalations = guards::admin_grants(&operations, live)
-        .into_iter()
-        .map(describe_escalation)
-        .collect();
+    let escalations = guards::admin_grants(&operations, live, &after);
+    let guards = guards::check(
+        &operations,
+        desired,
+        live,
+        escalations.len(),
+        &context.allowed,
+    );
     let mut summary = BTreeMap::new();
     for operation in &operations {
         *summary.entry(kind(operation)).or_insert(0) += 1;
@@ -228,29 +231,6 @@ pub fn kind(operation: &Operation) -> String {
                 .map(str::to_owned)
         })
         .unwrap_or_default()
-}
-
-fn describe_escalation(operation: &Operation) -> String {
-    match operation {
-        Operation::CreateUser {
-            email,
-            permission_profile,
-            ..
-        } => format!("{email} is created with `{permission_profile}`"),
-        Operation::ReactivateUser {
-            email,
-            permission_profile,
-            ..
-        } => format!("{email} returns with `{permission_profile}`"),
-        Operation::ChangeProfile {
-            email, from, to, ..
-        } => format!("{email}: `{from}` → `{to}`"),
-        Operation::AddMember { email, group, .. } => format!("{email} joins `{group}`"),
-        Operation::UpdateProfileSettings { profile, .. } => {
-            format!("every holder of `{profile}` gains account management")
-        }
-        other => format!("{other:?}"),
-    }
 }
 
 /// SHA-256 of the live account's canonical JSON (sorted maps): equal accounts, equal prints.

@@ -530,14 +530,9 @@ fn in_builtin_group(user: &User, group: BuiltinGroup) -> bool {
 }
 
 /// Holds full administrative access: Account Administrator, or a profile that allows account
-/// management.
+/// management (`model::admin`).
 fn admin_capable(account: &Account, profile: &str) -> bool {
-    BuiltinProfile::from_name(profile) == Some(BuiltinProfile::AccountAdministrator)
-        || account
-            .permission_profiles
-            .get(&NameKey::new(profile))
-            .and_then(|entry| entry.settings.get("allowAccountManagement"))
-            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+    account.profile_administers(profile)
 }
 
 fn holders<'a>(account: &'a Account, profile: &NameKey) -> Vec<&'a EmailKey> {

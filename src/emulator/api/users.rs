@@ -47,12 +47,8 @@ pub fn user_json(account: &Account, user: &User, full: bool, group_list: bool) -
             "permissionProfileName",
             profile.map_or("", |profile| profile.name.as_str()),
         );
-        let admin = profile.is_some_and(|profile| {
-            profile
-                .settings
-                .get("allowAccountManagement")
-                .is_some_and(|value| value == "true")
-        });
+        let admin = profile
+            .is_some_and(|profile| crate::model::admin::settings_manage_account(&profile.settings));
         put("isAdmin", if admin { "True" } else { "False" });
         put("userProfileLastModifiedDate", &user.modified);
         put("middleName", "");
