@@ -619,3 +619,45 @@ users:
         Vec::<String>::new()
     );
 }
+
+/// Apply with nobody reading its stdout (`apply | head -0`, the reader gone before the first
+/// line): every print fails, and none of it may stop apply before the state is recorded and
+/// committed. It changes DocuSign, records it, commits it, and exits 0 without a panic.
+#[test]
+fn apply_with_its_stdout_closed_records_and_commits_the_state_without_a_panic() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    let writes = hosted.writes();
+    let mut child = hosted
+        .command(path, &["apply", "--auto-approve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start docusign-gitops");
+    // The reader goes away before apply writes anything.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for docusign-gitops");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(hosted.writes() > writes, "DocuSign was changed");
+    let recorded = state::file::read(&state_path(path))
+        .expect("the state file parses")
+        .expect("a state file");
+    assert_eq!(recorded.serial, 1);
+    let repo = git2::Repository::open(path).expect("the repo");
+    let head = repo
+        .head()
+        .expect("HEAD")
+        .peel_to_commit()
+        .expect("a commit");
+    assert!(
+        head.message()
+            .expect("UTF-8")
+            .starts_with("docusign-gitops apply: "),
+        "{:?}",
+        head.message()
+    );
+    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+}

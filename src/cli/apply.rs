@@ -66,7 +66,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     let plan = match plan::plan(desired, live, session::recorded_objects(recorded), &context) {
         Ok(plan) => plan,
         Err(breach) if breach.is_refusal() => {
-            eprintln!("{:?}", miette::Report::new(breach));
+            errln!("{:?}", miette::Report::new(breach));
             return Ok(Exit::Refused);
         }
         Err(breach) => return Err(miette::Report::new(breach)),
@@ -77,17 +77,20 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         saved::check_same_plan(saved, &plan)?;
     }
     if !plan.refusals().is_empty() {
-        print!("{}", render::text(&plan, false));
-        eprintln!("error: the plan is past a guard's limit; nothing was applied");
+        out!("{}", render::text(&plan, false));
+        errln!("error: the plan is past a guard's limit; nothing was applied");
         return Ok(Exit::Refused);
     }
     if plan.is_empty() {
-        println!("No changes: the account matches the YAML.");
         // A first apply on an account that already matches still records it.
-        if recorded.is_none() {
+        let said = if recorded.is_none() {
             let first = first_state(&connected);
-            record(&dir, &connected, desired, &first, &plan, live, no_commit)?;
-        }
+            record(&dir, &connected, desired, &first, &plan, live, no_commit)?
+        } else {
+            Vec::new()
+        };
+        outln!("No changes: the account matches the YAML.");
+        say(&said);
         return Ok(Exit::Success);
     }
     if plan_file.is_none() {
@@ -96,7 +99,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
             std::io::stdout().is_terminal(),
             std::env::var_os("NO_COLOR").as_deref(),
         );
-        print!("{}", render::text(&plan, colour));
+        out!("{}", render::text(&plan, colour));
     }
     // Before asking, and before the first write: a plan that can't finish this hour would
     // leave the account half changed until the reset.
@@ -105,7 +108,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     let needed = plan.api_calls + read.live.calls;
     apply::budget::check(needed, client.hourly_room()).map_err(miette::Report::new)?;
     if plan_file.is_none() && !auto_approve && !confirmed(&plan, &connected)? {
-        eprintln!("Nothing was applied.");
+        errln!("Nothing was applied.");
         return Ok(Exit::Error);
     }
     let progress = Bars::new(plan.steps.len());
@@ -122,8 +125,8 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     };
     let outcome = apply::execute(&plan, live, client, &progress, &mut checkpoint).await;
     progress.clear();
-    print_outcome(&plan, &outcome);
-    record(
+    // DocuSign has been changed: record it (and commit) before printing anything.
+    let recorded = record(
         &dir,
         &connected,
         desired,
@@ -131,12 +134,14 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         &plan,
         &outcome.account,
         no_commit,
-    )?;
+    );
+    print_outcome(&plan, &outcome);
+    say(&recorded?);
     if outcome.is_complete() {
         return Ok(Exit::Success);
     }
     if let Some(room) = client.hourly_room().filter(|room| room.ours() == 0) {
-        eprintln!(
+        errln!(
             "error: {}",
             apply::budget::ran_out(outcome.done(), plan.steps.len(), room)
         );
@@ -237,7 +242,7 @@ fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, miette::Report>
             "apply asks for confirmation, and stdin is not a terminal; nothing was applied"
         ));
     }
-    print!(
+    out!(
         "\nApply these {} changes to account {}? Only `yes` is accepted: ",
         plan.steps.len(),
         connected.account_id()
@@ -293,7 +298,8 @@ fn recorded_objects(after: &Account, desired: &Desired, base: &RecordedState) ->
     objects
 }
 
-/// Writes the state file (atomically) and commits it unless told not to.
+/// Writes the state file (atomically) and commits it unless told not to; answers what to say
+/// of it, printed by the caller once nothing is left to record.
 fn record(
     dir: &Path,
     connected: &Connected,
@@ -302,27 +308,34 @@ fn record(
     plan: &Plan,
     after: &Account,
     no_commit: bool,
-) -> Result<(), miette::Report> {
+) -> Result<Vec<String>, miette::Report> {
     let next = next_state(base, desired, plan, after);
     let path: PathBuf = connected.state_path.clone();
     state::file::write(dir, &path, &next).map_err(miette::Report::new)?;
-    println!(
+    let mut said = vec![format!(
         "Recorded state: {} (serial {})",
         path.display(),
         next.serial
-    );
+    )];
     if no_commit {
-        return Ok(());
+        return Ok(said);
     }
     let message = commit_message(plan, &next);
     match state::git::commit_state(dir, &path, &message).map_err(miette::Report::new)? {
-        Some(commit) => println!("Committed {}", short(&commit)),
-        None => eprintln!(
+        Some(commit) => said.push(format!("Committed {}", short(&commit))),
+        None => errln!(
             "warning: `{}` is not in a git repository; the state file was written, not committed",
             dir.display()
         ),
     }
-    Ok(())
+    Ok(said)
+}
+
+/// Prints what [`record`] said.
+fn say(lines: &[String]) {
+    for line in lines {
+        outln!("{line}");
+    }
 }
 
 fn commit_message(plan: &Plan, next: &RecordedState) -> String {
@@ -352,7 +365,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
             Status::Failed { code, message } => {
                 let code = if code.is_empty() { "-" } else { code };
                 // DocuSign's words, which a hostile server controls.
-                println!(
+                outln!(
                     "failed  [{}] {}: {}: {}",
                     entry.step,
                     plan::kind(operation),
@@ -360,7 +373,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
                     visible(message)
                 );
             }
-            Status::Skipped { because_of_step } => println!(
+            Status::Skipped { because_of_step } => outln!(
                 "skipped [{}] {}: step {because_of_step} did not succeed",
                 entry.step,
                 plan::kind(operation)
@@ -369,7 +382,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     }
     for note in &outcome.notes {
         // DocuSign's IDs and names, which a hostile server controls.
-        println!("note    {}", visible(note));
+        outln!("note    {}", visible(note));
     }
     let read_back = if outcome.read_back {
         format!(
@@ -379,7 +392,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     } else {
         "the account could not be read back, so nothing is confirmed".to_owned()
     };
-    println!(
+    outln!(
         "Apply: {} done, {} failed, {} skipped, in {} API calls: {} for the plan (planned {}), {read_back}.",
         outcome.done(),
         outcome.failed(),
@@ -449,7 +462,7 @@ impl Progress for Arc<Bars> {
         {
             bar.finish();
             if !self.terminal {
-                eprintln!(
+                errln!(
                     "{}: {} of {} steps settled",
                     phase.title(),
                     bar.position(),

@@ -38,7 +38,7 @@ fn check(args: ConnectionArgs) -> Exit {
         if standing.is_admin {
             Exit::Success
         } else {
-            eprintln!(
+            errln!(
                 "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
                 visible(&connection.account.user_email),
                 visible(&standing.permission_profile)
@@ -54,7 +54,7 @@ fn print_check(connection: &Connection, standing: &connect::Standing) {
     let mut out = std::io::stdout().lock();
     if let Some(warning) = &connection.warning {
         // It names accounts as DocuSign holds them.
-        eprintln!("warning: {}", crate::model::controls::visible(warning));
+        errln!("warning: {}", crate::model::controls::visible(warning));
     }
     // Names as DocuSign holds them, typed by anyone: shown with control characters visible.
     let _ = writeln!(

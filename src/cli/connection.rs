@@ -171,7 +171,7 @@ fn read_private_key(path: &Path) -> Result<String, ClientError> {
         )));
     }
     if let Some(who) = readable_by_others(&metadata) {
-        eprintln!(
+        errln!(
             "warning: the private key `{}` is readable by {who}; make it private: `chmod 600 {}`",
             path.display(),
             path.display()

@@ -48,7 +48,7 @@ pub fn run(args: DriftArgs) -> Exit {
     if let Some(path) = out
         && let Err(err) = std::fs::write(&path, render::json(&report))
     {
-        eprintln!(
+        errln!(
             "error: can't write the report to `{}`: {err}",
             path.display()
         );

@@ -38,7 +38,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
     let credentials = match credentials(client_id, client_secret, jwt_public_key) {
         Ok(credentials) => credentials,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             return Exit::Error;
         }
     };
@@ -50,7 +50,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
     let base = match with_behaviour(base, behaviour.as_deref()) {
         Ok(base) => base,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             return Exit::Error;
         }
     };
@@ -82,7 +82,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
     ) {
         Ok(seed) => seed,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             return Exit::Error;
         }
     };
@@ -94,7 +94,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
     match emulator::run_until_interrupted(config, &seed, listen, credentials) {
         Ok(()) => Exit::Success,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             Exit::Error
         }
     }
@@ -165,7 +165,7 @@ fn with_behaviour(base: Config, file: Option<&std::path::Path>) -> Result<Config
     };
     let observed = crate::probe::behaviour::read(file)?;
     for name in &observed.ignored {
-        eprintln!(
+        errln!(
             "note: `{}` holds a value for `{name}` this version can't use; it keeps the default",
             file.display()
         );

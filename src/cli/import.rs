@@ -124,7 +124,7 @@ fn carry_kept_emulator_account(out: &Path) -> Result<(), miette::Report> {
             target.display()
         )
     })?;
-    eprintln!(
+    errln!(
         "note: importing the emulator account an earlier `apply --emulator` kept in `{}`; copied to `{}` so that `plan {} --emulator` reads the same account",
         kept.display(),
         target.display(),
@@ -291,7 +291,7 @@ fn print_summary(
             imported.left_out.len() - SHOWN_LEFT_OUT
         );
     }
-    eprint!("{warnings}");
+    errout!("{warnings}");
 }
 
 /// With `--force`: YAML files import didn't write are still read as desired state.
@@ -306,7 +306,7 @@ fn warn_other_files(out: &Path, imported: &Imported) {
         .collect();
     for path in found.files {
         if !written.contains(&path) {
-            eprintln!(
+            errln!(
                 "warning: `{}` was already there and is read as desired state too; remove it if an earlier import wrote it",
                 path.display()
             );

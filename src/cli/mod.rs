@@ -1,5 +1,8 @@
 //! The command line: clap definitions, dispatch, and exit codes. Nothing else.
 
+#[macro_use]
+mod out;
+
 mod apply;
 mod args;
 mod auth;
@@ -176,7 +179,7 @@ fn plural(count: usize, noun: &str) -> String {
 /// The async runtime the network commands run on; says why when it can't start.
 fn runtime() -> Option<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new()
-        .map_err(|err| eprintln!("error: can't start the async runtime: {err}"))
+        .map_err(|err| errln!("error: can't start the async runtime: {err}"))
         .ok()
 }
 
@@ -188,5 +191,5 @@ fn report_error(report: &miette::Report) -> Exit {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    out!("{text}");
 }

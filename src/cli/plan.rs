@@ -49,7 +49,7 @@ pub fn run(args: PlanArgs) -> Exit {
     if let Some(path) = out
         && let Err(err) = std::fs::write(&path, render::json(&plan))
     {
-        eprintln!("error: can't write the plan to `{}`: {err}", path.display());
+        errln!("error: can't write the plan to `{}`: {err}", path.display());
         return Exit::Error;
     }
     let mut stdout = std::io::stdout().lock();

@@ -88,7 +88,7 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
         .await
         .map_err(miette::Report::new)?;
     if let Some(warning) = &connected.warning {
-        eprintln!("warning: {}", visible(warning));
+        errln!("warning: {}", visible(warning));
     }
     // Discovery names the account's API host: a production one (`na2.docusign.net`…) is
     // refused however the auth server was spelt.
@@ -106,12 +106,12 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
             connected.account.account_name, connected.account.account_id
         )
     };
-    eprint!(
+    errout!(
         "{}",
         probe::consent_text(&names, &visible(&account), spend_burst)
     );
     if !yes && !agreed()? {
-        eprintln!("Nothing was changed.");
+        errln!("Nothing was changed.");
         return Ok(Exit::Error);
     }
     let caller = Caller::new(Arc::clone(&connected.client));
@@ -122,7 +122,7 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
     };
     if observed.is_none() {
         // Cleaning up is not interrupted again: what it leaves, it says.
-        eprintln!("Interrupted: cleaning up what the probe made.");
+        errln!("Interrupted: cleaning up what the probe made.");
     }
     let cleaned = probe::clean_up(&caller, &names, &ledger).await;
     print_cleanup(&cleaned);
@@ -138,7 +138,7 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
     };
     // Last, with everything cleaned up: a spent burst would hold the cleanup back 30 seconds.
     let status = if spend_burst {
-        eprintln!("Spending the burst limit…");
+        errln!("Spending the burst limit…");
         // Ctrl-C no longer ends the process once it is listened for: it ends the spending.
         tokio::select! {
             status = probe::spend_burst(&caller) => status,
@@ -173,7 +173,7 @@ fn publish(report: &Report, out: &Path) -> Result<(), miette::Report> {
             out.display()
         )
     })?;
-    eprintln!(
+    errln!(
         "Wrote `{}`. Run the emulator as your account behaves: `docusign-gitops emulator --behaviour {}`. \
          Please share the file with us (read it first: it holds DocuSign's answers, no credentials): it settles what DocuSign doesn't document.",
         out.display(),
@@ -266,7 +266,7 @@ fn agreed() -> Result<bool, miette::Report> {
             "probe changes the account and asks first, and stdin is not a terminal; nothing was changed"
         ));
     }
-    eprint!("Go ahead? Only `yes` is accepted: ");
+    errout!("Go ahead? Only `yes` is accepted: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

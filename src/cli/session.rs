@@ -146,7 +146,7 @@ pub async fn connect_to(
         .map_err(miette::Report::new)?;
     if let Some(warning) = &connection.warning {
         // It names accounts as DocuSign holds them.
-        eprintln!("warning: {}", crate::model::controls::visible(warning));
+        errln!("warning: {}", crate::model::controls::visible(warning));
     }
     let environment = if emulated {
         "emulator"
@@ -192,7 +192,7 @@ pub fn context(
 ) -> Context {
     let integration_user = connected.integration_user().map(str::to_owned);
     if integration_user.is_none() {
-        eprintln!(
+        errln!(
             "warning: the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery), so the plan can't keep it from being closed or demoted; unset DOCUSIGN_BASE_URL, or list that user in `policy.protected_users`"
         );
     }
