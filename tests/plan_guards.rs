@@ -284,7 +284,7 @@ fn account_with_ops(manages: &str, holders: usize) -> Account {
             .users
             .get_mut(&EmailKey::new(&email(index)))
             .expect("a user");
-        user.permission_profile = "Ops".to_owned();
+        "Ops".clone_into(&mut user.permission_profile);
     }
     for index in 1..=2 {
         let user = live

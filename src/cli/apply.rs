@@ -63,19 +63,9 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         .map(|class| super::plan::guard_class(*class))
         .collect();
     let context = session::context(&dir, digest, &connected, recorded, allowed);
-    let plan = match plan::plan(desired, live, session::recorded_objects(recorded), &context) {
-        Ok(plan) => plan,
-        Err(breach) if breach.is_refusal() => {
-            errln!("{:?}", miette::Report::new(breach));
-            return Ok(Exit::Refused);
-        }
-        Err(breach) => return Err(miette::Report::new(breach)),
+    let Some(plan) = plan_here(desired, &read, &context, saved.as_ref(), &connected)? else {
+        return Ok(Exit::Refused);
     };
-    if let Some(saved) = &saved {
-        let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
-        saved::check_recorded_state(saved, now, &connected.state_path)?;
-        saved::check_same_plan(saved, &plan)?;
-    }
     if !plan.refusals().is_empty() {
         out!("{}", render::text(&plan, false));
         errln!("error: the plan is past a guard's limit; nothing was applied");
@@ -83,11 +73,17 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     }
     if plan.is_empty() {
         // A first apply on an account that already matches still records it.
-        let said = if recorded.is_none() {
-            let first = first_state(&connected);
-            record(&dir, &connected, desired, &first, &plan, live, no_commit)?
-        } else {
-            Vec::new()
+        let said = match recorded {
+            None => record(
+                &dir,
+                &connected,
+                desired,
+                &first_state(&connected),
+                &plan,
+                live,
+                no_commit,
+            )?,
+            Some(_) => Vec::new(),
         };
         outln!("No changes: the account matches the YAML.");
         say(&said);
@@ -147,6 +143,37 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         );
     }
     Ok(Exit::Error)
+}
+
+/// Plans on the account as just read; a saved plan must match what this gives. `None` when a
+/// rule refuses the plan (said on stderr, exit 3).
+fn plan_here(
+    desired: &Desired,
+    read: &session::Read,
+    context: &plan::Context,
+    saved: Option<&Plan>,
+    connected: &Connected,
+) -> Result<Option<Plan>, miette::Report> {
+    let recorded = read.recorded.as_ref();
+    let plan = match plan::plan(
+        desired,
+        &read.live.account,
+        session::recorded_objects(recorded),
+        context,
+    ) {
+        Ok(plan) => plan,
+        Err(breach) if breach.is_refusal() => {
+            errln!("{:?}", miette::Report::new(breach));
+            return Ok(None);
+        }
+        Err(breach) => return Err(miette::Report::new(breach)),
+    };
+    if let Some(saved) = saved {
+        let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
+        saved::check_recorded_state(saved, now, &connected.state_path)?;
+        saved::check_same_plan(saved, &plan)?;
+    }
+    Ok(Some(plan))
 }
 
 /// A saved plan larger than this is refused unread. Far above any real plan (a plan that
