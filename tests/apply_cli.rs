@@ -661,3 +661,72 @@ fn apply_with_its_stdout_closed_records_and_commits_the_state_without_a_panic() 
     );
     hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
 }
+
+/// The README's loop with the embedded emulator: each `apply --emulator` restarts it from the
+/// account it kept. Two applies that each create a user must give them two IDs, and closing
+/// the first must close only the first — an ID stream that starts over with every run handed
+/// the second user the first one's ID, and closing one closed the other.
+#[test]
+fn users_created_in_two_emulator_runs_get_two_ids_and_closing_one_closes_only_it() {
+    const USERS: &str = "users/sales.yaml";
+    let fixture = crate::harness::Fixture::copy_of("examples/desired-state");
+    let sales = std::fs::read_to_string(fixture.path().join(USERS)).expect("the sales file");
+    let person = |name: &str, status: &str| {
+        format!(
+            "\n  - email: {name}@northwind-example.com\n    first_name: {name}\n    last_name: New\n    \
+             permission_profile: Sales Sender\n    groups: [Sales]\n    status: {status}\n"
+        )
+    };
+    let apply = |fixture: &crate::harness::Fixture| {
+        fixture
+            .run(&["apply", "--emulator", "--auto-approve", "--no-commit"])
+            .exits(0);
+        let path = state::path_for(fixture.path(), ACCOUNT_ID);
+        state::file::read(&path)
+            .expect("the state file parses")
+            .expect("a state file")
+            .objects
+            .users
+    };
+    let key = |name: &str| {
+        docusign_gitops::model::EmailKey::new(&format!("{name}@northwind-example.com"))
+    };
+
+    let fixture = fixture.file(USERS, &format!("{sales}{}", person("first", "active")));
+    let after_first = apply(&fixture);
+    let fixture = fixture.file(
+        USERS,
+        &format!(
+            "{sales}{}{}",
+            person("first", "active"),
+            person("second", "active")
+        ),
+    );
+    let after_second = apply(&fixture);
+    let first_id = after_second[&key("first")].id.clone().expect("an ID");
+    let second_id = after_second[&key("second")].id.clone().expect("an ID");
+    assert_eq!(after_first[&key("first")].id.as_ref(), Some(&first_id));
+    assert_ne!(first_id, second_id, "two users, two IDs");
+
+    let fixture = fixture.file(
+        USERS,
+        &format!(
+            "{sales}{}{}",
+            person("first", "closed"),
+            person("second", "active")
+        ),
+    );
+    let after_third = apply(&fixture);
+    assert_eq!(
+        after_third[&key("first")].status,
+        docusign_gitops::model::UserStatus::Closed
+    );
+    assert_ne!(
+        after_third[&key("second")].status,
+        docusign_gitops::model::UserStatus::Closed,
+        "closing the first user left the second open"
+    );
+    fixture
+        .run(&["plan", "--emulator", "--detailed-exitcode"])
+        .exits(0);
+}

@@ -269,7 +269,7 @@ pub async fn create(
     let stamp = now();
     let mut answers = Vec::with_capacity(requested.len());
     for item in requested {
-        let user_id = new_user_id(&shared);
+        let user_id = new_user_id(&shared, &slot.account);
         let answer = match create_one(&mut slot.account, item, user_id, &stamp, &shared.config) {
             Ok(user_id) => {
                 let account = &slot.account;
@@ -308,20 +308,29 @@ pub async fn create(
 }
 
 /// A GUID drawn from the emulator's seeded generator.
-fn new_user_id(shared: &Shared) -> String {
+/// A user ID no user of `account` has. The IDs come from the seeded generator, which starts
+/// over whenever the emulator does; an account kept across restarts (`--state-file`, or
+/// `--emulator` runs) already holds the first IDs the generator gives, so those are passed
+/// over. DocuSign's IDs are unique within an account whatever its history.
+fn new_user_id(shared: &Shared, account: &Account) -> String {
     let mut rng = crate::emulator::lock(&shared.rng);
-    let hex: String =
-        std::iter::repeat_with(|| char::from_digit(rng.u32(0..16), 16).unwrap_or('0'))
-            .take(32)
-            .collect();
-    format!(
-        "{}-{}-4{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    loop {
+        let hex: String =
+            std::iter::repeat_with(|| char::from_digit(rng.u32(0..16), 16).unwrap_or('0'))
+                .take(32)
+                .collect();
+        let id = format!(
+            "{}-{}-4{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[16..20],
+            &hex[20..32]
+        );
+        if account.user(&id).is_none() {
+            return id;
+        }
+    }
 }
 
 /// Creates (or reopens) one user; answers its ID or the item's error.
