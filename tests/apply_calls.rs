@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::apply_cli::{Hosted, repo_with, summary, write};
+use crate::apply_cli::{Hosted, commit_all, repo_with, summary, write};
 use crate::apply_support::{roomy, writes};
 
 const GROUPS: usize = 10;
@@ -103,6 +103,7 @@ fn onboarding_reorganising_and_offboarding_take_the_bulk_minimum_of_calls() {
             }
         }),
     );
+    commit_all(path, "the next change");
     let (figures, made) = apply(&hosted, path);
     assert_eq!(figures, [200, 0, 0, 20, 20]);
     assert_eq!(
@@ -125,6 +126,7 @@ fn onboarding_reorganising_and_offboarding_take_the_bulk_minimum_of_calls() {
             }
         }),
     );
+    commit_all(path, "the next change");
     let (figures, made) = apply(&hosted, path);
     assert_eq!(figures, [500, 0, 0, 1, 1]);
     assert_eq!(made, calls(&[("DELETE /users", 1)]));

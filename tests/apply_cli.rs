@@ -124,6 +124,27 @@ pub fn repo_with(files: &[(&str, &str)]) -> TempDir {
     dir
 }
 
+/// Commits everything in the repository at `dir`, as a reviewed change would be merged.
+pub fn commit_all(dir: &Path, message: &str) {
+    let repo = git2::Repository::open(dir).expect("the repo");
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("git add");
+    index.write().expect("write the index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find tree");
+    let parent = repo
+        .head()
+        .expect("HEAD")
+        .peel_to_commit()
+        .expect("a commit");
+    let who = git2::Signature::now("Test", "test@example.com").expect("signature");
+    repo.commit(Some("HEAD"), &who, &who, message, &tree, &[&parent])
+        .expect("commit");
+}
+
 pub fn write(dir: &Path, path: &str, text: &str) {
     let full = dir.join(path);
     std::fs::create_dir_all(full.parent().expect("parent")).expect("folders");
@@ -729,4 +750,65 @@ fn users_created_in_two_emulator_runs_get_two_ids_and_closing_one_closes_only_it
     fixture
         .run(&["plan", "--emulator", "--detailed-exitcode"])
         .exits(0);
+}
+
+/// Apply runs what a commit holds: YAML changed or added since HEAD is refused before any
+/// call, naming the files. `--allow-uncommitted` lets it through, and then the recorded state
+/// names no commit, since none holds what was applied; from a clean tree it names HEAD.
+#[test]
+fn apply_refuses_uncommitted_yaml_unless_allowed_and_records_which_commit_it_applied() {
+    let hosted = emulator();
+    let dir = desired_repo();
+    let path = dir.path();
+    let head = |path: &Path| {
+        git2::Repository::open(path)
+            .expect("the repo")
+            .head()
+            .expect("HEAD")
+            .peel_to_commit()
+            .expect("a commit")
+            .id()
+            .to_string()
+    };
+    write(
+        path,
+        "users.yaml",
+        &USERS_YAML.replace("Support Lead", "Support Manager"),
+    );
+    write(path, "teams/extra.yaml", "groups:\n  - name: Extra\n");
+    // Files docusign-gitops doesn't read don't count.
+    write(path, "notes.txt", "not YAML");
+    write(path, ".github/workflows/ci.yml", "on: push\n");
+    let writes = hosted.writes();
+    let run = hosted.run(path, &["apply", "--auto-approve"]);
+    run.exits(1).stderr_says(&[
+        "the desired state has changes git hasn't committed: `teams/extra.yaml`, `users.yaml`",
+        "--allow-uncommitted",
+    ]);
+    assert!(!run.stderr.contains("notes.txt") && !run.stderr.contains("ci.yml"));
+    assert_eq!(hosted.writes(), writes, "nothing was sent");
+    assert!(!state_path(path).exists(), "nothing was recorded");
+
+    hosted
+        .run(path, &["apply", "--auto-approve", "--allow-uncommitted"])
+        .exits(0);
+    let recorded = |path: &Path| {
+        state::file::read(&state_path(path))
+            .expect("the state file parses")
+            .expect("a state file")
+    };
+    assert_eq!(recorded(path).desired_commit, None);
+
+    // Committed, the change applies without the flag, and the state names the commit.
+    commit_all(path, "the reviewed change");
+    let reviewed = head(path);
+    write(path, "users.yaml", USERS_YAML);
+    commit_all(path, "back as it was");
+    let back = head(path);
+    hosted.run(path, &["apply", "--auto-approve"]).exits(0);
+    assert_ne!(reviewed, back);
+    assert_eq!(
+        recorded(path).desired_commit.as_deref(),
+        Some(back.as_str())
+    );
 }

@@ -2012,11 +2012,6 @@ fn group_identity(account: &Account, name: &str) -> String {
     identity(group.and_then(|group| group.id.as_ref()), name)
 }
 
-fn profile_identity(account: &Account, name: &str) -> String {
-    let profile = account.permission_profiles.get(&NameKey::new(name));
-    identity(profile.and_then(|profile| profile.id.as_ref()), name)
-}
-
 /// Every user's groups and every signing group's members, objects known by [`identity`].
 fn memberships(account: &Account) -> BTreeSet<(String, String)> {
     let groups = account.users.iter().flat_map(|(key, user)| {
@@ -2043,59 +2038,44 @@ fn administers(account: &Account, profile: &str) -> bool {
             .is_some_and(manages_account)
 }
 
+/// `allowAccountManagement` is yes: `true` in any letter case (DocuSign has sent `"True"`).
 fn manages_account(profile: &PermissionProfile) -> bool {
     profile
         .settings
         .get("allowAccountManagement")
-        .is_some_and(|value| value == "true")
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
 }
 
-/// Grants of the power to administer the account: a user who comes to hold an admin-capable
-/// profile (created, reopened or moved to it), a user who joins Administrators or a group
-/// carrying such a profile, and a profile whose account management is turned on.
+/// Whether `user` can administer `account`, or may be made to: open, and holding an
+/// admin-capable profile, or in Administrators, or in a group carrying such a profile (DocuSign
+/// may hand members the group's profile).
+fn can_administer(account: &Account, user: &User) -> bool {
+    user.status != UserStatus::Closed
+        && (administers(account, &user.permission_profile)
+            || user.groups.iter().any(|group| {
+                BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
+                    || account
+                        .groups
+                        .get(&NameKey::new(group))
+                        .and_then(|group| group.permission_profile.as_deref())
+                        .is_some_and(|profile| administers(account, profile))
+            }))
+}
+
+/// Grants of the power to administer the account, counted by people: everyone who can
+/// administer the account after the plan and could not before it (or was not in it).
 fn admin_grants(live: &Account, after: &Account) -> usize {
-    let holders = after
+    after
         .users
         .iter()
-        .filter(|(_, now)| {
-            now.status != UserStatus::Closed && administers(after, &now.permission_profile)
+        .filter(|(_, now)| can_administer(after, now))
+        .filter(|(key, _)| {
+            !live
+                .users
+                .get(*key)
+                .is_some_and(|before| can_administer(live, before))
         })
-        .filter(|(key, now)| match live.users.get(*key) {
-            None => true,
-            Some(before) if before.status == UserStatus::Closed => true,
-            Some(before) => {
-                profile_identity(live, &before.permission_profile)
-                    != profile_identity(after, &now.permission_profile)
-            }
-        })
-        .count();
-    let before = memberships(live);
-    let joins = after
-        .users
-        .iter()
-        .flat_map(|(key, user)| user.groups.iter().map(move |group| (key, group)))
-        .filter(|(key, group)| !before.contains(&(key.to_string(), group_identity(after, group))))
-        .filter(|(_, group)| {
-            BuiltinGroup::from_name(group) == Some(BuiltinGroup::Administrators)
-                || after
-                    .groups
-                    .get(&NameKey::new(group))
-                    .and_then(|group| group.permission_profile.as_deref())
-                    .is_some_and(|profile| administers(after, profile))
-        })
-        .count();
-    let turned_on = live
-        .permission_profiles
-        .values()
-        .filter(|was| !manages_account(was))
-        .filter(|was| {
-            after
-                .permission_profiles
-                .values()
-                .any(|now| now.id.is_some() && now.id == was.id && manages_account(now))
-        })
-        .count();
-    holders + joins + turned_on
+        .count()
 }
 
 /// Each class's count and the live figure its percent is taken of.

@@ -37,9 +37,13 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         plan: plan_file,
         auto_approve,
         no_commit,
+        allow_uncommitted,
         allow,
         connection,
     } = args;
+    if !allow_uncommitted && !connection.emulator {
+        refuse_uncommitted(&dir)?;
+    }
     // Read and checked against the files before connecting, so a bad or foreign plan costs
     // no API call.
     let saved = plan_file.as_deref().map(read_plan).transpose()?;
@@ -107,31 +111,46 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         errln!("Nothing was applied.");
         return Ok(Exit::Error);
     }
+    run_and_record(&dir, &connected, desired, &read, &plan, no_commit).await
+}
+
+/// Executes `plan`, records what DocuSign then holds (and commits it) before printing the
+/// outcome, and answers the exit code.
+async fn run_and_record(
+    dir: &Path,
+    connected: &Connected,
+    desired: &Desired,
+    read: &session::Read,
+    plan: &Plan,
+    no_commit: bool,
+) -> Result<Exit, miette::Report> {
+    let (recorded, live) = (read.recorded.as_ref(), &read.live.account);
+    let client = &connected.connection.client;
     let progress = Bars::new(plan.steps.len());
     let state_path = connected.state_path.clone();
     // One base for every checkpoint and the end: a first apply starts its lineage once, so
     // its checkpoints and its final state are one history.
-    let base = recorded.cloned().unwrap_or_else(|| first_state(&connected));
+    let base = recorded.cloned().unwrap_or_else(|| first_state(connected));
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
-        let next = next_state(&base, desired, &plan, account);
-        if let Err(err) = state::file::write(&dir, &state_path, &next) {
+        let next = next_state(&base, desired, plan, account);
+        if let Err(err) = state::file::write(dir, &state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
     };
-    let outcome = apply::execute(&plan, live, client, &progress, &mut checkpoint).await;
+    let outcome = apply::execute(plan, live, client, &progress, &mut checkpoint).await;
     progress.clear();
     // DocuSign has been changed: record it (and commit) before printing anything.
     let recorded = record(
-        &dir,
-        &connected,
+        dir,
+        connected,
         desired,
         &base,
-        &plan,
+        plan,
         &outcome.account,
         no_commit,
     );
-    print_outcome(&plan, &outcome);
+    print_outcome(plan, &outcome);
     say(&recorded?);
     if outcome.is_complete() {
         return Ok(Exit::Success);
@@ -143,6 +162,26 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         );
     }
     Ok(Exit::Error)
+}
+
+/// Apply runs what a commit holds: YAML changed, staged, new, deleted or ignored since HEAD
+/// is refused, before any call, naming the files.
+fn refuse_uncommitted(dir: &Path) -> Result<(), miette::Report> {
+    let dirty = state::git::uncommitted_yaml(dir).map_err(miette::Report::new)?;
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    // The paths come from the repository's (canonical) working tree.
+    let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let names: Vec<String> = dirty
+        .iter()
+        .map(|path| format!("`{}`", path.strip_prefix(&base).unwrap_or(path).display()))
+        .collect();
+    Err(miette::miette!(
+        help = "commit them (or stash them) and apply again, so the recorded state names the commit that was applied; or pass --allow-uncommitted",
+        "the desired state has changes git hasn't committed: {}; nothing was applied",
+        names.join(", ")
+    ))
 }
 
 /// Plans on the account as just read; a saved plan must match what this gives. `None` when a

@@ -143,6 +143,10 @@ pub struct ApplyArgs {
     /// Write the recorded state but don't commit it.
     #[arg(long)]
     pub no_commit: bool,
+    /// Apply YAML that git hasn't committed (refused otherwise, so what is applied is what a
+    /// commit holds; the recorded state then names no commit). `--emulator` never needs it.
+    #[arg(long)]
+    pub allow_uncommitted: bool,
     /// Let a plan past a `policy.limits` limit through (user-closures, membership-removals,
     /// admin-grants). With `--plan` too: an allowance given to `plan` allows nothing here.
     #[arg(

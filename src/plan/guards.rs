@@ -188,45 +188,55 @@ pub fn admin_grants(operations: &[Operation], live: &Account, after: &Account) -
         .collect()
 }
 
-/// How the plan makes the user at `key` an administrator: their own step if one does it, else
-/// the change to their profile or to a group they are in.
+/// How the plan makes the user at `key` an administrator: their own steps that do it, else
+/// the changes to their profile or to a group they are in.
 fn how_gained(key: &EmailKey, operations: &[Operation], after: &Account) -> String {
     let theirs = |email: &str| EmailKey::new(email) == *key;
-    for operation in operations {
-        match operation {
+    let own: Vec<String> = operations
+        .iter()
+        .filter_map(|operation| match operation {
             Operation::CreateUser {
                 email,
                 permission_profile,
                 ..
             } if theirs(email) && after.profile_administers(permission_profile) => {
-                return format!("created with `{permission_profile}`");
+                Some(format!("created with `{permission_profile}`"))
             }
             Operation::ReactivateUser {
                 email,
                 permission_profile,
                 ..
             } if theirs(email) && after.profile_administers(permission_profile) => {
-                return format!("returns with `{permission_profile}`");
+                Some(format!("returns with `{permission_profile}`"))
             }
             Operation::ChangeProfile {
                 email, from, to, ..
             } if theirs(email) && after.profile_administers(to) => {
-                return format!("`{from}` → `{to}`");
+                Some(format!("`{from}` → `{to}`"))
             }
             Operation::AddMember { email, group, .. }
                 if theirs(email) && after.group_administers(group) =>
             {
-                return format!("joins `{group}`");
+                Some(format!("joins `{group}`"))
             }
-            _ => {}
-        }
+            _ => None,
+        })
+        .collect();
+    if !own.is_empty() {
+        return own.join("; ");
     }
     let Some(user) = after.users.get(key) else {
         return "can administer the account after this plan".to_owned();
     };
     let holds = NameKey::new(&user.permission_profile);
-    for operation in operations {
-        match operation {
+    let in_group = |group: &str| {
+        user.groups
+            .iter()
+            .any(|name| NameKey::new(name) == NameKey::new(group))
+    };
+    let through: Vec<String> = operations
+        .iter()
+        .filter_map(|operation| match operation {
             Operation::UpdateProfileSettings {
                 profile, changes, ..
             } if NameKey::new(profile) == holds
@@ -234,24 +244,21 @@ fn how_gained(key: &EmailKey, operations: &[Operation], after: &Account) -> Stri
                     change.field == ACCOUNT_MANAGEMENT && change.to.as_deref().is_some_and(is_yes)
                 }) =>
             {
-                return format!("holds `{profile}`, which gains account management");
+                Some(format!("holds `{profile}`, which gains account management"))
             }
             Operation::SetGroupProfile {
                 group,
                 to: Some(carried),
                 ..
-            } if user
-                .groups
-                .iter()
-                .any(|name| NameKey::new(name) == NameKey::new(group))
-                && after.profile_administers(carried) =>
-            {
-                return format!(
-                    "is in `{group}`, which now carries `{carried}` (DocuSign may give members the group's profile)"
-                );
-            }
-            _ => {}
-        }
+            } if in_group(group) && after.profile_administers(carried) => Some(format!(
+                "is in `{group}`, which now carries `{carried}` (DocuSign may give members the group's profile)"
+            )),
+            _ => None,
+        })
+        .collect();
+    if through.is_empty() {
+        "can administer the account after this plan".to_owned()
+    } else {
+        through.join("; ")
     }
-    "can administer the account after this plan".to_owned()
 }

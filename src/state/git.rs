@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{ErrorCode, Index, Oid, Repository, Signature};
+use git2::{ErrorCode, Index, Oid, Repository, Signature, Status, StatusOptions};
 
 use super::StateError;
 
@@ -11,13 +11,72 @@ use super::StateError;
 const FALLBACK_NAME: &str = "docusign-gitops";
 const FALLBACK_EMAIL: &str = "docusign-gitops@localhost";
 
-/// The HEAD commit (hex) of the repository containing `dir`; `None` outside a repository or
-/// before its first commit.
+/// The commit that holds the desired state in `dir` as it is on disk: HEAD of the repository
+/// containing `dir`, unless a YAML file there differs from HEAD ([`uncommitted_yaml`]). `None`
+/// outside a repository, before its first commit, or when no commit holds what is on disk.
 #[must_use]
 pub fn desired_commit(dir: &Path) -> Option<String> {
     let repo = Repository::discover(dir).ok()?;
     let head = repo.head().ok()?.peel_to_commit().ok()?;
-    Some(head.id().to_string())
+    let clean = uncommitted_in(&repo, dir).is_ok_and(|dirty| dirty.is_empty());
+    clean.then(|| head.id().to_string())
+}
+
+/// The desired-state files under `dir` (`*.yaml`, `*.yml`, outside hidden folders, as the
+/// loader reads them) whose content is not HEAD's: changed, staged, new, deleted, or ignored
+/// by git though docusign-gitops reads them. Empty outside a repository.
+pub fn uncommitted_yaml(dir: &Path) -> Result<Vec<PathBuf>, StateError> {
+    let repo = match Repository::discover(dir) {
+        Ok(repo) => repo,
+        Err(error) if error.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(StateError::git(dir, &error.message())),
+    };
+    uncommitted_in(&repo, dir).map_err(|error| StateError::git(dir, &error))
+}
+
+fn uncommitted_in(repo: &Repository, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let workdir = repo
+        .workdir()
+        .ok_or("the repository has no working tree")?
+        .canonicalize()
+        .map_err(|err| err.to_string())?;
+    let dir = dir.canonicalize().map_err(|err| err.to_string())?;
+    let inside = dir.strip_prefix(&workdir).map_err(|err| err.to_string())?;
+    let mut options = StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(true)
+        .recurse_ignored_dirs(false);
+    if !inside.as_os_str().is_empty() {
+        options.pathspec(inside);
+    }
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(|error| error.message().to_owned())?;
+    let mut dirty: Vec<PathBuf> = statuses
+        .iter()
+        .filter(|entry| entry.status() != Status::CURRENT)
+        .filter_map(|entry| entry.path().ok().map(|path| workdir.join(path)))
+        .filter(|path| is_desired_file(&dir, path))
+        .collect();
+    dirty.sort();
+    dirty.dedup();
+    Ok(dirty)
+}
+
+/// A file the desired-state loader reads: YAML under `dir`, in no hidden folder.
+fn is_desired_file(dir: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(dir) else {
+        return false;
+    };
+    let yaml = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"));
+    let hidden = relative
+        .components()
+        .any(|part| part.as_os_str().to_string_lossy().starts_with('.'));
+    yaml && !hidden
 }
 
 /// Commits the state file at `state_path` (and the state folder's `.gitignore`, when git
@@ -170,7 +229,10 @@ mod tests {
 
     use git2::{Repository, Status};
 
-    use super::{FALLBACK_EMAIL, FALLBACK_NAME, commit_state, desired_commit, fallback_signature};
+    use super::{
+        FALLBACK_EMAIL, FALLBACK_NAME, commit_state, desired_commit, fallback_signature,
+        uncommitted_yaml,
+    };
     use crate::state::path_for;
 
     /// A fresh repository with a committer configured in its own config, which wins over the
@@ -229,7 +291,12 @@ mod tests {
         let first = commit_state(&dir, &state, "state: apply 1")
             .expect("commit")
             .expect("in a repository");
-        assert_eq!(desired_commit(&dir).as_deref(), Some(first.as_str()));
+        // HEAD doesn't hold the loose YAML, so no commit holds the desired state on disk.
+        assert_eq!(desired_commit(&dir), None);
+        assert_eq!(
+            uncommitted_yaml(&dir).expect("git status"),
+            [dir.canonicalize().expect("the folder").join("loose.yaml")]
+        );
         assert_eq!(
             head_paths(&repo),
             [
@@ -245,6 +312,9 @@ mod tests {
         // The user's staged file is still staged and not committed; the state is clean.
         assert_eq!(status_of(&repo, "staged.yaml"), Status::INDEX_NEW);
         assert_eq!(status_of(&repo, "desired/loose.yaml"), Status::WT_NEW);
+        // Without it, HEAD holds the desired state as it is on disk.
+        fs::remove_file(dir.join("loose.yaml")).expect("remove the loose file");
+        assert_eq!(desired_commit(&dir).as_deref(), Some(first.as_str()));
         assert_eq!(
             status_of(&repo, "desired/.docusign-gitops/state/acct-1.json"),
             Status::CURRENT

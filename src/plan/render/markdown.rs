@@ -569,13 +569,19 @@ mod tests {
         }
     }
 
-    /// The count a cut list says it left out (`… and N more {noun}`), or 0 when it wasn't cut.
-    fn left_out(markdown: &str, noun: &str) -> usize {
+    /// The count a cut list says it left out (`… and N more {noun}`, the noun singular when N
+    /// is 1), or 0 when it wasn't cut. `nouns` is the plural.
+    fn left_out(markdown: &str, nouns: &str) -> usize {
+        let one = match nouns {
+            "entries" => "entry",
+            plural => plural.strip_suffix('s').unwrap_or(plural),
+        };
         markdown
             .lines()
             .find_map(|line| {
                 let rest = line.strip_prefix("- … and ")?;
                 let (count, after) = rest.split_once(' ')?;
+                let noun = if count == "1" { one } else { nouns };
                 after
                     .starts_with(&format!("more {noun},"))
                     .then(|| count.parse().expect("a count"))
