@@ -36,6 +36,7 @@ mod pipelines;
 mod plan_cli;
 mod plan_guards;
 mod plan_properties;
+mod plan_protected;
 mod plan_scenarios;
 mod plan_tampering;
 mod probe_behaviours;

@@ -402,7 +402,7 @@ fn reconcile_groups(
         desired,
         live,
         recorded,
-        ..
+        integration_user,
     } = inputs;
     let matcher = Matcher::new(&live.groups, recorded.map(|recorded| &recorded.groups));
     let mut result = Reconciled::new();
@@ -449,6 +449,28 @@ fn reconcile_groups(
         if BuiltinGroup::from_name(&orphan.name).is_some() {
             continue;
         }
+        // Deleting the group would take a user who is left alone out of it.
+        let orphan_key = NameKey::new(&orphan.name);
+        let stuck = live.users.values().find_map(|user| {
+            let member = user
+                .groups
+                .iter()
+                .any(|group| NameKey::new(group) == orphan_key);
+            member
+                .then(|| hands_off(user, desired, integration_user))
+                .flatten()
+                .map(|why| (user, why))
+        });
+        if let Some((user, why)) = stuck {
+            out.report(
+                &user.email,
+                format!(
+                    "is in `{}`, which the YAML removed; the group is kept because this user is left alone: {why}",
+                    orphan.name
+                ),
+            );
+            continue;
+        }
         result.deleted.push(NameKey::new(&orphan.name));
         out.push(
             Operation::DeleteGroup {
@@ -466,7 +488,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
         desired,
         live,
         recorded,
-        ..
+        integration_user,
     } = inputs;
     let matcher = Matcher::new(
         &live.signing_groups,
@@ -520,6 +542,20 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
         signing_group_members(group, current, out);
     }
     for orphan in matcher.orphans(&desired.state.signing_groups, &found) {
+        // Deleting the signing group would take a user who is left alone out of it.
+        let stuck = orphan.members.values().find_map(|member| {
+            hands_off_email(&member.email, desired, integration_user).map(|why| (member, why))
+        });
+        if let Some((member, why)) = stuck {
+            out.report(
+                &member.email,
+                format!(
+                    "is in the signing group `{}`, which the YAML removed; it is kept because this user is left alone: {why}",
+                    orphan.name
+                ),
+            );
+            continue;
+        }
         out.push(
             Operation::DeleteSigningGroup {
                 name: orphan.name.clone(),
@@ -576,7 +612,16 @@ fn hands_off(
     desired: &Desired,
     integration_user: Option<&str>,
 ) -> Option<&'static str> {
-    let key = EmailKey::new(&user.email);
+    hands_off_email(&user.email, desired, integration_user)
+}
+
+/// Why the user with this email must be left alone, if it must.
+fn hands_off_email(
+    email: &str,
+    desired: &Desired,
+    integration_user: Option<&str>,
+) -> Option<&'static str> {
+    let key = EmailKey::new(email);
     if integration_user.is_some_and(|email| EmailKey::new(email) == key) {
         Some("the integration user is never changed")
     } else if desired.policy.protected_users.contains(&key) {
