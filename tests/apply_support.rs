@@ -46,12 +46,16 @@ pub fn seeded(yaml: &str, rng_seed: u64) -> Seeded {
 
 /// Starts an emulator on a free loopback port serving `seeded`, accepting [`TOKEN`] for its
 /// integration user.
-pub async fn start(mut config: Config, seeded: Seeded) -> Running {
+pub async fn start(config: Config, seeded: Seeded) -> Running {
+    start_at(config, seeded, "127.0.0.1:0".parse().expect("address")).await
+}
+
+/// As [`start`], listening on `addr`.
+pub async fn start_at(mut config: Config, seeded: Seeded, addr: SocketAddr) -> Running {
     config
         .credentials
         .static_tokens
         .push((TOKEN.to_owned(), seeded.integration_user_id.clone()));
-    let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
     emulator::start(config, vec![seeded.account], addr)
         .await
         .expect("start the emulator")

@@ -94,26 +94,168 @@ fn without_base_url_the_account_is_found_through_userinfo() {
 }
 
 #[test]
-fn base_url_skips_userinfo_and_the_plan_still_reads_the_account() {
+fn base_url_gives_the_api_host_and_userinfo_only_says_whose_token_it_is() {
     let (served, proxy) = served();
     let run = plan(&served, &proxy, Some(&served.running.url));
     // Planned against the live account: Ada is there already, Cy is to be created.
-    run.exits(2)
-        .stdout_has("cy@example.com")
-        .stderr_has(&["the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery)"]);
+    run.exits(2).stdout_has("cy@example.com");
     assert!(!run.stdout.contains("admin@example.com"), "{}", run.stdout);
+    assert!(!run.stderr.contains("unknown"), "{}", run.stderr);
     assert!(user_reads(&served) > 0, "{:?}", served.stats().calls);
-    // The token still came from the auth server; userinfo was never asked.
-    assert_eq!(
-        proxy.calls("POST /oauth/token"),
-        1,
-        "{:?}",
-        proxy.all_calls()
+    // The token came from the auth server, and userinfo was asked once, for the token's user.
+    for call in ["POST /oauth/token", "GET /oauth/userinfo"] {
+        assert_eq!(proxy.calls(call), 1, "{call}: {:?}", proxy.all_calls());
+    }
+}
+
+/// The YAML demoting Ada, the administrator whose token the tool uses.
+const DEMOTES_ADA: &str = "
+account:
+  id: 3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36
+  environment: demo
+users:
+  - { email: admin@example.com, first_name: Ada, last_name: Admin, permission_profile: DocuSign Sender }
+";
+
+/// `plan --detailed-exitcode` of `yaml` with `credentials` set, the API host given by
+/// `DOCUSIGN_BASE_URL`.
+fn plan_with(served: &Served, yaml: &str, credentials: &[(&str, &str)]) -> crate::harness::Run {
+    let fixture = Fixture::new().file("desired.yaml", yaml);
+    let mut command = served.command(fixture.path());
+    command
+        .env_remove("DOCUSIGN_ACCESS_TOKEN")
+        .env("DOCUSIGN_BASE_URL", &served.running.url)
+        .args(["plan", "--detailed-exitcode"]);
+    for (name, value) in credentials {
+        command.env(name, value);
+    }
+    run(&mut command)
+}
+
+/// Userinfo names the token's user: rule 4 keeps Ada an administrator, as without
+/// `DOCUSIGN_BASE_URL`, and says so.
+#[test]
+fn with_base_url_the_token_user_found_by_userinfo_is_never_demoted() {
+    let (served, proxy) = served();
+    let run = plan_with(
+        &served,
+        DEMOTES_ADA,
+        &[
+            ("DOCUSIGN_AUTH_SERVER", &proxy.url),
+            ("DOCUSIGN_CLIENT_ID", CLIENT_ID),
+            ("DOCUSIGN_CLIENT_SECRET", CLIENT_SECRET),
+            ("DOCUSIGN_REFRESH_TOKEN", REFRESH_TOKEN),
+        ],
     );
-    assert_eq!(
-        proxy.calls("GET /oauth/userinfo"),
-        0,
-        "{:?}",
-        proxy.all_calls()
+    run.exits(0)
+        .stdout_has("admin@example.com: differs from the YAML but is left alone: the integration user is never changed");
+}
+
+/// No one can say whose token it is (a bare access token, and an auth server that doesn't
+/// answer): the plan can't tell the integration user from other administrators, so it is
+/// refused (exit 3) if it takes administration from anyone, and allowed otherwise.
+#[test]
+fn with_base_url_and_an_unknown_token_user_no_administrator_may_be_demoted() {
+    let (served, _proxy) = served();
+    let token = crate::apply_support::TOKEN;
+    // Nothing listens on port 1 of loopback: userinfo can't be asked.
+    let credentials = [
+        ("DOCUSIGN_AUTH_SERVER", "http://127.0.0.1:1"),
+        ("DOCUSIGN_ACCESS_TOKEN", token),
+    ];
+    let writes = crate::apply_support::write_count(&served.stats());
+    let run = plan_with(&served, DEMOTES_ADA, &credentials);
+    // miette wraps long lines in a frame.
+    let said: String = run
+        .stderr
+        .split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    run.exits(3);
+    assert!(
+        said.contains("`admin@example.com` would no longer be able to administer the account")
+            && said.contains("the user behind the token is unknown"),
+        "{}",
+        run.stderr
     );
+    assert_eq!(crate::apply_support::write_count(&served.stats()), writes);
+    // A change that demotes no one goes ahead, with the warning.
+    plan_with(&served, DESIRED, &credentials)
+        .exits(2)
+        .stdout_has("cy@example.com")
+        .stderr_has(&["warning: the user behind the token is unknown"]);
+}
+
+/// `auth check` with `DOCUSIGN_BASE_URL`: the user comes from userinfo, the rest from the
+/// account.
+#[test]
+fn auth_check_works_with_base_url() {
+    let (served, proxy) = served();
+    let fixture = Fixture::new();
+    let run = run(served
+        .command(fixture.path())
+        .env_remove("DOCUSIGN_ACCESS_TOKEN")
+        .env("DOCUSIGN_BASE_URL", &served.running.url)
+        .env("DOCUSIGN_AUTH_SERVER", &proxy.url)
+        .env("DOCUSIGN_CLIENT_ID", CLIENT_ID)
+        .env("DOCUSIGN_CLIENT_SECRET", CLIENT_SECRET)
+        .env("DOCUSIGN_REFRESH_TOKEN", REFRESH_TOKEN)
+        .env(
+            "DOCUSIGN_ACCOUNT_ID",
+            "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36",
+        )
+        .args(["auth", "check"]));
+    run.exits(0)
+        .stdout_has("<admin@example.com>")
+        .stdout_has("admin:      yes (profile `Account Administrator`)");
+}
+
+/// The JWT grant names its user by ID: with `DOCUSIGN_BASE_URL`, no userinfo is needed to
+/// know whom rule 4 keeps an administrator; the account says who that ID is.
+#[test]
+fn with_base_url_the_jwt_user_is_known_without_userinfo_and_never_demoted() {
+    const JWT_CLIENT: &str = "0b6f3c2a-1e4d-4f5a-9b8c-7d6e5f4a3b2c";
+    let seeded = seeded(LIVE, 7);
+    let ada = seeded.integration_user_id.clone();
+    // The JWT's audience is the auth server's host and port, which the emulator must know
+    // before it starts: a port free a moment ago.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let mut config = roomy();
+    config.auth_host = addr.to_string();
+    config.credentials.jwt_public_key_pem = Some(crate::emulator_support::KEYS.public_pem.clone());
+    config
+        .credentials
+        .consents
+        .push((JWT_CLIENT.to_owned(), ada.clone()));
+    config.credentials.clients.push(Client {
+        id: JWT_CLIENT.to_owned(),
+        secret: "jwt-client-secret".to_owned(),
+    });
+    let served = Served::start_at(config, seeded, addr);
+    let keys = tempfile::TempDir::new().expect("temp dir");
+    let key_file = keys.path().join("private.pem");
+    std::fs::write(&key_file, &crate::emulator_support::KEYS.private_pem).expect("the key");
+    std::fs::set_permissions(
+        &key_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("a private key");
+    let key_file = key_file.to_str().expect("a UTF-8 path").to_owned();
+    let run = plan_with(
+        &served,
+        DEMOTES_ADA,
+        &[
+            ("DOCUSIGN_AUTH_SERVER", &served.running.url),
+            ("DOCUSIGN_CLIENT_ID", JWT_CLIENT),
+            ("DOCUSIGN_USER_ID", &ada),
+            ("DOCUSIGN_PRIVATE_KEY_FILE", &key_file),
+        ],
+    );
+    run.exits(0).stdout_has(
+        "admin@example.com: differs from the YAML but is left alone: the integration user is never changed",
+    );
+    assert!(!run.stderr.contains("unknown"), "{}", run.stderr);
 }

@@ -1405,6 +1405,10 @@ struct Expected {
     adoptions: Adoptions,
     /// Dropped profiles that a user the plan leaves alone holds: kept, and the plan says why.
     kept_profiles: BTreeSet<NameKey>,
+    /// Dropped groups and signing groups that a user the plan leaves alone is in: kept, and
+    /// the plan says why.
+    kept_groups: BTreeSet<NameKey>,
+    kept_signing_groups: BTreeSet<NameKey>,
     /// Users the last apply managed and the YAML dropped.
     recorded_users: BTreeSet<EmailKey>,
     /// Whether users in neither desired nor recorded state follow `policy.unmanaged_users`:
@@ -1434,6 +1438,39 @@ impl Expected {
             .profiles
             .dropped
             .retain(|key| !kept_profiles.contains(key));
+        // Deleting a group takes every member out of it, closed ones too.
+        let in_by_hands_off = |key: &NameKey| {
+            case.live.users.values().any(|user| {
+                hands_off(case, user) && user.groups.iter().any(|group| NameKey::new(group) == *key)
+            })
+        };
+        let kept_groups: BTreeSet<NameKey> = adoptions
+            .groups
+            .dropped
+            .iter()
+            .filter(|key| in_by_hands_off(key))
+            .cloned()
+            .collect();
+        adoptions
+            .groups
+            .dropped
+            .retain(|key| !kept_groups.contains(key));
+        let integration = EmailKey::new(&case.integration_user);
+        let kept_signing_groups: BTreeSet<NameKey> = adoptions
+            .signing_groups
+            .dropped
+            .iter()
+            .filter(|key| {
+                case.live.signing_groups[*key].members.keys().any(|member| {
+                    *member == integration || case.desired.policy.protected_users.contains(member)
+                })
+            })
+            .cloned()
+            .collect();
+        adoptions
+            .signing_groups
+            .dropped
+            .retain(|key| !kept_signing_groups.contains(key));
         let recorded_users: BTreeSet<EmailKey> = case
             .recorded
             .iter()
@@ -1449,6 +1486,8 @@ impl Expected {
         Self {
             adoptions,
             kept_profiles,
+            kept_groups,
+            kept_signing_groups,
             recorded_users,
             users_managed,
         }
@@ -1753,13 +1792,28 @@ fn check_objects(
         },
         plan,
     )?;
-    for key in &expected.kept_profiles {
-        let name = &live.permission_profiles[key].name;
+    let kept = expected
+        .kept_profiles
+        .iter()
+        .map(|key| &live.permission_profiles[key].name)
+        .chain(
+            expected
+                .kept_groups
+                .iter()
+                .map(|key| &live.groups[key].name),
+        )
+        .chain(
+            expected
+                .kept_signing_groups
+                .iter()
+                .map(|key| &live.signing_groups[key].name),
+        );
+    for name in kept {
         prop_assert!(
             plan.reports
                 .iter()
                 .any(|report| report.note.contains(&format!("`{name}`"))),
-            "profile `{}` is kept, yet no report says why: {:?}",
+            "`{}` is kept, yet no report says why: {:?}",
             name,
             plan.reports
         );

@@ -166,6 +166,7 @@ fn context(dir: &Path, written: &ScenarioContext, seeded_integration_user: Strin
         })
         .collect();
     Context {
+        token_user_unknown: false,
         integration_user: Some(
             written
                 .integration_user

@@ -14,7 +14,7 @@ use axum::response::Response;
 use docusign_gitops::emulator::seed::Seeded;
 use docusign_gitops::emulator::{Config, Running, Stats};
 
-use crate::apply_support::{TOKEN, start};
+use crate::apply_support::TOKEN;
 use crate::harness::Run;
 
 /// The account every seed here describes (the seed format's default).
@@ -29,12 +29,18 @@ pub struct Served {
 
 impl Served {
     pub fn start(config: Config, seeded: Seeded) -> Self {
+        Self::start_at(config, seeded, "127.0.0.1:0".parse().expect("address"))
+    }
+
+    /// As [`Served::start`], listening on `addr`: for a JWT audience, which names the auth
+    /// server's host and port before the emulator starts.
+    pub fn start_at(config: Config, seeded: Seeded, addr: std::net::SocketAddr) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime");
-        let running = runtime.block_on(start(config, seeded));
+        let running = runtime.block_on(crate::apply_support::start_at(config, seeded, addr));
         Self { running, runtime }
     }
 

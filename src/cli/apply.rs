@@ -66,7 +66,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         .iter()
         .map(|class| super::plan::guard_class(*class))
         .collect();
-    let context = session::context(&dir, digest, &connected, recorded, allowed);
+    let context = session::context(&dir, digest, &connected, &read, allowed);
     let Some(plan) = plan_here(desired, &read, &context, saved.as_ref(), &connected)? else {
         return Ok(Exit::Refused);
     };

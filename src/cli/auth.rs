@@ -40,7 +40,7 @@ fn check(args: ConnectionArgs) -> Exit {
         } else {
             errln!(
                 "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
-                visible(&connection.account.user_email),
+                visible(&standing.email),
                 visible(&standing.permission_profile)
             );
             Exit::Error
@@ -51,6 +51,14 @@ fn check(args: ConnectionArgs) -> Exit {
 fn print_check(connection: &Connection, standing: &connect::Standing) {
     let account = &connection.account;
     let budget = connection.client.budget();
+    // The JWT grant with DOCUSIGN_BASE_URL names only the user's ID: the rest is the account's.
+    let or_account = |given: &str, held: &str| {
+        if given.is_empty() {
+            held.to_owned()
+        } else {
+            given.to_owned()
+        }
+    };
     let mut out = std::io::stdout().lock();
     if let Some(warning) = &connection.warning {
         // It names accounts as DocuSign holds them.
@@ -60,8 +68,8 @@ fn print_check(connection: &Connection, standing: &connect::Standing) {
     let _ = writeln!(
         out,
         "user:       {} <{}> ({})",
-        visible(&account.user_name),
-        visible(&account.user_email),
+        visible(&or_account(&account.user_name, &standing.user_name)),
+        visible(&or_account(&account.user_email, &standing.email)),
         visible(&account.user_id)
     );
     let _ = writeln!(

@@ -37,7 +37,7 @@ pub fn run(args: DriftArgs) -> Exit {
             &desired,
             &read.live.account,
             &recorded,
-            connected.integration_user(),
+            connected.integration_user(&read.live.account).as_deref(),
             today,
         ))
     });

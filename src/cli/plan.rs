@@ -27,7 +27,7 @@ pub fn run(args: PlanArgs) -> Exit {
         let connected = session::connect(&dir, &desired, connection, false).await?;
         let read = session::read(&dir, &connected).await?;
         let allowed = allow.iter().map(|class| guard_class(*class)).collect();
-        let context = session::context(&dir, &digest, &connected, read.recorded.as_ref(), allowed);
+        let context = session::context(&dir, &digest, &connected, &read, allowed);
         plan::plan(
             &desired,
             &read.live.account,

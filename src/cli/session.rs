@@ -31,10 +31,26 @@ impl Connected {
         &self.connection.account.account_id
     }
 
-    /// The email of the user behind the token, when discovery found it.
+    /// The email of the user behind the token: as discovery (or userinfo) gave it, else that
+    /// of the user in `live` with the token's user ID (the JWT's user). `None` when neither
+    /// tells.
     #[must_use]
-    pub fn integration_user(&self) -> Option<&str> {
-        Some(self.connection.account.user_email.as_str()).filter(|email| !email.is_empty())
+    pub fn integration_user(&self, live: &Account) -> Option<String> {
+        let account = &self.connection.account;
+        if !account.user_email.is_empty() {
+            return Some(account.user_email.clone());
+        }
+        let id = account.user_id.trim();
+        (!id.is_empty())
+            .then(|| {
+                live.users.values().find(|user| {
+                    user.id
+                        .as_deref()
+                        .is_some_and(|found| found.trim().eq_ignore_ascii_case(id))
+                })
+            })
+            .flatten()
+            .map(|user| user.email.clone())
     }
 }
 
@@ -187,16 +203,18 @@ pub fn context(
     dir: &Path,
     desired_digest: &str,
     connected: &Connected,
-    recorded: Option<&RecordedState>,
+    read: &Read,
     allowed: Vec<GuardClass>,
 ) -> Context {
-    let integration_user = connected.integration_user().map(str::to_owned);
+    let recorded = read.recorded.as_ref();
+    let integration_user = connected.integration_user(&read.live.account);
     if integration_user.is_none() {
         errln!(
-            "warning: the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery), so the plan can't keep it from being closed or demoted; unset DOCUSIGN_BASE_URL, or list that user in `policy.protected_users`"
+            "warning: the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery, and DocuSign's userinfo didn't say), so the plan refuses any step that would take account administration from anyone; unset DOCUSIGN_BASE_URL or use the JWT grant to make such a change"
         );
     }
     Context {
+        token_user_unknown: integration_user.is_none(),
         integration_user,
         allowed,
         desired_commit: state::git::desired_commit(dir),

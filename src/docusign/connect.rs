@@ -37,6 +37,11 @@ pub async fn connect(settings: ConnectionSettings) -> Result<Connection, ClientE
         .build()
         .map_err(|err| ClientError::Settings(format!("can't build the HTTP client: {err}")))?;
     let auth_base = auth_base_for(&settings.auth_server);
+    // The JWT grant names its user; other tokens are asked (with `DOCUSIGN_BASE_URL`).
+    let jwt_user = match &settings.credentials {
+        Credentials::Jwt { user_id, .. } => Some(user_id.clone()),
+        Credentials::AccessToken(_) | Credentials::RefreshToken { .. } => None,
+    };
     let auth = Arc::new(Authenticator::new(
         http.clone(),
         &auth_base,
@@ -47,13 +52,23 @@ pub async fn connect(settings: ConnectionSettings) -> Result<Connection, ClientE
             let account_id = settings.account_id.ok_or_else(|| {
                 ClientError::Settings("DOCUSIGN_BASE_URL skips account discovery, so DOCUSIGN_ACCOUNT_ID (or `account.id` in the YAML) must name the account".to_owned())
             })?;
+            // Who the token belongs to, so the plan can keep that user an administrator: the
+            // JWT's user (its email comes from the account), else userinfo's answer. When
+            // neither can tell, the user stays unknown and the plan refuses to take
+            // administration from anyone.
+            let (user_id, user_name, user_email) = match jwt_user {
+                Some(user_id) => (user_id, String::new(), String::new()),
+                None => discovery::whoami(&http, &auth_base, &auth)
+                    .await
+                    .unwrap_or_default(),
+            };
             let account = AccountInfo {
                 account_id,
                 account_name: String::new(),
                 base_uri: base_url.trim_end_matches('/').to_owned(),
-                user_id: String::new(),
-                user_name: String::new(),
-                user_email: String::new(),
+                user_id,
+                user_name,
+                user_email,
             };
             (account, None)
         }
@@ -76,6 +91,9 @@ pub async fn connect(settings: ConnectionSettings) -> Result<Connection, ClientE
 /// What the connected user may do in the account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Standing {
+    /// The user's name and email as the account holds them.
+    pub user_name: String,
+    pub email: String,
     pub permission_profile: String,
     pub is_admin: bool,
 }
@@ -85,12 +103,14 @@ pub async fn standing(connection: &Connection) -> Result<Standing, ClientError> 
     let user_id = &connection.account.user_id;
     if user_id.is_empty() {
         return Err(ClientError::Settings(
-            "with DOCUSIGN_BASE_URL set there is no discovery, so the user is unknown; unset it to check the user".to_owned(),
+            "the user behind the token is unknown: DOCUSIGN_BASE_URL skips discovery and DocuSign's userinfo didn't say who it is; unset DOCUSIGN_BASE_URL, or use the JWT grant".to_owned(),
         ));
     }
     let record: super::wire::UserRecord =
         connection.client.get(&format!("/users/{user_id}")).await?;
     Ok(Standing {
+        user_name: super::wire::text(record.user_name.as_ref()),
+        email: super::wire::text(record.email.as_ref()),
         permission_profile: super::wire::text(record.permission_profile_name.as_ref()),
         is_admin: record
             .is_admin

@@ -50,12 +50,35 @@ pub async fn discover(
         .map_err(|error| auth.redactor().scrub_error(error))
 }
 
+/// Asks userinfo only who the token belongs to: its user's ID, name and email. For
+/// `DOCUSIGN_BASE_URL`, which skips discovery but must still know whom never to demote.
+pub async fn whoami(
+    http: &reqwest::Client,
+    auth_base: &str,
+    auth: &Authenticator,
+) -> Result<(String, String, String), ClientError> {
+    ask_userinfo(http, auth_base, auth)
+        .await
+        .map(|info| (info.sub, info.name, info.email))
+        .map_err(|error| auth.redactor().scrub_error(error))
+}
+
 async fn discover_account(
     http: &reqwest::Client,
     auth_base: &str,
     auth: &Authenticator,
     wanted_account: Option<&str>,
 ) -> Result<(AccountInfo, Option<String>), ClientError> {
+    let info = ask_userinfo(http, auth_base, auth).await?;
+    choose(&info, wanted_account)
+}
+
+/// `GET /oauth/userinfo` with the token (renewed once if refused), read.
+async fn ask_userinfo(
+    http: &reqwest::Client,
+    auth_base: &str,
+    auth: &Authenticator,
+) -> Result<UserInfo, ClientError> {
     let url = format!("{}{USERINFO_PATH}", auth_base.trim().trim_end_matches('/'));
     let token = auth.token().await?;
     let mut answer = userinfo(http, &url, &token).await?;
@@ -67,13 +90,11 @@ async fn discover_account(
     if !status.is_success() {
         return Err(refusal(status, &body));
     }
-    let info: UserInfo =
-        serde_json::from_slice(&body).map_err(|error| ClientError::Unreadable {
-            method: "GET".to_owned(),
-            path: USERINFO_PATH.to_owned(),
-            reason: error.to_string(),
-        })?;
-    choose(&info, wanted_account)
+    serde_json::from_slice(&body).map_err(|error| ClientError::Unreadable {
+        method: "GET".to_owned(),
+        path: USERINFO_PATH.to_owned(),
+        reason: error.to_string(),
+    })
 }
 
 /// One `GET /oauth/userinfo`: the status and body.

@@ -20,6 +20,7 @@ pub use guards::{GuardCheck, GuardClass};
 pub use operation::{Change, Operation, Phase};
 
 use crate::desired::Desired;
+use crate::model::admin::Administering;
 use crate::model::{Account, EmailKey};
 
 /// The plan's JSON format; bumped when the shape changes. 2: the plan names where it was made
@@ -32,6 +33,10 @@ pub struct Context {
     /// The email of the user whose token we use: never closed, demoted or removed from
     /// Administrators.
     pub integration_user: Option<String>,
+    /// No one could tell whose token this is (`DOCUSIGN_BASE_URL`, and userinfo didn't say):
+    /// the integration user can't be kept an administrator by name, so the plan is refused if
+    /// it takes account administration from anyone.
+    pub token_user_unknown: bool,
     /// Guard classes the operator allowed past their limits (`--allow`).
     pub allowed: Vec<GuardClass>,
     /// The git commit of the desired state, when DIR is in a repository.
@@ -123,6 +128,8 @@ pub struct RuleBreach {
     pub step: usize,
     pub operation: String,
     pub breach: replay::Breach,
+    /// The YAML asks for what a rule forbids, rather than the planner erring.
+    pub refused: bool,
 }
 
 impl RuleBreach {
@@ -130,7 +137,7 @@ impl RuleBreach {
     /// planner erring (a bug).
     #[must_use]
     pub fn is_refusal(&self) -> bool {
-        self.breach.rule == replay::ADMIN_JOIN_RULE
+        self.refused
     }
 }
 
@@ -153,6 +160,44 @@ impl std::fmt::Display for RuleBreach {
 }
 
 impl std::error::Error for RuleBreach {}
+
+/// With no way to tell whose token this is, rule 4 (the integration user stays an
+/// administrator) can only hold if nobody loses account administration: the first step that
+/// takes it from someone refuses the plan.
+fn keep_every_administrator(
+    operations: &[Operation],
+    live: &Account,
+    after: &Account,
+) -> Result<(), RuleBreach> {
+    let before = Administering::of(live);
+    let Some(&lost) = before.gained_since(&Administering::of(after)).first() else {
+        return Ok(());
+    };
+    let email = &live.users[lost].email;
+    let step = operations
+        .iter()
+        .position(|operation| match operation {
+            Operation::CloseUser { email: who, .. }
+            | Operation::ChangeProfile { email: who, .. }
+            | Operation::RemoveMember { email: who, .. } => EmailKey::new(who) == *lost,
+            _ => false,
+        })
+        .unwrap_or(0);
+    Err(RuleBreach {
+        step: step + 1,
+        operation: operations
+            .get(step)
+            .map(|operation| format!("{operation:?}"))
+            .unwrap_or_default(),
+        breach: replay::Breach {
+            rule: 4,
+            message: format!(
+                "`{email}` would no longer be able to administer the account, and the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery, and DocuSign's userinfo didn't say who it is), so this could be the integration user. Make this change with the JWT grant (its user is known) or without DOCUSIGN_BASE_URL"
+            ),
+        },
+        refused: true,
+    })
+}
 
 /// Plans the changes that take `live` to `desired`; `recorded` is the managed objects as the
 /// last apply left them (`None` before the first apply).
@@ -181,8 +226,12 @@ pub fn plan(
     let after = replay::replay(live, &operations, &rules).map_err(|(step, breach)| RuleBreach {
         step: step + 1,
         operation: format!("{:?}", operations[step]),
+        refused: breach.rule == replay::ADMIN_JOIN_RULE,
         breach,
     })?;
+    if context.token_user_unknown {
+        keep_every_administrator(&operations, live, &after)?;
+    }
     let escalations = guards::admin_grants(&operations, live, &after);
     let guards = guards::check(
         &operations,
