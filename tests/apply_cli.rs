@@ -545,11 +545,12 @@ fn a_guard_over_its_limit_refuses_with_exit_3_and_writes_nothing() {
     assert_eq!(hosted.writes(), 2, "{:#?}", hosted.stats().calls);
 }
 
-/// The account has room for one more signing group (DocuSign's cap is 50) and the YAML adds
-/// two: DocuSign refuses the second, its member is skipped, everything else is done, the end
-/// says so with DocuSign's errorCode and apply exits 1. Once a slot is freed, apply converges.
+/// The account has room for one more signing group (DocuSign's cap is 50, and 49 the YAML
+/// doesn't manage are there) and the YAML adds two: the plan foresees the second create
+/// failing and is refused before any change (exit 3), saying how many there would be and which
+/// are in the way. Once an administrator frees a slot, apply converges.
 #[test]
-fn a_refused_item_is_reported_with_its_code_and_a_rerun_converges() {
+fn signing_groups_past_docusigns_cap_are_refused_before_any_change() {
     let mut live = String::from(LIVE);
     live.push_str("signing_groups:\n");
     for n in 0..49 {
@@ -579,45 +580,15 @@ users:
         ),
     ]);
     let path = dir.path();
+    let writes = hosted.writes();
     let run = hosted.run(path, &["apply", "--auto-approve"]);
-    run.exits(1)
-        .stdout_has("create_signing_group: SIGNING_GROUP_MAX_EXCEEDED: ")
-        .stdout_has("add_signing_group_member: step ");
-    // Two creates (one refused) in one call, Alpha's member, Ana's title.
-    let [done, failed, skipped, _, _] = summary(&run);
-    assert_eq!((done, failed, skipped), (3, 1, 1), "{}", run.stdout);
+    run.exits(3).stderr_says(&[
+        "the account would hold 51 signing groups, and DocuSign allows 50: the plan creates 2 (Alpha Signers, Beta Signers) beside the 49 it keeps (`Unmanaged 00`,",
+        "and 39 more",
+    ]);
+    assert_eq!(hosted.writes(), writes, "nothing was sent");
+    assert!(!state_path(path).exists(), "nothing was recorded");
     let account = emulated(&hosted.running);
-    let alpha = account
-        .signing_groups
-        .values()
-        .find(|group| group.name == "Alpha Signers")
-        .expect("Alpha was created");
-    assert_eq!(alpha.members.len(), 1);
-    assert!(
-        account
-            .signing_groups
-            .values()
-            .all(|group| group.name != "Beta Signers")
-    );
-    assert_eq!(
-        account
-            .users
-            .iter()
-            .find(|user| user.email == "ana@example.com")
-            .expect("ana")
-            .job_title,
-        "Team Lead"
-    );
-    // What was done is recorded and committed, failure or not.
-    let recorded = state::file::read(&state_path(path))
-        .expect("parses")
-        .expect("written");
-    assert!(
-        recorded
-            .objects
-            .signing_groups
-            .contains_key(&docusign_gitops::model::NameKey::new("Alpha Signers"))
-    );
 
     // An administrator deletes an old signing group by hand; the rerun finishes the job.
     let old = account
@@ -633,7 +604,8 @@ users:
     );
     let rerun = hosted.run(path, &["apply", "--auto-approve"]);
     rerun.exits(0);
-    assert_eq!(summary(&rerun)[..3], [2, 0, 0], "{}", rerun.stdout);
+    // Two creates, their two members, Ana's title.
+    assert_eq!(summary(&rerun)[..3], [5, 0, 0], "{}", rerun.stdout);
     hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
     assert_eq!(
         duplicate_emails(&emulated(&hosted.running)),

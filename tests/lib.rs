@@ -49,4 +49,5 @@ mod secrets_scan;
 mod secrets_stage;
 mod secrets_wiretap;
 mod served;
+mod signing_group_limits;
 mod validate;

@@ -158,7 +158,7 @@ fn notes(plan: &Plan) -> Vec<String> {
 fn groups_holding_no_one_left_alone_are_deleted_as_the_yaml_says() {
     let live = live(ANA, ANA);
     let plan = plan_of(&desired(vec![user(ANA, SENDER, &[])]), &live);
-    assert_eq!(deletes(&plan), ["group Board", "signing group Night"]);
+    assert_eq!(deletes(&plan), ["signing group Night", "group Board"]);
 }
 
 #[test]

@@ -135,6 +135,10 @@ pub fn build(
     };
     match phase {
         Phase::Profiles => builder.profiles(ready),
+        Phase::SigningGroupRoom => {
+            builder.memberships(ready);
+            builder.delete_groups(ready);
+        }
         Phase::GroupsAndSigningGroups => builder.groups(ready),
         Phase::CreateUsers => builder.create_users(ready, folded, user_names),
         Phase::AddMemberships | Phase::RemoveMemberships => builder.memberships(ready),
@@ -468,17 +472,20 @@ impl Builder<'_> {
                 }
                 Operation::RemoveSigningGroupMember {
                     signing_group,
+                    id,
                     email,
-                    ..
                 } => {
-                    let Some(id) = self.signing_group_id(index, &signing_group) else {
+                    // The ID the plan carries, else the group by name.
+                    let Some(id) = id.or_else(|| self.signing_group_id(index, &signing_group))
+                    else {
                         continue;
                     };
                     // DocuSign's body names the member; the live record has the name.
                     let name = self
                         .live
                         .signing_groups
-                        .get(&NameKey::new(&signing_group))
+                        .values()
+                        .find(|group| group.id.as_deref() == Some(id.as_str()))
                         .and_then(|group| group.members.get(&EmailKey::new(&email)))
                         .map(|member| member.name.clone())
                         .unwrap_or_default();

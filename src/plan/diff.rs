@@ -588,8 +588,10 @@ fn signing_group_members(group: &SigningGroup, current: &SigningGroup, out: &mut
     for (key, member) in &current.members {
         if !group.members.contains_key(key) {
             out.push(
+                // Removals run before renames (signing groups make room first), so they name
+                // the signing group as DocuSign has it now.
                 Operation::RemoveSigningGroupMember {
-                    signing_group: group.name.clone(),
+                    signing_group: current.name.clone(),
                     id: current.id.clone(),
                     email: member.email.clone(),
                 },

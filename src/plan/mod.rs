@@ -21,7 +21,7 @@ pub use operation::{Change, Operation, Phase};
 
 use crate::desired::Desired;
 use crate::model::admin::Administering;
-use crate::model::{Account, EmailKey};
+use crate::model::{Account, EmailKey, NameKey};
 
 /// The plan's JSON format; bumped when the shape changes. 2: the plan names where it was made
 /// (`origin`) and refuses fields it doesn't know.
@@ -147,7 +147,7 @@ impl std::fmt::Display for RuleBreach {
             write!(
                 f,
                 "the plan is refused at step {}: {}",
-                self.step, self.breach
+                self.step, self.breach.message
             )
         } else {
             write!(
@@ -160,6 +160,68 @@ impl std::fmt::Display for RuleBreach {
 }
 
 impl std::error::Error for RuleBreach {}
+
+/// The signing groups the plan leaves must fit DocuSign's cap, counting those the YAML doesn't
+/// manage: a create past it would fail half-way through apply.
+fn room_for_signing_groups(
+    operations: &[Operation],
+    live: &Account,
+    after: &Account,
+) -> Result<(), RuleBreach> {
+    use crate::desired::validate::MAX_SIGNING_GROUPS;
+    let count = after.signing_groups.len();
+    if count <= MAX_SIGNING_GROUPS {
+        return Ok(());
+    }
+    let step = operations
+        .iter()
+        .position(|operation| matches!(operation, Operation::CreateSigningGroup { .. }))
+        .unwrap_or(0);
+    let created: Vec<&str> = operations
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::CreateSigningGroup { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kept: Vec<&str> = live
+        .signing_groups
+        .values()
+        .filter(|group| {
+            after
+                .signing_groups
+                .contains_key(&NameKey::new(&group.name))
+        })
+        .map(|group| group.name.as_str())
+        .collect();
+    let shown = 10;
+    let mut others: Vec<String> = kept
+        .iter()
+        .take(shown)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if kept.len() > shown {
+        others.push(format!("and {} more", kept.len() - shown));
+    }
+    Err(RuleBreach {
+        step: step + 1,
+        operation: operations
+            .get(step)
+            .map(|operation| format!("{operation:?}"))
+            .unwrap_or_default(),
+        breach: replay::Breach {
+            rule: 0,
+            message: format!(
+                "the account would hold {count} signing groups, and DocuSign allows {MAX_SIGNING_GROUPS}: the plan creates {} ({}) beside the {} it keeps ({}). Remove signing groups from the YAML, or delete the ones it doesn't manage in DocuSign first",
+                created.len(),
+                created.join(", "),
+                kept.len(),
+                others.join(", ")
+            ),
+        },
+        refused: true,
+    })
+}
 
 /// With no way to tell whose token this is, rule 4 (the integration user stays an
 /// administrator) can only hold if nobody loses account administration: the first step that
@@ -232,6 +294,7 @@ pub fn plan(
     if context.token_user_unknown {
         keep_every_administrator(&operations, live, &after)?;
     }
+    room_for_signing_groups(&operations, live, &after)?;
     let escalations = guards::admin_grants(&operations, live, &after);
     let guards = guards::check(
         &operations,

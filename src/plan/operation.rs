@@ -134,10 +134,15 @@ pub struct Change {
 
 /// The phases of a plan, in the order they run: profiles, then groups and signing groups,
 /// then users, memberships added, attributes and profiles, memberships removed, and deletes.
+///
+/// Signing groups are the exception: their deletes and member removals come first. DocuSign
+/// caps an account at 50 signing groups and a signing group at 50 members, and a signing
+/// group grants no access, so making room first is what keeps a swap at the cap from failing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Profiles,
+    SigningGroupRoom,
     GroupsAndSigningGroups,
     CreateUsers,
     AddMemberships,
@@ -154,6 +159,7 @@ impl Phase {
     pub const fn title(self) -> &'static str {
         match self {
             Self::Profiles => "Permission profiles",
+            Self::SigningGroupRoom => "Signing groups: deletes and members removed first",
             Self::GroupsAndSigningGroups => "Groups and signing groups",
             Self::CreateUsers => "New and returning users",
             Self::AddMemberships => "Memberships added",
@@ -182,11 +188,12 @@ impl Operation {
             Self::CreateUser { .. } | Self::ReactivateUser { .. } => Phase::CreateUsers,
             Self::AddMember { .. } | Self::AddSigningGroupMember { .. } => Phase::AddMemberships,
             Self::UpdateUser { .. } | Self::ChangeProfile { .. } => Phase::UserChanges,
-            Self::RemoveMember { .. } | Self::RemoveSigningGroupMember { .. } => {
-                Phase::RemoveMemberships
+            Self::RemoveMember { .. } => Phase::RemoveMemberships,
+            Self::RemoveSigningGroupMember { .. } | Self::DeleteSigningGroup { .. } => {
+                Phase::SigningGroupRoom
             }
             Self::CloseUser { .. } => Phase::CloseUsers,
-            Self::DeleteGroup { .. } | Self::DeleteSigningGroup { .. } => Phase::DeleteGroups,
+            Self::DeleteGroup { .. } => Phase::DeleteGroups,
             Self::DeleteProfile { .. } => Phase::DeleteProfiles,
         }
     }
