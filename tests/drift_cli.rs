@@ -172,3 +172,47 @@ fn a_merged_change_not_yet_applied_is_pending_drift() {
         drift.stdout
     );
 }
+
+/// Right after `import`, drift compares with what import recorded, and says so: "since the
+/// import", not "since the apply"; after an apply, "since the apply".
+#[test]
+fn drift_after_an_import_says_since_the_import() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let running = runtime.block_on(start(Config::default(), account_with(3)));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("imported");
+    let out_text = out.to_str().expect("a UTF-8 path");
+    run_cli(dir.path(), &running, &["import", "--out", out_text]).exits(0);
+    let drift = run_cli(&out, &running, &["drift", "."]);
+    drift.exits(0).stdout_has("No drift in account");
+    assert!(
+        drift.stdout.contains(" since the import of ") && !drift.stdout.contains("the apply"),
+        "{}",
+        drift.stdout
+    );
+    // A change, so apply records a state of its own.
+    let users = out.join("users");
+    let (file, text) = std::fs::read_dir(&users)
+        .expect("the users folder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("read a users file");
+            (path, text)
+        })
+        .find(|(_, text)| text.contains("user1@example.com"))
+        .expect("user1's file");
+    let at = text.find("user1@example.com").expect("user1");
+    let name = at + text[at..].find("first_name: ").expect("user1's first name");
+    let edited = format!("{}first_name: Renamed{}", &text[..name], &text[name + 12..]);
+    assert_ne!(edited, text);
+    std::fs::write(&file, edited).expect("write the users file");
+    run_cli(
+        &out,
+        &running,
+        &["apply", ".", "--auto-approve", "--no-commit"],
+    )
+    .exits(0);
+    let drift = run_cli(&out, &running, &["drift", "."]);
+    drift.exits(0).stdout_has(" since the apply of ");
+}

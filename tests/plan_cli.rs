@@ -215,3 +215,15 @@ fn bad_yaml_stops_the_plan_before_any_call() {
             "run `docusign-gitops validate`",
         ]);
 }
+
+/// `plan --help` says what each exit code means and where credentials come from.
+#[test]
+fn plan_help_names_exit_code_3_and_where_credentials_come_from() {
+    let run = crate::harness::run_in(std::path::Path::new("."), &["plan", "--help"]);
+    run.exits(0)
+        .stdout_has("3 refused")
+        .stdout_has("DOCUSIGN_ACCESS_TOKEN")
+        .stdout_has("DOCUSIGN_PRIVATE_KEY_FILE");
+    let apply = crate::harness::run_in(std::path::Path::new("."), &["apply", "--help"]);
+    apply.exits(0).stdout_has("3 refused");
+}

@@ -458,12 +458,16 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     } else {
         "the account could not be read back, so nothing is confirmed".to_owned()
     };
+    let calls = if outcome.calls == 1 {
+        "1 API call".to_owned()
+    } else {
+        format!("{} API calls", outcome.calls)
+    };
     outln!(
-        "Apply: {} done, {} failed, {} skipped, in {} API calls: {} for the plan (planned {}), {read_back}.",
+        "Apply: {} done, {} failed, {} skipped, in {calls}: {} for the plan (planned {}), {read_back}.",
         outcome.done(),
         outcome.failed(),
         outcome.skipped(),
-        outcome.calls,
         outcome.calls.saturating_sub(outcome.verification_calls),
         plan.api_calls
     );

@@ -23,8 +23,21 @@ pub enum Command {
     /// with the file and line, and exits 1 if there is any; otherwise prints a summary.
     Validate(ValidateArgs),
     /// Show the ordered changes that would take the live account to the desired state.
+    ///
+    /// Exit codes: 0 the plan was made (with --detailed-exitcode: and it is empty); 2 with
+    /// --detailed-exitcode, there are changes; 3 refused: past a `policy.limits` guard (see
+    /// --allow) or against a rule that never bends; 1 an error (bad YAML, no connection).
+    ///
+    /// Credentials come from the environment, never from flags or the YAML: DOCUSIGN_ACCESS_TOKEN;
+    /// or DOCUSIGN_CLIENT_ID + DOCUSIGN_CLIENT_SECRET + DOCUSIGN_REFRESH_TOKEN_FILE; or
+    /// DOCUSIGN_CLIENT_ID + DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT, for CI). Also
+    /// DOCUSIGN_AUTH_SERVER, DOCUSIGN_ACCOUNT_ID, DOCUSIGN_BASE_URL. `auth check` tries them.
     Plan(PlanArgs),
     /// Execute a reviewed plan and record the new state in the repo.
+    ///
+    /// Exit codes: 0 everything done and confirmed; 3 refused (a guard or a rule), nothing
+    /// applied; 1 an error, or a step that failed or couldn't be confirmed. Credentials as for
+    /// `plan`.
     Apply(ApplyArgs),
     /// Report what changed in DocuSign outside git since the last apply.
     Drift(DriftArgs),

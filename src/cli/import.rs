@@ -208,7 +208,7 @@ fn write(
     let mut next = base.next(Applied {
         // The imported files are not committed yet, so no commit holds them.
         desired_commit: None,
-        plan_json: b"import",
+        plan_json: state::IMPORT_PLAN,
         at: jiff::Timestamp::now(),
         viewer_profile_id: viewer.and_then(|(_, profile)| profile.id.clone()),
         objects,

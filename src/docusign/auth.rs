@@ -357,7 +357,7 @@ impl Authenticator {
             .build()
             .map_err(|error| ClientError::Unreachable {
                 url: self.token_url(),
-                reason: error_chain(&error),
+                reason: super::error::transport_reason(error),
             })?;
         self.redactor.know(&assertion);
         let requested = Instant::now();
@@ -502,21 +502,6 @@ fn describe_json_error(path: &str, error: &serde_json::Error) -> String {
     )
 }
 
-/// An error and its sources, joined: reqwest's own text is only the outermost layer.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 /// Why a token request got no usable answer.
 #[derive(Debug, thiserror::Error)]
 enum TransportError {
@@ -543,7 +528,7 @@ impl TokenHttp {
             .user_agent(concat!("docusign-gitops/", env!("CARGO_PKG_VERSION")))
             .build()
             .map(|client| Self { client })
-            .map_err(|error| error_chain(&error))
+            .map_err(|error| super::error::transport_reason(error))
     }
 
     /// Sends `request`; the answer as `oauth2` takes it. A redirect, or a failure status
@@ -553,7 +538,7 @@ impl TokenHttp {
             .client
             .execute(request)
             .await
-            .map_err(|error| TransportError::Send(error_chain(&error)))?;
+            .map_err(|error| TransportError::Send(super::error::transport_reason(error)))?;
         let status = response.status();
         let headers = response.headers();
         if status.is_redirection() {
@@ -588,7 +573,7 @@ impl TokenHttp {
         let body = response
             .bytes()
             .await
-            .map_err(|error| TransportError::Send(error_chain(&error)))?;
+            .map_err(|error| TransportError::Send(super::error::transport_reason(error)))?;
         answer
             .body(body.to_vec())
             .map_err(|error| TransportError::Send(error.to_string()))
@@ -602,7 +587,7 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
             let request = reqwest::Request::try_from(request)
-                .map_err(|error| TransportError::Send(error_chain(&error)))?;
+                .map_err(|error| TransportError::Send(super::error::transport_reason(error)))?;
             self.execute(request).await
         })
     }

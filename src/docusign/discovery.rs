@@ -105,7 +105,7 @@ async fn userinfo(
 ) -> Result<(StatusCode, Vec<u8>), ClientError> {
     let unreachable = |error: reqwest::Error| ClientError::Unreachable {
         url: url.to_owned(),
-        reason: error_chain(&error),
+        reason: super::error::transport_reason(error),
     };
     let response = http
         .get(url)
@@ -232,20 +232,6 @@ fn list(accounts: &[UserAccount]) -> String {
         .map(|account| format!("{} ({})", account.account_id, account.account_name))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// The userinfo answer, as far as this tool reads it.

@@ -120,3 +120,39 @@ pub enum ClientError {
     )]
     Account(String),
 }
+
+/// Why a request got no answer, in words: reqwest's error and each cause once, without the
+/// URL, which the message around it already names.
+#[must_use]
+pub fn transport_reason(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod transport_tests {
+    /// The message around the reason names the URL; the reason doesn't say it again.
+    #[tokio::test]
+    async fn a_transport_reason_says_why_without_repeating_the_url() {
+        // Nothing listens on port 1 of loopback.
+        let url = "http://127.0.0.1:1/oauth/userinfo";
+        let error = reqwest::Client::new()
+            .get(url)
+            .send()
+            .await
+            .expect_err("nothing answers");
+        let reason = super::transport_reason(error);
+        assert!(!reason.contains("127.0.0.1:1"), "{reason}");
+        assert!(reason.contains("connect"), "{reason}");
+    }
+}

@@ -113,6 +113,8 @@ pub struct Report {
     /// The recorded state compared with.
     pub serial: u64,
     pub applied_at: String,
+    /// Whether the recorded state is `import`'s rather than an apply's.
+    pub imported: bool,
     pub differences: Vec<Difference>,
     pub expired_acceptances: Vec<Expired>,
 }
@@ -175,6 +177,7 @@ pub fn detect(
         account_id: recorded.account_id.clone(),
         serial: recorded.serial,
         applied_at: recorded.applied_at.clone(),
+        imported: recorded.is_import(),
         differences,
         expired_acceptances: expired,
     }

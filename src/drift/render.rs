@@ -78,8 +78,13 @@ fn summary(report: &Report) -> String {
         1 => ", 1 accepted".to_owned(),
         n => format!(", {n} accepted"),
     };
+    let since = if report.imported {
+        "the import"
+    } else {
+        "the apply"
+    };
     format!(
-        "{verdict}{accepted} in account {} since the apply of {} (serial {}).",
+        "{verdict}{accepted} in account {} since {since} of {} (serial {}).",
         report.account_id, report.applied_at, report.serial
     )
 }
@@ -220,6 +225,7 @@ mod tests {
             account_id: "acct".to_owned(),
             serial: 4,
             applied_at: "2026-11-20T10:00:00Z".to_owned(),
+            imported: false,
             differences: (0..count)
                 .map(|n| Difference {
                     class: Class::NewUnmanaged,

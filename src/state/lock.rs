@@ -136,17 +136,24 @@ fn describe_holder(file: &mut File) -> io::Result<()> {
         .filter(|name| !name.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "an unknown host".to_owned());
-    let user = std::env::var("USER").unwrap_or_else(|_| "an unknown user".to_owned());
+    let user = std::env::var("USER").ok();
     let since = jiff::Timestamp::now();
     let since = jiff::Timestamp::from_second(since.as_second()).unwrap_or(since);
-    let description = format!(
-        "docusign-gitops process {pid} of user `{user}` on host `{host}`, since {since}\n",
-        pid = std::process::id(),
-    );
+    let description = holder_description(std::process::id(), user.as_deref(), &host, since);
     file.set_len(0)?;
     file.rewind()?;
     file.write_all(description.as_bytes())?;
     file.flush()
+}
+
+/// How a holder describes itself: its process, its user when the environment names one, its
+/// host, and since when.
+fn holder_description(pid: u32, user: Option<&str>, host: &str, since: jiff::Timestamp) -> String {
+    let user = user
+        .map(str::trim)
+        .filter(|user| !user.is_empty())
+        .map_or_else(String::new, |user| format!(" of user `{user}`"));
+    format!("docusign-gitops process {pid}{user} on host `{host}`, since {since}\n")
 }
 
 /// Who holds the lock, as its holder described itself.
@@ -174,7 +181,7 @@ fn holder_of(file: &mut File) -> String {
 mod tests {
     use std::fs;
 
-    use super::Lock;
+    use super::{Lock, holder_description};
     use crate::state::StateError;
 
     #[test]
@@ -288,5 +295,22 @@ mod tests {
             kept.len()
         );
         assert!(long.starts_with(kept));
+    }
+
+    #[test]
+    fn a_holder_with_no_user_in_its_environment_names_none() {
+        let since = jiff::Timestamp::from_second(1_767_604_800).expect("a time");
+        assert_eq!(
+            holder_description(42, None, "ci-runner", since),
+            "docusign-gitops process 42 on host `ci-runner`, since 2026-01-05T09:20:00Z\n"
+        );
+        assert_eq!(
+            holder_description(42, Some(" "), "ci-runner", since),
+            holder_description(42, None, "ci-runner", since)
+        );
+        assert_eq!(
+            holder_description(42, Some("ana"), "laptop", since),
+            "docusign-gitops process 42 of user `ana` on host `laptop`, since 2026-01-05T09:20:00Z\n"
+        );
     }
 }

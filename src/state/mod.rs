@@ -199,6 +199,17 @@ pub fn path_for(dir: &Path, account_id: &str) -> PathBuf {
     dir.join(STATE_DIR).join(format!("{account_id}.json"))
 }
 
+/// What `import` records in place of a plan: its hash marks a state import wrote.
+pub const IMPORT_PLAN: &[u8] = b"import";
+
+impl RecordedState {
+    /// Whether `import` wrote this state (no apply has run since).
+    #[must_use]
+    pub fn is_import(&self) -> bool {
+        self.plan_hash == plan_hash(IMPORT_PLAN)
+    }
+}
+
 /// SHA-256 of a plan's JSON, as lowercase hex.
 #[must_use]
 pub fn plan_hash(plan_json: &[u8]) -> String {
