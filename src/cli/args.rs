@@ -28,10 +28,10 @@ pub enum Command {
     /// --detailed-exitcode, there are changes; 3 refused: past a `policy.limits` guard (see
     /// --allow) or against a rule that never bends; 1 an error (bad YAML, no connection).
     ///
-    /// Credentials come from the environment, never from flags or the YAML: DOCUSIGN_ACCESS_TOKEN;
-    /// or DOCUSIGN_CLIENT_ID + DOCUSIGN_CLIENT_SECRET + DOCUSIGN_REFRESH_TOKEN_FILE; or
-    /// DOCUSIGN_CLIENT_ID + DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT, for CI). Also
-    /// DOCUSIGN_AUTH_SERVER, DOCUSIGN_ACCOUNT_ID, DOCUSIGN_BASE_URL. `auth check` tries them.
+    /// Credentials come from the environment, never from flags or the YAML: `DOCUSIGN_ACCESS_TOKEN`;
+    /// or `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_CLIENT_SECRET` + `DOCUSIGN_REFRESH_TOKEN_FILE`; or
+    /// `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_USER_ID` + `DOCUSIGN_PRIVATE_KEY_FILE` (JWT, for CI). Also
+    /// `DOCUSIGN_AUTH_SERVER`, `DOCUSIGN_ACCOUNT_ID`, `DOCUSIGN_BASE_URL`. `auth check` tries them.
     Plan(PlanArgs),
     /// Execute a reviewed plan and record the new state in the repo.
     ///

@@ -528,7 +528,7 @@ impl TokenHttp {
             .user_agent(concat!("docusign-gitops/", env!("CARGO_PKG_VERSION")))
             .build()
             .map(|client| Self { client })
-            .map_err(|error| super::error::transport_reason(error))
+            .map_err(super::error::transport_reason)
     }
 
     /// Sends `request`; the answer as `oauth2` takes it. A redirect, or a failure status
