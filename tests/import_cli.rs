@@ -173,6 +173,42 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
     assert_eq!(yaml_files(&out), yaml_files(&again));
 }
 
+/// Issue 15 item 14: every imported setting in the form the examples use, booleans as YAML
+/// booleans and words as plain words, never `false` beside `"false"`; and validate takes it.
+#[test]
+fn imported_settings_are_booleans_or_plain_words() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let out = root.path().join("imported");
+    run_in(root.path(), &["import", "--out", arg(&out), "--emulator"]).exits(0);
+    let text = std::fs::read_to_string(out.join("permission-profiles.yaml")).expect("profiles");
+    let read: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+    let profiles = read["permission_profiles"].as_array().expect("a list");
+    assert_eq!(profiles.len(), 3, "{text}");
+    let mut flags = 0;
+    for profile in profiles {
+        let settings = profile["settings"].as_object().expect("settings");
+        for (key, value) in settings {
+            match value {
+                serde_json::Value::Bool(_) => flags += 1,
+                serde_json::Value::String(word) => assert!(
+                    word != "true" && word != "false",
+                    "{key}: {word:?} is a boolean written as a string in\n{text}"
+                ),
+                other => panic!("{key}: {other} is neither a boolean nor a word in\n{text}"),
+            }
+        }
+    }
+    assert!(flags > 0, "{text}");
+    // The sample's words (`share`, `usePersonalAndShared`, …) need no quotes.
+    let quoted: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter(|line| line.contains('"') || line.contains('\''))
+        .collect();
+    assert!(quoted.is_empty(), "quoted values: {quoted:?}");
+    run_in(root.path(), &["validate", arg(&out)]).exits(0);
+}
+
 /// The quick start: apply in a copy of the examples, then import from there. The account
 /// `apply --emulator` kept is the one imported, and plan on the import reads it too.
 #[test]

@@ -359,8 +359,8 @@ fn settings_are_typed_as_the_catalogue_says_and_sorted() {
         "allowBulkSending: false\n",
         "allowEnvelopeSending: true\n",
         "allowedTemplateAccess: use\n",
-        // Free-text settings are strings, even when they read like booleans.
-        "allowVaulting: \"false\"\n",
+        // A free-text setting that is `true` or `false` is a boolean like the others.
+        "allowVaulting: false\n",
         "canSendEnvelopesViaSMS: sometimes\n",
     ] {
         assert!(settings.contains(line), "no {line:?} in\n{text}");
