@@ -149,7 +149,6 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
             "groups.yaml".to_owned(),
             "permission-profiles.yaml".to_owned(),
             "signing-groups.yaml".to_owned(),
-            "users/contract-approvers.yaml".to_owned(),
             "users/finance.yaml".to_owned(),
             "users/legal.yaml".to_owned(),
             "users/no-group.yaml".to_owned(),
@@ -157,6 +156,20 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
             "users/sales-team.yaml".to_owned(),
             "users/temp-contractors.yaml".to_owned(),
         ]
+    );
+
+    // Each person is filed by their team (issue 15 item 14), never by Contract Approvers:
+    // the CFO with Finance, whose profile he holds; the COO with Operations, which carries no
+    // profile but is the only group of most of its people.
+    let finance = std::fs::read_to_string(out.join("users/finance.yaml")).expect("finance");
+    assert!(
+        finance.contains("- email: robert.chen@northwind-example.com\n"),
+        "{finance}"
+    );
+    let operations = std::fs::read_to_string(out.join("users/operations.yaml")).expect("ops");
+    assert!(
+        operations.contains("- email: daniel.park@northwind-example.com\n"),
+        "{operations}"
     );
 
     // A second import of the same account writes the same YAML, byte for byte.
@@ -545,13 +558,14 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
             .any(|user| user.id.as_deref() == Some(ADMIN_ID)),
         "the integration user is managed too"
     );
-    // Users go by their first group: a project ("Project …" sorts before "Team …") for
-    // those in one, else their team; the administrator, in Administrators only, in no-group.
+    // Users go by their team, never by a project, though "Project …" sorts before "Team …":
+    // every project member is in a team too. The administrator, in Administrators only, is
+    // in no-group.
     let user_files = yaml_files(&out)
         .into_iter()
         .filter(|path| path.starts_with("users"))
         .count();
-    assert_eq!(user_files, PROJECTS + TEAMS + 1);
+    assert_eq!(user_files, TEAMS + 1);
     drop(running);
 }
 

@@ -345,7 +345,7 @@ fn select_settings(profile: &PermissionProfile) -> SelectedProfile<'_> {
             // rather than some `false` and some `"false"`; validate reads a boolean for a
             // free-text setting as that same text.
             SettingKind::Text => {
-                settings.push((key, flag(value).map_or(Setting::Text(value), Setting::Flag)))
+                settings.push((key, flag(value).map_or(Setting::Text(value), Setting::Flag)));
             }
         }
     }
