@@ -16,7 +16,7 @@ use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, account_with, run_cli, start
 use crate::harness::{self, run_in};
 
 const SAMPLE_ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
-const SCHEMA_COPY: &str = ".docusign-gitops/desired-state.schema.json";
+const SCHEMA_COPY: &str = "desired-state.schema.json";
 
 /// Every file under `dir`, relative to it, sorted.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -143,9 +143,9 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
     assert_eq!(
         written,
         [
-            SCHEMA_COPY.to_owned(),
             format!(".docusign-gitops/state/{SAMPLE_ACCOUNT_ID}.json"),
             "account.yaml".to_owned(),
+            SCHEMA_COPY.to_owned(),
             "groups.yaml".to_owned(),
             "permission-profiles.yaml".to_owned(),
             "signing-groups.yaml".to_owned(),

@@ -21,8 +21,7 @@ pub use render::{NO_GROUP_FILE, slug};
 pub use select::LeftOut;
 
 /// The schema copy every imported file points its editor at, relative to the output directory.
-/// Hidden, so the loader never reads it as desired state.
-pub const SCHEMA_PATH: &str = ".docusign-gitops/desired-state.schema.json";
+pub const SCHEMA_PATH: &str = crate::desired::schema::COPY_PATH;
 
 /// What import works from.
 #[derive(Clone, Copy, Debug)]

@@ -416,8 +416,8 @@ fn lists_are_sorted_and_users_split_by_their_team() {
     assert_eq!(
         paths(&imported),
         [
-            SCHEMA_PATH,
             "account.yaml",
+            SCHEMA_PATH,
             "groups.yaml",
             "permission-profiles.yaml",
             "signing-groups.yaml",
@@ -595,9 +595,9 @@ fn every_yaml_file_carries_the_modeline_to_the_schema_copy() {
             continue;
         }
         let expected = if path.starts_with("users/") {
-            "# yaml-language-server: $schema=../.docusign-gitops/desired-state.schema.json\n"
+            "# yaml-language-server: $schema=../desired-state.schema.json\n"
         } else {
-            "# yaml-language-server: $schema=.docusign-gitops/desired-state.schema.json\n"
+            "# yaml-language-server: $schema=desired-state.schema.json\n"
         };
         assert!(text.starts_with(expected), "{path}:\n{text}");
         // The modeline's target exists where it points.
