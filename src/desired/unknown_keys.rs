@@ -34,10 +34,11 @@ pub fn find(text: &str, options: Options) -> Vec<UnknownKey> {
     found
 }
 
-/// Where the settings' schema is: serde lets any key through there, and validation checks
-/// each against DocuSign's catalogue with a message of its own, so they are not looked at here.
-fn settings_reference() -> String {
-    format!("#/$defs/{}", ProfileSettings::schema_name())
+/// Whether `reference` is to the settings' schema: serde lets any key through there, and
+/// validation checks each against DocuSign's catalogue with a message of its own, so they are
+/// not looked at here.
+fn is_settings(reference: &str) -> bool {
+    reference.strip_prefix("#/$defs/") == Some(&*ProfileSettings::schema_name())
 }
 
 fn walk(node: &Node, schema: &Value, root: &Value, found: &mut Vec<UnknownKey>) {
@@ -80,7 +81,7 @@ fn part<'s>(schema: &'s Value, root: &'s Value, has: &str) -> Option<&'s Value> 
         return Some(schema);
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        if reference == settings_reference() {
+        if is_settings(reference) {
             return None;
         }
         let target = root.pointer(reference.strip_prefix('#')?)?;
