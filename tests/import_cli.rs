@@ -16,7 +16,7 @@ use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, account_with, run_cli, start
 use crate::harness::{self, run_in};
 
 const SAMPLE_ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
-const SCHEMA_COPY: &str = ".docusign-gitops/desired-state.schema.json";
+const SCHEMA_COPY: &str = "desired-state.schema.json";
 
 /// Every file under `dir`, relative to it, sorted.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -143,13 +143,12 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
     assert_eq!(
         written,
         [
-            SCHEMA_COPY.to_owned(),
             format!(".docusign-gitops/state/{SAMPLE_ACCOUNT_ID}.json"),
             "account.yaml".to_owned(),
+            SCHEMA_COPY.to_owned(),
             "groups.yaml".to_owned(),
             "permission-profiles.yaml".to_owned(),
             "signing-groups.yaml".to_owned(),
-            "users/contract-approvers.yaml".to_owned(),
             "users/finance.yaml".to_owned(),
             "users/legal.yaml".to_owned(),
             "users/no-group.yaml".to_owned(),
@@ -157,6 +156,20 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
             "users/sales-team.yaml".to_owned(),
             "users/temp-contractors.yaml".to_owned(),
         ]
+    );
+
+    // Each person is filed by their team (issue 15 item 14), never by Contract Approvers:
+    // the CFO with Finance, whose profile he holds; the COO with Operations, which carries no
+    // profile but is the only group of most of its people.
+    let finance = std::fs::read_to_string(out.join("users/finance.yaml")).expect("finance");
+    assert!(
+        finance.contains("- email: robert.chen@northwind-example.com\n"),
+        "{finance}"
+    );
+    let operations = std::fs::read_to_string(out.join("users/operations.yaml")).expect("ops");
+    assert!(
+        operations.contains("- email: daniel.park@northwind-example.com\n"),
+        "{operations}"
     );
 
     // A second import of the same account writes the same YAML, byte for byte.
@@ -171,6 +184,42 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
         );
     }
     assert_eq!(yaml_files(&out), yaml_files(&again));
+}
+
+/// Issue 15 item 14: every imported setting in the form the examples use, booleans as YAML
+/// booleans and words as plain words, never `false` beside `"false"`; and validate takes it.
+#[test]
+fn imported_settings_are_booleans_or_plain_words() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let out = root.path().join("imported");
+    run_in(root.path(), &["import", "--out", arg(&out), "--emulator"]).exits(0);
+    let text = std::fs::read_to_string(out.join("permission-profiles.yaml")).expect("profiles");
+    let read: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
+    let profiles = read["permission_profiles"].as_array().expect("a list");
+    assert_eq!(profiles.len(), 3, "{text}");
+    let mut flags = 0;
+    for profile in profiles {
+        let settings = profile["settings"].as_object().expect("settings");
+        for (key, value) in settings {
+            match value {
+                serde_json::Value::Bool(_) => flags += 1,
+                serde_json::Value::String(word) => assert!(
+                    word != "true" && word != "false",
+                    "{key}: {word:?} is a boolean written as a string in\n{text}"
+                ),
+                other => panic!("{key}: {other} is neither a boolean nor a word in\n{text}"),
+            }
+        }
+    }
+    assert!(flags > 0, "{text}");
+    // The sample's words (`share`, `usePersonalAndShared`, …) need no quotes.
+    let quoted: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter(|line| line.contains('"') || line.contains('\''))
+        .collect();
+    assert!(quoted.is_empty(), "quoted values: {quoted:?}");
+    run_in(root.path(), &["validate", arg(&out)]).exits(0);
 }
 
 /// The quick start: apply in a copy of the examples, then import from there. The account
@@ -509,13 +558,14 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
             .any(|user| user.id.as_deref() == Some(ADMIN_ID)),
         "the integration user is managed too"
     );
-    // Users go by their first group: a project ("Project …" sorts before "Team …") for
-    // those in one, else their team; the administrator, in Administrators only, in no-group.
+    // Users go by their team, never by a project, though "Project …" sorts before "Team …":
+    // every project member is in a team too. The administrator, in Administrators only, is
+    // in no-group.
     let user_files = yaml_files(&out)
         .into_iter()
         .filter(|path| path.starts_with("users"))
         .count();
-    assert_eq!(user_files, PROJECTS + TEAMS + 1);
+    assert_eq!(user_files, TEAMS + 1);
     drop(running);
 }
 

@@ -1,4 +1,5 @@
-//! The committed JSON Schema matches the code, and every example file points editors at it.
+//! The committed JSON Schemas match the code, every example file points editors at the copy
+//! beside it, and `schema --out` writes one.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -10,22 +11,58 @@ fn root() -> &'static Path {
     harness::crate_root()
 }
 
-/// Set `UPDATE_SCHEMA=1` to rewrite the committed copy after changing the format (refused on
-/// CI).
+const EXAMPLES: &str = "examples/desired-state";
+
+/// The committed copies: the reference, and the one beside the examples' YAML.
+fn committed_copies() -> [PathBuf; 2] {
+    [
+        PathBuf::from(schema::COMMITTED_PATH),
+        Path::new(EXAMPLES).join(schema::COPY_PATH),
+    ]
+}
+
+/// Set `UPDATE_SCHEMA=1` to rewrite the committed copies after changing the format (refused
+/// on CI).
 #[test]
 fn committed_schema_is_current() {
     let update = harness::rewrite_requested("UPDATE_SCHEMA");
-    let path = root().join(schema::COMMITTED_PATH);
     let generated = schema::json();
-    if update {
-        std::fs::write(&path, &generated).expect("write the schema");
+    for relative in committed_copies() {
+        let path = root().join(&relative);
+        if update {
+            std::fs::write(&path, &generated).expect("write the schema");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{} is stale: run `UPDATE_SCHEMA=1 cargo test committed_schema` and commit it",
+            relative.display()
+        );
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is stale: run `UPDATE_SCHEMA=1 cargo test committed_schema` and commit it",
-        schema::COMMITTED_PATH
-    );
+}
+
+/// Issue 15 item 14: the schema written beside the YAML, where the modelines point.
+#[test]
+fn schema_out_writes_the_schema_creating_its_folder() {
+    let fixture = Fixture::new();
+    let run = fixture.run(&["schema", "--out", "team/desired-state.schema.json"]);
+    run.exits(0).stdout_has("team/desired-state.schema.json");
+    let written = std::fs::read_to_string(fixture.path().join("team/desired-state.schema.json"))
+        .expect("the schema file");
+    assert_eq!(written, schema::json());
+    Fixture::new()
+        .run(&["schema", "--help"])
+        .exits(0)
+        .stdout_has("--out <FILE>");
+}
+
+#[test]
+fn schema_out_into_a_file_that_cant_be_written_says_so() {
+    let fixture = Fixture::new().file("taken", "a file, not a folder\n");
+    fixture
+        .run(&["schema", "--out", "taken/desired-state.schema.json"])
+        .exits(1)
+        .stderr_has(&["can't write the schema to `taken/desired-state.schema.json`"]);
 }
 
 #[test]
@@ -60,12 +97,14 @@ fn every_field_has_a_description() {
 }
 
 /// `dir` joined with `target` and `..` resolved by name, as an editor resolves a modeline; the
-/// relative path stays relative, so a copy of the examples checks the committed layout.
+/// relative path stays relative, and may not climb out of the copied folder.
 fn resolve(dir: &Path, target: &str) -> PathBuf {
     let mut resolved = PathBuf::new();
     for part in dir.join(target).components() {
         match part {
-            Component::ParentDir => assert!(resolved.pop(), "{target} leaves the repository"),
+            Component::ParentDir => {
+                assert!(resolved.pop(), "{target} leaves the copy of the examples");
+            }
             Component::CurDir => {}
             other => resolved.push(other),
         }
@@ -73,12 +112,13 @@ fn resolve(dir: &Path, target: &str) -> PathBuf {
     resolved
 }
 
+/// Issue 15 item 14: the examples copied anywhere, as someone starting from them would, still
+/// point their editor at a schema: the copy beside them, not a file of this repository.
 #[test]
 fn every_example_file_has_the_schema_modeline() {
-    let examples = Path::new("examples/desired-state");
     let copy = tempfile::tempdir().expect("temp dir");
-    harness::copy_into(&examples.to_string_lossy(), &copy.path().join(examples));
-    let mut stack = vec![examples.to_path_buf()];
+    harness::copy_into(EXAMPLES, copy.path());
+    let mut stack = vec![PathBuf::new()];
     let mut checked = 0;
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(copy.path().join(&dir)).expect("read examples") {
@@ -88,6 +128,9 @@ fn every_example_file_has_the_schema_modeline() {
                 stack.push(path);
                 continue;
             }
+            if path.extension().is_none_or(|ext| ext != "yaml") {
+                continue;
+            }
             let text = std::fs::read_to_string(copy.path().join(&path)).expect("read example");
             let first = text.lines().next().unwrap_or_default();
             let target = first
@@ -95,7 +138,7 @@ fn every_example_file_has_the_schema_modeline() {
                 .unwrap_or_else(|| panic!("{} lacks the modeline", path.display()));
             assert_eq!(
                 resolve(&dir, target),
-                Path::new(schema::COMMITTED_PATH),
+                Path::new(schema::COPY_PATH),
                 "{}",
                 path.display()
             );
@@ -103,5 +146,7 @@ fn every_example_file_has_the_schema_modeline() {
         }
     }
     assert!(checked >= 4, "only {checked} example files");
-    assert!(root().join(schema::COMMITTED_PATH).is_file());
+    let beside = std::fs::read_to_string(copy.path().join(schema::COPY_PATH))
+        .expect("the schema beside the examples");
+    assert_eq!(beside, schema::json());
 }

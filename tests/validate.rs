@@ -96,6 +96,143 @@ fn unknown_top_level_key_suggests_the_closest_key() {
         ]);
 }
 
+/// Issue 15 item 10a: serde stops at the first unknown key; the writer hears of all of them.
+#[test]
+fn every_unknown_key_is_reported_in_one_run() {
+    let run = Fixture::new()
+        .file(
+            "users.yaml",
+            "\
+users:
+  - email: ana@example.com
+    frist_name: Ana
+    last_name: Lima
+    permision_profile: DocuSign Viewer
+    grops: [Sales]
+  - email: bo@example.com
+    first_name: Bo
+    last_name: Li
+    colour: red
+policy:
+  limits:
+    user_closure: 1
+",
+        )
+        .run(&["validate"]);
+    run.exits(1).stderr_has(&[
+        "unknown key `frist_name`",
+        "[users.yaml:3:5]",
+        "did you mean `first_name`?",
+        "unknown key `permision_profile`",
+        "[users.yaml:5:5]",
+        "did you mean `permission_profile`?",
+        "unknown key `grops`",
+        "[users.yaml:6:5]",
+        "did you mean `groups`?",
+        "unknown key `colour`",
+        "[users.yaml:10:5]",
+        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `permission_profile`, `status`",
+        "unknown key `user_closure`",
+        "[users.yaml:13:5]",
+        "did you mean `user_closures`?",
+        "5 errors found",
+    ]);
+    assert_eq!(run.count("×"), 5, "{}", run.stderr);
+}
+
+/// A file that fails for another reason still has its unknown keys reported.
+#[test]
+fn unknown_keys_are_reported_beside_another_parse_error() {
+    let run = Fixture::new()
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}    groups: Sales\n    titel: CFO\n",
+                user("ana@example.com")
+            ),
+        )
+        .run(&["validate"]);
+    run.exits(1).stderr_has(&[
+        "expected a list",
+        "[users.yaml:5:",
+        "unknown key `titel`",
+        "[users.yaml:6:5]",
+    ]);
+    assert_eq!(run.count("×"), 2, "{}", run.stderr);
+}
+
+/// Issue 15 item 10b: "inactive" may mean "not active" (`closed`) or be `active` misspelt.
+#[test]
+fn a_status_that_negates_a_value_suggests_both_values() {
+    Fixture::new()
+        .file(
+            "users.yaml",
+            &format!("users:\n{}    status: inactive\n", user("ana@example.com")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`inactive` is not a valid value here",
+            "[users.yaml:5:13]",
+            "did you mean `active` or `closed`?",
+        ]);
+}
+
+/// Issue 15 item 10c: a key written with nothing after it is an error at its line, not the
+/// default the key would have had if it were left out.
+#[test]
+fn a_blank_value_is_an_error_not_the_default() {
+    let run = Fixture::new()
+        .file(
+            "account.yaml",
+            "\
+account:
+defaults:
+  permission_profile:
+policy:
+  unmanaged_users:
+  limits:
+    admin_grants:
+",
+        )
+        .file(
+            "groups.yaml",
+            "groups:\n  - name: Sales\n    permission_profile:\nsigning_groups:\n  - name: Approvers\n    email:\n",
+        )
+        .file(
+            "users.yaml",
+            &format!(
+                "users:\n{}    job_title:\n    permission_profile:\n    status:\n",
+                user("ana@example.com")
+            ),
+        )
+        .run(&["validate"]);
+    run.exits(1).stderr_has(&[
+        "`account` has no value",
+        "[account.yaml:1:8]",
+        "write `id:` and `environment:` under it",
+        "`permission_profile` has no value",
+        "[account.yaml:3:21]",
+        "or delete the line for DocuSign Viewer",
+        "`unmanaged_users` has no value",
+        "[account.yaml:5:18]",
+        "`admin_grants` has no value",
+        "[account.yaml:7:17]",
+        "[groups.yaml:3:23]",
+        "or delete the line for a group that carries none",
+        "`email` has no value",
+        "[groups.yaml:6:10]",
+        "`job_title` has no value",
+        "[users.yaml:5:14]",
+        "[users.yaml:6:23]",
+        "write the user's profile, or delete the line to give them the default one",
+        "`status` has no value",
+        "[users.yaml:7:11]",
+        "9 errors found",
+    ]);
+    assert_eq!(run.count("×"), 9, "{}", run.stderr);
+}
+
 #[test]
 fn unknown_enum_value_suggests_the_closest_value() {
     Fixture::new()

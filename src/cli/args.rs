@@ -48,8 +48,15 @@ pub enum Command {
     /// recorded state that makes them managed, so that `plan` on the result has nothing to
     /// change. Nothing is committed.
     Import(ImportArgs),
-    /// Print the JSON Schema of the desired-state YAML.
-    Schema,
+    /// Print the JSON Schema of the desired-state YAML, or write it beside the YAML.
+    ///
+    /// Editors with the YAML language server (VS Code's YAML extension, Neovim and others)
+    /// complete and check each file against the schema its first line names:
+    /// `# yaml-language-server: $schema=desired-state.schema.json` (with `../` in front in a
+    /// folder below), a copy beside the YAML. `import` writes that copy and the examples carry
+    /// one; after upgrading docusign-gitops, refresh it with
+    /// `schema --out DIR/desired-state.schema.json`.
+    Schema(SchemaArgs),
     /// Check the credentials: who am I, which account, remaining API budget.
     Auth(AuthArgs),
     /// Run the DocuSign API emulator as a server.
@@ -90,6 +97,14 @@ pub struct ProbeArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to FILE instead of printing it, creating its folder if need be.
+    /// Beside the YAML in DIR: `DIR/desired-state.schema.json`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

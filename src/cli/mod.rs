@@ -20,8 +20,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::ValidateArgs;
 pub use args::{Cli, Command};
+use args::{SchemaArgs, ValidateArgs};
 use render::Renderer;
 
 use crate::desired::{self, Level};
@@ -71,10 +71,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate(args) => validate(args),
-        Command::Schema => {
-            print_stdout(&desired::schema::json());
-            Exit::Success
-        }
+        Command::Schema(args) => schema(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Drift(args) => drift::run(args),
@@ -116,6 +113,37 @@ fn load(dir: &std::path::Path) -> Option<Loaded> {
     let desired = outcome.desired?;
     let digest = outcome.digest?;
     Some(Loaded { desired, digest })
+}
+
+/// Prints the schema, or writes it to the file `--out` names.
+fn schema(args: SchemaArgs) -> Exit {
+    let SchemaArgs { out } = args;
+    let text = desired::schema::json();
+    let Some(path) = out else {
+        print_stdout(&text);
+        return Exit::Success;
+    };
+    let written = match path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        Some(folder) => std::fs::create_dir_all(folder),
+        None => Ok(()),
+    }
+    .and_then(|()| std::fs::write(&path, text));
+    match written {
+        Ok(()) => {
+            print_stdout(&format!("wrote {}\n", path.display()));
+            Exit::Success
+        }
+        Err(err) => {
+            errln!(
+                "error: can't write the schema to `{}`: {err}",
+                path.display()
+            );
+            Exit::Error
+        }
+    }
 }
 
 fn validate(args: ValidateArgs) -> Exit {

@@ -7,10 +7,29 @@
 //! untagged or internally tagged enums and under `flatten`.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::values::{LimitValue, ProfileSettings};
+
+/// A key that may be left out but, when written, must have a value. `None`: left out.
+/// `Some` holding `None`: written with nothing after it (`key:` alone, YAML null), which
+/// validation refuses with the line. serde's own `Option` reads both as "left out", so a blank
+/// would quietly take the default, which is never what someone who wrote the key meant.
+///
+/// Such a field is read with `deserialize_with = "blank_kept"`. Its `skip_serializing_if`
+/// only keeps the generated schema from showing `"default": null`, which an editor would
+/// offer as a value (nothing here is serialized).
+pub type Blankable<T> = Option<Spanned<Option<T>>>;
+
+/// Reads a [`Blankable`] key that is there, blank or not (one left out never gets here).
+fn blank_kept<'de, D, T>(deserializer: D) -> Result<Blankable<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Spanned::<Option<T>>::deserialize(deserializer).map(Some)
+}
 
 /// One desired-state file. Every `*.yaml`/`*.yml` file under the directory is read and merged:
 /// `account`, `defaults` and `policy` may each appear in one file only; the lists concatenate.
@@ -19,8 +38,13 @@ use super::values::{LimitValue, ProfileSettings};
 #[schemars(title = "docusign-gitops desired state")]
 pub struct Document {
     /// The DocuSign eSignature account these files describe.
-    #[schemars(with = "Option<AccountSection>")]
-    pub account: Option<Spanned<AccountSection>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "AccountSection")]
+    pub account: Blankable<AccountSection>,
     /// Values used where an object leaves a field out.
     #[schemars(with = "Option<DefaultsSection>")]
     pub defaults: Option<Spanned<DefaultsSection>>,
@@ -38,7 +62,7 @@ pub struct Document {
 }
 
 /// The account section.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSection {
     /// The API account ID, a GUID (DocuSign shows it as "API Account ID" under Apps and Keys).
@@ -69,8 +93,13 @@ pub enum Environment {
 #[serde(deny_unknown_fields)]
 pub struct DefaultsSection {
     /// The permission profile of users that name none. When absent: "DocuSign Viewer".
-    #[schemars(with = "Option<String>")]
-    pub permission_profile: Option<Spanned<String>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "String")]
+    pub permission_profile: Blankable<String>,
 }
 
 /// The policy section: what plan and apply may do without an explicit override.
@@ -79,8 +108,13 @@ pub struct DefaultsSection {
 pub struct PolicySection {
     /// What to do with users that these files never named and that were never managed.
     /// Default: `report`.
-    #[schemars(with = "Option<UnmanagedUsers>")]
-    pub unmanaged_users: Option<Spanned<UnmanagedUsers>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "UnmanagedUsers")]
+    pub unmanaged_users: Blankable<UnmanagedUsers>,
     /// Most changes of a risky kind one plan may make; a plan over a limit is refused.
     pub limits: Option<LimitsSection>,
     /// Emails of users that plan and apply never change, whatever these files say.
@@ -127,14 +161,29 @@ pub enum UnmanagedUsers {
 #[serde(deny_unknown_fields)]
 pub struct LimitsSection {
     /// Most users one plan may close.
-    #[schemars(with = "Option<LimitValue>")]
-    pub user_closures: Option<Spanned<LimitValue>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "LimitValue")]
+    pub user_closures: Blankable<LimitValue>,
     /// Most memberships (groups and signing groups together) one plan may remove.
-    #[schemars(with = "Option<LimitValue>")]
-    pub membership_removals: Option<Spanned<LimitValue>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "LimitValue")]
+    pub membership_removals: Blankable<LimitValue>,
     /// Most grants of an admin-capable permission profile one plan may make.
-    #[schemars(with = "Option<LimitValue>")]
-    pub admin_grants: Option<Spanned<LimitValue>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "LimitValue")]
+    pub admin_grants: Blankable<LimitValue>,
 }
 
 /// A permission profile.
@@ -161,8 +210,13 @@ pub struct GroupEntry {
     pub name: Spanned<String>,
     /// The permission profile the group carries. DocuSign says it "sets the permissions for
     /// users in that group"; `validate` warns when it differs from a member's own profile.
-    #[schemars(with = "Option<String>")]
-    pub permission_profile: Option<Spanned<String>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "String")]
+    pub permission_profile: Blankable<String>,
     /// Earlier names of this group, so that renaming it here renames it in DocuSign.
     #[schemars(with = "Option<Vec<String>>")]
     pub previously: Option<Vec<Spanned<String>>>,
@@ -176,8 +230,13 @@ pub struct SigningGroupEntry {
     #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// The group's shared email address, if it has one.
-    #[schemars(with = "Option<String>")]
-    pub email: Option<Spanned<String>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "String")]
+    pub email: Blankable<String>,
     /// The members (at most 50), matched by email.
     pub members: Option<Vec<SigningGroupMemberEntry>>,
     /// Earlier names of this signing group, so that renaming it here renames it in DocuSign.
@@ -210,19 +269,34 @@ pub struct UserEntry {
     /// Family name.
     #[schemars(with = "String")]
     pub last_name: Spanned<String>,
-    /// Job title.
-    #[schemars(with = "Option<String>")]
-    pub job_title: Option<Spanned<String>>,
+    /// Job title. When absent, DocuSign's is left as it is.
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "String")]
+    pub job_title: Blankable<String>,
     /// The one permission profile the user holds. When absent: `defaults.permission_profile`,
     /// else "DocuSign Viewer".
-    #[schemars(with = "Option<String>")]
-    pub permission_profile: Option<Spanned<String>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "String")]
+    pub permission_profile: Blankable<String>,
     /// Groups the user is in, by name (not Everyone: every user is in it).
     #[schemars(with = "Option<Vec<String>>")]
     pub groups: Option<Vec<Spanned<String>>>,
     /// `active` (the default) or `closed` to keep the user closed.
-    #[schemars(with = "Option<UserStatusValue>")]
-    pub status: Option<Spanned<UserStatusValue>>,
+    #[serde(
+        default,
+        deserialize_with = "blank_kept",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "UserStatusValue")]
+    pub status: Blankable<UserStatusValue>,
 }
 
 /// The status a user should have.

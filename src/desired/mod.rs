@@ -10,6 +10,7 @@ pub mod problem;
 pub mod schema;
 mod suggest;
 pub mod syntax;
+mod unknown_keys;
 pub mod validate;
 pub mod values;
 
@@ -68,7 +69,7 @@ pub fn check(files: Vec<SourceFile>, complete: bool) -> Outcome {
     for file in files {
         match parse::parse(&file) {
             Ok(document) => parsed.push((file, document)),
-            Err(problem) => parse_problems.push(problem),
+            Err(problems) => parse_problems.extend(problems),
         }
     }
     let complete = complete && parse_problems.is_empty();

@@ -1,12 +1,13 @@
 //! Parsing one file into a stage-0 [`Document`], with YAML and type errors as [`Problem`]s.
 
 use serde_saphyr::budget::Budget;
-use serde_saphyr::{Error as YamlError, Options};
+use serde_saphyr::{Error as YamlError, Location, Options};
 
 use super::document::Document;
 use super::files::SourceFile;
 use super::problem::Problem;
 use super::suggest;
+use super::unknown_keys;
 use crate::excerpt::quoted;
 
 /// The most characters of a key or value name quoted in a message.
@@ -15,12 +16,43 @@ const NAME_CHARS: usize = 100;
 const MESSAGE_CHARS: usize = 300;
 
 /// Parses one desired-state file. A file with nothing but comments is an empty document.
-pub fn parse(file: &SourceFile) -> Result<Document, Problem> {
+/// A file that doesn't parse gives the parser's error and every unknown key in it.
+pub fn parse(file: &SourceFile) -> Result<Document, Vec<Problem>> {
     if is_blank(file.text()) {
         return Ok(Document::default());
     }
-    serde_saphyr::from_str_with_options(file.text(), options())
-        .map_err(|err| to_problem(file, &err))
+    serde_saphyr::from_str_with_options(file.text(), options()).map_err(|err| problems(file, &err))
+}
+
+/// The parser's error, then the unknown keys it would have reported had it gone on: serde
+/// stops at the first, and a writer fixing them one run at a time would be told of the next
+/// only after each fix.
+fn problems(file: &SourceFile, err: &YamlError) -> Vec<Problem> {
+    let at = |location: &Location| (location.line(), location.column());
+    let first_at = err.location().as_ref().map(at);
+    let mut problems = vec![to_problem(file, err)];
+    for unknown in unknown_keys::find(file.text(), options()) {
+        if Some(at(&unknown.location)) != first_at {
+            let expected: Vec<&str> = unknown.expected.iter().map(String::as_str).collect();
+            problems.push(unknown_key(&unknown.key, &expected).at_location(
+                &file.source,
+                &unknown.location,
+                NOT_A_KEY,
+            ));
+        }
+    }
+    problems
+}
+
+/// The label of an unknown key.
+const NOT_A_KEY: &str = "not a key here";
+
+fn unknown_key(key: &str, expected: &[&str]) -> Problem {
+    Problem::error(
+        "desired::unknown_key",
+        format!("unknown key `{}`", quoted(key, NAME_CHARS)),
+    )
+    .help(suggest::did_you_mean(key, expected, "key"))
 }
 
 fn options() -> Options {
@@ -54,14 +86,7 @@ fn to_problem(file: &SourceFile, err: &YamlError) -> Problem {
     match err {
         YamlError::SerdeUnknownField {
             field, expected, ..
-        } => {
-            let problem = Problem::error(
-                "desired::unknown_key",
-                format!("unknown key `{}`", quoted(field, NAME_CHARS)),
-            )
-            .help(suggest::did_you_mean(field, expected, "key"));
-            located(problem, "not a key here")
-        }
+        } => located(unknown_key(field, expected), NOT_A_KEY),
         YamlError::SerdeUnknownVariant {
             variant, expected, ..
         } => {

@@ -4,11 +4,13 @@
 //!
 //! Layout follows `examples/desired-state/`: `account.yaml` (account, defaults, policy),
 //! `permission-profiles.yaml`, `groups.yaml`, `signing-groups.yaml`, and the users split over
-//! `users/<group>.yaml` by their first custom group (`users/no-group.yaml` for the rest).
+//! `users/<group>.yaml` by their team's group (`team.rs` says which that is;
+//! `users/no-group.yaml` for the rest).
 //! Every list is sorted by its key, so the same account gives the same bytes.
 
 mod render;
 mod select;
+mod team;
 #[cfg(test)]
 mod tests;
 
@@ -19,8 +21,7 @@ pub use render::{NO_GROUP_FILE, slug};
 pub use select::LeftOut;
 
 /// The schema copy every imported file points its editor at, relative to the output directory.
-/// Hidden, so the loader never reads it as desired state.
-pub const SCHEMA_PATH: &str = ".docusign-gitops/desired-state.schema.json";
+pub const SCHEMA_PATH: &str = crate::desired::schema::COPY_PATH;
 
 /// What import works from.
 #[derive(Clone, Copy, Debug)]

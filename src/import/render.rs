@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_saphyr::{FlowSeq, SerializeError, SerializerOptions};
 
 use super::select::{SelectedProfile, SelectedUser, Selection, Setting};
+use super::team::Teams;
 use super::{SCHEMA_PATH, Source};
 use crate::desired::checked::Environment;
 use crate::desired::syntax::is_guid;
@@ -365,36 +366,27 @@ fn no_groups(groups: &FlowSeq<Vec<&str>>) -> bool {
 /// What a user file's header says, and the users in it.
 pub struct UserFile<'s, 'a> {
     pub path: String,
-    /// The group the file is named after; `None` for users in no declared group.
+    /// The team group the file is named after; `None` for users with no team.
     pub group: Option<&'a str>,
     pub users: Vec<&'s SelectedUser<'a>>,
 }
 
-/// The users split by their first declared group (by name, letter case aside), each file's
-/// users in email order; users in none go to [`NO_GROUP_FILE`]. Files in path order.
+/// The users split by their team (see [`Teams`]), each file's users in email order; users
+/// with none go to [`NO_GROUP_FILE`]. Files in path order.
 pub fn split_users<'s, 'a>(selection: &'s Selection<'a>) -> Vec<UserFile<'s, 'a>> {
-    let declared: HashSet<NameKey> = selection
-        .groups
-        .iter()
-        .map(|group| NameKey::new(&group.name))
-        .collect();
+    let teams = Teams::of(selection);
     let paths = file_paths(&selection.groups);
     let mut files: BTreeMap<String, UserFile<'s, 'a>> = BTreeMap::new();
     for selected in &selection.users {
-        // `groups` is sorted by name key; Administrators is built in, so it names no file.
-        let first = selected
-            .groups
-            .iter()
-            .find(|name| declared.contains(&NameKey::new(name)))
-            .copied();
-        let path = first
+        let team = teams.team_of(selected);
+        let path = team
             .and_then(|name| paths.get(&NameKey::new(name)).cloned())
             .unwrap_or_else(|| NO_GROUP_FILE.to_owned());
         files
             .entry(path.clone())
             .or_insert_with(|| UserFile {
                 path,
-                group: first,
+                group: team,
                 users: Vec::new(),
             })
             .users
@@ -494,18 +486,30 @@ pub fn users_file(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let about = users.group.map_or_else(
-        || "Users in no custom group (Administrators and Everyone aside).".to_owned(),
+        || {
+            [
+                "Users with no team: in no custom group (Administrators and Everyone aside),"
+                    .to_owned(),
+                "or only in groups nobody has as their only group (approvers and the like)."
+                    .to_owned(),
+            ]
+        },
         |group| {
-            format!(
-                "Users whose first group (alphabetically) is `{}`.",
-                comment_text(group)
-            )
+            [
+                format!(
+                    "The `{}` team: of each user's groups, the one that carries their",
+                    comment_text(group)
+                ),
+                "permission profile, else the one the most people have as their only group."
+                    .to_owned(),
+            ]
         },
     );
     Ok(file(
         &users.path,
         &[
-            &about,
+            &about[0],
+            &about[1],
             "Each user names its permission profile; `groups` lists every group it is",
             "in, Administrators included (Everyone holds every user, so it is never",
             "listed). A user who moves team can stay in this file.",

@@ -47,9 +47,10 @@ impl fmt::Display for LeftOut {
 /// A profile setting as the YAML writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Setting<'a> {
-    /// A catalogue boolean, as a YAML boolean.
+    /// `true` or `false`, as a YAML boolean.
     Flag(bool),
-    /// Anything else, as a YAML string.
+    /// Anything else, as a YAML string: plain where YAML allows it (`use`), quoted only where
+    /// a plain scalar would read as another type (`"10"`).
     Text(&'a str),
 }
 
@@ -299,6 +300,15 @@ fn signing_group_problem(group: &SigningGroup) -> Option<String> {
     })
 }
 
+/// The boolean DocuSign's text spells, exactly: `True` would not read back as `True`.
+fn flag(value: &str) -> Option<bool> {
+    match value {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
 /// Splits a profile's settings into those the YAML states and those it leaves unlisted.
 fn select_settings(profile: &PermissionProfile) -> SelectedProfile<'_> {
     let mut settings = Vec::new();
@@ -319,10 +329,9 @@ fn select_settings(profile: &PermissionProfile) -> SelectedProfile<'_> {
         };
         // Each form reads back, through `validate`, as exactly the text DocuSign sent.
         match spec.kind {
-            SettingKind::Boolean => match value {
-                "true" => settings.push((key, Setting::Flag(true))),
-                "false" => settings.push((key, Setting::Flag(false))),
-                _ => unlisted.push((key, value, "not `true` or `false`")),
+            SettingKind::Boolean => match flag(value) {
+                Some(flag) => settings.push((key, Setting::Flag(flag))),
+                None => unlisted.push((key, value, "not `true` or `false`")),
             },
             SettingKind::OneOf(allowed) => {
                 if allowed.contains(&value) {
@@ -331,7 +340,13 @@ fn select_settings(profile: &PermissionProfile) -> SelectedProfile<'_> {
                     unlisted.push((key, value, "not one of the documented values"));
                 }
             }
-            SettingKind::Text => settings.push((key, Setting::Text(value))),
+            // DocuSign sends its undocumented settings as `"true"`/`"false"` too. Written as
+            // booleans, every on/off setting in a profile looks alike, as in the examples,
+            // rather than some `false` and some `"false"`; validate reads a boolean for a
+            // free-text setting as that same text.
+            SettingKind::Text => {
+                settings.push((key, flag(value).map_or(Setting::Text(value), Setting::Flag)));
+            }
         }
     }
     SelectedProfile {

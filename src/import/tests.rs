@@ -359,8 +359,8 @@ fn settings_are_typed_as_the_catalogue_says_and_sorted() {
         "allowBulkSending: false\n",
         "allowEnvelopeSending: true\n",
         "allowedTemplateAccess: use\n",
-        // Free-text settings are strings, even when they read like booleans.
-        "allowVaulting: \"false\"\n",
+        // A free-text setting that is `true` or `false` is a boolean like the others.
+        "allowVaulting: false\n",
         "canSendEnvelopesViaSMS: sometimes\n",
     ] {
         assert!(settings.contains(line), "no {line:?} in\n{text}");
@@ -411,17 +411,16 @@ fn built_ins_and_closed_users_are_not_written() {
 }
 
 #[test]
-fn lists_are_sorted_and_users_split_by_their_first_custom_group() {
+fn lists_are_sorted_and_users_split_by_their_team() {
     let imported = import(&source(&account())).expect("import");
     assert_eq!(
         paths(&imported),
         [
-            SCHEMA_PATH,
             "account.yaml",
+            SCHEMA_PATH,
             "groups.yaml",
             "permission-profiles.yaml",
             "signing-groups.yaml",
-            "users/contract-approvers.yaml",
             "users/legal.yaml",
             "users/no-group.yaml",
             "users/sales.yaml",
@@ -433,13 +432,12 @@ fn lists_are_sorted_and_users_split_by_their_first_custom_group() {
     assert!(at(groups, "Contract Approvers") < at(groups, "name: legal"));
     assert!(at(groups, "name: legal") < at(groups, "name: Sales"));
     assert!(groups.contains("  - name: Sales\n    permission_profile: Sales Sender\n"));
-    // María's first group is Contract Approvers; her groups are listed sorted.
-    let approvers = file(&imported, "users/contract-approvers.yaml");
-    assert!(
-        approvers.contains("groups: [Contract Approvers, Sales]"),
-        "{approvers}"
-    );
+    // María's team is Sales; her groups are listed sorted.
     let sales = file(&imported, "users/sales.yaml");
+    assert!(
+        sales.contains("groups: [Contract Approvers, Sales]"),
+        "{sales}"
+    );
     assert!(at(sales, "bob@example.com") < at(sales, "idp@example.com"));
     let none = file(&imported, NO_GROUP_FILE);
     // Administrators is built in, so the integration user is in no-group.
@@ -448,6 +446,144 @@ fn lists_are_sorted_and_users_split_by_their_first_custom_group() {
     // Members by email, letter case aside.
     let signing = file(&imported, "signing-groups.yaml");
     assert!(at(signing, "Amy@example.com") < at(signing, "zed@example.com"));
+}
+
+/// The users file under `users/` that declares `email`.
+fn users_file_of<'a>(imported: &'a Imported, email: &str) -> &'a str {
+    let entry = format!("- email: {email}\n");
+    imported
+        .files
+        .iter()
+        .find(|(path, text)| path.starts_with("users/") && text.contains(&entry))
+        .map_or_else(|| panic!("{email} is in no users file"), |(path, _)| path)
+}
+
+/// Finance and Legal carry their people's profiles, Operations none; Contract Approvers and
+/// the Board are cross-functional: each of their members is in a team too.
+fn teams_account() -> Account {
+    let mut live = profiles_and_groups();
+    add_profile(&mut live, profile("Finance Approver", &[]));
+    add_group(&mut live, group("Finance", Some("Finance Approver")));
+    add_group(&mut live, group("Operations", None));
+    add_group(&mut live, group("Board", None));
+    for (email, profile, groups) in [
+        (
+            "cfo@example.com",
+            "Finance Approver",
+            &["Contract Approvers", "Finance"][..],
+        ),
+        ("clerk@example.com", "Finance Approver", &["Finance"]),
+        // Moved from Sales to Finance; DocuSign still has them in Sales.
+        (
+            "mover@example.com",
+            "Finance Approver",
+            &["Finance", "Sales"],
+        ),
+        (
+            "coo@example.com",
+            "DocuSign Sender",
+            &["Contract Approvers", "Operations"],
+        ),
+        ("ops@example.com", "DocuSign Sender", &["Operations"]),
+        (
+            "chair@example.com",
+            "DocuSign Sender",
+            &["Board", "Contract Approvers"],
+        ),
+        (
+            "lawyer@example.com",
+            "Legal: Reviewers #1",
+            &["Board", "legal"],
+        ),
+    ] {
+        add_user(&mut live, user(email, "A", "B", profile, groups));
+    }
+    live
+}
+
+/// Issue 15 item 14: filed by the first group alphabetically, the CFO landed in
+/// `contract-approvers.yaml`.
+#[test]
+fn a_person_is_filed_by_the_group_that_carries_their_profile() {
+    let imported = import(&source(&teams_account())).expect("import");
+    assert_eq!(
+        users_file_of(&imported, "cfo@example.com"),
+        "users/finance.yaml"
+    );
+    assert_eq!(
+        users_file_of(&imported, "mover@example.com"),
+        "users/finance.yaml"
+    );
+    // In the Board too, which carries no profile; legal carries theirs.
+    assert_eq!(
+        users_file_of(&imported, "lawyer@example.com"),
+        "users/legal.yaml"
+    );
+    assert!(
+        !paths(&imported).contains(&"users/contract-approvers.yaml"),
+        "{:?}",
+        paths(&imported)
+    );
+    assert!(
+        file(&imported, "users/finance.yaml")
+            .contains("# The `Finance` team: of each user's groups"),
+        "{}",
+        file(&imported, "users/finance.yaml")
+    );
+    assert_round_trip(&teams_account());
+}
+
+#[test]
+fn without_their_profile_a_person_is_filed_by_the_group_people_have_alone() {
+    let imported = import(&source(&teams_account())).expect("import");
+    // Operations is the only group of ops@; Contract Approvers is nobody's only group.
+    assert_eq!(
+        users_file_of(&imported, "coo@example.com"),
+        "users/operations.yaml"
+    );
+}
+
+#[test]
+fn someone_only_in_cross_functional_groups_is_filed_with_no_team() {
+    let imported = import(&source(&teams_account())).expect("import");
+    assert_eq!(users_file_of(&imported, "chair@example.com"), NO_GROUP_FILE);
+    assert!(!paths(&imported).contains(&"users/board.yaml"));
+    // Someone whose only group it is makes it a team, and then files the chair there too.
+    let mut live = teams_account();
+    add_user(
+        &mut live,
+        user(
+            "secretary@example.com",
+            "A",
+            "B",
+            "DocuSign Sender",
+            &["Board"],
+        ),
+    );
+    let imported = import(&source(&live)).expect("import");
+    assert_eq!(
+        users_file_of(&imported, "chair@example.com"),
+        "users/board.yaml"
+    );
+}
+
+#[test]
+fn between_equal_teams_the_name_first_in_alphabetical_order_wins() {
+    let mut live = teams_account();
+    add_group(&mut live, group("Alpha", None));
+    add_group(&mut live, group("beta", None));
+    for (email, groups) in [
+        ("a@example.com", &["Alpha"][..]),
+        ("b@example.com", &["beta"]),
+        ("both@example.com", &["Alpha", "beta"]),
+    ] {
+        add_user(&mut live, user(email, "A", "B", "DocuSign Sender", groups));
+    }
+    let imported = import(&source(&live)).expect("import");
+    assert_eq!(
+        users_file_of(&imported, "both@example.com"),
+        "users/alpha.yaml"
+    );
 }
 
 #[test]
@@ -459,9 +595,9 @@ fn every_yaml_file_carries_the_modeline_to_the_schema_copy() {
             continue;
         }
         let expected = if path.starts_with("users/") {
-            "# yaml-language-server: $schema=../.docusign-gitops/desired-state.schema.json\n"
+            "# yaml-language-server: $schema=../desired-state.schema.json\n"
         } else {
-            "# yaml-language-server: $schema=.docusign-gitops/desired-state.schema.json\n"
+            "# yaml-language-server: $schema=desired-state.schema.json\n"
         };
         assert!(text.starts_with(expected), "{path}:\n{text}");
         // The modeline's target exists where it points.

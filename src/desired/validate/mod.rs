@@ -129,6 +129,31 @@ impl<'a> Checker<'a> {
         self.problems.push(problem);
     }
 
+    /// The value of a [`Blankable`](super::document::Blankable) key that is written, or
+    /// `None` and a problem when it is written blank: `help` says what to write, and that
+    /// deleting the line gives the default.
+    fn filled<T: Clone>(
+        &mut self,
+        source: &'a Source,
+        written: &Spanned<Option<T>>,
+        key: &str,
+        help: &str,
+    ) -> Option<Spanned<T>> {
+        if let Some(value) = &written.value {
+            return Some(Spanned::new(
+                value.clone(),
+                written.referenced,
+                written.defined,
+            ));
+        }
+        self.push(
+            Problem::error("desired::blank_value", format!("`{key}` has no value"))
+                .at_location(source, &written.referenced, "blank")
+                .help(help),
+        );
+        None
+    }
+
     /// The sections that may appear once: `account`, `defaults`, `policy`.
     fn sections(&mut self, parsed: &'a [(SourceFile, Document)]) -> (Option<AccountRef>, Policy) {
         let mut account = None;
@@ -138,7 +163,14 @@ impl<'a> Checker<'a> {
             if let Some(section) = &document.account
                 && self.first_of("account", source, section)
             {
-                account = self.account(source, &section.value);
+                account = self
+                    .filled(
+                        source,
+                        section,
+                        "account",
+                        "write `id:` and `environment:` under it, or delete it to name the account with DOCUSIGN_ACCOUNT_ID",
+                    )
+                    .and_then(|section| self.account(source, &section.value));
             }
             if let Some(section) = &document.defaults {
                 self.first_of("defaults", source, section);
@@ -182,19 +214,34 @@ impl<'a> Checker<'a> {
         let mut default_profile = None;
         for (file, document) in parsed {
             let source = &file.source;
-            if let Some(reference) = document
+            if let Some(written) = document
                 .defaults
                 .as_ref()
                 .and_then(|defaults| defaults.value.permission_profile.as_ref())
             {
-                default_profile = self.resolve_profile(source, reference);
+                default_profile = self
+                    .filled(
+                        source,
+                        written,
+                        "permission_profile",
+                        "write the profile of users that name none, or delete the line for DocuSign Viewer",
+                    )
+                    .and_then(|reference| self.resolve_profile(source, &reference));
             }
             for entry in document.groups.iter().flatten() {
                 let key = NameKey::new(&entry.name.value);
                 let profile = entry
                     .permission_profile
                     .as_ref()
-                    .and_then(|reference| self.resolve_profile(source, reference));
+                    .and_then(|written| {
+                        self.filled(
+                            source,
+                            written,
+                            "permission_profile",
+                            "write the profile the group carries, or delete the line for a group that carries none",
+                        )
+                    })
+                    .and_then(|reference| self.resolve_profile(source, &reference));
                 if let (Some(group), Some(profile)) = (state.groups.get_mut(&key), profile) {
                     self.group_profiles.insert(key, profile.clone());
                     group.permission_profile = Some(profile);

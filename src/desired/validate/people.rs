@@ -1,7 +1,7 @@
 //! Signing groups and users.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_saphyr::Location;
 
@@ -36,6 +36,14 @@ impl<'a> Checker<'a> {
         let email = entry
             .email
             .as_ref()
+            .and_then(|written| {
+                self.filled(
+                    source,
+                    written,
+                    "email",
+                    "write the group's shared address, or delete the line if it has none",
+                )
+            })
             .filter(|email| self.email(source, email, "signing group"));
         let members_written = entry.members.as_deref().unwrap_or_default();
         if members_written.len() > MAX_SIGNING_GROUP_MEMBERS {
@@ -97,7 +105,7 @@ impl<'a> Checker<'a> {
         fresh.then(|| SigningGroup {
             id: None,
             name: entry.name.value.clone(),
-            email: email.map(|email| email.value.clone()),
+            email: email.map(|email| email.value),
             members,
             previously: names(entry.previously.as_ref()),
         })
@@ -175,14 +183,72 @@ impl<'a> Checker<'a> {
         }
         ok &= self.name(source, &entry.first_name, "first name");
         ok &= self.name(source, &entry.last_name, "last name");
-        if let Some(title) = &entry.job_title {
-            ok &= self.no_controls(source, &title.value, &title.referenced, "job title");
+        let mut job_title = None;
+        if let Some(written) = &entry.job_title {
+            match self.filled(
+                source,
+                written,
+                "job_title",
+                "write the title, or delete the line to leave the title DocuSign has",
+            ) {
+                Some(title) => {
+                    ok &= self.no_controls(source, &title.value, &title.referenced, "job title");
+                    job_title = Some(title.value);
+                }
+                None => ok = false,
+            }
         }
+        let status = match &entry.status {
+            Some(written) => self
+                .filled(
+                    source,
+                    written,
+                    "status",
+                    "write `active` or `closed`, or delete the line for `active`",
+                )
+                .map(|status| match status.value {
+                    UserStatusValue::Closed => UserStatus::Closed,
+                    UserStatusValue::Active => UserStatus::Active,
+                }),
+            None => Some(UserStatus::Active),
+        };
         let profile = match &entry.permission_profile {
-            Some(reference) => self.resolve_profile(source, reference),
+            Some(written) => self
+                .filled(
+                    source,
+                    written,
+                    "permission_profile",
+                    "write the user's profile, or delete the line to give them the default one",
+                )
+                .and_then(|reference| self.resolve_profile(source, &reference)),
             None => Some(default_profile.to_owned()),
         };
-        let mut groups = std::collections::BTreeSet::new();
+        let groups = self.user_groups(source, entry, profile.as_deref());
+        let profile = profile?;
+        let status = status?;
+        ok.then(|| User {
+            id: None,
+            managed_by_scim: false,
+            membership_managed_by_scim: false,
+            email: entry.email.value.clone(),
+            first_name: entry.first_name.value.clone(),
+            last_name: entry.last_name.value.clone(),
+            job_title,
+            permission_profile: profile,
+            groups,
+            status,
+        })
+    }
+
+    /// The groups a user is put in, each resolved; a group listed twice is a problem, and one
+    /// that carries another profile than the user's a warning.
+    fn user_groups(
+        &mut self,
+        source: &'a Source,
+        entry: &UserEntry,
+        profile: Option<&str>,
+    ) -> BTreeSet<String> {
+        let mut groups = BTreeSet::new();
         let mut seen: HashMap<NameKey, Location> = HashMap::new();
         for reference in entry.groups.iter().flatten() {
             let key = NameKey::new(&reference.value);
@@ -205,7 +271,7 @@ impl<'a> Checker<'a> {
             let Some(group) = self.resolve_group(source, reference) else {
                 continue;
             };
-            if let (Some(profile), Some(group_profile)) = (&profile, self.group_profiles.get(&key))
+            if let (Some(profile), Some(group_profile)) = (profile, self.group_profiles.get(&key))
                 && NameKey::new(profile) != NameKey::new(group_profile)
             {
                 let warning = Problem::warning(
@@ -223,21 +289,6 @@ impl<'a> Checker<'a> {
             }
             groups.insert(group);
         }
-        let profile = profile?;
-        ok.then(|| User {
-            id: None,
-            managed_by_scim: false,
-            membership_managed_by_scim: false,
-            email: entry.email.value.clone(),
-            first_name: entry.first_name.value.clone(),
-            last_name: entry.last_name.value.clone(),
-            job_title: entry.job_title.as_ref().map(|title| title.value.clone()),
-            permission_profile: profile,
-            groups,
-            status: match entry.status.as_ref().map(|status| status.value) {
-                Some(UserStatusValue::Closed) => UserStatus::Closed,
-                Some(UserStatusValue::Active) | None => UserStatus::Active,
-            },
-        })
+        groups
     }
 }

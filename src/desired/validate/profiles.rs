@@ -191,22 +191,22 @@ impl<'a> Checker<'a> {
             let edit = entry
                 .permission_profile
                 .as_ref()
-                .map(|profile| (profile, "a permission profile on"))
+                .map(|profile| (profile.referenced, "a permission profile on"))
                 .or_else(|| {
                     entry
                         .previously
                         .iter()
                         .flatten()
                         .next()
-                        .map(|old| (old, "a rename of"))
+                        .map(|old| (old.referenced, "a rename of"))
                 });
-            if let Some((value, what)) = edit {
+            if let Some((location, what)) = edit {
                 self.push(
                     Problem::error(
                         "desired::builtin_group_edit",
                         format!("`{}` is a built-in group and can't be edited", builtin.api_name()),
                     )
-                    .at_location(source, &value.referenced, format!("{what} a built-in group"))
+                    .at_location(source, &location, format!("{what} a built-in group"))
                     .help("DocuSign doesn't allow editing Everyone or Administrators; remove this, or use a group of your own"),
                 );
             }

@@ -84,9 +84,13 @@ impl<'a> Checker<'a> {
                     admin_grants,
                 } = limits;
                 Limits {
-                    user_closures: self.limit(source, user_closures.as_ref()),
-                    membership_removals: self.limit(source, membership_removals.as_ref()),
-                    admin_grants: self.limit(source, admin_grants.as_ref()),
+                    user_closures: self.limit(source, "user_closures", user_closures.as_ref()),
+                    membership_removals: self.limit(
+                        source,
+                        "membership_removals",
+                        membership_removals.as_ref(),
+                    ),
+                    admin_grants: self.limit(source, "admin_grants", admin_grants.as_ref()),
                 }
             });
         let mut protected_users = std::collections::BTreeSet::new();
@@ -101,15 +105,24 @@ impl<'a> Checker<'a> {
                 accepted_drift.push(accepted);
             }
         }
+        let unmanaged_users = section
+            .unmanaged_users
+            .as_ref()
+            .and_then(|written| {
+                self.filled(
+                    source,
+                    written,
+                    "unmanaged_users",
+                    "write `ignore`, `report`, `reset` or `close`, or delete the line for `report`",
+                )
+            })
+            .map(|value| value.value)
+            .unwrap_or_default();
         Policy {
-            accepted_drift,
-            unmanaged_users: section
-                .unmanaged_users
-                .as_ref()
-                .map(|value| value.value)
-                .unwrap_or_default(),
+            unmanaged_users,
             limits,
             protected_users,
+            accepted_drift,
         }
     }
 
@@ -176,9 +189,15 @@ impl<'a> Checker<'a> {
     pub(super) fn limit(
         &mut self,
         source: &'a Source,
-        value: Option<&Spanned<crate::desired::values::LimitValue>>,
+        key: &str,
+        written: Option<&Spanned<Option<crate::desired::values::LimitValue>>>,
     ) -> Option<crate::desired::syntax::Limit> {
-        let value = value?;
+        let value = self.filled(
+            source,
+            written?,
+            key,
+            r#"write a count such as `10` or a percent such as `"5%"`, or delete the line for the default limit"#,
+        )?;
         match parse_limit(&value.value) {
             Ok(limit) => Some(limit),
             Err(reason) => {
