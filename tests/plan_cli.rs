@@ -129,11 +129,19 @@ fn the_allowance_can_come_from_the_environment_as_ci_sets_it() {
     let output = harness::binary()
         .args(["plan", "--emulator"])
         .current_dir(fixture.path())
-        .env("DOCUSIGN_GITOPS_ALLOW", "admin-grants,user-closures")
+        .env("DOCUSIGN_GITOPS_ALLOW", "admin-grants, user-closures")
         .output()
         .expect("run docusign-gitops");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("allowed: 1 user-closures"));
+    // CI sets an unset repository variable as an empty one: it allows nothing.
+    let output = harness::binary()
+        .args(["plan", "--emulator"])
+        .current_dir(fixture.path())
+        .env("DOCUSIGN_GITOPS_ALLOW", "")
+        .output()
+        .expect("run docusign-gitops");
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
 }
 
 /// The examples with one file's text changed; the change must take.

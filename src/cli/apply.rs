@@ -64,6 +64,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     // guards are checked on the steps that will run. A saved plan only has to match it.
     let allowed = allow
         .iter()
+        .flatten()
         .map(|class| super::plan::guard_class(*class))
         .collect();
     let context = session::context(&dir, digest, &connected, &read, allowed);

@@ -132,14 +132,52 @@ pub struct PlanArgs {
     /// admin-grants. Repeat for several.
     #[arg(
         long,
-        value_enum,
+        value_parser = Trimmed,
         value_name = "CLASS",
         env = "DOCUSIGN_GITOPS_ALLOW",
         value_delimiter = ','
     )]
-    pub allow: Vec<AllowClass>,
+    /// (An empty entry, as an unset CI variable gives, allows nothing.)
+    pub allow: Vec<Option<AllowClass>>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// Reads an [`AllowClass`] with the spaces around it ignored, so `DOCUSIGN_GITOPS_ALLOW` can
+/// be written `user-closures, admin-grants`, as people write lists; an empty entry (an unset
+/// CI variable is often an empty one) is none.
+#[derive(Clone, Copy, Debug)]
+struct Trimmed;
+
+impl clap::builder::TypedValueParser for Trimmed {
+    type Value = Option<AllowClass>;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Option<AllowClass>, clap::Error> {
+        let trimmed = value
+            .to_str()
+            .map_or_else(|| value.to_owned(), |text| text.trim().into());
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        clap::builder::EnumValueParser::<AllowClass>::new()
+            .parse_ref(cmd, arg, &trimmed)
+            .map(Some)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            AllowClass::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 /// A guarded change class.
@@ -179,12 +217,13 @@ pub struct ApplyArgs {
     /// admin-grants). With `--plan` too: an allowance given to `plan` allows nothing here.
     #[arg(
         long,
-        value_enum,
+        value_parser = Trimmed,
         value_name = "CLASS",
         env = "DOCUSIGN_GITOPS_ALLOW",
         value_delimiter = ','
     )]
-    pub allow: Vec<AllowClass>,
+    /// (An empty entry, as an unset CI variable gives, allows nothing.)
+    pub allow: Vec<Option<AllowClass>>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

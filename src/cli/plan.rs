@@ -26,7 +26,11 @@ pub fn run(args: PlanArgs) -> Exit {
     let result = runtime.block_on(async {
         let connected = session::connect(&dir, &desired, connection, false).await?;
         let read = session::read(&dir, &connected).await?;
-        let allowed = allow.iter().map(|class| guard_class(*class)).collect();
+        let allowed = allow
+            .iter()
+            .flatten()
+            .map(|class| guard_class(*class))
+            .collect();
         let context = session::context(&dir, &digest, &connected, &read, allowed);
         plan::plan(
             &desired,
