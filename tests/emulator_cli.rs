@@ -17,6 +17,8 @@ struct Server {
     /// The `client:` line: the client ID and its secret.
     client: String,
     refresh: String,
+    /// The `export NAME='value'` lines the banner ends with.
+    exports: Vec<(String, String)>,
 }
 
 impl Drop for Server {
@@ -50,6 +52,17 @@ fn serve(args: &[&str]) -> Server {
     let _user_id = rest("user id:");
     let client = rest("client:");
     let refresh = first_word(rest("refresh:"));
+    let mut exports = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("text");
+        if line == "Ctrl-C stops it." {
+            break;
+        }
+        if let Some(export) = line.trim().strip_prefix("export ") {
+            let (name, value) = export.split_once('=').expect("NAME=value");
+            exports.push((name.to_owned(), value.trim_matches('\'').to_owned()));
+        }
+    }
     Server {
         child,
         url,
@@ -57,6 +70,7 @@ fn serve(args: &[&str]) -> Server {
         token,
         client,
         refresh,
+        exports,
     }
 }
 
@@ -339,4 +353,66 @@ fn each_start_prints_fresh_credentials_unless_fixed_ones_are_asked_for() {
         let (first, second) = (serve(args), serve(args));
         assert_eq!(credentials(&first), credentials(&second), "{args:?}");
     }
+}
+
+/// The banner's `export` lines are all another shell needs: `auth check` with exactly those
+/// variables passes. And `auth check` takes the account from the YAML in DIR, as `plan` does:
+/// without `DOCUSIGN_ACCOUNT_ID`, the examples' account is the one checked, not a default.
+#[test]
+fn the_banners_exports_connect_auth_check_and_auth_check_reads_the_yamls_account() {
+    let server = serve(&[]);
+    let names: Vec<&str> = server
+        .exports
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "DOCUSIGN_AUTH_SERVER",
+            "DOCUSIGN_ACCESS_TOKEN",
+            "DOCUSIGN_ACCOUNT_ID"
+        ]
+    );
+    let with_exports = |dir: &std::path::Path, leave_out: &str, args: &[&str]| {
+        let mut command = crate::harness::binary();
+        command.current_dir(dir).args(args);
+        for (name, value) in &server.exports {
+            if name != leave_out {
+                command.env(name, value);
+            }
+        }
+        crate::served::finished(command.output().expect("run docusign-gitops"))
+    };
+    let empty = tempfile::tempdir().expect("temp dir");
+    with_exports(empty.path(), "", &["auth", "check"])
+        .exits(0)
+        .stdout_has(&format!("({})", server.account))
+        .stdout_has("admin:      yes");
+
+    // No account in the environment: with no YAML the user's default account is taken, and
+    // said; in the examples, the YAML's `account.id` is the one checked.
+    let defaulted = with_exports(empty.path(), "DOCUSIGN_ACCOUNT_ID", &["auth", "check"]);
+    defaulted.exits(0);
+    assert!(defaulted.stderr.contains("warning"), "{}", defaulted.stderr);
+    let examples = crate::harness::Fixture::copy_of("examples/desired-state");
+    let named = with_exports(examples.path(), "DOCUSIGN_ACCOUNT_ID", &["auth", "check"]);
+    named.exits(0).stdout_has(&format!("({})", server.account));
+    assert!(!named.stderr.contains("warning"), "{}", named.stderr);
+    // DIR names the directory, as for plan.
+    let from_elsewhere = with_exports(
+        empty.path(),
+        "DOCUSIGN_ACCOUNT_ID",
+        &[
+            "auth",
+            "check",
+            examples.path().to_str().expect("a UTF-8 path"),
+        ],
+    );
+    from_elsewhere.exits(0);
+    assert!(
+        !from_elsewhere.stderr.contains("warning"),
+        "{}",
+        from_elsewhere.stderr
+    );
 }

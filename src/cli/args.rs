@@ -270,8 +270,19 @@ pub enum AuthCommand {
     /// Credentials come from the environment: DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID +
     /// DOCUSIGN_CLIENT_SECRET + `DOCUSIGN_REFRESH_TOKEN_FILE` (or DOCUSIGN_REFRESH_TOKEN for
     /// one run); or DOCUSIGN_CLIENT_ID +
-    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT grant, the way CI should run).
-    Check(ConnectionArgs),
+    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT grant, the way CI should run). The
+    /// account and environment are the YAML's in DIR, as for `plan`, unless the environment
+    /// names them.
+    Check(AuthCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuthCheckArgs {
+    /// The directory whose desired-state YAML names the account (`account:`); none is needed.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// Where DocuSign is. Credentials are read from the environment only, never from flags, so

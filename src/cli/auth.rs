@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use super::Exit;
-use super::args::{AuthArgs, AuthCommand, ConnectionArgs};
+use super::args::{AuthArgs, AuthCheckArgs, AuthCommand};
 use super::connection::{self, Target};
 use crate::docusign::connect::{self, Connection, standing};
 use crate::model::controls::visible;
@@ -12,16 +12,34 @@ use crate::model::controls::visible;
 pub fn run(args: AuthArgs) -> Exit {
     let AuthArgs { command } = args;
     match command {
-        AuthCommand::Check(connection) => check(connection),
+        AuthCommand::Check(args) => check(args),
     }
 }
 
-fn check(args: ConnectionArgs) -> Exit {
+/// The account the YAML in `dir` names, if it names one. YAML that doesn't load is said, not
+/// fatal: checking the credentials needs no YAML.
+fn account_hint(dir: &std::path::Path) -> Option<connection::AccountHint> {
+    let outcome = crate::desired::load(dir);
+    if outcome.files == 0 {
+        return None;
+    }
+    if outcome.desired.is_none() {
+        errln!(
+            "warning: the YAML in `{}` has errors (run `docusign-gitops validate`), so its account is not used; checking the account the environment names",
+            dir.display()
+        );
+    }
+    outcome.desired.as_ref().and_then(super::session::hint_of)
+}
+
+fn check(args: AuthCheckArgs) -> Exit {
+    let AuthCheckArgs { dir, connection } = args;
     let Some(runtime) = super::runtime() else {
         return Exit::Error;
     };
+    let hint = account_hint(&dir);
     runtime.block_on(async {
-        let target = match connection::resolve(args, None, None).await {
+        let target = match connection::resolve(connection, hint, None).await {
             Ok(target) => target,
             Err(report) => return super::report_error(&report),
         };

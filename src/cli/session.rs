@@ -127,11 +127,15 @@ pub async fn connect(
     args: ConnectionArgs,
     writes: bool,
 ) -> Result<Connected, miette::Report> {
-    let hint = desired.account.as_ref().map(|account| AccountHint {
+    connect_to(dir, hint_of(desired), args, writes).await
+}
+
+/// The account the YAML names, and whether it is in production.
+pub fn hint_of(desired: &Desired) -> Option<AccountHint> {
+    desired.account.as_ref().map(|account| AccountHint {
         id: account.id.clone(),
         production: account.environment == Environment::Production,
-    });
-    connect_to(dir, hint, args, writes).await
+    })
 }
 
 /// Connects as [`connect`] does, with the account the YAML names as `hint` (`None` for

@@ -505,6 +505,13 @@ pub fn run_until_interrupted(
             "try:          curl -H 'Authorization: Bearer {token}' '{}/restapi/v2.1/accounts/{account_id}/users?count=5'",
             running.url
         );
+        let _ = writeln!(
+            out,
+            "use it:       run these in the shell you run docusign-gitops from (plan, apply, drift, auth check):"
+        );
+        let _ = writeln!(out, "  export DOCUSIGN_AUTH_SERVER='{}'", running.url);
+        let _ = writeln!(out, "  export DOCUSIGN_ACCESS_TOKEN='{token}'");
+        let _ = writeln!(out, "  export DOCUSIGN_ACCOUNT_ID='{account_id}'");
         let _ = writeln!(out, "Ctrl-C stops it.");
         let _ = out.flush();
         drop(out);
