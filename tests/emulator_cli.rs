@@ -396,9 +396,13 @@ fn the_banners_exports_connect_auth_check_and_auth_check_reads_the_yamls_account
     defaulted.exits(0);
     assert!(defaulted.stderr.contains("warning"), "{}", defaulted.stderr);
     let examples = crate::harness::Fixture::copy_of("examples/desired-state");
-    let named = with_exports(examples.path(), "DOCUSIGN_ACCOUNT_ID", &["auth", "check"]);
-    named.exits(0).stdout_has(&format!("({})", server.account));
-    assert!(!named.stderr.contains("warning"), "{}", named.stderr);
+    let from_yaml = with_exports(examples.path(), "DOCUSIGN_ACCOUNT_ID", &["auth", "check"]);
+    from_yaml.exits(0).stdout_has(&format!("({})", server.account));
+    assert!(
+        !from_yaml.stderr.contains("warning"),
+        "{}",
+        from_yaml.stderr
+    );
     // DIR names the directory, as for plan.
     let from_elsewhere = with_exports(
         empty.path(),
