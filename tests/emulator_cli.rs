@@ -397,7 +397,9 @@ fn the_banners_exports_connect_auth_check_and_auth_check_reads_the_yamls_account
     assert!(defaulted.stderr.contains("warning"), "{}", defaulted.stderr);
     let examples = crate::harness::Fixture::copy_of("examples/desired-state");
     let from_yaml = with_exports(examples.path(), "DOCUSIGN_ACCOUNT_ID", &["auth", "check"]);
-    from_yaml.exits(0).stdout_has(&format!("({})", server.account));
+    from_yaml
+        .exits(0)
+        .stdout_has(&format!("({})", server.account));
     assert!(
         !from_yaml.stderr.contains("warning"),
         "{}",

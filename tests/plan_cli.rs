@@ -235,3 +235,49 @@ fn plan_help_names_exit_code_3_and_where_credentials_come_from() {
     let apply = crate::harness::run_in(std::path::Path::new("."), &["apply", "--help"]);
     apply.exits(0).stdout_has("3 refused");
 }
+
+/// A refused guard says where its limit is set, file and line, and whose access the refused
+/// changes take away; the markdown's advice is what CI needs.
+#[test]
+fn a_refused_guard_names_where_its_limit_is_set_and_whose_access_changes() {
+    let fixture = examples_with_no_closures_allowed();
+    let text = std::fs::read_to_string(fixture.path().join("account.yaml")).expect("read");
+    let line = 1 + text
+        .lines()
+        .position(|line| line.trim_start().starts_with("user_closures:"))
+        .expect("the limit's line");
+    let run = fixture.run(&["plan", "--emulator"]);
+    run.exits(3)
+        .stdout_has(&format!(
+            "raise the limit at account.yaml:{line}, or pass `--allow user-closures` (in CI: DOCUSIGN_GITOPS_ALLOW)"
+        ))
+        .stdout_has("   derek.lindqvist@northwind-example.com is closed");
+    let markdown = fixture.run(&["plan", "--emulator", "--format", "markdown"]);
+    markdown
+        .exits(3)
+        .stdout_has(&format!(
+            "raise the limit in the YAML (`account.yaml:{line}`)"
+        ))
+        .stdout_has("`DOCUSIGN_GITOPS_ALLOW=user-closures`")
+        .stdout_has("- derek.lindqvist@northwind-example.com is closed");
+}
+
+/// A group renamed in the YAML without `previously` is planned as a new group; its create
+/// says how to make it a rename.
+#[test]
+fn a_group_renamed_without_previously_hints_at_previously() {
+    let fixture = examples_with(
+        "groups.yaml",
+        "  - name: Legal\n",
+        "  - name: Legal Affairs\n",
+    );
+    let users = std::fs::read_to_string(fixture.path().join("users/legal.yaml")).expect("read");
+    let fixture = fixture.file(
+        "users/legal.yaml",
+        &users.replace("[Legal", "[Legal Affairs"),
+    );
+    let run = fixture.run(&["plan", "--emulator"]);
+    run.exits(0).stdout_has(
+        "if it is `Legal` renamed, add `previously: [Legal]` to it so `Legal` is renamed instead",
+    );
+}

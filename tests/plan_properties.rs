@@ -920,6 +920,7 @@ fn policy(spec: &DesiredSpec, live: &Account) -> Policy {
             user_closures,
             membership_removals,
             admin_grants,
+            written_at: std::collections::BTreeMap::new(),
         },
         accepted_drift: spec
             .accepted

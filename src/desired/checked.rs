@@ -80,4 +80,7 @@ pub struct Limits {
     pub user_closures: Option<Limit>,
     pub membership_removals: Option<Limit>,
     pub admin_grants: Option<Limit>,
+    /// Where each limit is written (`file:line`), by its key (`user_closures`), so a refusal
+    /// can say where to raise it.
+    pub written_at: std::collections::BTreeMap<String, String>,
 }

@@ -52,6 +52,17 @@ pub fn load(dir: &Path) -> Outcome {
     }
     let digest = digest::of_files(dir, &sources);
     let mut outcome = check(sources, unreadable.is_empty());
+    if let Some(desired) = outcome.desired.as_mut() {
+        // Where a limit is written, as a path within DIR: the same wherever DIR is checked
+        // out, as a saved plan's guards must be.
+        for place in desired.policy.limits.written_at.values_mut() {
+            if let Some((file, line)) = place.rsplit_once(':')
+                && let Ok(inside) = std::path::Path::new(file).strip_prefix(dir)
+            {
+                *place = format!("{}:{line}", inside.display());
+            }
+        }
+    }
     outcome.files = file_count;
     outcome.digest = Some(digest);
     outcome.problems.extend(unreadable);

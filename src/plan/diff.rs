@@ -409,12 +409,20 @@ fn reconcile_groups(
     let found = matcher.assign(&desired.state.groups);
     for (want, group) in &desired.state.groups {
         let Some(&(key, current)) = found.get(want) else {
+            let reason = renamed_without_previously(want, desired, live, &found).map_or_else(
+                || "new in the YAML".to_owned(),
+                |old| {
+                    format!(
+                        "new in the YAML; if it is `{old}` renamed, add `previously: [{old}]` to it so `{old}` is renamed instead, keeping its ID and members"
+                    )
+                },
+            );
             out.push(
                 Operation::CreateGroup {
                     name: group.name.clone(),
                     permission_profile: group.permission_profile.clone(),
                 },
-                "new in the YAML",
+                reason,
             );
             continue;
         };
@@ -481,6 +489,45 @@ fn reconcile_groups(
         );
     }
     result
+}
+
+/// A live group no desired group stands for whose members are mostly the YAML's members of
+/// `new`, a group the YAML declares new: likely renamed by someone who didn't write
+/// `previously`. Its name, if there is one.
+fn renamed_without_previously(
+    new: &NameKey,
+    desired: &Desired,
+    live: &Account,
+    found: &HashMap<&NameKey, (&NameKey, &Group)>,
+) -> Option<String> {
+    let joining: BTreeSet<&EmailKey> = desired
+        .state
+        .users
+        .iter()
+        .filter(|(_, user)| user.groups.iter().any(|group| NameKey::new(group) == *new))
+        .map(|(key, _)| key)
+        .collect();
+    if joining.is_empty() {
+        return None;
+    }
+    let matched: BTreeSet<&NameKey> = found.values().map(|(key, _)| *key).collect();
+    live.groups
+        .iter()
+        .filter(|(key, group)| {
+            !matched.contains(key) && BuiltinGroup::from_name(&group.name).is_none()
+        })
+        .find(|(key, _)| {
+            let had: Vec<&EmailKey> = live
+                .users
+                .iter()
+                .filter(|(_, user)| user.groups.iter().any(|group| NameKey::new(group) == **key))
+                .map(|(email, _)| email)
+                .collect();
+            let kept = had.iter().filter(|email| joining.contains(*email)).count();
+            // Most of its members are in the new group.
+            !had.is_empty() && 2 * kept > had.len()
+        })
+        .map(|(_, group)| group.name.clone())
 }
 
 fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {

@@ -57,7 +57,16 @@ pub struct GuardCheck {
     pub base: u64,
     pub exceeded: bool,
     pub allowed_by_operator: bool,
+    /// Where the YAML sets the limit (`file:line`); absent when the default applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_at: Option<String>,
+    /// When the limit is exceeded: whose access changes, the first [`SHOWN_PEOPLE`] of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }
+
+/// The most people an exceeded guard lists; the count says how many there are.
+pub const SHOWN_PEOPLE: usize = 20;
 
 impl GuardCheck {
     /// Over the limit and not allowed: the plan must not be applied.
@@ -68,14 +77,14 @@ impl GuardCheck {
 }
 
 /// Counts each class in `operations` and compares with the limits. Admin grants are counted by
-/// people, `new_administrators` of them ([`admin_grants`]): everyone the plan lets administer
-/// the account who could not before, however many steps it takes or however few.
+/// people, `grants` ([`admin_grants`]): everyone the plan lets administer the account who
+/// could not before, however many steps it takes or however few.
 #[must_use]
 pub fn check(
     operations: &[Operation],
     desired: &Desired,
     live: &Account,
-    new_administrators: usize,
+    grants: &[String],
     allowed: &[GuardClass],
 ) -> Vec<GuardCheck> {
     let live_users = live
@@ -97,7 +106,7 @@ pub fn check(
         .into_iter()
         .map(|class| {
             let count: usize = match class {
-                GuardClass::AdminGrants => new_administrators,
+                GuardClass::AdminGrants => grants.len(),
                 GuardClass::UserClosures | GuardClass::MembershipRemovals => operations
                     .iter()
                     .map(|operation| weight(class, operation, live))
@@ -114,15 +123,63 @@ pub fn check(
             };
             let limit = limit_for(class, configured, base as u64);
             let count = count as u64;
+            let exceeded = count > limit;
+            let changes = if exceeded {
+                match class {
+                    GuardClass::AdminGrants => grants.iter().take(SHOWN_PEOPLE).cloned().collect(),
+                    GuardClass::UserClosures | GuardClass::MembershipRemovals => {
+                        whose_access(class, operations, live)
+                    }
+                }
+            } else {
+                Vec::new()
+            };
             GuardCheck {
                 class,
                 count,
                 limit,
                 base: base as u64,
-                exceeded: count > limit,
+                exceeded,
                 allowed_by_operator: allowed.contains(&class),
+                set_at: desired
+                    .policy
+                    .limits
+                    .written_at
+                    .get(&class.flag().replace('-', "_"))
+                    .cloned(),
+                changes,
             }
         })
+        .collect()
+}
+
+/// Whose access the class's changes take away, the first [`SHOWN_PEOPLE`]: each person closed,
+/// each membership removed, each group deleted with how many members it had.
+fn whose_access(class: GuardClass, operations: &[Operation], live: &Account) -> Vec<String> {
+    operations
+        .iter()
+        .filter(|operation| weight(class, operation, live) > 0)
+        .filter_map(|operation| match operation {
+            Operation::CloseUser { email, .. } => Some(format!("{email} is closed")),
+            Operation::RemoveMember { group, email, .. } => {
+                Some(format!("{email} leaves `{group}`"))
+            }
+            Operation::RemoveSigningGroupMember {
+                signing_group,
+                email,
+                ..
+            } => Some(format!(
+                "{email} leaves the signing group `{signing_group}`"
+            )),
+            Operation::DeleteGroup { name, .. } | Operation::DeleteSigningGroup { name, .. } => {
+                Some(format!(
+                    "`{name}` is deleted with its {} members",
+                    weight(class, operation, live)
+                ))
+            }
+            _ => None,
+        })
+        .take(SHOWN_PEOPLE)
         .collect()
 }
 

@@ -296,13 +296,7 @@ pub fn plan(
     }
     room_for_signing_groups(&operations, live, &after)?;
     let escalations = guards::admin_grants(&operations, live, &after);
-    let guards = guards::check(
-        &operations,
-        desired,
-        live,
-        escalations.len(),
-        &context.allowed,
-    );
+    let guards = guards::check(&operations, desired, live, &escalations, &context.allowed);
     let mut summary = BTreeMap::new();
     for operation in &operations {
         *summary.entry(kind(operation)).or_insert(0) += 1;

@@ -373,6 +373,8 @@ mod tests {
                 base: 20,
                 exceeded: false,
                 allowed_by_operator: false,
+                set_at: None,
+                changes: Vec::new(),
             }],
         }
     }

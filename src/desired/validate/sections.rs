@@ -83,6 +83,19 @@ impl<'a> Checker<'a> {
                     membership_removals,
                     admin_grants,
                 } = limits;
+                let mut written_at = std::collections::BTreeMap::new();
+                for (key, written) in [
+                    ("user_closures", user_closures),
+                    ("membership_removals", membership_removals),
+                    ("admin_grants", admin_grants),
+                ] {
+                    if let Some(written) = written {
+                        written_at.insert(
+                            key.to_owned(),
+                            format!("{}:{}", source.name(), written.referenced.line()),
+                        );
+                    }
+                }
                 Limits {
                     user_closures: self.limit(source, "user_closures", user_closures.as_ref()),
                     membership_removals: self.limit(
@@ -91,6 +104,7 @@ impl<'a> Checker<'a> {
                         membership_removals.as_ref(),
                     ),
                     admin_grants: self.limit(source, "admin_grants", admin_grants.as_ref()),
+                    written_at,
                 }
             });
         let mut protected_users = std::collections::BTreeSet::new();

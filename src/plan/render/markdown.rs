@@ -241,10 +241,24 @@ fn guard_line(check: &GuardCheck) -> String {
             check.count, check.limit, check.base
         )
     } else {
-        format!(
-            "**Refused:** {} {flag} (limit {} of {} live); re-run with `--allow {flag}` to allow.",
+        let raise = check.set_at.as_ref().map_or_else(
+            || format!("set `policy.limits.{}` in the YAML", flag.replace('-', "_")),
+            |place| format!("raise the limit in the YAML ({})", code(place)),
+        );
+        let mut line = format!(
+            "**Refused:** {} {flag} (limit {} of {} live). To go ahead, {raise} in this pull request, or set the CI variable `DOCUSIGN_GITOPS_ALLOW={flag}` for one run.",
             check.count, check.limit, check.base
-        )
+        );
+        for change in &check.changes {
+            let _ = write!(line, "\n- {}", text(change));
+        }
+        let more = usize::try_from(check.count)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(check.changes.len());
+        if !check.changes.is_empty() && more > 0 {
+            let _ = write!(line, "\n- … and {more} more");
+        }
+        line
     }
 }
 
@@ -565,6 +579,8 @@ mod tests {
                 base: 3_100,
                 exceeded: closures > 10,
                 allowed_by_operator: false,
+                set_at: None,
+                changes: Vec::new(),
             }],
         }
     }

@@ -44,9 +44,21 @@ pub fn text(plan: &Plan, colour: bool) -> String {
                 Tone::Changed,
             )
         } else {
+            let raise = check.set_at.as_ref().map_or_else(
+                || {
+                    format!(
+                        "set `policy.limits.{}` in the YAML",
+                        check.class.flag().replace('-', "_")
+                    )
+                },
+                |place| format!("raise the limit at {}", visible(place)),
+            );
             (
                 "refused",
-                format!("pass `--allow {}` to allow", check.class.flag()),
+                format!(
+                    "{raise}, or pass `--allow {}` (in CI: DOCUSIGN_GITOPS_ALLOW)",
+                    check.class.flag()
+                ),
                 Tone::Alarm,
             )
         };
@@ -58,6 +70,15 @@ pub fn text(plan: &Plan, colour: bool) -> String {
             check.base,
         );
         guards.push_str(&paint.line(tone, &line));
+        for change in &check.changes {
+            let _ = writeln!(guards, "   {}", visible(change));
+        }
+        let more = usize::try_from(check.count)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(check.changes.len());
+        if !check.changes.is_empty() && more > 0 {
+            let _ = writeln!(guards, "   … and {more} more");
+        }
     }
     if !guards.is_empty() {
         sections.push(guards);
