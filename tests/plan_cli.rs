@@ -281,3 +281,30 @@ fn a_group_renamed_without_previously_hints_at_previously() {
         "if it is `Legal` renamed, add `previously: [Legal]` to it so `Legal` is renamed instead",
     );
 }
+
+/// A step that undoes drift the YAML accepts says so, with the acceptance's date and reason.
+#[test]
+fn a_plan_that_reverts_accepted_drift_says_so() {
+    let fixture = examples_with(
+        "account.yaml",
+        "  protected_users:\n",
+        "  accepted_drift:\n    - object: user:kevin.obrien@northwind-example.com\n      reason: helping Sales through the quarter\n      until: 2099-12-31\n  protected_users:\n",
+    );
+    for format in ["text", "markdown"] {
+        fixture
+            .run(&["plan", "--emulator", "--format", format])
+            .exits(0)
+            .stdout_has(
+                "this reverts drift accepted until 2099-12-31 (helping Sales through the quarter)",
+            );
+    }
+    // An acceptance that has ended no longer counts.
+    let expired = examples_with(
+        "account.yaml",
+        "  protected_users:\n",
+        "  accepted_drift:\n    - object: user:kevin.obrien@northwind-example.com\n      reason: helping Sales through the quarter\n      until: 2020-01-31\n  protected_users:\n",
+    );
+    let run = expired.run(&["plan", "--emulator"]);
+    run.exits(0);
+    assert!(!run.stdout.contains("reverts drift"), "{}", run.stdout);
+}

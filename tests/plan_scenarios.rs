@@ -167,6 +167,7 @@ fn context(dir: &Path, written: &ScenarioContext, seeded_integration_user: Strin
         .collect();
     Context {
         token_user_unknown: false,
+        today: None,
         integration_user: Some(
             written
                 .integration_user

@@ -759,3 +759,20 @@ fn emails_differing_only_by_a_non_ascii_letters_case_are_ambiguous() {
         .exits(1)
         .stderr_has(&["desired::duplicate", "is declared more than once"]);
 }
+
+/// An `accepted_drift` entry must name an object: `user:` takes an email, and a kind with no
+/// name or no kind at all names nothing. Each is an error at its line.
+#[test]
+fn an_accepted_drift_entry_that_names_no_object_is_an_error() {
+    let policy = "policy:\n  accepted_drift:\n    - object: user:ana\n      reason: a typo\n      until: 2099-12-31\n    - object: ana@example.com\n      reason: no kind\n      until: 2099-12-31\n";
+    Fixture::new()
+        .file("account.yaml", policy)
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "`user:ana` names no user: `ana` is not an email",
+            "[account.yaml:3:",
+            "`ana@example.com` doesn't name an object",
+            "[account.yaml:6:",
+        ]);
+}

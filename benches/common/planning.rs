@@ -601,6 +601,7 @@ pub fn build(shape: Shape) -> Inputs {
 pub fn context() -> Context {
     Context {
         token_user_unknown: false,
+        today: None,
         integration_user: Some(INTEGRATION_USER.to_owned()),
         // plan() returns the plan whatever the guards say (they only mark it refused); the
         // operator's `--allow` is set anyway, as a run that means to apply it would be.

@@ -219,6 +219,7 @@ pub fn context(
     }
     Context {
         token_user_unknown: integration_user.is_none(),
+        today: Some(jiff::Zoned::now().date()),
         integration_user,
         allowed,
         desired_commit: state::git::desired_commit(dir),

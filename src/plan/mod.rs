@@ -20,6 +20,7 @@ pub use guards::{GuardCheck, GuardClass};
 pub use operation::{Change, Operation, Phase};
 
 use crate::desired::Desired;
+use crate::desired::checked::DriftObject;
 use crate::model::admin::Administering;
 use crate::model::{Account, EmailKey, NameKey};
 
@@ -37,6 +38,9 @@ pub struct Context {
     /// the integration user can't be kept an administrator by name, so the plan is refused if
     /// it takes account administration from anyone.
     pub token_user_unknown: bool,
+    /// Today, for telling an `accepted_drift` entry still in force from an expired one;
+    /// `None` counts every entry as in force.
+    pub today: Option<jiff::civil::Date>,
     /// Guard classes the operator allowed past their limits (`--allow`).
     pub allowed: Vec<GuardClass>,
     /// The git commit of the desired state, when DIR is in a repository.
@@ -223,6 +227,75 @@ fn room_for_signing_groups(
     })
 }
 
+/// The objects a step changes, as `accepted_drift` names them.
+fn drift_objects(operation: &Operation) -> Vec<DriftObject> {
+    let user = |email: &str| DriftObject::User(EmailKey::new(email));
+    let group = |name: &str| DriftObject::Group(NameKey::new(name));
+    let profile = |name: &str| DriftObject::PermissionProfile(NameKey::new(name));
+    let signing = |name: &str| DriftObject::SigningGroup(NameKey::new(name));
+    match operation {
+        Operation::CreateProfile { .. }
+        | Operation::CreateGroup { .. }
+        | Operation::CreateSigningGroup { .. }
+        | Operation::CreateUser { .. } => Vec::new(),
+        Operation::RenameProfile { from, .. } => vec![profile(from)],
+        Operation::UpdateProfileSettings { profile: name, .. }
+        | Operation::DeleteProfile { name, .. } => vec![profile(name)],
+        Operation::RenameGroup { from, .. } => vec![group(from)],
+        Operation::SetGroupProfile { group: name, .. } | Operation::DeleteGroup { name, .. } => {
+            vec![group(name)]
+        }
+        Operation::RenameSigningGroup { from, .. } => vec![signing(from)],
+        Operation::SetSigningGroupEmail {
+            signing_group: name,
+            ..
+        }
+        | Operation::DeleteSigningGroup { name, .. } => vec![signing(name)],
+        Operation::AddMember {
+            group: name, email, ..
+        }
+        | Operation::RemoveMember {
+            group: name, email, ..
+        } => vec![user(email), group(name)],
+        Operation::AddSigningGroupMember {
+            signing_group: name,
+            email,
+            ..
+        }
+        | Operation::RemoveSigningGroupMember {
+            signing_group: name,
+            email,
+            ..
+        } => vec![user(email), signing(name)],
+        Operation::ReactivateUser { email, .. }
+        | Operation::UpdateUser { email, .. }
+        | Operation::ChangeProfile { email, .. }
+        | Operation::CloseUser { email, .. } => vec![user(email)],
+    }
+}
+
+/// When a step changes an object whose drift the YAML accepts (and the acceptance is still in
+/// force), it undoes what was accepted: the reviewer must see that.
+fn reverts_accepted_drift(
+    operation: &Operation,
+    desired: &Desired,
+    today: Option<jiff::civil::Date>,
+) -> Option<String> {
+    let objects = drift_objects(operation);
+    desired
+        .policy
+        .accepted_drift
+        .iter()
+        .filter(|accepted| today.is_none_or(|today| accepted.until >= today))
+        .find(|accepted| objects.contains(&accepted.object))
+        .map(|accepted| {
+            format!(
+                "this reverts drift accepted until {} ({}): the YAML's value replaces it",
+                accepted.until, accepted.reason
+            )
+        })
+}
+
 /// With no way to tell whose token this is, rule 4 (the integration user stays an
 /// administrator) can only hold if nobody loses account administration: the first step that
 /// takes it from someone refuses the plan.
@@ -276,6 +349,15 @@ pub fn plan(
         integration_user: context.integration_user.as_deref(),
     });
     let mut planned = diff.operations;
+    for step in &mut planned {
+        if let Some(note) = reverts_accepted_drift(&step.operation, desired, context.today) {
+            step.reason = if step.reason.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", step.reason)
+            };
+        }
+    }
     // Rule 5; a stable sort keeps each user's own operations in the order the diff wrote them.
     planned.sort_by_key(|planned| planned.operation.phase());
     let (operations, reasons): (Vec<Operation>, Vec<String>) = planned

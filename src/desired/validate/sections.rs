@@ -158,6 +158,25 @@ impl<'a> Checker<'a> {
             "accepted drift reason",
         );
         let object = DriftObject::parse(&entry.object.value);
+        // `user:` names a user by email: anything else names no one.
+        if let Some(DriftObject::User(_)) = &object
+            && let Some((_, email)) = entry.object.value.split_once(':')
+            && !crate::desired::syntax::is_email(email.trim())
+        {
+            self.push(
+                Problem::error(
+                    "desired::invalid_drift_object",
+                    format!(
+                        "`{}` names no user: `{}` is not an email",
+                        entry.object.value,
+                        email.trim()
+                    ),
+                )
+                .at_location(source, &entry.object.referenced, "not an email")
+                .help("write `user:` and the user's email, e.g. `user:ana@example.com`"),
+            );
+            return None;
+        }
         if object_ok && object.is_none() {
             self.push(
                 Problem::error(

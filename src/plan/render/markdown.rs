@@ -196,13 +196,23 @@ pub fn markdown(plan: &Plan) -> String {
 /// grow with the plan: a row per kind of change, a line per guard.
 fn head(plan: &Plan) -> String {
     let mut head = String::new();
-    let _ = writeln!(head, "### docusign-gitops plan\n");
+    let origin = &plan.origin;
+    if origin.account_id.is_empty() {
+        let _ = writeln!(head, "### docusign-gitops plan\n");
+    } else {
+        let _ = writeln!(
+            head,
+            "### docusign-gitops plan for account {} ({})\n",
+            code(&origin.account_id),
+            text(&origin.environment)
+        );
+    }
     if plan.steps.is_empty() {
         let _ = writeln!(head, "No changes: the account matches the YAML.\n");
     } else {
         let _ = writeln!(head, "| change | count |\n| --- | ---: |");
         for (kind, count) in &plan.summary {
-            let _ = writeln!(head, "| {} | {count} |", kind_cell(kind));
+            let _ = writeln!(head, "| {} | {count} |", kind_words(kind));
         }
         let _ = writeln!(
             head,
@@ -222,15 +232,42 @@ fn head(plan: &Plan) -> String {
     head
 }
 
-/// A kind of change (`add_member`) in a table cell: the kinds are the planner's own
-/// snake_case words, so anything else is dropped rather than escaped.
-fn kind_cell(kind: &str) -> String {
-    let kind: String = kind
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .take(crate::markdown::MAX_VALUE_CHARS)
-        .collect();
-    format!("`{kind}`")
+/// A kind of change (`add_member`) as a reviewer says it. The kinds are the planner's own
+/// snake_case words; one this doesn't know is shown with its underscores as spaces, and
+/// anything but letters, digits and underscores dropped rather than escaped.
+fn kind_words(kind: &str) -> String {
+    let words = match kind {
+        "create_profile" => "permission profiles created",
+        "rename_profile" => "permission profiles renamed",
+        "update_profile_settings" => "permission profiles with settings changed",
+        "create_group" => "groups created",
+        "rename_group" => "groups renamed",
+        "set_group_profile" => "groups given another profile",
+        "create_signing_group" => "signing groups created",
+        "rename_signing_group" => "signing groups renamed",
+        "set_signing_group_email" => "signing groups with another email",
+        "create_user" => "users created",
+        "reactivate_user" => "users brought back",
+        "add_member" => "group memberships added",
+        "add_signing_group_member" => "signing-group members added",
+        "update_user" => "users with names or titles changed",
+        "change_profile" => "users given another profile",
+        "remove_member" => "group memberships removed",
+        "remove_signing_group_member" => "signing-group members removed",
+        "close_user" => "users closed",
+        "delete_group" => "groups deleted",
+        "delete_signing_group" => "signing groups deleted",
+        "delete_profile" => "permission profiles deleted",
+        other => {
+            return other
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(crate::markdown::MAX_VALUE_CHARS)
+                .map(|c| if c == '_' { ' ' } else { c })
+                .collect();
+        }
+    };
+    words.to_owned()
 }
 
 fn guard_line(check: &GuardCheck) -> String {
@@ -299,13 +336,9 @@ fn lists(plan: &Plan) -> Vec<Section<'static>> {
                 "<details><summary>All {} changes</summary>\n\n",
                 plan.steps.len()
             ),
-            lines: plan
-                .steps
-                .iter()
-                .map(|step| item(&step.operation))
-                .collect(),
+            lines: by_subject(plan),
             close: "\n</details>\n\n",
-            // In apply's order: deletions and closures come last, so the end is kept too.
+            // Cut in the middle, so the first and the last people and objects both show.
             cut: Cut::Middle,
             left_out: left_out(("change", "changes")),
         });
@@ -327,6 +360,29 @@ fn lists(plan: &Plan) -> Vec<Section<'static>> {
         });
     }
     lists
+}
+
+/// Every step as a list item, each person's and each object's together (users, then groups,
+/// permission profiles and signing groups, as the text view), in step order within them, with
+/// the step number and, where the change doesn't explain itself, its reason.
+fn by_subject(plan: &Plan) -> Vec<String> {
+    use super::text::{is_routine, subject};
+    let mut order: Vec<usize> = (0..plan.steps.len()).collect();
+    order.sort_by_cached_key(|&index| {
+        let (part, name) = subject(&plan.steps[index].operation);
+        (part, name.to_lowercase(), index)
+    });
+    order
+        .into_iter()
+        .map(|index| {
+            let step = &plan.steps[index];
+            let mut line = format!("{} (step {})", item(&step.operation), index + 1);
+            if !is_routine(&step.reason) {
+                let _ = write!(line, " — {}", text(&step.reason));
+            }
+            line
+        })
+        .collect()
 }
 
 /// `1 change`, `2 changes`.
@@ -381,11 +437,16 @@ mod tests {
     fn a_huge_plan_fits_a_comment_with_its_summary_whole() {
         let text = markdown(&plan_of(20_000));
         assert!(text.len() <= COMMENT_BUDGET, "{} characters", text.len());
-        assert!(text.contains("| `add_member` | 20000 |"));
+        assert!(
+            text.contains("| group memberships added | 20000 |"),
+            "{text}"
+        );
         assert!(text.contains("**Admin-capable grants (1):**"));
         assert!(text.contains("more changes, cut to fit a comment"));
+        // Each person's changes together, in the order of their emails: the first and the
+        // last are kept.
         assert!(text.contains("person.number0@example.com"));
-        assert!(text.contains("person.number19999@example.com"));
+        assert!(text.contains("person.number9999@example.com"));
     }
 
     #[test]
@@ -627,7 +688,7 @@ mod tests {
             .collect();
         let text = markdown(&plan_with(operations, 3, 0));
         assert!(text.len() <= COMMENT_BUDGET, "{} characters", text.len());
-        assert!(text.contains("| `close_user` | 3000 |"), "{text}");
+        assert!(text.contains("| users closed | 3000 |"), "{text}");
         assert!(
             text.contains("**Refused:** 3000 user-closures (limit 10 of 3100 live)"),
             "{text}"
@@ -644,8 +705,8 @@ mod tests {
             shown(&text, "<summary>All 3000 changes</summary>", "- `") + changes_left_out,
             3_000
         );
-        // The end of apply's order is kept too.
-        assert!(text.contains("unmanaged.person.number2999@example.com"));
+        // The end of the list (people in the order of their emails) is kept too.
+        assert!(text.contains("unmanaged.person.number999@example.com"));
     }
 
     #[test]
@@ -655,7 +716,10 @@ mod tests {
         let text = markdown(&plan);
         assert!(text.len() <= COMMENT_BUDGET, "{} characters", text.len());
         for (kind, count) in &plan.summary {
-            assert!(text.contains(&format!("| `{kind}` | {count} |")), "{kind}");
+            assert!(
+                text.contains(&format!("| {} | {count} |", kind_words(kind))),
+                "{kind}"
+            );
         }
         assert!(text.contains("**Refused:**"), "{text}");
         assert_eq!(
@@ -706,6 +770,55 @@ mod tests {
             "[a-zA-Z `|<>*_\\[\\]()!#&$~\\\\\n\r\t\u{1b}\u{0}\u{9b}\u{202e}\u{2066}]{0,300}",
         )
         .expect("a regex")
+    }
+
+    /// A pull-request comment names the account and environment, says each kind of change in
+    /// words, and lists each person's changes together with the reasons that need saying.
+    #[test]
+    fn a_comment_names_the_account_and_groups_each_persons_changes_with_their_reasons() {
+        let join = |email: &str| Operation::AddMember {
+            group: "Sales".to_owned(),
+            group_id: None,
+            email: email.to_owned(),
+            user_id: None,
+        };
+        let mut plan = plan_with(
+            vec![
+                join("zoe@example.com"),
+                join("ana@example.com"),
+                Operation::CloseUser {
+                    email: "zoe@example.com".to_owned(),
+                    id: None,
+                },
+            ],
+            0,
+            0,
+        );
+        plan.origin.account_id = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36".to_owned();
+        plan.origin.environment = "demo".to_owned();
+        plan.steps[2].reason = "removed from the YAML".to_owned();
+        let text = markdown(&plan);
+        assert!(
+            text.starts_with(
+                "### docusign-gitops plan for account `3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36` (demo)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("| group memberships added | 2 |"), "{text}");
+        assert!(!text.contains("add_member"), "{text}");
+        // Zoe's two changes are next to each other.
+        let changes = &text[text.find("All 3 changes").expect("the list")..];
+        let lines: Vec<&str> = changes
+            .lines()
+            .filter(|line| line.starts_with("- `"))
+            .collect();
+        assert_eq!(lines.len(), 3, "{changes}");
+        assert!(lines[0].contains("ana@example.com"), "{changes}");
+        assert!(lines[1].contains("zoe@example.com") && lines[2].contains("zoe@example.com"));
+        assert!(
+            lines[2].ends_with("(step 3) — removed from the YAML"),
+            "{changes}"
+        );
     }
 
     proptest::proptest! {

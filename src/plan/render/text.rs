@@ -126,7 +126,7 @@ fn plural(count: usize, noun: &str) -> String {
 
 /// The parts of the grouped view, in the order they are shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Part {
+pub(super) enum Part {
     Users,
     Groups,
     Profiles,
@@ -214,7 +214,7 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
 /// Who or what a step is about: users (and signing-group members) by email, objects by the
 /// name they have once the step is done, so a rename and a later change of the same object
 /// meet in one block.
-fn subject(operation: &Operation) -> (Part, &str) {
+pub(super) fn subject(operation: &Operation) -> (Part, &str) {
     match operation {
         Operation::CreateUser { email, .. }
         | Operation::ReactivateUser { email, .. }
@@ -416,7 +416,7 @@ fn entries(operation: &Operation) -> Vec<Entry<'_>> {
 }
 
 /// Reasons the change itself already says; others are shown beside the step.
-fn is_routine(reason: &str) -> bool {
+pub(super) fn is_routine(reason: &str) -> bool {
     super::super::diff::ROUTINE_REASONS.contains(&reason) || reason.is_empty()
 }
 
