@@ -459,11 +459,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     } else {
         "the account could not be read back, so nothing is confirmed".to_owned()
     };
-    let calls = if outcome.calls == 1 {
-        "1 API call".to_owned()
-    } else {
-        format!("{} API calls", outcome.calls)
-    };
+    let calls = api_calls(outcome.calls);
     outln!(
         "Apply: {} done, {} failed, {} skipped, in {calls}: {} for the plan (planned {}), {read_back}.",
         outcome.done(),
@@ -472,6 +468,15 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
         outcome.calls.saturating_sub(outcome.verification_calls),
         plan.api_calls
     );
+}
+
+/// `1 API call`, `2 API calls`.
+fn api_calls(count: u64) -> String {
+    if count == 1 {
+        "1 API call".to_owned()
+    } else {
+        format!("{count} API calls")
+    }
 }
 
 /// One bar per phase on a terminal; a line per phase elsewhere (CI logs).
@@ -541,5 +546,15 @@ impl Progress for Arc<Bars> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_api_call_is_singular() {
+        assert_eq!(super::api_calls(1), "1 API call");
+        assert_eq!(super::api_calls(0), "0 API calls");
+        assert_eq!(super::api_calls(14), "14 API calls");
     }
 }
