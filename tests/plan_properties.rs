@@ -1301,7 +1301,7 @@ fn steps(plan: &Plan) -> String {
 
 /// Property 1: planning succeeds. The planner replays its plan on the live account, checking
 /// rules 1–4 at every step; a breach means it wrote a plan that breaks one: a bug in it. The
-/// one refusal allowed is rule 6 (a join that could hand someone a profile that administers
+/// one refusal allowed is rule 12 (a join that could hand someone a profile that administers
 /// the account, which the YAML doesn't give them), and only when the YAML asks for such a
 /// join: then there is no plan (`None`) to check further.
 fn plan_of(case: &Case) -> Result<Option<Plan>, TestCaseError> {

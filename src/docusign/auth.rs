@@ -1,5 +1,5 @@
-//! Access tokens: a static token, the refresh-token grant, or the JWT-bearer grant
-//! (API-NOTES.md §1).
+//! Access tokens: a static token, the refresh-token grant, or the JWT-bearer grant (DocuSign's
+//! "Authentication" guides: OAuth authorization code grant, JWT grant).
 //!
 //! The refresh-token grant goes through the `oauth2` crate, over a small adapter to reqwest;
 //! `oauth2` has no JWT-bearer grant, so that one is an RS256 assertion signed with

@@ -1,4 +1,5 @@
-//! Which account to manage, and where its API lives: `GET /oauth/userinfo` (API-NOTES.md §1c).
+//! Which account to manage, and where its API lives: `GET /oauth/userinfo` (DocuSign's
+//! "Get user info" reference: the user's accounts, each with its `base_uri`).
 
 use reqwest::StatusCode;
 use serde::{Deserialize, Deserializer};

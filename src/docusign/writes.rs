@@ -478,8 +478,8 @@ impl Client {
     /// `PUT` (add) or `DELETE` (remove) `/groups/{groupId}/users`.
     ///
     /// A user already in the group (on add) or not in it (on remove) is done, not failed: the
-    /// membership is as asked. That is what a retry meets after a lost answer, and API-NOTES
-    /// §4.5 says not to treat "already member" as fatal. (Whether DocuSign answers these with
+    /// membership is as asked. That is what a retry meets after a lost answer, and DocuSign's
+    /// guidance is not to treat "already member" as fatal. (Whether DocuSign answers these with
     /// an error at all is unconfirmed, and the codes are the emulator's: they count only for an
     /// item the answer names, and any other code stays a failure for apply to check.)
     pub async fn group_members(

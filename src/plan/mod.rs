@@ -124,7 +124,7 @@ impl Plan {
 }
 
 /// A plan that breaks one of the rules that never bend when replayed. Most breaches are bugs in
-/// the planner; a join that could make someone an administrator (rule 6) is the YAML's doing,
+/// the planner; a join that could make someone an administrator (rule 12) is the YAML's doing,
 /// and the plan is refused instead.
 #[derive(Debug, miette::Diagnostic)]
 #[diagnostic(code(plan::rule_breach), help("nothing was applied"))]

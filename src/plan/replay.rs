@@ -3,7 +3,7 @@
 //! after its holders moved, the integration user never closed, demoted or removed from
 //! Administrators (rules 1–4; rule 0 is a step on a missing object), and no join to a group
 //! whose profile can administer the account by a user the YAML doesn't make an administrator
-//! (rule 6: DocuSign may hand joiners the group's profile).
+//! (rule 12: DocuSign may hand joiners the group's profile).
 //!
 //! [`apply`] says what one operation does to an account, in model terms; [`check_step`]
 //! compares the account before and after one step; [`replay`] walks a whole plan. A breach is
@@ -76,7 +76,7 @@ pub fn replay(
 }
 
 /// The rule a join breaks when it could make someone an administrator the YAML doesn't.
-pub const ADMIN_JOIN_RULE: u8 = 6;
+pub const ADMIN_JOIN_RULE: u8 = 12;
 
 /// A join to a group that carries an account-administering profile, by a user who doesn't
 /// hold one: (email, group, the group's profile).
@@ -94,7 +94,7 @@ fn admin_join(account: &Account, operation: &Operation) -> Option<(String, Strin
         .then(|| (email.clone(), group.clone(), carried))
 }
 
-/// Rule 6: DocuSign may hand a joining user the group's profile (accounts differ, and no
+/// Rule 12: DocuSign may hand a joining user the group's profile (accounts differ, and no
 /// document settles it). A join that could so give someone an account-administering profile
 /// the YAML doesn't give them would leave them an administrator until apply set their own
 /// profile again — so such a plan is refused, whichever way the account behaves.

@@ -41,7 +41,7 @@ pub struct RecordedState {
     pub plan_hash: String,
     /// RFC 3339 UTC time of the apply.
     pub applied_at: String,
-    /// DocuSign Viewer's profile ID, pinned once found (DESIGN rule 2).
+    /// DocuSign Viewer's profile ID, pinned once found (rule 2).
     pub viewer_profile_id: Option<String>,
     /// The managed objects as DocuSign holds them after the apply: IDs and last-applied
     /// attributes, keyed by stable key.
