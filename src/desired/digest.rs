@@ -1,7 +1,6 @@
 //! The desired state's content digest: what a saved plan records as the files it was made from,
 //! so that apply can refuse a plan made from other YAML.
 
-use std::fmt::Write as _;
 use std::path::{Component, Path};
 
 use sha2::{Digest as _, Sha256};
@@ -41,12 +40,7 @@ pub fn of_entries<'a>(entries: impl IntoIterator<Item = (Vec<u8>, &'a [u8])>) ->
         hash.update((bytes.len() as u64).to_be_bytes());
         hash.update(bytes);
     }
-    hash.finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    format!("{:x}", hash.finalize())
 }
 
 /// `path` below `dir`, its parts joined with `/` (so Windows and Unix checkouts agree), as

@@ -10,7 +10,6 @@ pub mod replay;
 pub mod saved;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -438,14 +437,7 @@ pub fn fingerprint(live: &Account) -> String {
     let mut hashing = Hashing(Sha256::new());
     // Writing into a hash can't fail, and `Account` always serializes.
     let _ = serde_json::to_writer(std::io::BufWriter::new(&mut hashing), live);
-    hashing
-        .0
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    format!("{:x}", hashing.0.finalize())
 }
 
 #[cfg(test)]

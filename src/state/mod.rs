@@ -213,14 +213,7 @@ impl RecordedState {
 /// SHA-256 of a plan's JSON, as lowercase hex.
 #[must_use]
 pub fn plan_hash(plan_json: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let digest = Sha256::digest(plan_json);
-    digest
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    format!("{:x}", Sha256::digest(plan_json))
 }
 
 #[cfg(test)]
