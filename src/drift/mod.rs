@@ -18,7 +18,11 @@ use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::desired::checked::DriftObject;
-use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey, User, UserStatus};
+use crate::model::named::{ById, Named};
+use crate::model::{
+    Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
+    SigningGroup, User, UserStatus,
+};
 use crate::plan::{self, Operation};
 use crate::state::RecordedState;
 
@@ -144,9 +148,9 @@ pub fn detect(
 ) -> Report {
     let mut found = Found::default();
     let ids = LiveIds::of(live);
-    profiles(&recorded.objects, live, &ids, &mut found);
-    let group_names = groups(&recorded.objects, live, &ids, &mut found);
-    signing_groups(&recorded.objects, live, &ids, &mut found);
+    profiles(&recorded.objects, &ids, &mut found);
+    let group_names = groups(&recorded.objects, &ids, &mut found);
+    signing_groups(&recorded.objects, &ids, &mut found);
     users(&recorded.objects, live, &group_names, &mut found);
     new_unmanaged(desired, recorded, live, &ids, &mut found);
     pending(desired, recorded, integration_user, &mut found);
@@ -234,49 +238,27 @@ impl Found {
     }
 }
 
-/// Live objects by DocuSign ID.
+/// Live objects, each kind also by DocuSign ID.
 struct LiveIds<'a> {
-    profiles: HashMap<&'a str, &'a NameKey>,
-    groups: HashMap<&'a str, &'a NameKey>,
-    signing_groups: HashMap<&'a str, &'a NameKey>,
+    profiles: ById<'a, PermissionProfile>,
+    groups: ById<'a, Group>,
+    signing_groups: ById<'a, SigningGroup>,
 }
 
 impl<'a> LiveIds<'a> {
     fn of(live: &'a Account) -> Self {
-        fn index<'a, T>(
-            objects: &'a std::collections::BTreeMap<NameKey, T>,
-            id: impl Fn(&'a T) -> Option<&'a String>,
-        ) -> HashMap<&'a str, &'a NameKey> {
-            objects
-                .iter()
-                .filter_map(|(key, object)| id(object).map(|id| (id.as_str(), key)))
-                .collect()
-        }
         Self {
-            profiles: index(&live.permission_profiles, |profile| profile.id.as_ref()),
-            groups: index(&live.groups, |group| group.id.as_ref()),
-            signing_groups: index(&live.signing_groups, |group| group.id.as_ref()),
+            profiles: ById::of(&live.permission_profiles),
+            groups: ById::of(&live.groups),
+            signing_groups: ById::of(&live.signing_groups),
         }
     }
 }
 
-/// The live object for a recorded one: by ID, else by name.
-fn counterpart<'a, T>(
-    live: &'a std::collections::BTreeMap<NameKey, T>,
-    by_id: &HashMap<&str, &'a NameKey>,
-    key: &NameKey,
-    id: Option<&String>,
-) -> Option<(&'a NameKey, &'a T)> {
-    id.and_then(|id| by_id.get(id.as_str()))
-        .and_then(|key| live.get_key_value(*key))
-        .or_else(|| live.get_key_value(key))
-}
-
-/// The live object a recorded one is, as [`counterpart`] finds it; a recorded object that is
-/// gone, or that has another name now, is a change outside git.
-fn follow<'a, T>(
-    live: &'a std::collections::BTreeMap<NameKey, T>,
-    by_id: &HashMap<&str, &'a NameKey>,
+/// The live object a recorded one is ([`ById::counterpart`]: by ID, else by name); a recorded
+/// object that is gone, or that has another name now, is a change outside git.
+fn follow<'a, T: Named>(
+    live: &ById<'a, T>,
     key: &NameKey,
     was: (Option<&String>, &str),
     name_of: fn(&T) -> &str,
@@ -284,7 +266,7 @@ fn follow<'a, T>(
     found: &mut Found,
 ) -> Option<(&'a NameKey, &'a T)> {
     let (was_id, was_name) = was;
-    let Some((live_key, now)) = counterpart(live, by_id, key, was_id) else {
+    let Some((live_key, now)) = live.counterpart(key, was_id.map(String::as_str)) else {
         found.push(
             Class::ChangedOutsideGit,
             kind,
@@ -308,7 +290,7 @@ fn shown(value: Option<&str>) -> String {
     value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
 }
 
-fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut Found) {
+fn profiles(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
     for (key, was) in &recorded.permission_profiles {
         if BuiltinProfile::from_name(&was.name).is_some() {
             continue;
@@ -316,7 +298,6 @@ fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut F
         let kind = Kind::PermissionProfile;
         let start = found.0.len();
         let Some((_, now)) = follow(
-            &live.permission_profiles,
             &ids.profiles,
             key,
             (was.id.as_ref(), &was.name),
@@ -346,18 +327,12 @@ fn profiles(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut F
 
 /// Compares groups; returns live group name → recorded name, for users' memberships (a group
 /// renamed outside git is still the recorded group).
-fn groups(
-    recorded: &Account,
-    live: &Account,
-    ids: &LiveIds<'_>,
-    found: &mut Found,
-) -> HashMap<NameKey, NameKey> {
+fn groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) -> HashMap<NameKey, NameKey> {
     let mut names = HashMap::new();
     for (key, was) in &recorded.groups {
         let kind = Kind::Group;
         let start = found.0.len();
         let Some((live_key, now)) = follow(
-            &live.groups,
             &ids.groups,
             key,
             (was.id.as_ref(), &was.name),
@@ -386,12 +361,11 @@ fn groups(
     names
 }
 
-fn signing_groups(recorded: &Account, live: &Account, ids: &LiveIds<'_>, found: &mut Found) {
+fn signing_groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
     for (key, was) in &recorded.signing_groups {
         let kind = Kind::SigningGroup;
         let start = found.0.len();
         let Some((_, now)) = follow(
-            &live.signing_groups,
             &ids.signing_groups,
             key,
             (was.id.as_ref(), &was.name),
@@ -573,6 +547,14 @@ fn lifecycle(was: &User, now: &User, found: &mut Found) {
     });
 }
 
+/// The live objects recorded state knows by ID, whatever their names now.
+fn known<T: Named>(live: &ById<'_, T>, ids: Vec<Option<&String>>) -> BTreeSet<NameKey> {
+    ids.into_iter()
+        .flatten()
+        .filter_map(|id| live.get(id).map(|(key, _)| key.clone()))
+        .collect()
+}
+
 fn new_unmanaged(
     desired: &Desired,
     recorded: &RecordedState,
@@ -582,13 +564,6 @@ fn new_unmanaged(
 ) {
     let objects = &recorded.objects;
     let seen = &recorded.unmanaged;
-    // Live objects recorded state knows by ID, whatever their names now.
-    let known = |by_id: &HashMap<&str, &NameKey>, ids: Vec<Option<&String>>| -> BTreeSet<NameKey> {
-        ids.into_iter()
-            .flatten()
-            .filter_map(|id| by_id.get(id.as_str()).map(|key| (*key).clone()))
-            .collect()
-    };
     let known_profiles = known(
         &ids.profiles,
         objects

@@ -5,6 +5,7 @@ mod account;
 pub mod admin;
 pub mod builtin;
 pub mod controls;
+pub mod named;
 pub mod profile_settings;
 
 pub use account::{

@@ -17,6 +17,7 @@ use super::operation::{Change, Operation};
 use crate::desired::Desired;
 use crate::desired::checked::UnmanagedUsers;
 use crate::model::admin::{ACCOUNT_MANAGEMENT, is_yes};
+use crate::model::named::{ById, Named, names};
 use crate::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, User, UserStatus,
@@ -117,35 +118,6 @@ pub fn diff(inputs: Inputs<'_>) -> Diff {
     out
 }
 
-/// A named object with an optional DocuSign ID: profiles, groups and signing groups.
-trait Named {
-    fn id(&self) -> Option<&str>;
-    fn name(&self) -> &str;
-    fn previously(&self) -> &[String];
-}
-
-macro_rules! named {
-    ($($kind:ty),*) => {$(
-        impl Named for $kind {
-            fn id(&self) -> Option<&str> {
-                self.id.as_deref()
-            }
-            fn name(&self) -> &str {
-                &self.name
-            }
-            fn previously(&self) -> &[String] {
-                &self.previously
-            }
-        }
-    )*};
-}
-named!(PermissionProfile, Group, SigningGroup);
-
-/// An object's name, then its earlier names.
-fn names<T: Named>(object: &T) -> impl Iterator<Item = &str> {
-    std::iter::once(object.name()).chain(object.previously().iter().map(String::as_str))
-}
-
 /// How a desired object finds its live one, in the order [`Matcher::assign`] tries them.
 #[derive(Clone, Copy)]
 enum Round {
@@ -159,27 +131,16 @@ enum Round {
 
 /// Finds the live object a desired (or recorded) one stands for.
 struct Matcher<'a, T> {
-    live: &'a BTreeMap<NameKey, T>,
-    by_id: HashMap<&'a str, &'a NameKey>,
+    live: ById<'a, T>,
     recorded: Option<&'a BTreeMap<NameKey, T>>,
 }
 
 impl<'a, T: Named> Matcher<'a, T> {
     fn new(live: &'a BTreeMap<NameKey, T>, recorded: Option<&'a BTreeMap<NameKey, T>>) -> Self {
-        let by_id = live
-            .iter()
-            .filter_map(|(key, object)| object.id().map(|id| (id, key)))
-            .collect();
         Self {
-            live,
-            by_id,
+            live: ById::of(live),
             recorded,
         }
-    }
-
-    fn live_by_id(&self, id: &str) -> Option<(&'a NameKey, &'a T)> {
-        let key = self.by_id.get(id)?;
-        self.live.get_key_value(*key)
     }
 
     /// The live object each desired one stands for, by the desired object's key. A live object
@@ -215,14 +176,18 @@ impl<'a, T: Named> Matcher<'a, T> {
         taken: &BTreeSet<&'a NameKey>,
     ) -> Option<(&'a NameKey, &'a T)> {
         let live = match round {
-            Round::Name => self.live.get_key_value(&NameKey::new(desired.name())),
+            Round::Name => self
+                .live
+                .objects()
+                .get_key_value(&NameKey::new(desired.name())),
             Round::Pinned => self.recorded.and_then(|recorded| {
                 names(desired)
                     .find_map(|name| recorded.get(&NameKey::new(name))?.id())
-                    .and_then(|id| self.live_by_id(id))
+                    .and_then(|id| self.live.get(id))
             }),
             Round::Earlier => names(desired).skip(1).find_map(|old| {
                 self.live
+                    .objects()
                     .get_key_value(&NameKey::new(old))
                     .filter(|(key, _)| !taken.contains(key))
             }),
@@ -244,12 +209,7 @@ impl<'a, T: Named> Matcher<'a, T> {
         recorded
             .iter()
             .filter(|(key, _)| !desired.contains_key(*key) && !renamed_from.contains(*key))
-            .filter_map(|(key, object)| {
-                object
-                    .id()
-                    .and_then(|id| self.live_by_id(id))
-                    .or_else(|| self.live.get_key_value(key))
-            })
+            .filter_map(|(key, object)| self.live.counterpart(key, object.id()))
             .filter(|(key, _)| !claimed.contains(key))
             .map(|(_, object)| object)
             .collect()
