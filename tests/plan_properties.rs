@@ -33,6 +33,7 @@ use docusign_gitops::desired::checked::{
     AcceptedDrift, DriftObject, Limit, Limits, Policy, UnmanagedUsers,
 };
 use docusign_gitops::drift::{self, Acceptance, Difference};
+use docusign_gitops::model::named::Named as Object;
 use docusign_gitops::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, SigningGroupMember, User, UserStatus,
@@ -126,27 +127,15 @@ fn builtin(name: &str) -> bool {
     BuiltinProfile::from_name(name).is_some() || BuiltinGroup::from_name(name).is_some()
 }
 
-/// What profiles, groups and signing groups share: a name, earlier names and maybe an ID.
-trait Named: Clone {
-    fn id(&self) -> Option<&str>;
-    fn name(&self) -> &str;
-    fn previously(&self) -> &[String];
-    /// The same object under another name.
+/// What profiles, groups and signing groups share (a name, earlier names and maybe an ID, as
+/// `model` reads them), and the same object under another name.
+trait Named: Object + Clone {
     fn renamed(&self, name: &str) -> Self;
 }
 
-macro_rules! named {
+macro_rules! renamed {
     ($($kind:ty),*) => {$(
         impl Named for $kind {
-            fn id(&self) -> Option<&str> {
-                self.id.as_deref()
-            }
-            fn name(&self) -> &str {
-                &self.name
-            }
-            fn previously(&self) -> &[String] {
-                &self.previously
-            }
             fn renamed(&self, name: &str) -> Self {
                 Self {
                     name: name.to_owned(),
@@ -156,7 +145,7 @@ macro_rules! named {
         }
     )*};
 }
-named!(PermissionProfile, Group, SigningGroup);
+renamed!(PermissionProfile, Group, SigningGroup);
 
 // ---------------------------------------------------------------------------------------------
 // The live account.
@@ -1169,7 +1158,7 @@ fn record<T: Named>(
     // so that the rename back happens often; else the pool's names live lacks.
     let declared: Vec<&str> = desired
         .values()
-        .map(Named::name)
+        .map(Object::name)
         .filter(|name| !live.contains_key(&NameKey::new(name)))
         .collect();
     let spare: Vec<&str> = pool
@@ -1672,7 +1661,7 @@ fn check_kind<T: Named + std::fmt::Debug>(
         .values()
         .filter_map(|object| object.id().map(|id| (id, object)))
         .collect();
-    let live_ids: BTreeSet<&str> = kind.live.values().filter_map(Named::id).collect();
+    let live_ids: BTreeSet<&str> = kind.live.values().filter_map(Object::id).collect();
     for (key, object) in kind.live {
         let now = object.id().and_then(|id| after_by_id.get(id));
         if kind.matching.dropped.contains(key) {
@@ -1728,7 +1717,7 @@ fn check_kind<T: Named + std::fmt::Debug>(
         let Some(id) = kind
             .recorded
             .and_then(|recorded| recorded.get(key))
-            .and_then(Named::id)
+            .and_then(Object::id)
         else {
             continue;
         };
@@ -1739,7 +1728,7 @@ fn check_kind<T: Named + std::fmt::Debug>(
             continue;
         }
         prop_assert_eq!(
-            kind.after.get(key).and_then(Named::id),
+            kind.after.get(key).and_then(Object::id),
             Some(id),
             "{} `{}` is recorded with the ID of another live object, which should be renamed back; plan:\n{}",
             what,
