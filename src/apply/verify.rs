@@ -264,24 +264,11 @@ pub fn profiles_owed(steps: &[&Operation], live: &Account) -> Vec<(EmailKey, Str
     let mut owed: BTreeMap<EmailKey, String> = BTreeMap::new();
     let mut joined: BTreeSet<EmailKey> = BTreeSet::new();
     for operation in steps {
+        if let Some((email, profile)) = operation.profile_given() {
+            owed.insert(EmailKey::new(email), profile.to_owned());
+            continue;
+        }
         match operation {
-            Operation::CreateUser {
-                email,
-                permission_profile,
-                ..
-            }
-            | Operation::ReactivateUser {
-                email,
-                permission_profile,
-                ..
-            }
-            | Operation::ChangeProfile {
-                email,
-                to: permission_profile,
-                ..
-            } => {
-                owed.insert(EmailKey::new(email), permission_profile.clone());
-            }
             Operation::AddMember { email, .. } => {
                 joined.insert(EmailKey::new(email));
             }

@@ -367,9 +367,12 @@ fn reconcile_groups(
     let matcher = Matcher::new(&live.groups, recorded.map(|recorded| &recorded.groups));
     let mut result = Reconciled::new();
     let found = matcher.assign(&desired.state.groups);
+    let hints =
+        (found.len() < desired.state.groups.len()).then(|| RenameHints::new(desired, live, &found));
     for (want, group) in &desired.state.groups {
         let Some(&(key, current)) = found.get(want) else {
-            let reason = renamed_without_previously(want, desired, live, &found).map_or_else(
+            let old = hints.as_ref().and_then(|hints| hints.renamed_from(want));
+            let reason = old.map_or_else(
                 || "new in the YAML".to_owned(),
                 |old| {
                     format!(
@@ -451,43 +454,65 @@ fn reconcile_groups(
     result
 }
 
-/// A live group no desired group stands for whose members are mostly the YAML's members of
-/// `new`, a group the YAML declares new: likely renamed by someone who didn't write
-/// `previously`. Its name, if there is one.
-fn renamed_without_previously(
-    new: &NameKey,
-    desired: &Desired,
-    live: &Account,
-    found: &HashMap<&NameKey, (&NameKey, &Group)>,
-) -> Option<String> {
-    let joining: BTreeSet<&EmailKey> = desired
-        .state
-        .users
-        .iter()
-        .filter(|(_, user)| user.groups.iter().any(|group| NameKey::new(group) == *new))
-        .map(|(key, _)| key)
-        .collect();
-    if joining.is_empty() {
-        return None;
+/// For a group the YAML declares new: a live group no desired group stands for, whose members
+/// are mostly the new group's members in the YAML, was likely renamed by someone who didn't
+/// write `previously`. Every membership is read once, whatever the number of groups.
+struct RenameHints<'a> {
+    /// The live custom groups no desired group stands for, with their members.
+    unclaimed: Vec<(&'a str, Vec<&'a EmailKey>)>,
+    /// Desired group → the users the YAML puts in it.
+    joining: HashMap<NameKey, BTreeSet<&'a EmailKey>>,
+}
+
+impl<'a> RenameHints<'a> {
+    fn new(
+        desired: &'a Desired,
+        live: &'a Account,
+        found: &HashMap<&NameKey, (&NameKey, &Group)>,
+    ) -> Self {
+        let matched: BTreeSet<&NameKey> = found.values().map(|(key, _)| *key).collect();
+        let mut members: BTreeMap<&NameKey, (&str, Vec<&EmailKey>)> = live
+            .groups
+            .iter()
+            .filter(|(key, group)| {
+                !matched.contains(key) && BuiltinGroup::from_name(&group.name).is_none()
+            })
+            .map(|(key, group)| (key, (group.name.as_str(), Vec::new())))
+            .collect();
+        for (email, user) in &live.users {
+            for group in &user.groups {
+                if let Some((_, list)) = members.get_mut(&NameKey::new(group)) {
+                    list.push(email);
+                }
+            }
+        }
+        let mut joining: HashMap<NameKey, BTreeSet<&EmailKey>> = HashMap::new();
+        for (email, user) in &desired.state.users {
+            for group in &user.groups {
+                joining
+                    .entry(NameKey::new(group))
+                    .or_default()
+                    .insert(email);
+            }
+        }
+        Self {
+            unclaimed: members.into_values().collect(),
+            joining,
+        }
     }
-    let matched: BTreeSet<&NameKey> = found.values().map(|(key, _)| *key).collect();
-    live.groups
-        .iter()
-        .filter(|(key, group)| {
-            !matched.contains(key) && BuiltinGroup::from_name(&group.name).is_none()
-        })
-        .find(|(key, _)| {
-            let had: Vec<&EmailKey> = live
-                .users
-                .iter()
-                .filter(|(_, user)| user.groups.iter().any(|group| NameKey::new(group) == **key))
-                .map(|(email, _)| email)
-                .collect();
-            let kept = had.iter().filter(|email| joining.contains(*email)).count();
-            // Most of its members are in the new group.
-            !had.is_empty() && 2 * kept > had.len()
-        })
-        .map(|(_, group)| group.name.clone())
+
+    /// The live group the new group `new` likely is, renamed.
+    fn renamed_from(&self, new: &NameKey) -> Option<String> {
+        let joining = self.joining.get(new)?;
+        self.unclaimed
+            .iter()
+            .find(|(_, had)| {
+                let kept = had.iter().filter(|email| joining.contains(*email)).count();
+                // Most of its members are in the new group.
+                !had.is_empty() && 2 * kept > had.len()
+            })
+            .map(|(name, _)| (*name).to_owned())
+    }
 }
 
 fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {

@@ -1,6 +1,8 @@
 //! The guards: a plan that closes users, removes memberships, or grants admin-capable
 //! profiles beyond `policy.limits` is refused unless the operator allows that class.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::operation::Operation;
@@ -32,6 +34,16 @@ impl GuardClass {
             Self::UserClosures => "user-closures",
             Self::MembershipRemovals => "membership-removals",
             Self::AdminGrants => "admin-grants",
+        }
+    }
+
+    /// The key that sets the class's limit under `policy.limits`.
+    #[must_use]
+    pub const fn limit_key(self) -> &'static str {
+        match self {
+            Self::UserClosures => "user_closures",
+            Self::MembershipRemovals => "membership_removals",
+            Self::AdminGrants => "admin_grants",
         }
     }
 
@@ -73,6 +85,17 @@ impl GuardCheck {
     #[must_use]
     pub fn refuses(&self) -> bool {
         self.exceeded && !self.allowed_by_operator
+    }
+
+    /// How many of the class's changes [`GuardCheck::changes`] leaves out.
+    #[must_use]
+    pub fn unlisted(&self) -> usize {
+        if self.changes.is_empty() {
+            return 0;
+        }
+        usize::try_from(self.count)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(self.changes.len())
     }
 }
 
@@ -145,7 +168,7 @@ pub fn check(
                     .policy
                     .limits
                     .written_at
-                    .get(&class.flag().replace('-', "_"))
+                    .get(class.limit_key())
                     .cloned(),
                 changes,
             }
@@ -158,8 +181,9 @@ pub fn check(
 fn whose_access(class: GuardClass, operations: &[Operation], live: &Account) -> Vec<String> {
     operations
         .iter()
-        .filter(|operation| weight(class, operation, live) > 0)
-        .filter_map(|operation| match operation {
+        .map(|operation| (operation, weight(class, operation, live)))
+        .filter(|(_, weight)| *weight > 0)
+        .filter_map(|(operation, weight)| match operation {
             Operation::CloseUser { email, .. } => Some(format!("{email} is closed")),
             Operation::RemoveMember { group, email, .. } => {
                 Some(format!("{email} leaves `{group}`"))
@@ -172,10 +196,7 @@ fn whose_access(class: GuardClass, operations: &[Operation], live: &Account) -> 
                 "{email} leaves the signing group `{signing_group}`"
             )),
             Operation::DeleteGroup { name, .. } | Operation::DeleteSigningGroup { name, .. } => {
-                Some(format!(
-                    "`{name}` is deleted with its {} members",
-                    weight(class, operation, live)
-                ))
+                Some(format!("`{name}` is deleted with its {weight} members"))
             }
             _ => None,
         })
@@ -235,87 +256,114 @@ fn limit_for(class: GuardClass, configured: Option<Limit>, base: u64) -> u64 {
 /// saying how: the plan's admin-capable grants, as many as the guard counts.
 #[must_use]
 pub fn admin_grants(operations: &[Operation], live: &Account, after: &Account) -> Vec<String> {
-    Administering::of(after)
-        .gained_since(&Administering::of(live))
+    let gained = Administering::of(after).gained_since(&Administering::of(live));
+    if gained.is_empty() {
+        return Vec::new();
+    }
+    let grants = Grants::of(operations, after);
+    gained
         .into_iter()
         .map(|key| {
             let user = &after.users[key];
-            format!("{}: {}", user.email, how_gained(key, operations, after))
+            format!("{}: {}", user.email, grants.how(key, user))
         })
         .collect()
 }
 
-/// How the plan makes the user at `key` an administrator: their own steps that do it, else
-/// the changes to their profile or to a group they are in.
-fn how_gained(key: &EmailKey, operations: &[Operation], after: &Account) -> String {
-    let theirs = |email: &str| EmailKey::new(email) == *key;
-    let own: Vec<String> = operations
-        .iter()
-        .filter_map(|operation| match operation {
-            Operation::CreateUser {
-                email,
-                permission_profile,
-                ..
-            } if theirs(email) && after.profile_administers(permission_profile) => {
-                Some(format!("created with `{permission_profile}`"))
-            }
-            Operation::ReactivateUser {
-                email,
-                permission_profile,
-                ..
-            } if theirs(email) && after.profile_administers(permission_profile) => {
-                Some(format!("returns with `{permission_profile}`"))
-            }
-            Operation::ChangeProfile {
-                email, from, to, ..
-            } if theirs(email) && after.profile_administers(to) => {
-                Some(format!("`{from}` → `{to}`"))
-            }
-            Operation::AddMember { email, group, .. }
-                if theirs(email) && after.group_administers(group) =>
-            {
-                Some(format!("joins `{group}`"))
-            }
-            _ => None,
-        })
-        .collect();
-    if !own.is_empty() {
-        return own.join("; ");
-    }
-    let Some(user) = after.users.get(key) else {
-        return "can administer the account after this plan".to_owned();
-    };
-    let holds = NameKey::new(&user.permission_profile);
-    let in_group = |group: &str| {
-        user.groups
-            .iter()
-            .any(|name| NameKey::new(name) == NameKey::new(group))
-    };
-    let through: Vec<String> = operations
-        .iter()
-        .filter_map(|operation| match operation {
-            Operation::UpdateProfileSettings {
-                profile, changes, ..
-            } if NameKey::new(profile) == holds
-                && changes.iter().any(|change| {
+/// The steps that can make someone an administrator, read once: each person's own (by email),
+/// account management turned on (by profile), and groups given an administering profile.
+struct Grants {
+    own: BTreeMap<EmailKey, Vec<String>>,
+    profiles_turned_on: BTreeMap<NameKey, String>,
+    groups_given: BTreeMap<NameKey, (String, String)>,
+}
+
+impl Grants {
+    fn of(operations: &[Operation], after: &Account) -> Self {
+        let mut grants = Self {
+            own: BTreeMap::new(),
+            profiles_turned_on: BTreeMap::new(),
+            groups_given: BTreeMap::new(),
+        };
+        for operation in operations {
+            let (email, how) = match operation {
+                Operation::CreateUser {
+                    email,
+                    permission_profile,
+                    ..
+                } if after.profile_administers(permission_profile) => {
+                    (email, format!("created with `{permission_profile}`"))
+                }
+                Operation::ReactivateUser {
+                    email,
+                    permission_profile,
+                    ..
+                } if after.profile_administers(permission_profile) => {
+                    (email, format!("returns with `{permission_profile}`"))
+                }
+                Operation::ChangeProfile {
+                    email, from, to, ..
+                } if after.profile_administers(to) => (email, format!("`{from}` → `{to}`")),
+                Operation::AddMember { email, group, .. } if after.group_administers(group) => {
+                    (email, format!("joins `{group}`"))
+                }
+                Operation::UpdateProfileSettings {
+                    profile, changes, ..
+                } if changes.iter().any(|change| {
                     change.field == ACCOUNT_MANAGEMENT && change.to.as_deref().is_some_and(is_yes)
                 }) =>
-            {
-                Some(format!("holds `{profile}`, which gains account management"))
-            }
-            Operation::SetGroupProfile {
-                group,
-                to: Some(carried),
-                ..
-            } if in_group(group) && after.profile_administers(carried) => Some(format!(
-                "is in `{group}`, which now carries `{carried}` (DocuSign may give members the group's profile)"
-            )),
-            _ => None,
-        })
-        .collect();
-    if through.is_empty() {
-        "can administer the account after this plan".to_owned()
-    } else {
-        through.join("; ")
+                {
+                    grants
+                        .profiles_turned_on
+                        .entry(NameKey::new(profile))
+                        .or_insert_with(|| profile.clone());
+                    continue;
+                }
+                Operation::SetGroupProfile {
+                    group,
+                    to: Some(carried),
+                    ..
+                } if after.profile_administers(carried) => {
+                    grants
+                        .groups_given
+                        .entry(NameKey::new(group))
+                        .or_insert_with(|| (group.clone(), carried.clone()));
+                    continue;
+                }
+                _ => continue,
+            };
+            grants
+                .own
+                .entry(EmailKey::new(email))
+                .or_default()
+                .push(how);
+        }
+        grants
+    }
+
+    /// How the plan makes `user` (at `key`) an administrator: their own steps that do it, else
+    /// the changes to their profile or to a group they are in.
+    fn how(&self, key: &EmailKey, user: &crate::model::User) -> String {
+        if let Some(own) = self.own.get(key) {
+            return own.join("; ");
+        }
+        let through: Vec<String> = self
+            .profiles_turned_on
+            .get(&NameKey::new(&user.permission_profile))
+            .map(|profile| format!("holds `{profile}`, which gains account management"))
+            .into_iter()
+            .chain(user.groups.iter().filter_map(|name| {
+                self.groups_given.get(&NameKey::new(name)).map(|(group, carried)| {
+                    format!(
+                        "is in `{group}`, which now carries `{carried}` (DocuSign may give members the group's profile)"
+                    )
+                })
+            }))
+            .collect();
+        if through.is_empty() {
+            "can administer the account after this plan".to_owned()
+        } else {
+            through.join("; ")
+        }
     }
 }

@@ -136,6 +136,19 @@ pub struct RuleBreach {
 }
 
 impl RuleBreach {
+    /// A plan refused at `step` (an index into `operations`) for what the YAML asks.
+    fn refusal(operations: &[Operation], step: usize, rule: u8, message: String) -> Self {
+        Self {
+            step: step + 1,
+            operation: operations
+                .get(step)
+                .map(|operation| format!("{operation:?}"))
+                .unwrap_or_default(),
+            breach: replay::Breach { rule, message },
+            refused: true,
+        }
+    }
+
     /// Whether the YAML asks for what the rule forbids (a refusal, exit 3), rather than the
     /// planner erring (a bug).
     #[must_use]
@@ -206,24 +219,18 @@ fn room_for_signing_groups(
     if kept.len() > shown {
         others.push(format!("and {} more", kept.len() - shown));
     }
-    Err(RuleBreach {
-        step: step + 1,
-        operation: operations
-            .get(step)
-            .map(|operation| format!("{operation:?}"))
-            .unwrap_or_default(),
-        breach: replay::Breach {
-            rule: 0,
-            message: format!(
-                "the account would hold {count} signing groups, and DocuSign allows {MAX_SIGNING_GROUPS}: the plan creates {} ({}) beside the {} it keeps ({}). Remove signing groups from the YAML, or delete the ones it doesn't manage in DocuSign first",
-                created.len(),
-                created.join(", "),
-                kept.len(),
-                others.join(", ")
-            ),
-        },
-        refused: true,
-    })
+    Err(RuleBreach::refusal(
+        operations,
+        step,
+        0,
+        format!(
+            "the account would hold {count} signing groups, and DocuSign allows {MAX_SIGNING_GROUPS}: the plan creates {} ({}) beside the {} it keeps ({}). Remove signing groups from the YAML, or delete the ones it doesn't manage in DocuSign first",
+            created.len(),
+            created.join(", "),
+            kept.len(),
+            others.join(", ")
+        ),
+    ))
 }
 
 /// The objects a step changes, as `accepted_drift` names them.
@@ -317,20 +324,14 @@ fn keep_every_administrator(
             _ => false,
         })
         .unwrap_or(0);
-    Err(RuleBreach {
-        step: step + 1,
-        operation: operations
-            .get(step)
-            .map(|operation| format!("{operation:?}"))
-            .unwrap_or_default(),
-        breach: replay::Breach {
-            rule: 4,
-            message: format!(
-                "`{email}` would no longer be able to administer the account, and the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery, and DocuSign's userinfo didn't say who it is), so this could be the integration user. Make this change with the JWT grant (its user is known) or without DOCUSIGN_BASE_URL"
-            ),
-        },
-        refused: true,
-    })
+    Err(RuleBreach::refusal(
+        operations,
+        step,
+        4,
+        format!(
+            "`{email}` would no longer be able to administer the account, and the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery, and DocuSign's userinfo didn't say who it is), so this could be the integration user. Make this change with the JWT grant (its user is known) or without DOCUSIGN_BASE_URL"
+        ),
+    ))
 }
 
 /// Plans the changes that take `live` to `desired`; `recorded` is the managed objects as the

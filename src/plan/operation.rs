@@ -173,6 +173,30 @@ impl Phase {
 }
 
 impl Operation {
+    /// The user a step gives a permission profile, and the profile: a create, a return, or a
+    /// change.
+    #[must_use]
+    pub fn profile_given(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::CreateUser {
+                email,
+                permission_profile,
+                ..
+            }
+            | Self::ReactivateUser {
+                email,
+                permission_profile,
+                ..
+            }
+            | Self::ChangeProfile {
+                email,
+                to: permission_profile,
+                ..
+            } => Some((email, permission_profile)),
+            _ => None,
+        }
+    }
+
     #[must_use]
     pub fn phase(&self) -> Phase {
         match self {

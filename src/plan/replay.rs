@@ -761,19 +761,8 @@ fn must_be_free(exists: bool, kind: &str, from: &str, to: &str) -> Result<(), Br
 
 /// Rule 1, on the operation: a user is never given a profile that doesn't exist.
 fn check_profile_target(before: &Account, operation: &Operation) -> Result<(), Breach> {
-    let (email, profile) = match operation {
-        Operation::CreateUser {
-            email,
-            permission_profile,
-            ..
-        }
-        | Operation::ReactivateUser {
-            email,
-            permission_profile,
-            ..
-        } => (email, permission_profile),
-        Operation::ChangeProfile { email, to, .. } => (email, to),
-        _ => return Ok(()),
+    let Some((email, profile)) = operation.profile_given() else {
+        return Ok(());
     };
     if has_profile(before, profile) {
         return Ok(());

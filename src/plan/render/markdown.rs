@@ -279,7 +279,12 @@ fn guard_line(check: &GuardCheck) -> String {
         )
     } else {
         let raise = check.set_at.as_ref().map_or_else(
-            || format!("set `policy.limits.{}` in the YAML", flag.replace('-', "_")),
+            || {
+                format!(
+                    "set `policy.limits.{}` in the YAML",
+                    check.class.limit_key()
+                )
+            },
             |place| format!("raise the limit in the YAML ({})", code(place)),
         );
         let mut line = format!(
@@ -289,10 +294,8 @@ fn guard_line(check: &GuardCheck) -> String {
         for change in &check.changes {
             let _ = write!(line, "\n- {}", text(change));
         }
-        let more = usize::try_from(check.count)
-            .unwrap_or(usize::MAX)
-            .saturating_sub(check.changes.len());
-        if !check.changes.is_empty() && more > 0 {
+        let more = check.unlisted();
+        if more > 0 {
             let _ = write!(line, "\n- … and {more} more");
         }
         line
@@ -366,12 +369,9 @@ fn lists(plan: &Plan) -> Vec<Section<'static>> {
 /// permission profiles and signing groups, as the text view), in step order within them, with
 /// the step number and, where the change doesn't explain itself, its reason.
 fn by_subject(plan: &Plan) -> Vec<String> {
-    use super::text::{is_routine, subject};
+    use super::text::{is_routine, subject_key};
     let mut order: Vec<usize> = (0..plan.steps.len()).collect();
-    order.sort_by_cached_key(|&index| {
-        let (part, name) = subject(&plan.steps[index].operation);
-        (part, name.to_lowercase(), index)
-    });
+    order.sort_by_cached_key(|&index| (subject_key(&plan.steps[index].operation), index));
     order
         .into_iter()
         .map(|index| {

@@ -48,7 +48,7 @@ pub fn text(plan: &Plan, colour: bool) -> String {
                 || {
                     format!(
                         "set `policy.limits.{}` in the YAML",
-                        check.class.flag().replace('-', "_")
+                        check.class.limit_key()
                     )
                 },
                 |place| format!("raise the limit at {}", visible(place)),
@@ -73,10 +73,8 @@ pub fn text(plan: &Plan, colour: bool) -> String {
         for change in &check.changes {
             let _ = writeln!(guards, "   {}", visible(change));
         }
-        let more = usize::try_from(check.count)
-            .unwrap_or(usize::MAX)
-            .saturating_sub(check.changes.len());
-        if !check.changes.is_empty() && more > 0 {
+        let more = check.unlisted();
+        if more > 0 {
             let _ = writeln!(guards, "   … and {more} more");
         }
     }
@@ -158,15 +156,9 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
     // the order is the same on every run.
     let mut blocks: BTreeMap<(Part, String), Block<'_>> = BTreeMap::new();
     for (index, step) in plan.steps.iter().enumerate() {
-        let (part, name) = subject(&step.operation);
-        let key = match part {
-            Part::Users => EmailKey::new(name).as_str().to_owned(),
-            Part::Groups | Part::Profiles | Part::SigningGroups => {
-                NameKey::new(name).as_str().to_owned()
-            }
-        };
+        let (_, name) = subject(&step.operation);
         blocks
-            .entry((part, key))
+            .entry(subject_key(&step.operation))
             .or_insert_with(|| Block {
                 name,
                 steps: Vec::new(),
@@ -211,10 +203,23 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
     sections
 }
 
+/// The block a step is shown in: its part, and its subject by the model's key (emails and
+/// names compared as the model compares them), so the order is the same on every run.
+pub(super) fn subject_key(operation: &Operation) -> (Part, String) {
+    let (part, name) = subject(operation);
+    let key = match part {
+        Part::Users => EmailKey::new(name).as_str().to_owned(),
+        Part::Groups | Part::Profiles | Part::SigningGroups => {
+            NameKey::new(name).as_str().to_owned()
+        }
+    };
+    (part, key)
+}
+
 /// Who or what a step is about: users (and signing-group members) by email, objects by the
 /// name they have once the step is done, so a rename and a later change of the same object
 /// meet in one block.
-pub(super) fn subject(operation: &Operation) -> (Part, &str) {
+fn subject(operation: &Operation) -> (Part, &str) {
     match operation {
         Operation::CreateUser { email, .. }
         | Operation::ReactivateUser { email, .. }
