@@ -35,9 +35,38 @@ fn signing_group(yaml: &mut String, name: &str, members: std::ops::Range<usize>)
 }
 
 /// `live` and `yaml` (signing groups only, besides the administrator): one apply converges,
-/// every step done, and the next plan is empty.
+/// every step done, and the next plan is empty, under each value of the emulator's switches
+/// that touch these calls (`groupList` in user records, the rate-limit status with a fifth of
+/// the calls refused, a group's profile handed over on joining, each profile route).
 async fn converges_in_one_apply(live: &str, yaml: &str) {
-    let running = start(roomy(), seeded(live, 5)).await;
+    use docusign_gitops::emulator::config::{ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
+    for group_list in [true, false] {
+        for status in [
+            RateLimitStatus::BadRequest,
+            RateLimitStatus::TooManyRequests,
+        ] {
+            for join in [false, true] {
+                for routes in [
+                    ProfileChangeRoutes::all(),
+                    ProfileChangeRoutes::only(ProfileRoute::PutUser),
+                ] {
+                    let config = docusign_gitops::emulator::Config {
+                        group_list_in_user_records: group_list,
+                        rate_limit_status: status,
+                        rate_limited_share: 0.2,
+                        group_profile_on_join: join,
+                        profile_change: routes,
+                        ..roomy()
+                    };
+                    converges_under(config, live, yaml).await;
+                }
+            }
+        }
+    }
+}
+
+async fn converges_under(config: docusign_gitops::emulator::Config, live: &str, yaml: &str) {
+    let running = start(config, seeded(live, 5)).await;
     let client = client_for(&running, quick_settings());
     let context = context(&running);
     let desired = desired(yaml);
