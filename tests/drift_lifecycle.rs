@@ -7,7 +7,7 @@ use std::path::Path;
 
 use docusign_gitops::desired::Desired;
 use docusign_gitops::desired::checked::Policy;
-use docusign_gitops::drift::{self, Class, Kind};
+use docusign_gitops::drift::{self, Class, Part};
 use docusign_gitops::emulator::account::UserStatus as EmulatedStatus;
 use docusign_gitops::emulator::{Config, Running};
 use docusign_gitops::model::{Account, EmailKey, User, UserStatus};
@@ -118,7 +118,7 @@ fn each_status_docusign_moves_on_is_classed_and_only_an_accepted_invitation_is_n
             .collect();
         assert_eq!(
             found,
-            [(class, Kind::User, change, counts)],
+            [(class, Part::Users, change, counts)],
             "{was:?} → {now:?}"
         );
         assert_eq!(report.drift_found(), counts, "{was:?} → {now:?}");

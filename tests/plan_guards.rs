@@ -265,7 +265,7 @@ fn moving_a_user_to_a_profile_the_plan_turns_account_management_off_on_grants_no
     assert_eq!(guard(&plan, GuardClass::AdminGrants).count, 1, "{plan:#?}");
     assert_eq!(
         plan.escalations,
-        vec![format!("{}: `{SENDER}` → `Ops`", email(1))],
+        vec![format!("{}: profile: `{SENDER}` → `Ops`", email(1))],
         "{plan:#?}"
     );
 }

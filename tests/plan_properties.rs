@@ -2268,12 +2268,12 @@ fn entry_names(object: &DriftObject, difference: &Difference) -> bool {
             .any(|name| NameKey::new(name) == *key)
     };
     match (object, difference.kind) {
-        (DriftObject::User(email), drift::Kind::User) => {
+        (DriftObject::User(email), drift::Part::Users) => {
             EmailKey::new(&difference.object) == *email
         }
-        (DriftObject::Group(name), drift::Kind::Group)
-        | (DriftObject::PermissionProfile(name), drift::Kind::PermissionProfile)
-        | (DriftObject::SigningGroup(name), drift::Kind::SigningGroup) => by_name(name),
+        (DriftObject::Group(name), drift::Part::Groups)
+        | (DriftObject::PermissionProfile(name), drift::Part::Profiles)
+        | (DriftObject::SigningGroup(name), drift::Part::SigningGroups) => by_name(name),
         _ => false,
     }
 }

@@ -23,7 +23,9 @@ use crate::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, User, UserStatus,
 };
-use crate::plan::{self, Operation};
+use crate::plan;
+use crate::plan::describe;
+pub use crate::plan::describe::Part;
 use crate::state::RecordedState;
 
 /// The class of a difference.
@@ -55,28 +57,6 @@ impl Class {
     }
 }
 
-/// The kind of object a difference is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    User,
-    Group,
-    PermissionProfile,
-    SigningGroup,
-}
-
-impl Kind {
-    #[must_use]
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Group => "group",
-            Self::PermissionProfile => "permission_profile",
-            Self::SigningGroup => "signing_group",
-        }
-    }
-}
-
 /// An `accepted_drift` entry that silenced a difference.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Acceptance {
@@ -88,7 +68,7 @@ pub struct Acceptance {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub class: Class,
-    pub kind: Kind,
+    pub kind: Part,
     /// The object's email or name (its live name when it has one).
     pub object: String,
     /// The name recorded state knows it by, when it was renamed outside git since.
@@ -199,10 +179,10 @@ fn object_label(object: &DriftObject) -> String {
 /// Whether an acceptance names the difference's object (by its live or its recorded name).
 fn names(object: &DriftObject, difference: &Difference) -> bool {
     match (object, difference.kind) {
-        (DriftObject::User(email), Kind::User) => *email == EmailKey::new(&difference.object),
-        (DriftObject::Group(name), Kind::Group)
-        | (DriftObject::PermissionProfile(name), Kind::PermissionProfile)
-        | (DriftObject::SigningGroup(name), Kind::SigningGroup) => {
+        (DriftObject::User(email), Part::Users) => *email == EmailKey::new(&difference.object),
+        (DriftObject::Group(name), Part::Groups)
+        | (DriftObject::PermissionProfile(name), Part::Profiles)
+        | (DriftObject::SigningGroup(name), Part::SigningGroups) => {
             std::iter::once(&difference.object)
                 .chain(&difference.recorded_name)
                 .any(|known| *name == NameKey::new(known))
@@ -215,7 +195,7 @@ fn names(object: &DriftObject, difference: &Difference) -> bool {
 struct Found(Vec<Difference>);
 
 impl Found {
-    fn push(&mut self, class: Class, kind: Kind, object: &str, change: String) {
+    fn push(&mut self, class: Class, kind: Part, object: &str, change: String) {
         self.0.push(Difference {
             class,
             kind,
@@ -262,7 +242,7 @@ fn follow<'a, T: Named>(
     key: &NameKey,
     was: (Option<&String>, &str),
     name_of: fn(&T) -> &str,
-    kind: Kind,
+    kind: Part,
     found: &mut Found,
 ) -> Option<(&'a NameKey, &'a T)> {
     let (was_id, was_name) = was;
@@ -295,7 +275,7 @@ fn profiles(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
         if BuiltinProfile::from_name(&was.name).is_some() {
             continue;
         }
-        let kind = Kind::PermissionProfile;
+        let kind = Part::Profiles;
         let start = found.0.len();
         let Some((_, now)) = follow(
             &ids.profiles,
@@ -330,7 +310,7 @@ fn profiles(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
 fn groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) -> HashMap<NameKey, NameKey> {
     let mut names = HashMap::new();
     for (key, was) in &recorded.groups {
-        let kind = Kind::Group;
+        let kind = Part::Groups;
         let start = found.0.len();
         let Some((live_key, now)) = follow(
             &ids.groups,
@@ -363,7 +343,7 @@ fn groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) -> HashMap<N
 
 fn signing_groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
     for (key, was) in &recorded.signing_groups {
-        let kind = Kind::SigningGroup;
+        let kind = Part::SigningGroups;
         let start = found.0.len();
         let Some((_, now)) = follow(
             &ids.signing_groups,
@@ -446,7 +426,7 @@ fn users(
             .collect()
     };
     for (key, was) in &recorded.users {
-        let kind = Kind::User;
+        let kind = Part::Users;
         let Some(now) = live.users.get(key) else {
             found.push(
                 Class::ChangedOutsideGit,
@@ -538,7 +518,7 @@ fn lifecycle(was: &User, now: &User, found: &mut Found) {
     };
     found.0.push(Difference {
         class,
-        kind: Kind::User,
+        kind: Part::Users,
         object: now.email.clone(),
         recorded_name: None,
         change: change.to_owned(),
@@ -581,7 +561,7 @@ fn new_unmanaged(
         {
             found.push(
                 Class::NewUnmanaged,
-                Kind::PermissionProfile,
+                Part::Profiles,
                 &profile.name,
                 "created outside git".to_owned(),
             );
@@ -600,7 +580,7 @@ fn new_unmanaged(
         {
             found.push(
                 Class::NewUnmanaged,
-                Kind::Group,
+                Part::Groups,
                 &group.name,
                 "created outside git".to_owned(),
             );
@@ -622,7 +602,7 @@ fn new_unmanaged(
         {
             found.push(
                 Class::NewUnmanaged,
-                Kind::SigningGroup,
+                Part::SigningGroups,
                 &group.name,
                 "created outside git".to_owned(),
             );
@@ -636,7 +616,7 @@ fn new_unmanaged(
         {
             found.push(
                 Class::NewUnmanaged,
-                Kind::User,
+                Part::Users,
                 &user.email,
                 format!("added outside git with `{}`", user.permission_profile),
             );
@@ -658,96 +638,17 @@ fn pending(
         integration_user,
     });
     for planned in diff.operations {
-        let (kind, object, change) = describe(&planned.operation);
-        found.push(Class::Pending, kind, &object, change);
-    }
-}
-
-/// An operation as (kind, object, change).
-fn describe(operation: &Operation) -> (Kind, String, String) {
-    let kind = plan::kind(operation).replace('_', " ");
-    match operation {
-        Operation::CreateProfile { name, .. } | Operation::DeleteProfile { name, .. } => {
-            (Kind::PermissionProfile, name.clone(), kind)
+        let subject = describe::subject(&planned.operation);
+        let start = found.0.len();
+        found.push(
+            Class::Pending,
+            subject.part,
+            subject.name,
+            describe::sentence(&planned.operation),
+        );
+        if let Some(before) = subject.before {
+            found.recorded_as(start, before);
         }
-        Operation::RenameProfile { from, to, .. } => (
-            Kind::PermissionProfile,
-            from.clone(),
-            format!("rename to `{to}`"),
-        ),
-        Operation::UpdateProfileSettings {
-            profile, changes, ..
-        } => (
-            Kind::PermissionProfile,
-            profile.clone(),
-            format!(
-                "settings: {}",
-                changes
-                    .iter()
-                    .map(|change| change.field.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ),
-        Operation::CreateGroup { name, .. } | Operation::DeleteGroup { name, .. } => {
-            (Kind::Group, name.clone(), kind)
-        }
-        Operation::RenameGroup { from, to, .. } => {
-            (Kind::Group, from.clone(), format!("rename to `{to}`"))
-        }
-        Operation::SetGroupProfile { group, to, .. } => (
-            Kind::Group,
-            group.clone(),
-            format!("permission profile → {}", shown(to.as_deref())),
-        ),
-        Operation::CreateSigningGroup { name, .. } | Operation::DeleteSigningGroup { name, .. } => {
-            (Kind::SigningGroup, name.clone(), kind)
-        }
-        Operation::RenameSigningGroup { from, to, .. } => (
-            Kind::SigningGroup,
-            from.clone(),
-            format!("rename to `{to}`"),
-        ),
-        Operation::SetSigningGroupEmail {
-            signing_group, to, ..
-        } => (
-            Kind::SigningGroup,
-            signing_group.clone(),
-            format!("email → {}", shown(to.as_deref())),
-        ),
-        Operation::AddSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => (
-            Kind::SigningGroup,
-            signing_group.clone(),
-            format!("add {email}"),
-        ),
-        Operation::RemoveSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => (
-            Kind::SigningGroup,
-            signing_group.clone(),
-            format!("remove {email}"),
-        ),
-        Operation::AddMember { group, email, .. } => {
-            (Kind::User, email.clone(), format!("join group `{group}`"))
-        }
-        Operation::RemoveMember { group, email, .. } => {
-            (Kind::User, email.clone(), format!("leave group `{group}`"))
-        }
-        Operation::ChangeProfile { email, to, .. } => (
-            Kind::User,
-            email.clone(),
-            format!("permission profile → `{to}`"),
-        ),
-        Operation::CreateUser { email, .. }
-        | Operation::ReactivateUser { email, .. }
-        | Operation::UpdateUser { email, .. }
-        | Operation::CloseUser { email, .. } => (Kind::User, email.clone(), kind),
     }
 }
 
@@ -758,7 +659,7 @@ mod tests {
     fn group_change(object: &str, recorded_name: Option<&str>, change: &str) -> Difference {
         Difference {
             class: Class::ChangedOutsideGit,
-            kind: Kind::Group,
+            kind: Part::Groups,
             object: object.to_owned(),
             recorded_name: recorded_name.map(str::to_owned),
             change: change.to_owned(),

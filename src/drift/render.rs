@@ -217,8 +217,8 @@ fn lists(report: &Report) -> Vec<Section<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::drift::Kind;
     use crate::markdown::COMMENT_BUDGET;
+    use crate::plan::describe::Part;
 
     fn report(count: usize) -> Report {
         Report {
@@ -229,7 +229,7 @@ mod tests {
             differences: (0..count)
                 .map(|n| Difference {
                     class: Class::NewUnmanaged,
-                    kind: Kind::User,
+                    kind: Part::Users,
                     object: format!("person.number{n}@example.com"),
                     recorded_name: None,
                     change: "added outside git with `DocuSign Sender`".to_owned(),

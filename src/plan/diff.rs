@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::operation::{Change, Operation};
+use super::reason::{Reason, Stated};
 use crate::desired::Desired;
 use crate::desired::checked::UnmanagedUsers;
 use crate::model::admin::{ACCOUNT_MANAGEMENT, is_yes};
@@ -30,25 +31,11 @@ pub struct Report {
     pub note: String,
 }
 
-/// Reasons that only restate the change (a rendering for people may leave them out).
-pub const ROUTINE_REASONS: &[&str] = &[
-    "new in the YAML",
-    "a member in the YAML",
-    "not a member in the YAML",
-    "attributes differ from the YAML",
-    "the YAML gives another profile",
-    "settings differ from the YAML",
-    "closed in the YAML",
-    "the YAML gives the group another profile",
-    "the YAML gives the signing group another email",
-    "renamed in the YAML (`previously`)",
-];
-
 /// An operation and why the plan makes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Planned {
     pub operation: Operation,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Operations and reports, before ordering.
@@ -59,7 +46,7 @@ pub struct Diff {
 }
 
 impl Diff {
-    fn push(&mut self, operation: Operation, reason: impl Into<String>) {
+    fn push(&mut self, operation: Operation, reason: impl Into<Reason>) {
         self.operations.push(Planned {
             operation,
             reason: reason.into(),
@@ -256,7 +243,7 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
                     name: profile.name.clone(),
                     settings: profile.settings.clone(),
                 },
-                "new in the YAML",
+                Stated::NewInYaml,
             );
             continue;
         };
@@ -282,16 +269,16 @@ fn reconcile_profiles(inputs: Inputs<'_>, out: &mut Diff) -> Reconciled<Permissi
     result
 }
 
-fn rename_reason(live_name: &str, desired_name: &str, previously: &[String]) -> String {
+fn rename_reason(live_name: &str, desired_name: &str, previously: &[String]) -> Stated {
     if NameKey::new(live_name) == NameKey::new(desired_name) {
-        "the YAML spells the name differently".to_owned()
+        Stated::SpelledDifferently
     } else if previously
         .iter()
         .any(|old| NameKey::new(old) == NameKey::new(live_name))
     {
-        "renamed in the YAML (`previously`)".to_owned()
+        Stated::RenamedInYaml
     } else {
-        "renamed outside git; recorded state pins its ID".to_owned()
+        Stated::RenamedOutsideGit
     }
 }
 
@@ -343,7 +330,7 @@ fn profile_settings(
                 id: current.id.clone(),
                 changes,
             },
-            "settings differ from the YAML",
+            Stated::SettingsDiffer,
         );
     }
 }
@@ -372,14 +359,11 @@ fn reconcile_groups(
     for (want, group) in &desired.state.groups {
         let Some(&(key, current)) = found.get(want) else {
             let old = hints.as_ref().and_then(|hints| hints.renamed_from(want));
-            let reason = old.map_or_else(
-                || "new in the YAML".to_owned(),
-                |old| {
-                    format!(
+            let reason = old.map_or(Reason::Stated(Stated::NewInYaml), |old| {
+                Reason::Noted(format!(
                         "new in the YAML; if it is `{old}` renamed, add `previously: [{old}]` to it so `{old}` is renamed instead, keeping its ID and members"
-                    )
-                },
-            );
+                ))
+            });
             out.push(
                 Operation::CreateGroup {
                     name: group.name.clone(),
@@ -412,7 +396,7 @@ fn reconcile_groups(
                     from: current.permission_profile.clone(),
                     to: group.permission_profile.clone(),
                 },
-                "the YAML gives the group another profile",
+                Stated::GroupGetsAnotherProfile,
             );
         }
     }
@@ -448,7 +432,7 @@ fn reconcile_groups(
                 name: orphan.name.clone(),
                 id: orphan.id.clone(),
             },
-            "removed from the YAML",
+            Stated::RemovedFromYaml,
         );
     }
     result
@@ -534,7 +518,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
                     name: group.name.clone(),
                     email: group.email.clone(),
                 },
-                "new in the YAML",
+                Stated::NewInYaml,
             );
             for member in group.members.values() {
                 out.push(
@@ -544,7 +528,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
                         name: member.name.clone(),
                         email: member.email.clone(),
                     },
-                    "a member in the YAML",
+                    Stated::MemberInYaml,
                 );
             }
             continue;
@@ -568,7 +552,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
                     from: current.email.clone(),
                     to: group.email.clone(),
                 },
-                "the YAML gives the signing group another email",
+                Stated::SigningGroupGetsAnotherEmail,
             );
         }
         signing_group_members(group, current, out);
@@ -593,7 +577,7 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
                 name: orphan.name.clone(),
                 id: orphan.id.clone(),
             },
-            "removed from the YAML",
+            Stated::RemovedFromYaml,
         );
     }
 }
@@ -603,8 +587,8 @@ fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
 fn signing_group_members(group: &SigningGroup, current: &SigningGroup, out: &mut Diff) {
     for (key, member) in &group.members {
         let reason = match current.members.get(key) {
-            None => "a member in the YAML",
-            Some(have) if have.name != member.name => "the member's name differs from the YAML",
+            None => Stated::MemberInYaml,
+            Some(have) if have.name != member.name => Stated::MemberNameDiffers,
             Some(_) => continue,
         };
         out.push(
@@ -627,7 +611,7 @@ fn signing_group_members(group: &SigningGroup, current: &SigningGroup, out: &mut
                     id: current.id.clone(),
                     email: member.email.clone(),
                 },
-                "not a member in the YAML",
+                Stated::NotMemberInYaml,
             );
         }
     }
@@ -783,7 +767,7 @@ fn users(inputs: Inputs<'_>, renamed: &Renamed, deleted_groups: &[NameKey], out:
                     id: have.id.clone(),
                     permission_profile: want.permission_profile.clone(),
                 },
-                "closed in DocuSign, active in the YAML",
+                Stated::ClosedInDocuSign,
             );
         } else {
             update_user(want, have, &scope, &mut planned);
@@ -811,7 +795,7 @@ fn users(inputs: Inputs<'_>, renamed: &Renamed, deleted_groups: &[NameKey], out:
                     email: have.email.clone(),
                     id: have.id.clone(),
                 },
-                "removed from the YAML",
+                Stated::RemovedFromYaml,
             );
             "removed from the YAML"
         } else {
@@ -831,7 +815,7 @@ fn create_user(want: &User, out: &mut Diff) {
             job_title: want.job_title.clone(),
             permission_profile: want.permission_profile.clone(),
         },
-        "new in the YAML",
+        Stated::NewInYaml,
     );
     for group in &want.groups {
         out.push(
@@ -841,7 +825,7 @@ fn create_user(want: &User, out: &mut Diff) {
                 email: want.email.clone(),
                 user_id: None,
             },
-            "a member in the YAML",
+            Stated::MemberInYaml,
         );
     }
 }
@@ -866,7 +850,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
     let (email, id) = (have.email.clone(), have.id.clone());
     if want.status == UserStatus::Closed {
         if have.status != UserStatus::Closed {
-            out.push(Operation::CloseUser { email, id }, "closed in the YAML");
+            out.push(Operation::CloseUser { email, id }, Stated::ClosedInYaml);
         }
         return;
     }
@@ -886,7 +870,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
                 id: id.clone(),
                 permission_profile: want.permission_profile.clone(),
             },
-            "closed in DocuSign, active in the YAML: reopened by its DocuSign user name and email (apply checks the user ID, and restores the kept memberships if DocuSign makes a new user)",
+            Stated::Reopened,
         );
     }
     let mut changes = Vec::new();
@@ -915,7 +899,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
                 id: id.clone(),
                 changes,
             },
-            "attributes differ from the YAML",
+            Stated::AttributesDiffer,
         );
     }
     // A profile the plan renames is still the same profile: its holders needn't move.
@@ -932,7 +916,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
                 from: have.permission_profile.clone(),
                 to: want.permission_profile.clone(),
             },
-            "the YAML gives another profile",
+            Stated::AnotherProfile,
         );
     }
     let have_groups = live_groups(have, scope);
@@ -950,7 +934,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
                     email: email.clone(),
                     user_id: id.clone(),
                 },
-                "a member in the YAML",
+                Stated::MemberInYaml,
             );
         }
     }
@@ -963,7 +947,7 @@ fn update_user(want: &User, have: &User, scope: &UserScope<'_>, out: &mut Diff) 
                     email: email.clone(),
                     user_id: id.clone(),
                 },
-                "not a member in the YAML",
+                Stated::NotMemberInYaml,
             );
         }
     }
@@ -987,7 +971,7 @@ fn unmanaged_user(desired: &Desired, have: &User, scope: &UserScope<'_>, out: &m
                         from: have.permission_profile.clone(),
                         to: desired.default_profile.clone(),
                     },
-                    "not in the YAML; policy: reset",
+                    Stated::PolicyReset,
                 );
             }
             for name in live_groups(have, scope).into_values() {
@@ -998,14 +982,11 @@ fn unmanaged_user(desired: &Desired, have: &User, scope: &UserScope<'_>, out: &m
                         email: email.clone(),
                         user_id: id.clone(),
                     },
-                    "not in the YAML; policy: reset",
+                    Stated::PolicyReset,
                 );
             }
         }
-        UnmanagedUsers::Close => out.push(
-            Operation::CloseUser { email, id },
-            "not in the YAML; policy: close",
-        ),
+        UnmanagedUsers::Close => out.push(Operation::CloseUser { email, id }, Stated::PolicyClose),
     }
 }
 
@@ -1085,7 +1066,7 @@ fn delete_profiles(inputs: Inputs<'_>, deleted: &[PermissionProfile], out: &mut 
                 id: profile.id.clone(),
                 move_users_to: desired.default_profile.clone(),
             },
-            "removed from the YAML",
+            Stated::RemovedFromYaml,
         );
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::describe;
 use super::operation::Operation;
 use crate::desired::Desired;
 use crate::desired::checked::Limit;
@@ -286,26 +287,24 @@ impl Grants {
             groups_given: BTreeMap::new(),
         };
         for operation in operations {
-            let (email, how) = match operation {
+            let email = match operation {
                 Operation::CreateUser {
                     email,
                     permission_profile,
                     ..
-                } if after.profile_administers(permission_profile) => {
-                    (email, format!("created with `{permission_profile}`"))
                 }
-                Operation::ReactivateUser {
+                | Operation::ReactivateUser {
                     email,
                     permission_profile,
                     ..
-                } if after.profile_administers(permission_profile) => {
-                    (email, format!("returns with `{permission_profile}`"))
                 }
-                Operation::ChangeProfile {
-                    email, from, to, ..
-                } if after.profile_administers(to) => (email, format!("`{from}` → `{to}`")),
+                | Operation::ChangeProfile {
+                    email,
+                    to: permission_profile,
+                    ..
+                } if after.profile_administers(permission_profile) => email,
                 Operation::AddMember { email, group, .. } if after.group_administers(group) => {
-                    (email, format!("joins `{group}`"))
+                    email
                 }
                 Operation::UpdateProfileSettings {
                     profile, changes, ..
@@ -336,7 +335,7 @@ impl Grants {
                 .own
                 .entry(EmailKey::new(email))
                 .or_default()
-                .push(how);
+                .push(describe::sentence(operation));
         }
         grants
     }

@@ -2,9 +2,11 @@
 //! No I/O here: it is tested with plain values.
 
 pub mod batching;
+pub mod describe;
 pub mod diff;
 pub mod guards;
 pub mod operation;
+pub mod reason;
 pub mod render;
 pub mod replay;
 pub mod saved;
@@ -14,9 +16,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use describe::kind;
 pub use diff::{Planned, Report};
 pub use guards::{GuardCheck, GuardClass};
 pub use operation::{Change, Operation, Phase};
+pub use reason::{Reason, Stated};
 
 use crate::desired::Desired;
 use crate::desired::checked::DriftObject;
@@ -78,7 +82,7 @@ pub struct Step {
     pub phase: Phase,
     #[serde(flatten)]
     pub operation: Operation,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// The ordered plan.
@@ -351,16 +355,12 @@ pub fn plan(
     let mut planned = diff.operations;
     for step in &mut planned {
         if let Some(note) = reverts_accepted_drift(&step.operation, desired, context.today) {
-            step.reason = if step.reason.is_empty() {
-                note
-            } else {
-                format!("{}; {note}", step.reason)
-            };
+            step.reason = step.reason.with_note(&note);
         }
     }
     // Rule 5; a stable sort keeps each user's own operations in the order the diff wrote them.
     planned.sort_by_key(|planned| planned.operation.phase());
-    let (operations, reasons): (Vec<Operation>, Vec<String>) = planned
+    let (operations, reasons): (Vec<Operation>, Vec<Reason>) = planned
         .into_iter()
         .map(|planned| (planned.operation, planned.reason))
         .unzip();
@@ -405,20 +405,6 @@ pub fn plan(
         summary,
         hourly_remaining: context.hourly_remaining,
     })
-}
-
-/// The operation's kind as the JSON names it (`create_user`, …).
-#[must_use]
-pub fn kind(operation: &Operation) -> String {
-    serde_json::to_value(operation)
-        .ok()
-        .and_then(|value| {
-            value
-                .get("kind")
-                .and_then(|kind| kind.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default()
 }
 
 /// SHA-256 of the live account's canonical JSON (sorted maps): equal accounts, equal prints.

@@ -361,7 +361,7 @@ mod tests {
                 .map(|operation| Step {
                     phase: operation.phase(),
                     operation,
-                    reason: "closed in the YAML".to_owned(),
+                    reason: crate::plan::Stated::ClosedInYaml.into(),
                 })
                 .collect(),
             reports: Vec::new(),
@@ -507,7 +507,8 @@ mod tests {
             }),
             ("api_calls", |plan| plan.api_calls = 1),
             ("step phases or reasons", |plan| {
-                plan.steps[0].reason = "the reviewer said so".to_owned();
+                plan.steps[0].reason =
+                    crate::plan::Reason::Noted("the reviewer said so".to_owned());
             }),
         ];
         for (field, edit) in edits {

@@ -6,172 +6,43 @@
 use std::fmt::Write as _;
 
 use crate::markdown::{Cut, Section, code, comment, text};
-use crate::plan::{Change, GuardCheck, Operation, Plan};
+use crate::plan::describe::{self, Entry, Part, Piece, Sign, kind_words};
+use crate::plan::{GuardCheck, Operation, Plan};
 
-/// One step: its sign (`+`, `~`, `-`) and what changes, names as code spans.
-fn line(operation: &Operation) -> (&'static str, String) {
-    object_line(operation).unwrap_or_else(|| person_line(operation))
-}
-
-/// A step about a permission profile, a group or a signing group; `None` for the others.
-fn object_line(operation: &Operation) -> Option<(&'static str, String)> {
-    Some(match operation {
-        Operation::CreateProfile { name, settings } => (
-            "+",
-            format!("profile {} ({} settings)", code(name), settings.len()),
-        ),
-        Operation::RenameProfile { from, to, .. } => {
-            ("~", format!("profile {} → {}", code(from), code(to)))
-        }
-        Operation::UpdateProfileSettings {
-            profile, changes, ..
-        } => (
-            "~",
-            format!("profile {}: {}", code(profile), changes_text(changes)),
-        ),
-        Operation::CreateGroup {
-            name,
-            permission_profile,
-        } => match permission_profile {
-            Some(profile) => (
-                "+",
-                format!("group {} (profile {})", code(name), code(profile)),
-            ),
-            None => ("+", format!("group {}", code(name))),
-        },
-        Operation::RenameGroup { from, to, .. } => {
-            ("~", format!("group {} → {}", code(from), code(to)))
-        }
-        Operation::SetGroupProfile {
-            group, from, to, ..
-        } => (
-            "~",
-            format!(
-                "group {} profile: {} → {}",
-                code(group),
-                shown(from.as_ref()),
-                shown(to.as_ref())
-            ),
-        ),
-        Operation::CreateSigningGroup { name, .. } => {
-            ("+", format!("signing group {}", code(name)))
-        }
-        Operation::RenameSigningGroup { from, to, .. } => {
-            ("~", format!("signing group {} → {}", code(from), code(to)))
-        }
-        Operation::SetSigningGroupEmail {
-            signing_group,
-            from,
-            to,
-            ..
-        } => (
-            "~",
-            format!(
-                "signing group {} email: {} → {}",
-                code(signing_group),
-                shown(from.as_ref()),
-                shown(to.as_ref())
-            ),
-        ),
-        Operation::DeleteGroup { name, .. } => ("-", format!("group {}", code(name))),
-        Operation::DeleteSigningGroup { name, .. } => {
-            ("-", format!("signing group {}", code(name)))
-        }
-        Operation::DeleteProfile {
-            name,
-            move_users_to,
-            ..
-        } => (
-            "-",
-            format!(
-                "profile {} (holders to {})",
-                code(name),
-                code(move_users_to)
-            ),
-        ),
-        _ => return None,
-    })
-}
-
-/// A step about a user: the rest.
-fn person_line(operation: &Operation) -> (&'static str, String) {
-    match operation {
-        Operation::CreateUser {
-            email,
-            permission_profile,
-            ..
-        } => (
-            "+",
-            format!("user {} ({})", text(email), code(permission_profile)),
-        ),
-        Operation::ReactivateUser {
-            email,
-            permission_profile,
-            ..
-        } => (
-            "+",
-            format!("reactivate {} ({})", text(email), code(permission_profile)),
-        ),
-        Operation::AddMember { group, email, .. } => {
-            ("+", format!("{} → group {}", text(email), code(group)))
-        }
-        Operation::AddSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => (
-            "+",
-            format!("{} → signing group {}", text(email), code(signing_group)),
-        ),
-        Operation::UpdateUser { email, changes, .. } => {
-            ("~", format!("{}: {}", text(email), changes_text(changes)))
-        }
-        Operation::ChangeProfile {
-            email, from, to, ..
-        } => (
-            "~",
-            format!("{} profile: {} → {}", text(email), code(from), code(to)),
-        ),
-        Operation::RemoveMember { group, email, .. } => {
-            ("-", format!("{} from group {}", text(email), code(group)))
-        }
-        Operation::RemoveSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => (
-            "-",
-            format!("{} from signing group {}", text(email), code(signing_group)),
-        ),
-        Operation::CloseUser { email, .. } => ("-", format!("close {}", text(email))),
-        // Every other step is about an object: `object_line` writes it.
-        other => ("~", format!("{other:?}")),
-    }
-}
-
-fn shown(value: Option<&String>) -> String {
-    value.map_or_else(|| "(none)".to_owned(), |value| code(value))
-}
-
-fn changes_text(changes: &[Change]) -> String {
-    changes
-        .iter()
-        .map(|change| {
-            format!(
-                "{} {} → {}",
-                text(&change.field),
-                shown(change.from.as_ref()),
-                shown(change.to.as_ref())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A list item whose sign can't be read as a nested list.
+/// A list item for one step: its sign (`+`, `~`, `-`, as code so it can't be read as a nested
+/// list), its subject and what the step does to it, names as code spans.
 fn item(operation: &Operation) -> String {
-    let (sign, rest) = line(operation);
-    format!("- `{sign}` {rest}")
+    let subject = describe::subject(operation);
+    let entries = describe::entries(operation);
+    let sign = match entries.first().map_or(Sign::Change, Entry::sign) {
+        Sign::Add => "+",
+        Sign::Change => "~",
+        Sign::Remove => "-",
+    };
+    let who = match subject.part {
+        Part::Users => text(subject.name),
+        part => format!("{} {}", part.noun(), code(subject.name)),
+    };
+    let what: Vec<String> = entries
+        .iter()
+        .map(|entry| match entry {
+            Entry::Said { pieces, .. } => pieces
+                .iter()
+                .map(|piece| match piece {
+                    Piece::Words(words) => text(words),
+                    Piece::Name(name) => code(name),
+                })
+                .collect(),
+            Entry::Field {
+                label, from, to, ..
+            } => format!("{} {} → {}", text(label), shown(*from), shown(*to)),
+        })
+        .collect();
+    format!("- `{sign}` {who}: {}", what.join(", "))
+}
+
+fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "(none)".to_owned(), code)
 }
 
 /// The line a cut list ends with, naming what it left out: `noun` is (one, many).
@@ -230,44 +101,6 @@ fn head(plan: &Plan) -> String {
         let _ = writeln!(head, "{}\n", guard_line(check));
     }
     head
-}
-
-/// A kind of change (`add_member`) as a reviewer says it. The kinds are the planner's own
-/// snake_case words; one this doesn't know is shown with its underscores as spaces, and
-/// anything but letters, digits and underscores dropped rather than escaped.
-fn kind_words(kind: &str) -> String {
-    let words = match kind {
-        "create_profile" => "permission profiles created",
-        "rename_profile" => "permission profiles renamed",
-        "update_profile_settings" => "permission profiles with settings changed",
-        "create_group" => "groups created",
-        "rename_group" => "groups renamed",
-        "set_group_profile" => "groups given another profile",
-        "create_signing_group" => "signing groups created",
-        "rename_signing_group" => "signing groups renamed",
-        "set_signing_group_email" => "signing groups with another email",
-        "create_user" => "users created",
-        "reactivate_user" => "users brought back",
-        "add_member" => "group memberships added",
-        "add_signing_group_member" => "signing-group members added",
-        "update_user" => "users with names or titles changed",
-        "change_profile" => "users given another profile",
-        "remove_member" => "group memberships removed",
-        "remove_signing_group_member" => "signing-group members removed",
-        "close_user" => "users closed",
-        "delete_group" => "groups deleted",
-        "delete_signing_group" => "signing groups deleted",
-        "delete_profile" => "permission profiles deleted",
-        other => {
-            return other
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .take(crate::markdown::MAX_VALUE_CHARS)
-                .map(|c| if c == '_' { ' ' } else { c })
-                .collect();
-        }
-    };
-    words.to_owned()
 }
 
 fn guard_line(check: &GuardCheck) -> String {
@@ -369,16 +202,17 @@ fn lists(plan: &Plan) -> Vec<Section<'static>> {
 /// permission profiles and signing groups, as the text view), in step order within them, with
 /// the step number and, where the change doesn't explain itself, its reason.
 fn by_subject(plan: &Plan) -> Vec<String> {
-    use super::text::{is_routine, subject_key};
     let mut order: Vec<usize> = (0..plan.steps.len()).collect();
-    order.sort_by_cached_key(|&index| (subject_key(&plan.steps[index].operation), index));
+    order.sort_by_cached_key(|&index| {
+        (describe::subject(&plan.steps[index].operation).key(), index)
+    });
     order
         .into_iter()
         .map(|index| {
             let step = &plan.steps[index];
             let mut line = format!("{} (step {})", item(&step.operation), index + 1);
-            if !is_routine(&step.reason) {
-                let _ = write!(line, " — {}", text(&step.reason));
+            if !step.reason.is_routine() {
+                let _ = write!(line, " — {}", text(&step.reason.to_string()));
             }
             line
         })
@@ -400,7 +234,7 @@ mod tests {
 
     use super::*;
     use crate::markdown::COMMENT_BUDGET;
-    use crate::plan::{FORMAT_VERSION, Origin, Phase, Step};
+    use crate::plan::{Change, FORMAT_VERSION, Origin, Phase, Reason, Stated, Step};
 
     fn plan_of(steps: usize) -> Plan {
         let steps: Vec<Step> = (0..steps)
@@ -412,7 +246,7 @@ mod tests {
                     email: format!("person.number{n}@example.com"),
                     user_id: None,
                 },
-                reason: "a member in the YAML".to_owned(),
+                reason: Stated::MemberInYaml.into(),
             })
             .collect();
         Plan {
@@ -621,7 +455,7 @@ mod tests {
                 .map(|operation| Step {
                     phase: operation.phase(),
                     operation,
-                    reason: String::new(),
+                    reason: Reason::Noted(String::new()),
                 })
                 .collect(),
             reports: (0..reports)
@@ -697,7 +531,7 @@ mod tests {
         let closures_left_out = left_out(&text, "closures");
         assert!(closures_left_out > 0, "{text}");
         assert_eq!(
-            shown(&text, "**Closures (3000):**", "- `-` close") + closures_left_out,
+            shown(&text, "**Closures (3000):**", "- `-` ") + closures_left_out,
             3_000
         );
         let changes_left_out = left_out(&text, "changes");
@@ -729,7 +563,7 @@ mod tests {
         );
         let closures = plan.summary["close_user"];
         assert_eq!(
-            shown(&text, &format!("**Closures ({closures}):**"), "- `-` close")
+            shown(&text, &format!("**Closures ({closures}):**"), "- `-` ")
                 + left_out(&text, "closures"),
             closures
         );
@@ -796,7 +630,7 @@ mod tests {
         );
         plan.origin.account_id = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36".to_owned();
         plan.origin.environment = "demo".to_owned();
-        plan.steps[2].reason = "removed from the YAML".to_owned();
+        plan.steps[2].reason = Stated::RemovedFromYaml.into();
         let text = markdown(&plan);
         assert!(
             text.starts_with(

@@ -17,8 +17,8 @@ use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
 use crate::model::controls::visible;
-use crate::model::{EmailKey, NameKey};
-use crate::plan::{Change, Operation, Plan};
+use crate::plan::Plan;
+use crate::plan::describe::{self, Entry, Part, Sign, joined};
 
 /// The plan for a terminal: admin-capable grants and exceeded guards first, then the changes
 /// by person and by object, then what was left alone, then the summary. `colour` adds ANSI
@@ -122,26 +122,6 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// The parts of the grouped view, in the order they are shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Part {
-    Users,
-    Groups,
-    Profiles,
-    SigningGroups,
-}
-
-impl Part {
-    const fn title(self) -> &'static str {
-        match self {
-            Self::Users => "# Users",
-            Self::Groups => "# Groups",
-            Self::Profiles => "# Permission profiles",
-            Self::SigningGroups => "# Signing groups",
-        }
-    }
-}
-
 /// The steps about one person or object, in step order.
 struct Block<'a> {
     /// As the first step spells it; the key it is sorted by is case-folded.
@@ -156,11 +136,11 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
     // the order is the same on every run.
     let mut blocks: BTreeMap<(Part, String), Block<'_>> = BTreeMap::new();
     for (index, step) in plan.steps.iter().enumerate() {
-        let (_, name) = subject(&step.operation);
+        let subject = describe::subject(&step.operation);
         blocks
-            .entry(subject_key(&step.operation))
+            .entry(subject.key())
             .or_insert_with(|| Block {
-                name,
+                name: subject.name,
                 steps: Vec::new(),
             })
             .steps
@@ -175,7 +155,7 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
     for ((part, _), block) in &blocks {
         if current != Some(*part) {
             current = Some(*part);
-            sections.push(paint.line(Tone::Heading, part.title()));
+            sections.push(paint.line(Tone::Heading, &format!("# {}", part.title())));
         }
         let Some(section) = sections.last_mut() else {
             continue;
@@ -184,7 +164,7 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
             .steps
             .iter()
             .map(|&index| &plan.steps[index].operation);
-        let sign = header_sign(operations);
+        let sign = describe::overall_sign(operations);
         let _ = writeln!(
             section,
             "  {} {}",
@@ -194,235 +174,14 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
         for &index in &block.steps {
             let step = &plan.steps[index];
             // The reason is said when the change alone doesn't explain itself.
-            let mut note = (!is_routine(&step.reason)).then_some(step.reason.as_str());
-            for entry in entries(&step.operation) {
+            let reason = step.reason.to_string();
+            let mut note = (!step.reason.is_routine()).then_some(reason.as_str());
+            for entry in describe::entries(&step.operation) {
                 layout.write(section, index + 1, &entry, note.take());
             }
         }
     }
     sections
-}
-
-/// The block a step is shown in: its part, and its subject by the model's key (emails and
-/// names compared as the model compares them), so the order is the same on every run.
-pub(super) fn subject_key(operation: &Operation) -> (Part, String) {
-    let (part, name) = subject(operation);
-    let key = match part {
-        Part::Users => EmailKey::new(name).as_str().to_owned(),
-        Part::Groups | Part::Profiles | Part::SigningGroups => {
-            NameKey::new(name).as_str().to_owned()
-        }
-    };
-    (part, key)
-}
-
-/// Who or what a step is about: users (and signing-group members) by email, objects by the
-/// name they have once the step is done, so a rename and a later change of the same object
-/// meet in one block.
-fn subject(operation: &Operation) -> (Part, &str) {
-    match operation {
-        Operation::CreateUser { email, .. }
-        | Operation::ReactivateUser { email, .. }
-        | Operation::AddMember { email, .. }
-        | Operation::AddSigningGroupMember { email, .. }
-        | Operation::UpdateUser { email, .. }
-        | Operation::ChangeProfile { email, .. }
-        | Operation::RemoveMember { email, .. }
-        | Operation::RemoveSigningGroupMember { email, .. }
-        | Operation::CloseUser { email, .. } => (Part::Users, email),
-        Operation::CreateGroup { name, .. }
-        | Operation::RenameGroup { to: name, .. }
-        | Operation::SetGroupProfile { group: name, .. }
-        | Operation::DeleteGroup { name, .. } => (Part::Groups, name),
-        Operation::CreateProfile { name, .. }
-        | Operation::RenameProfile { to: name, .. }
-        | Operation::UpdateProfileSettings { profile: name, .. }
-        | Operation::DeleteProfile { name, .. } => (Part::Profiles, name),
-        Operation::CreateSigningGroup { name, .. }
-        | Operation::RenameSigningGroup { to: name, .. }
-        | Operation::SetSigningGroupEmail {
-            signing_group: name,
-            ..
-        }
-        | Operation::DeleteSigningGroup { name, .. } => (Part::SigningGroups, name),
-    }
-}
-
-/// What a step does to its subject, as the sign its line and its block's header carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Sign {
-    /// Comes into being, or back: created, reactivated, joined.
-    Add,
-    Change,
-    /// Goes away: closed, deleted, left.
-    Remove,
-}
-
-/// `+` for a person or object the plan creates or brings back, `-` for one it closes or
-/// deletes, `~` for the rest (and for the odd block that does both).
-fn header_sign<'a>(operations: impl Iterator<Item = &'a Operation>) -> Sign {
-    let (mut created, mut removed) = (false, false);
-    for operation in operations {
-        match operation {
-            Operation::CreateUser { .. }
-            | Operation::ReactivateUser { .. }
-            | Operation::CreateGroup { .. }
-            | Operation::CreateProfile { .. }
-            | Operation::CreateSigningGroup { .. } => created = true,
-            Operation::CloseUser { .. }
-            | Operation::DeleteGroup { .. }
-            | Operation::DeleteProfile { .. }
-            | Operation::DeleteSigningGroup { .. } => removed = true,
-            _ => {}
-        }
-    }
-    match (created, removed) {
-        (true, false) => Sign::Add,
-        (false, true) => Sign::Remove,
-        _ => Sign::Change,
-    }
-}
-
-/// One line of a block.
-enum Entry<'a> {
-    /// A sentence; names of other objects in it are in backticks.
-    Said { sign: Sign, text: String },
-    /// `label: before → after`, the values bare since the arrow and the line's end delimit
-    /// them; `inline` asks for the word-or-char diff beneath when the values share enough.
-    Field {
-        label: &'a str,
-        from: Option<&'a str>,
-        to: Option<&'a str>,
-        inline: bool,
-    },
-}
-
-fn said(sign: Sign, text: String) -> Entry<'static> {
-    Entry::Said { sign, text }
-}
-
-fn field<'a>(label: &'a str, from: Option<&'a str>, to: Option<&'a str>) -> Entry<'a> {
-    Entry::Field {
-        label,
-        from,
-        to,
-        inline: false,
-    }
-}
-
-/// Attribute and setting changes: one line per field, with the inline diff.
-fn field_changes(changes: &[Change]) -> impl Iterator<Item = Entry<'_>> {
-    changes.iter().map(|change| Entry::Field {
-        label: field_label(&change.field),
-        from: change.from.as_deref(),
-        to: change.to.as_deref(),
-        inline: true,
-    })
-}
-
-/// A user attribute as people say it; profile settings keep DocuSign's names, which are what
-/// the YAML and DocuSign's documentation use.
-fn field_label(field: &str) -> &str {
-    match field {
-        "first_name" => "first name",
-        "last_name" => "last name",
-        "job_title" => "job title",
-        other => other,
-    }
-}
-
-/// The lines of one step: one, or one per field for attribute and setting changes.
-fn entries(operation: &Operation) -> Vec<Entry<'_>> {
-    match operation {
-        Operation::CreateUser {
-            first_name,
-            last_name,
-            job_title,
-            permission_profile,
-            ..
-        } => {
-            let name = format!("{first_name} {last_name}");
-            let title = job_title
-                .as_ref()
-                .map_or_else(String::new, |title| format!(" ({title})"));
-            vec![said(
-                Sign::Add,
-                format!(
-                    "create {}{title} with profile `{permission_profile}`",
-                    name.trim()
-                ),
-            )]
-        }
-        Operation::ReactivateUser {
-            permission_profile, ..
-        } => vec![said(
-            Sign::Add,
-            format!("reactivate with profile `{permission_profile}`"),
-        )],
-        Operation::AddMember { group, .. } => {
-            vec![said(Sign::Add, format!("join group `{group}`"))]
-        }
-        Operation::AddSigningGroupMember { signing_group, .. } => vec![said(
-            Sign::Add,
-            format!("join signing group `{signing_group}`"),
-        )],
-        Operation::UpdateUser { changes, .. }
-        | Operation::UpdateProfileSettings { changes, .. } => field_changes(changes).collect(),
-        Operation::ChangeProfile { from, to, .. } => {
-            vec![field("profile", Some(from), Some(to))]
-        }
-        Operation::RemoveMember { group, .. } => {
-            vec![said(Sign::Remove, format!("leave group `{group}`"))]
-        }
-        Operation::RemoveSigningGroupMember { signing_group, .. } => vec![said(
-            Sign::Remove,
-            format!("leave signing group `{signing_group}`"),
-        )],
-        Operation::CloseUser { .. } => vec![said(Sign::Remove, "close".to_owned())],
-        Operation::CreateGroup {
-            permission_profile, ..
-        } => vec![said(
-            Sign::Add,
-            permission_profile.as_ref().map_or_else(
-                || "create".to_owned(),
-                |profile| format!("create with profile `{profile}`"),
-            ),
-        )],
-        Operation::RenameGroup { from, to, .. }
-        | Operation::RenameProfile { from, to, .. }
-        | Operation::RenameSigningGroup { from, to, .. } => {
-            vec![field("name", Some(from), Some(to))]
-        }
-        Operation::SetGroupProfile { from, to, .. } => {
-            vec![field("profile", from.as_deref(), to.as_deref())]
-        }
-        Operation::DeleteGroup { .. } | Operation::DeleteSigningGroup { .. } => {
-            vec![said(Sign::Remove, "delete".to_owned())]
-        }
-        Operation::CreateProfile { settings, .. } => vec![said(
-            Sign::Add,
-            format!("create with {}", plural(settings.len(), "setting")),
-        )],
-        Operation::DeleteProfile { move_users_to, .. } => vec![said(
-            Sign::Remove,
-            format!("delete, moving any holders to `{move_users_to}`"),
-        )],
-        Operation::CreateSigningGroup { email, .. } => vec![said(
-            Sign::Add,
-            email.as_ref().map_or_else(
-                || "create".to_owned(),
-                |email| format!("create with email {email}"),
-            ),
-        )],
-        Operation::SetSigningGroupEmail { from, to, .. } => {
-            vec![field("email", from.as_deref(), to.as_deref())]
-        }
-    }
-}
-
-/// Reasons the change itself already says; others are shown beside the step.
-pub(super) fn is_routine(reason: &str) -> bool {
-    super::super::diff::ROUTINE_REASONS.contains(&reason) || reason.is_empty()
 }
 
 /// Where a block's lines start and how wide their step numbers are.
@@ -443,12 +202,13 @@ impl Layout {
             )
         });
         match entry {
-            Entry::Said { sign, text } => {
+            Entry::Said { sign, pieces } => {
+                let text = joined(pieces, |name| format!("`{name}`"));
                 let _ = writeln!(
                     out,
                     "{prefix}{} {}{note}",
                     self.paint.sign(*sign),
-                    visible(text)
+                    visible(&text)
                 );
             }
             Entry::Field {
@@ -587,7 +347,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::{FORMAT_VERSION, Origin, Step};
+    use crate::plan::{Change, FORMAT_VERSION, Operation, Origin, Reason, Step};
 
     fn plan_of(operations: Vec<Operation>) -> Plan {
         Plan {
@@ -604,7 +364,7 @@ mod tests {
                 .map(|operation| Step {
                     phase: operation.phase(),
                     operation,
-                    reason: String::new(),
+                    reason: Reason::Noted(String::new()),
                 })
                 .collect(),
             reports: Vec::new(),
