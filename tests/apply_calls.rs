@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::apply_cli::{Hosted, commit_all, repo_with, summary, write};
+use crate::apply_cli::{commit_all, repo_with, summary, write};
 use crate::apply_support::{roomy, writes};
+use crate::served::Served;
 
 const GROUPS: usize = 10;
 
@@ -53,9 +54,9 @@ fn users(count: usize, team: impl Fn(usize) -> usize) -> String {
 
 /// Runs `apply --auto-approve` and answers the summary's figures and the writes the emulator
 /// counted, per call.
-fn apply(hosted: &Hosted, dir: &Path) -> ([u64; 5], BTreeMap<String, u64>) {
+fn apply(hosted: &Served, dir: &Path) -> ([u64; 5], BTreeMap<String, u64>) {
     let before = writes(&hosted.stats());
-    let run = hosted.run(dir, &["apply", "--auto-approve"]);
+    let run = hosted.cli().run(dir, &["apply", "--auto-approve"]);
     run.exits(0);
     let after = writes(&hosted.stats());
     let made = after
@@ -79,7 +80,7 @@ fn calls(list: &[(&str, u64)]) -> BTreeMap<String, u64> {
 
 #[test]
 fn onboarding_reorganising_and_offboarding_take_the_bulk_minimum_of_calls() {
-    let hosted = Hosted::start(roomy(), &live());
+    let hosted = Served::of_seed(roomy(), &live());
     let dir = repo_with(&[
         ("account.yaml", ACCOUNT),
         ("users.yaml", &users(1_000, |n| n % GROUPS)),
@@ -131,7 +132,10 @@ fn onboarding_reorganising_and_offboarding_take_the_bulk_minimum_of_calls() {
     assert_eq!(figures, [500, 0, 0, 1, 1]);
     assert_eq!(made, calls(&[("DELETE /users", 1)]));
 
-    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["plan", "--detailed-exitcode"])
+        .exits(0);
     let account = crate::apply_support::emulated(&hosted.running);
     let open = account
         .users

@@ -13,7 +13,7 @@ use docusign_gitops::state::{self, RecordedState};
 
 use crate::apply_cli::repo_with;
 use crate::apply_support::{roomy, seeded};
-use crate::served::{ACCOUNT_ID, Served, run};
+use crate::served::{ACCOUNT_ID, Served};
 
 const LIVE: &str = "
 users:
@@ -64,12 +64,12 @@ fn each_phase_finds_the_state_file_holding_every_phase_before_it() {
             seen.lock().expect("seen").push(Seen { call, recorded });
         })
     };
-    run(served
-        .command(dir.path())
+    served
+        .cli()
         // The API through the proxy; the account is the YAML's.
         .env("DOCUSIGN_BASE_URL", &proxy.url)
-        .args(["apply", "--auto-approve"]))
-    .exits(0);
+        .run(dir.path(), &["apply", "--auto-approve"])
+        .exits(0);
     let last = state::file::load(dir.path(), ACCOUNT_ID)
         .expect("the state file")
         .expect("written");

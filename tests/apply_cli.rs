@@ -5,103 +5,19 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use docusign_gitops::docusign::{Client, Retry};
-use docusign_gitops::emulator::{Config, Running, Stats};
 use docusign_gitops::state::{self, Lock};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::apply_support::{
-    TOKEN, client_for, duplicate_emails, emulated, quick_settings, roomy, seeded, start,
-    write_count,
-};
+use crate::apply_support::{duplicate_emails, emulated, roomy};
 use crate::harness::Run;
+use crate::served::Served;
 
-pub const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
-
-/// An emulator served by a runtime of its own, so it keeps answering while the test waits for
-/// the binary.
-pub struct Hosted {
-    // Dropped before the runtime: stopping the server needs no runtime.
-    pub running: Running,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Hosted {
-    pub fn start(config: Config, seed: &str) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let running = runtime.block_on(start(config, seeded(seed, 11)));
-        Self { running, runtime }
-    }
-
-    /// `docusign-gitops ARGS` in `dir`, connected to this emulator through the environment
-    /// alone (discovery finds the account through the emulator's userinfo).
-    pub fn command(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut command = crate::harness::binary();
-        command
-            .args(args)
-            .current_dir(dir)
-            .env("DOCUSIGN_AUTH_SERVER", &self.running.url)
-            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID);
-        command
-    }
-
-    pub fn run(&self, dir: &Path, args: &[&str]) -> Run {
-        let output = self
-            .command(dir, args)
-            .output()
-            .expect("run docusign-gitops");
-        Run {
-            code: output.status.code().expect("exit code, not a signal"),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
-    }
-
-    pub fn stats(&self) -> Stats {
-        self.running.shared.stats()
-    }
-
-    /// Writes the emulator has counted so far.
-    pub fn writes(&self) -> u64 {
-        write_count(&self.stats())
-    }
-
-    /// A client for changing the account by hand, as someone in DocuSign's web app would.
-    pub fn by_hand(&self) -> Arc<Client> {
-        let _guard = self.runtime.enter();
-        client_for(&self.running, quick_settings())
-    }
-
-    /// One API call made by hand; answers the body.
-    pub fn call(&self, method: Method, path: &str, body: &Value) -> Value {
-        let client = self.by_hand();
-        self.runtime
-            .block_on(client.call(method, path, Some(body), Retry::OnlyIfNotSent))
-            .unwrap_or_else(|err| panic!("{path}: {err}"))
-            .body
-    }
-
-    pub fn user_id(&self, email: &str) -> String {
-        emulated(&self.running)
-            .users
-            .iter()
-            .find(|user| user.email.eq_ignore_ascii_case(email))
-            .unwrap_or_else(|| panic!("no user {email}"))
-            .id
-            .clone()
-    }
-}
+pub use crate::emulator_support::ACCOUNT_ID;
 
 /// A git repository in a temp dir holding `files` in its first commit.
 pub fn repo_with(files: &[(&str, &str)]) -> TempDir {
@@ -262,8 +178,8 @@ fn desired_repo() -> TempDir {
     ])
 }
 
-fn emulator() -> Hosted {
-    Hosted::start(roomy(), LIVE)
+fn emulator() -> Served {
+    Served::of_seed(roomy(), LIVE)
 }
 
 fn plan_file(dir: &Path) -> Value {
@@ -277,6 +193,7 @@ fn plan_apply_plan_in_a_git_repo_ends_with_no_changes_and_the_state_committed() 
     let dir = desired_repo();
     let path = dir.path();
     hosted
+        .cli()
         .run(path, &["plan", "--out", "plan.json"])
         .exits(0)
         .stdout_has("cy@example.com");
@@ -286,7 +203,9 @@ fn plan_apply_plan_in_a_git_repo_ends_with_no_changes_and_the_state_committed() 
     assert!(steps >= 8, "{planned:#}");
 
     let writes = hosted.writes();
-    let applied = hosted.run(path, &["apply", "--plan", "plan.json", "--auto-approve"]);
+    let applied = hosted
+        .cli()
+        .run(path, &["apply", "--plan", "plan.json", "--auto-approve"]);
     applied.exits(0);
     // Every step done, in the calls the plan said, and the emulator saw exactly those writes.
     assert_eq!(
@@ -295,7 +214,10 @@ fn plan_apply_plan_in_a_git_repo_ends_with_no_changes_and_the_state_committed() 
     );
     assert_eq!(hosted.writes() - writes, planned_calls);
 
-    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["plan", "--detailed-exitcode"])
+        .exits(0);
 
     // The state commit is HEAD, on top of the desired state, and holds the file on disk.
     let repo = git2::Repository::open(path).expect("the repo");
@@ -346,6 +268,7 @@ fn plan_apply_plan_in_a_git_repo_ends_with_no_changes_and_the_state_committed() 
     // The same reviewed plan again: another apply (this one) has moved the serial on.
     let writes = hosted.writes();
     hosted
+        .cli()
         .run(path, &["apply", "--plan", "plan.json", "--auto-approve"])
         .exits(1)
         .stderr_says(&[
@@ -361,7 +284,10 @@ fn a_plan_made_before_the_account_changed_is_refused_and_nothing_is_written() {
     let hosted = emulator();
     let dir = desired_repo();
     let path = dir.path();
-    hosted.run(path, &["plan", "--out", "plan.json"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["plan", "--out", "plan.json"])
+        .exits(0);
     // Someone renames Ana in DocuSign after the plan was reviewed.
     let ana = hosted.user_id("ana@example.com");
     hosted.call(
@@ -371,6 +297,7 @@ fn a_plan_made_before_the_account_changed_is_refused_and_nothing_is_written() {
     );
     let writes = hosted.writes();
     hosted
+        .cli()
         .run(path, &["apply", "--plan", "plan.json", "--auto-approve"])
         .exits(1)
         .stderr_says(&[
@@ -400,10 +327,12 @@ users:
     ]);
     let path = dir.path();
     hosted
+        .cli()
         .run(path, &["plan", "--out", "plan.json", "--detailed-exitcode"])
         .exits(0);
     // A first apply records the account even with nothing to change: serial 1.
     hosted
+        .cli()
         .run(path, &["apply", "--auto-approve"])
         .exits(0)
         .stdout_has("No changes");
@@ -412,6 +341,7 @@ users:
         .expect("recorded");
     assert_eq!(recorded.serial, 1);
     hosted
+        .cli()
         .run(path, &["apply", "--plan", "plan.json", "--auto-approve"])
         .exits(1)
         .stderr_says(&[
@@ -433,12 +363,7 @@ pub fn finish_within(mut child: std::process::Child, limit: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let output = child.wait_with_output().expect("output");
-    Run {
-        code: output.status.code().expect("an exit code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8"),
-    }
+    child.wait_with_output().expect("output").into()
 }
 
 #[test]
@@ -448,7 +373,9 @@ fn a_held_lock_stops_a_second_apply_at_once_naming_the_holder() {
     let path = dir.path();
     let lock = Lock::acquire(path, ACCOUNT_ID).expect("the test holds the lock");
     let child = hosted
-        .command(path, &["apply", "--auto-approve"])
+        .cli()
+        .command(&["apply", "--auto-approve"])
+        .current_dir(path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -461,7 +388,10 @@ fn a_held_lock_stops_a_second_apply_at_once_naming_the_holder() {
     assert_eq!(hosted.writes(), 0);
     assert!(!state_path(path).exists());
     drop(lock);
-    hosted.run(path, &["apply", "--auto-approve"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["apply", "--auto-approve"])
+        .exits(0);
 }
 
 #[test]
@@ -469,7 +399,7 @@ fn without_auto_approve_off_a_terminal_nothing_is_applied() {
     let hosted = emulator();
     let dir = desired_repo();
     let path = dir.path();
-    let run = hosted.run(path, &["apply"]);
+    let run = hosted.cli().run(path, &["apply"]);
     run.exits(1)
         .stderr_says(&[
             "stdin is not a terminal",
@@ -490,6 +420,7 @@ fn no_commit_writes_the_state_file_and_makes_no_commit() {
     let repo = git2::Repository::open(path).expect("repo");
     let head = repo.head().expect("HEAD").target().expect("a commit");
     hosted
+        .cli()
         .run(path, &["apply", "--auto-approve", "--no-commit"])
         .exits(0);
     assert_eq!(repo.head().expect("HEAD").target(), Some(head));
@@ -505,7 +436,10 @@ fn no_commit_writes_the_state_file_and_makes_no_commit() {
         repo.status_file(&relative).expect("status"),
         git2::Status::WT_NEW
     );
-    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["plan", "--detailed-exitcode"])
+        .exits(0);
 }
 
 #[test]
@@ -529,6 +463,7 @@ fn a_guard_over_its_limit_refuses_with_exit_3_and_writes_nothing() {
     ]);
     let path = dir.path();
     hosted
+        .cli()
         .run(path, &["apply", "--auto-approve"])
         .exits(3)
         .stdout_has("refused: 1 user-closures (limit 0")
@@ -537,6 +472,7 @@ fn a_guard_over_its_limit_refuses_with_exit_3_and_writes_nothing() {
     assert!(!state_path(path).exists());
     // Allowed, the same plan goes through.
     hosted
+        .cli()
         .run(
             path,
             &["apply", "--auto-approve", "--allow", "user-closures"],
@@ -556,7 +492,7 @@ fn signing_groups_past_docusigns_cap_are_refused_before_any_change() {
     for n in 0..49 {
         let _ = writeln!(live, "  - name: Unmanaged {n:02}");
     }
-    let hosted = Hosted::start(roomy(), &live);
+    let hosted = Served::of_seed(roomy(), &live);
     let dir = repo_with(&[
         ("account.yaml", ACCOUNT_YAML),
         (
@@ -581,7 +517,7 @@ users:
     ]);
     let path = dir.path();
     let writes = hosted.writes();
-    let run = hosted.run(path, &["apply", "--auto-approve"]);
+    let run = hosted.cli().run(path, &["apply", "--auto-approve"]);
     run.exits(3).stderr_says(&[
         "the account would hold 51 signing groups, and DocuSign allows 50: the plan creates 2 (Alpha Signers, Beta Signers) beside the 49 it keeps (`Unmanaged 00`,",
         "and 39 more",
@@ -602,11 +538,14 @@ users:
         "/signing_groups",
         &json!({ "groups": [{ "signingGroupId": old.to_string() }] }),
     );
-    let rerun = hosted.run(path, &["apply", "--auto-approve"]);
+    let rerun = hosted.cli().run(path, &["apply", "--auto-approve"]);
     rerun.exits(0);
     // Two creates, their two members, Ana's title.
     assert_eq!(summary(&rerun)[..3], [5, 0, 0], "{}", rerun.stdout);
-    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["plan", "--detailed-exitcode"])
+        .exits(0);
     assert_eq!(
         duplicate_emails(&emulated(&hosted.running)),
         Vec::<String>::new()
@@ -623,7 +562,9 @@ fn apply_with_its_stdout_closed_records_and_commits_the_state_without_a_panic() 
     let path = dir.path();
     let writes = hosted.writes();
     let mut child = hosted
-        .command(path, &["apply", "--auto-approve"])
+        .cli()
+        .command(&["apply", "--auto-approve"])
+        .current_dir(path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -652,7 +593,10 @@ fn apply_with_its_stdout_closed_records_and_commits_the_state_without_a_panic() 
         "{:?}",
         head.message()
     );
-    hosted.run(path, &["plan", "--detailed-exitcode"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["plan", "--detailed-exitcode"])
+        .exits(0);
 }
 
 /// The README's loop with the embedded emulator: each `apply --emulator` restarts it from the
@@ -752,7 +696,7 @@ fn apply_refuses_uncommitted_yaml_unless_allowed_and_records_which_commit_it_app
     write(path, "notes.txt", "not YAML");
     write(path, ".github/workflows/ci.yml", "on: push\n");
     let writes = hosted.writes();
-    let run = hosted.run(path, &["apply", "--auto-approve"]);
+    let run = hosted.cli().run(path, &["apply", "--auto-approve"]);
     run.exits(1).stderr_says(&[
         "the desired state has changes git hasn't committed: `teams/extra.yaml`, `users.yaml`",
         "--allow-uncommitted",
@@ -762,6 +706,7 @@ fn apply_refuses_uncommitted_yaml_unless_allowed_and_records_which_commit_it_app
     assert!(!state_path(path).exists(), "nothing was recorded");
 
     hosted
+        .cli()
         .run(path, &["apply", "--auto-approve", "--allow-uncommitted"])
         .exits(0);
     let recorded = |path: &Path| {
@@ -777,7 +722,10 @@ fn apply_refuses_uncommitted_yaml_unless_allowed_and_records_which_commit_it_app
     write(path, "users.yaml", USERS_YAML);
     commit_all(path, "back as it was");
     let back = head(path);
-    hosted.run(path, &["apply", "--auto-approve"]).exits(0);
+    hosted
+        .cli()
+        .run(path, &["apply", "--auto-approve"])
+        .exits(0);
     assert_ne!(reviewed, back);
     assert_eq!(
         recorded(path).desired_commit.as_deref(),

@@ -12,9 +12,10 @@ use std::process::{Child, ExitStatus, Stdio};
 use docusign_gitops::emulator::Config;
 use docusign_gitops::state::{self, Applied, Lock, RecordedState};
 
-use crate::apply_cli::{ACCOUNT_ID, Hosted, state_path, write};
+use crate::apply_cli::{ACCOUNT_ID, state_path, write};
 use crate::apply_faults::{DESIRED, live_seed, recorded};
 use crate::apply_support::{duplicate_emails, emulated, roomy, truth, write_count};
+use crate::served::Served;
 
 const RUNS: usize = 20;
 /// Runs at a time: each mostly waits for its processes.
@@ -22,13 +23,13 @@ const PARALLEL: usize = 4;
 /// The serial of the state file a checkout starts with; a checkpoint writes the next one.
 const SERIAL_BEFORE: u64 = 1;
 
-fn emulator(seed: u64) -> Hosted {
-    Hosted::start(Config { seed, ..roomy() }, &live_seed())
+fn emulator(seed: u64) -> Served {
+    Served::of_seed(Config { seed, ..roomy() }, &live_seed())
 }
 
 /// A desired-state folder whose recorded state says the last apply managed everything but
 /// `stray`, so the plan also closes, and deletes groups and profiles: every phase has work.
-fn checkout(hosted: &Hosted) -> tempfile::TempDir {
+fn checkout(hosted: &Served) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "desired.yaml", DESIRED);
     let base = RecordedState::first(ACCOUNT_ID, "demo");
@@ -278,9 +279,11 @@ mod holding_proxy {
 use holding_proxy::Proxy;
 
 /// `docusign-gitops apply` in `dir`, calling the emulator through `proxy`.
-fn spawn_apply(hosted: &Hosted, dir: &Path, proxy: &Proxy) -> Child {
+fn spawn_apply(hosted: &Served, dir: &Path, proxy: &Proxy) -> Child {
     hosted
-        .command(dir, &apply_args())
+        .cli()
+        .command(&apply_args())
+        .current_dir(dir)
         .env("DOCUSIGN_AUTH_SERVER", &proxy.url)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -344,6 +347,7 @@ fn calibrate() -> Calibration {
     let status = child.wait().expect("wait for apply");
     assert!(status.success(), "the calibration apply failed: {status}");
     hosted
+        .cli()
         .run(dir.path(), &["plan", "--detailed-exitcode"])
         .exits(0);
     let seen = proxy.seen();
@@ -446,13 +450,13 @@ fn killed_run(seed: u64, stop: Stop, expect_checkpoint: bool) -> KillPoint {
         "{what}: the lock holder left a cut-short state write"
     );
 
-    let rerun = hosted.run(path, &apply_args());
+    let rerun = hosted.cli().run(path, &apply_args());
     assert_eq!(
         rerun.code, 0,
         "{what}: the rerun failed\n{}\n{}",
         rerun.stdout, rerun.stderr
     );
-    let check = hosted.run(path, &["plan", "--detailed-exitcode"]);
+    let check = hosted.cli().run(path, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         check.code, 0,
         "{what}: changes remain after the rerun\n{}\n{}",

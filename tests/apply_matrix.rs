@@ -20,6 +20,7 @@ use docusign_gitops::plan;
 use crate::apply_support::{
     client_for, context, desired, live, mismatches, quick_settings, roomy, seeded, start, truth,
 };
+use crate::harness::Cli;
 
 const SEED: &str = "
 integration_user: admin@example.com
@@ -374,16 +375,9 @@ fn the_cli_refuses_an_admin_join_with_exit_3_and_changes_nothing() {
     };
     let writes_before = writes(&running);
     for args in [&["plan"][..], &["apply", "--auto-approve", "--no-commit"]] {
-        let output = crate::harness::binary()
-            .args(args)
-            .current_dir(dir.path())
-            .env("DOCUSIGN_AUTH_SERVER", &running.url)
-            .env("DOCUSIGN_ACCESS_TOKEN", crate::apply_support::TOKEN)
-            .env("DOCUSIGN_ACCOUNT_ID", running.account_id())
-            .output()
-            .expect("run docusign-gitops");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        let run = Cli::emulator(&running).run(dir.path(), args);
+        let stderr = &run.stderr;
+        assert_eq!(run.code, 3, "{args:?}: {stderr}");
         // miette wraps long lines to the terminal's width.
         let said = stderr
             .split_whitespace()

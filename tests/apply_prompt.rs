@@ -12,7 +12,8 @@ use rexpect::session::{PtySession, spawn_command};
 
 use crate::apply_cli::{Says as _, repo_with};
 use crate::apply_support::{emulated, roomy, seeded, write_count};
-use crate::served::{ACCOUNT_ID, Served, finished};
+use crate::harness::Run;
+use crate::served::{ACCOUNT_ID, Served};
 
 /// How long a step of the conversation may take before the test gives up: a bound for a
 /// hung binary, not a measure of speed.
@@ -43,9 +44,9 @@ fn setup() -> (Served, tempfile::TempDir) {
 
 /// `apply` (no `--auto-approve`) with a pseudo-terminal for stdin, stdout and stderr.
 fn apply_in_terminal(served: &Served, dir: &Path) -> PtySession {
-    let mut command = served.command(dir);
+    let mut command = served.cli().command(&["apply"]);
     command
-        .arg("apply")
+        .current_dir(dir)
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());
@@ -135,8 +136,9 @@ fn any_other_answer_on_a_terminal_applies_nothing_and_says_so() {
 fn off_a_terminal_apply_refuses_without_auto_approve_even_when_stdin_says_yes() {
     let (served, dir) = setup();
     let mut child = served
-        .command(dir.path())
-        .arg("apply")
+        .cli()
+        .command(&["apply"])
+        .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -148,7 +150,7 @@ fn off_a_terminal_apply_refuses_without_auto_approve_even_when_stdin_says_yes() 
         .expect("stdin")
         .write_all(b"yes\n")
         .expect("write to stdin");
-    let run = finished(child.wait_with_output().expect("apply ends"));
+    let run = Run::from(child.wait_with_output().expect("apply ends"));
     run.exits(1)
         .stderr_says(&[
             "apply asks for confirmation, and stdin is not a terminal; nothing was applied",

@@ -21,8 +21,10 @@ use docusign_gitops::plan::{self, Context, Plan};
 
 use crate::emulator_support::live_model;
 
-/// The access token the apply tests' emulators accept, for the seed's integration user.
-pub const TOKEN: &str = "apply-test-token";
+/// The access token the apply tests' emulators accept, for the seed's integration user: the
+/// one every test emulator accepts, so [`Cli::emulator`](crate::harness::Cli::emulator) works
+/// with either kind.
+pub use crate::emulator_support::TOKEN;
 const NOW: &str = "2026-01-05T09:00:00.0000000Z";
 
 /// An emulator config whose limits a test never reaches, so the client's pacing (which leaves

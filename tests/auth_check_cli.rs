@@ -67,12 +67,10 @@ fn auth_check_passes_only_for_a_user_whose_profile_may_manage_the_account() {
         ("ida@example.com", "Administrator Assistant", false),
     ];
     for (email, profile, admin) in cases {
-        let run = crate::served::run(
-            served
-                .command(dir.path())
-                .env("DOCUSIGN_ACCESS_TOKEN", token(email))
-                .args(["auth", "check"]),
-        );
+        let run = served
+            .cli()
+            .env("DOCUSIGN_ACCESS_TOKEN", token(email))
+            .run(dir.path(), &["auth", "check"]);
         run.stdout_has(&format!("<{email}>"))
             .stdout_has("account:    Emulated Account (3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36)");
         if admin {

@@ -7,7 +7,7 @@ use docusign_gitops::emulator::config::{Client, RefreshGrant};
 
 use crate::apply_support::{roomy, seeded};
 use crate::harness::Fixture;
-use crate::served::{Proxy, Served, run};
+use crate::served::{Proxy, Served};
 
 const CLIENT_ID: &str = "5d0c7e21-93ab-4f16-8c2d-7a41e9b03f58";
 const CLIENT_SECRET: &str = "base-url-test-client-secret";
@@ -49,18 +49,17 @@ fn served() -> (Served, Proxy) {
 /// `plan --detailed-exitcode` with the refresh-token credentials and the proxy as auth server.
 fn plan(served: &Served, proxy: &Proxy, base_url: Option<&str>) -> crate::harness::Run {
     let fixture = Fixture::new().file("desired.yaml", DESIRED);
-    let mut command = served.command(fixture.path());
-    command
-        .env_remove("DOCUSIGN_ACCESS_TOKEN")
+    let mut cli = served
+        .cli()
+        .without("DOCUSIGN_ACCESS_TOKEN")
         .env("DOCUSIGN_AUTH_SERVER", &proxy.url)
         .env("DOCUSIGN_CLIENT_ID", CLIENT_ID)
         .env("DOCUSIGN_CLIENT_SECRET", CLIENT_SECRET)
-        .env("DOCUSIGN_REFRESH_TOKEN", REFRESH_TOKEN)
-        .args(["plan", "--detailed-exitcode"]);
+        .env("DOCUSIGN_REFRESH_TOKEN", REFRESH_TOKEN);
     if let Some(base_url) = base_url {
-        command.env("DOCUSIGN_BASE_URL", base_url);
+        cli = cli.env("DOCUSIGN_BASE_URL", base_url);
     }
-    run(&mut command)
+    cli.run(fixture.path(), &["plan", "--detailed-exitcode"])
 }
 
 /// Reads of the account's users the emulator answered.
@@ -121,15 +120,14 @@ users:
 /// `DOCUSIGN_BASE_URL`.
 fn plan_with(served: &Served, yaml: &str, credentials: &[(&str, &str)]) -> crate::harness::Run {
     let fixture = Fixture::new().file("desired.yaml", yaml);
-    let mut command = served.command(fixture.path());
-    command
-        .env_remove("DOCUSIGN_ACCESS_TOKEN")
-        .env("DOCUSIGN_BASE_URL", &served.running.url)
-        .args(["plan", "--detailed-exitcode"]);
+    let mut cli = served
+        .cli()
+        .without("DOCUSIGN_ACCESS_TOKEN")
+        .env("DOCUSIGN_BASE_URL", &served.running.url);
     for (name, value) in credentials {
-        command.env(name, value);
+        cli = cli.env(name, value);
     }
-    run(&mut command)
+    cli.run(fixture.path(), &["plan", "--detailed-exitcode"])
 }
 
 /// Userinfo names the token's user: rule 4 keeps Ada an administrator, as without
@@ -193,9 +191,9 @@ fn with_base_url_and_an_unknown_token_user_no_administrator_may_be_demoted() {
 fn auth_check_works_with_base_url() {
     let (served, proxy) = served();
     let fixture = Fixture::new();
-    let run = run(served
-        .command(fixture.path())
-        .env_remove("DOCUSIGN_ACCESS_TOKEN")
+    let run = served
+        .cli()
+        .without("DOCUSIGN_ACCESS_TOKEN")
         .env("DOCUSIGN_BASE_URL", &served.running.url)
         .env("DOCUSIGN_AUTH_SERVER", &proxy.url)
         .env("DOCUSIGN_CLIENT_ID", CLIENT_ID)
@@ -205,7 +203,7 @@ fn auth_check_works_with_base_url() {
             "DOCUSIGN_ACCOUNT_ID",
             "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36",
         )
-        .args(["auth", "check"]));
+        .run(fixture.path(), &["auth", "check"]);
     run.exits(0)
         .stdout_has("<admin@example.com>")
         .stdout_has("admin:      yes (profile `Account Administrator`)");

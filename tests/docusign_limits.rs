@@ -615,7 +615,7 @@ fn ids(account: &docusign_gitops::model::Account) -> BTreeSet<(String, String, O
 /// sentence with the numbers and the reset, and changes nothing: no write, no state file.
 #[test]
 fn a_plan_past_the_hourly_budget_is_refused_before_its_first_write() {
-    let hosted = crate::apply_cli::Hosted::start(
+    let hosted = crate::served::Served::of_seed(
         Config {
             hourly_limit: 40,
             burst_limit: 10_000,
@@ -626,7 +626,7 @@ fn a_plan_past_the_hourly_budget_is_refused_before_its_first_write() {
     );
     let too_big = desired_yaml(false, 30, &users(&[ADA, KIM, LEE, CAL]));
     let dir = crate::apply_cli::repo_with(&[("account.yaml", too_big.as_str())]);
-    let run = run_binary(&hosted.running, dir.path(), &["apply", "--auto-approve"]);
+    let run = hosted.cli().run(dir.path(), &["apply", "--auto-approve"]);
     let stats = hosted.stats();
     let remaining = 40 - stats.total_calls;
     // Every call so far read the account; reading it back after the apply costs as much.
@@ -652,24 +652,9 @@ fn a_plan_past_the_hourly_budget_is_refused_before_its_first_write() {
     // With the same budget, a plan that fits goes through.
     let fits = desired_yaml(false, 2, &users(&[ADA, KIM, LEE, CAL]));
     let small = crate::apply_cli::repo_with(&[("account.yaml", fits.as_str())]);
-    run_binary(&hosted.running, small.path(), &["apply", "--auto-approve"]).exits(0);
+    hosted
+        .cli()
+        .run(small.path(), &["apply", "--auto-approve"])
+        .exits(0);
     assert_eq!(crate::apply_support::write_count(&hosted.stats()), 2);
-}
-
-/// `docusign-gitops ARGS` in `dir` against the emulator, through the environment alone.
-fn run_binary(running: &Running, dir: &std::path::Path, args: &[&str]) -> crate::harness::Run {
-    let output = crate::harness::binary()
-        .args(args)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", &running.url)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", running.account_id())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run docusign-gitops");
-    crate::harness::Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
 }

@@ -9,7 +9,8 @@ use docusign_gitops::emulator::Config;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::emulator_support::{ACCOUNT_ID, Api, account_with, run_cli, start};
+use crate::emulator_support::{ACCOUNT_ID, Api, account_with, start};
+use crate::harness::Cli;
 
 fn account_yaml(accepted: &str) -> String {
     format!(
@@ -49,16 +50,13 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
     write(dir.path(), "users.yaml", USERS);
 
     // No apply yet: nothing to compare with.
-    let before = run_cli(dir.path(), &running, &["drift", "."]);
+    let before = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
     before.exits(1).stderr_has(&["no recorded state"]);
 
-    run_cli(
-        dir.path(),
-        &running,
-        &["apply", ".", "--auto-approve", "--no-commit"],
-    )
-    .exits(0);
-    let clean = run_cli(dir.path(), &running, &["drift", "."]);
+    Cli::emulator(&running)
+        .run(dir.path(), &["apply", ".", "--auto-approve", "--no-commit"])
+        .exits(0);
+    let clean = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
     clean.exits(0);
     assert!(clean.stdout.starts_with("No drift"), "{}", clean.stdout);
 
@@ -103,7 +101,7 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
     ));
     assert!(invited.status.is_success(), "{invited:?}");
 
-    let drift = run_cli(dir.path(), &running, &["drift", "."]);
+    let drift = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
     drift.exits(2);
     for needle in [
         "# Changed outside git",
@@ -118,7 +116,7 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
     // Accepted until a day that hasn't passed: silenced, and said so.
     let accepted = "  accepted_drift:\n    - object: user:user0@example.com\n      reason: acting director until the new hire starts\n      until: 2099-12-31\n    - object: user:user1@example.com\n      reason: covering Sales for a month\n      until: 2099-12-31\n    - object: user:temp@example.com\n      reason: contractor, offboarded by IT\n      until: 2099-12-31\n";
     write(dir.path(), "account.yaml", &account_yaml(accepted));
-    let silenced = run_cli(dir.path(), &running, &["drift", ".", "--format", "json"]);
+    let silenced = Cli::emulator(&running).run(dir.path(), &["drift", ".", "--format", "json"]);
     silenced.exits(0);
     let report: serde_json::Value = serde_json::from_str(&silenced.stdout).expect("JSON report");
     let differences = report["differences"].as_array().expect("differences");
@@ -136,7 +134,7 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
         "account.yaml",
         &account_yaml(&accepted.replace("2099-12-31", "2020-01-31")),
     );
-    let expired = run_cli(dir.path(), &running, &["drift", "."]);
+    let expired = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
     expired.exits(2);
     expired.stdout_has("# Expired acceptances");
     expired.stdout_has("user:user0@example.com (until 2020-01-31");
@@ -149,12 +147,9 @@ fn a_merged_change_not_yet_applied_is_pending_drift() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "account.yaml", &account_yaml(""));
     write(dir.path(), "users.yaml", USERS);
-    run_cli(
-        dir.path(),
-        &running,
-        &["apply", ".", "--auto-approve", "--no-commit"],
-    )
-    .exits(0);
+    Cli::emulator(&running)
+        .run(dir.path(), &["apply", ".", "--auto-approve", "--no-commit"])
+        .exits(0);
 
     // The YAML moves user1 to Sales, and nobody applies it.
     write(
@@ -162,7 +157,7 @@ fn a_merged_change_not_yet_applied_is_pending_drift() {
         "users.yaml",
         &format!("{USERS}    groups: [Sales]\n"),
     );
-    let drift = run_cli(dir.path(), &running, &["drift", "."]);
+    let drift = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
     drift.exits(2);
     drift.stdout_has("# Pending (merged, not applied)");
     drift.stdout_has("user user1@example.com: join group `Sales`");
@@ -182,8 +177,10 @@ fn drift_after_an_import_says_since_the_import() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("imported");
     let out_text = out.to_str().expect("a UTF-8 path");
-    run_cli(dir.path(), &running, &["import", "--out", out_text]).exits(0);
-    let drift = run_cli(&out, &running, &["drift", "."]);
+    Cli::emulator(&running)
+        .run(dir.path(), &["import", "--out", out_text])
+        .exits(0);
+    let drift = Cli::emulator(&running).run(&out, &["drift", "."]);
     drift.exits(0).stdout_has("No drift in account");
     assert!(
         drift.stdout.contains(" since the import of ") && !drift.stdout.contains("the apply"),
@@ -207,12 +204,9 @@ fn drift_after_an_import_says_since_the_import() {
     let edited = format!("{}first_name: Renamed{}", &text[..name], &text[name + 12..]);
     assert_ne!(edited, text);
     std::fs::write(&file, edited).expect("write the users file");
-    run_cli(
-        &out,
-        &running,
-        &["apply", ".", "--auto-approve", "--no-commit"],
-    )
-    .exits(0);
-    let drift = run_cli(&out, &running, &["drift", "."]);
+    Cli::emulator(&running)
+        .run(&out, &["apply", ".", "--auto-approve", "--no-commit"])
+        .exits(0);
+    let drift = Cli::emulator(&running).run(&out, &["drift", "."]);
     drift.exits(0).stdout_has(" since the apply of ");
 }

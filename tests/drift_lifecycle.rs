@@ -3,19 +3,17 @@
 //! (`drift` exits 0 for it); a user closed, disabled or enabled in DocuSign's pages is
 //! lifecycle drift (exit 2); a closed user opened again is a change outside git.
 
-use std::path::Path;
-
 use docusign_gitops::desired::Desired;
 use docusign_gitops::desired::checked::Policy;
 use docusign_gitops::drift::{self, Class, Part};
+use docusign_gitops::emulator::Config;
 use docusign_gitops::emulator::account::UserStatus as EmulatedStatus;
-use docusign_gitops::emulator::{Config, Running};
 use docusign_gitops::model::{Account, EmailKey, User, UserStatus};
 use docusign_gitops::state::RecordedState;
 use serde_json::{Value, json};
 
-use crate::emulator_support::{ACCOUNT_ID, Api, TOKEN, account_with, start};
-use crate::harness::{Run, binary};
+use crate::emulator_support::{ACCOUNT_ID, Api, account_with, start};
+use crate::harness::Fixture;
 
 fn user(status: UserStatus) -> User {
     User {
@@ -125,23 +123,6 @@ fn each_status_docusign_moves_on_is_classed_and_only_an_accepted_invitation_is_n
     }
 }
 
-/// The binary, pointed at the test's emulator through the environment, as CI would be.
-fn run(dir: &Path, running: &Running, args: &[&str]) -> Run {
-    let output = binary()
-        .args(args)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", &running.url)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-        .output()
-        .expect("run docusign-gitops");
-    Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
-
 const YAML: &str = "account:
   id: 3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36
   environment: demo
@@ -183,18 +164,11 @@ fn drift_lists_an_accepted_invitation_without_failing_and_fails_on_a_user_closed
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let running = runtime.block_on(start(Config::default(), account_with(1)));
     let api = Api::new(&running);
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("account.yaml"), YAML).expect("write YAML");
-    run(
-        dir.path(),
-        &running,
-        &["apply", ".", "--auto-approve", "--no-commit"],
-    )
-    .exits(0);
+    let dir = Fixture::new().file("account.yaml", YAML).emulator(&running);
+    dir.run(&["apply", ".", "--auto-approve", "--no-commit"])
+        .exits(0);
     // The apply invited the new hire: pending until they sign in.
-    run(dir.path(), &running, &["drift", "."])
-        .exits(0)
-        .stdout_has("No drift");
+    dir.run(&["drift", "."]).exits(0).stdout_has("No drift");
 
     // They accept the invitation, which DocuSign records without any API call of ours.
     {
@@ -208,12 +182,12 @@ fn drift_lists_an_accepted_invitation_without_failing_and_fails_on_a_user_closed
         assert_eq!(invited.status, EmulatedStatus::ActivationSent);
         invited.status = EmulatedStatus::Active;
     }
-    let accepted = run(dir.path(), &running, &["drift", "."]);
+    let accepted = dir.run(&["drift", "."]);
     accepted.exits(0).stdout_has(
         "# DocuSign lifecycle\n  user new.hire@example.com: accepted the invitation (not drift)\n",
     );
     accepted.stdout_has("No drift");
-    let report = run(dir.path(), &running, &["drift", ".", "--format", "json"]);
+    let report = dir.run(&["drift", ".", "--format", "json"]);
     report.exits(0);
     let report: Value = serde_json::from_str(&report.stdout).expect("a JSON report");
     assert_eq!(
@@ -241,7 +215,7 @@ fn drift_lists_an_accepted_invitation_without_failing_and_fails_on_a_user_closed
         Some(&json!({ "users": [{ "userId": user0_id }] })),
     ));
     assert!(closed.status.is_success(), "{closed:?}");
-    let drift = run(dir.path(), &running, &["drift", "."]);
+    let drift = dir.run(&["drift", "."]);
     drift
         .exits(2)
         .stdout_has("# DocuSign lifecycle\n  user new.hire@example.com: accepted the invitation (not drift)\n  user user0@example.com: closed in DocuSign\n");

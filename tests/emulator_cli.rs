@@ -8,6 +8,8 @@ use docusign_gitops::emulator::account::UserStatus;
 use docusign_gitops::emulator::seed;
 use serde_json::{Value, json};
 
+use crate::harness::{Cli, Run};
+
 /// A running `docusign-gitops emulator` process, killed on drop.
 struct Server {
     child: Child,
@@ -29,8 +31,8 @@ impl Drop for Server {
 }
 
 fn serve(args: &[&str]) -> Server {
-    let mut child = crate::harness::binary()
-        .args(["emulator", "--listen", "127.0.0.1:0"])
+    let mut child = Cli::new()
+        .command(&["emulator", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -230,16 +232,16 @@ fn a_bad_seed_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let seed = dir.path().join("seed.yaml");
     std::fs::write(&seed, "users:\n  - {email: a@example.com, first_name: A, last_name: B, permission_profile: Nope}\n").expect("write");
-    let output = crate::harness::binary()
-        .args(["emulator", "--listen", "127.0.0.1:0", "--seed"])
-        .arg(&seed)
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let run = Run::of(
+        Cli::new()
+            .command(&["emulator", "--listen", "127.0.0.1:0", "--seed"])
+            .arg(&seed),
+    );
+    run.exits(1);
     assert!(
-        stderr.contains("unknown permission profile `Nope`"),
-        "{stderr}"
+        run.stderr.contains("unknown permission profile `Nope`"),
+        "{}",
+        run.stderr
     );
 }
 
@@ -375,14 +377,12 @@ fn the_banners_exports_connect_auth_check_and_auth_check_reads_the_yamls_account
         ]
     );
     let with_exports = |dir: &std::path::Path, leave_out: &str, args: &[&str]| {
-        let mut command = crate::harness::binary();
-        command.current_dir(dir).args(args);
-        for (name, value) in &server.exports {
-            if name != leave_out {
-                command.env(name, value);
-            }
-        }
-        crate::served::finished(command.output().expect("run docusign-gitops"))
+        let exported = server
+            .exports
+            .iter()
+            .filter(|(name, _)| name != leave_out)
+            .fold(Cli::new(), |cli, (name, value)| cli.env(name, value));
+        exported.run(dir, args)
     };
     let empty = tempfile::tempdir().expect("temp dir");
     with_exports(empty.path(), "", &["auth", "check"])

@@ -9,7 +9,8 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-/// The access token every test emulator accepts, for its administrator.
+/// The access token every test emulator accepts, for its administrator (or, started from a
+/// seed, the seed's integration user).
 pub const TOKEN: &str = "emulator-test-token";
 pub const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
 pub const ADMIN_ID: &str = "0d9b1c2e-0000-4000-8000-00000000a001";
@@ -64,24 +65,6 @@ fn user(id: &str, name: &str, email: &str, profile_id: u64) -> User {
         modified: STAMP.to_owned(),
         managed_by_scim: false,
         membership_managed_by_scim: false,
-    }
-}
-
-/// The binary run in `dir`, pointed at `running` through the environment as CI would be, with
-/// only our DocuSign variables set.
-pub fn run_cli(dir: &std::path::Path, running: &Running, args: &[&str]) -> crate::harness::Run {
-    let output = crate::harness::binary()
-        .args(args)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", &running.url)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-        .output()
-        .expect("run docusign-gitops");
-    crate::harness::Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
 }
 

@@ -1,22 +1,87 @@
 //! Drives the real binary, cut off from the environment the tests run in, in temp dirs: a
-//! fixture written file by file, or a copy of a committed folder.
+//! fixture written file by file, or a copy of a committed folder. Every test that runs the
+//! binary starts it through [`Cli`] (or a [`Fixture`], which holds one), so none can forget
+//! to cut it off.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+use docusign_gitops::emulator::Running;
 use tempfile::TempDir;
 
-/// A desired-state directory under construction.
+use crate::emulator_support::TOKEN;
+
+/// How a test runs the binary: with an environment of its own (see [`isolated`]) holding only
+/// the settings the test gives it here.
+#[derive(Clone, Debug, Default)]
+pub struct Cli {
+    /// Set (`Some`) or taken away (`None`), in order, on top of the isolated environment.
+    env: Vec<(String, Option<OsString>)>,
+}
+
+impl Cli {
+    /// The binary with no settings but what the harness gives every run.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The binary pointed at `running` through the environment alone, as CI would be: the
+    /// emulator as auth server (discovery through its userinfo), [`TOKEN`] and the account it
+    /// serves first.
+    pub fn emulator(running: &Running) -> Self {
+        Self::new()
+            .env("DOCUSIGN_AUTH_SERVER", &running.url)
+            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
+            .env("DOCUSIGN_ACCOUNT_ID", running.account_id())
+    }
+
+    /// Sets `name` for every run, replacing what an earlier setting (or the harness) gave it.
+    pub fn env(mut self, name: &str, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((name.to_owned(), Some(value.as_ref().to_owned())));
+        self
+    }
+
+    /// Leaves `name` out of every run, even what an earlier setting (or the harness) gave it.
+    pub fn without(mut self, name: &str) -> Self {
+        self.env.push((name.to_owned(), None));
+        self
+    }
+
+    /// `docusign-gitops ARGS` in the test's own folder, not yet started: for a test that
+    /// needs more than [`Cli::run`] (a folder of its own, a pseudo-terminal, a process it
+    /// kills or talks to).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = isolated(Command::new(env!("CARGO_BIN_EXE_docusign-gitops")));
+        command.args(args);
+        for (name, value) in &self.env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        command
+    }
+
+    /// Runs `docusign-gitops ARGS` in `dir` to its end.
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Run {
+        Run::of(self.command(args).current_dir(dir))
+    }
+}
+
+/// A desired-state directory under construction, and how the binary is run in it.
 pub struct Fixture {
     dir: TempDir,
+    cli: Cli,
 }
 
 impl Fixture {
     pub fn new() -> Self {
         Self {
             dir: TempDir::new().expect("create a temp dir"),
+            cli: Cli::new(),
         }
     }
 
@@ -25,6 +90,16 @@ impl Fixture {
         let fixture = Self::new();
         copy_into(relative, fixture.path());
         fixture
+    }
+
+    /// Runs the binary against the emulator `running`; see [`Cli::emulator`].
+    pub fn emulator(self, running: &Running) -> Self {
+        self.with(Cli::emulator(running))
+    }
+
+    /// Runs the binary as `cli` says.
+    pub fn with(self, cli: Cli) -> Self {
+        Self { cli, ..self }
     }
 
     /// Writes `contents` to `path` (relative to the fixture root), creating folders.
@@ -46,9 +121,16 @@ impl Fixture {
         self.dir.path()
     }
 
+    /// `docusign-gitops ARGS` with the fixture as working directory, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.cli.command(args);
+        command.current_dir(self.path());
+        command
+    }
+
     /// Runs `docusign-gitops ARGS` with the fixture as working directory.
     pub fn run(&self, args: &[&str]) -> Run {
-        run_in(self.dir.path(), args)
+        Run::of(&mut self.command(args))
     }
 }
 
@@ -110,13 +192,6 @@ const PASSED_THROUGH: [&str; 9] = [
     "LLVM_PROFILE_FILE",
     "RUST_BACKTRACE",
 ];
-
-/// The binary, cut off from the environment the tests run in, so a developer's shell or a CI
-/// runner can't change a result. Every test that runs the binary starts here, and adds the
-/// settings it means to test (`.env(…)`) to what this leaves.
-pub fn binary() -> Command {
-    isolated(Command::new(env!("CARGO_BIN_EXE_docusign-gitops")))
-}
 
 /// `command` with an environment of its own: of the test's, only [`PASSED_THROUGH`] is kept.
 ///
@@ -210,20 +285,6 @@ fn is_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
 
-/// Runs the binary in `cwd`.
-pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let output = binary()
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run docusign-gitops");
-    Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
-}
-
 /// What one run printed and how it ended.
 #[derive(Debug)]
 pub struct Run {
@@ -233,6 +294,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// Runs `command` to its end.
+    pub fn of(command: &mut Command) -> Self {
+        command.output().expect("run docusign-gitops").into()
+    }
+
     /// Asserts the exit code, showing both streams when it is wrong.
     #[track_caller]
     pub fn exits(&self, code: i32) -> &Self {
@@ -277,6 +343,16 @@ impl Run {
             .lines()
             .filter(|line| line.trim_start().starts_with(glyph))
             .count()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().expect("exit code, not a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
     }
 }
 
@@ -371,7 +447,7 @@ mod tests {
     }
 
     /// Started with every `DOCUSIGN_*` variable of the source and the other settings above set,
-    /// the test process builds its commands as [`binary`](super::binary) does; the process they
+    /// the test process builds its commands as [`Cli::command`](super::Cli::command) does; the process they
     /// start sees none of those, only what is passed through and what the harness sets.
     #[test]
     fn the_binary_sees_none_of_the_callers_settings() {
@@ -475,8 +551,8 @@ mod tests {
             ("schema::committed_schema_is_current", "UPDATE_SCHEMA", "1"),
             (
                 "plan_scenarios::every_scenario_plans_as_expected",
-                "UPDATE_SCENARIOS",
-                "1",
+                "INSTA_UPDATE",
+                "always",
             ),
             ("validate::diagnostics_read_well", "INSTA_UPDATE", "always"),
             ("validate::diagnostics_read_well", "INSTA_FORCE_PASS", "1"),

@@ -12,8 +12,8 @@ use docusign_gitops::emulator::account::{Account, Group, GroupKind, Profile, Use
 use reqwest::Method;
 use serde_json::json;
 
-use crate::emulator_support::{ACCOUNT_ID, Api, account_with, run_cli, start};
-use crate::harness::Fixture;
+use crate::emulator_support::{ACCOUNT_ID, Api, account_with, start};
+use crate::harness::{Cli, Fixture};
 
 /// Each hostile character, as it arrives and as every rendering must show it.
 const HOSTILE: [(char, &str); 6] = [
@@ -174,7 +174,7 @@ fn plan_text_and_markdown_show_live_control_characters_escaped() {
     std::fs::write(dir.path().join("account.yaml"), account_yaml()).expect("write");
     std::fs::write(dir.path().join("users.yaml"), clean_users_yaml()).expect("write");
 
-    let text = run_cli(dir.path(), &running, &["plan", "."]);
+    let text = Cli::emulator(&running).run(dir.path(), &["plan", "."]);
     text.exits(0);
     shows_every_one_escaped(&text.stdout, "the text plan");
     assert!(
@@ -189,7 +189,7 @@ fn plan_text_and_markdown_show_live_control_characters_escaped() {
         text.stdout
     );
 
-    let markdown = run_cli(dir.path(), &running, &["plan", ".", "--format", "markdown"]);
+    let markdown = Cli::emulator(&running).run(dir.path(), &["plan", ".", "--format", "markdown"]);
     markdown.exits(0);
     shows_every_one_escaped(&markdown.stdout, "the markdown plan");
     assert!(
@@ -216,12 +216,9 @@ fn drift_text_and_markdown_show_live_control_characters_escaped() {
         );
     }
     std::fs::write(dir.path().join("users.yaml"), users).expect("write");
-    run_cli(
-        dir.path(),
-        &running,
-        &["apply", ".", "--auto-approve", "--no-commit"],
-    )
-    .exits(0);
+    Cli::emulator(&running)
+        .run(dir.path(), &["apply", ".", "--auto-approve", "--no-commit"])
+        .exits(0);
 
     // Someone types each hostile character into a job title in DocuSign.
     let listed = runtime.block_on(api.get("/users?count=100"));
@@ -242,14 +239,10 @@ fn drift_text_and_markdown_show_live_control_characters_escaped() {
         assert!(changed.status.is_success(), "{changed:?}");
     }
 
-    let text = run_cli(dir.path(), &running, &["drift", "."]);
+    let text = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
     text.exits(2);
     shows_every_one_escaped(&text.stdout, "the drift text");
-    let markdown = run_cli(
-        dir.path(),
-        &running,
-        &["drift", ".", "--format", "markdown"],
-    );
+    let markdown = Cli::emulator(&running).run(dir.path(), &["drift", ".", "--format", "markdown"]);
     markdown.exits(2);
     shows_every_one_escaped(&markdown.stdout, "the drift markdown");
 }
@@ -261,7 +254,7 @@ fn import_leaves_out_what_validate_would_refuse_and_says_so_escaped() {
     let root = tempfile::tempdir().expect("temp dir");
     let out = root.path().join("imported");
     let out_arg = out.to_str().expect("UTF-8 path");
-    let import = run_cli(root.path(), &running, &["import", "--out", out_arg]);
+    let import = Cli::emulator(&running).run(root.path(), &["import", "--out", out_arg]);
     import.exits(0);
     // Each hostile user, profile and group is named in a warning, escaped.
     shows_every_one_escaped(&import.stderr, "import's warnings");
@@ -285,7 +278,9 @@ fn import_leaves_out_what_validate_would_refuse_and_says_so_escaped() {
     }
     assert!(!written.contains("hostile"), "{written}");
     // What was written is a desired state `validate` accepts.
-    run_cli(root.path(), &running, &["validate", out_arg]).exits(0);
+    Cli::emulator(&running)
+        .run(root.path(), &["validate", out_arg])
+        .exits(0);
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

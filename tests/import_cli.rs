@@ -12,8 +12,8 @@ use docusign_gitops::emulator::account::{
 };
 use docusign_gitops::state::{self, file};
 
-use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, account_with, run_cli, start};
-use crate::harness::{self, run_in};
+use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, account_with, start};
+use crate::harness::{self, Cli};
 
 const SAMPLE_ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
 const SCHEMA_COPY: &str = "desired-state.schema.json";
@@ -112,7 +112,8 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
     let root = tempfile::tempdir().expect("temp dir");
     let out = root.path().join("imported");
     let started = Instant::now();
-    run_in(root.path(), &["import", "--out", arg(&out), "--emulator"])
+    Cli::new()
+        .run(root.path(), &["import", "--out", arg(&out), "--emulator"])
         .exits(0)
         .stdout_has("3 permission profiles, 6 groups, 2 signing groups, 26 users")
         .stdout_has("Nothing was committed")
@@ -121,15 +122,17 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
             out.display()
         ));
     // A fresh sample each run is the same account, so this is a round trip.
-    run_in(
-        root.path(),
-        &["plan", arg(&out), "--emulator", "--detailed-exitcode"],
-    )
-    .exits(0)
-    .stdout_has("No changes");
+    Cli::new()
+        .run(
+            root.path(),
+            &["plan", arg(&out), "--emulator", "--detailed-exitcode"],
+        )
+        .exits(0)
+        .stdout_has("No changes");
     eprintln!("sample import + plan: {:?}", started.elapsed());
     // And the recorded state it wrote is what DocuSign holds: no drift.
-    run_in(root.path(), &["drift", arg(&out), "--emulator"])
+    Cli::new()
+        .run(root.path(), &["drift", arg(&out), "--emulator"])
         .exits(0)
         .stdout_has("No drift");
 
@@ -174,7 +177,9 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
 
     // A second import of the same account writes the same YAML, byte for byte.
     let again = root.path().join("again");
-    run_in(root.path(), &["import", "--out", arg(&again), "--emulator"]).exits(0);
+    Cli::new()
+        .run(root.path(), &["import", "--out", arg(&again), "--emulator"])
+        .exits(0);
     for relative in yaml_files(&out) {
         assert_eq!(
             std::fs::read(out.join(&relative)).expect("read"),
@@ -192,7 +197,9 @@ fn the_sample_account_imports_and_plans_to_no_changes() {
 fn imported_settings_are_booleans_or_plain_words() {
     let root = tempfile::tempdir().expect("temp dir");
     let out = root.path().join("imported");
-    run_in(root.path(), &["import", "--out", arg(&out), "--emulator"]).exits(0);
+    Cli::new()
+        .run(root.path(), &["import", "--out", arg(&out), "--emulator"])
+        .exits(0);
     let text = std::fs::read_to_string(out.join("permission-profiles.yaml")).expect("profiles");
     let read: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML");
     let profiles = read["permission_profiles"].as_array().expect("a list");
@@ -219,7 +226,9 @@ fn imported_settings_are_booleans_or_plain_words() {
         .filter(|line| line.contains('"') || line.contains('\''))
         .collect();
     assert!(quoted.is_empty(), "quoted values: {quoted:?}");
-    run_in(root.path(), &["validate", arg(&out)]).exits(0);
+    Cli::new()
+        .run(root.path(), &["validate", arg(&out)])
+        .exits(0);
 }
 
 /// The quick start: apply in a copy of the examples, then import from there. The account
@@ -229,13 +238,15 @@ fn import_after_apply_with_the_emulator_imports_the_applied_account() {
     let root = tempfile::tempdir().expect("temp dir");
     let work = root.path().join("northwind");
     harness::copy_into("examples/desired-state", &work);
-    run_in(
-        &work,
-        &["apply", ".", "--emulator", "--auto-approve", "--no-commit"],
-    )
-    .exits(0);
+    Cli::new()
+        .run(
+            &work,
+            &["apply", ".", "--emulator", "--auto-approve", "--no-commit"],
+        )
+        .exits(0);
     let out = root.path().join("imported");
-    run_in(&work, &["import", "--out", arg(&out), "--emulator"])
+    Cli::new()
+        .run(&work, &["import", "--out", arg(&out), "--emulator"])
         .exits(0)
         .stderr_has(&["importing the emulator account an earlier `apply --emulator` kept"]);
     // The applied account: the group renamed, the leaver closed (so not written).
@@ -250,12 +261,13 @@ fn import_after_apply_with_the_emulator_imports_the_applied_account() {
         !users.contains("derek.lindqvist@"),
         "the closed leaver is not written"
     );
-    run_in(
-        root.path(),
-        &["plan", arg(&out), "--emulator", "--detailed-exitcode"],
-    )
-    .exits(0)
-    .stdout_has("No changes");
+    Cli::new()
+        .run(
+            root.path(),
+            &["plan", arg(&out), "--emulator", "--detailed-exitcode"],
+        )
+        .exits(0)
+        .stdout_has("No changes");
 }
 
 #[test]
@@ -264,12 +276,13 @@ fn a_directory_with_files_is_refused_unless_forced() {
     let out = root.path().join("repo");
     std::fs::create_dir_all(out.join(".git")).expect("a .git folder");
     std::fs::write(out.join("notes.yaml"), "# mine\n").expect("write");
-    run_in(root.path(), &["import", "--out", arg(&out), "--emulator"])
+    Cli::new()
+        .run(root.path(), &["import", "--out", arg(&out), "--emulator"])
         .exits(1)
         .stderr_has(&["is not empty (it holds `notes.yaml`)", "--force"]);
     assert_eq!(files_under(&out), [PathBuf::from("notes.yaml")]);
 
-    let run = run_in(
+    let run = Cli::new().run(
         root.path(),
         &["import", "--out", arg(&out), "--emulator", "--force"],
     );
@@ -282,17 +295,20 @@ fn a_directory_with_files_is_refused_unless_forced() {
     // A lone .git is an empty directory.
     let fresh = root.path().join("fresh");
     std::fs::create_dir_all(fresh.join(".git")).expect("a .git folder");
-    run_in(root.path(), &["import", "--out", arg(&fresh), "--emulator"]).exits(0);
+    Cli::new()
+        .run(root.path(), &["import", "--out", arg(&fresh), "--emulator"])
+        .exits(0);
 
     // Forced again over its own output: the recorded state continues its lineage.
     let first = file::load(&out, SAMPLE_ACCOUNT_ID)
         .expect("read")
         .expect("state");
-    run_in(
-        root.path(),
-        &["import", "--out", arg(&out), "--emulator", "--force"],
-    )
-    .exits(0);
+    Cli::new()
+        .run(
+            root.path(),
+            &["import", "--out", arg(&out), "--emulator", "--force"],
+        )
+        .exits(0);
     let second = file::load(&out, SAMPLE_ACCOUNT_ID)
         .expect("read")
         .expect("state");
@@ -305,7 +321,8 @@ fn a_file_in_place_of_the_directory_is_refused() {
     let root = tempfile::tempdir().expect("temp dir");
     let out = root.path().join("taken");
     std::fs::write(&out, "x").expect("write");
-    run_in(root.path(), &["import", "--out", arg(&out), "--emulator"])
+    Cli::new()
+        .run(root.path(), &["import", "--out", arg(&out), "--emulator"])
         .exits(1)
         .stderr_has(&["is a file, not a directory"]);
 }
@@ -511,7 +528,8 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     let out = root.path().join("big");
 
     let started = Instant::now();
-    run_cli(root.path(), &running, &["import", "--out", arg(&out)])
+    Cli::emulator(&running)
+        .run(root.path(), &["import", "--out", arg(&out)])
         .exits(0)
         .stdout_has(&format!(
             "4 permission profiles, 25 groups, 3 signing groups, {users} users"
@@ -520,19 +538,17 @@ fn a_generated_5000_user_account_imports_and_plans_to_no_changes() {
     let import_time = started.elapsed();
 
     let started = Instant::now();
-    let plan = run_cli(
-        root.path(),
-        &running,
-        &["plan", arg(&out), "--detailed-exitcode"],
-    );
+    let plan =
+        Cli::emulator(&running).run(root.path(), &["plan", arg(&out), "--detailed-exitcode"]);
     plan.exits(0).stdout_has("No changes");
     let plan_time = started.elapsed();
-    run_cli(root.path(), &running, &["drift", arg(&out)])
+    Cli::emulator(&running)
+        .run(root.path(), &["drift", arg(&out)])
         .exits(0)
         .stdout_has("No drift");
 
     let started = Instant::now();
-    let validate = run_in(root.path(), &["validate", arg(&out)]);
+    let validate = Cli::new().run(root.path(), &["validate", arg(&out)]);
     validate.exits(0).stdout_has(&format!(
         "valid: 4 permission profiles, 25 groups, 3 signing groups, {users} users"
     ));
@@ -578,12 +594,13 @@ fn a_forced_import_never_writes_through_a_link_leading_out() {
     let outside = root.path().join("outside.txt");
     std::fs::write(&outside, "someone else's file\n").expect("write");
     std::os::unix::fs::symlink(&outside, out.join("account.yaml")).expect("link");
-    run_in(
-        root.path(),
-        &["import", "--out", arg(&out), "--emulator", "--force"],
-    )
-    .exits(1)
-    .stderr_has(&["account.yaml", "outside"]);
+    Cli::new()
+        .run(
+            root.path(),
+            &["import", "--out", arg(&out), "--emulator", "--force"],
+        )
+        .exits(1)
+        .stderr_has(&["account.yaml", "outside"]);
     assert_eq!(
         std::fs::read_to_string(&outside).expect("still there"),
         "someone else's file\n"
@@ -593,12 +610,13 @@ fn a_forced_import_never_writes_through_a_link_leading_out() {
     let elsewhere = root.path().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).expect("folder");
     std::os::unix::fs::symlink(&elsewhere, out.join("users")).expect("link");
-    run_in(
-        root.path(),
-        &["import", "--out", arg(&out), "--emulator", "--force"],
-    )
-    .exits(1)
-    .stderr_has(&["users", "outside"]);
+    Cli::new()
+        .run(
+            root.path(),
+            &["import", "--out", arg(&out), "--emulator", "--force"],
+        )
+        .exits(1)
+        .stderr_has(&["users", "outside"]);
     assert!(
         files_under(&elsewhere).is_empty(),
         "{:?}",

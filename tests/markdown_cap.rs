@@ -5,7 +5,8 @@
 use docusign_gitops::emulator::Config;
 use serde_json::Value;
 
-use crate::emulator_support::{ACCOUNT_ID, account_with, run_cli, start};
+use crate::emulator_support::{ACCOUNT_ID, account_with, start};
+use crate::harness::Cli;
 
 const UNMANAGED: usize = 3_000;
 
@@ -35,9 +36,8 @@ fn three_thousand_closures_fit_a_comment_and_say_how_many_are_left_out() {
     )
     .expect("write");
     let plan = |format: &str| {
-        let run = run_cli(
+        let run = Cli::emulator(&running).run(
             dir.path(),
-            &running,
             &["plan", ".", "--allow", "user-closures", "--format", format],
         );
         run.exits(0);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use docusign_gitops::emulator::{self, Config};
 use serde_json::Value;
 
-use crate::harness::{self, Run};
+use crate::harness::{self, Cli, Run};
 
 /// Every pipeline file, by CI, in the order a change goes through them.
 const GITHUB: [&str; 3] = ["github/plan.yml", "github/apply.yml", "github/drift.yml"];
@@ -734,8 +734,8 @@ fn run_pipelines(files: [&'static str; 3]) {
     commit(&repo, "desired state", None);
     let tool = Tool {
         root,
-        url: &running.url,
-        token: &token,
+        // The sample emulator accepts the token it made, not the tests' own.
+        cli: Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token),
         account_id: &account_id,
         dir: &stages.dir,
     };
@@ -839,8 +839,7 @@ impl Stages {
 /// The binary, as a pipeline runs it, pointed at the emulator through the environment.
 struct Tool<'a> {
     root: &'a Path,
-    url: &'a str,
-    token: &'a str,
+    cli: Cli,
     account_id: &'a str,
     dir: &'a str,
 }
@@ -877,19 +876,7 @@ impl Tool<'_> {
     }
 
     fn run(&self, args: &[String]) -> Run {
-        let output = crate::harness::binary()
-            .args(args)
-            .current_dir(self.root)
-            .env("DOCUSIGN_AUTH_SERVER", self.url)
-            .env("DOCUSIGN_ACCESS_TOKEN", self.token)
-            .env("DOCUSIGN_ACCOUNT_ID", self.account_id)
-            .output()
-            .expect("run docusign-gitops");
-        Run {
-            code: output.status.code().expect("exit code, not a signal"),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
+        Run::of(self.cli.command(&[]).args(args).current_dir(self.root))
     }
 }
 

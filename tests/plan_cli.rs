@@ -1,7 +1,7 @@
 //! `docusign-gitops plan --emulator`: the sample account's drift, exit codes, the JSON plan
 //! file, and a guard refusing (then allowing) a change past its limit.
 
-use crate::harness::{self, Fixture};
+use crate::harness::{Cli, Fixture};
 
 /// The sample YAML, copied so a run's leftovers in the checkout can't change a result.
 fn examples() -> Fixture {
@@ -36,10 +36,7 @@ fn the_sample_accounts_drift_is_planned_in_rule_order() {
 fn a_piped_text_plan_has_no_escape_codes_without_no_color() {
     let examples = examples();
     for no_color in [None, Some("")] {
-        let mut command = harness::binary();
-        command
-            .args(["plan", "--emulator"])
-            .current_dir(examples.path());
+        let mut command = examples.command(&["plan", "--emulator"]);
         match no_color {
             Some(value) => command.env("NO_COLOR", value),
             None => command.env_remove("NO_COLOR"),
@@ -126,22 +123,16 @@ fn a_closure_past_the_limit_is_refused_until_allowed() {
 #[test]
 fn the_allowance_can_come_from_the_environment_as_ci_sets_it() {
     let fixture = examples_with_no_closures_allowed();
-    let output = harness::binary()
-        .args(["plan", "--emulator"])
-        .current_dir(fixture.path())
-        .env("DOCUSIGN_GITOPS_ALLOW", "admin-grants, user-closures")
-        .output()
-        .expect("run docusign-gitops");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("allowed: 1 user-closures"));
+    let allowing = |allowed: &str| {
+        Cli::new()
+            .env("DOCUSIGN_GITOPS_ALLOW", allowed)
+            .run(fixture.path(), &["plan", "--emulator"])
+    };
+    allowing("admin-grants, user-closures")
+        .exits(0)
+        .stdout_has("allowed: 1 user-closures");
     // CI sets an unset repository variable as an empty one: it allows nothing.
-    let output = harness::binary()
-        .args(["plan", "--emulator"])
-        .current_dir(fixture.path())
-        .env("DOCUSIGN_GITOPS_ALLOW", "")
-        .output()
-        .expect("run docusign-gitops");
-    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    allowing("").exits(3);
 }
 
 /// The examples with one file's text changed; the change must take.
@@ -227,12 +218,12 @@ fn bad_yaml_stops_the_plan_before_any_call() {
 /// `plan --help` says what each exit code means and where credentials come from.
 #[test]
 fn plan_help_names_exit_code_3_and_where_credentials_come_from() {
-    let run = crate::harness::run_in(std::path::Path::new("."), &["plan", "--help"]);
+    let run = Fixture::new().run(&["plan", "--help"]);
     run.exits(0)
         .stdout_has("3 refused")
         .stdout_has("DOCUSIGN_ACCESS_TOKEN")
         .stdout_has("DOCUSIGN_PRIVATE_KEY_FILE");
-    let apply = crate::harness::run_in(std::path::Path::new("."), &["apply", "--help"]);
+    let apply = Fixture::new().run(&["apply", "--help"]);
     apply.exits(0).stdout_has("3 refused");
 }
 

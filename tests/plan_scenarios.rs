@@ -2,9 +2,12 @@
 //! the plan that takes one to the other. Adding a case is adding a folder.
 //!
 //! A scenario holds `live.yaml` (an emulator seed), `desired/` (desired-state YAML), an
-//! optional `context.yaml`, and the expected `plan.txt` and `plan.json`. Set
-//! `UPDATE_SCENARIOS=1` to rewrite the expected files (never on CI), then read each one before
-//! committing: the expected plan is the correct plan, not whatever the planner printed.
+//! optional `context.yaml`, and the expected plan as insta snapshots: `plan.txt.snap` and
+//! `plan.json.snap`, each the rendered plan under insta's header. A plan that differs fails
+//! with a diff. `INSTA_UPDATE=always` rewrites the expected files, and a new scenario's are
+//! written as `.snap.new` for `cargo insta review` (or run with `INSTA_UPDATE=always`); never
+//! on CI. Read each one before committing: the expected plan is the correct plan, not whatever
+//! the planner printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -213,28 +216,33 @@ fn rendered(dir: &Path) -> (String, String) {
     (render::text(&plan, false), render::json(&plan))
 }
 
-/// Compares one expected file with what was rendered; rewrites it when updating.
-fn check(path: &Path, actual: &str, update: bool, failures: &mut Vec<String>) {
-    let expected = std::fs::read_to_string(path).unwrap_or_default();
-    if expected == actual {
-        return;
-    }
-    if update {
-        std::fs::write(path, actual)
-            .unwrap_or_else(|err| panic!("can't write `{}`: {err}", path.display()));
-        return;
-    }
-    failures.push(format!(
-        "── {} ──\n── expected ──\n{expected}\n── actual ──\n{actual}",
-        path.strip_prefix(scenarios_dir()).unwrap_or(path).display()
-    ));
+/// Holds `rendered` (`plan.txt` or `plan.json`) to the scenario's snapshot of it,
+/// `dir/{name}.snap`.
+fn check(dir: &Path, name: &str, rendered: &str) {
+    // Insta ignores a snapshot's trailing white space and line endings; the plans end with
+    // exactly one newline and hold no CR, so what it compares is every byte of them.
+    assert!(
+        rendered.ends_with('\n') && rendered.trim_end().len() + 1 == rendered.len(),
+        "`{}`: the rendered {name} doesn't end with exactly one newline",
+        dir.display()
+    );
+    assert!(
+        !rendered.contains('\r'),
+        "`{}`: the rendered {name} holds a CR",
+        dir.display()
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, rendered));
 }
 
-/// Set `UPDATE_SCENARIOS=1` to rewrite the expected plans after changing the planner (refused
-/// on CI).
+/// A plan that differs fails with a diff; every scenario is checked before the test fails.
+/// `INSTA_UPDATE=always` rewrites the expected plans after changing the planner (refused on CI).
 #[test]
 fn every_scenario_plans_as_expected() {
-    let update = harness::rewrite_requested("UPDATE_SCENARIOS");
+    harness::refuse_snapshot_rewrites_on_ci();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
         .expect("tests/scenarios exists")
         .map(|entry| entry.expect("a directory entry").path())
@@ -242,17 +250,20 @@ fn every_scenario_plans_as_expected() {
         .collect();
     dirs.sort();
     assert!(!dirs.is_empty(), "no scenarios under tests/scenarios");
-    let mut failures = Vec::new();
+    let mut failed = Vec::new();
     for dir in &dirs {
         let (text, json) = rendered(dir);
-        check(&dir.join("plan.txt"), &text, update, &mut failures);
-        check(&dir.join("plan.json"), &json, update, &mut failures);
+        for (name, plan) in [("plan.txt", text), ("plan.json", json)] {
+            if std::panic::catch_unwind(|| check(dir, name, &plan)).is_err() {
+                let scenario = dir.strip_prefix(scenarios_dir()).unwrap_or(dir);
+                failed.push(format!("{}/{name}", scenario.display()));
+            }
+        }
     }
     assert!(
-        failures.is_empty(),
-        "{} of {} expected plans differ (UPDATE_SCENARIOS=1 rewrites them; read them first):\n\n{}",
-        failures.len(),
-        dirs.len() * 2,
-        failures.join("\n\n")
+        failed.is_empty(),
+        "{} of {} expected plans differ (diffs above): {failed:?}",
+        failed.len(),
+        dirs.len() * 2
     );
 }

@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::apply_cli::{
-    ACCOUNT_ID, Hosted, Says as _, finish_within, repo_with, state_path, summary, unwrapped,
+    ACCOUNT_ID, Says as _, finish_within, repo_with, state_path, summary, unwrapped,
 };
 use crate::apply_support::{emulated, roomy};
 use crate::harness::Run;
+use crate::served::Served;
 
 const LIVE: &str = "
 integration_user: admin@example.com
@@ -68,7 +69,7 @@ users:
 
 /// An account, a desired-state repository, and the plan `plan --out plan.json` saved there.
 struct Reviewed {
-    hosted: Hosted,
+    hosted: Served,
     dir: TempDir,
     plan: Value,
 }
@@ -80,7 +81,7 @@ impl Reviewed {
 
     /// `users_yaml` beside the account settings, planned with `plan_args` added.
     fn with_yaml(users_yaml: &str, plan_args: &[&str]) -> Self {
-        let hosted = Hosted::start(roomy(), LIVE);
+        let hosted = Served::of_seed(roomy(), LIVE);
         let dir = repo_with(&[("account.yaml", ACCOUNT_YAML), ("users.yaml", users_yaml)]);
         let plan = save_plan(&hosted, dir.path(), plan_args);
         Self { hosted, dir, plan }
@@ -105,7 +106,7 @@ impl Reviewed {
         let commit = head(self.path());
         let mut args = vec!["apply", "--plan", "tampered.json", "--auto-approve"];
         args.extend_from_slice(extra);
-        let run = self.hosted.run(self.path(), &args);
+        let run = self.hosted.cli().run(self.path(), &args);
         assert_eq!(
             self.hosted.writes(),
             writes,
@@ -120,7 +121,7 @@ impl Reviewed {
 
     /// The plan as `plan` saved it still applies: what refused the other file was its edit.
     fn original_applies(&self) {
-        let run = self.hosted.run(
+        let run = self.hosted.cli().run(
             self.path(),
             &["apply", "--plan", "plan.json", "--auto-approve"],
         );
@@ -130,15 +131,15 @@ impl Reviewed {
     }
 }
 
-fn save_plan(hosted: &Hosted, dir: &Path, extra: &[&str]) -> Value {
+fn save_plan(hosted: &Served, dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["plan", "--out", "plan.json"];
     args.extend_from_slice(extra);
-    hosted.run(dir, &args).exits(0);
+    hosted.cli().run(dir, &args).exits(0);
     serde_json::from_slice(&std::fs::read(dir.join("plan.json")).expect("plan.json"))
         .expect("plan JSON")
 }
 
-fn account_snapshot(hosted: &Hosted) -> Value {
+fn account_snapshot(hosted: &Served) -> Value {
     serde_json::to_value(emulated(&hosted.running)).expect("the account as JSON")
 }
 
@@ -410,6 +411,7 @@ fn a_guard_allowed_when_planning_must_be_allowed_again_when_applying() {
     let writes = reviewed.hosted.writes();
     reviewed
         .hosted
+        .cli()
         .run(
             reviewed.path(),
             &[
@@ -554,10 +556,9 @@ fn a_plan_path_that_is_not_a_regular_file_is_refused_without_blocking() {
     let writes = reviewed.hosted.writes();
     let child = reviewed
         .hosted
-        .command(
-            reviewed.path(),
-            &["apply", "--plan", "plan.fifo", "--auto-approve"],
-        )
+        .cli()
+        .command(&["apply", "--plan", "plan.fifo", "--auto-approve"])
+        .current_dir(reviewed.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

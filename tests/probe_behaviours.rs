@@ -11,7 +11,7 @@ use docusign_gitops::emulator::config::Clock;
 use docusign_gitops::probe::behaviour;
 
 use crate::apply_support::seeded;
-use crate::served::{Served, run};
+use crate::served::Served;
 
 const LIVE: &str = "
 integration_user: admin@example.com
@@ -86,14 +86,13 @@ fn the_example_converges_under_every_reported_behaviour() {
         let work = tempfile::tempdir().expect("temp dir");
         let work = work.path();
         std::fs::write(work.join("account.yaml"), DESIRED).expect("write the YAML");
-        let applied =
-            run(served
-                .command(work)
-                .args(["apply", ".", "--auto-approve", "--no-commit"]));
+        let applied = served
+            .cli()
+            .run(work, &["apply", ".", "--auto-approve", "--no-commit"]);
         assert_eq!(applied.code, 0, "{name}: apply\n{}", applied.stderr);
-        let again = run(served
-            .command(work)
-            .args(["plan", ".", "--detailed-exitcode"]));
+        let again = served
+            .cli()
+            .run(work, &["plan", ".", "--detailed-exitcode"]);
         assert_eq!(
             again.code, 0,
             "{name}: a plan after apply still has changes\n{}\n{}",

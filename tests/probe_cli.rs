@@ -15,26 +15,15 @@ use docusign_gitops::emulator::{Config, Running, lock};
 use serde_json::{Value, json};
 
 use crate::emulator_support::{ACCOUNT_ID, TOKEN, account_with, start};
-use crate::harness::Run;
+use crate::harness::{Cli, Run};
+use crate::served::Served;
 
 const EMAIL: &str = "probe+test@example.com";
 
-/// An emulator on a runtime of the test's own, so it answers while the test waits for the
-/// binary.
-struct Emulated {
-    // Dropped before the runtime.
-    running: Running,
-    runtime: tokio::runtime::Runtime,
-}
-
-fn emulated(config: Config, users: usize) -> Emulated {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let running = runtime.block_on(start(config, account_with(users)));
-    Emulated { running, runtime }
+/// An emulator over an account with `users` users besides its administrator, on a runtime of
+/// the test's own.
+fn emulated(config: Config, users: usize) -> Served {
+    Served::hosting(start(config, account_with(users)))
 }
 
 /// A burst limit the probe's own calls fit under, small enough to spend quickly.
@@ -78,24 +67,23 @@ fn probe_at(
     extra: &[&str],
 ) -> (Run, Option<Value>) {
     let out = dir.join("probe.json");
-    let output = crate::harness::binary()
-        .args(["probe", "--yes", "--email", EMAIL, "--out"])
-        .arg(&out)
-        .args(extra)
-        .current_dir(dir)
-        .env("DOCUSIGN_AUTH_SERVER", url)
-        .env("DOCUSIGN_ACCESS_TOKEN", token)
-        .env("DOCUSIGN_ACCOUNT_ID", account)
-        .output()
-        .expect("run docusign-gitops");
-    let run = crate::served::finished(output);
+    let run = Run::of(
+        Cli::new()
+            .env("DOCUSIGN_AUTH_SERVER", url)
+            .env("DOCUSIGN_ACCESS_TOKEN", token)
+            .env("DOCUSIGN_ACCOUNT_ID", account)
+            .command(&["probe", "--yes", "--email", EMAIL, "--out"])
+            .arg(&out)
+            .args(extra)
+            .current_dir(dir),
+    );
     let report = std::fs::read(&out)
         .ok()
         .map(|bytes| serde_json::from_slice(&bytes).expect("the findings are JSON"));
     (run, report)
 }
 
-fn probe(dir: &Path, emulated: &Emulated, extra: &[&str]) -> (Run, Option<Value>) {
+fn probe(dir: &Path, emulated: &Served, extra: &[&str]) -> (Run, Option<Value>) {
     probe_at(dir, &emulated.running.url, TOKEN, ACCOUNT_ID, extra)
 }
 
@@ -288,8 +276,8 @@ impl Drop for Server {
 }
 
 fn serve(args: &[&str]) -> Server {
-    let mut child = crate::harness::binary()
-        .args(["emulator", "--listen", "127.0.0.1:0"])
+    let mut child = Cli::new()
+        .command(&["emulator", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -413,7 +401,7 @@ fn a_bad_behaviour_file_is_an_error_that_names_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("plan.json");
     std::fs::write(&file, r#"{"format": "docusign-gitops-plan"}"#).expect("write");
-    let run = crate::harness::run_in(
+    let run = Cli::new().run(
         dir.path(),
         &[
             "emulator",
@@ -466,11 +454,7 @@ fn probe_refuses_production_before_any_call() {
 fn probe_without_yes_and_without_a_terminal_changes_nothing() {
     let emulated = emulated(Config::default(), 2);
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = crate::emulator_support::run_cli(
-        dir.path(),
-        &emulated.running,
-        &["probe", "--email", EMAIL],
-    );
+    let run = Cli::emulator(&emulated.running).run(dir.path(), &["probe", "--email", EMAIL]);
     run.exits(1).stderr_has(&[
         "create the user `docusign-gitops probe ",
         "it stays in the account, closed",
@@ -492,13 +476,9 @@ fn probe_asks_on_a_terminal_and_only_yes_goes_ahead() {
     let emulated = emulated(Config::default(), 2);
     for (answer, code) in [("no", 1), ("yes", 0)] {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut command = crate::harness::binary();
+        let mut command = emulated.cli().command(&["probe", "--email", EMAIL]);
         command
-            .args(["probe", "--email", EMAIL])
             .current_dir(dir.path())
-            .env("DOCUSIGN_AUTH_SERVER", &emulated.running.url)
-            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
             .stdin(Stdio::inherit())
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit());
@@ -538,23 +518,17 @@ fn probe_asks_on_a_terminal_and_only_yes_goes_ahead() {
 fn a_failure_midway_still_cleans_up_everything() {
     let emulated = emulated(Config::default(), 3);
     let before = account(&emulated.running);
-    let proxy = emulated.runtime.block_on(failing::start(
+    let proxy = emulated.block_on(failing::start(
         &emulated.running.url,
         |method, path| method == "GET" && path.contains("/signing_groups/"),
         None,
     ));
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = crate::harness::binary()
-        .args(["probe", "--yes", "--email", EMAIL])
-        .current_dir(dir.path())
-        .env("DOCUSIGN_AUTH_SERVER", &emulated.running.url)
+    let run = emulated
+        .cli()
         // Skips discovery, so the API calls go through the proxy.
         .env("DOCUSIGN_BASE_URL", &proxy)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-        .output()
-        .expect("run docusign-gitops");
-    let run = crate::served::finished(output);
+        .run(dir.path(), &["probe", "--yes", "--email", EMAIL]);
     run.exits(1).stderr_has(&[
         "the probe stopped: reading the temporary signing group back failed",
         "503",
@@ -575,19 +549,17 @@ fn ctrl_c_midway_still_cleans_up_everything() {
     let emulated = emulated(Config::default(), 3);
     let before = account(&emulated.running);
     let (held, reached) = std::sync::mpsc::channel();
-    let proxy = emulated.runtime.block_on(failing::start(
+    let proxy = emulated.block_on(failing::start(
         &emulated.running.url,
         |method, path| method == "GET" && path.contains("/signing_groups/"),
         Some(held),
     ));
     let dir = tempfile::tempdir().expect("temp dir");
-    let child = crate::harness::binary()
-        .args(["probe", "--yes", "--email", EMAIL])
-        .current_dir(dir.path())
-        .env("DOCUSIGN_AUTH_SERVER", &emulated.running.url)
+    let child = emulated
+        .cli()
         .env("DOCUSIGN_BASE_URL", &proxy)
-        .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-        .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
+        .command(&["probe", "--yes", "--email", EMAIL])
+        .current_dir(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -600,7 +572,7 @@ fn ctrl_c_midway_still_cleans_up_everything() {
         .status()
         .expect("run kill");
     assert!(sent.success(), "SIGINT sent");
-    let run = crate::served::finished(child.wait_with_output().expect("the probe ends"));
+    let run = Run::from(child.wait_with_output().expect("the probe ends"));
     run.exits(1).stderr_has(&[
         "Interrupted: cleaning up what the probe made.",
         "cleaned up: the temporary user",

@@ -3,13 +3,13 @@
 //! there and search everything it printed and wrote for every secret known so far.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use docusign_gitops::emulator::config::{Client, Credentials, RefreshGrant};
 use docusign_gitops::emulator::{Config, Running};
 use tempfile::TempDir;
 
 use crate::emulator_support::{ACCOUNT_ID, ADMIN_ID, KEYS, STRANGER_KEYS, account_with, start};
+use crate::harness::Cli;
 use crate::secrets_scan::{Leak, Needles};
 use crate::secrets_wiretap::{Heard, Mode, Wiretap};
 
@@ -303,16 +303,13 @@ impl Step<'_> {
         let mut vars = stage.credentials();
         vars.push(("DOCUSIGN_AUTH_SERVER", stage.tap.url.clone()));
         vars.push(("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID.to_owned()));
-        for (name, value) in env {
-            vars.retain(|(set, _)| *set != name);
-            vars.push((name, value));
-        }
-        let mut command = crate::harness::binary();
-        command
-            .args(&args)
-            .current_dir(stage.repo())
-            .stdin(Stdio::null())
-            .envs(vars);
+        // The step's own settings come last, so they win over the stage's.
+        let cli = vars
+            .into_iter()
+            .chain(env)
+            .fold(Cli::new(), |cli, (name, value)| cli.env(name, value));
+        let mut command = cli.command(&[]);
+        command.args(&args).current_dir(stage.repo());
         stage.tap.set_mode(mode);
         let output = command.output().expect("run docusign-gitops");
         stage.tap.set_mode(Mode::Relay);

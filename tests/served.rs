@@ -3,22 +3,20 @@
 //! it through the environment alone, as a user would run it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::response::Response;
+use docusign_gitops::docusign::{Client, Retry};
 use docusign_gitops::emulator::seed::Seeded;
 use docusign_gitops::emulator::{Config, Running, Stats};
 
-use crate::apply_support::TOKEN;
-use crate::harness::Run;
-
+use crate::apply_support::{client_for, emulated, quick_settings, seeded, write_count};
 /// The account every seed here describes (the seed format's default).
-pub const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
+pub use crate::emulator_support::ACCOUNT_ID;
+use crate::harness::Cli;
 
 /// An emulator on a free loopback port, accepting [`TOKEN`] for the seed's integration user.
 pub struct Served {
@@ -32,34 +30,73 @@ impl Served {
         Self::start_at(config, seeded, "127.0.0.1:0".parse().expect("address"))
     }
 
+    /// Serving the account the seed `yaml` describes, its user IDs drawn from one fixed
+    /// generator seed, so a test's IDs are the same on every run.
+    pub fn of_seed(config: Config, yaml: &str) -> Self {
+        Self::start(config, seeded(yaml, 11))
+    }
+
     /// As [`Served::start`], listening on `addr`: for a JWT audience, which names the auth
     /// server's host and port before the emulator starts.
     pub fn start_at(config: Config, seeded: Seeded, addr: std::net::SocketAddr) -> Self {
+        Self::hosting(crate::apply_support::start_at(config, seeded, addr))
+    }
+
+    /// Serves the emulator `starting` starts, on a runtime of its own.
+    pub fn hosting(starting: impl Future<Output = Running>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime");
-        let running = runtime.block_on(crate::apply_support::start_at(config, seeded, addr));
+        let running = runtime.block_on(starting);
         Self { running, runtime }
+    }
+
+    /// Runs `future` on this emulator's runtime, to its end.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
     }
 
     pub fn stats(&self) -> Stats {
         self.running.shared.stats()
     }
 
-    /// The binary in `dir`, connected to this emulator by the environment alone: the emulator
-    /// as auth server (discovery through its userinfo), [`TOKEN`] and the account ID. Stdin is
-    /// empty unless the test says otherwise.
-    pub fn command(&self, dir: &Path) -> Command {
-        let mut command = crate::harness::binary();
-        command
-            .current_dir(dir)
-            .env("DOCUSIGN_AUTH_SERVER", &self.running.url)
-            .env("DOCUSIGN_ACCESS_TOKEN", TOKEN)
-            .env("DOCUSIGN_ACCOUNT_ID", ACCOUNT_ID)
-            .stdin(Stdio::null());
-        command
+    /// The binary connected to this emulator by the environment alone; see
+    /// [`Cli::emulator`].
+    pub fn cli(&self) -> Cli {
+        Cli::emulator(&self.running)
+    }
+
+    /// Writes the emulator has counted so far.
+    pub fn writes(&self) -> u64 {
+        write_count(&self.stats())
+    }
+
+    /// A client for changing the account by hand, as someone in DocuSign's web app would.
+    pub fn by_hand(&self) -> Arc<Client> {
+        let _guard = self.runtime.enter();
+        client_for(&self.running, quick_settings())
+    }
+
+    /// One API call made by hand; answers the body.
+    pub fn call(&self, method: Method, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let client = self.by_hand();
+        self.runtime
+            .block_on(client.call(method, path, Some(body), Retry::OnlyIfNotSent))
+            .unwrap_or_else(|err| panic!("{path}: {err}"))
+            .body
+    }
+
+    /// The ID of the user with `email`.
+    pub fn user_id(&self, email: &str) -> String {
+        emulated(&self.running)
+            .users
+            .iter()
+            .find(|user| user.email.eq_ignore_ascii_case(email))
+            .unwrap_or_else(|| panic!("no user {email}"))
+            .id
+            .clone()
     }
 
     /// A proxy in front of this emulator, served on the same runtime; `observe` is called with
@@ -67,19 +104,6 @@ impl Served {
     pub fn proxy(&self, observe: impl Fn(&Method, &str) + Send + Sync + 'static) -> Proxy {
         self.runtime
             .block_on(Proxy::start(&self.running.url, Box::new(observe)))
-    }
-}
-
-/// Runs `command` to its end.
-pub fn run(command: &mut Command) -> Run {
-    finished(command.output().expect("run docusign-gitops"))
-}
-
-pub fn finished(output: Output) -> Run {
-    Run {
-        code: output.status.code().expect("exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
 }
 
