@@ -7,6 +7,7 @@ pub mod budget;
 pub mod deps;
 pub mod ids;
 mod requests;
+mod send;
 mod verify;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -21,22 +22,7 @@ use self::requests::Call;
 use crate::docusign::Client;
 use crate::docusign::writes::ItemOutcome;
 use crate::model::{Account, EmailKey, NameKey, UserStatus};
-use crate::plan::{Operation, Phase, Plan, replay};
-
-/// Which call changes an existing user's permission profile. DocuSign documents all three
-/// and confirms none; the bulk form costs one call per 500 users.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProfileRoute {
-    /// Bulk `PUT /users` with `permissionProfileId` per user.
-    BulkPutUsers,
-    /// `PUT /users/{userId}` with `permissionProfileId`.
-    PutUser,
-    /// `PUT /users/{userId}/profile` (the way a DocuSign connector does it).
-    PutProfile,
-}
-
-/// The profile-change route apply uses: the one-line switch.
-pub const PROFILE_ROUTE: ProfileRoute = ProfileRoute::BulkPutUsers;
+use crate::plan::{Operation, Phase, Plan, batching, replay};
 
 /// What became of one step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -188,7 +174,7 @@ pub async fn execute(
         broken: HashMap::new(),
         user_names: HashMap::new(),
     };
-    let folded = crate::plan::batching::joins_at_creation(
+    let riding = crate::plan::batching::joins_at_creation(
         plan.steps.iter().map(|step| &step.operation),
         live,
     );
@@ -206,10 +192,10 @@ pub async fn execute(
         }
         let extra = if phase == Phase::CreateUsers {
             // The joins that ride in their users' create calls go with them.
-            folded
+            riding
                 .iter()
                 .enumerate()
-                .filter(|(_, folded)| **folded)
+                .filter(|(_, riding)| **riding)
                 .map(|(index, _)| index)
                 .collect()
         } else {
@@ -300,15 +286,7 @@ async fn run_phase(
     if phase == Phase::CreateUsers {
         read_user_names(run, client, &ready).await;
     }
-    let built = requests::build(
-        run.plan,
-        run.live,
-        &run.ids,
-        phase,
-        &ready,
-        &folded,
-        &run.user_names,
-    );
+    let built = build_calls(run, &ready, &folded);
     for (index, error) in built.unresolved {
         run.settle(
             index,
@@ -323,7 +301,7 @@ async fn run_phase(
     for call in built.calls {
         let client = Arc::clone(client);
         calls.spawn(async move {
-            let outcomes = requests::send(&client, &call.request).await;
+            let outcomes = send::send(&client, &call.request).await;
             (call, outcomes)
         });
     }
@@ -365,6 +343,32 @@ async fn run_phase(
             }
         }
     }
+}
+
+/// The calls carrying the phase's `ready` steps (and the `riding` joins), batched by
+/// `plan::batching` and filled in with the IDs known now.
+fn build_calls(run: &Run<'_>, ready: &[usize], riding: &[usize]) -> requests::Built {
+    let steps = &run.plan.steps;
+    let shapes = batching::calls(|index| &steps[index].operation, ready, riding);
+    let mut built = requests::build(steps, run.live, &run.ids, shapes, &run.user_names);
+    // A join riding with a creation that isn't sent here has no call of its own.
+    let mut accounted = vec![false; steps.len()];
+    for index in built
+        .calls
+        .iter()
+        .flat_map(|call| call.items.iter().flatten())
+        .chain(built.unresolved.iter().map(|(index, _)| index))
+    {
+        accounted[*index] = true;
+    }
+    for &index in ready.iter().chain(riding) {
+        if !accounted[index] {
+            built
+                .unresolved
+                .push((index, "its user's creation was not sent".to_owned()));
+        }
+    }
+    built
 }
 
 /// Reads DocuSign's `userName` of each closed user the phase reopens: DocuSign reopens a

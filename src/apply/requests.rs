@@ -1,15 +1,13 @@
-//! A phase's operations as the calls that carry them, batched as `plan::batching` says, and
-//! sending one call.
+//! The calls `plan::batching` laid out, filled in with DocuSign's IDs as bodies to send. Pure:
+//! the sending is `apply::send`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::ids::Ids;
-use super::{PROFILE_ROUTE, ProfileRoute};
-use crate::docusign::Client;
-use crate::docusign::writes::{GroupChange, ItemError, ItemOutcome, Members, NewUser, UserChange};
-use crate::model::{Account, EmailKey, NameKey};
-use crate::plan::batching::{USERS_PER_BULK, USERS_PER_CREATE};
-use crate::plan::{Operation, Phase, Plan};
+use crate::docusign::writes::{GroupChange, NewUser, UserChange};
+use crate::model::{Account, EmailKey};
+use crate::plan::batching::{CallKind, CallShape};
+use crate::plan::{Operation, Step};
 
 /// One API call's body, in model terms, with owned data so it can be sent from a task.
 #[derive(Clone, Debug)]
@@ -39,11 +37,6 @@ pub enum Request {
     DeleteSigningGroups(Vec<String>),
     CreateUsers(Vec<NewUser>),
     UpdateUsers(Vec<UserChange>),
-    UpdateUser(UserChange),
-    SetUserProfile {
-        user_id: String,
-        profile_id: String,
-    },
     CloseUsers(Vec<String>),
     GroupMembers {
         add: bool,
@@ -64,740 +57,522 @@ pub struct Call {
     pub items: Vec<Vec<usize>>,
 }
 
-/// A phase's calls, and the steps that can't be sent (an ID nobody knows) with why.
+/// The calls to send, and the steps that can't be sent (an ID nobody knows) with why.
 #[derive(Debug, Default)]
 pub struct Built {
     pub calls: Vec<Call>,
     pub unresolved: Vec<(usize, String)>,
 }
 
-/// Collects the items of one bulk call kind.
-struct Batch<T> {
-    items: Vec<T>,
-    steps: Vec<Vec<usize>>,
-}
-
-impl<T> Default for Batch<T> {
-    fn default() -> Self {
-        Self {
-            items: Vec::new(),
-            steps: Vec::new(),
-        }
-    }
-}
-
-impl<T> Batch<T> {
-    fn push(&mut self, item: T, steps: Vec<usize>) {
-        self.items.push(item);
-        self.steps.push(steps);
-    }
-
-    /// The batch as calls of at most `size` items (all in one call when `size` is `None`).
-    fn calls(self, size: Option<usize>, request: impl Fn(Vec<T>) -> Request) -> Vec<Call> {
-        if self.items.is_empty() {
-            return Vec::new();
-        }
-        let size = size.unwrap_or(self.items.len());
-        let mut calls = Vec::new();
-        let mut items = self.items.into_iter();
-        let mut steps = self.steps.into_iter();
-        loop {
-            let chunk: Vec<T> = items.by_ref().take(size).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let chunk_steps: Vec<Vec<usize>> = steps.by_ref().take(chunk.len()).collect();
-            calls.push(Call {
-                request: request(chunk),
-                items: chunk_steps,
-            });
-        }
-        calls
-    }
-}
-
-/// Builds the calls for the `ready` steps of `phase`; `folded` are `AddMember` steps that ride
-/// in their users' create calls (only in the user-creation phase).
+/// Fills in `shapes` with the IDs known so far. An item whose IDs aren't known is left out of
+/// its call, and its steps are unresolved; a call left with no item isn't made.
+#[must_use]
 pub fn build(
-    plan: &Plan,
+    steps: &[Step],
     live: &Account,
     ids: &Ids,
-    phase: Phase,
-    ready: &[usize],
-    folded: &[usize],
+    shapes: Vec<CallShape>,
     user_names: &HashMap<EmailKey, String>,
 ) -> Built {
     let mut builder = Builder {
-        plan,
+        steps,
         live,
         ids,
-        built: Built::default(),
+        user_names,
+        unresolved: Vec::new(),
     };
-    match phase {
-        Phase::Profiles => builder.profiles(ready),
-        Phase::SigningGroupRoom => {
-            builder.memberships(ready);
-            builder.delete_groups(ready);
-        }
-        Phase::GroupsAndSigningGroups => builder.groups(ready),
-        Phase::CreateUsers => builder.create_users(ready, folded, user_names),
-        Phase::AddMemberships | Phase::RemoveMemberships => builder.memberships(ready),
-        Phase::UserChanges => builder.user_changes(ready),
-        Phase::CloseUsers => builder.close_users(ready),
-        Phase::DeleteGroups => builder.delete_groups(ready),
-        Phase::DeleteProfiles => builder.delete_profiles(ready),
+    let calls = shapes
+        .into_iter()
+        .filter_map(|shape| builder.call(&shape))
+        .collect();
+    Built {
+        calls,
+        unresolved: builder.unresolved,
     }
-    builder.built
 }
-
-/// A profile's new name and settings, and the steps they carry.
-type ProfileUpdate = (Option<String>, BTreeMap<String, String>, Vec<usize>);
 
 struct Builder<'a> {
-    plan: &'a Plan,
+    steps: &'a [Step],
     live: &'a Account,
     ids: &'a Ids,
-    built: Built,
+    user_names: &'a HashMap<EmailKey, String>,
+    unresolved: Vec<(usize, String)>,
 }
 
-impl Builder<'_> {
-    fn operation(&self, index: usize) -> &Operation {
-        &self.plan.steps[index].operation
-    }
-
-    fn unknown(&mut self, index: usize, kind: &str, name: &str) {
-        self.built.unresolved.push((
+impl<'a> Builder<'a> {
+    fn unknown<T>(&mut self, index: usize, kind: &str, name: &str) -> Option<T> {
+        self.unresolved.push((
             index,
             format!("no DocuSign ID is known for {kind} `{name}`; plan again"),
         ));
+        None
     }
 
     fn profile_id(&mut self, index: usize, name: &str) -> Option<String> {
         let id = self.ids.profile(name).cloned();
-        if id.is_none() {
-            self.unknown(index, "permission profile", name);
-        }
-        id
+        id.or_else(|| self.unknown(index, "permission profile", name))
+    }
+
+    /// A profile the step may leave out (`None`), or its ID; `Err` when it names one with no ID.
+    fn optional_profile_id(
+        &mut self,
+        index: usize,
+        name: Option<&String>,
+    ) -> Result<Option<String>, ()> {
+        name.map_or(Ok(None), |name| {
+            self.profile_id(index, name).map(Some).ok_or(())
+        })
     }
 
     fn group_id(&mut self, index: usize, name: &str) -> Option<String> {
         let id = self.ids.group(name).cloned();
-        if id.is_none() {
-            self.unknown(index, "group", name);
-        }
-        id
+        id.or_else(|| self.unknown(index, "group", name))
     }
 
     fn signing_group_id(&mut self, index: usize, name: &str) -> Option<String> {
         let id = self.ids.signing_group(name).cloned();
-        if id.is_none() {
-            self.unknown(index, "signing group", name);
-        }
-        id
+        id.or_else(|| self.unknown(index, "signing group", name))
     }
 
     fn user_id(&mut self, index: usize, email: &str) -> Option<String> {
         let id = self.ids.user(email).cloned();
-        if id.is_none() {
-            self.unknown(index, "user", email);
-        }
-        id
+        id.or_else(|| self.unknown(index, "user", email))
     }
 
-    fn profiles(&mut self, ready: &[usize]) {
-        // A rename and a settings change of one profile go in one call.
-        let mut updates: BTreeMap<NameKey, ProfileUpdate> = BTreeMap::new();
-        for &index in ready {
-            match self.operation(index).clone() {
-                Operation::CreateProfile { name, settings } => self.built.calls.push(Call {
-                    request: Request::CreateProfile { name, settings },
-                    items: vec![vec![index]],
-                }),
-                Operation::RenameProfile { to, .. } => {
-                    let entry = updates.entry(NameKey::new(&to)).or_default();
-                    entry.0 = Some(to);
-                    entry.2.push(index);
+    /// The call `shape` lays out, with the items whose IDs are known.
+    fn call(&mut self, shape: &CallShape) -> Option<Call> {
+        let mut carried = Vec::new();
+        let items = &shape.items;
+        let request = match shape.kind {
+            CallKind::CreateProfile => {
+                let (name, settings) = self.each(items, &mut carried, Self::new_profile).pop()?;
+                Request::CreateProfile { name, settings }
+            }
+            CallKind::UpdateProfile => {
+                let (id, name, settings) =
+                    self.each(items, &mut carried, Self::profile_update).pop()?;
+                Request::UpdateProfile { id, name, settings }
+            }
+            CallKind::DeleteProfile => {
+                let (id, move_users_to) =
+                    self.each(items, &mut carried, Self::profile_delete).pop()?;
+                Request::DeleteProfile { id, move_users_to }
+            }
+            CallKind::CreateGroups => {
+                Request::CreateGroups(self.each(items, &mut carried, Self::new_group))
+            }
+            CallKind::UpdateGroups => {
+                Request::UpdateGroups(self.each(items, &mut carried, Self::group_change))
+            }
+            CallKind::CreateSigningGroups => Request::CreateSigningGroups(self.each(
+                items,
+                &mut carried,
+                Self::new_signing_group,
+            )),
+            CallKind::RenameSigningGroups => Request::RenameSigningGroups(self.each(
+                items,
+                &mut carried,
+                Self::signing_group_rename,
+            )),
+            CallKind::SigningGroupEmail => {
+                let (id, email) = self
+                    .each(items, &mut carried, Self::signing_group_email)
+                    .pop()?;
+                Request::SigningGroupEmail { id, email }
+            }
+            CallKind::CreateUsers => {
+                Request::CreateUsers(self.each(items, &mut carried, Self::new_user))
+            }
+            CallKind::UpdateUsers => {
+                Request::UpdateUsers(self.each(items, &mut carried, Self::user_change))
+            }
+            CallKind::CloseUsers => {
+                Request::CloseUsers(self.each(items, &mut carried, Self::closed_user))
+            }
+            CallKind::DeleteGroups => {
+                Request::DeleteGroups(self.each(items, &mut carried, Self::deleted_group))
+            }
+            CallKind::DeleteSigningGroups => Request::DeleteSigningGroups(self.each(
+                items,
+                &mut carried,
+                Self::deleted_signing_group,
+            )),
+            CallKind::GroupMembers => {
+                let members = self.each(items, &mut carried, Self::group_member);
+                let (add, group_id) = members.first().map(|(add, of, _)| (*add, of.clone()))?;
+                Request::GroupMembers {
+                    add,
+                    group_id,
+                    user_ids: members.into_iter().map(|(_, _, user)| user).collect(),
                 }
-                Operation::UpdateProfileSettings {
-                    profile, changes, ..
-                } => {
-                    let entry = updates.entry(NameKey::new(&profile)).or_default();
-                    for change in changes {
-                        if let Some(value) = change.to {
-                            entry.1.insert(change.field, value);
-                        }
-                    }
-                    entry.2.push(index);
+            }
+            CallKind::SigningGroupMembers => {
+                let members = self.each(items, &mut carried, Self::signing_group_member);
+                let (add, id) = members.first().map(|(add, of, _)| (*add, of.clone()))?;
+                Request::SigningGroupMembers {
+                    add,
+                    id,
+                    members: members.into_iter().map(|(_, _, member)| member).collect(),
                 }
-                _ => {}
+            }
+        };
+        (!carried.is_empty()).then_some(Call {
+            request,
+            items: carried,
+        })
+    }
+
+    /// Each item `fill` can fill in, its steps added to `carried`. An item it can't fill in
+    /// (it said why for the step at fault) is left out, and every step it carries is unresolved.
+    fn each<T>(
+        &mut self,
+        items: &[Vec<usize>],
+        carried: &mut Vec<Vec<usize>>,
+        mut fill: impl FnMut(&mut Self, &[usize]) -> Option<T>,
+    ) -> Vec<T> {
+        let mut filled = Vec::new();
+        for steps in items {
+            let said = self.unresolved.len();
+            if let Some(item) = fill(self, steps) {
+                filled.push(item);
+                carried.push(steps.clone());
+                continue;
+            }
+            let explained: Vec<usize> = self.unresolved[said..]
+                .iter()
+                .map(|(step, _)| *step)
+                .collect();
+            for &step in steps {
+                if !explained.contains(&step) {
+                    let why = "a step it goes with could not be sent".to_owned();
+                    self.unresolved.push((step, why));
+                }
             }
         }
-        for (key, (name, settings, steps)) in updates {
-            let Some(&first) = steps.first() else {
-                continue;
-            };
-            let Some(id) = self.profile_id(first, key.as_str()) else {
-                self.built.unresolved.extend(
-                    steps[1..]
-                        .iter()
-                        .map(|&step| (step, "no profile ID".to_owned())),
-                );
-                continue;
-            };
-            self.built.calls.push(Call {
-                request: Request::UpdateProfile { id, name, settings },
-                items: vec![steps],
-            });
+        filled
+    }
+
+    /// The step of an item that carries one.
+    fn only(&self, steps: &[usize]) -> Option<(usize, &'a Operation)> {
+        let &index = steps.first()?;
+        Some((index, &self.steps[index].operation))
+    }
+
+    fn new_profile(&mut self, steps: &[usize]) -> Option<(String, BTreeMap<String, String>)> {
+        match self.only(steps)? {
+            (_, Operation::CreateProfile { name, settings }) => {
+                Some((name.clone(), settings.clone()))
+            }
+            _ => None,
         }
     }
 
-    fn groups(&mut self, ready: &[usize]) {
-        let mut creates = Batch::default();
-        let mut changes: BTreeMap<String, (GroupChange, Vec<usize>)> = BTreeMap::new();
-        let mut signing_creates = Batch::default();
-        let mut signing_renames = Batch::default();
-        for &index in ready {
-            match self.operation(index).clone() {
+    fn profile_delete(&mut self, steps: &[usize]) -> Option<(String, String)> {
+        match self.only(steps)? {
+            (
+                index,
+                Operation::DeleteProfile {
+                    name,
+                    move_users_to,
+                    ..
+                },
+            ) => Some((
+                self.profile_id(index, name)?,
+                self.profile_id(index, move_users_to)?,
+            )),
+            _ => None,
+        }
+    }
+
+    fn new_group(&mut self, steps: &[usize]) -> Option<(String, Option<String>)> {
+        match self.only(steps)? {
+            (
+                index,
                 Operation::CreateGroup {
                     name,
                     permission_profile,
-                } => {
-                    let profile_id = match &permission_profile {
-                        Some(profile) => match self.profile_id(index, profile) {
-                            Some(id) => Some(id),
-                            None => continue,
-                        },
-                        None => None,
-                    };
-                    creates.push((name, profile_id), vec![index]);
-                }
-                Operation::RenameGroup { to, .. } => {
-                    let Some(id) = self.group_id(index, &to) else {
-                        continue;
-                    };
-                    let entry = changes.entry(id.clone()).or_insert_with(|| {
-                        (
-                            GroupChange {
-                                group_id: id,
-                                ..GroupChange::default()
-                            },
-                            Vec::new(),
-                        )
-                    });
-                    entry.0.name = Some(to);
-                    entry.1.push(index);
-                }
-                Operation::SetGroupProfile { group, to, .. } => {
-                    let Some(id) = self.group_id(index, &group) else {
-                        continue;
-                    };
-                    let profile_id = match &to {
-                        Some(profile) => match self.profile_id(index, profile) {
-                            Some(id) => Some(id),
-                            None => continue,
-                        },
-                        None => None,
-                    };
-                    let entry = changes.entry(id.clone()).or_insert_with(|| {
-                        (
-                            GroupChange {
-                                group_id: id,
-                                ..GroupChange::default()
-                            },
-                            Vec::new(),
-                        )
-                    });
-                    entry.0.profile_id = Some(profile_id);
-                    entry.1.push(index);
-                }
-                Operation::CreateSigningGroup { name, email } => {
-                    signing_creates.push((name, email), vec![index]);
-                }
-                Operation::RenameSigningGroup { to, .. } => {
-                    let Some(id) = self.signing_group_id(index, &to) else {
-                        continue;
-                    };
-                    signing_renames.push((id, to), vec![index]);
-                }
+                },
+            ) => Some((
+                name.clone(),
+                self.optional_profile_id(index, permission_profile.as_ref())
+                    .ok()?,
+            )),
+            _ => None,
+        }
+    }
+
+    fn new_signing_group(&mut self, steps: &[usize]) -> Option<(String, Option<String>)> {
+        match self.only(steps)? {
+            (_, Operation::CreateSigningGroup { name, email }) => {
+                Some((name.clone(), email.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn signing_group_rename(&mut self, steps: &[usize]) -> Option<(String, String)> {
+        match self.only(steps)? {
+            (index, Operation::RenameSigningGroup { to, .. }) => {
+                Some((self.signing_group_id(index, to)?, to.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn signing_group_email(&mut self, steps: &[usize]) -> Option<(String, Option<String>)> {
+        match self.only(steps)? {
+            (
+                index,
                 Operation::SetSigningGroupEmail {
                     signing_group, to, ..
-                } => {
-                    let Some(id) = self.signing_group_id(index, &signing_group) else {
-                        continue;
-                    };
-                    self.built.calls.push(Call {
-                        request: Request::SigningGroupEmail { id, email: to },
-                        items: vec![vec![index]],
-                    });
-                }
-                _ => {}
-            }
+                },
+            ) => Some((self.signing_group_id(index, signing_group)?, to.clone())),
+            _ => None,
         }
-        let mut group_changes = Batch::default();
-        for (change, steps) in changes.into_values() {
-            group_changes.push(change, steps);
-        }
-        let calls = [
-            creates.calls(None, Request::CreateGroups),
-            group_changes.calls(None, Request::UpdateGroups),
-            signing_creates.calls(None, Request::CreateSigningGroups),
-            signing_renames.calls(None, Request::RenameSigningGroups),
-        ];
-        self.built.calls.extend(calls.into_iter().flatten());
     }
 
-    fn create_users(
+    fn closed_user(&mut self, steps: &[usize]) -> Option<String> {
+        match self.only(steps)? {
+            (index, Operation::CloseUser { email, .. }) => self.user_id(index, email),
+            _ => None,
+        }
+    }
+
+    fn deleted_group(&mut self, steps: &[usize]) -> Option<String> {
+        match self.only(steps)? {
+            (index, Operation::DeleteGroup { name, .. }) => self.group_id(index, name),
+            _ => None,
+        }
+    }
+
+    fn deleted_signing_group(&mut self, steps: &[usize]) -> Option<String> {
+        match self.only(steps)? {
+            (index, Operation::DeleteSigningGroup { name, .. }) => {
+                self.signing_group_id(index, name)
+            }
+            _ => None,
+        }
+    }
+
+    /// (adds, group ID, user ID).
+    fn group_member(&mut self, steps: &[usize]) -> Option<(bool, String, String)> {
+        let (index, operation) = self.only(steps)?;
+        let (Operation::AddMember { group, email, .. }
+        | Operation::RemoveMember { group, email, .. }) = operation
+        else {
+            return None;
+        };
+        Some((
+            matches!(operation, Operation::AddMember { .. }),
+            self.group_id(index, group)?,
+            self.user_id(index, email)?,
+        ))
+    }
+
+    /// (adds, signing group ID, (name, email)).
+    fn signing_group_member(
         &mut self,
-        ready: &[usize],
-        folded: &[usize],
-        user_names: &HashMap<EmailKey, String>,
-    ) {
-        // The groups each new user joins in its create call, by email.
-        let mut joins: BTreeMap<EmailKey, Vec<(usize, String)>> = BTreeMap::new();
-        for &index in folded {
-            if let Operation::AddMember { group, email, .. } = self.operation(index).clone()
-                && let Some(id) = self.group_id(index, &group)
-            {
-                joins
-                    .entry(EmailKey::new(&email))
-                    .or_default()
-                    .push((index, id));
-            }
-        }
-        let mut creates = Batch::default();
-        for &index in ready {
-            let (user, mut steps) = match self.operation(index).clone() {
-                Operation::CreateUser {
-                    email,
-                    first_name,
-                    last_name,
-                    job_title,
-                    permission_profile,
-                } => {
-                    let Some(profile_id) = self.profile_id(index, &permission_profile) else {
-                        continue;
-                    };
-                    let joined = joins.remove(&EmailKey::new(&email)).unwrap_or_default();
-                    let user = NewUser {
-                        user_name: format!("{first_name} {last_name}").trim().to_owned(),
-                        email,
-                        first_name,
-                        last_name,
-                        job_title,
-                        profile_id,
-                        group_ids: joined.iter().map(|(_, id)| id.clone()).collect(),
-                    };
-                    (user, joined.into_iter().map(|(step, _)| step).collect())
-                }
-                Operation::ReactivateUser {
-                    email,
-                    permission_profile,
-                    ..
-                } => {
-                    let Some(profile_id) = self.profile_id(index, &permission_profile) else {
-                        continue;
-                    };
-                    // DocuSign reopens a closed membership when the userName and email both
-                    // match: the name is the one DocuSign holds for the closed record (read
-                    // just before this phase), never one made up from first and last name.
-                    let Some(closed) = self.live.users.get(&EmailKey::new(&email)) else {
-                        self.unknown(index, "user", &email);
-                        continue;
-                    };
-                    let Some(user_name) = user_names.get(&EmailKey::new(&email)).cloned() else {
-                        self.built.unresolved.push((
-                            index,
-                            format!("DocuSign's user name for the closed user `{email}` could not be read; plan again"),
-                        ));
-                        continue;
-                    };
-                    let user = NewUser {
-                        user_name,
-                        email,
-                        first_name: closed.first_name.clone(),
-                        last_name: closed.last_name.clone(),
-                        job_title: closed.job_title.clone(),
-                        profile_id,
-                        group_ids: Vec::new(),
-                    };
-                    (user, Vec::new())
-                }
-                _ => continue,
-            };
-            steps.insert(0, index);
-            creates.push(user, steps);
-        }
-        // A join whose user isn't created here after all gets its own outcome.
-        for (index, _) in joins.into_values().flatten() {
-            self.built
-                .unresolved
-                .push((index, "its user's creation was not sent".to_owned()));
-        }
-        self.built
-            .calls
-            .extend(creates.calls(Some(USERS_PER_CREATE), Request::CreateUsers));
-    }
-
-    fn memberships(&mut self, ready: &[usize]) {
-        let mut groups: BTreeMap<(bool, String), Batch<String>> = BTreeMap::new();
-        let mut signing: BTreeMap<(bool, String), Batch<(String, String)>> = BTreeMap::new();
-        for &index in ready {
-            match self.operation(index).clone() {
-                Operation::AddMember { group, email, .. }
-                | Operation::RemoveMember { group, email, .. } => {
-                    let add = matches!(self.operation(index), Operation::AddMember { .. });
-                    let (Some(group_id), Some(user_id)) =
-                        (self.group_id(index, &group), self.user_id(index, &email))
-                    else {
-                        continue;
-                    };
-                    groups
-                        .entry((add, group_id))
-                        .or_default()
-                        .push(user_id, vec![index]);
-                }
+        steps: &[usize],
+    ) -> Option<(bool, String, (String, String))> {
+        match self.only(steps)? {
+            (
+                index,
                 Operation::AddSigningGroupMember {
                     signing_group,
                     name,
                     email,
                     ..
-                } => {
-                    let Some(id) = self.signing_group_id(index, &signing_group) else {
-                        continue;
-                    };
-                    signing
-                        .entry((true, id))
-                        .or_default()
-                        .push((name, email), vec![index]);
-                }
+                },
+            ) => Some((
+                true,
+                self.signing_group_id(index, signing_group)?,
+                (name.clone(), email.clone()),
+            )),
+            (
+                index,
                 Operation::RemoveSigningGroupMember {
                     signing_group,
                     id,
                     email,
+                },
+            ) => {
+                // The ID the plan carries, else the group by name.
+                let id = match id {
+                    Some(id) => id.clone(),
+                    None => self.signing_group_id(index, signing_group)?,
+                };
+                // DocuSign's body names the member; the live record has the name.
+                let name = self
+                    .live
+                    .signing_groups
+                    .values()
+                    .find(|group| group.id.as_deref() == Some(id.as_str()))
+                    .and_then(|group| group.members.get(&EmailKey::new(email)))
+                    .map(|member| member.name.clone())
+                    .unwrap_or_default();
+                Some((false, id, (name, email.clone())))
+            }
+            _ => None,
+        }
+    }
+
+    /// A profile's rename and settings changes, in one call.
+    fn profile_update(
+        &mut self,
+        steps: &[usize],
+    ) -> Option<(String, Option<String>, BTreeMap<String, String>)> {
+        let mut name = None;
+        let mut settings = BTreeMap::new();
+        let mut profile = None;
+        for &index in steps {
+            match &self.steps[index].operation {
+                Operation::RenameProfile { to, .. } => {
+                    name = Some(to.clone());
+                    profile = Some((index, to.clone()));
+                }
+                Operation::UpdateProfileSettings {
+                    profile: named,
+                    changes,
+                    ..
                 } => {
-                    // The ID the plan carries, else the group by name.
-                    let Some(id) = id.or_else(|| self.signing_group_id(index, &signing_group))
-                    else {
-                        continue;
-                    };
-                    // DocuSign's body names the member; the live record has the name.
-                    let name = self
-                        .live
-                        .signing_groups
-                        .values()
-                        .find(|group| group.id.as_deref() == Some(id.as_str()))
-                        .and_then(|group| group.members.get(&EmailKey::new(&email)))
-                        .map(|member| member.name.clone())
-                        .unwrap_or_default();
-                    signing
-                        .entry((false, id))
-                        .or_default()
-                        .push((name, email), vec![index]);
+                    for change in changes {
+                        if let Some(value) = &change.to {
+                            settings.insert(change.field.clone(), value.clone());
+                        }
+                    }
+                    profile.get_or_insert((index, named.clone()));
                 }
                 _ => {}
             }
         }
-        for ((add, group_id), batch) in groups {
-            self.built
-                .calls
-                .extend(batch.calls(None, |user_ids| Request::GroupMembers {
-                    add,
-                    group_id: group_id.clone(),
-                    user_ids,
-                }));
+        let (index, profile) = profile?;
+        Some((self.profile_id(index, &profile)?, name, settings))
+    }
+
+    /// A group's rename and profile change, as one item.
+    fn group_change(&mut self, steps: &[usize]) -> Option<GroupChange> {
+        let mut change: Option<GroupChange> = None;
+        for &index in steps {
+            let (group, name, profile) = match &self.steps[index].operation {
+                Operation::RenameGroup { to, .. } => (to, Some(to.clone()), None),
+                Operation::SetGroupProfile { group, to, .. } => (
+                    group,
+                    None,
+                    Some(self.optional_profile_id(index, to.as_ref()).ok()?),
+                ),
+                _ => continue,
+            };
+            if change.is_none() {
+                change = Some(GroupChange {
+                    group_id: self.group_id(index, group)?,
+                    ..GroupChange::default()
+                });
+            }
+            let change = change.as_mut()?;
+            if name.is_some() {
+                change.name = name;
+            }
+            if profile.is_some() {
+                change.profile_id = profile;
+            }
         }
-        for ((add, id), batch) in signing {
-            self.built
-                .calls
-                .extend(batch.calls(None, |members| Request::SigningGroupMembers {
-                    add,
-                    id: id.clone(),
-                    members,
-                }));
+        change
+    }
+
+    /// A new or reopened user, with the groups it joins as it is created.
+    fn new_user(&mut self, steps: &[usize]) -> Option<NewUser> {
+        let (&index, joins) = steps.split_first()?;
+        let mut group_ids = Vec::new();
+        for &join in joins {
+            if let Operation::AddMember { group, .. } = &self.steps[join].operation {
+                group_ids.push(self.group_id(join, group)?);
+            }
+        }
+        match self.steps[index].operation.clone() {
+            Operation::CreateUser {
+                email,
+                first_name,
+                last_name,
+                job_title,
+                permission_profile,
+            } => Some(NewUser {
+                user_name: format!("{first_name} {last_name}").trim().to_owned(),
+                profile_id: self.profile_id(index, &permission_profile)?,
+                email,
+                first_name,
+                last_name,
+                job_title,
+                group_ids,
+            }),
+            Operation::ReactivateUser {
+                email,
+                permission_profile,
+                ..
+            } => {
+                let profile_id = self.profile_id(index, &permission_profile)?;
+                // DocuSign reopens a closed membership when the userName and email both
+                // match: the name is the one DocuSign holds for the closed record (read just
+                // before this phase), never one made up from first and last name.
+                let Some(closed) = self.live.users.get(&EmailKey::new(&email)) else {
+                    return self.unknown(index, "user", &email);
+                };
+                let Some(user_name) = self.user_names.get(&EmailKey::new(&email)).cloned() else {
+                    self.unresolved.push((
+                        index,
+                        format!("DocuSign's user name for the closed user `{email}` could not be read; plan again"),
+                    ));
+                    return None;
+                };
+                Some(NewUser {
+                    user_name,
+                    email,
+                    first_name: closed.first_name.clone(),
+                    last_name: closed.last_name.clone(),
+                    job_title: closed.job_title.clone(),
+                    profile_id,
+                    group_ids,
+                })
+            }
+            _ => None,
         }
     }
 
-    fn user_changes(&mut self, ready: &[usize]) {
-        // One change per user: its attributes and its profile.
-        let mut changes: BTreeMap<String, (UserChange, Vec<usize>, Vec<usize>)> = BTreeMap::new();
-        for &index in ready {
-            let operation = self.operation(index).clone();
+    /// A user's attribute and profile changes, as one item.
+    fn user_change(&mut self, steps: &[usize]) -> Option<UserChange> {
+        let mut change: Option<UserChange> = None;
+        for &index in steps {
+            let operation = &self.steps[index].operation;
             let (Operation::UpdateUser { email, .. } | Operation::ChangeProfile { email, .. }) =
-                &operation
+                operation
             else {
                 continue;
             };
-            let Some(user_id) = self.user_id(index, email) else {
-                continue;
-            };
-            let profile_id = match &operation {
-                Operation::ChangeProfile { to, .. } => match self.profile_id(index, to) {
-                    Some(id) => Some(id),
-                    None => continue,
-                },
-                _ => None,
-            };
-            let entry = changes.entry(user_id.clone()).or_insert_with(|| {
-                (
-                    UserChange {
-                        user_id,
-                        ..UserChange::default()
-                    },
-                    Vec::new(),
-                    Vec::new(),
-                )
-            });
-            if let Operation::UpdateUser { changes, .. } = &operation {
-                for change in changes {
-                    let value = change.to.clone();
-                    match change.field.as_str() {
-                        "first_name" => entry.0.first_name = value,
-                        "last_name" => entry.0.last_name = value,
-                        "job_title" => entry.0.job_title = value,
-                        _ => {}
+            if change.is_none() {
+                change = Some(UserChange {
+                    user_id: self.user_id(index, email)?,
+                    ..UserChange::default()
+                });
+            }
+            match operation {
+                Operation::UpdateUser { changes, .. } => {
+                    let change = change.as_mut()?;
+                    for field in changes {
+                        let value = field.to.clone();
+                        match field.field.as_str() {
+                            "first_name" => change.first_name = value,
+                            "last_name" => change.last_name = value,
+                            "job_title" => change.job_title = value,
+                            _ => {}
+                        }
                     }
                 }
-                entry.1.push(index);
-            }
-            if profile_id.is_some() {
-                entry.0.profile_id = profile_id;
-                entry.2.push(index);
-            }
-        }
-        let mut bulk = Batch::default();
-        for (change, attribute_steps, profile_steps) in changes.into_values() {
-            match PROFILE_ROUTE {
-                ProfileRoute::BulkPutUsers => {
-                    bulk.push(change, [attribute_steps, profile_steps].concat());
-                }
-                ProfileRoute::PutUser => self.built.calls.push(Call {
-                    request: Request::UpdateUser(change),
-                    items: vec![[attribute_steps, profile_steps].concat()],
-                }),
-                ProfileRoute::PutProfile => {
-                    if let Some(profile_id) = change.profile_id.clone() {
-                        self.built.calls.push(Call {
-                            request: Request::SetUserProfile {
-                                user_id: change.user_id.clone(),
-                                profile_id,
-                            },
-                            items: vec![profile_steps],
-                        });
-                    }
-                    if !attribute_steps.is_empty() {
-                        bulk.push(
-                            UserChange {
-                                profile_id: None,
-                                ..change
-                            },
-                            attribute_steps,
-                        );
-                    }
-                }
-            }
-        }
-        self.built
-            .calls
-            .extend(bulk.calls(Some(USERS_PER_BULK), Request::UpdateUsers));
-    }
-
-    fn close_users(&mut self, ready: &[usize]) {
-        let mut closes = Batch::default();
-        for &index in ready {
-            if let Operation::CloseUser { email, .. } = self.operation(index).clone()
-                && let Some(id) = self.user_id(index, &email)
-            {
-                closes.push(id, vec![index]);
-            }
-        }
-        self.built
-            .calls
-            .extend(closes.calls(Some(USERS_PER_BULK), Request::CloseUsers));
-    }
-
-    fn delete_groups(&mut self, ready: &[usize]) {
-        let mut groups = Batch::default();
-        let mut signing = Batch::default();
-        for &index in ready {
-            match self.operation(index).clone() {
-                Operation::DeleteGroup { name, .. } => {
-                    if let Some(id) = self.group_id(index, &name) {
-                        groups.push(id, vec![index]);
-                    }
-                }
-                Operation::DeleteSigningGroup { name, .. } => {
-                    if let Some(id) = self.signing_group_id(index, &name) {
-                        signing.push(id, vec![index]);
-                    }
+                Operation::ChangeProfile { to, .. } => {
+                    let profile_id = self.profile_id(index, to)?;
+                    change.as_mut()?.profile_id = Some(profile_id);
                 }
                 _ => {}
             }
         }
-        self.built
-            .calls
-            .extend(groups.calls(None, Request::DeleteGroups));
-        self.built
-            .calls
-            .extend(signing.calls(None, Request::DeleteSigningGroups));
-    }
-
-    fn delete_profiles(&mut self, ready: &[usize]) {
-        for &index in ready {
-            if let Operation::DeleteProfile {
-                name,
-                move_users_to,
-                ..
-            } = self.operation(index).clone()
-                && let Some(id) = self.profile_id(index, &name)
-                && let Some(target) = self.profile_id(index, &move_users_to)
-            {
-                self.built.calls.push(Call {
-                    request: Request::DeleteProfile {
-                        id,
-                        move_users_to: target,
-                    },
-                    items: vec![vec![index]],
-                });
-            }
-        }
-    }
-}
-
-/// Sends profile changes through one route: the bulk call in batches of 500, or one call per
-/// user. Answers one outcome per change, in order; only a read-back says whether it took.
-pub async fn send_profiles(
-    client: &Client,
-    route: ProfileRoute,
-    changes: &[(String, String)],
-) -> Vec<ItemOutcome> {
-    let mut outcomes = Vec::with_capacity(changes.len());
-    match route {
-        ProfileRoute::BulkPutUsers => {
-            for chunk in changes.chunks(USERS_PER_BULK) {
-                let bulk: Vec<UserChange> = chunk
-                    .iter()
-                    .map(|(user_id, profile_id)| UserChange {
-                        user_id: user_id.clone(),
-                        profile_id: Some(profile_id.clone()),
-                        ..UserChange::default()
-                    })
-                    .collect();
-                match client.update_users(&bulk).await {
-                    Ok(answers) => {
-                        outcomes.extend(answers.into_iter().map(|answer| answer.map(|_| None)));
-                    }
-                    Err(error) => outcomes.extend(std::iter::repeat_n(
-                        Err(ItemError::of_call(&error)),
-                        chunk.len(),
-                    )),
-                }
-            }
-        }
-        ProfileRoute::PutUser => {
-            for (user_id, profile_id) in changes {
-                let change = UserChange {
-                    user_id: user_id.clone(),
-                    profile_id: Some(profile_id.clone()),
-                    ..UserChange::default()
-                };
-                outcomes.push(
-                    client
-                        .update_user(&change)
-                        .await
-                        .map(|()| None)
-                        .map_err(|error| ItemError::of_call(&error)),
-                );
-            }
-        }
-        ProfileRoute::PutProfile => {
-            for (user_id, profile_id) in changes {
-                outcomes.push(
-                    client
-                        .set_user_profile(user_id, profile_id)
-                        .await
-                        .map(|()| None)
-                        .map_err(|error| ItemError::of_call(&error)),
-                );
-            }
-        }
-    }
-    outcomes
-}
-
-/// Sends one call; answers one outcome per item (the call's error for each, when it failed
-/// as a whole).
-pub async fn send(client: &Client, request: &Request) -> Vec<ItemOutcome> {
-    let single = |result: Result<Option<String>, crate::docusign::ClientError>| {
-        vec![result.map_err(|error| ItemError::of_call(&error))]
-    };
-    let many = |items: usize, result: Result<Vec<ItemOutcome>, crate::docusign::ClientError>| {
-        result.unwrap_or_else(|error| vec![Err(ItemError::of_call(&error)); items])
-    };
-    let change = |add: bool| if add { Members::Add } else { Members::Remove };
-    match request {
-        Request::CreateProfile { name, settings } => {
-            single(client.create_profile(name, settings).await.map(Some))
-        }
-        Request::UpdateProfile { id, name, settings } => single(
-            client
-                .update_profile(id, name.as_deref(), settings)
-                .await
-                .map(|()| None),
-        ),
-        Request::DeleteProfile { id, move_users_to } => single(
-            client
-                .delete_profile(id, move_users_to)
-                .await
-                .map(|()| None),
-        ),
-        Request::CreateGroups(groups) => many(groups.len(), client.create_groups(groups).await),
-        Request::UpdateGroups(changes) => many(changes.len(), client.update_groups(changes).await),
-        Request::DeleteGroups(ids) => many(ids.len(), client.delete_groups(ids).await),
-        Request::CreateSigningGroups(groups) => {
-            many(groups.len(), client.create_signing_groups(groups).await)
-        }
-        Request::RenameSigningGroups(renames) => {
-            many(renames.len(), client.rename_signing_groups(renames).await)
-        }
-        Request::SigningGroupEmail { id, email } => single(
-            client
-                .set_signing_group_email(id, email.as_deref())
-                .await
-                .map(|()| None),
-        ),
-        Request::DeleteSigningGroups(ids) => {
-            many(ids.len(), client.delete_signing_groups(ids).await)
-        }
-        Request::CreateUsers(users) => many(users.len(), client.create_users(users).await),
-        // The answer may echo a profile or not; whether it took is judged by reading back.
-        Request::UpdateUsers(changes) => many(changes.len(), client.update_users(changes).await)
-            .into_iter()
-            .map(|outcome| outcome.map(|_| None))
-            .collect(),
-        Request::UpdateUser(change) => single(client.update_user(change).await.map(|()| None)),
-        Request::SetUserProfile {
-            user_id,
-            profile_id,
-        } => single(
-            client
-                .set_user_profile(user_id, profile_id)
-                .await
-                .map(|()| None),
-        ),
-        Request::CloseUsers(ids) => many(ids.len(), client.close_users(ids).await),
-        Request::GroupMembers {
-            add,
-            group_id,
-            user_ids,
-        } => many(
-            user_ids.len(),
-            client.group_members(change(*add), group_id, user_ids).await,
-        ),
-        Request::SigningGroupMembers { add, id, members } => many(
-            members.len(),
-            client
-                .signing_group_members(change(*add), id, members)
-                .await,
-        ),
+        change
     }
 }

@@ -7,9 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{PROFILE_ROUTE, ProfileRoute, Run, Status, requests};
+use super::{Run, Status, send};
 use crate::docusign::writes::Members;
 use crate::docusign::{Client, snapshot};
+use crate::model::ProfileRoute;
 use crate::model::{Account, EmailKey, NameKey, User, UserStatus};
 use crate::plan::Operation;
 
@@ -321,22 +322,6 @@ pub fn kept_memberships(email: &str, steps: &[&Operation], live: &Account) -> Ve
         .collect()
 }
 
-/// The routes a profile change can take, in the order apply tries them: the bulk call (one
-/// call per 500 users), then one call per user, then the profile endpoint.
-const ROUTES: [ProfileRoute; 3] = [
-    ProfileRoute::BulkPutUsers,
-    ProfileRoute::PutUser,
-    ProfileRoute::PutProfile,
-];
-
-fn route_name(route: ProfileRoute) -> &'static str {
-    match route {
-        ProfileRoute::BulkPutUsers => "bulk PUT /users",
-        ProfileRoute::PutUser => "PUT /users/{userId}",
-        ProfileRoute::PutProfile => "PUT /users/{userId}/profile",
-    }
-}
-
 /// Reads the account back and settles every step by what it shows. Reopens that made a new
 /// user get their kept memberships back; profiles DocuSign acknowledged but did not set go
 /// through the next routes. Returns the account as read (`None` when it could not be read:
@@ -549,10 +534,12 @@ async fn set_owed_profiles(
     };
     let mut pending = mismatched(observed);
     let mut tried: Vec<&'static str> = Vec::new();
-    for (round, route) in ROUTES.into_iter().enumerate() {
+    // In the order apply tries them, the cheapest first. The plan's own calls were the first
+    // (bulk `PUT /users`): sending a change that way again would only repeat it.
+    for (round, route) in ProfileRoute::ALL.into_iter().enumerate() {
         let batch: Vec<(EmailKey, String)> = pending
             .iter()
-            .filter(|(key, _)| round > 0 || !(sent_by_plan.contains(key) && route == PROFILE_ROUTE))
+            .filter(|(key, _)| round > 0 || !sent_by_plan.contains(key))
             .cloned()
             .collect();
         if batch.is_empty() {
@@ -561,7 +548,7 @@ async fn set_owed_profiles(
             }
             continue;
         }
-        tried.push(route_name(route));
+        tried.push(route.call());
         let changes: Vec<(String, String)> = batch
             .iter()
             .filter_map(|(key, profile)| {
@@ -570,7 +557,7 @@ async fn set_owed_profiles(
                 Some((user_id, profile_id))
             })
             .collect();
-        requests::send_profiles(client, route, &changes).await;
+        send::send_profiles(client, route, &changes).await;
         reread(client, observed, &batch).await;
         let before = pending.len();
         pending = mismatched(observed);
@@ -578,7 +565,7 @@ async fn set_owed_profiles(
             notes.push(format!(
                 "{} profile change(s) took only through {}",
                 before - pending.len(),
-                route_name(route)
+                route.call()
             ));
         }
     }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod builtin;
 pub mod controls;
 pub mod named;
+mod profile_route;
 pub mod profile_settings;
 
 pub use account::{
@@ -13,3 +14,4 @@ pub use account::{
     UserStatus,
 };
 pub use builtin::{BuiltinGroup, BuiltinProfile};
+pub use profile_route::ProfileRoute;

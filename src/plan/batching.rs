@@ -13,9 +13,9 @@
 //! - A profile is one call to create, one to rename and/or update its settings, one to delete;
 //!   a signing group's email is one call.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use super::operation::Operation;
+use super::operation::{Operation, Phase};
 use crate::model::{Account, EmailKey, NameKey};
 
 /// DocuSign's cap on users per `POST /users`.
@@ -103,90 +103,200 @@ fn group_profiles_before_users<'a>(
     profiles
 }
 
-/// The calls apply will make for `operations` on `live`, counted as the module doc says.
+/// What one call does; the items it carries come with it in [`CallShape`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CallKind {
+    CreateProfile,
+    /// A profile's rename and settings together.
+    UpdateProfile,
+    CreateGroups,
+    /// Renames and profile changes of groups, an item per group.
+    UpdateGroups,
+    CreateSigningGroups,
+    RenameSigningGroups,
+    SigningGroupEmail,
+    /// New and reopened users, each item a user and the joins that ride with it.
+    CreateUsers,
+    /// Attribute and profile changes, an item per user.
+    UpdateUsers,
+    /// Adds to or removes from one group.
+    GroupMembers,
+    /// Adds to or removes from one signing group.
+    SigningGroupMembers,
+    CloseUsers,
+    DeleteGroups,
+    DeleteSigningGroups,
+    DeleteProfile,
+}
+
+impl CallKind {
+    /// The most items one call carries; `None` when one call takes them all.
+    const fn items_per_call(self) -> Option<usize> {
+        match self {
+            Self::CreateUsers => Some(USERS_PER_CREATE),
+            Self::UpdateUsers | Self::CloseUsers => Some(USERS_PER_BULK),
+            Self::CreateProfile
+            | Self::UpdateProfile
+            | Self::SigningGroupEmail
+            | Self::DeleteProfile => Some(1),
+            Self::CreateGroups
+            | Self::UpdateGroups
+            | Self::CreateSigningGroups
+            | Self::RenameSigningGroups
+            | Self::GroupMembers
+            | Self::SigningGroupMembers
+            | Self::DeleteGroups
+            | Self::DeleteSigningGroups => None,
+        }
+    }
+}
+
+/// One API call: what it does and, for each item it sends, the plan steps (indices) the item
+/// carries. Apply fills in the IDs and sends it; the plan's estimate counts these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallShape {
+    pub kind: CallKind,
+    pub items: Vec<Vec<usize>>,
+}
+
+/// Where a step goes: the call kind, which call of that kind (a group, a profile), and which
+/// item in it (`None`: an item of its own).
+fn placement(operation: &Operation) -> (CallKind, String, Option<String>) {
+    let name = |name: &str| NameKey::new(name).to_string();
+    let email = |email: &str| EmailKey::new(email).to_string();
+    match operation {
+        Operation::CreateProfile { name: profile, .. } => {
+            (CallKind::CreateProfile, name(profile), None)
+        }
+        Operation::RenameProfile { to: profile, .. }
+        | Operation::UpdateProfileSettings { profile, .. } => {
+            (CallKind::UpdateProfile, name(profile), Some(String::new()))
+        }
+        Operation::DeleteProfile { name: profile, .. } => {
+            (CallKind::DeleteProfile, name(profile), None)
+        }
+        Operation::CreateGroup { .. } => (CallKind::CreateGroups, String::new(), None),
+        Operation::RenameGroup { to: group, .. } | Operation::SetGroupProfile { group, .. } => {
+            (CallKind::UpdateGroups, String::new(), Some(name(group)))
+        }
+        Operation::CreateSigningGroup { .. } => {
+            (CallKind::CreateSigningGroups, String::new(), None)
+        }
+        Operation::RenameSigningGroup { .. } => {
+            (CallKind::RenameSigningGroups, String::new(), None)
+        }
+        Operation::SetSigningGroupEmail { signing_group, .. } => {
+            (CallKind::SigningGroupEmail, name(signing_group), None)
+        }
+        Operation::CreateUser { email: who, .. } | Operation::ReactivateUser { email: who, .. } => {
+            (CallKind::CreateUsers, String::new(), Some(email(who)))
+        }
+        Operation::UpdateUser { email: who, .. } | Operation::ChangeProfile { email: who, .. } => {
+            (CallKind::UpdateUsers, String::new(), Some(email(who)))
+        }
+        Operation::AddMember { group, .. } => {
+            (CallKind::GroupMembers, format!("add {}", name(group)), None)
+        }
+        Operation::RemoveMember { group, .. } => (
+            CallKind::GroupMembers,
+            format!("remove {}", name(group)),
+            None,
+        ),
+        Operation::AddSigningGroupMember { signing_group, .. } => (
+            CallKind::SigningGroupMembers,
+            format!("add {}", name(signing_group)),
+            None,
+        ),
+        Operation::RemoveSigningGroupMember { signing_group, .. } => (
+            CallKind::SigningGroupMembers,
+            format!("remove {}", name(signing_group)),
+            None,
+        ),
+        Operation::CloseUser { .. } => (CallKind::CloseUsers, String::new(), None),
+        Operation::DeleteGroup { .. } => (CallKind::DeleteGroups, String::new(), None),
+        Operation::DeleteSigningGroup { .. } => {
+            (CallKind::DeleteSigningGroups, String::new(), None)
+        }
+    }
+}
+
+/// An item of a call being laid out: the key its steps meet under (`None`: the step's own
+/// item), and the steps.
+type Item = (Option<String>, Vec<usize>);
+
+/// The calls that carry `steps` (indices of the plan's steps; `operation` reads one), batched
+/// as the module doc says.
+/// `riding` are joins that go in their new users' create items (see [`joins_at_creation`]);
+/// one whose user's creation isn't among `steps` is in no call.
+#[must_use]
+pub fn calls<'a>(
+    operation: impl Fn(usize) -> &'a Operation,
+    steps: &[usize],
+    riding: &[usize],
+) -> Vec<CallShape> {
+    let mut grouped: BTreeMap<(CallKind, String), Vec<Item>> = BTreeMap::new();
+    for &index in steps {
+        let (kind, call, item) = placement(operation(index));
+        let items = grouped.entry((kind, call)).or_default();
+        match items
+            .iter_mut()
+            .find(|(key, _)| item.is_some() && *key == item)
+        {
+            Some((_, carried)) => carried.push(index),
+            None => items.push((item, vec![index])),
+        }
+    }
+    if let Some(creates) = grouped.get_mut(&(CallKind::CreateUsers, String::new())) {
+        for &index in riding {
+            let Operation::AddMember { email, .. } = operation(index) else {
+                continue;
+            };
+            let key = Some(EmailKey::new(email).to_string());
+            if let Some((_, carried)) = creates.iter_mut().find(|(item, _)| *item == key) {
+                carried.push(index);
+            }
+        }
+    }
+    let mut shapes = Vec::new();
+    for ((kind, _), items) in grouped {
+        let items: Vec<Vec<usize>> = items.into_iter().map(|(_, steps)| steps).collect();
+        let size = kind.items_per_call().unwrap_or(items.len()).max(1);
+        shapes.extend(items.chunks(size).map(|chunk| CallShape {
+            kind,
+            items: chunk.to_vec(),
+        }));
+    }
+    shapes
+}
+
+/// The calls apply will make for `operations` on `live`, phase by phase.
+#[must_use]
+pub fn plan_calls(operations: &[Operation], live: &Account) -> Vec<CallShape> {
+    let riding = joins_at_creation(operations.iter(), live);
+    let mut phases: BTreeMap<Phase, Vec<usize>> = BTreeMap::new();
+    for (index, operation) in operations.iter().enumerate() {
+        if !riding[index] {
+            phases.entry(operation.phase()).or_default().push(index);
+        }
+    }
+    let riding: Vec<usize> = (0..operations.len()).filter(|&i| riding[i]).collect();
+    phases
+        .into_iter()
+        .flat_map(|(phase, steps)| {
+            let joins: &[usize] = if phase == Phase::CreateUsers {
+                &riding
+            } else {
+                &[]
+            };
+            calls(|index| &operations[index], &steps, joins)
+        })
+        .collect()
+}
+
+/// How many calls apply will make for `operations` on `live`.
 #[must_use]
 pub fn api_calls(operations: &[Operation], live: &Account) -> u64 {
-    let folded = joins_at_creation(operations.iter(), live);
-    let count = |pred: &dyn Fn(&Operation) -> bool| {
-        operations
-            .iter()
-            .filter(|operation| pred(operation))
-            .count()
-    };
-    let distinct = |pred: &dyn Fn(usize, &Operation) -> Option<String>| {
-        operations
-            .iter()
-            .enumerate()
-            .filter_map(|(index, operation)| pred(index, operation))
-            .collect::<BTreeSet<_>>()
-            .len()
-    };
-    let creates = count(&|op| {
-        matches!(
-            op,
-            Operation::CreateUser { .. } | Operation::ReactivateUser { .. }
-        )
-    });
-    let updated_users = distinct(&|_, op| match op {
-        Operation::UpdateUser { email, .. } | Operation::ChangeProfile { email, .. } => {
-            Some(EmailKey::new(email).to_string())
-        }
-        _ => None,
-    });
-    let closes = count(&|op| matches!(op, Operation::CloseUser { .. }));
-    let per_group = |index: usize, op: &Operation| match op {
-        Operation::AddMember { group, .. } if !folded[index] => {
-            Some(format!("add {}", NameKey::new(group)))
-        }
-        Operation::RemoveMember { group, .. } => Some(format!("remove {}", NameKey::new(group))),
-        Operation::AddSigningGroupMember { signing_group, .. } => {
-            Some(format!("sign-add {}", NameKey::new(signing_group)))
-        }
-        Operation::RemoveSigningGroupMember { signing_group, .. } => {
-            Some(format!("sign-remove {}", NameKey::new(signing_group)))
-        }
-        _ => None,
-    };
-    let membership_calls = distinct(&per_group);
-    let profile_updates = distinct(&|_, op| match op {
-        Operation::RenameProfile { to: name, .. }
-        | Operation::UpdateProfileSettings { profile: name, .. } => {
-            Some(NameKey::new(name).to_string())
-        }
-        _ => None,
-    });
-    let one_each = count(&|op| {
-        matches!(
-            op,
-            Operation::CreateProfile { .. }
-                | Operation::SetSigningGroupEmail { .. }
-                | Operation::DeleteProfile { .. }
-        )
-    });
-    let bulk_kinds = [
-        count(&|op| matches!(op, Operation::CreateGroup { .. })),
-        count(&|op| {
-            matches!(
-                op,
-                Operation::RenameGroup { .. } | Operation::SetGroupProfile { .. }
-            )
-        }),
-        count(&|op| matches!(op, Operation::CreateSigningGroup { .. })),
-        count(&|op| matches!(op, Operation::RenameSigningGroup { .. })),
-        count(&|op| matches!(op, Operation::DeleteGroup { .. })),
-        count(&|op| matches!(op, Operation::DeleteSigningGroup { .. })),
-    ]
-    .into_iter()
-    .filter(|n| *n > 0)
-    .count();
-    let total = creates.div_ceil(USERS_PER_CREATE)
-        + updated_users.div_ceil(USERS_PER_BULK)
-        + closes.div_ceil(USERS_PER_BULK)
-        + membership_calls
-        + profile_updates
-        + one_each
-        + bulk_kinds;
-    total as u64
+    plan_calls(operations, live).len() as u64
 }
 
 #[cfg(test)]
