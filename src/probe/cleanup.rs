@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use reqwest::Method;
 
 use super::Names;
-use super::calls::{Caller, text_at};
+use super::calls::{Caller, listed, text_at};
 use crate::docusign::writes::ItemOutcome;
 
 /// One thing the probe asked DocuSign to make.
@@ -217,7 +217,7 @@ async fn resolve_users(
         let path = format!("/users?email={}", super::query_value(&names.email));
         match caller.send(Method::GET, &path, None).await {
             Ok(found) if found.status.is_success() => {
-                for user in found.body["users"].as_array().into_iter().flatten() {
+                for user in listed(&found.body, "users") {
                     let id = text_at(user, "userId");
                     let open = !text_at(user, "userStatus").eq_ignore_ascii_case("closed");
                     if open && text_at(user, "userName") == names.user_name && !ids.contains(&id) {

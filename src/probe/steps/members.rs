@@ -9,12 +9,12 @@ use super::Temp;
 use crate::docusign::Exchange;
 use crate::probe::Names;
 use crate::probe::behaviour::group_list_flag;
-use crate::probe::calls::{Caller, Stop, described, item_codes, text_at};
+use crate::probe::calls::{Caller, Stop, described, item_codes, listed, text_at};
 use crate::probe::report::Entry;
 
 /// (c) The user, a member of the temporary group now, listed with `additional_info=true`.
 pub(super) async fn group_list(caller: &Caller, names: &Names, temp: &Temp) -> Result<Entry, Stop> {
-    let listed = caller
+    let found = caller
         .must(
             "listing the temporary user",
             Method::GET,
@@ -25,10 +25,7 @@ pub(super) async fn group_list(caller: &Caller, names: &Names, temp: &Temp) -> R
             None,
         )
         .await?;
-    let record = listed["users"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let record = listed(&found, "users")
         .find(|user| text_at(user, "userId") == temp.user)
         .ok_or_else(|| Stop("listing the temporary user by email did not find it".to_owned()))?;
     Ok(match record.get("groupList").and_then(Value::as_array) {
@@ -116,10 +113,7 @@ pub(super) async fn signing_group_put(
             None,
         )
         .await?;
-    let members: Vec<String> = group["users"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let members: Vec<String> = listed(&group, "users")
         .map(|member| text_at(member, "email"))
         .collect();
     let has = |email: &str| {

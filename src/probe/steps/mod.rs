@@ -16,7 +16,7 @@ use profiles::{group_profile_on_join, profile_routes};
 use users::{item_answers, page_size, reactivation};
 
 use super::Names;
-use super::calls::{Caller, Stop, first_item, item_codes, text_at};
+use super::calls::{Caller, Stop, first_item, item_codes, listed, text_at};
 use super::cleanup::{Ledger, Made};
 use super::report::{Entry, key};
 
@@ -74,10 +74,7 @@ async fn set_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Result<Temp,
             None,
         )
         .await?;
-    let sender = profiles["permissionProfiles"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let sender = listed(&profiles, "permissionProfiles")
         .find(|profile| {
             text_at(profile, "permissionProfileName").eq_ignore_ascii_case("DocuSign Sender")
         })

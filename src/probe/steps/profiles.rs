@@ -8,7 +8,7 @@ use super::{Temp, profile_of};
 use crate::emulator::config::ProfileChangeRoutes;
 use crate::probe::Names;
 use crate::probe::behaviour::{group_profile_on_join_flag, profile_echo_flag, routes_flag};
-use crate::probe::calls::{Caller, Stop, described, first_item, item_codes, text_at};
+use crate::probe::calls::{Caller, Stop, described, first_item, item_codes, listed, text_at};
 use crate::probe::report::Entry;
 
 /// The three ways to change an existing user's profile.
@@ -219,10 +219,7 @@ pub(super) async fn group_profile_on_join(
             None,
         )
         .await?;
-    let carried = groups["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let carried = listed(&groups, "groups")
         .find(|group| text_at(group, "groupId") == temp.group)
         .map(|group| text_at(group, "permissionProfileId"))
         .unwrap_or_default();

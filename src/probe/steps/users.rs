@@ -9,7 +9,7 @@ use super::members::item_answer;
 use super::{Temp, bulk_id, new_user};
 use crate::probe::Names;
 use crate::probe::behaviour::{item_answers_flags, reopen_flag};
-use crate::probe::calls::{Caller, Stop, described, item_codes, text_at};
+use crate::probe::calls::{Caller, Stop, described, item_codes, listed, text_at};
 use crate::probe::cleanup::Ledger;
 use crate::probe::report::Entry;
 
@@ -106,7 +106,7 @@ pub(super) async fn reactivation(
             ));
         }
     }
-    let listed = caller
+    let found = caller
         .must(
             "listing the users with the temporary email",
             Method::GET,
@@ -114,10 +114,7 @@ pub(super) async fn reactivation(
             None,
         )
         .await?;
-    let open: Vec<String> = listed["users"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let open: Vec<String> = listed(&found, "users")
         .filter(|user| !text_at(user, "userStatus").eq_ignore_ascii_case("closed"))
         .map(|user| text_at(user, "userId"))
         .collect();
@@ -150,10 +147,7 @@ pub(super) fn item_answers(items: Map<String, Value>) -> Entry {
     let words: Vec<String> = items
         .iter()
         .map(|(case, answer)| {
-            let codes: Vec<&str> = answer["item_error_codes"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            let codes: Vec<&str> = listed(answer, "item_error_codes")
                 .filter_map(Value::as_str)
                 .filter(|code| !code.is_empty())
                 .collect();
