@@ -6,29 +6,63 @@
 //! Reference-bearing fields stay in plain structs: `Spanned` loses its location inside
 //! untagged or internally tagged enums and under `flatten`.
 
-use schemars::JsonSchema;
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::values::{LimitValue, ProfileSettings};
 
-/// A key that may be left out but, when written, must have a value. `None`: left out.
-/// `Some` holding `None`: written with nothing after it (`key:` alone, YAML null), which
-/// validation refuses with the line. serde's own `Option` reads both as "left out", so a blank
-/// would quietly take the default, which is never what someone who wrote the key meant.
+/// A key that may be left out but, when written, must have a value: [`Blankable::written`] is
+/// `None` when left out, and holds `None` when written with nothing after it (`key:` alone,
+/// YAML null), which validation refuses with the line. serde's own `Option` reads both as
+/// "left out", so a blank would quietly take the default, which is never what someone who
+/// wrote the key meant.
 ///
-/// Such a field is read with `deserialize_with = "blank_kept"`. Its `skip_serializing_if`
-/// only keeps the generated schema from showing `"default": null`, which an editor would
-/// offer as a value (nothing here is serialized).
-pub type Blankable<T> = Option<Spanned<Option<T>>>;
+/// Such a field needs only `#[serde(default)]` (for when it is left out). Its schema is the
+/// value's own; having no `Serialize`, it shows no `"default"`, which an editor would offer as
+/// a value.
+#[derive(Debug)]
+pub struct Blankable<T>(Option<Spanned<Option<T>>>);
 
-/// Reads a [`Blankable`] key that is there, blank or not (one left out never gets here).
-fn blank_kept<'de, D, T>(deserializer: D) -> Result<Blankable<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Spanned::<Option<T>>::deserialize(deserializer).map(Some)
+impl<T> Blankable<T> {
+    /// The key as written (its value `None` when blank), or `None` when left out.
+    #[must_use]
+    pub fn written(&self) -> Option<&Spanned<Option<T>>> {
+        self.0.as_ref()
+    }
+}
+
+impl<T> Default for Blankable<T> {
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+/// A key that is there, blank or not (one left out never gets here).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Blankable<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Spanned::<Option<T>>::deserialize(deserializer).map(|written| Self(Some(written)))
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Blankable<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
 }
 
 /// One desired-state file. Every `*.yaml`/`*.yml` file under the directory is read and merged:
@@ -38,12 +72,7 @@ where
 #[schemars(title = "docusign-gitops desired state")]
 pub struct Document {
     /// The DocuSign eSignature account these files describe.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "AccountSection")]
+    #[serde(default)]
     pub account: Blankable<AccountSection>,
     /// Values used where an object leaves a field out.
     #[schemars(with = "Option<DefaultsSection>")]
@@ -93,12 +122,7 @@ pub enum Environment {
 #[serde(deny_unknown_fields)]
 pub struct DefaultsSection {
     /// The permission profile of users that name none. When absent: "DocuSign Viewer".
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "String")]
+    #[serde(default)]
     pub permission_profile: Blankable<String>,
 }
 
@@ -108,12 +132,7 @@ pub struct DefaultsSection {
 pub struct PolicySection {
     /// What to do with users that these files never named and that were never managed.
     /// Default: `report`.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "UnmanagedUsers")]
+    #[serde(default)]
     pub unmanaged_users: Blankable<UnmanagedUsers>,
     /// Most changes of a risky kind one plan may make; a plan over a limit is refused.
     pub limits: Option<LimitsSection>,
@@ -161,28 +180,13 @@ pub enum UnmanagedUsers {
 #[serde(deny_unknown_fields)]
 pub struct LimitsSection {
     /// Most users one plan may close.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "LimitValue")]
+    #[serde(default)]
     pub user_closures: Blankable<LimitValue>,
     /// Most memberships (groups and signing groups together) one plan may remove.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "LimitValue")]
+    #[serde(default)]
     pub membership_removals: Blankable<LimitValue>,
     /// Most grants of an admin-capable permission profile one plan may make.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "LimitValue")]
+    #[serde(default)]
     pub admin_grants: Blankable<LimitValue>,
 }
 
@@ -210,12 +214,7 @@ pub struct GroupEntry {
     pub name: Spanned<String>,
     /// The permission profile the group carries. DocuSign says it "sets the permissions for
     /// users in that group"; `validate` warns when it differs from a member's own profile.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "String")]
+    #[serde(default)]
     pub permission_profile: Blankable<String>,
     /// Earlier names of this group, so that renaming it here renames it in DocuSign.
     #[schemars(with = "Option<Vec<String>>")]
@@ -230,12 +229,7 @@ pub struct SigningGroupEntry {
     #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// The group's shared email address, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "String")]
+    #[serde(default)]
     pub email: Blankable<String>,
     /// The members (at most 50), matched by email.
     pub members: Option<Vec<SigningGroupMemberEntry>>,
@@ -270,32 +264,17 @@ pub struct UserEntry {
     #[schemars(with = "String")]
     pub last_name: Spanned<String>,
     /// Job title. When absent, DocuSign's is left as it is.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "String")]
+    #[serde(default)]
     pub job_title: Blankable<String>,
     /// The one permission profile the user holds. When absent: `defaults.permission_profile`,
     /// else "DocuSign Viewer".
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "String")]
+    #[serde(default)]
     pub permission_profile: Blankable<String>,
     /// Groups the user is in, by name (not Everyone: every user is in it).
     #[schemars(with = "Option<Vec<String>>")]
     pub groups: Option<Vec<Spanned<String>>>,
     /// `active` (the default) or `closed` to keep the user closed.
-    #[serde(
-        default,
-        deserialize_with = "blank_kept",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "UserStatusValue")]
+    #[serde(default)]
     pub status: Blankable<UserStatusValue>,
 }
 

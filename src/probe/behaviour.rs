@@ -272,22 +272,24 @@ pub fn item_answers_flags(
     format!("{status}; {codes}")
 }
 
-#[must_use]
-pub fn reopen_flag(keeps_id: bool) -> String {
-    if keeps_id {
-        "no --reopen-makes-new-user (default)".to_owned()
+/// An on-off switch as the emulator's flags spell it: `flag` when it is `set`, else its absence,
+/// which is the default.
+fn switch(flag: &str, set: bool) -> String {
+    if set {
+        flag.to_owned()
     } else {
-        "--reopen-makes-new-user".to_owned()
+        format!("no {flag} (default)")
     }
 }
 
 #[must_use]
+pub fn reopen_flag(keeps_id: bool) -> String {
+    switch("--reopen-makes-new-user", !keeps_id)
+}
+
+#[must_use]
 pub fn profile_echo_flag(echoed: bool) -> String {
-    if echoed {
-        "no --no-profile-echo (default)".to_owned()
-    } else {
-        "--no-profile-echo".to_owned()
-    }
+    switch("--no-profile-echo", !echoed)
 }
 
 /// The flag for a set of profile routes; one that no flag spells says so.
@@ -324,20 +326,12 @@ pub fn routes_flag(routes: ProfileChangeRoutes) -> String {
 
 #[must_use]
 pub fn group_profile_on_join_flag(on: bool) -> String {
-    if on {
-        "--group-profile-on-join".to_owned()
-    } else {
-        "no --group-profile-on-join (default)".to_owned()
-    }
+    switch("--group-profile-on-join", on)
 }
 
 #[must_use]
 pub fn group_list_flag(on: bool) -> String {
-    if on {
-        "no --no-group-list (default)".to_owned()
-    } else {
-        "--no-group-list".to_owned()
-    }
+    switch("--no-group-list", !on)
 }
 
 #[must_use]

@@ -133,7 +133,15 @@ pub fn text_at(value: &Value, key: &str) -> String {
 /// The first item of the list `field` in a bulk answer.
 #[must_use]
 pub fn first_item<'a>(body: &'a Value, field: &str) -> Option<&'a Value> {
-    body.get(field).and_then(Value::as_array)?.first()
+    listed(body, field).next()
+}
+
+/// The items of the list `field` (none when it is absent or not a list).
+pub fn listed<'a>(body: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
+    body.get(field)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// The `errorDetails.errorCode` of each item of the list `field`, in order (empty for an item

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use reqwest::Method;
 
 use super::Names;
-use super::calls::{Caller, text_at};
+use super::calls::{Caller, listed, text_at};
 use crate::docusign::writes::ItemOutcome;
 
 /// One thing the probe asked DocuSign to make.
@@ -121,77 +121,64 @@ pub async fn clean_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Cleane
             "the temporary user `{}` (closed: DocuSign can't delete a user)",
             names.email
         );
-        let outcome = caller.client.close_users(&users).await;
         settle(
             &mut cleaned,
             &what,
-            outcome.map_err(|err| err.to_string()),
+            caller.client.close_users(&users).await,
             true,
         );
     }
-    if let Some(id) = resolve(
-        caller,
-        made.signing_group.as_ref(),
-        "/signing_groups".to_owned(),
-        "groups",
-        "signingGroupId",
-        &names.signing_group,
-        &mut cleaned,
-    )
-    .await
+    let signing_group = Lookup {
+        path: "/signing_groups".to_owned(),
+        field: "groups",
+        id_field: "signingGroupId",
+        name: &names.signing_group,
+    };
+    if let Some(id) = signing_group
+        .resolve(caller, made.signing_group.as_ref(), &mut cleaned)
+        .await
     {
         let what = format!("the temporary signing group `{}`", names.signing_group);
         let outcome = caller.client.delete_signing_groups(&[id]).await;
-        settle(
-            &mut cleaned,
-            &what,
-            outcome.map_err(|err| err.to_string()),
-            false,
-        );
+        settle(&mut cleaned, &what, outcome, false);
     }
-    if let Some(id) = resolve(
-        caller,
-        made.group.as_ref(),
-        format!(
+    let group = Lookup {
+        path: format!(
             "/groups?count=100&search_text={}",
             super::query_value(&names.group)
         ),
-        "groups",
-        "groupId",
-        &names.group,
-        &mut cleaned,
-    )
-    .await
+        field: "groups",
+        id_field: "groupId",
+        name: &names.group,
+    };
+    if let Some(id) = group
+        .resolve(caller, made.group.as_ref(), &mut cleaned)
+        .await
     {
         let what = format!("the temporary group `{}`", names.group);
-        let outcome = caller.client.delete_groups(&[id]).await;
         settle(
             &mut cleaned,
             &what,
-            outcome.map_err(|err| err.to_string()),
+            caller.client.delete_groups(&[id]).await,
             false,
         );
     }
-    if let Some(id) = resolve(
-        caller,
-        made.profile.as_ref(),
-        "/permission_profiles".to_owned(),
-        "permissionProfiles",
-        "permissionProfileId",
-        &names.profile,
-        &mut cleaned,
-    )
-    .await
+    let profile = Lookup {
+        path: "/permission_profiles".to_owned(),
+        field: "permissionProfiles",
+        id_field: "permissionProfileId",
+        name: &names.profile,
+    };
+    if let Some(id) = profile
+        .resolve(caller, made.profile.as_ref(), &mut cleaned)
+        .await
     {
         let what = format!("the temporary permission profile `{}`", names.profile);
         match &made.sender_profile {
             // The closed temporary user still holds a profile: it moves to DocuSign Sender.
             Some(sender) => {
                 let outcome = caller.client.delete_profile(&id, sender).await;
-                let outcome = outcome
-                    .map(|()| vec![Ok(None)])
-                    .map_err(|err| err.to_string());
-                settle(&mut cleaned, &what, outcome, false);
+                settle(&mut cleaned, &what, outcome.map(|()| vec![Ok(None)]), false);
             }
             None => cleaned.left.push(format!(
                 "{what}: DocuSign Sender's ID is unknown, so its holders have nowhere to move"
@@ -230,7 +217,7 @@ async fn resolve_users(
         let path = format!("/users?email={}", super::query_value(&names.email));
         match caller.send(Method::GET, &path, None).await {
             Ok(found) if found.status.is_success() => {
-                for user in found.body["users"].as_array().into_iter().flatten() {
+                for user in listed(&found.body, "users") {
                     let id = text_at(user, "userId");
                     let open = !text_at(user, "userStatus").eq_ignore_ascii_case("closed");
                     if open && text_at(user, "userName") == names.user_name && !ids.contains(&id) {
@@ -249,50 +236,63 @@ async fn resolve_users(
     ids
 }
 
-/// The ID of a thing the probe made: known, or (for a create whose answer was not read) found
-/// by its name in the list at `path`; `None` when nothing was made. A lookup that fails is
-/// written under `left`, as the thing may exist.
-async fn resolve(
-    caller: &Caller,
-    made: Option<&Made>,
+/// Where to find a thing the probe made whose create was not answered: the list at `path`
+/// holds it under `field`, by its `name`.
+struct Lookup<'a> {
     path: String,
-    field: &str,
-    id_field: &str,
-    name: &str,
-    cleaned: &mut Cleaned,
-) -> Option<String> {
-    match made? {
-        Made::Id(id) => Some(id.clone()),
-        Made::Sent => {
-            let found = match caller.send(Method::GET, &path, None).await {
-                Ok(found) if found.status.is_success() => found,
-                Ok(found) => {
-                    cleaned.left.push(format!(
-                        "`{name}`, if it was made: looking it up answered {}",
-                        super::calls::described(&found)
-                    ));
-                    return None;
-                }
-                Err(stop) => {
-                    cleaned.left.push(format!(
-                        "`{name}`, if it was made: can't look it up ({stop})"
-                    ));
-                    return None;
-                }
-            };
-            found.body[field]
-                .as_array()?
-                .iter()
-                .find(|item| {
-                    [
-                        &text_at(item, "groupName"),
-                        &text_at(item, "permissionProfileName"),
-                    ]
+    field: &'a str,
+    id_field: &'a str,
+    name: &'a str,
+}
+
+impl Lookup<'_> {
+    /// The thing's ID: known, or found by its name; `None` when nothing was made. A lookup
+    /// that fails is written under `left`, as the thing may exist.
+    async fn resolve(
+        &self,
+        caller: &Caller,
+        made: Option<&Made>,
+        cleaned: &mut Cleaned,
+    ) -> Option<String> {
+        let Self {
+            path,
+            field,
+            id_field,
+            name,
+        } = self;
+        match made? {
+            Made::Id(id) => Some(id.clone()),
+            Made::Sent => {
+                let found = match caller.send(Method::GET, path, None).await {
+                    Ok(found) if found.status.is_success() => found,
+                    Ok(found) => {
+                        cleaned.left.push(format!(
+                            "`{name}`, if it was made: looking it up answered {}",
+                            super::calls::described(&found)
+                        ));
+                        return None;
+                    }
+                    Err(stop) => {
+                        cleaned.left.push(format!(
+                            "`{name}`, if it was made: can't look it up ({stop})"
+                        ));
+                        return None;
+                    }
+                };
+                found.body[*field]
+                    .as_array()?
                     .iter()
-                    .any(|named| named.as_str() == name)
-                })
-                .map(|item| text_at(item, id_field))
-                .filter(|id: &String| !id.is_empty())
+                    .find(|item| {
+                        [
+                            &text_at(item, "groupName"),
+                            &text_at(item, "permissionProfileName"),
+                        ]
+                        .iter()
+                        .any(|named| named.as_str() == *name)
+                    })
+                    .map(|item| text_at(item, id_field))
+                    .filter(|id: &String| !id.is_empty())
+            }
         }
     }
 }
@@ -301,11 +301,11 @@ async fn resolve(
 fn settle(
     cleaned: &mut Cleaned,
     what: &str,
-    outcome: Result<Vec<ItemOutcome>, String>,
+    outcome: Result<Vec<ItemOutcome>, impl std::fmt::Display>,
     closing: bool,
 ) {
     let failed: Vec<String> = match outcome {
-        Err(err) => vec![err],
+        Err(err) => vec![err.to_string()],
         Ok(items) => items
             .into_iter()
             .filter_map(Result::err)

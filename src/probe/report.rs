@@ -64,6 +64,17 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A behaviour told apart, with nothing beyond the words to study.
+    #[must_use]
+    pub fn seen(observed: impl Into<String>, value: Value, emulator: impl Into<String>) -> Self {
+        Self {
+            observed: observed.into(),
+            value,
+            emulator: emulator.into(),
+            details: Value::Null,
+        }
+    }
+
     #[must_use]
     pub fn unobserved(why: &str, emulator: &str) -> Self {
         Self {

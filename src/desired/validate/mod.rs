@@ -160,7 +160,7 @@ impl<'a> Checker<'a> {
         let mut policy = Policy::default();
         for (file, document) in parsed {
             let source = &file.source;
-            if let Some(section) = &document.account
+            if let Some(section) = document.account.written()
                 && self.first_of("account", source, section)
             {
                 account = self
@@ -217,7 +217,7 @@ impl<'a> Checker<'a> {
             if let Some(written) = document
                 .defaults
                 .as_ref()
-                .and_then(|defaults| defaults.value.permission_profile.as_ref())
+                .and_then(|defaults| defaults.value.permission_profile.written())
             {
                 default_profile = self
                     .filled(
@@ -232,7 +232,7 @@ impl<'a> Checker<'a> {
                 let key = NameKey::new(&entry.name.value);
                 let profile = entry
                     .permission_profile
-                    .as_ref()
+                    .written()
                     .and_then(|written| {
                         self.filled(
                             source,

@@ -242,35 +242,13 @@ impl<'a> Checker<'a> {
         if let Some(builtin) = BuiltinProfile::from_name(&reference.value) {
             return Some(builtin.api_name().to_owned());
         }
-        let problem = if let Some(rename) = self.profile_renames.get(&key) {
-            Problem::error(
-                "desired::renamed_reference",
-                format!(
-                    "the permission profile `{}` has been renamed to `{}`",
-                    reference.value, rename.current
-                ),
-            )
-            .help(format!("refer to it as `{}`", rename.current))
-        } else if !self.complete {
-            return None;
-        } else {
-            let mut candidates: Vec<&str> = self
-                .profiles
-                .values()
-                .map(|declared| declared.name.as_str())
-                .collect();
-            candidates.sort_unstable();
-            candidates.extend(BuiltinProfile::ALL.iter().map(|builtin| builtin.api_name()));
-            Problem::error(
-                "desired::unknown_profile",
-                format!("unknown permission profile `{}`", reference.value),
-            )
-            .help(suggest::unknown_reference_help(
-                &reference.value,
-                &candidates,
-                "permission_profiles",
-            ))
-        };
+        let builtins = BuiltinProfile::ALL.iter().map(|builtin| builtin.api_name());
+        let problem = unresolved(
+            &PROFILE_REFERENCE,
+            reference,
+            self.profile_renames.get(&key),
+            self.complete.then(|| candidates(&self.profiles, builtins)),
+        )?;
         self.push(problem.at_location(source, &reference.referenced, "no such permission profile"));
         None
     }
@@ -303,35 +281,88 @@ impl<'a> Checker<'a> {
         if let Some(declared) = self.groups.get(&key) {
             return Some(declared.name.clone());
         }
-        let problem = if let Some(rename) = self.group_renames.get(&key) {
-            Problem::error(
-                "desired::renamed_reference",
-                format!(
-                    "the group `{}` has been renamed to `{}`",
-                    reference.value, rename.current
-                ),
-            )
-            .help(format!("refer to it as `{}`", rename.current))
-        } else if !self.complete {
-            return None;
-        } else {
-            let mut candidates: Vec<&str> = self
-                .groups
-                .values()
-                .map(|declared| declared.name.as_str())
-                .collect();
-            candidates.sort_unstable();
-            Problem::error(
-                "desired::unknown_group",
-                format!("unknown group `{}`", reference.value),
-            )
-            .help(suggest::unknown_reference_help(
-                &reference.value,
-                &candidates,
-                "groups",
-            ))
-        };
+        let problem = unresolved(
+            &GROUP_REFERENCE,
+            reference,
+            self.group_renames.get(&key),
+            self.complete
+                .then(|| candidates(&self.groups, std::iter::empty())),
+        )?;
         self.push(problem.at_location(source, &reference.referenced, "no such group"));
         None
     }
+}
+
+/// A kind of thing a user or group refers to by name, as its problems name it.
+struct Referred {
+    kind: &'static str,
+    unknown_code: &'static str,
+    /// The section that declares it.
+    section: &'static str,
+}
+
+const PROFILE_REFERENCE: Referred = Referred {
+    kind: "permission profile",
+    unknown_code: "desired::unknown_profile",
+    section: "permission_profiles",
+};
+
+const GROUP_REFERENCE: Referred = Referred {
+    kind: "group",
+    unknown_code: "desired::unknown_group",
+    section: "groups",
+};
+
+/// What is wrong with a reference that names nothing declared: the thing was renamed, or
+/// nothing goes by that name (with the closest of `candidates`). `candidates` is `None` when
+/// not every file was read: it may be declared in one that wasn't, so nothing is said.
+fn unresolved(
+    referred: &Referred,
+    reference: &Spanned<String>,
+    rename: Option<&Rename>,
+    candidates: Option<Vec<&str>>,
+) -> Option<Problem> {
+    let Referred {
+        kind,
+        unknown_code,
+        section,
+    } = referred;
+    if let Some(rename) = rename {
+        return Some(
+            Problem::error(
+                "desired::renamed_reference",
+                format!(
+                    "the {kind} `{}` has been renamed to `{}`",
+                    reference.value, rename.current
+                ),
+            )
+            .help(format!("refer to it as `{}`", rename.current)),
+        );
+    }
+    let candidates = candidates?;
+    Some(
+        Problem::error(
+            unknown_code,
+            format!("unknown {kind} `{}`", reference.value),
+        )
+        .help(suggest::unknown_reference_help(
+            &reference.value,
+            &candidates,
+            section,
+        )),
+    )
+}
+
+/// The declared names, sorted, then `builtins` in their own order.
+fn candidates<'n>(
+    declared: &'n HashMap<NameKey, Declared<'_>>,
+    builtins: impl Iterator<Item = &'n str>,
+) -> Vec<&'n str> {
+    let mut names: Vec<&str> = declared
+        .values()
+        .map(|declared| declared.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.extend(builtins);
+    names
 }

@@ -35,7 +35,7 @@ impl<'a> Checker<'a> {
         );
         let email = entry
             .email
-            .as_ref()
+            .written()
             .and_then(|written| {
                 self.filled(
                     source,
@@ -184,7 +184,7 @@ impl<'a> Checker<'a> {
         ok &= self.name(source, &entry.first_name, "first name");
         ok &= self.name(source, &entry.last_name, "last name");
         let mut job_title = None;
-        if let Some(written) = &entry.job_title {
+        if let Some(written) = entry.job_title.written() {
             match self.filled(
                 source,
                 written,
@@ -198,7 +198,7 @@ impl<'a> Checker<'a> {
                 None => ok = false,
             }
         }
-        let status = match &entry.status {
+        let status = match entry.status.written() {
             Some(written) => self
                 .filled(
                     source,
@@ -212,7 +212,7 @@ impl<'a> Checker<'a> {
                 }),
             None => Some(UserStatus::Active),
         };
-        let profile = match &entry.permission_profile {
+        let profile = match entry.permission_profile.written() {
             Some(written) => self
                 .filled(
                     source,

@@ -190,7 +190,7 @@ impl<'a> Checker<'a> {
         if let Some(builtin) = BuiltinGroup::from_name(&entry.name.value) {
             let edit = entry
                 .permission_profile
-                .as_ref()
+                .written()
                 .map(|profile| (profile.referenced, "a permission profile on"))
                 .or_else(|| {
                     entry

@@ -89,7 +89,7 @@ impl<'a> Checker<'a> {
                     ("membership_removals", membership_removals),
                     ("admin_grants", admin_grants),
                 ] {
-                    if let Some(written) = written {
+                    if let Some(written) = written.written() {
                         written_at.insert(
                             key.to_owned(),
                             format!("{}:{}", source.name(), written.referenced.line()),
@@ -97,13 +97,13 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Limits {
-                    user_closures: self.limit(source, "user_closures", user_closures.as_ref()),
+                    user_closures: self.limit(source, "user_closures", user_closures.written()),
                     membership_removals: self.limit(
                         source,
                         "membership_removals",
-                        membership_removals.as_ref(),
+                        membership_removals.written(),
                     ),
-                    admin_grants: self.limit(source, "admin_grants", admin_grants.as_ref()),
+                    admin_grants: self.limit(source, "admin_grants", admin_grants.written()),
                     written_at,
                 }
             });
@@ -121,7 +121,7 @@ impl<'a> Checker<'a> {
         }
         let unmanaged_users = section
             .unmanaged_users
-            .as_ref()
+            .written()
             .and_then(|written| {
                 self.filled(
                     source,

@@ -9,9 +9,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::bulk::{Echo, answer_each, write_each};
 use super::paging::Page;
-use super::users::{join, user_info_json};
-use super::{account_slot, bulk_reply, items, json_body, reply, text};
+use super::profiles::existing_profile;
+use super::users::{invalid_user_id, join, user_info_json};
+use super::{account_slot, given, items, json_body, text, trimmed};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
 use crate::emulator::config::ItemErrorCodes;
@@ -21,7 +23,8 @@ fn invalid_group() -> ApiError {
     ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID.")
 }
 
-fn group_json(account: &Account, group: &Group, with_count: bool) -> Value {
+/// A group record; `with_count` adds its `usersCount` (user records' `groupList` has none).
+pub fn group_json(account: &Account, group: &Group, with_count: bool) -> Value {
     let mut entry = json!({
         "groupId": group.id.to_string(),
         "groupName": group.name,
@@ -36,8 +39,14 @@ fn group_json(account: &Account, group: &Group, with_count: bool) -> Value {
     entry
 }
 
-fn group_id(text_id: Option<String>) -> Option<u64> {
-    text_id.and_then(|id| id.trim().parse::<u64>().ok())
+/// The group a request names by ID.
+pub fn existing_group<'a>(account: &'a Account, text_id: &str) -> Result<&'a Group, ApiError> {
+    text_id
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| account.groups.get(&id))
+        .ok_or_else(invalid_group)
 }
 
 pub async fn list(
@@ -71,16 +80,11 @@ pub async fn list(
                 .is_none_or(|search| group.name.to_lowercase().contains(search))
         })
         .collect();
-    let shown: Vec<Value> = page
-        .slice(&selected)
-        .iter()
-        .map(|group| group_json(account, group, with_count))
-        .collect();
-    let mut body = page.envelope(selected.len(), shown.len(), uri.path(), &query);
-    if !shown.is_empty() {
-        body.insert("groups".to_owned(), Value::Array(shown));
-    }
-    Ok(reply(StatusCode::OK, Value::Object(body)))
+    Ok(
+        page.answer(&selected, "groups", uri.path(), &query, |group| {
+            group_json(account, group, with_count)
+        }),
+    )
 }
 
 /// What a request says about a group's permission profile.
@@ -95,26 +99,23 @@ fn profile_of(account: &Account, item: &Value) -> Result<ProfileChange, ApiError
     match text(item, "permissionProfileId") {
         None => Ok(ProfileChange::Keep),
         Some(id) if id.trim().is_empty() => Ok(ProfileChange::Clear),
-        Some(id) => id
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|id| account.profiles.contains_key(id))
-            .map(ProfileChange::Set)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "INVALID_PERMISSION_PROFILE_ID",
-                    "Invalid permission profile ID.",
-                )
-            }),
+        Some(id) => existing_profile(account, &id).map(ProfileChange::Set),
     }
 }
 
-fn name_taken(account: &Account, name: &str, except: Option<u64>) -> bool {
-    account
+/// Refuses a name another group has (letter case aside); `except` is the group being renamed.
+fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
+    let taken = account
         .groups
         .values()
-        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()))
+        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()));
+    if taken {
+        return Err(ApiError::bad_request(
+            "DUPLICATE_GROUP_NAME",
+            format!("A group named '{name}' already exists."),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn create(
@@ -122,56 +123,39 @@ pub async fn create(
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
-    let mut answers = Vec::new();
-    for item in items(&body, "groups")? {
-        let result = (|| {
-            let name = text(item, "groupName")
-                .map(|name| name.trim().to_owned())
-                .unwrap_or_default();
+    let echo = Echo::Sent(&["groupName"]);
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "groups",
+        StatusCode::CREATED,
+        echo,
+        |account, item| {
+            let name = trimmed(item, "groupName").unwrap_or_default();
             if name.is_empty() {
                 return Err(ApiError::bad_request(
                     "INVALID_GROUP_NAME",
                     "A group name is required.",
                 ));
             }
-            if name_taken(account, &name, None) {
-                return Err(ApiError::bad_request(
-                    "DUPLICATE_GROUP_NAME",
-                    format!("A group named '{name}' already exists."),
-                ));
-            }
+            name_free(account, &name, None)?;
             let profile_id = match profile_of(account, item)? {
                 ProfileChange::Set(id) => Some(id),
                 ProfileChange::Keep | ProfileChange::Clear => None,
             };
             let id = account.take_id();
-            account.groups.insert(
+            let group = Group {
                 id,
-                Group {
-                    id,
-                    name,
-                    kind: GroupKind::Custom,
-                    profile_id,
-                    members: std::collections::BTreeSet::new(),
-                },
-            );
-            Ok(id)
-        })();
-        answers.push(match result {
-            Ok(id) => group_json(account, &account.groups[&id], true),
-            Err(error) => {
-                let mut answer = json!({ "errorDetails": error.details() });
-                if let Some(name) = text(item, "groupName") {
-                    answer["groupName"] = json!(name);
-                }
-                answer
-            }
-        });
-    }
-    Ok(bulk_reply(&shared, StatusCode::CREATED, "groups", answers))
+                name,
+                kind: GroupKind::Custom,
+                profile_id,
+                members: std::collections::BTreeSet::new(),
+            };
+            account.groups.insert(id, group);
+            Ok(group_json(account, &account.groups[&id], true))
+        },
+    )
 }
 
 fn builtin_refusal() -> ApiError {
@@ -186,28 +170,19 @@ pub async fn update(
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
-    let mut answers = Vec::new();
-    for item in items(&body, "groups")? {
-        let result = (|| {
-            let id = group_id(text(item, "groupId"))
-                .filter(|id| account.groups.contains_key(id))
-                .ok_or_else(invalid_group)?;
-            if account.groups[&id].kind != GroupKind::Custom {
-                return Err(builtin_refusal());
-            }
-            let name = text(item, "groupName")
-                .map(|name| name.trim().to_owned())
-                .filter(|name| !name.is_empty());
-            if let Some(name) = &name
-                && name_taken(account, name, Some(id))
-            {
-                return Err(ApiError::bad_request(
-                    "DUPLICATE_GROUP_NAME",
-                    format!("A group named '{name}' already exists."),
-                ));
+    let echo = Echo::Id("groupId");
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "groups",
+        StatusCode::OK,
+        echo,
+        |account, item| {
+            let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
+            let name = given(item, "groupName");
+            if let Some(name) = &name {
+                name_free(account, name, Some(id))?;
             }
             let profile = profile_of(account, item)?;
             let group = account.groups.get_mut(&id).ok_or_else(invalid_group)?;
@@ -219,14 +194,9 @@ pub async fn update(
                 ProfileChange::Clear => group.profile_id = None,
                 ProfileChange::Set(id) => group.profile_id = Some(id),
             }
-            Ok(id)
-        })();
-        answers.push(match result {
-            Ok(id) => group_json(account, &account.groups[&id], true),
-            Err(error) => json!({ "groupId": text(item, "groupId").unwrap_or_default(), "errorDetails": error.details() }),
-        });
-    }
-    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
+            Ok(group_json(account, &account.groups[&id], true))
+        },
+    )
 }
 
 pub async fn delete(
@@ -234,26 +204,31 @@ pub async fn delete(
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
-    let mut answers = Vec::new();
-    for item in items(&body, "groups")? {
-        let raw = text(item, "groupId").unwrap_or_default();
-        let answer = match group_id(Some(raw.clone())).and_then(|id| account.groups.get(&id)) {
-            None => json!({ "groupId": raw, "errorDetails": invalid_group().details() }),
-            Some(group) if group.kind != GroupKind::Custom => {
-                json!({ "groupId": raw, "errorDetails": builtin_refusal().details() })
-            }
-            Some(group) => {
-                let id = group.id;
-                let removed = account.groups.remove(&id);
-                json!({ "groupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() })
-            }
-        };
-        answers.push(answer);
+    let echo = Echo::Id("groupId");
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "groups",
+        StatusCode::OK,
+        echo,
+        |account, item| {
+            let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
+            let removed = account.groups.remove(&id);
+            Ok(
+                json!({ "groupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
+            )
+        },
+    )
+}
+
+/// The ID of a group a request may edit or delete: not a built-in one.
+fn custom_group(account: &Account, text_id: &str) -> Result<u64, ApiError> {
+    let group = existing_group(account, text_id)?;
+    if group.kind != GroupKind::Custom {
+        return Err(builtin_refusal());
     }
-    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
+    Ok(group.id)
 }
 
 pub async fn members(
@@ -265,20 +240,11 @@ pub async fn members(
     let page = Page::from_query(&query)?;
     let slot = account_slot(&shared, &account_id)?;
     let account = &slot.account;
-    let group = group_id(Some(group_id_text))
-        .and_then(|id| account.groups.get(&id))
-        .ok_or_else(invalid_group)?;
+    let group = existing_group(account, &group_id_text)?;
     let members = account.members_of(group);
-    let shown: Vec<Value> = page
-        .slice(&members)
-        .iter()
-        .map(|user| user_info_json(user))
-        .collect();
-    let mut body = page.envelope(members.len(), shown.len(), uri.path(), &query);
-    if !shown.is_empty() {
-        body.insert("users".to_owned(), Value::Array(shown));
-    }
-    Ok(reply(StatusCode::OK, Value::Object(body)))
+    Ok(page.answer(&members, "users", uri.path(), &query, |user| {
+        user_info_json(user)
+    }))
 }
 
 /// Adding or removing members: incremental, per user, with per-item errors.
@@ -293,57 +259,56 @@ fn change_members(
     let profile_on_join = shared.config.group_profile_on_join;
     let mut slot = account_slot(shared, account_id)?;
     let account = &mut slot.account;
-    let id = group_id(Some(group_id_text.to_owned()))
-        .filter(|id| account.groups.contains_key(id))
-        .ok_or_else(invalid_group)?;
+    let id = existing_group(account, group_id_text)?.id;
     if account.groups[&id].kind == GroupKind::Everyone {
         return Err(ApiError::bad_request(
             "INVALID_GROUP_ID",
             "The membership of the Everyone group can't be edited.",
         ));
     }
-    let mut answers = Vec::new();
-    for item in items(&body, "users")? {
-        let user_id = text(item, "userId").unwrap_or_default();
-        let Some(user) = account
-            .user(&user_id)
-            .filter(|user| user.status != UserStatus::Closed)
-        else {
-            answers.push(json!({ "userId": user_id, "errorDetails": { "errorCode": "INVALID_USERID", "message": "Invalid UserId." } }));
-            continue;
-        };
-        let user_id = user.id.clone();
-        let changed = if add {
-            join(account, id, &user_id, profile_on_join)
-        } else {
-            account
-                .groups
-                .get_mut(&id)
-                .is_some_and(|group| group.members.remove(&user_id))
-        };
-        let Some(user) = account.user(&user_id) else {
-            continue;
-        };
-        let mut answer = user_info_json(user);
-        if !changed {
-            // Adding a member twice or removing a non-member: reported per item, so a client
-            // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
-            let (code, message) = if add {
-                (
-                    ItemErrorCodes::ALREADY_MEMBER,
-                    "The user is already a member of this group.",
-                )
+    let users = items(&body, "users")?;
+    let echo = Echo::Id("userId");
+    Ok(answer_each(
+        shared,
+        StatusCode::OK,
+        "users",
+        users,
+        echo,
+        |item| {
+            let user_id = account
+                .user(&text(item, "userId").unwrap_or_default())
+                .filter(|user| user.status != UserStatus::Closed)
+                .ok_or_else(invalid_user_id)?
+                .id
+                .clone();
+            let changed = if add {
+                join(account, id, &user_id, profile_on_join)
             } else {
-                (
-                    ItemErrorCodes::NOT_MEMBER,
-                    "The user is not a member of this group.",
-                )
+                account
+                    .groups
+                    .get_mut(&id)
+                    .is_some_and(|group| group.members.remove(&user_id))
             };
-            answer["errorDetails"] = json!({ "errorCode": code, "message": message });
-        }
-        answers.push(answer);
-    }
-    Ok(bulk_reply(shared, StatusCode::OK, "users", answers))
+            let mut answer = user_info_json(account.user(&user_id).ok_or_else(invalid_user_id)?);
+            if !changed {
+                // Adding a member twice or removing a non-member: reported per item, so a client
+                // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
+                let (code, message) = if add {
+                    (
+                        ItemErrorCodes::ALREADY_MEMBER,
+                        "The user is already a member of this group.",
+                    )
+                } else {
+                    (
+                        ItemErrorCodes::NOT_MEMBER,
+                        "The user is not a member of this group.",
+                    )
+                };
+                answer["errorDetails"] = json!({ "errorCode": code, "message": message });
+            }
+            Ok(answer)
+        },
+    ))
 }
 
 pub async fn add_members(

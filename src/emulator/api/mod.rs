@@ -1,6 +1,7 @@
 //! `/restapi/v2.1/accounts/{accountId}/…`: the eSignature endpoints, behind one gate that
 //! authenticates, checks the account, applies rate limits and faults, and keeps statistics.
 
+mod bulk;
 mod groups;
 mod paging;
 mod profiles;
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-use super::config::{ItemErrorCodes, ItemFailureStatus, RateLimitStatus};
+use super::config::RateLimitStatus;
 use super::error::ApiError;
 use super::faults::{Drawn, Fault, RequestKey};
 use super::limits::{Budget, Exceeded};
@@ -258,7 +259,7 @@ fn rate_limited(shared: &Shared, exceeded: Exceeded) -> Response {
     .into_response()
 }
 
-fn lacks_membership() -> ApiError {
+pub fn lacks_membership() -> ApiError {
     ApiError::bad_request(
         "USER_LACKS_MEMBERSHIP",
         "The UserID does not have a valid membership in this Account.",
@@ -356,12 +357,43 @@ pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
 /// strings, and a lenient server takes either.
 #[must_use]
 pub fn text(object: &Value, key: &str) -> Option<String> {
-    match object.get(key)? {
+    scalar_text(object.get(key)?)
+}
+
+/// A JSON string, number or boolean as text.
+#[must_use]
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),
         _ => None,
     }
+}
+
+/// A field as text without the white space around it.
+#[must_use]
+pub fn trimmed(object: &Value, key: &str) -> Option<String> {
+    text(object, key).map(|text| text.trim().to_owned())
+}
+
+/// A field that changes something only when written: trimmed, and none when blank.
+#[must_use]
+pub fn given(object: &Value, key: &str) -> Option<String> {
+    trimmed(object, key).filter(|text| !text.is_empty())
+}
+
+/// A comma-separated query parameter's parts, trimmed and lower-cased (none when absent).
+#[must_use]
+pub fn list_param(query: &std::collections::HashMap<String, String>, key: &str) -> Vec<String> {
+    query
+        .get(key)
+        .map(|list| {
+            list.split(',')
+                .map(|part| part.trim().to_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The array under `key` (none when the key is absent or null); anything else there is a 400.
@@ -394,50 +426,4 @@ pub fn flag(query: &std::collections::HashMap<String, String>, key: &str) -> boo
 /// A JSON response with a status.
 pub fn reply(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
-}
-
-/// The per-item codes DocuSign names somewhere (its spec, its reference, its own examples) or
-/// that a generic refusal would carry; every other code the emulator gives an item is its own.
-const DOCUMENTED_ITEM_CODES: [&str; 5] = [
-    "USER_ALREADY_EXISTS_IN_ACCOUNT",
-    "USER_LACKS_MEMBERSHIP",
-    "INVALID_USERID",
-    "INVALID_REQUEST_PARAMETER",
-    "INVALID_REQUEST_BODY",
-];
-
-/// A bulk answer: `field` lists one result per item sent, a failed one with its own
-/// `errorDetails`. The status, and the codes failed items carry, follow the emulator's
-/// switches for the shapes DocuSign hasn't confirmed.
-pub fn bulk_reply(
-    shared: &Shared,
-    success: StatusCode,
-    field: &str,
-    mut items: Vec<Value>,
-) -> Response {
-    if shared.config.item_error_codes == ItemErrorCodes::Generic {
-        for details in items
-            .iter_mut()
-            .filter_map(|item| item.get_mut("errorDetails"))
-        {
-            let documented = details
-                .get("errorCode")
-                .and_then(Value::as_str)
-                .is_some_and(|code| DOCUMENTED_ITEM_CODES.contains(&code));
-            if !documented {
-                *details = serde_json::json!({
-                    "errorCode": "INVALID_REQUEST_PARAMETER",
-                    "message": "The request contained at least one invalid parameter.",
-                });
-            }
-        }
-    }
-    let some_failed = items.iter().any(|item| item.get("errorDetails").is_some());
-    let status = match shared.config.item_failure_status {
-        ItemFailureStatus::BadRequest if some_failed => StatusCode::BAD_REQUEST,
-        ItemFailureStatus::Success | ItemFailureStatus::BadRequest => success,
-    };
-    let mut body = serde_json::Map::new();
-    body.insert(field.to_owned(), Value::Array(items));
-    reply(status, Value::Object(body))
 }

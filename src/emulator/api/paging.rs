@@ -2,8 +2,11 @@
 
 use std::collections::HashMap;
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::reply;
 use crate::emulator::error::ApiError;
 
 /// The page size when `count` is left out. DocuSign doesn't document it; a small default is
@@ -53,6 +56,24 @@ impl Page {
         let start = self.start.min(items.len());
         let end = self.start.saturating_add(self.count).min(items.len());
         &items[start..end]
+    }
+
+    /// A list answer: this page of `selected`, each as `record` makes it, under `field` (left
+    /// out when the page is empty, as DocuSign leaves it out), with the paging fields.
+    pub fn answer<T>(
+        &self,
+        selected: &[T],
+        field: &str,
+        path: &str,
+        query: &HashMap<String, String>,
+        record: impl FnMut(&T) -> Value,
+    ) -> Response {
+        let shown: Vec<Value> = self.slice(selected).iter().map(record).collect();
+        let mut body = self.envelope(selected.len(), shown.len(), path, query);
+        if !shown.is_empty() {
+            body.insert(field.to_owned(), Value::Array(shown));
+        }
+        reply(StatusCode::OK, Value::Object(body))
     }
 
     /// The paging fields of a list answer, all strings as DocuSign sends them. An empty page

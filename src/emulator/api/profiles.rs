@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{Caller, account_slot, json_body, now, reply, text};
+use super::{Caller, account_slot, given, json_body, list_param, now, reply, scalar_text};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, Profile, UserStatus, new_profile_settings};
 use crate::emulator::error::ApiError;
@@ -38,14 +38,7 @@ struct Include {
 
 impl Include {
     fn from_query(query: &HashMap<String, String>) -> Self {
-        let parts: Vec<String> = query
-            .get("include")
-            .map(|list| {
-                list.split(',')
-                    .map(|part| part.trim().to_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let parts = list_param(query, "include");
         Self {
             user_count: parts.iter().any(|part| part == "user_count"),
             closed_users: parts.iter().any(|part| part == "closed_users"),
@@ -96,6 +89,22 @@ fn profile_id(text_id: &str) -> Option<u64> {
     text_id.trim().parse().ok()
 }
 
+/// The ID of a profile a request names.
+pub fn existing_profile(account: &Account, text_id: &str) -> Result<u64, ApiError> {
+    profile_id(text_id)
+        .filter(|id| account.profiles.contains_key(id))
+        .ok_or_else(unknown_profile)
+}
+
+/// The ID of a profile a request may change or delete: not a built-in one.
+fn editable_profile(account: &Account, text_id: &str) -> Result<u64, ApiError> {
+    let id = existing_profile(account, text_id)?;
+    if account.profiles[&id].builtin {
+        return Err(builtin_refusal());
+    }
+    Ok(id)
+}
+
 pub async fn get_one(
     State(shared): State<Arc<Shared>>,
     Path((account_id, id)): Path<(String, String)>,
@@ -123,11 +132,8 @@ fn settings_of(body: &Value) -> Result<Map<String, Value>, ApiError> {
         let Some(spec) = profile_settings::setting(key) else {
             continue;
         };
-        let value = match value {
-            Value::String(text) => text.clone(),
-            Value::Bool(flag) => flag.to_string(),
-            Value::Number(number) => number.to_string(),
-            _ => continue,
+        let Some(value) = scalar_text(value) else {
+            continue;
         };
         let valid = match spec.kind {
             profile_settings::SettingKind::Boolean => {
@@ -152,18 +158,18 @@ fn settings_of(body: &Value) -> Result<Map<String, Value>, ApiError> {
     Ok(settings)
 }
 
-fn name_taken(account: &Account, name: &str, except: Option<u64>) -> bool {
-    account
-        .profiles
-        .values()
-        .any(|profile| Some(profile.id) != except && profile.name.eq_ignore_ascii_case(name.trim()))
-}
-
-fn duplicate_name(name: &str) -> ApiError {
-    ApiError::bad_request(
-        "PERMISSION_PROFILE_NAME_ALREADY_EXISTS",
-        format!("A permission profile named '{name}' already exists."),
-    )
+/// Refuses a name another profile has (letter case aside); `except` is the one being renamed.
+fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
+    let taken = account.profiles.values().any(|profile| {
+        Some(profile.id) != except && profile.name.eq_ignore_ascii_case(name.trim())
+    });
+    if taken {
+        return Err(ApiError::bad_request(
+            "PERMISSION_PROFILE_NAME_ALREADY_EXISTS",
+            format!("A permission profile named '{name}' already exists."),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn create(
@@ -175,23 +181,18 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let body = json_body(&body)?;
     let include = Include::from_query(&query);
-    let name = text(&body, "permissionProfileName")
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "INVALID_REQUEST_PARAMETER",
-                "A permission profile name is required.",
-            )
-        })?;
-    let given = settings_of(&body)?;
+    let name = given(&body, "permissionProfileName").ok_or_else(|| {
+        ApiError::bad_request(
+            "INVALID_REQUEST_PARAMETER",
+            "A permission profile name is required.",
+        )
+    })?;
+    let requested = settings_of(&body)?;
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
-    if name_taken(account, &name, None) {
-        return Err(duplicate_name(&name));
-    }
+    name_free(account, &name, None)?;
     let mut settings = new_profile_settings();
-    for (key, value) in given {
+    for (key, value) in requested {
         if let Value::String(value) = value {
             settings.insert(key, value);
         }
@@ -223,29 +224,20 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let body = json_body(&body)?;
     let include = Include::from_query(&query);
-    let given = settings_of(&body)?;
+    let requested = settings_of(&body)?;
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
-    let id = profile_id(&id)
-        .filter(|id| account.profiles.contains_key(id))
-        .ok_or_else(unknown_profile)?;
-    if account.profiles[&id].builtin {
-        return Err(builtin_refusal());
-    }
-    let name = text(&body, "permissionProfileName")
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty());
-    if let Some(name) = &name
-        && name_taken(account, name, Some(id))
-    {
-        return Err(duplicate_name(name));
+    let id = editable_profile(account, &id)?;
+    let name = given(&body, "permissionProfileName");
+    if let Some(name) = &name {
+        name_free(account, name, Some(id))?;
     }
     let profile = account.profiles.get_mut(&id).ok_or_else(unknown_profile)?;
     if let Some(name) = name {
         profile.name = name;
     }
     // Settings not in the request keep their values.
-    for (key, value) in given {
+    for (key, value) in requested {
         if let Value::String(value) = value {
             profile.settings.insert(key, value);
         }
@@ -265,12 +257,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
-    let id = profile_id(&id)
-        .filter(|id| account.profiles.contains_key(id))
-        .ok_or_else(unknown_profile)?;
-    if account.profiles[&id].builtin {
-        return Err(builtin_refusal());
-    }
+    let id = editable_profile(account, &id)?;
     let target = match query
         .get("move_users_to")
         .filter(|target| !target.trim().is_empty())

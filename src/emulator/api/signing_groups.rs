@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Caller, account_slot, bulk_reply, flag, items, json_body, now, reply, text};
+use super::bulk::{Echo, write_each};
+use super::{Caller, account_slot, flag, given, items, json_body, now, reply, text, trimmed};
 use crate::desired::syntax::is_email;
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, SigningGroup, SigningGroupMember};
@@ -56,18 +57,11 @@ fn members_json(members: &[SigningGroupMember]) -> Value {
 fn members_of(item: &Value) -> Result<Vec<SigningGroupMember>, ApiError> {
     let mut members: Vec<SigningGroupMember> = Vec::new();
     for user in items(item, "users")? {
-        let email = text(user, "email")
-            .map(|email| email.trim().to_owned())
-            .unwrap_or_default();
+        let email = trimmed(user, "email").unwrap_or_default();
         if !is_email(&email) {
-            return Err(ApiError::bad_request(
-                "INVALID_EMAIL_ADDRESS_FOR_USER",
-                format!("Invalid email address '{email}'."),
-            ));
+            return Err(invalid_email(&email));
         }
-        let user_name = text(user, "userName")
-            .map(|name| name.trim().to_owned())
-            .unwrap_or_default();
+        let user_name = trimmed(user, "userName").unwrap_or_default();
         if user_name.is_empty() || user_name.chars().count() > MAX_MEMBER_NAME {
             return Err(ApiError::bad_request(
                 "INVALID_USERNAME_FOR_USER",
@@ -87,6 +81,13 @@ fn members_of(item: &Value) -> Result<Vec<SigningGroupMember>, ApiError> {
     Ok(members)
 }
 
+fn invalid_email(email: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_EMAIL_ADDRESS_FOR_USER",
+        format!("Invalid email address '{email}'."),
+    )
+}
+
 fn too_many_members() -> ApiError {
     ApiError::bad_request(
         "SIGNING_GROUP_MAX_USERS_EXCEEDED",
@@ -103,18 +104,20 @@ fn group_id(account: &Account, text_id: &str) -> Result<u64, ApiError> {
         .ok_or_else(unknown_group)
 }
 
-fn name_taken(account: &Account, name: &str, except: Option<u64>) -> bool {
-    account
+/// Refuses a name another signing group has (letter case aside); `except` is the one being
+/// renamed.
+fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
+    let taken = account
         .signing_groups
         .values()
-        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()))
-}
-
-fn duplicate_name(name: &str) -> ApiError {
-    ApiError::bad_request(
-        "SIGNING_GROUP_NAME_EXISTS",
-        format!("A signing group named '{name}' already exists."),
-    )
+        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()));
+    if taken {
+        return Err(ApiError::bad_request(
+            "SIGNING_GROUP_NAME_EXISTS",
+            format!("A signing group named '{name}' already exists."),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn list(
@@ -147,16 +150,17 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
     let stamp = now();
-    let mut answers = Vec::new();
-    for item in items(&body, "groups")? {
-        let result = (|| {
-            let name = text(item, "groupName")
-                .map(|name| name.trim().to_owned())
-                .unwrap_or_default();
+    let echo = Echo::Sent(&["groupName"]);
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "groups",
+        StatusCode::CREATED,
+        echo,
+        |account, item| {
+            let name = trimmed(item, "groupName").unwrap_or_default();
             if name.is_empty() {
                 return Err(ApiError::bad_request(
                     "INVALID_REQUEST_PARAMETER",
@@ -171,59 +175,37 @@ pub async fn create(
                     "groupType must be 'sharedSigningGroup'.",
                 ));
             }
-            if name_taken(account, &name, None) {
-                return Err(duplicate_name(&name));
-            }
+            name_free(account, &name, None)?;
             if account.signing_groups.len() >= MAX_SIGNING_GROUPS {
                 return Err(ApiError::bad_request(
                     "SIGNING_GROUP_MAX_EXCEEDED",
                     format!("An account can have at most {MAX_SIGNING_GROUPS} signing groups."),
                 ));
             }
-            let email = match text(item, "groupEmail")
-                .map(|email| email.trim().to_owned())
-                .filter(|email| !email.is_empty())
-            {
-                Some(email) if !is_email(&email) => {
-                    return Err(ApiError::bad_request(
-                        "INVALID_EMAIL_ADDRESS_FOR_USER",
-                        format!("Invalid email address '{email}'."),
-                    ));
-                }
-                email => email,
-            };
+            let email = given(item, "groupEmail");
+            if let Some(email) = email.as_ref().filter(|email| !is_email(email)) {
+                return Err(invalid_email(email));
+            }
             let members = members_of(item)?;
             if members.len() > MAX_MEMBERS {
                 return Err(too_many_members());
             }
             let id = account.take_id();
-            account.signing_groups.insert(
+            let group = SigningGroup {
                 id,
-                SigningGroup {
-                    id,
-                    name,
-                    email,
-                    members,
-                    created: stamp.clone(),
-                    created_by: caller.user_name.clone(),
-                    modified: stamp.clone(),
-                    modified_by: caller.user_name.clone(),
-                },
-            );
-            Ok(id)
-        })();
-        answers.push(match result {
-            Ok(id) => group_json(&account.signing_groups[&id], true),
-            Err(error) => {
-                let mut answer = json!({ "errorDetails": error.details() });
-                if let Some(name) = text(item, "groupName") {
-                    answer["groupName"] = json!(name);
-                }
-                answer
-            }
-        });
-    }
-    Ok(bulk_reply(&shared, StatusCode::CREATED, "groups", answers))
+                name,
+                email,
+                members,
+                created: stamp.clone(),
+                created_by: caller.user_name.clone(),
+                modified: stamp.clone(),
+                modified_by: caller.user_name.clone(),
+            };
+            let answer = group_json(&group, true);
+            account.signing_groups.insert(id, group);
+            Ok(answer)
+        },
+    )
 }
 
 /// Bulk `PUT`: renames only, as the spec describes it; other fields are ignored.
@@ -233,38 +215,25 @@ pub async fn rename(
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
     let stamp = now();
-    let mut answers = Vec::new();
-    for item in items(&body, "groups")? {
-        let raw = text(item, "signingGroupId").unwrap_or_default();
-        let result = (|| {
-            let id = group_id(account, &raw)?;
-            if let Some(name) = text(item, "groupName")
-                .map(|name| name.trim().to_owned())
-                .filter(|name| !name.is_empty())
-            {
-                if name_taken(account, &name, Some(id)) {
-                    return Err(duplicate_name(&name));
-                }
-                let group = account
-                    .signing_groups
-                    .get_mut(&id)
-                    .ok_or_else(unknown_group)?;
+    let echo = Echo::Id("signingGroupId");
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "groups",
+        StatusCode::OK,
+        echo,
+        |account, item| {
+            let group = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
+            if let Some(name) = given(item, "groupName") {
+                name_free(account, &name, Some(group))?;
+                let group = edited(account, group, &stamp, &caller)?;
                 group.name = name;
-                group.modified.clone_from(&stamp);
-                group.modified_by.clone_from(&caller.user_name);
             }
-            Ok(id)
-        })();
-        answers.push(match result {
-            Ok(id) => group_json(&account.signing_groups[&id], false),
-            Err(error) => json!({ "signingGroupId": raw, "errorDetails": error.details() }),
-        });
-    }
-    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
+            Ok(group_json(&account.signing_groups[&group], false))
+        },
+    )
 }
 
 pub async fn delete(
@@ -272,21 +241,38 @@ pub async fn delete(
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
-    let mut answers = Vec::new();
-    for item in items(&body, "groups")? {
-        let raw = text(item, "signingGroupId").unwrap_or_default();
-        answers.push(match group_id(account, &raw) {
-            Ok(id) => {
-                let removed = account.signing_groups.remove(&id);
-                json!({ "signingGroupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() })
-            }
-            Err(error) => json!({ "signingGroupId": raw, "errorDetails": error.details() }),
-        });
-    }
-    Ok(bulk_reply(&shared, StatusCode::OK, "groups", answers))
+    let echo = Echo::Id("signingGroupId");
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "groups",
+        StatusCode::OK,
+        echo,
+        |account, item| {
+            let id = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
+            let removed = account.signing_groups.remove(&id);
+            Ok(
+                json!({ "signingGroupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
+            )
+        },
+    )
+}
+
+/// A signing group about to change, stamped as modified now by the caller.
+fn edited<'a>(
+    account: &'a mut Account,
+    id: u64,
+    stamp: &str,
+    caller: &Caller,
+) -> Result<&'a mut SigningGroup, ApiError> {
+    let group = account
+        .signing_groups
+        .get_mut(&id)
+        .ok_or_else(unknown_group)?;
+    stamp.clone_into(&mut group.modified);
+    group.modified_by.clone_from(&caller.user_name);
+    Ok(group)
 }
 
 pub async fn get_one(
@@ -314,50 +300,36 @@ pub async fn update_one(
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
     let id = group_id(account, &id)?;
-    let name = text(&body, "groupName")
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty());
-    if let Some(name) = &name
-        && name_taken(account, name, Some(id))
-    {
-        return Err(duplicate_name(name));
+    let name = given(&body, "groupName");
+    if let Some(name) = &name {
+        name_free(account, name, Some(id))?;
     }
-    let email = text(&body, "groupEmail").map(|email| email.trim().to_owned());
+    let email = trimmed(&body, "groupEmail");
     if let Some(email) = email
         .as_ref()
         .filter(|email| !email.is_empty() && !is_email(email))
     {
-        return Err(ApiError::bad_request(
-            "INVALID_EMAIL_ADDRESS_FOR_USER",
-            format!("Invalid email address '{email}'."),
-        ));
+        return Err(invalid_email(email));
     }
-    let group = account
-        .signing_groups
-        .get_mut(&id)
-        .ok_or_else(unknown_group)?;
-    let merged = merge(&group.members, added);
-    if merged.len() > MAX_MEMBERS {
-        return Err(too_many_members());
-    }
-    group.members = merged;
+    let members = merged(&account.signing_groups[&id], added)?;
+    let group = edited(account, id, &now(), &caller)?;
+    group.members = members;
     if let Some(name) = name {
         group.name = name;
     }
     if let Some(email) = email {
         group.email = (!email.is_empty()).then_some(email);
     }
-    group.modified = now();
-    group.modified_by = caller.user_name;
     Ok(reply(StatusCode::OK, group_json(group, true)))
 }
 
-/// Members after adding `added`: a known email keeps its place and takes the new name.
-fn merge(
-    existing: &[SigningGroupMember],
+/// The members after adding `added`: a known email keeps its place and takes the new name.
+/// More than DocuSign's cap is refused.
+fn merged(
+    group: &SigningGroup,
     added: Vec<SigningGroupMember>,
-) -> Vec<SigningGroupMember> {
-    let mut members = existing.to_vec();
+) -> Result<Vec<SigningGroupMember>, ApiError> {
+    let mut members = group.members.clone();
     for member in added {
         match members
             .iter_mut()
@@ -367,7 +339,10 @@ fn merge(
             None => members.push(member),
         }
     }
-    members
+    if members.len() > MAX_MEMBERS {
+        return Err(too_many_members());
+    }
+    Ok(members)
 }
 
 pub async fn members(
@@ -393,17 +368,8 @@ pub async fn add_members(
     let mut slot = account_slot(&shared, &account_id)?;
     let account = &mut slot.account;
     let id = group_id(account, &id)?;
-    let group = account
-        .signing_groups
-        .get_mut(&id)
-        .ok_or_else(unknown_group)?;
-    let merged = merge(&group.members, added.clone());
-    if merged.len() > MAX_MEMBERS {
-        return Err(too_many_members());
-    }
-    group.members = merged;
-    group.modified = now();
-    group.modified_by = caller.user_name;
+    let members = merged(&account.signing_groups[&id], added.clone())?;
+    edited(account, id, &now(), &caller)?.members = members;
     Ok(reply(
         StatusCode::OK,
         json!({ "users": members_json(&added) }),
@@ -440,8 +406,7 @@ pub async fn remove_members(
     if removed.is_empty() {
         return Ok(reply(StatusCode::OK, json!({})));
     }
-    group.modified = now();
-    group.modified_by = caller.user_name;
+    edited(account, id, &now(), &caller)?;
     Ok(reply(
         StatusCode::OK,
         json!({ "users": members_json(&removed) }),

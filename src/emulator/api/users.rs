@@ -10,8 +10,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::bulk::{Echo, answer_each, write_each};
+use super::groups::{existing_group, group_json};
 use super::paging::Page;
-use super::{Caller, account_slot, bulk_reply, flag, items, json_body, now, reply, text};
+use super::profiles::existing_profile;
+use super::{
+    Caller, account_slot, flag, items, json_body, lacks_membership, list_param, now, reply, text,
+    trimmed,
+};
 use crate::emulator::account::{Account, GroupKind, User, UserStatus};
 use crate::emulator::error::ApiError;
 use crate::emulator::{Config, Shared};
@@ -19,7 +25,7 @@ use crate::emulator::{Config, Shared};
 /// DocuSign's cap on users per create call.
 const MAX_NEW_USERS: usize = 500;
 
-fn invalid_user_id() -> ApiError {
+pub fn invalid_user_id() -> ApiError {
     ApiError::bad_request("INVALID_USERID", "Invalid UserId.")
 }
 
@@ -67,17 +73,7 @@ pub fn user_json(account: &Account, user: &User, full: bool, group_list: bool) -
             let groups: Vec<Value> = account
                 .groups_of(user)
                 .into_iter()
-                .map(|group| {
-                    let mut entry = json!({
-                        "groupId": group.id.to_string(),
-                        "groupName": group.name,
-                        "groupType": group.kind.wire_name(),
-                    });
-                    if let Some(profile) = group.profile_id {
-                        entry["permissionProfileId"] = json!(profile.to_string());
-                    }
-                    entry
-                })
+                .map(|group| group_json(account, group, false))
                 .collect();
             record.insert("groupList".to_owned(), Value::Array(groups));
         }
@@ -153,12 +149,7 @@ impl<'a> UserFilter<'a> {
         let Some(ids) = ids else { return Ok(None) };
         let mut members = HashSet::new();
         for id in ids.split(',').filter(|id| !id.trim().is_empty()) {
-            let group = id
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .and_then(|id| account.groups.get(&id))
-                .ok_or_else(|| ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID."))?;
+            let group = existing_group(account, id)?;
             members.extend(
                 account
                     .members_of(group)
@@ -212,23 +203,13 @@ pub async fn list(
         .collect();
     if filter.email.is_some() && selected.is_empty() {
         // DocuSign's own examples treat an unknown email as this 400, not an empty list.
-        return Err(ApiError::bad_request(
-            "USER_LACKS_MEMBERSHIP",
-            "The UserID does not have a valid membership in this Account.",
-        ));
+        return Err(lacks_membership());
     }
     let full = flag(&query, "additional_info");
     let group_list = full && shared.config.group_list_in_user_records;
-    let shown: Vec<Value> = page
-        .slice(&selected)
-        .iter()
-        .map(|user| user_json(account, user, full, group_list))
-        .collect();
-    let mut body = page.envelope(selected.len(), shown.len(), uri.path(), &query);
-    if !shown.is_empty() {
-        body.insert("users".to_owned(), Value::Array(shown));
-    }
-    Ok(reply(StatusCode::OK, Value::Object(body)))
+    Ok(page.answer(&selected, "users", uri.path(), &query, |user| {
+        user_json(account, user, full, group_list)
+    }))
 }
 
 pub async fn get_one(
@@ -267,47 +248,34 @@ pub async fn create(
     }
     let mut slot = account_slot(&shared, &account_id)?;
     let stamp = now();
-    let mut answers = Vec::with_capacity(requested.len());
-    for item in requested {
-        let user_id = new_user_id(&shared, &slot.account);
-        let answer = match create_one(&mut slot.account, item, user_id, &stamp, &shared.config) {
-            Ok(user_id) => {
-                let account = &slot.account;
-                let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
-                let profile = account.profiles.get(&user.profile_id);
-                json!({
-                    "userId": user.id,
-                    "uri": format!("/users/{}", user.id),
-                    "email": user.email,
-                    "userName": user.user_name,
-                    "userStatus": user.status.wire_name(),
-                    "createdDateTime": user.created,
-                    "membershipId": user.id,
-                    "permissionProfileId": user.profile_id.to_string(),
-                    "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
-                })
-            }
-            Err(error) => {
-                let mut answer = json!({ "errorDetails": error.details() });
-                for key in ["email", "userName"] {
-                    if let Some(value) = text(item, key) {
-                        answer[key] = json!(value);
-                    }
-                }
-                answer
-            }
-        };
-        answers.push(answer);
-    }
-    Ok(bulk_reply(
+    let echo = Echo::Sent(&["email", "userName"]);
+    Ok(answer_each(
         &shared,
         StatusCode::CREATED,
         "newUsers",
-        answers,
+        requested,
+        echo,
+        |item| {
+            let account = &mut slot.account;
+            let user_id = new_user_id(&shared, account);
+            let user_id = create_one(account, item, user_id, &stamp, &shared.config)?;
+            let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+            let profile = account.profiles.get(&user.profile_id);
+            Ok(json!({
+                "userId": user.id,
+                "uri": format!("/users/{}", user.id),
+                "email": user.email,
+                "userName": user.user_name,
+                "userStatus": user.status.wire_name(),
+                "createdDateTime": user.created,
+                "membershipId": user.id,
+                "permissionProfileId": user.profile_id.to_string(),
+                "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
+            }))
+        },
     ))
 }
 
-/// A GUID drawn from the emulator's seeded generator.
 /// A user ID no user of `account` has. The IDs come from the seeded generator, which starts
 /// over whenever the emulator does; an account kept across restarts (`--state-file`, or
 /// `--emulator` runs) already holds the first IDs the generator gives, so those are passed
@@ -315,18 +283,7 @@ pub async fn create(
 fn new_user_id(shared: &Shared, account: &Account) -> String {
     let mut rng = crate::emulator::lock(&shared.rng);
     loop {
-        let hex: String =
-            std::iter::repeat_with(|| char::from_digit(rng.u32(0..16), 16).unwrap_or('0'))
-                .take(32)
-                .collect();
-        let id = format!(
-            "{}-{}-4{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[13..16],
-            &hex[16..20],
-            &hex[20..32]
-        );
+        let id = crate::emulator::seed::guid(&mut rng);
         if account.user(&id).is_none() {
             return id;
         }
@@ -341,18 +298,14 @@ fn create_one(
     stamp: &str,
     config: &Config,
 ) -> Result<String, ApiError> {
-    let email = text(item, "email")
-        .map(|email| email.trim().to_owned())
-        .unwrap_or_default();
+    let email = trimmed(item, "email").unwrap_or_default();
     if !crate::desired::syntax::is_email(&email) {
         return Err(ApiError::bad_request(
             "INVALID_EMAIL_ADDRESS_FOR_USER",
             "Invalid email address.",
         ));
     }
-    let user_name = text(item, "userName")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_default();
+    let user_name = trimmed(item, "userName").unwrap_or_default();
     if user_name.is_empty() {
         return Err(ApiError::bad_request(
             "INVALID_USERNAME_FOR_USER",
@@ -360,17 +313,7 @@ fn create_one(
         ));
     }
     let profile_id = match text(item, "permissionProfileId") {
-        Some(id) => id
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|id| account.profiles.contains_key(id))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "INVALID_PERMISSION_PROFILE_ID",
-                    "Invalid permission profile ID.",
-                )
-            })?,
+        Some(id) => existing_profile(account, &id)?,
         None => account
             .profile_named("DocuSign Sender")
             .map(|profile| profile.id)
@@ -383,11 +326,7 @@ fn create_one(
     };
     let mut group_ids = Vec::new();
     for group in items(item, "groupList")? {
-        let id = text(group, "groupId")
-            .and_then(|id| id.trim().parse::<u64>().ok())
-            .filter(|id| account.groups.contains_key(id))
-            .ok_or_else(|| ApiError::bad_request("INVALID_GROUP_ID", "Invalid group ID."))?;
-        group_ids.push(id);
+        group_ids.push(existing_group(account, &text(group, "groupId").unwrap_or_default())?.id);
     }
     let same_email: Vec<&User> = account
         .users
@@ -474,26 +413,12 @@ fn apply_changes(
     stamp: &str,
 ) -> Result<(), ApiError> {
     let profile = match text(changes, "permissionProfileId").filter(|_| honour_profile) {
-        Some(id) => Some(
-            id.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|id| account.profiles.contains_key(id))
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "INVALID_PERMISSION_PROFILE_ID",
-                        "Invalid permission profile ID.",
-                    )
-                })?,
-        ),
+        Some(id) => Some(existing_profile(account, &id)?),
         None => None,
     };
     let user = account.user_mut(user_id).ok_or_else(invalid_user_id)?;
     if user.status == UserStatus::Closed {
-        return Err(ApiError::bad_request(
-            "USER_LACKS_MEMBERSHIP",
-            "The UserID does not have a valid membership in this Account.",
-        ));
+        return Err(lacks_membership());
     }
     if let Some(name) = text(changes, "userName").filter(|name| !name.trim().is_empty()) {
         user.user_name = name;
@@ -519,23 +444,23 @@ pub async fn update_many(
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
     let honour = shared.config.profile_change.bulk_put_users;
-    let mut slot = account_slot(&shared, &account_id)?;
     let stamp = now();
-    let mut answers = Vec::new();
-    for item in items(&body, "users")? {
-        let user_id = text(item, "userId").unwrap_or_default();
-        let answer = match apply_changes(&mut slot.account, &user_id, item, honour, &stamp) {
-            Ok(()) => {
-                let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
-                updated_user_json(&shared, &slot.account, user)
-            }
-            Err(error) => json!({ "userId": user_id, "errorDetails": error.details() }),
-        };
-        answers.push(answer);
-    }
-    Ok(bulk_reply(&shared, StatusCode::OK, "users", answers))
+    let echo = Echo::Id("userId");
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "users",
+        StatusCode::OK,
+        echo,
+        |account, item| {
+            let user_id = text(item, "userId").unwrap_or_default();
+            apply_changes(account, &user_id, item, honour, &stamp)?;
+            let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+            Ok(updated_user_json(&shared, account, user))
+        },
+    )
 }
 
 pub async fn update_one(
@@ -578,45 +503,41 @@ pub async fn close(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let strip: Vec<String> = query
-        .get("delete")
-        .map(|list| {
-            list.split(',')
-                .map(|part| part.trim().to_lowercase())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut slot = account_slot(&shared, &account_id)?;
-    let account = &mut slot.account;
+    let strip = list_param(&query, "delete");
     let stamp = now();
-    let mut answers = Vec::new();
-    for item in items(&body, "users")? {
-        let user_id = text(item, "userId").unwrap_or_default();
-        let Some(user) = account.user_mut(&user_id) else {
-            answers.push(json!({ "userId": user_id, "errorDetails": invalid_user_id().details() }));
-            continue;
-        };
-        user.status = UserStatus::Closed;
-        user.modified.clone_from(&stamp);
-        let (id, email) = (user.id.clone(), user.email.clone());
-        if strip.iter().any(|part| part == "groups") {
-            for group in account.groups.values_mut() {
-                group.members.remove(&id);
+    let echo = Echo::Id("userId");
+    write_each(
+        &shared,
+        &account_id,
+        &body,
+        "users",
+        StatusCode::OK,
+        echo,
+        |account, item| {
+            let user = account
+                .user_mut(&text(item, "userId").unwrap_or_default())
+                .ok_or_else(invalid_user_id)?;
+            user.status = UserStatus::Closed;
+            user.modified.clone_from(&stamp);
+            let (id, email) = (user.id.clone(), user.email.clone());
+            if strip.iter().any(|part| part == "groups") {
+                for group in account.groups.values_mut() {
+                    group.members.remove(&id);
+                }
             }
-        }
-        if strip.iter().any(|part| part == "signinggroupsemail") {
-            for group in account.signing_groups.values_mut() {
-                group
-                    .members
-                    .retain(|member| !crate::email::same(&member.email, &email));
+            if strip.iter().any(|part| part == "signinggroupsemail") {
+                for group in account.signing_groups.values_mut() {
+                    group
+                        .members
+                        .retain(|member| !crate::email::same(&member.email, &email));
+                }
             }
-        }
-        if let Some(user) = account.user(&id) {
-            answers.push(user_info_json(user));
-        }
-    }
-    Ok(bulk_reply(&shared, StatusCode::OK, "users", answers))
+            account
+                .user(&id)
+                .map(user_info_json)
+                .ok_or_else(invalid_user_id)
+        },
+    )
 }
 
 pub async fn get_profile(

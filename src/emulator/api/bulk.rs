@@ -1,0 +1,120 @@
+//! The bulk writes' one shape: a list of items in the body, each done or refused on its own,
+//! and an answer that lists one result per item sent.
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{account_slot, items, json_body, reply, text};
+use crate::emulator::Shared;
+use crate::emulator::account::Account;
+use crate::emulator::config::{ItemErrorCodes, ItemFailureStatus};
+use crate::emulator::error::ApiError;
+
+/// What a refused item's answer copies of the item sent, beside its `errorDetails`.
+#[derive(Clone, Copy, Debug)]
+pub enum Echo {
+    /// The item's ID field, copied even when left out (as `""`).
+    Id(&'static str),
+    /// Fields copied only when they were sent.
+    Sent(&'static [&'static str]),
+}
+
+impl Echo {
+    fn refused(self, item: &Value, error: &ApiError) -> Value {
+        let mut answer = json!({ "errorDetails": error.details() });
+        match self {
+            Self::Id(key) => answer[key] = json!(text(item, key).unwrap_or_default()),
+            Self::Sent(keys) => {
+                for key in keys {
+                    if let Some(value) = text(item, key) {
+                        answer[*key] = json!(value);
+                    }
+                }
+            }
+        }
+        answer
+    }
+}
+
+/// A bulk write from body to answer: the body's `field` lists the items, and `each` does one
+/// item's work on the account and gives its record, or the error a refused item answers with.
+pub fn write_each(
+    shared: &Shared,
+    account_id: &str,
+    body: &Bytes,
+    field: &str,
+    success: StatusCode,
+    echo: Echo,
+    mut each: impl FnMut(&mut Account, &Value) -> Result<Value, ApiError>,
+) -> Result<Response, ApiError> {
+    let body = json_body(body)?;
+    let mut slot = account_slot(shared, account_id)?;
+    let items = items(&body, field)?;
+    Ok(answer_each(shared, success, field, items, echo, |item| {
+        each(&mut slot.account, item)
+    }))
+}
+
+/// The answer to items already read: `each` gives one item's record or its error.
+pub fn answer_each(
+    shared: &Shared,
+    success: StatusCode,
+    field: &str,
+    items: &[Value],
+    echo: Echo,
+    mut each: impl FnMut(&Value) -> Result<Value, ApiError>,
+) -> Response {
+    let answers = items
+        .iter()
+        .map(|item| each(item).unwrap_or_else(|error| echo.refused(item, &error)))
+        .collect();
+    bulk_reply(shared, success, field, answers)
+}
+
+/// The per-item codes DocuSign names somewhere (its spec, its reference, its own examples) or
+/// that a generic refusal would carry; every other code the emulator gives an item is its own.
+const DOCUMENTED_ITEM_CODES: [&str; 5] = [
+    "USER_ALREADY_EXISTS_IN_ACCOUNT",
+    "USER_LACKS_MEMBERSHIP",
+    "INVALID_USERID",
+    "INVALID_REQUEST_PARAMETER",
+    "INVALID_REQUEST_BODY",
+];
+
+/// A bulk answer: `field` lists one result per item sent, a failed one with its own
+/// `errorDetails`. The status, and the codes failed items carry, follow the emulator's
+/// switches for the shapes DocuSign hasn't confirmed.
+fn bulk_reply(
+    shared: &Shared,
+    success: StatusCode,
+    field: &str,
+    mut items: Vec<Value>,
+) -> Response {
+    if shared.config.item_error_codes == ItemErrorCodes::Generic {
+        for details in items
+            .iter_mut()
+            .filter_map(|item| item.get_mut("errorDetails"))
+        {
+            let documented = details
+                .get("errorCode")
+                .and_then(Value::as_str)
+                .is_some_and(|code| DOCUMENTED_ITEM_CODES.contains(&code));
+            if !documented {
+                *details = json!({
+                    "errorCode": "INVALID_REQUEST_PARAMETER",
+                    "message": "The request contained at least one invalid parameter.",
+                });
+            }
+        }
+    }
+    let some_failed = items.iter().any(|item| item.get("errorDetails").is_some());
+    let status = match shared.config.item_failure_status {
+        ItemFailureStatus::BadRequest if some_failed => StatusCode::BAD_REQUEST,
+        ItemFailureStatus::Success | ItemFailureStatus::BadRequest => success,
+    };
+    let mut body = serde_json::Map::new();
+    body.insert(field.to_owned(), Value::Array(items));
+    reply(status, Value::Object(body))
+}
