@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+pub use crate::model::ProfileRoute;
+
 /// Everything that shapes an emulator, with DocuSign's defaults.
 #[derive(Clone, Debug)]
 #[allow(clippy::struct_excessive_bools)] // one yes-or-no switch per unconfirmed behaviour
@@ -186,14 +188,6 @@ impl ProfileChangeRoutes {
             bulk_put_users: matches!(route, ProfileRoute::BulkPutUsers),
         }
     }
-}
-
-/// One way of changing a user's profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProfileRoute {
-    PutUser,
-    PutProfile,
-    BulkPutUsers,
 }
 
 /// Who may get tokens, and how.

@@ -6,38 +6,21 @@ use serde_json::{Map, Value, json};
 
 use super::{Temp, profile_of};
 use crate::emulator::config::ProfileChangeRoutes;
+use crate::model::ProfileRoute;
 use crate::probe::Names;
 use crate::probe::behaviour::{group_profile_on_join_flag, profile_echo_flag, routes_flag};
 use crate::probe::calls::{Caller, Stop, described, first_item, item_codes, listed, text_at};
 use crate::probe::report::Entry;
 
-/// The three ways to change an existing user's profile.
-#[derive(Clone, Copy)]
-enum Route {
-    BulkPutUsers,
-    PutUser,
-    PutProfile,
+/// How probe sends a profile change by each route: its own calls, so the client's can be
+/// checked against what the account does.
+trait Probed {
+    fn request(self, user: &str, profile: &str) -> (String, Value);
+    fn answers_with_the_user(self) -> bool;
+    fn echo(self, answer: &Value) -> Option<String>;
 }
 
-impl Route {
-    const ALL: [Self; 3] = [Self::BulkPutUsers, Self::PutUser, Self::PutProfile];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::BulkPutUsers => "bulk_put_users",
-            Self::PutUser => "put_user",
-            Self::PutProfile => "put_profile",
-        }
-    }
-
-    fn call(self) -> &'static str {
-        match self {
-            Self::BulkPutUsers => "bulk PUT /users",
-            Self::PutUser => "PUT /users/{id}",
-            Self::PutProfile => "PUT /users/{id}/profile",
-        }
-    }
-
+impl Probed for ProfileRoute {
     fn request(self, user: &str, profile: &str) -> (String, Value) {
         match self {
             Self::BulkPutUsers => (
@@ -83,7 +66,7 @@ pub(super) async fn profile_routes(
     let mut details = Map::new();
     let mut words = Vec::new();
     let mut carried = Vec::new();
-    for (index, route) in Route::ALL.into_iter().enumerate() {
+    for (index, route) in ProfileRoute::ALL.into_iter().enumerate() {
         let target = if current == temp.profile {
             temp.sender.clone()
         } else {
@@ -144,7 +127,7 @@ pub(super) async fn profile_routes(
 
 /// Whether the answers of the two calls that answer with the user record (bulk `PUT /users`,
 /// `PUT /users/{id}`) carry its `permissionProfileId`, from the routes' accepted answers.
-fn profile_echo(carried: &[(Route, bool)]) -> Entry {
+fn profile_echo(carried: &[(ProfileRoute, bool)]) -> Entry {
     let words: Vec<String> = carried
         .iter()
         .map(|(route, has)| {
