@@ -38,7 +38,7 @@ use docusign_gitops::model::{
     Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
     SigningGroup, SigningGroupMember, User, UserStatus,
 };
-use docusign_gitops::plan::{self, Context, GuardClass, Plan, replay};
+use docusign_gitops::plan::{self, Context, GuardClass, Plan, simulate};
 use docusign_gitops::state::RecordedState;
 use jiff::civil::Date;
 use proptest::collection::vec;
@@ -1329,13 +1329,13 @@ fn asks_for_an_admin_join(case: &Case) -> bool {
 }
 
 /// The account the plan leaves: its operations done, in order, to a copy of the live account.
-/// Done with [`replay::apply`] alone: `plan::plan` already replayed these very operations on
+/// Done with [`simulate::apply`] alone: `plan::plan` already replayed these very operations on
 /// this very account under the same rules, and refuses a plan that breaks one, so once
 /// [`plan_of`] succeeded a checked replay here could only agree with it.
 fn replayed(case: &Case, plan: &Plan) -> Account {
     let mut account = case.live.clone();
     for step in &plan.steps {
-        replay::apply(&mut account, &step.operation);
+        simulate::apply(&mut account, &step.operation);
     }
     account
 }

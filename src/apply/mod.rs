@@ -22,7 +22,7 @@ use self::requests::Call;
 use crate::docusign::Client;
 use crate::docusign::writes::ItemOutcome;
 use crate::model::{Account, EmailKey, NameKey, UserStatus};
-use crate::plan::{Operation, Phase, Plan, batching, replay};
+use crate::plan::{Operation, Phase, Plan, batching, simulate};
 
 /// What became of one step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -425,7 +425,7 @@ fn catch_up(run: &mut Run<'_>) {
         }
         run.applied[index] = true;
         let operation = &run.plan.steps[index].operation;
-        replay::apply(&mut run.account, operation);
+        simulate::apply(&mut run.account, operation);
         if let Operation::CreateUser { email, .. } | Operation::ReactivateUser { email, .. } =
             operation
             && let Some(user) = run.account.users.get_mut(&EmailKey::new(email))

@@ -10,6 +10,7 @@ pub mod reason;
 pub mod render;
 pub mod replay;
 pub mod saved;
+pub mod simulate;
 
 use std::collections::BTreeMap;
 
@@ -141,14 +142,14 @@ pub struct RuleBreach {
 
 impl RuleBreach {
     /// A plan refused at `step` (an index into `operations`) for what the YAML asks.
-    fn refusal(operations: &[Operation], step: usize, rule: u8, message: String) -> Self {
+    fn refusal(operations: &[Operation], step: usize, breach: replay::Breach) -> Self {
         Self {
             step: step + 1,
             operation: operations
                 .get(step)
                 .map(|operation| format!("{operation:?}"))
                 .unwrap_or_default(),
-            breach: replay::Breach { rule, message },
+            breach,
             refused: true,
         }
     }
@@ -167,7 +168,8 @@ impl std::fmt::Display for RuleBreach {
             write!(
                 f,
                 "the plan is refused at step {}: {}",
-                self.step, self.breach.message
+                self.step,
+                self.breach.message()
             )
         } else {
             write!(
@@ -226,14 +228,13 @@ fn room_for_signing_groups(
     Err(RuleBreach::refusal(
         operations,
         step,
-        0,
-        format!(
+        replay::Breach::PastDocuSignLimit(format!(
             "the account would hold {count} signing groups, and DocuSign allows {MAX_SIGNING_GROUPS}: the plan creates {} ({}) beside the {} it keeps ({}). Remove signing groups from the YAML, or delete the ones it doesn't manage in DocuSign first",
             created.len(),
             created.join(", "),
             kept.len(),
             others.join(", ")
-        ),
+        )),
     ))
 }
 
@@ -331,10 +332,9 @@ fn keep_every_administrator(
     Err(RuleBreach::refusal(
         operations,
         step,
-        4,
-        format!(
+        replay::Breach::IntegrationUser(format!(
             "`{email}` would no longer be able to administer the account, and the user behind the token is unknown (DOCUSIGN_BASE_URL skips discovery, and DocuSign's userinfo didn't say who it is), so this could be the integration user. Make this change with the JWT grant (its user is known) or without DOCUSIGN_BASE_URL"
-        ),
+        )),
     ))
 }
 
@@ -370,7 +370,7 @@ pub fn plan(
     let after = replay::replay(live, &operations, &rules).map_err(|(step, breach)| RuleBreach {
         step: step + 1,
         operation: format!("{:?}", operations[step]),
-        refused: breach.rule == replay::ADMIN_JOIN_RULE,
+        refused: breach.is_refusal(),
         breach,
     })?;
     if context.token_user_unknown {

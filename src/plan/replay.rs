@@ -9,14 +9,14 @@
 //! compares the account before and after one step; [`replay`] walks a whole plan. A breach is
 //! a bug in the planner: the plan is reported and nothing is applied.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
+use std::collections::BTreeSet;
 
-use super::operation::{Change, Operation};
-use crate::model::{
-    Account, BuiltinGroup, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile,
-    SigningGroup, SigningGroupMember, User, UserStatus,
+use super::operation::Operation;
+use super::simulate::{
+    admin_capable, apply, footprint, has_group, has_profile, has_signing_group, has_user, holders,
+    in_builtin_group,
 };
+use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey, UserStatus};
 
 /// What the checker needs to know besides the accounts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,24 +25,62 @@ pub struct Rules {
     pub integration_user: Option<EmailKey>,
 }
 
-/// A step that breaks one of the rules that never bend; rule 0 is an operation on a missing object
-/// (or a name clash), which is a planning bug too.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Breach {
-    pub rule: u8,
-    pub message: String,
+/// A step that breaks one of the rules that never bend (numbered as ARCHITECTURE.md numbers
+/// them), or a DocuSign limit the plan would run into.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Breach {
+    /// A step on an object that doesn't exist, or onto a name already taken: a planning bug.
+    #[error("rule 0: {0}")]
+    NoSuchObject(String),
+    #[error("rule 1: {0}")]
+    NotOneProfile(String),
+    #[error("rule 2: {0}")]
+    BuiltinTouched(String),
+    #[error("rule 3: {0}")]
+    ProfileStillHeld(String),
+    #[error("rule 4: {0}")]
+    IntegrationUser(String),
+    #[error("rule 12: {0}")]
+    AdminJoin(String),
+    /// The account would hold more than DocuSign allows.
+    #[error("{0}")]
+    PastDocuSignLimit(String),
 }
 
-impl fmt::Display for Breach {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "rule {}: {}", self.rule, self.message)
+impl Breach {
+    /// The rule's number; 0 when the step breaks no rule but can't be made.
+    #[must_use]
+    pub const fn rule(&self) -> u8 {
+        match self {
+            Self::NoSuchObject(_) | Self::PastDocuSignLimit(_) => 0,
+            Self::NotOneProfile(_) => 1,
+            Self::BuiltinTouched(_) => 2,
+            Self::ProfileStillHeld(_) => 3,
+            Self::IntegrationUser(_) => 4,
+            Self::AdminJoin(_) => 12,
+        }
     }
-}
 
-impl std::error::Error for Breach {}
+    /// What is wrong, in words.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        match self {
+            Self::NoSuchObject(message)
+            | Self::NotOneProfile(message)
+            | Self::BuiltinTouched(message)
+            | Self::ProfileStillHeld(message)
+            | Self::IntegrationUser(message)
+            | Self::AdminJoin(message)
+            | Self::PastDocuSignLimit(message) => message,
+        }
+    }
 
-fn breach(rule: u8, message: String) -> Breach {
-    Breach { rule, message }
+    /// Whether it is the YAML that asks for what is forbidden (the plan is refused), rather
+    /// than the planner erring.
+    #[must_use]
+    pub const fn is_refusal(&self) -> bool {
+        matches!(self, Self::AdminJoin(_) | Self::PastDocuSignLimit(_))
+    }
 }
 
 /// Replays `operations` in order on a copy of `live`, checking every step as [`check_step`]
@@ -74,9 +112,6 @@ pub fn replay(
     check_admin_joins(&account, admin_joins)?;
     Ok(account)
 }
-
-/// The rule a join breaks when it could make someone an administrator the YAML doesn't.
-pub const ADMIN_JOIN_RULE: u8 = 12;
 
 /// A join to a group that carries an account-administering profile, by a user who doesn't
 /// hold one: (email, group, the group's profile).
@@ -111,12 +146,9 @@ fn check_admin_joins(
         if !admin_capable(after, ends_with) {
             return Err((
                 index,
-                breach(
-                    ADMIN_JOIN_RULE,
-                    format!(
-                        "`{email}` joins `{group}`, which carries `{carried}`, a profile that can administer the account; DocuSign may give members the group's profile on joining, and the YAML gives `{email}` `{ends_with}`. Give the group a profile without account management, or leave `{email}` out of it"
-                    ),
-                ),
+                Breach::AdminJoin(format!(
+                    "`{email}` joins `{group}`, which carries `{carried}`, a profile that can administer the account; DocuSign may give members the group's profile on joining, and the YAML gives `{email}` `{ends_with}`. Give the group a profile without account management, or leave `{email}` out of it"
+                )),
             ));
         }
     }
@@ -138,439 +170,6 @@ pub fn check_step(
         .collect();
     let facts = check_before(before, operation, rules, scope)?;
     check_after(&facts, after)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Applying one operation
-// ---------------------------------------------------------------------------------------------
-
-/// Does `operation` to `account`, as DocuSign would. An operation on a missing object (or one
-/// that would clash with an existing name) leaves the account unchanged, as DocuSign's API
-/// refuses it; [`check_step`] reports it.
-pub fn apply(account: &mut Account, operation: &Operation) {
-    match operation {
-        Operation::CreateProfile { name, settings } => create_profile(account, name, settings),
-        Operation::RenameProfile { from, to, .. } => rename_profile(account, from, to),
-        Operation::UpdateProfileSettings {
-            profile, changes, ..
-        } => update_profile_settings(account, profile, changes),
-        Operation::CreateGroup {
-            name,
-            permission_profile,
-        } => create_group(account, name, permission_profile.as_deref()),
-        Operation::RenameGroup { from, to, .. } => rename_group(account, from, to),
-        Operation::SetGroupProfile { group, to, .. } => {
-            set_group_profile(account, group, to.as_deref());
-        }
-        Operation::CreateSigningGroup { name, email } => {
-            create_signing_group(account, name, email.as_ref());
-        }
-        Operation::RenameSigningGroup { from, to, .. } => {
-            if let Some(entry) = rekey(&mut account.signing_groups, from, to) {
-                entry.name.clone_from(to);
-            }
-        }
-        Operation::SetSigningGroupEmail {
-            signing_group, to, ..
-        } => {
-            if let Some(entry) = account.signing_groups.get_mut(&NameKey::new(signing_group)) {
-                entry.email.clone_from(to);
-            }
-        }
-        Operation::AddSigningGroupMember {
-            signing_group,
-            name,
-            email,
-            ..
-        } => add_signing_group_member(account, signing_group, name, email),
-        Operation::RemoveSigningGroupMember {
-            signing_group,
-            email,
-            ..
-        } => {
-            if let Some(entry) = account.signing_groups.get_mut(&NameKey::new(signing_group)) {
-                entry.members.remove(&EmailKey::new(email));
-            }
-        }
-        Operation::DeleteSigningGroup { name, .. } => {
-            account.signing_groups.remove(&NameKey::new(name));
-        }
-        Operation::DeleteGroup { name, .. } => delete_group(account, name),
-        Operation::DeleteProfile {
-            name,
-            move_users_to,
-            ..
-        } => delete_profile(account, name, move_users_to),
-        user_operation => apply_to_user(account, user_operation),
-    }
-}
-
-/// The operations on one user.
-fn apply_to_user(account: &mut Account, operation: &Operation) {
-    match operation {
-        Operation::CreateUser {
-            email,
-            first_name,
-            last_name,
-            job_title,
-            permission_profile,
-        } => {
-            let Some(profile) = profile_name(account, permission_profile) else {
-                return;
-            };
-            account
-                .users
-                .entry(EmailKey::new(email))
-                .or_insert_with(|| User {
-                    id: None,
-                    email: email.clone(),
-                    first_name: first_name.clone(),
-                    last_name: last_name.clone(),
-                    job_title: job_title.clone(),
-                    permission_profile: profile,
-                    groups: BTreeSet::new(),
-                    // DocuSign sends an activation email; the user is pending until they accept.
-                    status: UserStatus::Pending,
-                    managed_by_scim: false,
-                    membership_managed_by_scim: false,
-                });
-        }
-        Operation::ReactivateUser {
-            email,
-            permission_profile,
-            ..
-        } => {
-            let profile = profile_name(account, permission_profile);
-            if let (Some(user), Some(profile)) =
-                (account.users.get_mut(&EmailKey::new(email)), profile)
-            {
-                user.status = UserStatus::Pending;
-                user.permission_profile = profile;
-            }
-        }
-        Operation::AddMember { group, email, .. } => add_member(account, group, email),
-        Operation::RemoveMember { group, email, .. } => {
-            if let Some(user) = account.users.get_mut(&EmailKey::new(email)) {
-                leave_group(user, &NameKey::new(group));
-            }
-        }
-        Operation::UpdateUser { email, changes, .. } => {
-            if let Some(user) = account.users.get_mut(&EmailKey::new(email)) {
-                update_user(user, changes);
-            }
-        }
-        Operation::ChangeProfile { email, to, .. } => {
-            let profile = profile_name(account, to);
-            if let (Some(user), Some(profile)) =
-                (account.users.get_mut(&EmailKey::new(email)), profile)
-            {
-                user.permission_profile = profile;
-            }
-        }
-        Operation::CloseUser { email, .. } => {
-            // DocuSign keeps a closed user's memberships and profile unless asked otherwise.
-            if let Some(user) = account.users.get_mut(&EmailKey::new(email)) {
-                user.status = UserStatus::Closed;
-            }
-        }
-        _ => {}
-    }
-}
-
-fn create_profile(account: &mut Account, name: &str, settings: &BTreeMap<String, String>) {
-    if has_profile(account, name) {
-        return;
-    }
-    account.permission_profiles.insert(
-        NameKey::new(name),
-        PermissionProfile {
-            id: None,
-            name: name.to_owned(),
-            settings: settings.clone(),
-            previously: Vec::new(),
-        },
-    );
-}
-
-/// Users and groups name their profile, so a rename re-points them too.
-fn rename_profile(account: &mut Account, from: &str, to: &str) {
-    if BuiltinProfile::from_name(to).is_some() && NameKey::new(from) != NameKey::new(to) {
-        return;
-    }
-    let Some(entry) = rekey(&mut account.permission_profiles, from, to) else {
-        return;
-    };
-    to.clone_into(&mut entry.name);
-    let from = NameKey::new(from);
-    for user in account.users.values_mut() {
-        if NameKey::new(&user.permission_profile) == from {
-            to.clone_into(&mut user.permission_profile);
-        }
-    }
-    for group in account.groups.values_mut() {
-        if group.permission_profile.as_deref().map(NameKey::new) == Some(from.clone()) {
-            group.permission_profile = Some(to.to_owned());
-        }
-    }
-}
-
-/// Only the listed settings; a change to `None` removes the key.
-fn update_profile_settings(account: &mut Account, profile: &str, changes: &[Change]) {
-    let Some(entry) = account.permission_profiles.get_mut(&NameKey::new(profile)) else {
-        return;
-    };
-    for change in changes {
-        match &change.to {
-            Some(value) => entry.settings.insert(change.field.clone(), value.clone()),
-            None => entry.settings.remove(&change.field),
-        };
-    }
-}
-
-fn create_group(account: &mut Account, name: &str, permission_profile: Option<&str>) {
-    if has_group(account, name) {
-        return;
-    }
-    let permission_profile = match permission_profile {
-        Some(profile) => match profile_name(account, profile) {
-            Some(found) => Some(found),
-            None => return,
-        },
-        None => None,
-    };
-    account.groups.insert(
-        NameKey::new(name),
-        Group {
-            id: None,
-            name: name.to_owned(),
-            permission_profile,
-            previously: Vec::new(),
-        },
-    );
-}
-
-/// Users list their groups by name, so a rename renames the group in every user's set.
-fn rename_group(account: &mut Account, from: &str, to: &str) {
-    if BuiltinGroup::from_name(to).is_some() && NameKey::new(from) != NameKey::new(to) {
-        return;
-    }
-    let Some(entry) = rekey(&mut account.groups, from, to) else {
-        return;
-    };
-    to.clone_into(&mut entry.name);
-    let from = NameKey::new(from);
-    for user in account.users.values_mut() {
-        if leave_group(user, &from) {
-            user.groups.insert(to.to_owned());
-        }
-    }
-}
-
-fn set_group_profile(account: &mut Account, group: &str, to: Option<&str>) {
-    let profile = match to {
-        Some(profile) => match profile_name(account, profile) {
-            Some(found) => Some(found),
-            None => return,
-        },
-        None => None,
-    };
-    if let Some(entry) = account.groups.get_mut(&NameKey::new(group)) {
-        entry.permission_profile = profile;
-    }
-}
-
-fn create_signing_group(account: &mut Account, name: &str, email: Option<&String>) {
-    account
-        .signing_groups
-        .entry(NameKey::new(name))
-        .or_insert_with(|| SigningGroup {
-            id: None,
-            name: name.to_owned(),
-            email: email.cloned(),
-            members: BTreeMap::new(),
-            previously: Vec::new(),
-        });
-}
-
-fn add_signing_group_member(account: &mut Account, signing_group: &str, name: &str, email: &str) {
-    if let Some(entry) = account.signing_groups.get_mut(&NameKey::new(signing_group)) {
-        let member = SigningGroupMember {
-            name: name.to_owned(),
-            email: email.to_owned(),
-        };
-        entry.members.insert(EmailKey::new(email), member);
-    }
-}
-
-fn add_member(account: &mut Account, group: &str, email: &str) {
-    let Some(name) = group_name(account, group) else {
-        return;
-    };
-    if let Some(user) = account.users.get_mut(&EmailKey::new(email))
-        && !in_group(user, &NameKey::new(group))
-    {
-        user.groups.insert(name);
-    }
-}
-
-fn update_user(user: &mut User, changes: &[Change]) {
-    for change in changes {
-        match change.field.as_str() {
-            "first_name" => user.first_name = change.to.clone().unwrap_or_default(),
-            "last_name" => user.last_name = change.to.clone().unwrap_or_default(),
-            "job_title" => user.job_title.clone_from(&change.to),
-            // The model holds no other user attribute.
-            _ => {}
-        }
-    }
-}
-
-fn delete_group(account: &mut Account, name: &str) {
-    let key = NameKey::new(name);
-    if account.groups.remove(&key).is_none() {
-        return;
-    }
-    for user in account.users.values_mut() {
-        leave_group(user, &key);
-    }
-}
-
-/// DocuSign moves the profile's remaining holders to `move_users_to` in the same call; rule 3
-/// says none should remain. What happens to a group carrying the profile is unconfirmed; the
-/// model drops the reference rather than keep one to a profile that no longer exists.
-fn delete_profile(account: &mut Account, name: &str, move_users_to: &str) {
-    let key = NameKey::new(name);
-    let Some(target) = profile_name(account, move_users_to) else {
-        return;
-    };
-    if NameKey::new(&target) == key || account.permission_profiles.remove(&key).is_none() {
-        return;
-    }
-    for user in account.users.values_mut() {
-        if NameKey::new(&user.permission_profile) == key {
-            user.permission_profile.clone_from(&target);
-        }
-    }
-    for group in account.groups.values_mut() {
-        if group
-            .permission_profile
-            .as_deref()
-            .map(NameKey::new)
-            .as_ref()
-            == Some(&key)
-        {
-            group.permission_profile = None;
-        }
-    }
-}
-
-/// Moves the entry at `from` to `to`'s key, unless `from` is missing or `to` names another
-/// entry. Returns the moved entry for the caller to rename.
-fn rekey<'a, T>(map: &'a mut BTreeMap<NameKey, T>, from: &str, to: &str) -> Option<&'a mut T> {
-    let (from, to) = (NameKey::new(from), NameKey::new(to));
-    if from != to && map.contains_key(&to) {
-        return None;
-    }
-    let entry = map.remove(&from)?;
-    Some(map.entry(to).or_insert(entry))
-}
-
-/// Removes the group from the user's set, in whatever case it is written; says if it was there.
-fn leave_group(user: &mut User, group: &NameKey) -> bool {
-    let before = user.groups.len();
-    user.groups.retain(|name| NameKey::new(name) != *group);
-    user.groups.len() != before
-}
-
-// ---------------------------------------------------------------------------------------------
-// Looking things up
-// ---------------------------------------------------------------------------------------------
-
-/// The profile's name as the account spells it, if it exists. Built-in profiles exist in every
-/// account, even a model account that doesn't list them.
-fn profile_name(account: &Account, name: &str) -> Option<String> {
-    if let Some(profile) = account.permission_profiles.get(&NameKey::new(name)) {
-        return Some(profile.name.clone());
-    }
-    BuiltinProfile::from_name(name).map(|builtin| builtin.api_name().to_owned())
-}
-
-/// The group's name as the account spells it, if it exists; built-in groups always do.
-fn group_name(account: &Account, name: &str) -> Option<String> {
-    if let Some(group) = account.groups.get(&NameKey::new(name)) {
-        return Some(group.name.clone());
-    }
-    BuiltinGroup::from_name(name).map(|builtin| builtin.api_name().to_owned())
-}
-
-fn has_profile(account: &Account, name: &str) -> bool {
-    profile_name(account, name).is_some()
-}
-
-fn has_group(account: &Account, name: &str) -> bool {
-    group_name(account, name).is_some()
-}
-
-fn has_signing_group(account: &Account, name: &str) -> bool {
-    account.signing_groups.contains_key(&NameKey::new(name))
-}
-
-fn has_user(account: &Account, email: &str) -> bool {
-    account.users.contains_key(&EmailKey::new(email))
-}
-
-fn in_group(user: &User, group: &NameKey) -> bool {
-    user.groups.iter().any(|name| NameKey::new(name) == *group)
-}
-
-fn in_builtin_group(user: &User, group: BuiltinGroup) -> bool {
-    user.groups
-        .iter()
-        .any(|name| BuiltinGroup::from_name(name) == Some(group))
-}
-
-/// Holds full administrative access: Account Administrator, or a profile that allows account
-/// management (`model::admin`).
-fn admin_capable(account: &Account, profile: &str) -> bool {
-    account.profile_administers(profile)
-}
-
-fn holders<'a>(account: &'a Account, profile: &NameKey) -> Vec<&'a EmailKey> {
-    account
-        .users
-        .iter()
-        .filter(|(_, user)| NameKey::new(&user.permission_profile) == *profile)
-        .map(|(email, _)| email)
-        .collect()
-}
-
-/// The users whose profile or groups `operation` can change.
-fn footprint(account: &Account, operation: &Operation) -> BTreeSet<EmailKey> {
-    match operation {
-        Operation::CreateUser { email, .. }
-        | Operation::ReactivateUser { email, .. }
-        | Operation::AddMember { email, .. }
-        | Operation::RemoveMember { email, .. }
-        | Operation::UpdateUser { email, .. }
-        | Operation::ChangeProfile { email, .. }
-        | Operation::CloseUser { email, .. } => BTreeSet::from([EmailKey::new(email)]),
-        Operation::RenameProfile { from: name, .. } | Operation::DeleteProfile { name, .. } => {
-            holders(account, &NameKey::new(name))
-                .into_iter()
-                .cloned()
-                .collect()
-        }
-        Operation::RenameGroup { from: name, .. } | Operation::DeleteGroup { name, .. } => {
-            let group = NameKey::new(name);
-            account
-                .users
-                .iter()
-                .filter(|(_, user)| in_group(user, &group))
-                .map(|(email, _)| email.clone())
-                .collect()
-        }
-        _ => BTreeSet::new(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -664,12 +263,9 @@ fn check_targets_exist(before: &Account, operation: &Operation) -> Result<(), Br
             profile(name)?;
             profile(move_users_to)?;
             if NameKey::new(name) == NameKey::new(move_users_to) {
-                return Err(breach(
-                    0,
-                    format!(
-                        "permission profile `{name}` is deleted with its users moved to itself"
-                    ),
-                ));
+                return Err(Breach::NoSuchObject(format!(
+                    "permission profile `{name}` is deleted with its users moved to itself"
+                )));
             }
             Ok(())
         }
@@ -732,20 +328,18 @@ fn must_exist(exists: bool, kind: &str, name: &str) -> Result<(), Breach> {
     if exists {
         return Ok(());
     }
-    Err(breach(
-        0,
-        format!("{kind} `{name}` does not exist, yet the plan acts on it"),
-    ))
+    Err(Breach::NoSuchObject(format!(
+        "{kind} `{name}` does not exist, yet the plan acts on it"
+    )))
 }
 
 fn must_be_new(exists: bool, kind: &str, name: &str) -> Result<(), Breach> {
     if !exists {
         return Ok(());
     }
-    Err(breach(
-        0,
-        format!("{kind} `{name}` already exists, yet the plan creates it"),
-    ))
+    Err(Breach::NoSuchObject(format!(
+        "{kind} `{name}` already exists, yet the plan creates it"
+    )))
 }
 
 /// A rename may change only the letter case of a name, or take a name nothing else has.
@@ -753,10 +347,9 @@ fn must_be_free(exists: bool, kind: &str, from: &str, to: &str) -> Result<(), Br
     if !exists || NameKey::new(from) == NameKey::new(to) {
         return Ok(());
     }
-    Err(breach(
-        0,
-        format!("{kind} `{from}` is renamed to `{to}`, which already exists"),
-    ))
+    Err(Breach::NoSuchObject(format!(
+        "{kind} `{from}` is renamed to `{to}`, which already exists"
+    )))
 }
 
 /// Rule 1, on the operation: a user is never given a profile that doesn't exist.
@@ -767,10 +360,9 @@ fn check_profile_target(before: &Account, operation: &Operation) -> Result<(), B
     if has_profile(before, profile) {
         return Ok(());
     }
-    Err(breach(
-        1,
-        format!("user `{email}` is given permission profile `{profile}`, which does not exist"),
-    ))
+    Err(Breach::NotOneProfile(format!(
+        "user `{email}` is given permission profile `{profile}`, which does not exist"
+    )))
 }
 
 /// Rule 1, on the account: every user holds one profile that exists.
@@ -784,18 +376,14 @@ fn check_profiles_held<'a>(
         };
         let profile = &user.permission_profile;
         if profile.trim().is_empty() {
-            return Err(breach(
-                1,
-                format!("user `{email}` holds no permission profile"),
-            ));
+            return Err(Breach::NotOneProfile(format!(
+                "user `{email}` holds no permission profile"
+            )));
         }
         if !has_profile(account, profile) {
-            return Err(breach(
-                1,
-                format!(
-                    "user `{email}` holds permission profile `{profile}`, which does not exist"
-                ),
-            ));
+            return Err(Breach::NotOneProfile(format!(
+                "user `{email}` holds permission profile `{profile}`, which does not exist"
+            )));
         }
     }
     Ok(())
@@ -816,12 +404,9 @@ fn check_builtins_untouched(operation: &Operation) -> Result<(), Breach> {
         | Operation::RemoveMember { group, email, .. }
             if BuiltinGroup::from_name(group) == Some(BuiltinGroup::Everyone) =>
         {
-            Err(breach(
-                2,
-                format!(
-                    "the membership of `Everyone` is never edited, yet the plan edits it for `{email}`"
-                ),
-            ))
+            Err(Breach::BuiltinTouched(format!(
+                "the membership of `Everyone` is never edited, yet the plan edits it for `{email}`"
+            )))
         }
         _ => Ok(()),
     }
@@ -830,32 +415,23 @@ fn check_builtins_untouched(operation: &Operation) -> Result<(), Breach> {
 fn builtin_profile_untouched(name: &str, verb: &str) -> Result<(), Breach> {
     match BuiltinProfile::from_name(name) {
         None => Ok(()),
-        Some(BuiltinProfile::DocuSignViewer) => Err(breach(
-            2,
-            format!(
-                "`{name}` (DocuSign Viewer) is never revoked, modified or deleted, yet the plan {verb} it"
-            ),
-        )),
-        Some(builtin) => Err(breach(
-            2,
-            format!(
-                "the built-in profile `{}` is never renamed, modified or deleted, yet the plan {verb} it",
-                builtin.api_name()
-            ),
-        )),
+        Some(BuiltinProfile::DocuSignViewer) => Err(Breach::BuiltinTouched(format!(
+            "`{name}` (DocuSign Viewer) is never revoked, modified or deleted, yet the plan {verb} it"
+        ))),
+        Some(builtin) => Err(Breach::BuiltinTouched(format!(
+            "the built-in profile `{}` is never renamed, modified or deleted, yet the plan {verb} it",
+            builtin.api_name()
+        ))),
     }
 }
 
 fn builtin_group_untouched(name: &str, verb: &str) -> Result<(), Breach> {
     match BuiltinGroup::from_name(name) {
         None => Ok(()),
-        Some(builtin) => Err(breach(
-            2,
-            format!(
-                "the built-in group `{}` is never renamed or deleted, yet the plan {verb} it",
-                builtin.api_name()
-            ),
-        )),
+        Some(builtin) => Err(Breach::BuiltinTouched(format!(
+            "the built-in group `{}` is never renamed or deleted, yet the plan {verb} it",
+            builtin.api_name()
+        ))),
     }
 }
 
@@ -868,12 +444,9 @@ fn check_everyone_untouched(before: &Before, after: &Account) -> Result<(), Brea
             .is_some_and(|user| in_builtin_group(user, BuiltinGroup::Everyone));
         if is_in != *was_in {
             let verb = if is_in { "joins" } else { "leaves" };
-            return Err(breach(
-                2,
-                format!(
-                    "the membership of `Everyone` is never edited, yet user `{email}` {verb} it"
-                ),
-            ));
+            return Err(Breach::BuiltinTouched(format!(
+                "the membership of `Everyone` is never edited, yet user `{email}` {verb} it"
+            )));
         }
     }
     Ok(())
@@ -912,13 +485,10 @@ fn check_holders_moved(before: &Account, operation: &Operation) -> Result<(), Br
         Some(more) if more > 0 => format!("{shown} and {more} more"),
         _ => shown,
     };
-    Err(breach(
-        3,
-        format!(
-            "permission profile `{name}` is deleted while {} user(s) still hold it ({list}); each must be moved by a profile change first",
-            holders.len()
-        ),
-    ))
+    Err(Breach::ProfileStillHeld(format!(
+        "permission profile `{name}` is deleted while {} user(s) still hold it ({list}); each must be moved by a profile change first",
+        holders.len()
+    )))
 }
 
 /// Rule 4: the integration user is never closed, removed from Administrators or demoted.
@@ -941,17 +511,18 @@ fn check_integration_user(before: &Before, after: &Account) -> Result<(), Breach
     } else {
         return Ok(());
     };
-    Err(breach(
-        4,
-        format!(
-            "the integration user `{email}` is never closed, demoted or removed from `Administrators`, yet the plan {what}"
-        ),
-    ))
+    Err(Breach::IntegrationUser(format!(
+        "the integration user `{email}` is never closed, demoted or removed from `Administrators`, yet the plan {what}"
+    )))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::model::{Group, PermissionProfile, SigningGroup, User};
+    use crate::plan::Change;
 
     const BOT: &str = "bot@example.com";
 
@@ -1137,7 +708,7 @@ mod tests {
     /// The rule number and step of the breach `operations` make on the sample account.
     fn failure(operations: &[Operation]) -> (usize, u8) {
         let (step, found) = replay(&account(), operations, &rules()).expect_err("a breach");
-        (step, found.rule)
+        (step, found.rule())
     }
 
     fn passes(operations: &[Operation]) -> Account {
@@ -1168,8 +739,8 @@ mod tests {
             }
             let (_, breach) = replay(&live, &[delete_profile("Legacy", "Sales")], &rules())
                 .expect_err("holders were not moved");
-            assert_eq!(breach.rule, 3, "{breach}");
-            breach.message
+            assert_eq!(breach.rule(), 3, "{breach}");
+            breach.message().to_owned()
         };
         let exactly = message(SHOWN);
         assert!(exactly.contains(&format!("{SHOWN} user(s)")), "{exactly}");
@@ -1231,8 +802,8 @@ mod tests {
             &rules(),
         )
         .expect_err("dan holds no profile");
-        assert_eq!((index, breach.rule), (0, 1), "{breach}");
-        assert!(breach.message.contains("dan@example.com"), "{breach}");
+        assert_eq!((index, breach.rule()), (0, 1), "{breach}");
+        assert!(breach.message().contains("dan@example.com"), "{breach}");
         // An empty plan changes nothing and passes whatever the account holds.
         assert!(replay(&live, &[], &rules()).is_ok());
     }
@@ -1296,7 +867,7 @@ mod tests {
             .unwrap()
             .permission_profile = "Gone".to_owned();
         let found = check_step(&before, &after, &close("cat@example.com"), &rules()).unwrap_err();
-        assert_eq!(found.rule, 1);
+        assert_eq!(found.rule(), 1);
     }
 
     // Rule 2 -----------------------------------------------------------------------------------
@@ -1316,8 +887,8 @@ mod tests {
             &rules(),
         )
         .unwrap_err();
-        assert_eq!((step, found.rule), (0, 2));
-        assert!(found.message.contains("DocuSign Viewer"), "{found}");
+        assert_eq!((step, found.rule()), (0, 2));
+        assert!(found.message().contains("DocuSign Viewer"), "{found}");
     }
 
     #[test]
@@ -1372,7 +943,7 @@ mod tests {
             &rules(),
         )
         .unwrap_err();
-        assert_eq!(found.rule, 2);
+        assert_eq!(found.rule(), 2);
     }
 
     #[test]
@@ -1421,9 +992,10 @@ mod tests {
             &rules(),
         )
         .unwrap_err();
-        assert_eq!((step, found.rule), (0, 3));
+        assert_eq!((step, found.rule()), (0, 3));
         assert!(
-            found.message.contains("ann@example.com") && !found.message.contains("bob@example.com"),
+            found.message().contains("ann@example.com")
+                && !found.message().contains("bob@example.com"),
             "{found}"
         );
     }
@@ -1456,7 +1028,7 @@ mod tests {
         assert_eq!(
             check_step(&before, &after, &operation, &rules())
                 .unwrap_err()
-                .rule,
+                .rule(),
             3
         );
     }
@@ -1710,7 +1282,7 @@ mod tests {
 
     #[test]
     fn a_breach_displays_its_rule() {
-        let found = breach(3, "`Legacy` is still held".to_owned());
+        let found = Breach::ProfileStillHeld("`Legacy` is still held".to_owned());
         assert_eq!(found.to_string(), "rule 3: `Legacy` is still held");
     }
 }
