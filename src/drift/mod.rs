@@ -12,7 +12,7 @@
 
 pub mod render;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -235,168 +235,134 @@ impl<'a> LiveIds<'a> {
     }
 }
 
-/// The live object a recorded one is ([`ById::counterpart`]: by ID, else by name); a recorded
-/// object that is gone, or that has another name now, is a change outside git.
-fn follow<'a, T: Named>(
+/// Compares each recorded object of a kind with the live one it is ([`ById::counterpart`]: by
+/// ID, else by name): gone, renamed, or changed as `changes` says (each change a few words).
+/// Returns live key → recorded key of the objects found.
+fn compare<'a, T: Named>(
+    recorded: &BTreeMap<NameKey, T>,
     live: &ById<'a, T>,
-    key: &NameKey,
-    was: (Option<&String>, &str),
-    name_of: fn(&T) -> &str,
     kind: Part,
+    changes: impl Fn(&T, &T) -> Vec<String>,
     found: &mut Found,
-) -> Option<(&'a NameKey, &'a T)> {
-    let (was_id, was_name) = was;
-    let Some((live_key, now)) = live.counterpart(key, was_id.map(String::as_str)) else {
-        found.push(
-            Class::ChangedOutsideGit,
-            kind,
-            was_name,
-            "deleted outside git".to_owned(),
-        );
-        return None;
-    };
-    if name_of(now) != was_name {
-        found.push(
-            Class::ChangedOutsideGit,
-            kind,
-            name_of(now),
-            format!("renamed outside git from `{was_name}`"),
-        );
+) -> HashMap<&'a NameKey, NameKey> {
+    let mut keys = HashMap::new();
+    for (key, was) in recorded {
+        let start = found.0.len();
+        let Some((live_key, now)) = live.counterpart(key, was.id()) else {
+            found.push(
+                Class::ChangedOutsideGit,
+                kind,
+                was.name(),
+                "deleted outside git".to_owned(),
+            );
+            continue;
+        };
+        keys.insert(live_key, key.clone());
+        if now.name() != was.name() {
+            let change = format!("renamed outside git from `{}`", was.name());
+            found.push(Class::ChangedOutsideGit, kind, now.name(), change);
+        }
+        for change in changes(was, now) {
+            found.push(Class::ChangedOutsideGit, kind, now.name(), change);
+        }
+        found.recorded_as(start, was.name());
     }
-    Some((live_key, now))
+    keys
 }
 
 fn shown(value: Option<&str>) -> String {
     value.map_or_else(|| "(none)".to_owned(), |value| format!("`{value}`"))
 }
 
+/// `what before → after`, when the two differ by `key`.
+fn changed<K: PartialEq>(
+    what: &str,
+    was: Option<&String>,
+    now: Option<&String>,
+    key: impl Fn(&str) -> K,
+) -> Option<String> {
+    (was.map(|value| key(value)) != now.map(|value| key(value))).then(|| {
+        format!(
+            "{what} {} → {}",
+            shown(was.map(String::as_str)),
+            shown(now.map(String::as_str))
+        )
+    })
+}
+
 fn profiles(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
-    for (key, was) in &recorded.permission_profiles {
-        if BuiltinProfile::from_name(&was.name).is_some() {
-            continue;
-        }
-        let kind = Part::Profiles;
-        let start = found.0.len();
-        let Some((_, now)) = follow(
-            &ids.profiles,
-            key,
-            (was.id.as_ref(), &was.name),
-            |profile| &profile.name,
-            kind,
-            found,
-        ) else {
-            continue;
-        };
-        for (setting, value) in &was.settings {
-            let current = now.settings.get(setting);
-            if current != Some(value) {
-                found.push(
-                    Class::ChangedOutsideGit,
-                    kind,
-                    &now.name,
-                    format!(
-                        "`{setting}`: `{value}` → {}",
-                        shown(current.map(String::as_str))
-                    ),
-                );
-            }
-        }
-        found.recorded_as(start, &was.name);
-    }
+    let custom: BTreeMap<NameKey, PermissionProfile> = recorded
+        .permission_profiles
+        .iter()
+        .filter(|(_, profile)| BuiltinProfile::from_name(&profile.name).is_none())
+        .map(|(key, profile)| (key.clone(), profile.clone()))
+        .collect();
+    let settings = |was: &PermissionProfile, now: &PermissionProfile| {
+        was.settings
+            .iter()
+            .filter(|(setting, value)| now.settings.get(*setting) != Some(value))
+            .map(|(setting, value)| {
+                let current = now.settings.get(setting).map(String::as_str);
+                format!("`{setting}`: `{value}` → {}", shown(current))
+            })
+            .collect()
+    };
+    compare(&custom, &ids.profiles, Part::Profiles, settings, found);
 }
 
 /// Compares groups; returns live group name → recorded name, for users' memberships (a group
 /// renamed outside git is still the recorded group).
 fn groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) -> HashMap<NameKey, NameKey> {
-    let mut names = HashMap::new();
-    for (key, was) in &recorded.groups {
-        let kind = Part::Groups;
-        let start = found.0.len();
-        let Some((live_key, now)) = follow(
-            &ids.groups,
-            key,
-            (was.id.as_ref(), &was.name),
-            |group| &group.name,
-            kind,
-            found,
-        ) else {
-            continue;
-        };
-        names.insert(live_key.clone(), key.clone());
-        let key_of = |name: Option<&String>| name.map(|name| NameKey::new(name));
-        if key_of(now.permission_profile.as_ref()) != key_of(was.permission_profile.as_ref()) {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &now.name,
-                format!(
-                    "permission profile {} → {}",
-                    shown(was.permission_profile.as_deref()),
-                    shown(now.permission_profile.as_deref())
-                ),
-            );
-        }
-        found.recorded_as(start, &was.name);
-    }
-    names
+    let profile = |was: &Group, now: &Group| {
+        changed(
+            "permission profile",
+            was.permission_profile.as_ref(),
+            now.permission_profile.as_ref(),
+            NameKey::new,
+        )
+        .into_iter()
+        .collect()
+    };
+    compare(&recorded.groups, &ids.groups, Part::Groups, profile, found)
+        .into_iter()
+        .map(|(live, recorded)| (live.clone(), recorded))
+        .collect()
 }
 
 fn signing_groups(recorded: &Account, ids: &LiveIds<'_>, found: &mut Found) {
-    for (key, was) in &recorded.signing_groups {
-        let kind = Part::SigningGroups;
-        let start = found.0.len();
-        let Some((_, now)) = follow(
-            &ids.signing_groups,
-            key,
-            (was.id.as_ref(), &was.name),
-            |group| &group.name,
-            kind,
-            found,
-        ) else {
-            continue;
-        };
-        let email = |email: Option<&String>| email.map(|email| EmailKey::new(email));
-        if email(now.email.as_ref()) != email(was.email.as_ref()) {
-            found.push(
-                Class::ChangedOutsideGit,
-                kind,
-                &now.name,
-                format!(
-                    "email {} → {}",
-                    shown(was.email.as_deref()),
-                    shown(now.email.as_deref())
-                ),
-            );
-        }
+    let changes = |was: &SigningGroup, now: &SigningGroup| {
+        let mut changes: Vec<String> = changed(
+            "email",
+            was.email.as_ref(),
+            now.email.as_ref(),
+            EmailKey::new,
+        )
+        .into_iter()
+        .collect();
         for (member, entry) in &now.members {
             match was.members.get(member) {
-                None => found.push(
-                    Class::ChangedOutsideGit,
-                    kind,
-                    &now.name,
-                    format!("{} added outside git", entry.email),
-                ),
-                Some(old) if old.name != entry.name => found.push(
-                    Class::ChangedOutsideGit,
-                    kind,
-                    &now.name,
-                    format!("{}'s name `{}` → `{}`", entry.email, old.name, entry.name),
-                ),
+                None => changes.push(format!("{} added outside git", entry.email)),
+                Some(old) if old.name != entry.name => changes.push(format!(
+                    "{}'s name `{}` → `{}`",
+                    entry.email, old.name, entry.name
+                )),
                 Some(_) => {}
             }
         }
         for (member, entry) in &was.members {
             if !now.members.contains_key(member) {
-                found.push(
-                    Class::ChangedOutsideGit,
-                    kind,
-                    &now.name,
-                    format!("{} removed outside git", entry.email),
-                );
+                changes.push(format!("{} removed outside git", entry.email));
             }
         }
-        found.recorded_as(start, &was.name);
-    }
+        changes
+    };
+    compare(
+        &recorded.signing_groups,
+        &ids.signing_groups,
+        Part::SigningGroups,
+        changes,
+        found,
+    );
 }
 
 fn users(
