@@ -3,8 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::profiles::{rename_reason, same_name};
-use super::users::{hands_off, hands_off_email};
-use super::{Diff, Inputs, Matcher, Reconciled, Renames, after_renames};
+use super::{Diff, Inputs, Reconciled, Renames, after_renames};
 use crate::desired::Desired;
 use crate::model::{Account, BuiltinGroup, EmailKey, Group, NameKey, SigningGroup};
 use crate::plan::{Operation, Reason, Stated};
@@ -15,13 +14,8 @@ pub(super) fn reconcile_groups(
     profile_renames: &Renames,
     out: &mut Diff,
 ) -> Reconciled<NameKey> {
-    let Inputs {
-        desired,
-        live,
-        recorded,
-        integration_user,
-    } = inputs;
-    let matcher = Matcher::new(&live.groups, recorded.map(|recorded| &recorded.groups));
+    let Inputs { desired, live, .. } = inputs;
+    let matcher = inputs.matcher(|account| &account.groups);
     let mut result = Reconciled::new();
     let found = matcher.assign(&desired.state.groups);
     let hints =
@@ -82,7 +76,7 @@ pub(super) fn reconcile_groups(
                 .iter()
                 .any(|group| NameKey::new(group) == orphan_key);
             member
-                .then(|| hands_off(user, desired, integration_user))
+                .then(|| inputs.hands_off(user))
                 .flatten()
                 .map(|why| (user, why))
         });
@@ -170,16 +164,8 @@ impl<'a> RenameHints<'a> {
 }
 
 pub(super) fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
-    let Inputs {
-        desired,
-        live,
-        recorded,
-        integration_user,
-    } = inputs;
-    let matcher = Matcher::new(
-        &live.signing_groups,
-        recorded.map(|recorded| &recorded.signing_groups),
-    );
+    let desired = inputs.desired;
+    let matcher = inputs.matcher(|account| &account.signing_groups);
     let found = matcher.assign(&desired.state.signing_groups);
     for (want, group) in &desired.state.signing_groups {
         let Some(&(_, current)) = found.get(want) else {
@@ -230,7 +216,9 @@ pub(super) fn reconcile_signing_groups(inputs: Inputs<'_>, out: &mut Diff) {
     for orphan in matcher.orphans(&desired.state.signing_groups, &found) {
         // Deleting the signing group would take a user who is left alone out of it.
         let stuck = orphan.members.values().find_map(|member| {
-            hands_off_email(&member.email, desired, integration_user).map(|why| (member, why))
+            inputs
+                .hands_off_email(&member.email)
+                .map(|why| (member, why))
         });
         if let Some((member, why)) = stuck {
             out.report(

@@ -76,6 +76,13 @@ pub struct Inputs<'a> {
     pub integration_user: Option<&'a str>,
 }
 
+impl<'a> Inputs<'a> {
+    /// The matcher for one kind of object, which `of` picks out of an account.
+    fn matcher<T: Named>(self, of: fn(&Account) -> &BTreeMap<NameKey, T>) -> Matcher<'a, T> {
+        Matcher::new(of(self.live), self.recorded.map(of))
+    }
+}
+
 /// Live name → desired name, for objects the plan renames.
 type Renames = HashMap<NameKey, String>;
 

@@ -2,8 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::users::hands_off;
-use super::{Diff, Inputs, Matcher, Reconciled};
+use super::{Diff, Inputs, Reconciled};
 use crate::model::admin::{ACCOUNT_MANAGEMENT, is_yes};
 use crate::model::named::Named;
 use crate::model::{
@@ -17,16 +16,8 @@ pub(super) fn reconcile_profiles(
     inputs: Inputs<'_>,
     out: &mut Diff,
 ) -> Reconciled<PermissionProfile> {
-    let Inputs {
-        desired,
-        live,
-        recorded,
-        integration_user,
-    } = inputs;
-    let matcher = Matcher::new(
-        &live.permission_profiles,
-        recorded.map(|recorded| &recorded.permission_profiles),
-    );
+    let Inputs { desired, live, .. } = inputs;
+    let matcher = inputs.matcher(|account| &account.permission_profiles);
     let mut result = Reconciled::new();
     let found = matcher.assign(&desired.state.permission_profiles);
     for (want, profile) in &desired.state.permission_profiles {
@@ -51,7 +42,7 @@ pub(super) fn reconcile_profiles(
                 rename_reason(&current.name, &profile.name, profile.previously()),
             );
         }
-        profile_settings(profile, current, live, integration_user, out);
+        profile_settings(profile, current, live, inputs.integration_user, out);
     }
     result.deleted = matcher
         .orphans(&desired.state.permission_profiles, &found)
@@ -136,12 +127,7 @@ pub(super) fn same_name(a: Option<&String>, b: Option<&String>) -> bool {
 /// holder the plan doesn't already move (rule 3). A profile held by a user the plan must not
 /// touch is kept, and the plan says why.
 pub(super) fn delete_profiles(inputs: Inputs<'_>, deleted: &[PermissionProfile], out: &mut Diff) {
-    let Inputs {
-        desired,
-        live,
-        integration_user,
-        ..
-    } = inputs;
+    let Inputs { desired, live, .. } = inputs;
     for profile in deleted {
         let key = NameKey::new(&profile.name);
         // The last profile change the plan makes for each user so far.
@@ -179,7 +165,7 @@ pub(super) fn delete_profiles(inputs: Inputs<'_>, deleted: &[PermissionProfile],
             .collect();
         let stuck: Vec<(&User, &str)> = holders
             .iter()
-            .filter_map(|user| hands_off(user, desired, integration_user).map(|why| (*user, why)))
+            .filter_map(|user| inputs.hands_off(user).map(|why| (*user, why)))
             .collect();
         if let Some((user, why)) = stuck.first() {
             out.report(

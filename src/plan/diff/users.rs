@@ -15,28 +15,25 @@ pub(super) fn managed_groups(desired: &Desired) -> BTreeSet<NameKey> {
     managed
 }
 
-/// Why a user must be left alone, if it must.
-pub(super) fn hands_off(
-    user: &User,
-    desired: &Desired,
-    integration_user: Option<&str>,
-) -> Option<&'static str> {
-    hands_off_email(&user.email, desired, integration_user)
-}
+impl Inputs<'_> {
+    /// Why a user must be left alone, if it must.
+    pub(super) fn hands_off(self, user: &User) -> Option<&'static str> {
+        self.hands_off_email(&user.email)
+    }
 
-/// Why the user with this email must be left alone, if it must.
-pub(super) fn hands_off_email(
-    email: &str,
-    desired: &Desired,
-    integration_user: Option<&str>,
-) -> Option<&'static str> {
-    let key = EmailKey::new(email);
-    if integration_user.is_some_and(|email| EmailKey::new(email) == key) {
-        Some("the integration user is never changed")
-    } else if desired.policy.protected_users.contains(&key) {
-        Some("protected by `policy.protected_users`")
-    } else {
-        None
+    /// Why the user with this email must be left alone, if it must.
+    pub(super) fn hands_off_email(self, email: &str) -> Option<&'static str> {
+        let key = EmailKey::new(email);
+        if self
+            .integration_user
+            .is_some_and(|email| EmailKey::new(email) == key)
+        {
+            Some("the integration user is never changed")
+        } else if self.desired.policy.protected_users.contains(&key) {
+            Some("protected by `policy.protected_users`")
+        } else {
+            None
+        }
     }
 }
 
@@ -120,13 +117,8 @@ pub(super) fn users(
     deleted_groups: &[NameKey],
     out: &mut Diff,
 ) {
-    let Inputs {
-        desired,
-        live,
-        recorded,
-        integration_user,
-    } = inputs;
-    let recorded_users = recorded.map(|recorded| &recorded.users);
+    let Inputs { desired, live, .. } = inputs;
+    let recorded_users = inputs.recorded.map(|recorded| &recorded.users);
     if desired.state.users.is_empty() && recorded_users.is_none_or(BTreeMap::is_empty) {
         return;
     }
@@ -143,7 +135,7 @@ pub(super) fn users(
             }
             continue;
         };
-        if let Some(reason) = hands_off(have, desired, integration_user) {
+        if let Some(reason) = inputs.hands_off(have) {
             if !user_matches(want, have, &scope) {
                 out.report(
                     &have.email,
@@ -175,7 +167,7 @@ pub(super) fn users(
             continue;
         }
         let was_managed = recorded_users.is_some_and(|users| users.contains_key(key));
-        if let Some(reason) = hands_off(have, desired, integration_user) {
+        if let Some(reason) = inputs.hands_off(have) {
             let note = if was_managed {
                 format!("removed from the YAML, but left alone: {reason}")
             } else {
