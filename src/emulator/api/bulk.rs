@@ -1,12 +1,12 @@
 //! The bulk writes' one shape: a list of items in the body, each done or refused on its own,
 //! and an answer that lists one result per item sent.
 
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{account_slot, items, json_body, reply, text};
+use super::write::Write;
+use super::{items, reply, text};
 use crate::emulator::Shared;
 use crate::emulator::account::Account;
 use crate::emulator::config::{ItemErrorCodes, ItemFailureStatus};
@@ -38,23 +38,27 @@ impl Echo {
     }
 }
 
-/// A bulk write from body to answer: the body's `field` lists the items, and `each` does one
-/// item's work on the account and gives its record, or the error a refused item answers with.
-pub fn write_each(
-    shared: &Shared,
-    account_id: &str,
-    body: &Bytes,
-    field: &str,
-    success: StatusCode,
-    echo: Echo,
-    mut each: impl FnMut(&mut Account, &Value) -> Result<Value, ApiError>,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
-    let mut slot = account_slot(shared, account_id)?;
-    let items = items(&body, field)?;
-    Ok(answer_each(shared, success, field, items, echo, |item| {
-        each(&mut slot.account, item)
-    }))
+impl Write {
+    /// From body to answer: the body's `field` lists the items, and `each` does one item's
+    /// work on the account and gives its record, or the error a refused item answers with.
+    pub fn each(
+        &self,
+        field: &str,
+        success: StatusCode,
+        echo: Echo,
+        mut each: impl FnMut(&mut Account, &Value) -> Result<Value, ApiError>,
+    ) -> Result<Response, ApiError> {
+        let mut slot = self.slot()?;
+        let items = items(&self.body, field)?;
+        Ok(answer_each(
+            &self.shared,
+            success,
+            field,
+            items,
+            echo,
+            |item| each(&mut slot.account, item),
+        ))
+    }
 }
 
 /// The answer to items already read: `each` gives one item's record or its error.

@@ -1,20 +1,16 @@
 //! `/groups` and `/groups/{groupId}/users`.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, answer_each, write_each};
-use super::paging::Page;
+use super::bulk::{Echo, answer_each};
+use super::paging::Listing;
 use super::profiles::existing_profile;
 use super::users::{invalid_user_id, join, user_info_json};
-use super::{account_slot, given, items, json_body, text, trimmed};
-use crate::emulator::Shared;
+use super::write::Write;
+use super::{given, items, text, trimmed};
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
 use crate::emulator::config::ItemErrorCodes;
 use crate::emulator::error::ApiError;
@@ -49,15 +45,10 @@ pub fn existing_group<'a>(account: &'a Account, text_id: &str) -> Result<&'a Gro
         .ok_or_else(invalid_group)
 }
 
-pub async fn list(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, ApiError> {
-    let page = Page::from_query(&query)?;
-    let slot = account_slot(&shared, &account_id)?;
+pub async fn list(listing: Listing) -> Result<Response, ApiError> {
+    let slot = listing.slot()?;
     let account = &slot.account;
+    let query = &listing.query;
     let kind = query
         .get("group_type")
         .map(|kind| kind.trim().to_lowercase());
@@ -80,11 +71,9 @@ pub async fn list(
                 .is_none_or(|search| group.name.to_lowercase().contains(search))
         })
         .collect();
-    Ok(
-        page.answer(&selected, "groups", uri.path(), &query, |group| {
-            group_json(account, group, with_count)
-        }),
-    )
+    Ok(listing.answer(&selected, "groups", |group| {
+        group_json(account, group, with_count)
+    }))
 }
 
 /// What a request says about a group's permission profile.
@@ -118,19 +107,11 @@ fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), A
     Ok(())
 }
 
-pub async fn create(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Sent(&["groupName"]);
-    write_each(
-        &shared,
-        &account_id,
-        &body,
+pub async fn create(write: Write) -> Result<Response, ApiError> {
+    write.each(
         "groups",
         StatusCode::CREATED,
-        echo,
+        Echo::Sent(&["groupName"]),
         |account, item| {
             let name = trimmed(item, "groupName").unwrap_or_default();
             if name.is_empty() {
@@ -165,19 +146,11 @@ fn builtin_refusal() -> ApiError {
     )
 }
 
-pub async fn update(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Id("groupId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
+pub async fn update(write: Write) -> Result<Response, ApiError> {
+    write.each(
         "groups",
         StatusCode::OK,
-        echo,
+        Echo::Id("groupId"),
         |account, item| {
             let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
             let name = given(item, "groupName");
@@ -199,27 +172,14 @@ pub async fn update(
     )
 }
 
-pub async fn delete(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Id("groupId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
-            let removed = account.groups.remove(&id);
-            Ok(
-                json!({ "groupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
-            )
-        },
-    )
+pub async fn delete(write: Write) -> Result<Response, ApiError> {
+    write.each("groups", StatusCode::OK, Echo::Id("groupId"), |account, item| {
+        let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
+        let removed = account.groups.remove(&id);
+        Ok(
+            json!({ "groupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
+        )
+    })
 }
 
 /// The ID of a group a request may edit or delete: not a built-in one.
@@ -232,32 +192,20 @@ fn custom_group(account: &Account, text_id: &str) -> Result<u64, ApiError> {
 }
 
 pub async fn members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, group_id_text)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    OriginalUri(uri): OriginalUri,
+    Path((_, group_id_text)): Path<(String, String)>,
+    listing: Listing,
 ) -> Result<Response, ApiError> {
-    let page = Page::from_query(&query)?;
-    let slot = account_slot(&shared, &account_id)?;
+    let slot = listing.slot()?;
     let account = &slot.account;
     let group = existing_group(account, &group_id_text)?;
     let members = account.members_of(group);
-    Ok(page.answer(&members, "users", uri.path(), &query, |user| {
-        user_info_json(user)
-    }))
+    Ok(listing.answer(&members, "users", |user| user_info_json(user)))
 }
 
 /// Adding or removing members: incremental, per user, with per-item errors.
-fn change_members(
-    shared: &Shared,
-    account_id: &str,
-    group_id_text: &str,
-    body: &Bytes,
-    add: bool,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
-    let profile_on_join = shared.config.group_profile_on_join;
-    let mut slot = account_slot(shared, account_id)?;
+fn change_members(write: &Write, group_id_text: &str, add: bool) -> Result<Response, ApiError> {
+    let profile_on_join = write.shared.config.group_profile_on_join;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     let id = existing_group(account, group_id_text)?.id;
     if account.groups[&id].kind == GroupKind::Everyone {
@@ -266,10 +214,10 @@ fn change_members(
             "The membership of the Everyone group can't be edited.",
         ));
     }
-    let users = items(&body, "users")?;
+    let users = items(&write.body, "users")?;
     let echo = Echo::Id("userId");
     Ok(answer_each(
-        shared,
+        &write.shared,
         StatusCode::OK,
         "users",
         users,
@@ -312,17 +260,15 @@ fn change_members(
 }
 
 pub async fn add_members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, group_id_text)): Path<(String, String)>,
-    body: Bytes,
+    Path((_, group_id_text)): Path<(String, String)>,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    change_members(&shared, &account_id, &group_id_text, &body, true)
+    change_members(&write, &group_id_text, true)
 }
 
 pub async fn remove_members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, group_id_text)): Path<(String, String)>,
-    body: Bytes,
+    Path((_, group_id_text)): Path<(String, String)>,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    change_members(&shared, &account_id, &group_id_text, &body, false)
+    change_members(&write, &group_id_text, false)
 }

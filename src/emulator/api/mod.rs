@@ -7,6 +7,7 @@ mod paging;
 mod profiles;
 mod signing_groups;
 mod users;
+mod write;
 
 use std::sync::Arc;
 
