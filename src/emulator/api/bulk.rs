@@ -12,6 +12,15 @@ use crate::emulator::account::Account;
 use crate::emulator::config::{ItemErrorCodes, ItemFailureStatus};
 use crate::emulator::error::ApiError;
 
+/// How a bulk write reads and answers: `field` lists the items in the request and the answer,
+/// `success` is the status when all goes well, and `echo` is what a refused item copies.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub field: &'static str,
+    pub success: StatusCode,
+    pub echo: Echo,
+}
+
 /// What a refused item's answer copies of the item sent, beside its `errorDetails`.
 #[derive(Clone, Copy, Debug)]
 pub enum Echo {
@@ -39,42 +48,33 @@ impl Echo {
 }
 
 impl Write {
-    /// From body to answer: the body's `field` lists the items, and `each` does one item's
-    /// work on the account and gives its record, or the error a refused item answers with.
+    /// From body to answer: `each` does one item's work on the account and gives its record,
+    /// or the error a refused item answers with.
     pub fn each(
         &self,
-        field: &str,
-        success: StatusCode,
-        echo: Echo,
+        shape: Shape,
         mut each: impl FnMut(&mut Account, &Value) -> Result<Value, ApiError>,
     ) -> Result<Response, ApiError> {
         let mut slot = self.slot()?;
-        let items = items(&self.body, field)?;
-        Ok(answer_each(
-            &self.shared,
-            success,
-            field,
-            items,
-            echo,
-            |item| each(&mut slot.account, item),
-        ))
+        let items = items(&self.body, shape.field)?;
+        Ok(answer_each(&self.shared, shape, items, |item| {
+            each(&mut slot.account, item)
+        }))
     }
 }
 
 /// The answer to items already read: `each` gives one item's record or its error.
 pub fn answer_each(
     shared: &Shared,
-    success: StatusCode,
-    field: &str,
+    shape: Shape,
     items: &[Value],
-    echo: Echo,
     mut each: impl FnMut(&Value) -> Result<Value, ApiError>,
 ) -> Response {
     let answers = items
         .iter()
-        .map(|item| each(item).unwrap_or_else(|error| echo.refused(item, &error)))
+        .map(|item| each(item).unwrap_or_else(|error| shape.echo.refused(item, &error)))
         .collect();
-    bulk_reply(shared, success, field, answers)
+    bulk_reply(shared, shape.success, shape.field, answers)
 }
 
 /// The per-item codes DocuSign names somewhere (its spec, its reference, its own examples) or

@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, answer_each};
+use super::bulk::{Echo, Shape, answer_each};
 use super::paging::Listing;
 use super::profiles::existing_profile;
-use super::users::{invalid_user_id, join, user_info_json};
+use super::users::{BY_USER_ID, invalid_user_id, join, user_info_json};
 use super::write::Write;
 use super::{given, items, text, trimmed};
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
@@ -97,46 +97,47 @@ fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), A
     let taken = account
         .groups
         .values()
-        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()));
-    if taken {
-        return Err(ApiError::bad_request(
-            "DUPLICATE_GROUP_NAME",
-            format!("A group named '{name}' already exists."),
-        ));
-    }
-    Ok(())
+        .map(|group| (group.id, group.name.as_str()));
+    super::name_free(taken, name, except, "DUPLICATE_GROUP_NAME", "group")
 }
 
+const NEW_GROUPS: Shape = Shape {
+    field: "groups",
+    success: StatusCode::CREATED,
+    echo: Echo::Sent(&["groupName"]),
+};
+
+const BY_GROUP_ID: Shape = Shape {
+    field: "groups",
+    success: StatusCode::OK,
+    echo: Echo::Id("groupId"),
+};
+
 pub async fn create(write: Write) -> Result<Response, ApiError> {
-    write.each(
-        "groups",
-        StatusCode::CREATED,
-        Echo::Sent(&["groupName"]),
-        |account, item| {
-            let name = trimmed(item, "groupName").unwrap_or_default();
-            if name.is_empty() {
-                return Err(ApiError::bad_request(
-                    "INVALID_GROUP_NAME",
-                    "A group name is required.",
-                ));
-            }
-            name_free(account, &name, None)?;
-            let profile_id = match profile_of(account, item)? {
-                ProfileChange::Set(id) => Some(id),
-                ProfileChange::Keep | ProfileChange::Clear => None,
-            };
-            let id = account.take_id();
-            let group = Group {
-                id,
-                name,
-                kind: GroupKind::Custom,
-                profile_id,
-                members: std::collections::BTreeSet::new(),
-            };
-            account.groups.insert(id, group);
-            Ok(group_json(account, &account.groups[&id], true))
-        },
-    )
+    write.each(NEW_GROUPS, |account, item| {
+        let name = trimmed(item, "groupName").unwrap_or_default();
+        if name.is_empty() {
+            return Err(ApiError::bad_request(
+                "INVALID_GROUP_NAME",
+                "A group name is required.",
+            ));
+        }
+        name_free(account, &name, None)?;
+        let profile_id = match profile_of(account, item)? {
+            ProfileChange::Set(id) => Some(id),
+            ProfileChange::Keep | ProfileChange::Clear => None,
+        };
+        let id = account.take_id();
+        let group = Group {
+            id,
+            name,
+            kind: GroupKind::Custom,
+            profile_id,
+            members: std::collections::BTreeSet::new(),
+        };
+        account.groups.insert(id, group);
+        Ok(group_json(account, &account.groups[&id], true))
+    })
 }
 
 fn builtin_refusal() -> ApiError {
@@ -147,33 +148,28 @@ fn builtin_refusal() -> ApiError {
 }
 
 pub async fn update(write: Write) -> Result<Response, ApiError> {
-    write.each(
-        "groups",
-        StatusCode::OK,
-        Echo::Id("groupId"),
-        |account, item| {
-            let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
-            let name = given(item, "groupName");
-            if let Some(name) = &name {
-                name_free(account, name, Some(id))?;
-            }
-            let profile = profile_of(account, item)?;
-            let group = account.groups.get_mut(&id).ok_or_else(invalid_group)?;
-            if let Some(name) = name {
-                group.name = name;
-            }
-            match profile {
-                ProfileChange::Keep => {}
-                ProfileChange::Clear => group.profile_id = None,
-                ProfileChange::Set(id) => group.profile_id = Some(id),
-            }
-            Ok(group_json(account, &account.groups[&id], true))
-        },
-    )
+    write.each(BY_GROUP_ID, |account, item| {
+        let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
+        let name = given(item, "groupName");
+        if let Some(name) = &name {
+            name_free(account, name, Some(id))?;
+        }
+        let profile = profile_of(account, item)?;
+        let group = account.groups.get_mut(&id).ok_or_else(invalid_group)?;
+        if let Some(name) = name {
+            group.name = name;
+        }
+        match profile {
+            ProfileChange::Keep => {}
+            ProfileChange::Clear => group.profile_id = None,
+            ProfileChange::Set(id) => group.profile_id = Some(id),
+        }
+        Ok(group_json(account, &account.groups[&id], true))
+    })
 }
 
 pub async fn delete(write: Write) -> Result<Response, ApiError> {
-    write.each("groups", StatusCode::OK, Echo::Id("groupId"), |account, item| {
+    write.each(BY_GROUP_ID, |account, item| {
         let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
         let removed = account.groups.remove(&id);
         Ok(
@@ -214,49 +210,41 @@ fn change_members(write: &Write, group_id_text: &str, add: bool) -> Result<Respo
             "The membership of the Everyone group can't be edited.",
         ));
     }
-    let users = items(&write.body, "users")?;
-    let echo = Echo::Id("userId");
-    Ok(answer_each(
-        &write.shared,
-        StatusCode::OK,
-        "users",
-        users,
-        echo,
-        |item| {
-            let user_id = account
-                .user(&text(item, "userId").unwrap_or_default())
-                .filter(|user| user.status != UserStatus::Closed)
-                .ok_or_else(invalid_user_id)?
-                .id
-                .clone();
-            let changed = if add {
-                join(account, id, &user_id, profile_on_join)
+    let users = items(&write.body, BY_USER_ID.field)?;
+    Ok(answer_each(&write.shared, BY_USER_ID, users, |item| {
+        let user_id = account
+            .user(&text(item, "userId").unwrap_or_default())
+            .filter(|user| user.status != UserStatus::Closed)
+            .ok_or_else(invalid_user_id)?
+            .id
+            .clone();
+        let changed = if add {
+            join(account, id, &user_id, profile_on_join)
+        } else {
+            account
+                .groups
+                .get_mut(&id)
+                .is_some_and(|group| group.members.remove(&user_id))
+        };
+        let mut answer = user_info_json(account.user(&user_id).ok_or_else(invalid_user_id)?);
+        if !changed {
+            // Adding a member twice or removing a non-member: reported per item, so a client
+            // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
+            let (code, message) = if add {
+                (
+                    ItemErrorCodes::ALREADY_MEMBER,
+                    "The user is already a member of this group.",
+                )
             } else {
-                account
-                    .groups
-                    .get_mut(&id)
-                    .is_some_and(|group| group.members.remove(&user_id))
+                (
+                    ItemErrorCodes::NOT_MEMBER,
+                    "The user is not a member of this group.",
+                )
             };
-            let mut answer = user_info_json(account.user(&user_id).ok_or_else(invalid_user_id)?);
-            if !changed {
-                // Adding a member twice or removing a non-member: reported per item, so a client
-                // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
-                let (code, message) = if add {
-                    (
-                        ItemErrorCodes::ALREADY_MEMBER,
-                        "The user is already a member of this group.",
-                    )
-                } else {
-                    (
-                        ItemErrorCodes::NOT_MEMBER,
-                        "The user is not a member of this group.",
-                    )
-                };
-                answer["errorDetails"] = json!({ "errorCode": code, "message": message });
-            }
-            Ok(answer)
-        },
-    ))
+            answer["errorDetails"] = json!({ "errorCode": code, "message": message });
+        }
+        Ok(answer)
+    }))
 }
 
 pub async fn add_members(

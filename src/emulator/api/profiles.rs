@@ -160,16 +160,9 @@ fn settings_of(body: &Value) -> Result<Map<String, Value>, ApiError> {
 
 /// Refuses a name another profile has (letter case aside); `except` is the one being renamed.
 fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
-    let taken = account.profiles.values().any(|profile| {
-        Some(profile.id) != except && profile.name.eq_ignore_ascii_case(name.trim())
-    });
-    if taken {
-        return Err(ApiError::bad_request(
-            "PERMISSION_PROFILE_NAME_ALREADY_EXISTS",
-            format!("A permission profile named '{name}' already exists."),
-        ));
-    }
-    Ok(())
+    let taken = (account.profiles.values()).map(|profile| (profile.id, profile.name.as_str()));
+    let code = "PERMISSION_PROFILE_NAME_ALREADY_EXISTS";
+    super::name_free(taken, name, except, code, "permission profile")
 }
 
 pub async fn create(

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::Echo;
+use super::bulk::{Echo, Shape};
 use super::write::Write;
 use super::{Caller, account_slot, flag, given, items, now, reply, text, trimmed};
 use crate::desired::syntax::is_email;
@@ -107,17 +107,14 @@ fn group_id(account: &Account, text_id: &str) -> Result<u64, ApiError> {
 /// Refuses a name another signing group has (letter case aside); `except` is the one being
 /// renamed.
 fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
-    let taken = account
-        .signing_groups
-        .values()
-        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()));
-    if taken {
-        return Err(ApiError::bad_request(
-            "SIGNING_GROUP_NAME_EXISTS",
-            format!("A signing group named '{name}' already exists."),
-        ));
-    }
-    Ok(())
+    let taken = (account.signing_groups.values()).map(|group| (group.id, group.name.as_str()));
+    super::name_free(
+        taken,
+        name,
+        except,
+        "SIGNING_GROUP_NAME_EXISTS",
+        "signing group",
+    )
 }
 
 pub async fn list(
@@ -144,62 +141,68 @@ pub async fn list(
     Ok(reply(StatusCode::OK, json!({ "groups": groups })))
 }
 
+const NEW_SIGNING_GROUPS: Shape = Shape {
+    field: "groups",
+    success: StatusCode::CREATED,
+    echo: Echo::Sent(&["groupName"]),
+};
+
+const BY_SIGNING_GROUP_ID: Shape = Shape {
+    field: "groups",
+    success: StatusCode::OK,
+    echo: Echo::Id("signingGroupId"),
+};
+
 pub async fn create(
     Extension(caller): Extension<Caller>,
     write: Write,
 ) -> Result<Response, ApiError> {
     let stamp = now();
-    write.each(
-        "groups",
-        StatusCode::CREATED,
-        Echo::Sent(&["groupName"]),
-        |account, item| {
-            let name = trimmed(item, "groupName").unwrap_or_default();
-            if name.is_empty() {
-                return Err(ApiError::bad_request(
-                    "INVALID_REQUEST_PARAMETER",
-                    "A signing group name is required.",
-                ));
-            }
-            if text(item, "groupType")
-                .is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
-            {
-                return Err(ApiError::bad_request(
-                    "INVALID_REQUEST_PARAMETER",
-                    "groupType must be 'sharedSigningGroup'.",
-                ));
-            }
-            name_free(account, &name, None)?;
-            if account.signing_groups.len() >= MAX_SIGNING_GROUPS {
-                return Err(ApiError::bad_request(
-                    "SIGNING_GROUP_MAX_EXCEEDED",
-                    format!("An account can have at most {MAX_SIGNING_GROUPS} signing groups."),
-                ));
-            }
-            let email = given(item, "groupEmail");
-            if let Some(email) = email.as_ref().filter(|email| !is_email(email)) {
-                return Err(invalid_email(email));
-            }
-            let members = members_of(item)?;
-            if members.len() > MAX_MEMBERS {
-                return Err(too_many_members());
-            }
-            let id = account.take_id();
-            let group = SigningGroup {
-                id,
-                name,
-                email,
-                members,
-                created: stamp.clone(),
-                created_by: caller.user_name.clone(),
-                modified: stamp.clone(),
-                modified_by: caller.user_name.clone(),
-            };
-            let answer = group_json(&group, true);
-            account.signing_groups.insert(id, group);
-            Ok(answer)
-        },
-    )
+    write.each(NEW_SIGNING_GROUPS, |account, item| {
+        let name = trimmed(item, "groupName").unwrap_or_default();
+        if name.is_empty() {
+            return Err(ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "A signing group name is required.",
+            ));
+        }
+        if text(item, "groupType").is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
+        {
+            return Err(ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "groupType must be 'sharedSigningGroup'.",
+            ));
+        }
+        name_free(account, &name, None)?;
+        if account.signing_groups.len() >= MAX_SIGNING_GROUPS {
+            return Err(ApiError::bad_request(
+                "SIGNING_GROUP_MAX_EXCEEDED",
+                format!("An account can have at most {MAX_SIGNING_GROUPS} signing groups."),
+            ));
+        }
+        let email = given(item, "groupEmail");
+        if let Some(email) = email.as_ref().filter(|email| !is_email(email)) {
+            return Err(invalid_email(email));
+        }
+        let members = members_of(item)?;
+        if members.len() > MAX_MEMBERS {
+            return Err(too_many_members());
+        }
+        let id = account.take_id();
+        let group = SigningGroup {
+            id,
+            name,
+            email,
+            members,
+            created: stamp.clone(),
+            created_by: caller.user_name.clone(),
+            modified: stamp.clone(),
+            modified_by: caller.user_name.clone(),
+        };
+        let answer = group_json(&group, true);
+        account.signing_groups.insert(id, group);
+        Ok(answer)
+    })
 }
 
 /// Bulk `PUT`: renames only, as the spec describes it; other fields are ignored.
@@ -208,24 +211,19 @@ pub async fn rename(
     write: Write,
 ) -> Result<Response, ApiError> {
     let stamp = now();
-    write.each(
-        "groups",
-        StatusCode::OK,
-        Echo::Id("signingGroupId"),
-        |account, item| {
-            let group = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
-            if let Some(name) = given(item, "groupName") {
-                name_free(account, &name, Some(group))?;
-                let group = edited(account, group, &stamp, &caller)?;
-                group.name = name;
-            }
-            Ok(group_json(&account.signing_groups[&group], false))
-        },
-    )
+    write.each(BY_SIGNING_GROUP_ID, |account, item| {
+        let group = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
+        if let Some(name) = given(item, "groupName") {
+            name_free(account, &name, Some(group))?;
+            let group = edited(account, group, &stamp, &caller)?;
+            group.name = name;
+        }
+        Ok(group_json(&account.signing_groups[&group], false))
+    })
 }
 
 pub async fn delete(write: Write) -> Result<Response, ApiError> {
-    write.each("groups", StatusCode::OK, Echo::Id("signingGroupId"), |account, item| {
+    write.each(BY_SIGNING_GROUP_ID, |account, item| {
         let id = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
         let removed = account.signing_groups.remove(&id);
         Ok(

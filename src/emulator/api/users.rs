@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::bulk::{Echo, answer_each};
+use super::bulk::{Echo, Shape, answer_each};
 use super::groups::{existing_group, group_json};
 use super::paging::Listing;
 use super::profiles::existing_profile;
@@ -219,11 +219,24 @@ pub async fn get_one(
     ))
 }
 
+/// User writes by ID, in bulk: on `/users` and on a group's `/users`.
+pub const BY_USER_ID: Shape = Shape {
+    field: "users",
+    success: StatusCode::OK,
+    echo: Echo::Id("userId"),
+};
+
+const NEW_USERS: Shape = Shape {
+    field: "newUsers",
+    success: StatusCode::CREATED,
+    echo: Echo::Sent(&["email", "userName"]),
+};
+
 pub async fn create(write: Write) -> Result<Response, ApiError> {
     let shared = &write.shared;
     let requested = write
         .body
-        .get("newUsers")
+        .get(NEW_USERS.field)
         .and_then(Value::as_array)
         .ok_or_else(|| {
             ApiError::bad_request(
@@ -239,32 +252,24 @@ pub async fn create(write: Write) -> Result<Response, ApiError> {
     }
     let mut slot = write.slot()?;
     let stamp = now();
-    let echo = Echo::Sent(&["email", "userName"]);
-    Ok(answer_each(
-        shared,
-        StatusCode::CREATED,
-        "newUsers",
-        requested,
-        echo,
-        |item| {
-            let account = &mut slot.account;
-            let user_id = new_user_id(shared, account);
-            let user_id = create_one(account, item, user_id, &stamp, &shared.config)?;
-            let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
-            let profile = account.profiles.get(&user.profile_id);
-            Ok(json!({
-                "userId": user.id,
-                "uri": format!("/users/{}", user.id),
-                "email": user.email,
-                "userName": user.user_name,
-                "userStatus": user.status.wire_name(),
-                "createdDateTime": user.created,
-                "membershipId": user.id,
-                "permissionProfileId": user.profile_id.to_string(),
-                "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
-            }))
-        },
-    ))
+    Ok(answer_each(shared, NEW_USERS, requested, |item| {
+        let account = &mut slot.account;
+        let user_id = new_user_id(shared, account);
+        let user_id = create_one(account, item, user_id, &stamp, &shared.config)?;
+        let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+        let profile = account.profiles.get(&user.profile_id);
+        Ok(json!({
+            "userId": user.id,
+            "uri": format!("/users/{}", user.id),
+            "email": user.email,
+            "userName": user.user_name,
+            "userStatus": user.status.wire_name(),
+            "createdDateTime": user.created,
+            "membershipId": user.id,
+            "permissionProfileId": user.profile_id.to_string(),
+            "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
+        }))
+    }))
 }
 
 /// A user ID no user of `account` has. The IDs come from the seeded generator, which starts
@@ -433,17 +438,12 @@ fn apply_changes(
 pub async fn update_many(write: Write) -> Result<Response, ApiError> {
     let honour = write.shared.config.profile_change.bulk_put_users;
     let stamp = now();
-    write.each(
-        "users",
-        StatusCode::OK,
-        Echo::Id("userId"),
-        |account, item| {
-            let user_id = text(item, "userId").unwrap_or_default();
-            apply_changes(account, &user_id, item, honour, &stamp)?;
-            let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
-            Ok(updated_user_json(&write.shared, account, user))
-        },
-    )
+    write.each(BY_USER_ID, |account, item| {
+        let user_id = text(item, "userId").unwrap_or_default();
+        apply_changes(account, &user_id, item, honour, &stamp)?;
+        let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+        Ok(updated_user_json(&write.shared, account, user))
+    })
 }
 
 pub async fn update_one(
@@ -484,35 +484,30 @@ pub async fn close(
 ) -> Result<Response, ApiError> {
     let strip = list_param(&query, "delete");
     let stamp = now();
-    write.each(
-        "users",
-        StatusCode::OK,
-        Echo::Id("userId"),
-        |account, item| {
-            let user = account
-                .user_mut(&text(item, "userId").unwrap_or_default())
-                .ok_or_else(invalid_user_id)?;
-            user.status = UserStatus::Closed;
-            user.modified.clone_from(&stamp);
-            let (id, email) = (user.id.clone(), user.email.clone());
-            if strip.iter().any(|part| part == "groups") {
-                for group in account.groups.values_mut() {
-                    group.members.remove(&id);
-                }
+    write.each(BY_USER_ID, |account, item| {
+        let user = account
+            .user_mut(&text(item, "userId").unwrap_or_default())
+            .ok_or_else(invalid_user_id)?;
+        user.status = UserStatus::Closed;
+        user.modified.clone_from(&stamp);
+        let (id, email) = (user.id.clone(), user.email.clone());
+        if strip.iter().any(|part| part == "groups") {
+            for group in account.groups.values_mut() {
+                group.members.remove(&id);
             }
-            if strip.iter().any(|part| part == "signinggroupsemail") {
-                for group in account.signing_groups.values_mut() {
-                    group
-                        .members
-                        .retain(|member| !crate::email::same(&member.email, &email));
-                }
+        }
+        if strip.iter().any(|part| part == "signinggroupsemail") {
+            for group in account.signing_groups.values_mut() {
+                group
+                    .members
+                    .retain(|member| !crate::email::same(&member.email, &email));
             }
-            account
-                .user(&id)
-                .map(user_info_json)
-                .ok_or_else(invalid_user_id)
-        },
-    )
+        }
+        account
+            .user(&id)
+            .map(user_info_json)
+            .ok_or_else(invalid_user_id)
+    })
 }
 
 pub async fn get_profile(
