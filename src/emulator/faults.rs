@@ -248,18 +248,15 @@ mod tests {
             base,
             RequestKey::of(&Method::GET, "/users?start_position=0", b"")
         );
-        assert_ne!(
-            base,
-            RequestKey::of(&Method::DELETE, "/users?start_position=0", b"")
-        );
-        assert_ne!(
-            base,
-            RequestKey::of(&Method::GET, "/users?start_position=20", b"")
-        );
-        assert_ne!(
-            base,
-            RequestKey::of(&Method::GET, "/users?start_position=0", b"{}")
-        );
+        let others: [(Method, &str, &[u8]); 3] = [
+            (Method::DELETE, "/users?start_position=0", b""),
+            (Method::GET, "/users?start_position=20", b""),
+            (Method::GET, "/users?start_position=0", b"{}"),
+        ];
+        for (method, path, body) in others {
+            let key = RequestKey::of(&method, path, body);
+            assert_ne!(base, key, "{method} {path} {body:?}");
+        }
         // The length prefixes keep a path's end and a body's start apart.
         assert_ne!(
             RequestKey::of(&Method::PUT, "/users", b"x"),

@@ -90,6 +90,21 @@ impl Caller {
         }
     }
 
+    /// The record whose `id_field` is `id` among those a `GET` of `path` lists under `field`
+    /// (none when it isn't listed); the listing must succeed.
+    pub async fn find_listed(
+        &self,
+        what: &str,
+        path: &str,
+        (field, id_field): (&str, &str),
+        id: &str,
+    ) -> Result<Option<Value>, Stop> {
+        let list = self.must(what, Method::GET, path, None).await?;
+        Ok(listed(&list, field)
+            .find(|record| text_at(record, id_field) == id)
+            .cloned())
+    }
+
     /// The latest rate-limit headers, by name.
     #[must_use]
     pub fn rate_headers(&self) -> BTreeMap<String, String> {

@@ -1,16 +1,25 @@
 //! The bulk writes' one shape: a list of items in the body, each done or refused on its own,
 //! and an answer that lists one result per item sent.
 
-use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{account_slot, items, json_body, reply, text};
+use super::write::Write;
+use super::{items, reply, text};
 use crate::emulator::Shared;
 use crate::emulator::account::Account;
 use crate::emulator::config::{ItemErrorCodes, ItemFailureStatus};
 use crate::emulator::error::ApiError;
+
+/// How a bulk write reads and answers: `field` lists the items in the request and the answer,
+/// `success` is the status when all goes well, and `echo` is what a refused item copies.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub field: &'static str,
+    pub success: StatusCode,
+    pub echo: Echo,
+}
 
 /// What a refused item's answer copies of the item sent, beside its `errorDetails`.
 #[derive(Clone, Copy, Debug)]
@@ -38,39 +47,34 @@ impl Echo {
     }
 }
 
-/// A bulk write from body to answer: the body's `field` lists the items, and `each` does one
-/// item's work on the account and gives its record, or the error a refused item answers with.
-pub fn write_each(
-    shared: &Shared,
-    account_id: &str,
-    body: &Bytes,
-    field: &str,
-    success: StatusCode,
-    echo: Echo,
-    mut each: impl FnMut(&mut Account, &Value) -> Result<Value, ApiError>,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
-    let mut slot = account_slot(shared, account_id)?;
-    let items = items(&body, field)?;
-    Ok(answer_each(shared, success, field, items, echo, |item| {
-        each(&mut slot.account, item)
-    }))
+impl Write {
+    /// From body to answer: `each` does one item's work on the account and gives its record,
+    /// or the error a refused item answers with.
+    pub fn each(
+        &self,
+        shape: Shape,
+        mut each: impl FnMut(&mut Account, &Value) -> Result<Value, ApiError>,
+    ) -> Result<Response, ApiError> {
+        let mut slot = self.slot()?;
+        let items = items(&self.body, shape.field)?;
+        Ok(answer_each(&self.shared, shape, items, |item| {
+            each(&mut slot.account, item)
+        }))
+    }
 }
 
 /// The answer to items already read: `each` gives one item's record or its error.
 pub fn answer_each(
     shared: &Shared,
-    success: StatusCode,
-    field: &str,
+    shape: Shape,
     items: &[Value],
-    echo: Echo,
     mut each: impl FnMut(&Value) -> Result<Value, ApiError>,
 ) -> Response {
     let answers = items
         .iter()
-        .map(|item| each(item).unwrap_or_else(|error| echo.refused(item, &error)))
+        .map(|item| each(item).unwrap_or_else(|error| shape.echo.refused(item, &error)))
         .collect();
-    bulk_reply(shared, success, field, answers)
+    bulk_reply(shared, shape.success, shape.field, answers)
 }
 
 /// The per-item codes DocuSign names somewhere (its spec, its reference, its own examples) or

@@ -1,20 +1,16 @@
 //! `/groups` and `/groups/{groupId}/users`.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, answer_each, write_each};
-use super::paging::Page;
+use super::bulk::{Echo, Shape, answer_each};
+use super::paging::Listing;
 use super::profiles::existing_profile;
-use super::users::{invalid_user_id, join, user_info_json};
-use super::{account_slot, given, items, json_body, text, trimmed};
-use crate::emulator::Shared;
+use super::users::{BY_USER_ID, invalid_user_id, join, user_info_json};
+use super::write::Write;
+use super::{given, items, text, trimmed};
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
 use crate::emulator::config::ItemErrorCodes;
 use crate::emulator::error::ApiError;
@@ -49,15 +45,10 @@ pub fn existing_group<'a>(account: &'a Account, text_id: &str) -> Result<&'a Gro
         .ok_or_else(invalid_group)
 }
 
-pub async fn list(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, ApiError> {
-    let page = Page::from_query(&query)?;
-    let slot = account_slot(&shared, &account_id)?;
+pub async fn list(listing: Listing) -> Result<Response, ApiError> {
+    let slot = listing.slot()?;
     let account = &slot.account;
+    let query = &listing.query;
     let kind = query
         .get("group_type")
         .map(|kind| kind.trim().to_lowercase());
@@ -80,11 +71,9 @@ pub async fn list(
                 .is_none_or(|search| group.name.to_lowercase().contains(search))
         })
         .collect();
-    Ok(
-        page.answer(&selected, "groups", uri.path(), &query, |group| {
-            group_json(account, group, with_count)
-        }),
-    )
+    Ok(listing.answer(&selected, "groups", |group| {
+        group_json(account, group, with_count)
+    }))
 }
 
 /// What a request says about a group's permission profile.
@@ -108,54 +97,47 @@ fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), A
     let taken = account
         .groups
         .values()
-        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()));
-    if taken {
-        return Err(ApiError::bad_request(
-            "DUPLICATE_GROUP_NAME",
-            format!("A group named '{name}' already exists."),
-        ));
-    }
-    Ok(())
+        .map(|group| (group.id, group.name.as_str()));
+    super::name_free(taken, name, except, "DUPLICATE_GROUP_NAME", "group")
 }
 
-pub async fn create(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Sent(&["groupName"]);
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::CREATED,
-        echo,
-        |account, item| {
-            let name = trimmed(item, "groupName").unwrap_or_default();
-            if name.is_empty() {
-                return Err(ApiError::bad_request(
-                    "INVALID_GROUP_NAME",
-                    "A group name is required.",
-                ));
-            }
-            name_free(account, &name, None)?;
-            let profile_id = match profile_of(account, item)? {
-                ProfileChange::Set(id) => Some(id),
-                ProfileChange::Keep | ProfileChange::Clear => None,
-            };
-            let id = account.take_id();
-            let group = Group {
-                id,
-                name,
-                kind: GroupKind::Custom,
-                profile_id,
-                members: std::collections::BTreeSet::new(),
-            };
-            account.groups.insert(id, group);
-            Ok(group_json(account, &account.groups[&id], true))
-        },
-    )
+const NEW_GROUPS: Shape = Shape {
+    field: "groups",
+    success: StatusCode::CREATED,
+    echo: Echo::Sent(&["groupName"]),
+};
+
+const BY_GROUP_ID: Shape = Shape {
+    field: "groups",
+    success: StatusCode::OK,
+    echo: Echo::Id("groupId"),
+};
+
+pub async fn create(write: Write) -> Result<Response, ApiError> {
+    write.each(NEW_GROUPS, |account, item| {
+        let name = trimmed(item, "groupName").unwrap_or_default();
+        if name.is_empty() {
+            return Err(ApiError::bad_request(
+                "INVALID_GROUP_NAME",
+                "A group name is required.",
+            ));
+        }
+        name_free(account, &name, None)?;
+        let profile_id = match profile_of(account, item)? {
+            ProfileChange::Set(id) => Some(id),
+            ProfileChange::Keep | ProfileChange::Clear => None,
+        };
+        let id = account.take_id();
+        let group = Group {
+            id,
+            name,
+            kind: GroupKind::Custom,
+            profile_id,
+            members: std::collections::BTreeSet::new(),
+        };
+        account.groups.insert(id, group);
+        Ok(group_json(account, &account.groups[&id], true))
+    })
 }
 
 fn builtin_refusal() -> ApiError {
@@ -165,61 +147,35 @@ fn builtin_refusal() -> ApiError {
     )
 }
 
-pub async fn update(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Id("groupId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
-            let name = given(item, "groupName");
-            if let Some(name) = &name {
-                name_free(account, name, Some(id))?;
-            }
-            let profile = profile_of(account, item)?;
-            let group = account.groups.get_mut(&id).ok_or_else(invalid_group)?;
-            if let Some(name) = name {
-                group.name = name;
-            }
-            match profile {
-                ProfileChange::Keep => {}
-                ProfileChange::Clear => group.profile_id = None,
-                ProfileChange::Set(id) => group.profile_id = Some(id),
-            }
-            Ok(group_json(account, &account.groups[&id], true))
-        },
-    )
+pub async fn update(write: Write) -> Result<Response, ApiError> {
+    write.each(BY_GROUP_ID, |account, item| {
+        let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
+        let name = given(item, "groupName");
+        if let Some(name) = &name {
+            name_free(account, name, Some(id))?;
+        }
+        let profile = profile_of(account, item)?;
+        let group = account.groups.get_mut(&id).ok_or_else(invalid_group)?;
+        if let Some(name) = name {
+            group.name = name;
+        }
+        match profile {
+            ProfileChange::Keep => {}
+            ProfileChange::Clear => group.profile_id = None,
+            ProfileChange::Set(id) => group.profile_id = Some(id),
+        }
+        Ok(group_json(account, &account.groups[&id], true))
+    })
 }
 
-pub async fn delete(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Id("groupId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
-            let removed = account.groups.remove(&id);
-            Ok(
-                json!({ "groupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
-            )
-        },
-    )
+pub async fn delete(write: Write) -> Result<Response, ApiError> {
+    write.each(BY_GROUP_ID, |account, item| {
+        let id = custom_group(account, &text(item, "groupId").unwrap_or_default())?;
+        let removed = account.groups.remove(&id);
+        Ok(
+            json!({ "groupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
+        )
+    })
 }
 
 /// The ID of a group a request may edit or delete: not a built-in one.
@@ -232,32 +188,20 @@ fn custom_group(account: &Account, text_id: &str) -> Result<u64, ApiError> {
 }
 
 pub async fn members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, group_id_text)): Path<(String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    OriginalUri(uri): OriginalUri,
+    Path((_, group_id_text)): Path<(String, String)>,
+    listing: Listing,
 ) -> Result<Response, ApiError> {
-    let page = Page::from_query(&query)?;
-    let slot = account_slot(&shared, &account_id)?;
+    let slot = listing.slot()?;
     let account = &slot.account;
     let group = existing_group(account, &group_id_text)?;
     let members = account.members_of(group);
-    Ok(page.answer(&members, "users", uri.path(), &query, |user| {
-        user_info_json(user)
-    }))
+    Ok(listing.answer(&members, "users", |user| user_info_json(user)))
 }
 
 /// Adding or removing members: incremental, per user, with per-item errors.
-fn change_members(
-    shared: &Shared,
-    account_id: &str,
-    group_id_text: &str,
-    body: &Bytes,
-    add: bool,
-) -> Result<Response, ApiError> {
-    let body = json_body(body)?;
-    let profile_on_join = shared.config.group_profile_on_join;
-    let mut slot = account_slot(shared, account_id)?;
+fn change_members(write: &Write, group_id_text: &str, add: bool) -> Result<Response, ApiError> {
+    let profile_on_join = write.shared.config.group_profile_on_join;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     let id = existing_group(account, group_id_text)?.id;
     if account.groups[&id].kind == GroupKind::Everyone {
@@ -266,63 +210,53 @@ fn change_members(
             "The membership of the Everyone group can't be edited.",
         ));
     }
-    let users = items(&body, "users")?;
-    let echo = Echo::Id("userId");
-    Ok(answer_each(
-        shared,
-        StatusCode::OK,
-        "users",
-        users,
-        echo,
-        |item| {
-            let user_id = account
-                .user(&text(item, "userId").unwrap_or_default())
-                .filter(|user| user.status != UserStatus::Closed)
-                .ok_or_else(invalid_user_id)?
-                .id
-                .clone();
-            let changed = if add {
-                join(account, id, &user_id, profile_on_join)
+    let users = items(&write.body, BY_USER_ID.field)?;
+    Ok(answer_each(&write.shared, BY_USER_ID, users, |item| {
+        let user_id = account
+            .user(&text(item, "userId").unwrap_or_default())
+            .filter(|user| user.status != UserStatus::Closed)
+            .ok_or_else(invalid_user_id)?
+            .id
+            .clone();
+        let changed = if add {
+            join(account, id, &user_id, profile_on_join)
+        } else {
+            account
+                .groups
+                .get_mut(&id)
+                .is_some_and(|group| group.members.remove(&user_id))
+        };
+        let mut answer = user_info_json(account.user(&user_id).ok_or_else(invalid_user_id)?);
+        if !changed {
+            // Adding a member twice or removing a non-member: reported per item, so a client
+            // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
+            let (code, message) = if add {
+                (
+                    ItemErrorCodes::ALREADY_MEMBER,
+                    "The user is already a member of this group.",
+                )
             } else {
-                account
-                    .groups
-                    .get_mut(&id)
-                    .is_some_and(|group| group.members.remove(&user_id))
+                (
+                    ItemErrorCodes::NOT_MEMBER,
+                    "The user is not a member of this group.",
+                )
             };
-            let mut answer = user_info_json(account.user(&user_id).ok_or_else(invalid_user_id)?);
-            if !changed {
-                // Adding a member twice or removing a non-member: reported per item, so a client
-                // must not treat every errorDetails as fatal (DocuSign's behaviour is unconfirmed).
-                let (code, message) = if add {
-                    (
-                        ItemErrorCodes::ALREADY_MEMBER,
-                        "The user is already a member of this group.",
-                    )
-                } else {
-                    (
-                        ItemErrorCodes::NOT_MEMBER,
-                        "The user is not a member of this group.",
-                    )
-                };
-                answer["errorDetails"] = json!({ "errorCode": code, "message": message });
-            }
-            Ok(answer)
-        },
-    ))
+            answer["errorDetails"] = json!({ "errorCode": code, "message": message });
+        }
+        Ok(answer)
+    }))
 }
 
 pub async fn add_members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, group_id_text)): Path<(String, String)>,
-    body: Bytes,
+    Path((_, group_id_text)): Path<(String, String)>,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    change_members(&shared, &account_id, &group_id_text, &body, true)
+    change_members(&write, &group_id_text, true)
 }
 
 pub async fn remove_members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, group_id_text)): Path<(String, String)>,
-    body: Bytes,
+    Path((_, group_id_text)): Path<(String, String)>,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    change_members(&shared, &account_id, &group_id_text, &body, false)
+    change_members(&write, &group_id_text, false)
 }

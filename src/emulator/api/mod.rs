@@ -7,6 +7,7 @@ mod paging;
 mod profiles;
 mod signing_groups;
 mod users;
+mod write;
 
 use std::sync::Arc;
 
@@ -332,6 +333,24 @@ fn account_in_path(path: &str) -> Option<String> {
     let rest = path.strip_prefix("/restapi/v2.1/accounts/")?;
     let id = rest.split('/').next()?;
     (!id.is_empty()).then(|| id.to_owned())
+}
+
+/// Refuses `name` when another record among `taken` has it (letter case aside); `except` is
+/// the record being renamed. `what` names the kind of record in the message.
+pub fn name_free<'a>(
+    mut taken: impl Iterator<Item = (u64, &'a str)>,
+    name: &str,
+    except: Option<u64>,
+    code: &'static str,
+    what: &str,
+) -> Result<(), ApiError> {
+    if taken.any(|(id, other)| Some(id) != except && other.eq_ignore_ascii_case(name.trim())) {
+        return Err(ApiError::bad_request(
+            code,
+            format!("A {what} named '{name}' already exists."),
+        ));
+    }
+    Ok(())
 }
 
 /// The JSON body of a write, or DocuSign's complaint about it.

@@ -1,13 +1,17 @@
 //! `start_position`/`count` paging, as DocuSign's list endpoints do it.
 
 use std::collections::HashMap;
+use std::sync::{Arc, MutexGuard};
 
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::reply;
+use super::{account_slot, reply};
 use crate::emulator::error::ApiError;
+use crate::emulator::{Shared, Slot};
 
 /// The page size when `count` is left out. DocuSign doesn't document it; a small default is
 /// the stricter reading (a client that forgets `count` pays in calls, and benchmarks show it).
@@ -110,6 +114,62 @@ impl Page {
             );
         }
         fields
+    }
+}
+
+/// A paged list call: the account, the page asked for, and what its answer's page links keep
+/// (axum's own refusal of a bad query answers as it would from its extractor).
+pub struct Listing {
+    shared: Arc<Shared>,
+    account_id: String,
+    pub query: HashMap<String, String>,
+    path: String,
+    page: Page,
+}
+
+impl FromRequestParts<Arc<Shared>> for Listing {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let Path(mut params) = Path::<HashMap<String, String>>::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let OriginalUri(uri) = OriginalUri::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let page = Page::from_query(&query).map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            shared: Arc::clone(shared),
+            account_id: params.remove("accountId").unwrap_or_default(),
+            path: uri.path().to_owned(),
+            query,
+            page,
+        })
+    }
+}
+
+impl Listing {
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// The account's slot, locked for this call.
+    pub fn slot(&self) -> Result<MutexGuard<'_, Slot>, ApiError> {
+        account_slot(&self.shared, &self.account_id)
+    }
+
+    /// This page of `selected` as the list answer (see [`Page::answer`]).
+    pub fn answer<T>(
+        &self,
+        selected: &[T],
+        field: &str,
+        record: impl FnMut(&T) -> Value,
+    ) -> Response {
+        self.page
+            .answer(selected, field, &self.path, &self.query, record)
     }
 }
 

@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{Caller, account_slot, given, json_body, list_param, now, reply, scalar_text};
+use super::write::Write;
+use super::{Caller, account_slot, given, list_param, now, reply, scalar_text};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, Profile, UserStatus, new_profile_settings};
 use crate::emulator::error::ApiError;
@@ -160,35 +160,25 @@ fn settings_of(body: &Value) -> Result<Map<String, Value>, ApiError> {
 
 /// Refuses a name another profile has (letter case aside); `except` is the one being renamed.
 fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
-    let taken = account.profiles.values().any(|profile| {
-        Some(profile.id) != except && profile.name.eq_ignore_ascii_case(name.trim())
-    });
-    if taken {
-        return Err(ApiError::bad_request(
-            "PERMISSION_PROFILE_NAME_ALREADY_EXISTS",
-            format!("A permission profile named '{name}' already exists."),
-        ));
-    }
-    Ok(())
+    let taken = (account.profiles.values()).map(|profile| (profile.id, profile.name.as_str()));
+    let code = "PERMISSION_PROFILE_NAME_ALREADY_EXISTS";
+    super::name_free(taken, name, except, code, "permission profile")
 }
 
 pub async fn create(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
     let include = Include::from_query(&query);
-    let name = given(&body, "permissionProfileName").ok_or_else(|| {
+    let name = given(&write.body, "permissionProfileName").ok_or_else(|| {
         ApiError::bad_request(
             "INVALID_REQUEST_PARAMETER",
             "A permission profile name is required.",
         )
     })?;
-    let requested = settings_of(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
+    let requested = settings_of(&write.body)?;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     name_free(account, &name, None)?;
     let mut settings = new_profile_settings();
@@ -216,19 +206,17 @@ pub async fn create(
 }
 
 pub async fn update(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
     let include = Include::from_query(&query);
-    let requested = settings_of(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
+    let requested = settings_of(&write.body)?;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     let id = editable_profile(account, &id)?;
-    let name = given(&body, "permissionProfileName");
+    let name = given(&write.body, "permissionProfileName");
     if let Some(name) = &name {
         name_free(account, name, Some(id))?;
     }

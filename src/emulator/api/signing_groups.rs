@@ -4,14 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, write_each};
-use super::{Caller, account_slot, flag, given, items, json_body, now, reply, text, trimmed};
+use super::bulk::{Echo, Shape};
+use super::write::Write;
+use super::{Caller, account_slot, flag, given, items, now, reply, text, trimmed};
 use crate::desired::syntax::is_email;
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, SigningGroup, SigningGroupMember};
@@ -107,17 +107,14 @@ fn group_id(account: &Account, text_id: &str) -> Result<u64, ApiError> {
 /// Refuses a name another signing group has (letter case aside); `except` is the one being
 /// renamed.
 fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), ApiError> {
-    let taken = account
-        .signing_groups
-        .values()
-        .any(|group| Some(group.id) != except && group.name.eq_ignore_ascii_case(name.trim()));
-    if taken {
-        return Err(ApiError::bad_request(
-            "SIGNING_GROUP_NAME_EXISTS",
-            format!("A signing group named '{name}' already exists."),
-        ));
-    }
-    Ok(())
+    let taken = (account.signing_groups.values()).map(|group| (group.id, group.name.as_str()));
+    super::name_free(
+        taken,
+        name,
+        except,
+        "SIGNING_GROUP_NAME_EXISTS",
+        "signing group",
+    )
 }
 
 pub async fn list(
@@ -144,119 +141,95 @@ pub async fn list(
     Ok(reply(StatusCode::OK, json!({ "groups": groups })))
 }
 
+const NEW_SIGNING_GROUPS: Shape = Shape {
+    field: "groups",
+    success: StatusCode::CREATED,
+    echo: Echo::Sent(&["groupName"]),
+};
+
+const BY_SIGNING_GROUP_ID: Shape = Shape {
+    field: "groups",
+    success: StatusCode::OK,
+    echo: Echo::Id("signingGroupId"),
+};
+
 pub async fn create(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
     let stamp = now();
-    let echo = Echo::Sent(&["groupName"]);
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::CREATED,
-        echo,
-        |account, item| {
-            let name = trimmed(item, "groupName").unwrap_or_default();
-            if name.is_empty() {
-                return Err(ApiError::bad_request(
-                    "INVALID_REQUEST_PARAMETER",
-                    "A signing group name is required.",
-                ));
-            }
-            if text(item, "groupType")
-                .is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
-            {
-                return Err(ApiError::bad_request(
-                    "INVALID_REQUEST_PARAMETER",
-                    "groupType must be 'sharedSigningGroup'.",
-                ));
-            }
-            name_free(account, &name, None)?;
-            if account.signing_groups.len() >= MAX_SIGNING_GROUPS {
-                return Err(ApiError::bad_request(
-                    "SIGNING_GROUP_MAX_EXCEEDED",
-                    format!("An account can have at most {MAX_SIGNING_GROUPS} signing groups."),
-                ));
-            }
-            let email = given(item, "groupEmail");
-            if let Some(email) = email.as_ref().filter(|email| !is_email(email)) {
-                return Err(invalid_email(email));
-            }
-            let members = members_of(item)?;
-            if members.len() > MAX_MEMBERS {
-                return Err(too_many_members());
-            }
-            let id = account.take_id();
-            let group = SigningGroup {
-                id,
-                name,
-                email,
-                members,
-                created: stamp.clone(),
-                created_by: caller.user_name.clone(),
-                modified: stamp.clone(),
-                modified_by: caller.user_name.clone(),
-            };
-            let answer = group_json(&group, true);
-            account.signing_groups.insert(id, group);
-            Ok(answer)
-        },
-    )
+    write.each(NEW_SIGNING_GROUPS, |account, item| {
+        let name = trimmed(item, "groupName").unwrap_or_default();
+        if name.is_empty() {
+            return Err(ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "A signing group name is required.",
+            ));
+        }
+        if text(item, "groupType").is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
+        {
+            return Err(ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "groupType must be 'sharedSigningGroup'.",
+            ));
+        }
+        name_free(account, &name, None)?;
+        if account.signing_groups.len() >= MAX_SIGNING_GROUPS {
+            return Err(ApiError::bad_request(
+                "SIGNING_GROUP_MAX_EXCEEDED",
+                format!("An account can have at most {MAX_SIGNING_GROUPS} signing groups."),
+            ));
+        }
+        let email = given(item, "groupEmail");
+        if let Some(email) = email.as_ref().filter(|email| !is_email(email)) {
+            return Err(invalid_email(email));
+        }
+        let members = members_of(item)?;
+        if members.len() > MAX_MEMBERS {
+            return Err(too_many_members());
+        }
+        let id = account.take_id();
+        let group = SigningGroup {
+            id,
+            name,
+            email,
+            members,
+            created: stamp.clone(),
+            created_by: caller.user_name.clone(),
+            modified: stamp.clone(),
+            modified_by: caller.user_name.clone(),
+        };
+        let answer = group_json(&group, true);
+        account.signing_groups.insert(id, group);
+        Ok(answer)
+    })
 }
 
 /// Bulk `PUT`: renames only, as the spec describes it; other fields are ignored.
 pub async fn rename(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
     let stamp = now();
-    let echo = Echo::Id("signingGroupId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let group = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
-            if let Some(name) = given(item, "groupName") {
-                name_free(account, &name, Some(group))?;
-                let group = edited(account, group, &stamp, &caller)?;
-                group.name = name;
-            }
-            Ok(group_json(&account.signing_groups[&group], false))
-        },
-    )
+    write.each(BY_SIGNING_GROUP_ID, |account, item| {
+        let group = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
+        if let Some(name) = given(item, "groupName") {
+            name_free(account, &name, Some(group))?;
+            let group = edited(account, group, &stamp, &caller)?;
+            group.name = name;
+        }
+        Ok(group_json(&account.signing_groups[&group], false))
+    })
 }
 
-pub async fn delete(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let echo = Echo::Id("signingGroupId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "groups",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let id = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
-            let removed = account.signing_groups.remove(&id);
-            Ok(
-                json!({ "signingGroupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
-            )
-        },
-    )
+pub async fn delete(write: Write) -> Result<Response, ApiError> {
+    write.each(BY_SIGNING_GROUP_ID, |account, item| {
+        let id = group_id(account, &text(item, "signingGroupId").unwrap_or_default())?;
+        let removed = account.signing_groups.remove(&id);
+        Ok(
+            json!({ "signingGroupId": id.to_string(), "groupName": removed.map(|group| group.name).unwrap_or_default() }),
+        )
+    })
 }
 
 /// A signing group about to change, stamped as modified now by the caller.
@@ -275,36 +248,44 @@ fn edited<'a>(
     Ok(group)
 }
 
-pub async fn get_one(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, id)): Path<(String, String)>,
+/// Answers with what `answer` makes of the signing group the path names.
+fn answer_group(
+    shared: &Shared,
+    (account_id, id): &(String, String),
+    answer: impl FnOnce(&SigningGroup) -> Value,
 ) -> Result<Response, ApiError> {
-    let slot = account_slot(&shared, &account_id)?;
-    let id = group_id(&slot.account, &id)?;
+    let slot = account_slot(shared, account_id)?;
+    let id = group_id(&slot.account, id)?;
     Ok(reply(
         StatusCode::OK,
-        group_json(&slot.account.signing_groups[&id], true),
+        answer(&slot.account.signing_groups[&id]),
     ))
+}
+
+pub async fn get_one(
+    State(shared): State<Arc<Shared>>,
+    Path(path): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    answer_group(&shared, &path, |group| group_json(group, true))
 }
 
 /// `PUT /signing_groups/{id}`: name, email, and members merged by email (whether DocuSign
 /// merges or replaces is unconfirmed; merging is what a DocuSign connector relies on).
 pub async fn update_one(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let added = members_of(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
+    let body = &write.body;
+    let added = members_of(body)?;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     let id = group_id(account, &id)?;
-    let name = given(&body, "groupName");
+    let name = given(body, "groupName");
     if let Some(name) = &name {
         name_free(account, name, Some(id))?;
     }
-    let email = trimmed(&body, "groupEmail");
+    let email = trimmed(body, "groupEmail");
     if let Some(email) = email
         .as_ref()
         .filter(|email| !email.is_empty() && !is_email(email))
@@ -347,25 +328,22 @@ fn merged(
 
 pub async fn members(
     State(shared): State<Arc<Shared>>,
-    Path((account_id, id)): Path<(String, String)>,
+    Path(path): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let slot = account_slot(&shared, &account_id)?;
-    let id = group_id(&slot.account, &id)?;
-    Ok(reply(
-        StatusCode::OK,
-        json!({ "users": members_json(&slot.account.signing_groups[&id].members) }),
-    ))
+    answer_group(
+        &shared,
+        &path,
+        |group| json!({ "users": members_json(&group.members) }),
+    )
 }
 
 pub async fn add_members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let added = members_of(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
+    let added = members_of(&write.body)?;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     let id = group_id(account, &id)?;
     let members = merged(&account.signing_groups[&id], added.clone())?;
@@ -379,13 +357,11 @@ pub async fn add_members(
 /// Removes members by email; an email that isn't a member is passed over (DocuSign answers
 /// 200 for it, by a connector's account).
 pub async fn remove_members(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let mut slot = account_slot(&shared, &account_id)?;
+    let mut slot = write.slot()?;
     let account = &mut slot.account;
     let id = group_id(account, &id)?;
     let group = account
@@ -393,7 +369,7 @@ pub async fn remove_members(
         .get_mut(&id)
         .ok_or_else(unknown_group)?;
     let mut removed = Vec::new();
-    for user in items(&body, "users")? {
+    for user in items(&write.body, "users")? {
         let email = text(user, "email").unwrap_or_default();
         if let Some(index) = group
             .members

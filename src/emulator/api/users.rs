@@ -4,19 +4,18 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::bulk::{Echo, answer_each, write_each};
+use super::bulk::{Echo, Shape, answer_each};
 use super::groups::{existing_group, group_json};
-use super::paging::Page;
+use super::paging::Listing;
 use super::profiles::existing_profile;
+use super::write::Write;
 use super::{
-    Caller, account_slot, flag, items, json_body, lacks_membership, list_param, now, reply, text,
-    trimmed,
+    Caller, account_slot, flag, items, lacks_membership, list_param, now, reply, text, trimmed,
 };
 use crate::emulator::account::{Account, GroupKind, User, UserStatus};
 use crate::emulator::error::ApiError;
@@ -186,16 +185,11 @@ impl<'a> UserFilter<'a> {
     }
 }
 
-pub async fn list(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, ApiError> {
-    let page = Page::from_query(&query)?;
-    let slot = account_slot(&shared, &account_id)?;
+pub async fn list(listing: Listing) -> Result<Response, ApiError> {
+    let slot = listing.slot()?;
     let account = &slot.account;
-    let filter = UserFilter::from_query(account, &query)?;
+    let query = &listing.query;
+    let filter = UserFilter::from_query(account, query)?;
     let selected: Vec<&User> = account
         .users
         .iter()
@@ -205,9 +199,9 @@ pub async fn list(
         // DocuSign's own examples treat an unknown email as this 400, not an empty list.
         return Err(lacks_membership());
     }
-    let full = flag(&query, "additional_info");
-    let group_list = full && shared.config.group_list_in_user_records;
-    Ok(page.answer(&selected, "users", uri.path(), &query, |user| {
+    let full = flag(query, "additional_info");
+    let group_list = full && listing.shared().config.group_list_in_user_records;
+    Ok(listing.answer(&selected, "users", |user| {
         user_json(account, user, full, group_list)
     }))
 }
@@ -225,14 +219,24 @@ pub async fn get_one(
     ))
 }
 
-pub async fn create(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let requested = body
-        .get("newUsers")
+/// User writes by ID, in bulk: on `/users` and on a group's `/users`.
+pub const BY_USER_ID: Shape = Shape {
+    field: "users",
+    success: StatusCode::OK,
+    echo: Echo::Id("userId"),
+};
+
+const NEW_USERS: Shape = Shape {
+    field: "newUsers",
+    success: StatusCode::CREATED,
+    echo: Echo::Sent(&["email", "userName"]),
+};
+
+pub async fn create(write: Write) -> Result<Response, ApiError> {
+    let shared = &write.shared;
+    let requested = write
+        .body
+        .get(NEW_USERS.field)
         .and_then(Value::as_array)
         .ok_or_else(|| {
             ApiError::bad_request(
@@ -246,34 +250,26 @@ pub async fn create(
             format!("A maximum of {MAX_NEW_USERS} users can be added in one request."),
         ));
     }
-    let mut slot = account_slot(&shared, &account_id)?;
+    let mut slot = write.slot()?;
     let stamp = now();
-    let echo = Echo::Sent(&["email", "userName"]);
-    Ok(answer_each(
-        &shared,
-        StatusCode::CREATED,
-        "newUsers",
-        requested,
-        echo,
-        |item| {
-            let account = &mut slot.account;
-            let user_id = new_user_id(&shared, account);
-            let user_id = create_one(account, item, user_id, &stamp, &shared.config)?;
-            let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
-            let profile = account.profiles.get(&user.profile_id);
-            Ok(json!({
-                "userId": user.id,
-                "uri": format!("/users/{}", user.id),
-                "email": user.email,
-                "userName": user.user_name,
-                "userStatus": user.status.wire_name(),
-                "createdDateTime": user.created,
-                "membershipId": user.id,
-                "permissionProfileId": user.profile_id.to_string(),
-                "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
-            }))
-        },
-    ))
+    Ok(answer_each(shared, NEW_USERS, requested, |item| {
+        let account = &mut slot.account;
+        let user_id = new_user_id(shared, account);
+        let user_id = create_one(account, item, user_id, &stamp, &shared.config)?;
+        let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+        let profile = account.profiles.get(&user.profile_id);
+        Ok(json!({
+            "userId": user.id,
+            "uri": format!("/users/{}", user.id),
+            "email": user.email,
+            "userName": user.user_name,
+            "userStatus": user.status.wire_name(),
+            "createdDateTime": user.created,
+            "membershipId": user.id,
+            "permissionProfileId": user.profile_id.to_string(),
+            "permissionProfileName": profile.map_or("", |profile| profile.name.as_str()),
+        }))
+    }))
 }
 
 /// A user ID no user of `account` has. The IDs come from the seeded generator, which starts
@@ -439,43 +435,28 @@ fn apply_changes(
     Ok(())
 }
 
-pub async fn update_many(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let honour = shared.config.profile_change.bulk_put_users;
+pub async fn update_many(write: Write) -> Result<Response, ApiError> {
+    let honour = write.shared.config.profile_change.bulk_put_users;
     let stamp = now();
-    let echo = Echo::Id("userId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "users",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let user_id = text(item, "userId").unwrap_or_default();
-            apply_changes(account, &user_id, item, honour, &stamp)?;
-            let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
-            Ok(updated_user_json(&shared, account, user))
-        },
-    )
+    write.each(BY_USER_ID, |account, item| {
+        let user_id = text(item, "userId").unwrap_or_default();
+        apply_changes(account, &user_id, item, honour, &stamp)?;
+        let user = account.user(&user_id).ok_or_else(invalid_user_id)?;
+        Ok(updated_user_json(&write.shared, account, user))
+    })
 }
 
 pub async fn update_one(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, user_id)): Path<(String, String)>,
-    body: Bytes,
+    Path((_, user_id)): Path<(String, String)>,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let honour = shared.config.profile_change.put_user;
-    let mut slot = account_slot(&shared, &account_id)?;
-    apply_changes(&mut slot.account, &user_id, &body, honour, &now())?;
+    let honour = write.shared.config.profile_change.put_user;
+    let mut slot = write.slot()?;
+    apply_changes(&mut slot.account, &user_id, &write.body, honour, &now())?;
     let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
     Ok(reply(
         StatusCode::OK,
-        updated_user_json(&shared, &slot.account, user),
+        updated_user_json(&write.shared, &slot.account, user),
     ))
 }
 
@@ -498,46 +479,35 @@ fn updated_user_json(shared: &Shared, account: &Account, user: &User) -> Value {
 }
 
 pub async fn close(
-    State(shared): State<Arc<Shared>>,
-    Path(account_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    write: Write,
 ) -> Result<Response, ApiError> {
     let strip = list_param(&query, "delete");
     let stamp = now();
-    let echo = Echo::Id("userId");
-    write_each(
-        &shared,
-        &account_id,
-        &body,
-        "users",
-        StatusCode::OK,
-        echo,
-        |account, item| {
-            let user = account
-                .user_mut(&text(item, "userId").unwrap_or_default())
-                .ok_or_else(invalid_user_id)?;
-            user.status = UserStatus::Closed;
-            user.modified.clone_from(&stamp);
-            let (id, email) = (user.id.clone(), user.email.clone());
-            if strip.iter().any(|part| part == "groups") {
-                for group in account.groups.values_mut() {
-                    group.members.remove(&id);
-                }
+    write.each(BY_USER_ID, |account, item| {
+        let user = account
+            .user_mut(&text(item, "userId").unwrap_or_default())
+            .ok_or_else(invalid_user_id)?;
+        user.status = UserStatus::Closed;
+        user.modified.clone_from(&stamp);
+        let (id, email) = (user.id.clone(), user.email.clone());
+        if strip.iter().any(|part| part == "groups") {
+            for group in account.groups.values_mut() {
+                group.members.remove(&id);
             }
-            if strip.iter().any(|part| part == "signinggroupsemail") {
-                for group in account.signing_groups.values_mut() {
-                    group
-                        .members
-                        .retain(|member| !crate::email::same(&member.email, &email));
-                }
+        }
+        if strip.iter().any(|part| part == "signinggroupsemail") {
+            for group in account.signing_groups.values_mut() {
+                group
+                    .members
+                    .retain(|member| !crate::email::same(&member.email, &email));
             }
-            account
-                .user(&id)
-                .map(user_info_json)
-                .ok_or_else(invalid_user_id)
-        },
-    )
+        }
+        account
+            .user(&id)
+            .map(user_info_json)
+            .ok_or_else(invalid_user_id)
+    })
 }
 
 pub async fn get_profile(
@@ -570,17 +540,16 @@ pub async fn get_profile(
 }
 
 pub async fn put_profile(
-    State(shared): State<Arc<Shared>>,
-    Path((account_id, user_id)): Path<(String, String)>,
-    body: Bytes,
+    Path((_, user_id)): Path<(String, String)>,
+    write: Write,
 ) -> Result<Response, ApiError> {
-    let body = json_body(&body)?;
-    let honour = shared.config.profile_change.put_profile;
-    let details = body
+    let honour = write.shared.config.profile_change.put_profile;
+    let details = write
+        .body
         .get("userDetails")
         .cloned()
         .unwrap_or(Value::Object(Map::new()));
-    let mut slot = account_slot(&shared, &account_id)?;
+    let mut slot = write.slot()?;
     apply_changes(&mut slot.account, &user_id, &details, honour, &now())?;
     Ok(StatusCode::OK.into_response())
 }

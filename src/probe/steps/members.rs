@@ -14,19 +14,16 @@ use crate::probe::report::Entry;
 
 /// (c) The user, a member of the temporary group now, listed with `additional_info=true`.
 pub(super) async fn group_list(caller: &Caller, names: &Names, temp: &Temp) -> Result<Entry, Stop> {
-    let found = caller
-        .must(
+    let email = crate::probe::query_value(&names.email);
+    let path = format!("/users?additional_info=true&email={email}");
+    let record = caller
+        .find_listed(
             "listing the temporary user",
-            Method::GET,
-            &format!(
-                "/users?additional_info=true&email={}",
-                crate::probe::query_value(&names.email)
-            ),
-            None,
+            &path,
+            ("users", "userId"),
+            &temp.user,
         )
-        .await?;
-    let record = listed(&found, "users")
-        .find(|user| text_at(user, "userId") == temp.user)
+        .await?
         .ok_or_else(|| Stop("listing the temporary user by email did not find it".to_owned()))?;
     Ok(match record.get("groupList").and_then(Value::as_array) {
         Some(groups) => {

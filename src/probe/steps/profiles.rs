@@ -9,7 +9,7 @@ use crate::emulator::config::ProfileChangeRoutes;
 use crate::model::ProfileRoute;
 use crate::probe::Names;
 use crate::probe::behaviour::{group_profile_on_join_flag, profile_echo_flag, routes_flag};
-use crate::probe::calls::{Caller, Stop, described, first_item, item_codes, listed, text_at};
+use crate::probe::calls::{Caller, Stop, described, first_item, item_codes, text_at};
 use crate::probe::report::Entry;
 
 /// How probe sends a profile change by each route: its own calls, so the client's can be
@@ -191,20 +191,17 @@ pub(super) async fn group_profile_on_join(
             "DocuSign would not give the temporary group a profile: {code}"
         )));
     }
-    let groups = caller
-        .must(
+    let search = crate::probe::query_value(&names.group);
+    let path = format!("/groups?count=100&search_text={search}");
+    let carried = caller
+        .find_listed(
             "reading the temporary group back",
-            Method::GET,
-            &format!(
-                "/groups?count=100&search_text={}",
-                crate::probe::query_value(&names.group)
-            ),
-            None,
+            &path,
+            ("groups", "groupId"),
+            &temp.group,
         )
-        .await?;
-    let carried = listed(&groups, "groups")
-        .find(|group| text_at(group, "groupId") == temp.group)
-        .map(|group| text_at(group, "permissionProfileId"))
+        .await?
+        .map(|group| text_at(&group, "permissionProfileId"))
         .unwrap_or_default();
     let unset = group_profile_on_join_flag(false);
     if carried != *other {
