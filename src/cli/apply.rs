@@ -3,7 +3,7 @@
 //! and commits it.
 
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,12 +11,13 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Exit;
 use super::args::ApplyArgs;
 use super::session::{self, Connected};
+use crate::apply::record::{self, Commit, Recorded};
 use crate::apply::{self, Outcome, Progress, Status};
 use crate::desired::Desired;
+use crate::model::Account;
 use crate::model::controls::visible;
-use crate::model::{Account, BuiltinProfile};
 use crate::plan::{self, Phase, Plan, render, saved};
-use crate::state::{self, Applied, Lock, RecordedState};
+use crate::state::{self, Lock, RecordedState};
 
 pub fn run(args: ApplyArgs) -> Exit {
     let Some(loaded) = super::load(&args.dir) else {
@@ -78,20 +79,22 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     }
     if plan.is_empty() {
         // A first apply on an account that already matches still records it.
-        let said = match recorded {
-            None => record(
+        let recorded = match recorded {
+            None => Some(record::record(
                 &dir,
-                &connected,
-                desired,
+                &connected.state_path,
                 &first_state(&connected),
+                &desired.state,
                 &plan,
                 live,
-                no_commit,
-            )?,
-            Some(_) => Vec::new(),
+                !no_commit,
+            )?),
+            Some(_) => None,
         };
         outln!("No changes: the account matches the YAML.");
-        say(&said);
+        if let Some(recorded) = &recorded {
+            say(&dir, &connected, recorded);
+        }
         return Ok(Exit::Success);
     }
     if plan_file.is_none() {
@@ -134,7 +137,7 @@ async fn run_and_record(
     let base = recorded.cloned().unwrap_or_else(|| first_state(connected));
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
-        let next = next_state(&base, desired, plan, account);
+        let next = record::next_state(&base, &desired.state, plan, account);
         if let Err(err) = state::file::write(dir, &state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
@@ -142,17 +145,17 @@ async fn run_and_record(
     let outcome = apply::execute(plan, live, client, &progress, &mut checkpoint).await;
     progress.clear();
     // DocuSign has been changed: record it (and commit) before printing anything.
-    let recorded = record(
+    let recorded = record::record(
         dir,
-        connected,
-        desired,
+        &connected.state_path,
         &base,
+        &desired.state,
         plan,
         &outcome.account,
-        no_commit,
+        !no_commit,
     );
     print_outcome(plan, &outcome);
-    say(&recorded?);
+    say(dir, connected, &recorded?);
     if outcome.is_complete() {
         return Ok(Exit::Success);
     }
@@ -297,10 +300,6 @@ fn not_a_plan(path: &Path, err: &serde_json::Error) -> miette::Report {
     )
 }
 
-fn short(fingerprint: &str) -> &str {
-    fingerprint.get(..12).unwrap_or(fingerprint)
-}
-
 /// Asks on a terminal; refuses anywhere else.
 fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, miette::Report> {
     if !std::io::stdin().is_terminal() {
@@ -328,100 +327,21 @@ fn first_state(connected: &Connected) -> RecordedState {
     RecordedState::first(connected.account_id(), &connected.environment)
 }
 
-/// The state that follows `base` once the account is `after`: the managed objects, at the
-/// next serial of `base`'s lineage.
-fn next_state(
-    base: &RecordedState,
-    desired: &Desired,
-    plan: &Plan,
-    after: &Account,
-) -> RecordedState {
-    let objects = recorded_objects(after, desired, base);
-    // DocuSign Viewer's ID (rule 2: pinned once found).
-    let viewer = objects
-        .builtin_profile(BuiltinProfile::DocuSignViewer)
-        .and_then(|(_, profile)| profile.id.clone());
-    let mut next = base.next(Applied {
-        desired_commit: plan.desired_commit.clone(),
-        plan_json: render::json(plan).as_bytes(),
-        at: jiff::Timestamp::now(),
-        viewer_profile_id: viewer,
-        objects,
-    });
-    next.unmanaged = state::UnmanagedKeys::of(after, &next.objects);
-    next
-}
-
-/// The objects recorded state keeps: the managed ones, and DocuSign Viewer pinned by ID even
-/// when the YAML doesn't name it (rule 2).
-fn recorded_objects(after: &Account, desired: &Desired, base: &RecordedState) -> Account {
-    let mut objects = apply::managed_objects(after, &desired.state, Some(&base.objects));
-    if let Some((key, viewer)) = after.builtin_profile(BuiltinProfile::DocuSignViewer) {
-        objects
-            .permission_profiles
-            .entry(key.clone())
-            .or_insert_with(|| viewer.clone());
-    }
-    objects
-}
-
-/// Writes the state file (atomically) and commits it unless told not to; answers what to say
-/// of it, printed by the caller once nothing is left to record.
-fn record(
-    dir: &Path,
-    connected: &Connected,
-    desired: &Desired,
-    base: &RecordedState,
-    plan: &Plan,
-    after: &Account,
-    no_commit: bool,
-) -> Result<Vec<String>, miette::Report> {
-    let next = next_state(base, desired, plan, after);
-    let path: PathBuf = connected.state_path.clone();
-    state::file::write(dir, &path, &next).map_err(miette::Report::new)?;
-    let mut said = vec![format!(
+/// Says where the state was recorded; printed once nothing is left to record.
+fn say(dir: &Path, connected: &Connected, recorded: &Recorded) {
+    outln!(
         "Recorded state: {} (serial {})",
-        path.display(),
-        next.serial
-    )];
-    if no_commit {
-        return Ok(said);
-    }
-    let message = commit_message(plan, &next);
-    match state::git::commit_state(dir, &path, &message).map_err(miette::Report::new)? {
-        Some(commit) => said.push(format!("Committed {}", short(&commit))),
-        None => errln!(
+        connected.state_path.display(),
+        recorded.serial
+    );
+    match &recorded.commit {
+        Commit::Made(commit) => outln!("Committed {}", record::short(commit)),
+        Commit::NotAsked => {}
+        Commit::NoRepository => errln!(
             "warning: `{}` is not in a git repository; the state file was written, not committed",
             dir.display()
         ),
     }
-    Ok(said)
-}
-
-/// Prints what [`record`] said.
-fn say(lines: &[String]) {
-    for line in lines {
-        outln!("{line}");
-    }
-}
-
-fn commit_message(plan: &Plan, next: &RecordedState) -> String {
-    let summary = if plan.summary.is_empty() {
-        "no changes".to_owned()
-    } else {
-        plan.summary
-            .iter()
-            .map(|(kind, count)| format!("{count} {}", kind.replace('_', " ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!(
-        "docusign-gitops apply: {summary}\n\nAccount {} ({}), serial {}.\nPlan {}.\n",
-        next.account_id,
-        next.environment,
-        next.serial,
-        short(&next.plan_hash)
-    )
 }
 
 fn print_outcome(plan: &Plan, outcome: &Outcome) {

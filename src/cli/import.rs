@@ -11,8 +11,8 @@ use super::{Exit, plural};
 use crate::confined::{self, Confinement};
 use crate::desired::checked::Environment;
 use crate::import::{self, Imported};
-use crate::model::{Account, BuiltinProfile};
-use crate::state::{self, Applied, RecordedState};
+use crate::model::Account;
+use crate::state::{self, RecordedState};
 
 /// Left-out objects shown one per line; the rest are counted.
 const SHOWN_LEFT_OUT: usize = 20;
@@ -195,26 +195,16 @@ fn write(
         write_inside(out, Path::new(relative), contents)?;
     }
 
-    let mut objects = imported.objects.clone();
-    // DocuSign Viewer is pinned by ID (rule 2), as apply does, though the YAML needn't name it.
-    let viewer = live.builtin_profile(BuiltinProfile::DocuSignViewer);
-    if let Some((key, profile)) = viewer {
-        objects
-            .permission_profiles
-            .insert(key.clone(), profile.clone());
-    }
     let base = recorded
         .unwrap_or_else(|| RecordedState::first(connected.account_id(), &connected.environment));
-    let mut next = base.next(Applied {
-        // The imported files are not committed yet, so no commit holds them.
-        desired_commit: None,
-        plan_json: state::IMPORT_PLAN,
-        at: jiff::Timestamp::now(),
-        viewer_profile_id: viewer.and_then(|(_, profile)| profile.id.clone()),
-        objects,
-    });
-    // What stays unmanaged (left out as unwritable), so `drift` knows it was already there.
-    next.unmanaged = state::UnmanagedKeys::of(live, &next.objects);
+    // The imported files are not committed yet, so no commit holds them.
+    let next = base.after(
+        live,
+        imported.objects.clone(),
+        None,
+        state::IMPORT_PLAN,
+        jiff::Timestamp::now(),
+    );
     state::file::write(out, &connected.state_path, &next).map_err(miette::Report::new)?;
     Ok(Summary {
         imported,
