@@ -2,7 +2,7 @@
 //! (`--plan`) or the operator agreed to it; records what DocuSign then holds in the state file,
 //! and commits it.
 
-use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,6 +10,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Exit;
 use super::args::ApplyArgs;
+use super::error::CliError;
+use super::prompt;
 use super::session::{self, Connected};
 use crate::apply::record::{self, Commit, Recorded};
 use crate::apply::{self, Outcome, Progress, Status};
@@ -23,13 +25,7 @@ pub fn run(args: ApplyArgs) -> Exit {
     let Some(loaded) = super::load(&args.dir) else {
         return Exit::Error;
     };
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    match runtime.block_on(apply(args, &loaded.desired, &loaded.digest)) {
-        Ok(exit) => exit,
-        Err(report) => super::report_error(&report),
-    }
+    super::run_to_exit(apply(args, &loaded.desired, &loaded.digest))
 }
 
 async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit, miette::Report> {
@@ -181,11 +177,10 @@ fn refuse_uncommitted(dir: &Path) -> Result<(), miette::Report> {
         .iter()
         .map(|path| format!("`{}`", path.strip_prefix(&base).unwrap_or(path).display()))
         .collect();
-    Err(miette::miette!(
-        help = "commit them (or stash them) and apply again, so the recorded state names the commit that was applied; or pass --allow-uncommitted",
-        "the desired state has changes git hasn't committed: {}; nothing was applied",
-        names.join(", ")
-    ))
+    Err(CliError::Uncommitted {
+        files: names.join(", "),
+    }
+    .into())
 }
 
 /// Plans on the account as just read; a saved plan must match what this gives. `None` when a
@@ -226,7 +221,7 @@ const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
 /// Reads a saved plan: a regular file, of this format version. Its content never reaches an
 /// error message (the path may lead to any file), and it is trusted for nothing: apply
 /// checks it against the plan it makes itself.
-fn read_plan(path: &Path) -> Result<Plan, miette::Report> {
+fn read_plan(path: &Path) -> Result<Plan, CliError> {
     // The version first, on its own: a plan of another format is refused as such, not for
     // the fields it lacks.
     #[derive(serde::Deserialize)]
@@ -237,35 +232,30 @@ fn read_plan(path: &Path) -> Result<Plan, miette::Report> {
     let Version { format_version } =
         serde_json::from_slice(&bytes).map_err(|err| not_a_plan(path, &err))?;
     if format_version != plan::FORMAT_VERSION {
-        return Err(miette::miette!(
-            help = "plan again with this version of docusign-gitops",
-            "`{}` is a plan of format {format_version}, and this docusign-gitops reads format {}",
-            path.display(),
-            plan::FORMAT_VERSION
-        ));
+        return Err(CliError::PlanFormat {
+            path: path.to_path_buf(),
+            found: format_version,
+            supported: plan::FORMAT_VERSION,
+        });
     }
     serde_json::from_slice(&bytes).map_err(|err| not_a_plan(path, &err))
 }
 
-fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, miette::Report> {
-    let cant_read =
-        |err: std::io::Error| miette::miette!("can't read the plan `{}`: {err}", path.display());
+fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    let cant_read = |err: std::io::Error| CliError::PlanUnreadable {
+        path: path.to_path_buf(),
+        reason: err.to_string(),
+    };
     // Judged before opening, so a FIFO or a device never blocks or streams forever.
     let metadata = std::fs::metadata(path).map_err(cant_read)?;
     if !metadata.is_file() {
-        return Err(miette::miette!(
-            help = "pass the file `docusign-gitops plan --out PLAN.json` wrote",
-            "the plan `{}` is not a regular file; nothing was applied",
-            path.display()
-        ));
+        return Err(CliError::PlanNotAFile {
+            path: path.to_path_buf(),
+        });
     }
-    let too_big = || {
-        miette::miette!(
-            help = "pass the file `docusign-gitops plan --out PLAN.json` wrote",
-            "the plan `{}` is larger than {} MB, far beyond any plan; nothing was applied",
-            path.display(),
-            MAX_PLAN_BYTES / (1024 * 1024)
-        )
+    let too_big = || CliError::PlanTooLarge {
+        path: path.to_path_buf(),
+        megabytes: MAX_PLAN_BYTES / (1024 * 1024),
     };
     if metadata.len() > MAX_PLAN_BYTES {
         return Err(too_big());
@@ -282,7 +272,7 @@ fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, miette::Report> {
 
 /// Says where the file stops being a plan, never what it holds: serde quotes the values it
 /// rejects, and the path may lead to a file of secrets.
-fn not_a_plan(path: &Path, err: &serde_json::Error) -> miette::Report {
+fn not_a_plan(path: &Path, err: &serde_json::Error) -> CliError {
     let what = match err.classify() {
         serde_json::error::Category::Io => "it can't be read",
         serde_json::error::Category::Syntax => "it is not JSON",
@@ -291,35 +281,24 @@ fn not_a_plan(path: &Path, err: &serde_json::Error) -> miette::Report {
             "a field is missing, unknown, or not of the plan's shape"
         }
     };
-    miette::miette!(
-        help = "apply the file `docusign-gitops plan --out PLAN.json` wrote, unchanged",
-        "`{}` is not a docusign-gitops plan: {what} (line {}, column {}); nothing was applied",
-        path.display(),
-        err.line(),
-        err.column()
-    )
+    CliError::NotAPlan {
+        path: path.to_path_buf(),
+        what,
+        line: err.line(),
+        column: err.column(),
+    }
 }
 
 /// Asks on a terminal; refuses anywhere else.
-fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, miette::Report> {
-    if !std::io::stdin().is_terminal() {
-        return Err(miette::miette!(
-            help = "review the plan above, then run again with --auto-approve, or apply a saved plan with --plan",
-            "apply asks for confirmation, and stdin is not a terminal; nothing was applied"
-        ));
-    }
-    out!(
-        "\nApply these {} changes to account {}? Only `yes` is accepted: ",
-        plan.steps.len(),
-        connected.account_id()
-    );
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|err| miette::miette!("can't read the answer: {err}"))?;
-    Ok(answer.trim() == "yes")
+fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, CliError> {
+    let ask = || {
+        out!(
+            "\nApply these {} changes to account {}? Only `yes` is accepted: ",
+            plan.steps.len(),
+            connected.account_id()
+        );
+    };
+    prompt::agreed(ask, CliError::ApplyUnconfirmed)
 }
 
 /// The state before the account's first apply.

@@ -20,12 +20,8 @@ pub fn run(args: PlanArgs) -> Exit {
     let Some(super::Loaded { desired, digest }) = super::load(&dir) else {
         return Exit::Error;
     };
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    let result = runtime.block_on(async {
-        let connected = session::connect(&dir, &desired, connection, false).await?;
-        let read = session::read(&dir, &connected).await?;
+    let Some(result) = super::block_on(async {
+        let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
         let allowed = allow
             .iter()
             .flatten()
@@ -39,14 +35,16 @@ pub fn run(args: PlanArgs) -> Exit {
             &context,
         )
         .map_err(miette::Report::new)
-    });
+    }) else {
+        return Exit::Error;
+    };
     let plan = match result {
         Ok(plan) => plan,
         Err(report) => {
             let refused = report
                 .downcast_ref::<plan::RuleBreach>()
                 .is_some_and(plan::RuleBreach::is_refusal);
-            let exit = super::report_error(&report);
+            let exit = super::report_error(report);
             return if refused { Exit::Refused } else { exit };
         }
     };
