@@ -59,12 +59,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     let live = &read.live.account;
     // Always planned here, with apply's own `--allow`: the rules that never bend and the
     // guards are checked on the steps that will run. A saved plan only has to match it.
-    let allowed = allow
-        .iter()
-        .flatten()
-        .map(|class| super::plan::guard_class(*class))
-        .collect();
-    let context = session::context(&dir, digest, &connected, &read, allowed);
+    let context = session::context(&dir, digest, &connected, &read, &allow);
     let Some(plan) = plan_here(desired, &read, &context, saved.as_ref(), &connected)? else {
         return Ok(Exit::Refused);
     };
@@ -358,7 +353,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     } else {
         "the account could not be read back, so nothing is confirmed".to_owned()
     };
-    let calls = api_calls(outcome.calls);
+    let calls = super::plural(outcome.calls, "API call");
     outln!(
         "Apply: {} done, {} failed, {} skipped, in {calls}: {} for the plan (planned {}), {read_back}.",
         outcome.done(),
@@ -367,15 +362,6 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
         outcome.calls.saturating_sub(outcome.verification_calls),
         plan.api_calls
     );
-}
-
-/// `1 API call`, `2 API calls`.
-fn api_calls(count: u64) -> String {
-    if count == 1 {
-        "1 API call".to_owned()
-    } else {
-        format!("{count} API calls")
-    }
 }
 
 /// One bar per phase on a terminal; a line per phase elsewhere (CI logs).
@@ -445,15 +431,5 @@ impl Progress for Arc<Bars> {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn one_api_call_is_singular() {
-        assert_eq!(super::api_calls(1), "1 API call");
-        assert_eq!(super::api_calls(0), "0 API calls");
-        assert_eq!(super::api_calls(14), "14 API calls");
     }
 }

@@ -198,8 +198,9 @@ fn count(problems: &[desired::Problem], level: Level) -> usize {
         .count()
 }
 
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
+/// `1 user`, `2 users`: the count and the noun, plural unless the count is one.
+fn plural<N: Copy + PartialEq + From<u8> + std::fmt::Display>(count: N, noun: &str) -> String {
+    if count == N::from(1) {
         format!("1 {noun}")
     } else {
         format!("{count} {noun}s")
@@ -234,4 +235,14 @@ fn report_error(report: impl Into<miette::Report>) -> Exit {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) {
     out!("{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(super::plural(1_u64, "API call"), "1 API call");
+        assert_eq!(super::plural(0_u64, "API call"), "0 API calls");
+        assert_eq!(super::plural(14_usize, "user"), "14 users");
+    }
 }

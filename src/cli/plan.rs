@@ -4,9 +4,9 @@ use std::ffi::OsStr;
 use std::io::{IsTerminal as _, Write as _};
 
 use super::Exit;
-use super::args::{AllowClass, Format, PlanArgs};
+use super::args::{Format, PlanArgs};
 use super::session;
-use crate::plan::{self, GuardClass, render};
+use crate::plan::{self, render};
 
 pub fn run(args: PlanArgs) -> Exit {
     let PlanArgs {
@@ -22,12 +22,7 @@ pub fn run(args: PlanArgs) -> Exit {
     };
     let Some(result) = super::block_on(async {
         let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
-        let allowed = allow
-            .iter()
-            .flatten()
-            .map(|class| guard_class(*class))
-            .collect();
-        let context = session::context(&dir, &digest, &connected, &read, allowed);
+        let context = session::context(&dir, &digest, &connected, &read, &allow);
         plan::plan(
             &desired,
             &read.live.account,
@@ -82,14 +77,6 @@ pub fn run(args: PlanArgs) -> Exit {
 /// Markdown and JSON are read by programs (GitHub, `jq`) and never carry escape codes.
 pub(super) fn colour(format: Format, stdout_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
     format == Format::Text && stdout_is_terminal && no_color.is_none_or(OsStr::is_empty)
-}
-
-pub(super) fn guard_class(class: AllowClass) -> GuardClass {
-    match class {
-        AllowClass::UserClosures => GuardClass::UserClosures,
-        AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
-        AllowClass::AdminGrants => GuardClass::AdminGrants,
-    }
 }
 
 #[cfg(test)]

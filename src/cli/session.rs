@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::args::ConnectionArgs;
+use super::args::{AllowClass, ConnectionArgs};
 use super::connection::{self, AccountHint, Target};
 use super::error::CliError;
 use crate::confined::{Confinement, FileError};
@@ -207,14 +207,14 @@ pub async fn connect_and_read(
 }
 
 /// What the planner is told besides the three states; `desired_digest` is the digest of the
-/// desired-state files the plan is made from.
+/// desired-state files the plan is made from, `allow` the guards the operator lets through.
 #[must_use]
 pub fn context(
     dir: &Path,
     desired_digest: &str,
     connected: &Connected,
     read: &Read,
-    allowed: Vec<GuardClass>,
+    allow: &[Option<AllowClass>],
 ) -> Context {
     let recorded = read.recorded.as_ref();
     let integration_user = connected.integration_user(&read.live.account);
@@ -227,7 +227,11 @@ pub fn context(
         token_user_unknown: integration_user.is_none(),
         today: Some(jiff::Zoned::now().date()),
         integration_user,
-        allowed,
+        allowed: allow
+            .iter()
+            .flatten()
+            .map(|class| guard_class(*class))
+            .collect(),
         desired_commit: state::git::desired_commit(dir),
         hourly_remaining: connected.connection.client.budget().hourly_remaining,
         recorded: recorded.map(|state| RecordedRef {
@@ -239,6 +243,15 @@ pub fn context(
             environment: connected.environment.clone(),
             desired_digest: desired_digest.to_owned(),
         },
+    }
+}
+
+/// The guard an `--allow` class lets through.
+fn guard_class(class: AllowClass) -> GuardClass {
+    match class {
+        AllowClass::UserClosures => GuardClass::UserClosures,
+        AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
+        AllowClass::AdminGrants => GuardClass::AdminGrants,
     }
 }
 

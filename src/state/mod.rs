@@ -152,15 +152,13 @@ impl RecordedState {
 }
 
 /// The keys of live objects outside the managed set (closed users and built-ins aside).
+/// A kind missing from the file is empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UnmanagedKeys {
-    #[serde(default)]
     pub permission_profiles: BTreeSet<NameKey>,
-    #[serde(default)]
     pub groups: BTreeSet<NameKey>,
-    #[serde(default)]
     pub signing_groups: BTreeSet<NameKey>,
-    #[serde(default)]
     pub users: BTreeSet<EmailKey>,
 }
 
