@@ -405,6 +405,7 @@ fn without_auto_approve_off_a_terminal_nothing_is_applied() {
             "stdin is not a terminal",
             "nothing was applied",
             "--auto-approve",
+            "cli::apply_unconfirmed",
         ])
         // The plan is shown, so the operator knows what would have happened.
         .stdout_has("cy@example.com");
@@ -700,6 +701,7 @@ fn apply_refuses_uncommitted_yaml_unless_allowed_and_records_which_commit_it_app
     run.exits(1).stderr_says(&[
         "the desired state has changes git hasn't committed: `teams/extra.yaml`, `users.yaml`",
         "--allow-uncommitted",
+        "cli::uncommitted",
     ]);
     assert!(!run.stderr.contains("notes.txt") && !run.stderr.contains("ci.yml"));
     assert_eq!(hosted.writes(), writes, "nothing was sent");

@@ -51,7 +51,9 @@ fn drift_names_changes_made_in_docusign_and_accepted_drift_silences_them_until_i
 
     // No apply yet: nothing to compare with.
     let before = Cli::emulator(&running).run(dir.path(), &["drift", "."]);
-    before.exits(1).stderr_has(&["no recorded state"]);
+    before
+        .exits(1)
+        .stderr_has(&["no recorded state", "cli::no_recorded_state"]);
 
     Cli::emulator(&running)
         .run(dir.path(), &["apply", ".", "--auto-approve", "--no-commit"])

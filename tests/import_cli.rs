@@ -279,7 +279,11 @@ fn a_directory_with_files_is_refused_unless_forced() {
     Cli::new()
         .run(root.path(), &["import", "--out", arg(&out), "--emulator"])
         .exits(1)
-        .stderr_has(&["is not empty (it holds `notes.yaml`)", "--force"]);
+        .stderr_has(&[
+            "is not empty (it holds `notes.yaml`)",
+            "--force",
+            "cli::import_not_empty",
+        ]);
     assert_eq!(files_under(&out), [PathBuf::from("notes.yaml")]);
 
     let run = Cli::new().run(
@@ -324,7 +328,7 @@ fn a_file_in_place_of_the_directory_is_refused() {
     Cli::new()
         .run(root.path(), &["import", "--out", arg(&out), "--emulator"])
         .exits(1)
-        .stderr_has(&["is a file, not a directory"]);
+        .stderr_has(&["is a file, not a directory", "cli::import_into_file"]);
 }
 
 // --- a generated 5,000-user account, served by an emulator in this test ---

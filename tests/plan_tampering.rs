@@ -510,6 +510,7 @@ fn a_plan_of_the_old_format_or_with_fields_added_is_refused() {
     reviewed.apply_changes_nothing(&old).exits(1).stderr_says(&[
         "`tampered.json` is a plan of format 1, and this docusign-gitops reads format 2",
         "plan again with this version of docusign-gitops",
+        "cli::plan_format",
     ]);
     let mut extended = reviewed.plan.clone();
     extended["extra_steps"] = json!([{ "kind": "close_user", "email": "ana@example.com" }]);
@@ -565,6 +566,9 @@ fn a_plan_path_that_is_not_a_regular_file_is_refused_without_blocking() {
         .expect("spawn");
     finish_within(child, Duration::from_secs(60))
         .exits(1)
-        .stderr_says(&["the plan `plan.fifo` is not a regular file; nothing was applied"]);
+        .stderr_says(&[
+            "the plan `plan.fifo` is not a regular file; nothing was applied",
+            "cli::plan_not_a_file",
+        ]);
     assert_eq!(reviewed.hosted.writes(), writes);
 }

@@ -432,6 +432,7 @@ fn probe_refuses_production_before_any_call() {
     run.exits(1).stderr_has(&[
         "probe refuses production: the YAML's `account.environment` is",
         "`production`; nothing was changed",
+        "cli::probe_production",
     ]);
     assert!(report.is_none());
     assert_eq!(emulated.running.shared.stats().total_calls, 0);

@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod deps;
 pub mod ids;
+pub mod record;
 mod requests;
 mod send;
 mod verify;

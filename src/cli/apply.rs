@@ -2,33 +2,30 @@
 //! (`--plan`) or the operator agreed to it; records what DocuSign then holds in the state file,
 //! and commits it.
 
-use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal as _, Read as _};
+use std::path::Path;
 use std::sync::Arc;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Exit;
 use super::args::ApplyArgs;
+use super::error::CliError;
+use super::prompt;
 use super::session::{self, Connected};
+use crate::apply::record::{self, Commit, Recorded};
 use crate::apply::{self, Outcome, Progress, Status};
 use crate::desired::Desired;
+use crate::model::Account;
 use crate::model::controls::visible;
-use crate::model::{Account, BuiltinProfile};
 use crate::plan::{self, Phase, Plan, render, saved};
-use crate::state::{self, Applied, Lock, RecordedState};
+use crate::state::{self, Lock, RecordedState};
 
 pub fn run(args: ApplyArgs) -> Exit {
     let Some(loaded) = super::load(&args.dir) else {
         return Exit::Error;
     };
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    match runtime.block_on(apply(args, &loaded.desired, &loaded.digest)) {
-        Ok(exit) => exit,
-        Err(report) => super::report_error(&report),
-    }
+    super::run_to_exit(apply(args, &loaded.desired, &loaded.digest))
 }
 
 async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit, miette::Report> {
@@ -62,12 +59,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     let live = &read.live.account;
     // Always planned here, with apply's own `--allow`: the rules that never bend and the
     // guards are checked on the steps that will run. A saved plan only has to match it.
-    let allowed = allow
-        .iter()
-        .flatten()
-        .map(|class| super::plan::guard_class(*class))
-        .collect();
-    let context = session::context(&dir, digest, &connected, &read, allowed);
+    let context = session::context(&dir, digest, &connected, &read, &allow);
     let Some(plan) = plan_here(desired, &read, &context, saved.as_ref(), &connected)? else {
         return Ok(Exit::Refused);
     };
@@ -78,20 +70,22 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     }
     if plan.is_empty() {
         // A first apply on an account that already matches still records it.
-        let said = match recorded {
-            None => record(
+        let recorded = match recorded {
+            None => Some(record::record(
                 &dir,
-                &connected,
-                desired,
+                &connected.state_path,
                 &first_state(&connected),
+                &desired.state,
                 &plan,
                 live,
-                no_commit,
-            )?,
-            Some(_) => Vec::new(),
+                !no_commit,
+            )?),
+            Some(_) => None,
         };
         outln!("No changes: the account matches the YAML.");
-        say(&said);
+        if let Some(recorded) = &recorded {
+            say(&dir, &connected, recorded);
+        }
         return Ok(Exit::Success);
     }
     if plan_file.is_none() {
@@ -134,7 +128,7 @@ async fn run_and_record(
     let base = recorded.cloned().unwrap_or_else(|| first_state(connected));
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
-        let next = next_state(&base, desired, plan, account);
+        let next = record::next_state(&base, &desired.state, plan, account);
         if let Err(err) = state::file::write(dir, &state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
@@ -142,17 +136,17 @@ async fn run_and_record(
     let outcome = apply::execute(plan, live, client, &progress, &mut checkpoint).await;
     progress.clear();
     // DocuSign has been changed: record it (and commit) before printing anything.
-    let recorded = record(
+    let recorded = record::record(
         dir,
-        connected,
-        desired,
+        &connected.state_path,
         &base,
+        &desired.state,
         plan,
         &outcome.account,
-        no_commit,
+        !no_commit,
     );
     print_outcome(plan, &outcome);
-    say(&recorded?);
+    say(dir, connected, &recorded?);
     if outcome.is_complete() {
         return Ok(Exit::Success);
     }
@@ -178,11 +172,10 @@ fn refuse_uncommitted(dir: &Path) -> Result<(), miette::Report> {
         .iter()
         .map(|path| format!("`{}`", path.strip_prefix(&base).unwrap_or(path).display()))
         .collect();
-    Err(miette::miette!(
-        help = "commit them (or stash them) and apply again, so the recorded state names the commit that was applied; or pass --allow-uncommitted",
-        "the desired state has changes git hasn't committed: {}; nothing was applied",
-        names.join(", ")
-    ))
+    Err(CliError::Uncommitted {
+        files: names.join(", "),
+    }
+    .into())
 }
 
 /// Plans on the account as just read; a saved plan must match what this gives. `None` when a
@@ -223,7 +216,7 @@ const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
 /// Reads a saved plan: a regular file, of this format version. Its content never reaches an
 /// error message (the path may lead to any file), and it is trusted for nothing: apply
 /// checks it against the plan it makes itself.
-fn read_plan(path: &Path) -> Result<Plan, miette::Report> {
+fn read_plan(path: &Path) -> Result<Plan, CliError> {
     // The version first, on its own: a plan of another format is refused as such, not for
     // the fields it lacks.
     #[derive(serde::Deserialize)]
@@ -234,35 +227,30 @@ fn read_plan(path: &Path) -> Result<Plan, miette::Report> {
     let Version { format_version } =
         serde_json::from_slice(&bytes).map_err(|err| not_a_plan(path, &err))?;
     if format_version != plan::FORMAT_VERSION {
-        return Err(miette::miette!(
-            help = "plan again with this version of docusign-gitops",
-            "`{}` is a plan of format {format_version}, and this docusign-gitops reads format {}",
-            path.display(),
-            plan::FORMAT_VERSION
-        ));
+        return Err(CliError::PlanFormat {
+            path: path.to_path_buf(),
+            found: format_version,
+            supported: plan::FORMAT_VERSION,
+        });
     }
     serde_json::from_slice(&bytes).map_err(|err| not_a_plan(path, &err))
 }
 
-fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, miette::Report> {
-    let cant_read =
-        |err: std::io::Error| miette::miette!("can't read the plan `{}`: {err}", path.display());
+fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    let cant_read = |err: std::io::Error| CliError::PlanUnreadable {
+        path: path.to_path_buf(),
+        reason: err.to_string(),
+    };
     // Judged before opening, so a FIFO or a device never blocks or streams forever.
     let metadata = std::fs::metadata(path).map_err(cant_read)?;
     if !metadata.is_file() {
-        return Err(miette::miette!(
-            help = "pass the file `docusign-gitops plan --out PLAN.json` wrote",
-            "the plan `{}` is not a regular file; nothing was applied",
-            path.display()
-        ));
+        return Err(CliError::PlanNotAFile {
+            path: path.to_path_buf(),
+        });
     }
-    let too_big = || {
-        miette::miette!(
-            help = "pass the file `docusign-gitops plan --out PLAN.json` wrote",
-            "the plan `{}` is larger than {} MB, far beyond any plan; nothing was applied",
-            path.display(),
-            MAX_PLAN_BYTES / (1024 * 1024)
-        )
+    let too_big = || CliError::PlanTooLarge {
+        path: path.to_path_buf(),
+        megabytes: MAX_PLAN_BYTES / (1024 * 1024),
     };
     if metadata.len() > MAX_PLAN_BYTES {
         return Err(too_big());
@@ -279,7 +267,7 @@ fn read_plan_bytes(path: &Path) -> Result<Vec<u8>, miette::Report> {
 
 /// Says where the file stops being a plan, never what it holds: serde quotes the values it
 /// rejects, and the path may lead to a file of secrets.
-fn not_a_plan(path: &Path, err: &serde_json::Error) -> miette::Report {
+fn not_a_plan(path: &Path, err: &serde_json::Error) -> CliError {
     let what = match err.classify() {
         serde_json::error::Category::Io => "it can't be read",
         serde_json::error::Category::Syntax => "it is not JSON",
@@ -288,39 +276,24 @@ fn not_a_plan(path: &Path, err: &serde_json::Error) -> miette::Report {
             "a field is missing, unknown, or not of the plan's shape"
         }
     };
-    miette::miette!(
-        help = "apply the file `docusign-gitops plan --out PLAN.json` wrote, unchanged",
-        "`{}` is not a docusign-gitops plan: {what} (line {}, column {}); nothing was applied",
-        path.display(),
-        err.line(),
-        err.column()
-    )
-}
-
-fn short(fingerprint: &str) -> &str {
-    fingerprint.get(..12).unwrap_or(fingerprint)
+    CliError::NotAPlan {
+        path: path.to_path_buf(),
+        what,
+        line: err.line(),
+        column: err.column(),
+    }
 }
 
 /// Asks on a terminal; refuses anywhere else.
-fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, miette::Report> {
-    if !std::io::stdin().is_terminal() {
-        return Err(miette::miette!(
-            help = "review the plan above, then run again with --auto-approve, or apply a saved plan with --plan",
-            "apply asks for confirmation, and stdin is not a terminal; nothing was applied"
-        ));
-    }
-    out!(
-        "\nApply these {} changes to account {}? Only `yes` is accepted: ",
-        plan.steps.len(),
-        connected.account_id()
-    );
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|err| miette::miette!("can't read the answer: {err}"))?;
-    Ok(answer.trim() == "yes")
+fn confirmed(plan: &Plan, connected: &Connected) -> Result<bool, CliError> {
+    let ask = || {
+        out!(
+            "\nApply these {} changes to account {}? Only `yes` is accepted: ",
+            plan.steps.len(),
+            connected.account_id()
+        );
+    };
+    prompt::agreed(ask, CliError::ApplyUnconfirmed)
 }
 
 /// The state before the account's first apply.
@@ -328,100 +301,21 @@ fn first_state(connected: &Connected) -> RecordedState {
     RecordedState::first(connected.account_id(), &connected.environment)
 }
 
-/// The state that follows `base` once the account is `after`: the managed objects, at the
-/// next serial of `base`'s lineage.
-fn next_state(
-    base: &RecordedState,
-    desired: &Desired,
-    plan: &Plan,
-    after: &Account,
-) -> RecordedState {
-    let objects = recorded_objects(after, desired, base);
-    // DocuSign Viewer's ID (rule 2: pinned once found).
-    let viewer = objects
-        .builtin_profile(BuiltinProfile::DocuSignViewer)
-        .and_then(|(_, profile)| profile.id.clone());
-    let mut next = base.next(Applied {
-        desired_commit: plan.desired_commit.clone(),
-        plan_json: render::json(plan).as_bytes(),
-        at: jiff::Timestamp::now(),
-        viewer_profile_id: viewer,
-        objects,
-    });
-    next.unmanaged = state::UnmanagedKeys::of(after, &next.objects);
-    next
-}
-
-/// The objects recorded state keeps: the managed ones, and DocuSign Viewer pinned by ID even
-/// when the YAML doesn't name it (rule 2).
-fn recorded_objects(after: &Account, desired: &Desired, base: &RecordedState) -> Account {
-    let mut objects = apply::managed_objects(after, &desired.state, Some(&base.objects));
-    if let Some((key, viewer)) = after.builtin_profile(BuiltinProfile::DocuSignViewer) {
-        objects
-            .permission_profiles
-            .entry(key.clone())
-            .or_insert_with(|| viewer.clone());
-    }
-    objects
-}
-
-/// Writes the state file (atomically) and commits it unless told not to; answers what to say
-/// of it, printed by the caller once nothing is left to record.
-fn record(
-    dir: &Path,
-    connected: &Connected,
-    desired: &Desired,
-    base: &RecordedState,
-    plan: &Plan,
-    after: &Account,
-    no_commit: bool,
-) -> Result<Vec<String>, miette::Report> {
-    let next = next_state(base, desired, plan, after);
-    let path: PathBuf = connected.state_path.clone();
-    state::file::write(dir, &path, &next).map_err(miette::Report::new)?;
-    let mut said = vec![format!(
+/// Says where the state was recorded; printed once nothing is left to record.
+fn say(dir: &Path, connected: &Connected, recorded: &Recorded) {
+    outln!(
         "Recorded state: {} (serial {})",
-        path.display(),
-        next.serial
-    )];
-    if no_commit {
-        return Ok(said);
-    }
-    let message = commit_message(plan, &next);
-    match state::git::commit_state(dir, &path, &message).map_err(miette::Report::new)? {
-        Some(commit) => said.push(format!("Committed {}", short(&commit))),
-        None => errln!(
+        connected.state_path.display(),
+        recorded.serial
+    );
+    match &recorded.commit {
+        Commit::Made(commit) => outln!("Committed {}", record::short(commit)),
+        Commit::NotAsked => {}
+        Commit::NoRepository => errln!(
             "warning: `{}` is not in a git repository; the state file was written, not committed",
             dir.display()
         ),
     }
-    Ok(said)
-}
-
-/// Prints what [`record`] said.
-fn say(lines: &[String]) {
-    for line in lines {
-        outln!("{line}");
-    }
-}
-
-fn commit_message(plan: &Plan, next: &RecordedState) -> String {
-    let summary = if plan.summary.is_empty() {
-        "no changes".to_owned()
-    } else {
-        plan.summary
-            .iter()
-            .map(|(kind, count)| format!("{count} {}", kind.replace('_', " ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!(
-        "docusign-gitops apply: {summary}\n\nAccount {} ({}), serial {}.\nPlan {}.\n",
-        next.account_id,
-        next.environment,
-        next.serial,
-        short(&next.plan_hash)
-    )
 }
 
 fn print_outcome(plan: &Plan, outcome: &Outcome) {
@@ -459,7 +353,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     } else {
         "the account could not be read back, so nothing is confirmed".to_owned()
     };
-    let calls = api_calls(outcome.calls);
+    let calls = super::plural(outcome.calls, "API call");
     outln!(
         "Apply: {} done, {} failed, {} skipped, in {calls}: {} for the plan (planned {}), {read_back}.",
         outcome.done(),
@@ -468,15 +362,6 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
         outcome.calls.saturating_sub(outcome.verification_calls),
         plan.api_calls
     );
-}
-
-/// `1 API call`, `2 API calls`.
-fn api_calls(count: u64) -> String {
-    if count == 1 {
-        "1 API call".to_owned()
-    } else {
-        format!("{count} API calls")
-    }
 }
 
 /// One bar per phase on a terminal; a line per phase elsewhere (CI logs).
@@ -546,15 +431,5 @@ impl Progress for Arc<Bars> {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn one_api_call_is_singular() {
-        assert_eq!(super::api_calls(1), "1 API call");
-        assert_eq!(super::api_calls(0), "0 API calls");
-        assert_eq!(super::api_calls(14), "14 API calls");
     }
 }

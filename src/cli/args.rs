@@ -288,34 +288,20 @@ pub struct AuthCheckArgs {
 /// Where DocuSign is. Credentials are read from the environment only, never from flags, so
 /// they don't land in shell history or process lists.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
     /// The API account ID to manage (else `account.id` in the YAML, else the user's default).
-    #[arg(
-        long,
-        env = "DOCUSIGN_ACCOUNT_ID",
-        value_name = "GUID",
-        help_heading = "Connection"
-    )]
+    #[arg(long, env = "DOCUSIGN_ACCOUNT_ID", value_name = "GUID")]
     pub account_id: Option<String>,
     /// The OAuth server: `account-d.docusign.com` (demo), `account.docusign.com`
     /// (production), or a URL.
-    #[arg(
-        long,
-        env = "DOCUSIGN_AUTH_SERVER",
-        value_name = "HOST",
-        help_heading = "Connection"
-    )]
+    #[arg(long, env = "DOCUSIGN_AUTH_SERVER", value_name = "HOST")]
     pub auth_server: Option<String>,
     /// The account's API base (`https://demo.docusign.net`); skips account discovery.
-    #[arg(
-        long,
-        env = "DOCUSIGN_BASE_URL",
-        value_name = "URL",
-        help_heading = "Connection"
-    )]
+    #[arg(long, env = "DOCUSIGN_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// Run against an in-process emulator with the sample account instead of DocuSign.
-    #[arg(long, help_heading = "Connection")]
+    #[arg(long)]
     pub emulator: bool,
 }
 

@@ -34,35 +34,24 @@ fn account_hint(dir: &std::path::Path) -> Option<connection::AccountHint> {
 
 fn check(args: AuthCheckArgs) -> Exit {
     let AuthCheckArgs { dir, connection } = args;
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
     let hint = account_hint(&dir);
-    runtime.block_on(async {
-        let target = match connection::resolve(connection, hint, None).await {
-            Ok(target) => target,
-            Err(report) => return super::report_error(&report),
-        };
-        let Target { settings, _emulator } = target;
-        let connection = match connect::connect(settings).await {
-            Ok(connection) => connection,
-            Err(err) => return super::report_error(&miette::Report::new(err)),
-        };
-        let standing = match standing(&connection).await {
-            Ok(standing) => standing,
-            Err(err) => return super::report_error(&miette::Report::new(err)),
-        };
+    super::run_to_exit(async {
+        let Target {
+            settings,
+            _emulator,
+        } = connection::resolve(connection, hint, None).await?;
+        let connection = connect::connect(settings).await?;
+        let standing = standing(&connection).await?;
         print_check(&connection, &standing);
         if standing.is_admin {
-            Exit::Success
-        } else {
-            errln!(
-                "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
-                visible(&standing.email),
-                visible(&standing.permission_profile)
-            );
-            Exit::Error
+            return Ok(Exit::Success);
         }
+        errln!(
+            "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
+            visible(&standing.email),
+            visible(&standing.permission_profile)
+        );
+        Ok(Exit::Error)
     })
 }
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::args::ConnectionArgs;
+use super::error::CliError;
 use crate::confined;
 use crate::docusign::auth::Credentials;
 use crate::docusign::connect::ConnectionSettings;
@@ -44,7 +45,7 @@ pub async fn resolve(
         };
         let (running, token) = emulator::start_sample(config)
             .await
-            .map_err(|err| miette::miette!("{err}"))?;
+            .map_err(|reason| CliError::Emulator { reason })?;
         let settings = ConnectionSettings {
             auth_server: running.url.clone(),
             base_url: None,

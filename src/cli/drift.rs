@@ -5,6 +5,7 @@ use std::io::Write as _;
 
 use super::Exit;
 use super::args::{DriftArgs, Format};
+use super::error::CliError;
 use super::session;
 use crate::drift::{self, render};
 
@@ -18,32 +19,29 @@ pub fn run(args: DriftArgs) -> Exit {
     let Some(desired) = super::load_desired(&dir) else {
         return Exit::Error;
     };
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    let result = runtime.block_on(async {
-        let connected = session::connect(&dir, &desired, connection, false).await?;
-        let read = session::read(&dir, &connected).await?;
+    let Some(result) = super::block_on(async {
+        let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
         let Some(recorded) = read.recorded else {
-            return Err(miette::miette!(
-                help = "run `docusign-gitops apply` (or `import`) first; drift compares DocuSign with what the last apply recorded",
-                "there is no recorded state for account {} in `{}`",
-                connected.account_id(),
-                connected.state_path.display()
-            ));
+            return Err(CliError::NoRecordedState {
+                account: connected.account_id().to_owned(),
+                path: connected.state_path.clone(),
+            }
+            .into());
         };
         let today = jiff::Zoned::now().date();
-        Ok(drift::detect(
+        Ok::<_, miette::Report>(drift::detect(
             &desired,
             &read.live.account,
             &recorded,
             connected.integration_user(&read.live.account).as_deref(),
             today,
         ))
-    });
+    }) else {
+        return Exit::Error;
+    };
     let report = match result {
         Ok(report) => report,
-        Err(report) => return super::report_error(&report),
+        Err(report) => return super::report_error(report),
     };
     if let Some(path) = out
         && let Err(err) = std::fs::write(&path, render::json(&report))

@@ -6,13 +6,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::args::ImportArgs;
+use super::error::CliError;
 use super::session::{self, Connected};
 use super::{Exit, plural};
 use crate::confined::{self, Confinement};
 use crate::desired::checked::Environment;
 use crate::import::{self, Imported};
-use crate::model::{Account, BuiltinProfile};
-use crate::state::{self, Applied, RecordedState};
+use crate::model::Account;
+use crate::state::{self, RecordedState};
 
 /// Left-out objects shown one per line; the rest are counted.
 const SHOWN_LEFT_OUT: usize = 20;
@@ -25,25 +26,24 @@ pub fn run(args: ImportArgs) -> Exit {
     } = args;
     // Before connecting, so a wrong directory costs no API call.
     if let Err(report) = check_out_dir(&out, force) {
-        return super::report_error(&report);
+        return super::report_error(report);
     }
     let emulated = connection.emulator;
     if emulated && let Err(report) = carry_kept_emulator_account(&out) {
-        return super::report_error(&report);
+        return super::report_error(report);
     }
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    let result = runtime.block_on(async {
+    let Some(result) = super::block_on(async {
         let connected = session::connect_to(&out, None, connection, false).await?;
         // The recorded state too: with `--force` over an earlier import or apply, the new
         // state continues its lineage, and a state file that can't be read is not replaced.
         let read = session::read(&out, &connected).await?;
         Ok::<_, miette::Report>((connected, read))
-    });
+    }) else {
+        return Exit::Error;
+    };
     let (connected, read) = match result {
         Ok(done) => done,
-        Err(report) => return super::report_error(&report),
+        Err(report) => return super::report_error(report),
     };
     match write(&out, &connected, &read.live.account, read.recorded) {
         Ok(summary) => {
@@ -56,27 +56,25 @@ pub fn run(args: ImportArgs) -> Exit {
             warn_other_files(&out, &imported);
             Exit::Success
         }
-        Err(report) => super::report_error(&report),
+        Err(report) => super::report_error(report),
     }
 }
 
 /// Refuses a file, and a directory that holds anything but `.git` unless `force`.
-fn check_out_dir(out: &Path, force: bool) -> Result<(), miette::Report> {
+fn check_out_dir(out: &Path, force: bool) -> Result<(), CliError> {
     let entries = match std::fs::read_dir(out) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(_) if out.exists() && !out.is_dir() => {
-            return Err(miette::miette!(
-                help = "give --out a directory: a new one, or an empty one",
-                "`{}` is a file, not a directory",
-                out.display()
-            ));
+            return Err(CliError::ImportIntoFile {
+                path: out.to_path_buf(),
+            });
         }
         Err(err) => {
-            return Err(miette::miette!(
-                "can't read the directory `{}`: {err}",
-                out.display()
-            ));
+            return Err(CliError::ImportDirectory {
+                path: out.to_path_buf(),
+                reason: err.to_string(),
+            });
         }
     };
     if force {
@@ -91,18 +89,19 @@ fn check_out_dir(out: &Path, force: bool) -> Result<(), miette::Report> {
         return Ok(());
     }
     found.sort();
-    let shown = found
+    let mut shown = found
         .iter()
         .take(3)
         .map(|name| format!("`{name}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    Err(miette::miette!(
-        help = "import into a new or empty directory, or pass --force to replace the files import writes (the others stay)",
-        "`{}` is not empty (it holds {shown}{}); nothing was imported",
-        out.display(),
-        if found.len() > 3 { ", …" } else { "" }
-    ))
+    if found.len() > 3 {
+        shown.push_str(", …");
+    }
+    Err(CliError::ImportNotEmpty {
+        path: out.to_path_buf(),
+        found: shown,
+    })
 }
 
 /// With `--emulator`, the account an earlier `apply --emulator` kept in the current directory
@@ -117,12 +116,10 @@ fn carry_kept_emulator_account(out: &Path) -> Result<(), miette::Report> {
         return Ok(());
     }
     let real = session::prepare_emulator_state(out)?;
-    std::fs::copy(&kept, &real).map_err(|err| {
-        miette::miette!(
-            "can't copy the emulator account `{}` to `{}`: {err}",
-            kept.display(),
-            target.display()
-        )
+    std::fs::copy(&kept, &real).map_err(|err| CliError::ImportEmulatorAccount {
+        from: kept.clone(),
+        to: target.clone(),
+        reason: err.to_string(),
     })?;
     errln!(
         "note: importing the emulator account an earlier `apply --emulator` kept in `{}`; copied to `{}` so that `plan {} --emulator` reads the same account",
@@ -136,16 +133,13 @@ fn carry_kept_emulator_account(out: &Path) -> Result<(), miette::Report> {
 /// Writes `contents` to `relative` under `out`, never through a link that leads out of `out`
 /// nor into anything but a regular file: `--force` replaces files in a directory that may hold
 /// links someone else put there.
-fn write_inside(out: &Path, relative: &Path, contents: &str) -> Result<(), miette::Report> {
-    let refused = |error: confined::FileError| {
-        miette::miette!(
-            help = error.help(),
-            "can't write `{}`: {error}; nothing more was imported",
-            out.join(relative).display()
-        )
+fn write_inside(out: &Path, relative: &Path, contents: &str) -> Result<(), CliError> {
+    let refused = |error: confined::FileError| CliError::ImportRefused {
+        path: out.join(relative),
+        reason: error.to_string(),
+        help: error.help(),
     };
-    std::fs::create_dir_all(out)
-        .map_err(|err| miette::miette!("can't create the directory `{}`: {err}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|err| CliError::create_directory(out, &err))?;
     let confinement = Confinement::of(out).map_err(refused)?;
     let folder = confinement
         .folder(relative.parent().unwrap_or_else(|| Path::new("")))
@@ -160,8 +154,10 @@ fn write_inside(out: &Path, relative: &Path, contents: &str) -> Result<(), miett
         &real,
     )
     .map_err(refused)?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .map_err(|err| miette::miette!("can't write `{}`: {err}", real.display()))
+    std::io::Write::write_all(&mut file, contents.as_bytes()).map_err(|err| CliError::ImportWrite {
+        path: real.clone(),
+        reason: err.to_string(),
+    })
 }
 
 struct Summary {
@@ -195,26 +191,16 @@ fn write(
         write_inside(out, Path::new(relative), contents)?;
     }
 
-    let mut objects = imported.objects.clone();
-    // DocuSign Viewer is pinned by ID (rule 2), as apply does, though the YAML needn't name it.
-    let viewer = live.builtin_profile(BuiltinProfile::DocuSignViewer);
-    if let Some((key, profile)) = viewer {
-        objects
-            .permission_profiles
-            .insert(key.clone(), profile.clone());
-    }
     let base = recorded
         .unwrap_or_else(|| RecordedState::first(connected.account_id(), &connected.environment));
-    let mut next = base.next(Applied {
-        // The imported files are not committed yet, so no commit holds them.
-        desired_commit: None,
-        plan_json: state::IMPORT_PLAN,
-        at: jiff::Timestamp::now(),
-        viewer_profile_id: viewer.and_then(|(_, profile)| profile.id.clone()),
-        objects,
-    });
-    // What stays unmanaged (left out as unwritable), so `drift` knows it was already there.
-    next.unmanaged = state::UnmanagedKeys::of(live, &next.objects);
+    // The imported files are not committed yet, so no commit holds them.
+    let next = base.after(
+        live,
+        imported.objects.clone(),
+        None,
+        state::IMPORT_PLAN,
+        jiff::Timestamp::now(),
+    );
     state::file::write(out, &connected.state_path, &next).map_err(miette::Report::new)?;
     Ok(Summary {
         imported,

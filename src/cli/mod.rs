@@ -9,9 +9,11 @@ mod auth;
 mod connection;
 mod drift;
 mod emulator;
+mod error;
 mod import;
 mod plan;
 mod probe;
+mod prompt;
 mod render;
 mod session;
 
@@ -196,23 +198,36 @@ fn count(problems: &[desired::Problem], level: Level) -> usize {
         .count()
 }
 
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
+/// `1 user`, `2 users`: the count and the noun, plural unless the count is one.
+fn plural<N: Copy + PartialEq + From<u8> + std::fmt::Display>(count: N, noun: &str) -> String {
+    if count == N::from(1) {
         format!("1 {noun}")
     } else {
         format!("{count} {noun}s")
     }
 }
 
-/// The async runtime the network commands run on; says why when it can't start.
-fn runtime() -> Option<tokio::runtime::Runtime> {
+/// Runs `work` on the async runtime the network commands run on; `None` (said why) when the
+/// runtime can't start.
+fn block_on<F: std::future::Future>(work: F) -> Option<F::Output> {
     tokio::runtime::Runtime::new()
         .map_err(|err| errln!("error: can't start the async runtime: {err}"))
         .ok()
+        .map(|runtime| runtime.block_on(work))
+}
+
+/// Runs a command's `work` (see [`block_on`]) to its exit code; an error is reported, exit 1.
+fn run_to_exit(work: impl std::future::Future<Output = Result<Exit, miette::Report>>) -> Exit {
+    match block_on(work) {
+        Some(Ok(exit)) => exit,
+        Some(Err(report)) => report_error(report),
+        None => Exit::Error,
+    }
 }
 
 /// Prints an error report (miette's, no colour off a terminal) and ends with exit 1.
-fn report_error(report: &miette::Report) -> Exit {
+fn report_error(report: impl Into<miette::Report>) -> Exit {
+    let report = report.into();
     let _ = writeln!(std::io::stderr().lock(), "{report:?}");
     Exit::Error
 }
@@ -220,4 +235,14 @@ fn report_error(report: &miette::Report) -> Exit {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) {
     out!("{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(super::plural(1_u64, "API call"), "1 API call");
+        assert_eq!(super::plural(0_u64, "API call"), "0 API calls");
+        assert_eq!(super::plural(14_usize, "user"), "14 users");
+    }
 }

@@ -4,9 +4,9 @@ use std::ffi::OsStr;
 use std::io::{IsTerminal as _, Write as _};
 
 use super::Exit;
-use super::args::{AllowClass, Format, PlanArgs};
+use super::args::{Format, PlanArgs};
 use super::session;
-use crate::plan::{self, GuardClass, render};
+use crate::plan::{self, render};
 
 pub fn run(args: PlanArgs) -> Exit {
     let PlanArgs {
@@ -20,18 +20,9 @@ pub fn run(args: PlanArgs) -> Exit {
     let Some(super::Loaded { desired, digest }) = super::load(&dir) else {
         return Exit::Error;
     };
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    let result = runtime.block_on(async {
-        let connected = session::connect(&dir, &desired, connection, false).await?;
-        let read = session::read(&dir, &connected).await?;
-        let allowed = allow
-            .iter()
-            .flatten()
-            .map(|class| guard_class(*class))
-            .collect();
-        let context = session::context(&dir, &digest, &connected, &read, allowed);
+    let Some(result) = super::block_on(async {
+        let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
+        let context = session::context(&dir, &digest, &connected, &read, &allow);
         plan::plan(
             &desired,
             &read.live.account,
@@ -39,14 +30,16 @@ pub fn run(args: PlanArgs) -> Exit {
             &context,
         )
         .map_err(miette::Report::new)
-    });
+    }) else {
+        return Exit::Error;
+    };
     let plan = match result {
         Ok(plan) => plan,
         Err(report) => {
             let refused = report
                 .downcast_ref::<plan::RuleBreach>()
                 .is_some_and(plan::RuleBreach::is_refusal);
-            let exit = super::report_error(&report);
+            let exit = super::report_error(report);
             return if refused { Exit::Refused } else { exit };
         }
     };
@@ -84,14 +77,6 @@ pub fn run(args: PlanArgs) -> Exit {
 /// Markdown and JSON are read by programs (GitHub, `jq`) and never carry escape codes.
 pub(super) fn colour(format: Format, stdout_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
     format == Format::Text && stdout_is_terminal && no_color.is_none_or(OsStr::is_empty)
-}
-
-pub(super) fn guard_class(class: AllowClass) -> GuardClass {
-    match class {
-        AllowClass::UserClosures => GuardClass::UserClosures,
-        AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
-        AllowClass::AdminGrants => GuardClass::AdminGrants,
-    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! `docusign-gitops probe`: refuses production, asks first, then runs the probe, cleans up
 //! whatever happened (Ctrl-C included), prints the findings and writes them as JSON.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Exit;
 use super::args::{ConnectionArgs, ProbeArgs};
 use super::connection::{self, AccountHint, Target};
+use super::error::CliError;
+use super::prompt;
 use crate::desired::checked::Environment;
 use crate::docusign::connect;
 use crate::model::controls::visible;
@@ -35,11 +37,9 @@ pub fn run(args: ProbeArgs) -> Exit {
     } = args;
     let email = email.trim().to_owned();
     if !plausible_email(&email) {
-        return super::report_error(&miette::miette!(
-            help = "give a throwaway address you can read, such as a plus-address: `--email you+probe@example.com`",
-            "`{}` is not an email address; nothing was changed",
-            visible(&email)
-        ));
+        return super::report_error(CliError::ProbeEmail {
+            given: visible(&email).to_string(),
+        });
     }
     let stamp = jiff::Timestamp::now()
         .strftime("%Y%m%dT%H%M%SZ")
@@ -52,13 +52,7 @@ pub fn run(args: ProbeArgs) -> Exit {
         out,
         connection,
     };
-    let Some(runtime) = super::runtime() else {
-        return Exit::Error;
-    };
-    match runtime.block_on(probe(settings)) {
-        Ok(exit) => exit,
-        Err(report) => super::report_error(&report),
-    }
+    super::run_to_exit(probe(settings))
 }
 
 /// One `@` with something on each side and no spaces: DocuSign judges the rest.
@@ -96,7 +90,8 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
         return Err(production_refused(&format!(
             "the account's API host `{}` is a production one",
             visible(&connected.account.base_uri)
-        )));
+        ))
+        .into());
     }
     let account = if connected.account.account_name.is_empty() {
         connected.account.account_id.clone()
@@ -110,7 +105,8 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
         "{}",
         probe::consent_text(&names, &visible(&account), spend_burst)
     );
-    if !yes && !agreed()? {
+    let ask = || errout!("Go ahead? Only `yes` is accepted: ");
+    if !yes && !prompt::agreed(ask, CliError::ProbeUnconfirmed)? {
         errln!("Nothing was changed.");
         return Ok(Exit::Error);
     }
@@ -129,10 +125,10 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
     let found = match observed {
         None => return Ok(Exit::Error),
         Some(Err(stop)) => {
-            return Err(miette::miette!(
-                help = "the account is as it was, apart from what the lines above say is left; run the probe again later",
-                "the probe stopped: {stop}"
-            ));
+            return Err(CliError::ProbeStopped {
+                stop: stop.to_string(),
+            }
+            .into());
         }
         Some(Ok(found)) => found,
     };
@@ -164,14 +160,12 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
 }
 
 /// Prints the findings and the call count, and writes the file.
-fn publish(report: &Report, out: &Path) -> Result<(), miette::Report> {
+fn publish(report: &Report, out: &Path) -> Result<(), CliError> {
     super::print_stdout(&report.table());
     super::print_stdout(&format!("\nAPI calls: {}\n", report.api_calls));
-    std::fs::write(out, report.json()).map_err(|err| {
-        miette::miette!(
-            "can't write the findings to `{}`: {err}; they are printed above",
-            out.display()
-        )
+    std::fs::write(out, report.json()).map_err(|err| CliError::ProbeFindings {
+        path: out.to_path_buf(),
+        reason: err.to_string(),
     })?;
     errln!(
         "Wrote `{}`. Run the emulator as your account behaves: `docusign-gitops emulator --behaviour {}`. \
@@ -183,21 +177,19 @@ fn publish(report: &Report, out: &Path) -> Result<(), miette::Report> {
 }
 
 /// The account the YAML in `dir` names, when there is YAML there; none is needed.
-fn account_hint(dir: &Path) -> Result<Option<AccountHint>, miette::Report> {
+fn account_hint(dir: &Path) -> Result<Option<AccountHint>, CliError> {
     if !dir.is_dir() {
-        return Err(miette::miette!(
-            "`{}` is not a directory; give the one that holds your desired-state YAML, or none",
-            dir.display()
-        ));
+        return Err(CliError::ProbeDirectory {
+            path: dir.to_path_buf(),
+        });
     }
     if crate::desired::load(dir).files == 0 {
         return Ok(None);
     }
     let Some(loaded) = super::load(dir) else {
-        return Err(miette::miette!(
-            "the YAML in `{}` has errors, and probe reads its `account`; nothing was changed",
-            dir.display()
-        ));
+        return Err(CliError::ProbeYaml {
+            path: dir.to_path_buf(),
+        });
     };
     Ok(loaded.desired.account.map(|account| AccountHint {
         id: account.id,
@@ -210,7 +202,7 @@ fn account_hint(dir: &Path) -> Result<Option<AccountHint>, miette::Report> {
 fn refuse_production(
     hint: Option<&AccountHint>,
     connection: &ConnectionArgs,
-) -> Result<(), miette::Report> {
+) -> Result<(), CliError> {
     if connection.emulator {
         return Ok(());
     }
@@ -238,11 +230,10 @@ fn refuse_production(
     Ok(())
 }
 
-fn production_refused(why: &str) -> miette::Report {
-    miette::miette!(
-        help = "probe creates and closes users and changes profiles, so it runs only against a demo (developer) account: point it at one with DOCUSIGN_AUTH_SERVER=account-d.docusign.com and its credentials",
-        "probe refuses production: {why}; nothing was changed"
-    )
+fn production_refused(why: &str) -> CliError {
+    CliError::ProbeProduction {
+        why: why.to_owned(),
+    }
 }
 
 /// Whether an API base URI is one of DocuSign's production hosts (`*.docusign.net` other than
@@ -256,24 +247,6 @@ fn is_production_base(uri: &str) -> bool {
         .to_ascii_lowercase();
     let host = host.trim_end_matches('.');
     (host == "docusign.net" || host.ends_with(".docusign.net")) && host != "demo.docusign.net"
-}
-
-/// Asks on a terminal; refuses anywhere else.
-fn agreed() -> Result<bool, miette::Report> {
-    if !std::io::stdin().is_terminal() {
-        return Err(miette::miette!(
-            help = "read what it does above, then run again with --yes",
-            "probe changes the account and asks first, and stdin is not a terminal; nothing was changed"
-        ));
-    }
-    errout!("Go ahead? Only `yes` is accepted: ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|err| miette::miette!("can't read the answer: {err}"))?;
-    Ok(answer.trim() == "yes")
 }
 
 fn print_cleanup(cleaned: &Cleaned) {

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::args::ConnectionArgs;
+use super::args::{AllowClass, ConnectionArgs};
 use super::connection::{self, AccountHint, Target};
-use crate::confined::Confinement;
+use super::error::CliError;
+use crate::confined::{Confinement, FileError};
 use crate::desired::Desired;
 use crate::desired::checked::Environment;
 use crate::docusign::connect::{self, Connection};
@@ -63,54 +64,48 @@ pub(super) fn emulator_state(dir: &Path) -> PathBuf {
 /// Makes the folder of [`emulator_state`] under `dir` for a command that writes (apply,
 /// import), with a `.gitignore`, and returns where the file really is. Nothing is created or
 /// written through a link leading out of `dir`.
-pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, miette::Report> {
+pub(super) fn prepare_emulator_state(dir: &Path) -> Result<PathBuf, CliError> {
     let path = emulator_state(dir);
-    let refused = |err: crate::confined::FileError| {
-        miette::miette!(
-            help = err.help(),
-            "can't keep the emulator account in `{}`: {err}",
-            crate::confined::shown(&path)
-        )
+    let refused = |err: FileError| CliError::EmulatorFolder {
+        path: crate::confined::shown(&path),
+        reason: err.to_string(),
+        help: err.help(),
     };
     // The directory itself is the user's to name; import may be the one to make it.
-    std::fs::create_dir_all(dir)
-        .map_err(|err| miette::miette!("can't create the directory `{}`: {err}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|err| CliError::create_directory(dir, &err))?;
     let confinement = Confinement::of(dir).map_err(refused)?;
     let relative = path.strip_prefix(dir).unwrap_or(&path);
     let folder = confinement
         .folder(relative.parent().unwrap_or(Path::new("")))
         .map_err(refused)?;
     // Created only when missing, so a link there is never written through.
-    match std::fs::OpenOptions::new()
+    let written = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(folder.join(".gitignore"))
     {
         Ok(mut file) => {
             std::io::Write::write_all(&mut file, b"# The --emulator account: local only.\n*\n")
-                .map_err(|err| {
-                    miette::miette!("can't write the emulator folder's `.gitignore`: {err}")
-                })?;
         }
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(err) => {
-            return Err(miette::miette!(
-                "can't write the emulator folder's `.gitignore`: {err}"
-            ));
-        }
-    }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    };
+    written.map_err(|err| CliError::EmulatorGitignore {
+        reason: err.to_string(),
+    })?;
     Ok(folder.join(path.file_name().unwrap_or_default()))
 }
 
 /// Where the account `--emulator` kept under `dir` really is, for a command that only reads;
 /// `None` when there is none yet. One kept through a link leading out of `dir` is refused.
-fn kept_emulator_state(dir: &Path) -> Result<Option<PathBuf>, miette::Report> {
+fn kept_emulator_state(dir: &Path) -> Result<Option<PathBuf>, CliError> {
     let path = emulator_state(dir);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(None);
     }
-    let refused = |err: crate::confined::FileError| {
-        miette::miette!(help = err.help(), "can't read the emulator account: {err}")
+    let refused = |err: FileError| CliError::EmulatorAccount {
+        reason: err.to_string(),
+        help: err.help(),
     };
     let confinement = Confinement::of(dir).map_err(refused)?;
     // Its folder is resolved inside `dir`; the emulator refuses the file itself if it is a link.
@@ -200,15 +195,26 @@ pub async fn read(dir: &Path, connected: &Connected) -> Result<Read, miette::Rep
     Ok(Read { live, recorded })
 }
 
+/// Connects as [`connect`] does for a command that only reads, then reads as [`read`] does.
+pub async fn connect_and_read(
+    dir: &Path,
+    desired: &Desired,
+    args: ConnectionArgs,
+) -> Result<(Connected, Read), miette::Report> {
+    let connected = connect(dir, desired, args, false).await?;
+    let read = read(dir, &connected).await?;
+    Ok((connected, read))
+}
+
 /// What the planner is told besides the three states; `desired_digest` is the digest of the
-/// desired-state files the plan is made from.
+/// desired-state files the plan is made from, `allow` the guards the operator lets through.
 #[must_use]
 pub fn context(
     dir: &Path,
     desired_digest: &str,
     connected: &Connected,
     read: &Read,
-    allowed: Vec<GuardClass>,
+    allow: &[Option<AllowClass>],
 ) -> Context {
     let recorded = read.recorded.as_ref();
     let integration_user = connected.integration_user(&read.live.account);
@@ -221,7 +227,11 @@ pub fn context(
         token_user_unknown: integration_user.is_none(),
         today: Some(jiff::Zoned::now().date()),
         integration_user,
-        allowed,
+        allowed: allow
+            .iter()
+            .flatten()
+            .map(|class| guard_class(*class))
+            .collect(),
         desired_commit: state::git::desired_commit(dir),
         hourly_remaining: connected.connection.client.budget().hourly_remaining,
         recorded: recorded.map(|state| RecordedRef {
@@ -233,6 +243,15 @@ pub fn context(
             environment: connected.environment.clone(),
             desired_digest: desired_digest.to_owned(),
         },
+    }
+}
+
+/// The guard an `--allow` class lets through.
+fn guard_class(class: AllowClass) -> GuardClass {
+    match class {
+        AllowClass::UserClosures => GuardClass::UserClosures,
+        AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
+        AllowClass::AdminGrants => GuardClass::AdminGrants,
     }
 }
 

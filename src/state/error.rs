@@ -92,38 +92,6 @@ pub enum StateError {
         expected: String,
     },
 
-    /// The state file comes from another history than the one the plan was made against.
-    #[error(
-        "the state file `{}` has lineage `{found}`, but the plan was made against lineage `{expected}`",
-        path.display()
-    )]
-    #[diagnostic(
-        code(state::other_lineage),
-        help(
-            "the state file was replaced by one from another history; restore the right one from git, or run `docusign-gitops plan` again"
-        )
-    )]
-    OtherLineage {
-        path: PathBuf,
-        found: String,
-        expected: String,
-    },
-
-    /// Another apply recorded state since the plan was made.
-    #[error(
-        "the state file `{}` is at serial {found}, but the plan was made at serial {expected}",
-        path.display()
-    )]
-    #[diagnostic(
-        code(state::stale_plan),
-        help("another apply ran since this plan was made; run `docusign-gitops plan` again")
-    )]
-    Stale {
-        path: PathBuf,
-        found: u64,
-        expected: u64,
-    },
-
     /// The state file, the lock or their folder is a link leading out of the desired-state
     /// directory, or not a regular file: refused before anything is read or written through it.
     #[error("{reason}")]

@@ -155,7 +155,7 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use std::fs;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use super::{load, read, write};
     use crate::state::tests::sample;
@@ -238,17 +238,31 @@ mod tests {
         assert_eq!(names_in(dir.path()), ["state.json"]);
     }
 
-    #[test]
-    fn a_truncated_file_is_refused_naming_the_file_and_line() {
+    /// What reading a state file that holds `text` is refused with, the file's path, and the
+    /// folder it is in (removed when dropped).
+    fn refusal(text: &str) -> (StateError, PathBuf, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("acct.json");
-        write(dir.path(), &path, &sample()).expect("write");
-        let text = fs::read_to_string(&path).expect("read text");
+        fs::write(&path, text).expect("write");
+        let error = read(&path).expect_err("refused");
+        (error, path, dir)
+    }
+
+    fn help_of(error: &StateError) -> String {
+        miette::Diagnostic::help(error).expect("a help").to_string()
+    }
+
+    fn sample_json() -> serde_json::Value {
+        serde_json::to_value(sample()).expect("to JSON")
+    }
+
+    #[test]
+    fn a_truncated_file_is_refused_naming_the_file_and_line() {
+        let text = serde_json::to_string_pretty(&sample_json()).expect("text");
         let cut = text.find("\"users\"").expect("users in the file");
-        fs::write(&path, &text[..cut + 5]).expect("truncate");
         let lines = text[..cut].lines().count();
 
-        let error = read(&path).expect_err("truncated");
+        let (error, path, _dir) = refusal(&text[..cut + 5]);
         let StateError::Corrupt { line, .. } = &error else {
             panic!("not a corrupt-file error: {error:?}");
         };
@@ -256,31 +270,21 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains(&path.display().to_string()), "{message}");
         assert!(message.contains(&format!("line {lines}")), "{message}");
-        let help = miette::Diagnostic::help(&error)
-            .expect("a help")
-            .to_string();
-        assert!(help.contains("git"), "{help}");
+        assert!(help_of(&error).contains("git"), "{error:?}");
     }
 
     #[test]
     fn a_wrong_shape_is_refused_with_the_field() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("acct.json");
-        let mut json = serde_json::to_value(sample()).expect("to JSON");
+        let mut json = sample_json();
         json.as_object_mut().expect("object").remove("lineage");
-        fs::write(&path, serde_json::to_string_pretty(&json).expect("text")).expect("write");
-
-        let error = read(&path).expect_err("no lineage");
+        let (error, _, _dir) = refusal(&json.to_string());
         assert!(matches!(error, StateError::Corrupt { .. }), "{error:?}");
         assert!(error.to_string().contains("lineage"), "{error}");
     }
 
     #[test]
     fn an_empty_file_is_refused() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("acct.json");
-        fs::write(&path, "").expect("write");
-        let error = read(&path).expect_err("empty");
+        let (error, _, _dir) = refusal("");
         assert!(
             matches!(error, StateError::Corrupt { line: 1, .. }),
             "{error:?}"
@@ -289,34 +293,23 @@ mod tests {
 
     #[test]
     fn a_newer_format_is_refused_asking_for_an_upgrade() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("acct.json");
         // A future format may look nothing like this one; only the version is read.
-        fs::write(
-            &path,
-            format!(
-                "{{\"format_version\": {}, \"objects\": []}}\n",
-                FORMAT_VERSION + 1
-            ),
-        )
-        .expect("write");
-
-        let error = read(&path).expect_err("too new");
+        let (error, _, _dir) = refusal(&format!(
+            "{{\"format_version\": {}, \"objects\": []}}\n",
+            FORMAT_VERSION + 1
+        ));
         assert!(matches!(error, StateError::TooNew { .. }), "{error:?}");
-        let help = miette::Diagnostic::help(&error)
-            .expect("a help")
-            .to_string();
-        assert!(help.contains("upgrade docusign-gitops"), "{help}");
+        assert!(
+            help_of(&error).contains("upgrade docusign-gitops"),
+            "{error:?}"
+        );
     }
 
     #[test]
     fn version_zero_is_refused() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("acct.json");
-        let mut state = sample();
-        state.format_version = 0;
-        write(dir.path(), &path, &state).expect("write");
-        let error = read(&path).expect_err("version 0");
+        let mut json = sample_json();
+        json["format_version"] = 0.into();
+        let (error, _, _dir) = refusal(&json.to_string());
         assert!(
             matches!(error, StateError::BadVersion { found: 0, .. }),
             "{error:?}"

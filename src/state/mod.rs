@@ -7,6 +7,7 @@ pub mod file;
 pub mod git;
 pub mod lock;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use sha2::{Digest, Sha256};
 pub use error::StateError;
 pub use lock::Lock;
 
-use crate::model::Account;
+use crate::model::{Account, BuiltinProfile, EmailKey, NameKey};
 
 /// The state file format this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -116,84 +117,86 @@ impl RecordedState {
         }
     }
 
-    /// Refuses this state (read from `path`) unless it is the one a plan was made against:
-    /// same lineage and serial. Another lineage means the file was swapped for one from another
-    /// history; another serial means an apply ran since the plan.
-    pub fn ensure_base(&self, path: &Path, lineage: &str, serial: u64) -> Result<(), StateError> {
-        if self.lineage != lineage {
-            return Err(StateError::OtherLineage {
-                path: path.to_path_buf(),
-                found: self.lineage.clone(),
-                expected: lineage.to_owned(),
-            });
+    /// The state that follows this one now that DocuSign holds `live`, with `managed` as the
+    /// managed objects (an apply's or an import's). DocuSign Viewer is kept among them, pinned
+    /// by ID, even when the YAML doesn't name it (rule 2); the rest of `live` is noted as
+    /// unmanaged, so `drift` can tell it was already there.
+    #[must_use]
+    pub fn after(
+        &self,
+        live: &Account,
+        mut managed: Account,
+        desired_commit: Option<String>,
+        plan_json: &[u8],
+        at: jiff::Timestamp,
+    ) -> Self {
+        if let Some((key, viewer)) = live.builtin_profile(BuiltinProfile::DocuSignViewer) {
+            managed
+                .permission_profiles
+                .entry(key.clone())
+                .or_insert_with(|| viewer.clone());
         }
-        if self.serial != serial {
-            return Err(StateError::Stale {
-                path: path.to_path_buf(),
-                found: self.serial,
-                expected: serial,
-            });
-        }
-        Ok(())
+        let viewer_profile_id = managed
+            .builtin_profile(BuiltinProfile::DocuSignViewer)
+            .and_then(|(_, viewer)| viewer.id.clone());
+        let mut next = self.next(Applied {
+            desired_commit,
+            plan_json,
+            at,
+            viewer_profile_id,
+            objects: managed,
+        });
+        next.unmanaged = UnmanagedKeys::of(live, &next.objects);
+        next
     }
 }
 
-/// Where the state file of `account_id` lives under the desired-state directory `dir`.
 /// The keys of live objects outside the managed set (closed users and built-ins aside).
+/// A kind missing from the file is empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UnmanagedKeys {
-    #[serde(default)]
-    pub permission_profiles: std::collections::BTreeSet<crate::model::NameKey>,
-    #[serde(default)]
-    pub groups: std::collections::BTreeSet<crate::model::NameKey>,
-    #[serde(default)]
-    pub signing_groups: std::collections::BTreeSet<crate::model::NameKey>,
-    #[serde(default)]
-    pub users: std::collections::BTreeSet<crate::model::EmailKey>,
+    pub permission_profiles: BTreeSet<NameKey>,
+    pub groups: BTreeSet<NameKey>,
+    pub signing_groups: BTreeSet<NameKey>,
+    pub users: BTreeSet<EmailKey>,
 }
 
 impl UnmanagedKeys {
     /// What of `live` is outside `managed`.
     #[must_use]
     pub fn of(live: &Account, managed: &Account) -> Self {
-        use crate::model::{BuiltinGroup, BuiltinProfile, UserStatus};
+        use crate::model::{BuiltinGroup, UserStatus};
         Self {
-            permission_profiles: live
-                .permission_profiles
-                .iter()
-                .filter(|(key, profile)| {
-                    !managed.permission_profiles.contains_key(*key)
-                        && BuiltinProfile::from_name(&profile.name).is_none()
-                })
-                .map(|(key, _)| key.clone())
-                .collect(),
-            groups: live
-                .groups
-                .iter()
-                .filter(|(key, group)| {
-                    !managed.groups.contains_key(*key)
-                        && BuiltinGroup::from_name(&group.name).is_none()
-                })
-                .map(|(key, _)| key.clone())
-                .collect(),
-            signing_groups: live
-                .signing_groups
-                .keys()
-                .filter(|key| !managed.signing_groups.contains_key(*key))
-                .cloned()
-                .collect(),
-            users: live
-                .users
-                .iter()
-                .filter(|(key, user)| {
-                    !managed.users.contains_key(*key) && user.status != UserStatus::Closed
-                })
-                .map(|(key, _)| key.clone())
-                .collect(),
+            permission_profiles: outside(
+                &live.permission_profiles,
+                &managed.permission_profiles,
+                |profile| BuiltinProfile::from_name(&profile.name).is_none(),
+            ),
+            groups: outside(&live.groups, &managed.groups, |group| {
+                BuiltinGroup::from_name(&group.name).is_none()
+            }),
+            signing_groups: outside(&live.signing_groups, &managed.signing_groups, |_| true),
+            users: outside(&live.users, &managed.users, |user| {
+                user.status != UserStatus::Closed
+            }),
         }
     }
 }
 
+/// The keys of `live` that `managed` lacks, of the objects `counted` keeps.
+fn outside<K: Ord + Clone, V>(
+    live: &BTreeMap<K, V>,
+    managed: &BTreeMap<K, V>,
+    counted: impl Fn(&V) -> bool,
+) -> BTreeSet<K> {
+    live.iter()
+        .filter(|(key, object)| !managed.contains_key(*key) && counted(object))
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
+/// Where the state file of `account_id` lives under the desired-state directory `dir`.
 #[must_use]
 pub fn path_for(dir: &Path, account_id: &str) -> PathBuf {
     dir.join(STATE_DIR).join(format!("{account_id}.json"))

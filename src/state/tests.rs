@@ -4,12 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::{
-    Applied, FORMAT_VERSION, RecordedState, StateError, UnmanagedKeys, path_for, plan_hash,
-};
+use super::{Applied, FORMAT_VERSION, RecordedState, UnmanagedKeys, path_for, plan_hash};
 use crate::model::{
-    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
-    UserStatus,
+    Account, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
+    SigningGroupMember, User, UserStatus,
 };
 
 /// A state with one of everything, keys spelled with capitals where people would write them.
@@ -199,41 +197,63 @@ fn next_keeps_the_lineage_counts_the_serial_and_pins_viewer() {
 }
 
 #[test]
+fn after_pins_viewer_and_notes_the_rest_of_live_as_unmanaged() {
+    let managed = sample().objects;
+    let mut live = managed.clone();
+    let viewer = BuiltinProfile::DocuSignViewer.api_name();
+    live.permission_profiles.insert(
+        NameKey::new(viewer),
+        PermissionProfile {
+            id: Some("viewer-7".into()),
+            name: viewer.into(),
+            settings: BTreeMap::new(),
+            previously: Vec::new(),
+        },
+    );
+    let stray = Group {
+        id: Some("22".into()),
+        name: "Stray".into(),
+        permission_profile: None,
+        previously: Vec::new(),
+    };
+    live.groups.insert(NameKey::new("Stray"), stray);
+    let first = RecordedState::first("acct-1", "demo");
+    let at: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().expect("a time");
+
+    let one = first.after(&live, managed.clone(), None, b"{}", at);
+    assert_eq!(one.serial, 1);
+    assert_eq!(one.viewer_profile_id.as_deref(), Some("viewer-7"));
+    assert!(
+        one.objects
+            .permission_profiles
+            .contains_key(&NameKey::new(viewer)),
+        "Viewer is recorded though not managed"
+    );
+    assert_eq!(one.objects.users, managed.users);
+    assert_eq!(
+        one.unmanaged.groups,
+        BTreeSet::from([NameKey::new("Stray")])
+    );
+    assert!(
+        one.unmanaged.permission_profiles.is_empty(),
+        "{:?}",
+        one.unmanaged
+    );
+
+    // Rule 2: once pinned, Viewer's ID stays, whatever a later read says.
+    live.permission_profiles
+        .get_mut(&NameKey::new(viewer))
+        .expect("viewer")
+        .id = Some("viewer-8".into());
+    let two = one.after(&live, managed, None, b"{}", at);
+    assert_eq!(two.viewer_profile_id.as_deref(), Some("viewer-7"));
+}
+
+#[test]
 fn plan_hash_is_sha256_hex() {
     assert_eq!(
         plan_hash(b"abc"),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    );
-}
-
-#[test]
-fn the_base_of_a_plan_must_match() {
-    let state = sample();
-    let path = Path::new("state.json");
-    state
-        .ensure_base(path, &state.lineage, state.serial)
-        .expect("same lineage and serial");
-    let error = state
-        .ensure_base(path, "another", state.serial)
-        .expect_err("another lineage");
-    assert!(
-        matches!(error, StateError::OtherLineage { .. }),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("state.json"), "{error}");
-    let error = state
-        .ensure_base(path, &state.lineage, state.serial - 1)
-        .expect_err("an apply ran since");
-    assert!(
-        matches!(
-            error,
-            StateError::Stale {
-                found: 3,
-                expected: 2,
-                ..
-            }
-        ),
-        "{error:?}"
     );
 }
 
