@@ -246,9 +246,7 @@ fn a_refused_guard_names_where_its_limit_is_set_and_whose_access_changes() {
     let markdown = fixture.run(&["plan", "--emulator", "--format", "markdown"]);
     markdown
         .exits(3)
-        .stdout_has(&format!(
-            "raise the limit in the YAML (`account.yaml:{line}`)"
-        ))
+        .stdout_has(&format!("raise the limit at `account.yaml:{line}`"))
         .stdout_has("`DOCUSIGN_GITOPS_ALLOW=user-closures`")
         .stdout_has("- derek.lindqvist@northwind-example.com is closed");
 }

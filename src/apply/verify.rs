@@ -615,21 +615,7 @@ async fn reread(client: &Arc<Client>, observed: &mut Account, batch: &[(EmailKey
 mod tests {
     use super::*;
     use crate::model::{Group, PermissionProfile};
-
-    fn user(email: &str, profile: &str, groups: &[&str], status: UserStatus) -> User {
-        User {
-            id: Some(format!("id-{email}")),
-            email: email.to_owned(),
-            first_name: "A".to_owned(),
-            last_name: "B".to_owned(),
-            job_title: None,
-            permission_profile: profile.to_owned(),
-            groups: groups.iter().map(|name| (*name).to_owned()).collect(),
-            status,
-            managed_by_scim: false,
-            membership_managed_by_scim: false,
-        }
-    }
+    use crate::plan::fixtures::user;
 
     fn account(users: Vec<User>) -> Account {
         let mut account = Account::default();

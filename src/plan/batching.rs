@@ -303,6 +303,7 @@ pub fn api_calls(operations: &[Operation], live: &Account) -> u64 {
 mod tests {
     use super::*;
     use crate::model::Group;
+    use crate::plan::fixtures::join;
 
     fn create(email: &str, profile: &str) -> Operation {
         Operation::CreateUser {
@@ -311,15 +312,6 @@ mod tests {
             last_name: "B".to_owned(),
             job_title: None,
             permission_profile: profile.to_owned(),
-        }
-    }
-
-    fn join(email: &str, group: &str) -> Operation {
-        Operation::AddMember {
-            group: group.to_owned(),
-            group_id: None,
-            email: email.to_owned(),
-            user_id: None,
         }
     }
 

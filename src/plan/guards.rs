@@ -88,6 +88,16 @@ impl GuardCheck {
         self.exceeded && !self.allowed_by_operator
     }
 
+    /// How to raise the limit: where the YAML sets it (`quote` shows the place), or which key
+    /// to set.
+    #[must_use]
+    pub fn how_to_raise(&self, quote: impl Fn(&str) -> String) -> String {
+        self.set_at.as_ref().map_or_else(
+            || format!("set `policy.limits.{}` in the YAML", self.class.limit_key()),
+            |place| format!("raise the limit at {}", quote(place)),
+        )
+    }
+
     /// How many of the class's changes [`GuardCheck::changes`] leaves out.
     #[must_use]
     pub fn unlisted(&self) -> usize {

@@ -4,6 +4,8 @@
 pub mod batching;
 pub mod describe;
 pub mod diff;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod guards;
 pub mod operation;
 pub mod reason;
@@ -435,6 +437,16 @@ mod tests {
     use crate::desired::checked::Policy;
     use crate::model::{Group, NameKey, PermissionProfile, User, UserStatus};
 
+    /// Desired state holding `state`, with DocuSign Viewer as the default profile.
+    fn desired(state: Account) -> Desired {
+        Desired {
+            account: None,
+            default_profile: "DocuSign Viewer".to_owned(),
+            policy: Policy::default(),
+            state,
+        }
+    }
+
     fn profile(name: &str, previously: &[&str]) -> PermissionProfile {
         PermissionProfile {
             id: None,
@@ -499,12 +511,7 @@ mod tests {
             EmailKey::new("ana@example.com"),
             user("New Name", &["Sales"]),
         );
-        let desired = Desired {
-            account: None,
-            default_profile: "DocuSign Viewer".to_owned(),
-            policy: Policy::default(),
-            state,
-        };
+        let desired = desired(state);
         let plan = plan(&desired, &live, None, &Context::default()).expect("a valid plan");
         let kinds: Vec<String> = plan
             .steps
@@ -533,12 +540,7 @@ mod tests {
         state
             .permission_profiles
             .insert(NameKey::new("Ops Admin"), admin("false"));
-        let desired = Desired {
-            account: None,
-            default_profile: "DocuSign Viewer".to_owned(),
-            policy: Policy::default(),
-            state,
-        };
+        let desired = desired(state);
         let context = Context {
             integration_user: Some("ANA@example.com".to_owned()),
             ..Context::default()
@@ -580,12 +582,7 @@ mod tests {
             EmailKey::new("ana@example.com"),
             user("DocuSign Viewer", &[]),
         );
-        let desired = Desired {
-            account: None,
-            default_profile: "DocuSign Viewer".to_owned(),
-            policy: Policy::default(),
-            state,
-        };
+        let desired = desired(state);
         let plan = plan(&desired, &live, None, &Context::default()).expect("a valid plan");
         assert!(plan.steps.is_empty(), "{plan:#?}");
         assert!(

@@ -518,6 +518,7 @@ fn check_integration_user(before: &Before, after: &Account) -> Result<(), Breach
 
 #[cfg(test)]
 mod tests {
+    use crate::plan::fixtures::change_profile;
     use std::collections::BTreeMap;
 
     use super::*;
@@ -551,18 +552,7 @@ mod tests {
     }
 
     fn user(email: &str, profile: &str, groups: &[&str], status: UserStatus) -> (EmailKey, User) {
-        let entry = User {
-            id: Some(format!("id-{email}")),
-            email: email.to_owned(),
-            first_name: "First".to_owned(),
-            last_name: "Last".to_owned(),
-            job_title: None,
-            permission_profile: profile.to_owned(),
-            groups: groups.iter().map(|name| (*name).to_owned()).collect(),
-            status,
-            managed_by_scim: false,
-            membership_managed_by_scim: false,
-        };
+        let entry = crate::plan::fixtures::user(email, profile, groups, status);
         (EmailKey::new(email), entry)
     }
 
@@ -626,15 +616,6 @@ mod tests {
     fn rules() -> Rules {
         Rules {
             integration_user: Some(EmailKey::new(BOT)),
-        }
-    }
-
-    fn change_profile(email: &str, from: &str, to: &str) -> Operation {
-        Operation::ChangeProfile {
-            email: email.to_owned(),
-            id: None,
-            from: from.to_owned(),
-            to: to.to_owned(),
         }
     }
 

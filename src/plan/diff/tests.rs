@@ -31,15 +31,9 @@ fn group(name: &str) -> (NameKey, Group) {
 fn ana(first_name: &str, profile: &str, groups: &[&str], status: UserStatus) -> User {
     User {
         id: Some("u-ana".to_owned()),
-        email: ANA.to_owned(),
         first_name: first_name.to_owned(),
         last_name: "Lima".to_owned(),
-        job_title: None,
-        permission_profile: profile.to_owned(),
-        groups: groups.iter().map(|name| (*name).to_owned()).collect(),
-        status,
-        managed_by_scim: false,
-        membership_managed_by_scim: false,
+        ..crate::plan::fixtures::user(ANA, profile, groups, status)
     }
 }
 

@@ -111,15 +111,7 @@ fn guard_line(check: &GuardCheck) -> String {
             check.count, check.limit, check.base
         )
     } else {
-        let raise = check.set_at.as_ref().map_or_else(
-            || {
-                format!(
-                    "set `policy.limits.{}` in the YAML",
-                    check.class.limit_key()
-                )
-            },
-            |place| format!("raise the limit in the YAML ({})", code(place)),
-        );
+        let raise = check.how_to_raise(code);
         let mut line = format!(
             "**Refused:** {} {flag} (limit {} of {} live). To go ahead, {raise} in this pull request, or set the CI variable `DOCUSIGN_GITOPS_ALLOW={flag}` for one run.",
             check.count, check.limit, check.base

@@ -44,15 +44,7 @@ pub fn text(plan: &Plan, colour: bool) -> String {
                 Tone::Changed,
             )
         } else {
-            let raise = check.set_at.as_ref().map_or_else(
-                || {
-                    format!(
-                        "set `policy.limits.{}` in the YAML",
-                        check.class.limit_key()
-                    )
-                },
-                |place| format!("raise the limit at {}", visible(place)),
-            );
+            let raise = check.how_to_raise(|place| visible(place).into_owned());
             (
                 "refused",
                 format!(
@@ -344,6 +336,8 @@ impl Paint {
 
 #[cfg(test)]
 mod tests {
+    use crate::plan::fixtures::change_profile;
+    use crate::plan::fixtures::join;
     use std::collections::BTreeMap;
 
     use super::*;
@@ -382,24 +376,6 @@ mod tests {
                 from: from.map(str::to_owned),
                 to: to.map(str::to_owned),
             }],
-        }
-    }
-
-    fn join(email: &str, group: &str) -> Operation {
-        Operation::AddMember {
-            group: group.to_owned(),
-            group_id: None,
-            email: email.to_owned(),
-            user_id: None,
-        }
-    }
-
-    fn change_profile(email: &str, from: &str, to: &str) -> Operation {
-        Operation::ChangeProfile {
-            email: email.to_owned(),
-            id: None,
-            from: from.to_owned(),
-            to: to.to_owned(),
         }
     }
 
