@@ -22,6 +22,7 @@ use self::ids::Ids;
 use self::requests::Call;
 use crate::docusign::Client;
 use crate::docusign::writes::ItemOutcome;
+use crate::model::named::Named;
 use crate::model::{Account, EmailKey, NameKey, UserStatus};
 use crate::plan::{Operation, Phase, Plan, batching, simulate};
 
@@ -465,77 +466,18 @@ fn catch_up(run: &mut Run<'_>) {
 pub fn managed_objects(after: &Account, desired: &Account, recorded: Option<&Account>) -> Account {
     let empty = Account::default();
     let recorded = recorded.unwrap_or(&empty);
-    let renamed_from = |names: Vec<&Vec<String>>| -> HashSet<NameKey> {
-        names
-            .into_iter()
-            .flatten()
-            .map(|name| NameKey::new(name))
-            .collect()
-    };
-    let keep = |key: &NameKey, desired_has: bool, recorded_has: bool, was: &HashSet<NameKey>| {
-        desired_has || (recorded_has && !was.contains(key))
-    };
-    let profiles_was = renamed_from(
-        desired
-            .permission_profiles
-            .values()
-            .map(|profile| &profile.previously)
-            .collect(),
-    );
-    let groups_was = renamed_from(
-        desired
-            .groups
-            .values()
-            .map(|group| &group.previously)
-            .collect(),
-    );
-    let signing_was = renamed_from(
-        desired
-            .signing_groups
-            .values()
-            .map(|group| &group.previously)
-            .collect(),
-    );
     Account {
-        permission_profiles: after
-            .permission_profiles
-            .iter()
-            .filter(|(key, _)| {
-                keep(
-                    key,
-                    desired.permission_profiles.contains_key(*key),
-                    recorded.permission_profiles.contains_key(*key),
-                    &profiles_was,
-                )
-            })
-            .map(|(key, profile)| (key.clone(), profile.clone()))
-            .collect(),
-        groups: after
-            .groups
-            .iter()
-            .filter(|(key, _)| {
-                keep(
-                    key,
-                    desired.groups.contains_key(*key),
-                    recorded.groups.contains_key(*key),
-                    &groups_was,
-                )
-            })
-            .map(|(key, group)| (key.clone(), group.clone()))
-            .collect(),
-        signing_groups: after
-            .signing_groups
-            .iter()
-            .filter(|(key, _)| {
-                keep(
-                    key,
-                    desired.signing_groups.contains_key(*key),
-                    recorded.signing_groups.contains_key(*key),
-                    &signing_was,
-                )
-            })
-            .map(|(key, group)| (key.clone(), group.clone()))
-            .collect(),
+        permission_profiles: kept(
+            &after.permission_profiles,
+            &desired.permission_profiles,
+            &recorded.permission_profiles,
+        ),
+        groups: kept(&after.groups, &desired.groups, &recorded.groups),
+        signing_groups: kept(
+            &after.signing_groups,
+            &desired.signing_groups,
+            &recorded.signing_groups,
+        ),
         users: after
             .users
             .iter()
@@ -546,4 +488,24 @@ pub fn managed_objects(after: &Account, desired: &Account, recorded: Option<&Acc
             .map(|(key, user)| (key.clone(), user.clone()))
             .collect(),
     }
+}
+
+/// The objects of one kind recorded state keeps: those the YAML names, and those recorded
+/// before that the YAML doesn't name by an earlier name (`previously`: it was renamed).
+fn kept<T: Named + Clone>(
+    after: &BTreeMap<NameKey, T>,
+    desired: &BTreeMap<NameKey, T>,
+    recorded: &BTreeMap<NameKey, T>,
+) -> BTreeMap<NameKey, T> {
+    let renamed: HashSet<NameKey> = desired
+        .values()
+        .flat_map(|object| object.previously().iter().map(|name| NameKey::new(name)))
+        .collect();
+    after
+        .iter()
+        .filter(|(key, _)| {
+            desired.contains_key(*key) || (recorded.contains_key(*key) && !renamed.contains(*key))
+        })
+        .map(|(key, object)| (key.clone(), object.clone()))
+        .collect()
 }

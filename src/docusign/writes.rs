@@ -211,6 +211,29 @@ struct Bulk<'a> {
     reading: Reading,
 }
 
+impl<'a> Bulk<'a> {
+    /// A call whose items are IDs alone (`{"userId": …}`), safe to send again: the answer
+    /// names each item by the same ID.
+    fn of_ids(
+        method: Method,
+        path: &'a str,
+        field: &'a str,
+        id_field: &str,
+        ids: &[String],
+        reading: Reading,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            field,
+            items: ids.iter().map(|id| json!({ id_field: id })).collect(),
+            retry: Retry::Safe,
+            sent: ids.to_vec(),
+            reading,
+        }
+    }
+}
+
 impl Reading {
     /// Items named by `key`, reporting nothing but whether they were done.
     const fn keyed(key: fn(&Item) -> Option<String>) -> Self {
@@ -383,15 +406,14 @@ impl Client {
 
     /// `DELETE /users`: closes the users (DocuSign never deletes them).
     pub async fn close_users(&self, user_ids: &[String]) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method: Method::DELETE,
-            path: "/users",
-            field: "users",
-            items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
-            retry: Retry::Safe,
-            sent: user_ids.to_vec(),
-            reading: Reading::keyed(user_id),
-        })
+        self.bulk(Bulk::of_ids(
+            Method::DELETE,
+            "/users",
+            "users",
+            "userId",
+            user_ids,
+            Reading::keyed(user_id),
+        ))
         .await
     }
 
@@ -459,19 +481,16 @@ impl Client {
         &self,
         group_ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method: Method::DELETE,
-            path: "/groups",
-            field: "groups",
-            items: group_ids
-                .iter()
-                .map(|id| json!({ "groupId": id }))
-                .collect(),
-            retry: Retry::Safe,
-            sent: group_ids.to_vec(),
-            // Already gone is done (a retry after a lost answer meets that).
-            reading: Reading::keyed(group_id).done_when(NO_SUCH_GROUP),
-        })
+        // Already gone is done (a retry after a lost answer meets that).
+        let reading = Reading::keyed(group_id).done_when(NO_SUCH_GROUP);
+        self.bulk(Bulk::of_ids(
+            Method::DELETE,
+            "/groups",
+            "groups",
+            "groupId",
+            group_ids,
+            reading,
+        ))
         .await
     }
 
@@ -492,15 +511,14 @@ impl Client {
             Members::Add => ALREADY_A_MEMBER,
             Members::Remove => NOT_A_MEMBER,
         };
-        self.bulk(Bulk {
-            method: change.method(),
-            path: &format!("/groups/{group}/users"),
-            field: "users",
-            items: user_ids.iter().map(|id| json!({ "userId": id })).collect(),
-            retry: Retry::Safe,
-            sent: user_ids.to_vec(),
-            reading: Reading::keyed(user_id).done_when(already),
-        })
+        self.bulk(Bulk::of_ids(
+            change.method(),
+            &format!("/groups/{group}/users"),
+            "users",
+            "userId",
+            user_ids,
+            Reading::keyed(user_id).done_when(already),
+        ))
         .await
     }
 
@@ -572,19 +590,16 @@ impl Client {
         &self,
         ids: &[String],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method: Method::DELETE,
-            path: "/signing_groups",
-            field: "groups",
-            items: ids
-                .iter()
-                .map(|id| json!({ "signingGroupId": id }))
-                .collect(),
-            retry: Retry::Safe,
-            sent: ids.to_vec(),
-            // Already gone is done (a retry after a lost answer meets that).
-            reading: Reading::keyed(signing_group_id).done_when(NO_SUCH_SIGNING_GROUP),
-        })
+        // Already gone is done (a retry after a lost answer meets that).
+        let reading = Reading::keyed(signing_group_id).done_when(NO_SUCH_SIGNING_GROUP);
+        self.bulk(Bulk::of_ids(
+            Method::DELETE,
+            "/signing_groups",
+            "groups",
+            "signingGroupId",
+            ids,
+            reading,
+        ))
         .await
     }
 
