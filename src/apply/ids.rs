@@ -1,7 +1,8 @@
 //! DocuSign IDs by stable key: read from the live snapshot, added to as apply creates objects,
 //! re-keyed as it renames them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use crate::model::{Account, EmailKey, NameKey};
 
@@ -14,29 +15,52 @@ pub struct Ids {
     pub users: HashMap<EmailKey, String>,
 }
 
-fn by_name<T>(
-    objects: &std::collections::BTreeMap<NameKey, T>,
+/// The IDs of `objects` that have one, by key.
+fn by_key<K: Clone + Eq + Hash, T>(
+    objects: &BTreeMap<K, T>,
     id: impl Fn(&T) -> Option<&String>,
-) -> HashMap<NameKey, String> {
+) -> HashMap<K, String> {
     objects
         .iter()
         .filter_map(|(key, object)| id(object).map(|id| (key.clone(), id.clone())))
         .collect()
 }
 
+/// Gives each of `objects` without an ID the one `ids` knows for its key.
+fn fill<K: Eq + Hash, T>(
+    objects: &mut BTreeMap<K, T>,
+    ids: &HashMap<K, String>,
+    id: impl Fn(&mut T) -> &mut Option<String>,
+) {
+    for (key, object) in objects {
+        let slot = id(object);
+        if slot.is_none() {
+            *slot = ids.get(key).cloned();
+        }
+    }
+}
+
 impl Ids {
     #[must_use]
     pub fn of(live: &Account) -> Self {
         Self {
-            profiles: by_name(&live.permission_profiles, |profile| profile.id.as_ref()),
-            groups: by_name(&live.groups, |group| group.id.as_ref()),
-            signing_groups: by_name(&live.signing_groups, |group| group.id.as_ref()),
-            users: live
-                .users
-                .iter()
-                .filter_map(|(key, user)| user.id.as_ref().map(|id| (key.clone(), id.clone())))
-                .collect(),
+            profiles: by_key(&live.permission_profiles, |profile| profile.id.as_ref()),
+            groups: by_key(&live.groups, |group| group.id.as_ref()),
+            signing_groups: by_key(&live.signing_groups, |group| group.id.as_ref()),
+            users: by_key(&live.users, |user| user.id.as_ref()),
         }
+    }
+
+    /// Gives every object of `account` that has no ID yet the one apply has learnt for it.
+    pub fn fill(&self, account: &mut Account) {
+        fill(&mut account.permission_profiles, &self.profiles, |p| {
+            &mut p.id
+        });
+        fill(&mut account.groups, &self.groups, |group| &mut group.id);
+        fill(&mut account.signing_groups, &self.signing_groups, |g| {
+            &mut g.id
+        });
+        fill(&mut account.users, &self.users, |user| &mut user.id);
     }
 
     #[must_use]

@@ -436,27 +436,7 @@ fn catch_up(run: &mut Run<'_>) {
             user.status = UserStatus::Pending;
         }
     }
-    let ids = &run.ids;
-    for (key, profile) in &mut run.account.permission_profiles {
-        if profile.id.is_none() {
-            profile.id = ids.profiles.get(key).cloned();
-        }
-    }
-    for (key, group) in &mut run.account.groups {
-        if group.id.is_none() {
-            group.id = ids.groups.get(key).cloned();
-        }
-    }
-    for (key, group) in &mut run.account.signing_groups {
-        if group.id.is_none() {
-            group.id = ids.signing_groups.get(key).cloned();
-        }
-    }
-    for (key, user) in &mut run.account.users {
-        if user.id.is_none() {
-            user.id = ids.users.get(key).cloned();
-        }
-    }
+    run.ids.fill(&mut run.account);
 }
 
 /// The objects recorded state keeps after an apply: those the YAML names, and those it
