@@ -11,7 +11,7 @@ mod requests;
 mod send;
 mod verify;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -22,7 +22,7 @@ use self::ids::Ids;
 use self::requests::Call;
 use crate::docusign::Client;
 use crate::docusign::writes::ItemOutcome;
-use crate::model::named::Named;
+use crate::model::named::{Named, earlier_names};
 use crate::model::{Account, EmailKey, NameKey, UserStatus};
 use crate::plan::{Operation, Phase, Plan, batching, simulate};
 
@@ -477,10 +477,7 @@ fn kept<T: Named + Clone>(
     desired: &BTreeMap<NameKey, T>,
     recorded: &BTreeMap<NameKey, T>,
 ) -> BTreeMap<NameKey, T> {
-    let renamed: HashSet<NameKey> = desired
-        .values()
-        .flat_map(|object| object.previously().iter().map(|name| NameKey::new(name)))
-        .collect();
+    let renamed = earlier_names(desired);
     after
         .iter()
         .filter(|(key, _)| {

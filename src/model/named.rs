@@ -35,6 +35,14 @@ pub fn names<T: Named>(object: &T) -> impl Iterator<Item = &str> {
     std::iter::once(object.name()).chain(object.previously().iter().map(String::as_str))
 }
 
+/// Every earlier name (`previously`) of `objects`: the names they were renamed from.
+pub fn earlier_names<T: Named>(objects: &BTreeMap<NameKey, T>) -> BTreeSet<NameKey> {
+    objects
+        .values()
+        .flat_map(|object| object.previously().iter().map(|old| NameKey::new(old)))
+        .collect()
+}
+
 /// The objects of one kind in an account, and the same by DocuSign ID.
 pub struct ById<'a, T> {
     objects: &'a BTreeMap<NameKey, T>,
@@ -165,10 +173,7 @@ impl<'a, T: Named> Matcher<'a, T> {
             return Vec::new();
         };
         let claimed: BTreeSet<&NameKey> = found.values().map(|(key, _)| *key).collect();
-        let renamed_from: BTreeSet<NameKey> = desired
-            .values()
-            .flat_map(|object| object.previously().iter().map(|old| NameKey::new(old)))
-            .collect();
+        let renamed_from = earlier_names(desired);
         recorded
             .iter()
             .filter(|(key, _)| !desired.contains_key(*key) && !renamed_from.contains(*key))
