@@ -36,6 +36,7 @@ pub fn names<T: Named>(object: &T) -> impl Iterator<Item = &str> {
 }
 
 /// Every earlier name (`previously`) of `objects`: the names they were renamed from.
+#[must_use]
 pub fn earlier_names<T: Named>(objects: &BTreeMap<NameKey, T>) -> BTreeSet<NameKey> {
     objects
         .values()
