@@ -12,51 +12,43 @@ use crate::model::controls::visible;
 
 #[must_use]
 pub fn json(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report)
-        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    text.push('\n');
-    text
+    crate::plan::render::pretty_json(report)
 }
 
-fn line(difference: &Difference) -> String {
+/// A difference in one line: `object` shows the object's name, `words` the rest.
+fn said(
+    difference: &Difference,
+    object: impl Fn(&str) -> String,
+    words: impl Fn(&str) -> String,
+) -> String {
     let mut line = format!(
         "{} {}: {}",
-        difference.kind.label().replace('_', " "),
-        visible(&difference.object),
-        visible(&difference.change)
+        difference.kind.noun(),
+        object(&difference.object),
+        words(&difference.change)
     );
     if let Some(accepted) = &difference.accepted {
         let _ = write!(
             line,
             " (accepted until {}: {})",
-            accepted.until,
-            visible(&accepted.reason)
+            words(&accepted.until),
+            words(&accepted.reason)
         );
     } else if !difference.counts {
         line.push_str(" (not drift)");
     }
     line
+}
+
+/// Control characters shown as `<U+…>`.
+fn line(difference: &Difference) -> String {
+    let shown = |value: &str| visible(value).into_owned();
+    said(difference, shown, shown)
 }
 
 /// The same line as markdown: the object as a code span, the rest as escaped text.
 fn markdown_line(difference: &Difference) -> String {
-    let mut line = format!(
-        "- {} {}: {}",
-        difference.kind.label().replace('_', " "),
-        code(&difference.object),
-        md_text(&difference.change)
-    );
-    if let Some(accepted) = &difference.accepted {
-        let _ = write!(
-            line,
-            " (accepted until {}: {})",
-            md_text(&accepted.until),
-            md_text(&accepted.reason)
-        );
-    } else if !difference.counts {
-        line.push_str(" (not drift)");
-    }
-    line
+    format!("- {}", said(difference, code, md_text))
 }
 
 fn summary(report: &Report) -> String {

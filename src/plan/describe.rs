@@ -39,17 +39,6 @@ impl Part {
         }
     }
 
-    /// The part as the JSON names it.
-    #[must_use]
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::Users => "user",
-            Self::Groups => "group",
-            Self::Profiles => "permission_profile",
-            Self::SigningGroups => "signing_group",
-        }
-    }
-
     /// One object of the part, as a reader says it.
     #[must_use]
     pub const fn noun(self) -> &'static str {
