@@ -238,26 +238,20 @@ fn figure_differences(saved: &Plan, fresh: &Plan) -> Vec<&'static str> {
             })
             .collect::<Vec<_>>()
     };
-    let mut differ = Vec::new();
-    if details(steps) != details(&fresh.steps) {
-        differ.push("step phases or reasons");
-    }
-    if reports != &fresh.reports {
-        differ.push("reports");
-    }
-    if escalations != &fresh.escalations {
-        differ.push("escalations");
-    }
-    if limits(guards) != limits(&fresh.guards) {
-        differ.push("guards");
-    }
-    if summary != &fresh.summary {
-        differ.push("summary");
-    }
-    if api_calls != &fresh.api_calls {
-        differ.push("api_calls");
-    }
-    differ
+    [
+        (
+            "step phases or reasons",
+            details(steps) != details(&fresh.steps),
+        ),
+        ("reports", reports != &fresh.reports),
+        ("escalations", escalations != &fresh.escalations),
+        ("guards", limits(guards) != limits(&fresh.guards)),
+        ("summary", summary != &fresh.summary),
+        ("api_calls", api_calls != &fresh.api_calls),
+    ]
+    .into_iter()
+    .filter_map(|(what, differs)| differs.then_some(what))
+    .collect()
 }
 
 /// At most this many lines of differences; the rest are counted.
