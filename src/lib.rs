@@ -15,3 +15,4 @@ pub mod model;
 pub mod plan;
 pub mod probe;
 pub mod state;
+pub mod words;

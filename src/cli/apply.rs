@@ -353,7 +353,7 @@ fn print_outcome(plan: &Plan, outcome: &Outcome) {
     } else {
         "the account could not be read back, so nothing is confirmed".to_owned()
     };
-    let calls = super::plural(outcome.calls, "API call");
+    let calls = crate::words::counted(outcome.calls, "API call");
     outln!(
         "Apply: {} done, {} failed, {} skipped, in {calls}: {} for the plan (planned {}), {read_back}.",
         outcome.done(),

@@ -5,15 +5,16 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::Exit;
 use super::args::ImportArgs;
 use super::error::CliError;
 use super::session::{self, Connected};
-use super::{Exit, plural};
 use crate::confined::{self, Confinement};
 use crate::desired::checked::Environment;
 use crate::import::{self, Imported};
 use crate::model::Account;
 use crate::state::{self, RecordedState};
+use crate::words::counted;
 
 /// Left-out objects shown one per line; the rest are counted.
 const SHOWN_LEFT_OUT: usize = 20;
@@ -223,17 +224,17 @@ fn print_summary(
         connected.account_id(),
         connected.environment,
         out.display(),
-        plural(objects.permission_profiles.len(), "permission profile"),
-        plural(objects.groups.len(), "group"),
-        plural(objects.signing_groups.len(), "signing group"),
-        plural(objects.users.len(), "user"),
+        counted(objects.permission_profiles.len(), "permission profile"),
+        counted(objects.groups.len(), "group"),
+        counted(objects.signing_groups.len(), "signing group"),
+        counted(objects.users.len(), "user"),
     );
     let _ = writeln!(
         text,
         "  not written: {}, {} (they can't be changed), {} (plan leaves them alone)",
-        plural(imported.builtin_profiles, "built-in profile"),
-        plural(imported.builtin_groups, "built-in group"),
-        plural(imported.closed_users, "closed user"),
+        counted(imported.builtin_profiles, "built-in profile"),
+        counted(imported.builtin_groups, "built-in group"),
+        counted(imported.closed_users, "closed user"),
     );
     text.push_str("Wrote:\n");
     for (relative, _) in &imported.files {

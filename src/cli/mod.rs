@@ -17,6 +17,7 @@ mod prompt;
 mod render;
 mod session;
 
+use crate::words::counted;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -108,7 +109,7 @@ fn load(dir: &std::path::Path) -> Option<Loaded> {
         let _ = writeln!(
             stderr,
             "{} in the YAML; run `docusign-gitops validate` to see them, and fix them first",
-            plural(errors.max(1), "error")
+            counted(errors.max(1), "error")
         );
     }
     // `load` gives a digest whenever it read the files, which it did to check them.
@@ -163,7 +164,7 @@ fn validate(args: ValidateArgs) -> Exit {
         let _ = writeln!(
             stderr,
             "{} found; fix {} and run `docusign-gitops validate` again",
-            plural(errors.max(1), "error"),
+            counted(errors.max(1), "error"),
             if errors > 1 { "them" } else { "it" },
         );
         if !outcome.references_checked && outcome.files > 0 {
@@ -177,14 +178,14 @@ fn validate(args: ValidateArgs) -> Exit {
     let accounts = &state.state;
     let mut summary = format!(
         "valid: {}, {}, {}, {} in {}",
-        plural(accounts.permission_profiles.len(), "permission profile"),
-        plural(accounts.groups.len(), "group"),
-        plural(accounts.signing_groups.len(), "signing group"),
-        plural(accounts.users.len(), "user"),
-        plural(outcome.files, "file"),
+        counted(accounts.permission_profiles.len(), "permission profile"),
+        counted(accounts.groups.len(), "group"),
+        counted(accounts.signing_groups.len(), "signing group"),
+        counted(accounts.users.len(), "user"),
+        counted(outcome.files, "file"),
     );
     if warnings > 0 {
-        summary = format!("{summary} ({})", plural(warnings, "warning"));
+        summary = format!("{summary} ({})", counted(warnings, "warning"));
     }
     summary.push('\n');
     print_stdout(&summary);
@@ -196,15 +197,6 @@ fn count(problems: &[desired::Problem], level: Level) -> usize {
         .iter()
         .filter(|problem| problem.level() == level)
         .count()
-}
-
-/// `1 user`, `2 users`: the count and the noun, plural unless the count is one.
-fn plural<N: Copy + PartialEq + From<u8> + std::fmt::Display>(count: N, noun: &str) -> String {
-    if count == N::from(1) {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 /// Runs `work` on the async runtime the network commands run on; `None` (said why) when the
@@ -235,14 +227,4 @@ fn report_error(report: impl Into<miette::Report>) -> Exit {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) {
     out!("{text}");
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn one_is_singular_and_every_other_count_plural() {
-        assert_eq!(super::plural(1_u64, "API call"), "1 API call");
-        assert_eq!(super::plural(0_u64, "API call"), "0 API calls");
-        assert_eq!(super::plural(14_usize, "user"), "14 users");
-    }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::model::{EmailKey, NameKey};
 use crate::plan::{Change, Operation};
+use crate::words::counted;
 
 /// The kind of object a step or a difference is about, in the order the grouped views show
 /// them.
@@ -314,14 +315,13 @@ pub fn entries(operation: &Operation) -> Vec<Entry<'_>> {
         Operation::DeleteGroup { .. } | Operation::DeleteSigningGroup { .. } => {
             vec![said(Sign::Remove, vec![words("delete")])]
         }
-        Operation::CreateProfile { settings, .. } => {
-            let count = settings.len();
-            let noun = if count == 1 { "setting" } else { "settings" };
-            vec![said(
-                Sign::Add,
-                vec![words(format!("create with {count} {noun}"))],
-            )]
-        }
+        Operation::CreateProfile { settings, .. } => vec![said(
+            Sign::Add,
+            vec![words(format!(
+                "create with {}",
+                counted(settings.len(), "setting")
+            ))],
+        )],
         Operation::DeleteProfile { move_users_to, .. } => vec![said(
             Sign::Remove,
             vec![

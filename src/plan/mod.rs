@@ -29,6 +29,7 @@ use crate::desired::Desired;
 use crate::desired::checked::DriftObject;
 use crate::model::admin::Administering;
 use crate::model::{Account, EmailKey, NameKey};
+use crate::words::counted;
 
 /// The plan's JSON format; bumped when the shape changes. 2: the plan names where it was made
 /// (`origin`) and refuses fields it doesn't know.
@@ -120,6 +121,19 @@ impl Plan {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// `3 changes in about 2 API calls (2990 left this hour)`: the plan's size and cost.
+    #[must_use]
+    pub fn totals(&self) -> String {
+        let calls = usize::try_from(self.api_calls).unwrap_or(usize::MAX);
+        format!(
+            "{} in about {}{}",
+            counted(self.steps.len(), "change"),
+            counted(calls, "API call"),
+            self.hourly_remaining
+                .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
+        )
     }
 
     /// Guards over their limit that the operator did not allow.

@@ -85,17 +85,7 @@ fn head(plan: &Plan) -> String {
         for (kind, count) in &plan.summary {
             let _ = writeln!(head, "| {} | {count} |", kind_words(kind));
         }
-        let _ = writeln!(
-            head,
-            "\n{} in about {}{}.\n",
-            counted(plan.steps.len(), "change"),
-            counted(
-                usize::try_from(plan.api_calls).unwrap_or(usize::MAX),
-                "API call"
-            ),
-            plan.hourly_remaining
-                .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
-        );
+        let _ = writeln!(head, "\n{}.\n", plan.totals());
     }
     for check in plan.guards.iter().filter(|check| check.exceeded) {
         let _ = writeln!(head, "{}\n", guard_line(check));
@@ -209,15 +199,6 @@ fn by_subject(plan: &Plan) -> Vec<String> {
             line
         })
         .collect()
-}
-
-/// `1 change`, `2 changes`.
-fn counted(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 #[cfg(test)]

@@ -93,25 +93,8 @@ pub fn text(plan: &Plan, colour: bool) -> String {
         }
         sections.push(block);
     }
-    sections.push(format!(
-        "Plan: {} in about {}{}.\n",
-        plural(plan.steps.len(), "change"),
-        plural(
-            usize::try_from(plan.api_calls).unwrap_or(usize::MAX),
-            "API call"
-        ),
-        plan.hourly_remaining
-            .map_or_else(String::new, |left| format!(" ({left} left this hour)"))
-    ));
+    sections.push(format!("Plan: {}.\n", plan.totals()));
     sections.join("\n")
-}
-
-fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 /// The steps about one person or object, in step order.
