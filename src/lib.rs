@@ -15,4 +15,5 @@ pub mod model;
 pub mod plan;
 pub mod probe;
 pub mod state;
+pub mod sync;
 pub mod words;

@@ -1,0 +1,7 @@
+//! Directory-driven desired state: people read from a directory source (an HR export, LDAP or
+//! Active Directory, a SCIM export), to be mapped by rules into the YAML that `plan` reads.
+//! The directory is one more author of commits: nothing here runs during `plan` or `apply`.
+
+pub mod source;
+
+pub use source::{Person, Source, SourceError};
