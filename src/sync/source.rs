@@ -41,7 +41,7 @@ pub enum SourceError {
     #[diagnostic(code(sync::unreadable))]
     Unreadable { path: String, reason: String },
 
-    /// One entry is not a person the rules can use; `at` says where (file:row, a DN…).
+    /// One entry is not a person the rules can use; `at` says where (a file and row, a DN…).
     #[error("{at}: {problem}")]
     #[diagnostic(code(sync::bad_entry))]
     BadEntry {
