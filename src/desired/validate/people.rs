@@ -17,16 +17,7 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &SigningGroupEntry,
     ) -> Option<SigningGroup> {
-        if !self.name(source, &entry.name, "signing group name") {
-            return None;
-        }
-        let fresh = Self::declare(
-            &mut self.problems,
-            &mut self.signing_groups,
-            source,
-            &entry.name,
-            "signing group",
-        );
+        let fresh = self.declare(Kind::SigningGroup, source, &entry.name)?;
         self.renames(
             source,
             &entry.name.value,
