@@ -228,17 +228,20 @@ pub fn span_of(text: &str, location: &Location) -> SourceSpan {
     SourceSpan::new(offset_of_line_column(text, line, column).into(), 0)
 }
 
-/// Byte offset of a 1-based line and character column, clamped to the text.
-fn offset_of_line_column(text: &str, line: usize, column: usize) -> usize {
-    let Some(line_start) = text
-        .split_inclusive('\n')
+/// Byte offset where the 1-based `line` starts; `None` past the text's last line.
+pub(crate) fn line_start(text: &str, line: usize) -> Option<usize> {
+    text.split_inclusive('\n')
         .scan(0, |start, line_text| {
             let this = *start;
             *start += line_text.len();
             Some(this)
         })
         .nth(line.saturating_sub(1))
-    else {
+}
+
+/// Byte offset of a 1-based line and character column, clamped to the text.
+fn offset_of_line_column(text: &str, line: usize, column: usize) -> usize {
+    let Some(line_start) = line_start(text, line) else {
         return text.len();
     };
     text[line_start..]

@@ -112,6 +112,17 @@ fn list(key: &str, entries: &[Entry]) -> String {
     text
 }
 
+/// A file whose body is the list `key`: the header, then one entry an item, in order.
+fn list_file(
+    path: &str,
+    header: &[&str],
+    key: &str,
+    entries: impl IntoIterator<Item = Result<Entry, SerializeError>>,
+) -> Result<String, SerializeError> {
+    let entries = entries.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(file(path, header, &list(key, &entries)))
+}
+
 #[derive(Serialize)]
 struct AccountDocument<'a> {
     account: AccountSection<'a>,
@@ -214,43 +225,39 @@ enum SettingValue<'a> {
 }
 
 pub fn profiles_file(profiles: &[SelectedProfile<'_>]) -> Result<String, SerializeError> {
-    let entries = profiles
-        .iter()
-        .map(|selected| {
-            let settings = selected
-                .settings
-                .iter()
-                .map(|(key, setting)| {
-                    let value = match setting {
-                        Setting::Flag(flag) => SettingValue::Flag(*flag),
-                        Setting::Text(text) => SettingValue::Text(text),
-                    };
-                    (*key, value)
-                })
-                .collect();
-            let mut comments = Vec::new();
-            if !selected.unlisted.is_empty() {
-                comments.push(
-                    "Not listed, so left as DocuSign has them (the YAML can't state them):"
-                        .to_owned(),
-                );
-                comments.extend(
-                    selected
-                        .unlisted
-                        .iter()
-                        .map(|(key, value, why)| format!("  {key} = `{value}`: {why}")),
-                );
-            }
-            Entry::new(
-                &ProfileEntry {
-                    name: &selected.profile.name,
-                    settings,
-                },
-                comments,
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(file(
+    let entries = profiles.iter().map(|selected| {
+        let settings = selected
+            .settings
+            .iter()
+            .map(|(key, setting)| {
+                let value = match setting {
+                    Setting::Flag(flag) => SettingValue::Flag(*flag),
+                    Setting::Text(text) => SettingValue::Text(text),
+                };
+                (*key, value)
+            })
+            .collect();
+        let mut comments = Vec::new();
+        if !selected.unlisted.is_empty() {
+            comments.push(
+                "Not listed, so left as DocuSign has them (the YAML can't state them):".to_owned(),
+            );
+            comments.extend(
+                selected
+                    .unlisted
+                    .iter()
+                    .map(|(key, value, why)| format!("  {key} = `{value}`: {why}")),
+            );
+        }
+        Entry::new(
+            &ProfileEntry {
+                name: &selected.profile.name,
+                settings,
+            },
+            comments,
+        )
+    });
+    list_file(
         "permission-profiles.yaml",
         &[
             "Custom permission profiles, with every setting DocuSign returned. Settings",
@@ -261,8 +268,9 @@ pub fn profiles_file(profiles: &[SelectedProfile<'_>]) -> Result<String, Seriali
             "Administrator) can be used without being declared, and their settings",
             "can't be changed from here.",
         ],
-        &list("permission_profiles", &entries),
-    ))
+        "permission_profiles",
+        entries,
+    )
 }
 
 #[derive(Serialize)]
@@ -273,19 +281,16 @@ struct GroupEntry<'a> {
 }
 
 pub fn groups_file(groups: &[&Group]) -> Result<String, SerializeError> {
-    let entries = groups
-        .iter()
-        .map(|group| {
-            Entry::new(
-                &GroupEntry {
-                    name: &group.name,
-                    permission_profile: group.permission_profile.as_deref(),
-                },
-                Vec::new(),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(file(
+    let entries = groups.iter().map(|group| {
+        Entry::new(
+            &GroupEntry {
+                name: &group.name,
+                permission_profile: group.permission_profile.as_deref(),
+            },
+            Vec::new(),
+        )
+    });
+    list_file(
         "groups.yaml",
         &[
             "User groups. Membership is set on each user (see users/*.yaml), not here.",
@@ -294,8 +299,9 @@ pub fn groups_file(groups: &[&Group]) -> Result<String, SerializeError> {
             "same profile; `validate` warns when a member's own profile differs.",
             "\"Everyone\" and \"Administrators\" are built in: don't declare them here.",
         ],
-        &list("groups", &entries),
-    ))
+        "groups",
+        entries,
+    )
 }
 
 #[derive(Serialize)]
@@ -314,36 +320,34 @@ struct MemberEntry<'a> {
 }
 
 pub fn signing_groups_file(groups: &[&SigningGroup]) -> Result<String, SerializeError> {
-    let entries = groups
-        .iter()
-        .map(|group| {
-            Entry::new(
-                &SigningGroupEntry {
-                    name: &group.name,
-                    email: group.email.as_deref(),
-                    // Keyed by email: sorted by email, whatever its letter case.
-                    members: group
-                        .members
-                        .values()
-                        .map(|member| MemberEntry {
-                            name: &member.name,
-                            email: &member.email,
-                        })
-                        .collect(),
-                },
-                Vec::new(),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(file(
+    let entries = groups.iter().map(|group| {
+        Entry::new(
+            &SigningGroupEntry {
+                name: &group.name,
+                email: group.email.as_deref(),
+                // Keyed by email: sorted by email, whatever its letter case.
+                members: group
+                    .members
+                    .values()
+                    .map(|member| MemberEntry {
+                        name: &member.name,
+                        email: &member.email,
+                    })
+                    .collect(),
+            },
+            Vec::new(),
+        )
+    });
+    list_file(
         "signing-groups.yaml",
         &[
             "Signing groups: senders address the group, and whichever member signs first",
             "completes the envelope. DocuSign allows at most 50 signing groups per",
             "account and 50 members per group. Members are matched by email.",
         ],
-        &list("signing_groups", &entries),
-    ))
+        "signing_groups",
+        entries,
+    )
 }
 
 #[derive(Serialize)]
@@ -438,53 +442,47 @@ pub fn users_file(
     users: &UserFile<'_, '_>,
     integration_user: Option<&EmailKey>,
 ) -> Result<String, SerializeError> {
-    let entries = users
-        .users
-        .iter()
-        .map(|selected| {
-            let user = selected.user;
-            let mut comments = Vec::new();
-            if integration_user.is_some_and(|key| *key == EmailKey::new(&user.email)) {
-                comments.extend([
-                    "The integration user: import ran with its token. Plan and apply never"
-                        .to_owned(),
-                    "close it, change its profile or take it out of Administrators.".to_owned(),
-                ]);
-            }
-            if user.status == UserStatus::Disabled {
-                comments.extend([
-                    "DocuSign shows this user as disabled. The API can't re-enable it; do"
-                        .to_owned(),
-                    "that in DocuSign's admin pages (each plan reports it until then).".to_owned(),
-                ]);
-            }
-            if user.managed_by_scim {
-                comments.extend([
-                    "An identity provider manages this user (SCIM): plan and apply leave its"
-                        .to_owned(),
-                    "status, names and job title alone; change those there.".to_owned(),
-                ]);
-            }
-            if user.membership_managed_by_scim {
-                comments.extend([
-                    "An identity provider manages this user's group memberships (SCIM): plan"
-                        .to_owned(),
-                    "and apply leave them alone; change them there.".to_owned(),
-                ]);
-            }
-            Entry::new(
-                &UserEntry {
-                    email: &user.email,
-                    first_name: &user.first_name,
-                    last_name: &user.last_name,
-                    job_title: user.job_title.as_deref(),
-                    permission_profile: &user.permission_profile,
-                    groups: FlowSeq(selected.groups.clone()),
-                },
-                comments,
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let entries = users.users.iter().map(|selected| {
+        let user = selected.user;
+        let mut comments = Vec::new();
+        if integration_user.is_some_and(|key| *key == EmailKey::new(&user.email)) {
+            comments.extend([
+                "The integration user: import ran with its token. Plan and apply never".to_owned(),
+                "close it, change its profile or take it out of Administrators.".to_owned(),
+            ]);
+        }
+        if user.status == UserStatus::Disabled {
+            comments.extend([
+                "DocuSign shows this user as disabled. The API can't re-enable it; do".to_owned(),
+                "that in DocuSign's admin pages (each plan reports it until then).".to_owned(),
+            ]);
+        }
+        if user.managed_by_scim {
+            comments.extend([
+                "An identity provider manages this user (SCIM): plan and apply leave its"
+                    .to_owned(),
+                "status, names and job title alone; change those there.".to_owned(),
+            ]);
+        }
+        if user.membership_managed_by_scim {
+            comments.extend([
+                "An identity provider manages this user's group memberships (SCIM): plan"
+                    .to_owned(),
+                "and apply leave them alone; change them there.".to_owned(),
+            ]);
+        }
+        Entry::new(
+            &UserEntry {
+                email: &user.email,
+                first_name: &user.first_name,
+                last_name: &user.last_name,
+                job_title: user.job_title.as_deref(),
+                permission_profile: &user.permission_profile,
+                groups: FlowSeq(selected.groups.clone()),
+            },
+            comments,
+        )
+    });
     let about = users.group.map_or_else(
         || {
             [
@@ -505,7 +503,7 @@ pub fn users_file(
             ]
         },
     );
-    Ok(file(
+    list_file(
         &users.path,
         &[
             &about[0],
@@ -514,8 +512,9 @@ pub fn users_file(
             "in, Administrators included (Everyone holds every user, so it is never",
             "listed). A user who moves team can stay in this file.",
         ],
-        &list("users", &entries),
-    ))
+        "users",
+        entries,
+    )
 }
 
 #[cfg(test)]

@@ -143,10 +143,7 @@ pub async fn clean_up(caller: &Caller, names: &Names, ledger: &Ledger) -> Cleane
         settle(&mut cleaned, &what, outcome, false);
     }
     let group = Lookup {
-        path: format!(
-            "/groups?count=100&search_text={}",
-            super::query_value(&names.group)
-        ),
+        path: names.group_search_path(),
         field: "groups",
         id_field: "groupId",
         name: &names.group,
@@ -214,7 +211,7 @@ async fn resolve_users(
         }
     }
     if made.contains(&Made::Sent) {
-        let path = format!("/users?email={}", super::query_value(&names.email));
+        let path = names.users_by_email_path();
         match caller.send(Method::GET, &path, None).await {
             Ok(found) if found.status.is_success() => {
                 for user in listed(&found.body, "users") {

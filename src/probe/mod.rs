@@ -64,6 +64,19 @@ impl Names {
         format!("{local}{joiner}member2@{domain}")
     }
 
+    /// The users list filtered to the temporary email: finds the user whatever its ID.
+    #[must_use]
+    pub fn users_by_email_path(&self) -> String {
+        format!("/users?email={}", query_value(&self.email))
+    }
+
+    /// The groups list searched for the temporary group's name (one page is plenty: the
+    /// name carries the probe's timestamp).
+    #[must_use]
+    pub fn group_search_path(&self) -> String {
+        format!("/groups?count=100&search_text={}", query_value(&self.group))
+    }
+
     #[must_use]
     pub fn member_name(&self, n: u8) -> String {
         format!("{PREFIX} member {n}")

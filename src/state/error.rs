@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::desired::problem::line_start;
 use crate::excerpt::Excerpt;
 
 /// An error reading, writing, locking or committing the recorded state.
@@ -206,13 +207,9 @@ impl StateError {
 /// Byte offset of `serde_json`'s 1-based line and byte column (0 before a line's first byte),
 /// clamped to the text.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut start = 0;
-    for _ in 1..line {
-        match text[start..].find('\n') {
-            Some(newline) => start += newline + 1,
-            None => return text.len(),
-        }
-    }
+    let Some(start) = line_start(text, line) else {
+        return text.len();
+    };
     let line_len = text[start..].find('\n').unwrap_or(text.len() - start);
     let mut offset = start + column.saturating_sub(1).min(line_len);
     // A lossy-decoded text may have grown; stay on a character boundary.

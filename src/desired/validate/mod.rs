@@ -11,7 +11,7 @@ mod profiles;
 mod sections;
 
 use super::checked::{AccountRef, Desired, Policy};
-use super::document::Document;
+use super::document::{Blankable, Document};
 use super::files::SourceFile;
 use super::problem::{Problem, Source};
 use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey};
@@ -154,6 +154,17 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// [`Self::filled`] for a key that may be left out: `None`, and no problem, when it is.
+    fn filled_if_written<T: Clone>(
+        &mut self,
+        source: &'a Source,
+        value: &Blankable<T>,
+        key: &str,
+        help: &str,
+    ) -> Option<Spanned<T>> {
+        self.filled(source, value.written()?, key, help)
+    }
+
     /// The sections that may appear once: `account`, `defaults`, `policy`.
     fn sections(&mut self, parsed: &'a [(SourceFile, Document)]) -> (Option<AccountRef>, Policy) {
         let mut account = None;
@@ -230,17 +241,13 @@ impl<'a> Checker<'a> {
             }
             for entry in document.groups.iter().flatten() {
                 let key = NameKey::new(&entry.name.value);
-                let profile = entry
-                    .permission_profile
-                    .written()
-                    .and_then(|written| {
-                        self.filled(
-                            source,
-                            written,
-                            "permission_profile",
-                            "write the profile the group carries, or delete the line for a group that carries none",
-                        )
-                    })
+                let profile = self
+                    .filled_if_written(
+                        source,
+                        &entry.permission_profile,
+                        "permission_profile",
+                        "write the profile the group carries, or delete the line for a group that carries none",
+                    )
                     .and_then(|reference| self.resolve_profile(source, &reference));
                 if let (Some(group), Some(profile)) = (state.groups.get_mut(&key), profile) {
                     self.group_profiles.insert(key, profile.clone());

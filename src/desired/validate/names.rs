@@ -95,15 +95,25 @@ impl<'a> Checker<'a> {
         false
     }
 
-    /// Records a declaration of a named object; false (with a problem) for a duplicate.
+    /// Checks and records the declared name of a `kind` object: `None` (with a problem) when
+    /// the name itself is wrong, else whether this is its first declaration (a duplicate gets
+    /// a problem).
     pub(super) fn declare(
-        problems: &mut Vec<Problem>,
-        declared: &mut HashMap<NameKey, Declared<'a>>,
+        &mut self,
+        kind: Kind,
         source: &'a Source,
         name: &Spanned<String>,
-        what: &str,
-    ) -> bool {
-        match declared.entry(NameKey::new(&name.value)) {
+    ) -> Option<bool> {
+        let what = kind.noun();
+        if !self.name(source, name, &format!("{what} name")) {
+            return None;
+        }
+        let declared = match kind {
+            Kind::Profile => &mut self.profiles,
+            Kind::Group => &mut self.groups,
+            Kind::SigningGroup => &mut self.signing_groups,
+        };
+        Some(match declared.entry(NameKey::new(&name.value)) {
             Entry::Vacant(vacant) => {
                 vacant.insert(Declared {
                     name: name.value.clone(),
@@ -116,7 +126,7 @@ impl<'a> Checker<'a> {
             }
             Entry::Occupied(first) => {
                 let first = first.get();
-                problems.push(
+                self.problems.push(
                     Problem::error(
                         "desired::duplicate",
                         format!("the {what} `{}` is declared more than once", name.value),
@@ -127,7 +137,7 @@ impl<'a> Checker<'a> {
                 );
                 false
             }
-        }
+        })
     }
 
     /// Records `previously` names; built-ins can't be renamed.

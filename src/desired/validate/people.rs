@@ -17,33 +17,20 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &SigningGroupEntry,
     ) -> Option<SigningGroup> {
-        if !self.name(source, &entry.name, "signing group name") {
-            return None;
-        }
-        let fresh = Self::declare(
-            &mut self.problems,
-            &mut self.signing_groups,
-            source,
-            &entry.name,
-            "signing group",
-        );
+        let fresh = self.declare(Kind::SigningGroup, source, &entry.name)?;
         self.renames(
             source,
             &entry.name.value,
             entry.previously.as_ref(),
             Kind::SigningGroup,
         );
-        let email = entry
-            .email
-            .written()
-            .and_then(|written| {
-                self.filled(
-                    source,
-                    written,
-                    "email",
-                    "write the group's shared address, or delete the line if it has none",
-                )
-            })
+        let email = self
+            .filled_if_written(
+                source,
+                &entry.email,
+                "email",
+                "write the group's shared address, or delete the line if it has none",
+            )
             .filter(|email| self.email(source, email, "signing group"));
         let members_written = entry.members.as_deref().unwrap_or_default();
         if members_written.len() > MAX_SIGNING_GROUP_MEMBERS {

@@ -17,16 +17,7 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &ProfileEntry,
     ) -> Option<PermissionProfile> {
-        if !self.name(source, &entry.name, "permission profile name") {
-            return None;
-        }
-        let fresh = Self::declare(
-            &mut self.problems,
-            &mut self.profiles,
-            source,
-            &entry.name,
-            "permission profile",
-        );
+        let fresh = self.declare(Kind::Profile, source, &entry.name)?;
         let builtin = BuiltinProfile::from_name(&entry.name.value);
         if let Some(builtin) = builtin {
             if let Some(settings) = entry
@@ -177,16 +168,7 @@ impl<'a> Checker<'a> {
         source: &'a Source,
         entry: &GroupEntry,
     ) -> Option<Group> {
-        if !self.name(source, &entry.name, "group name") {
-            return None;
-        }
-        let fresh = Self::declare(
-            &mut self.problems,
-            &mut self.groups,
-            source,
-            &entry.name,
-            "group",
-        );
+        let fresh = self.declare(Kind::Group, source, &entry.name)?;
         if let Some(builtin) = BuiltinGroup::from_name(&entry.name.value) {
             let edit = entry
                 .permission_profile

@@ -119,17 +119,13 @@ impl<'a> Checker<'a> {
                 accepted_drift.push(accepted);
             }
         }
-        let unmanaged_users = section
-            .unmanaged_users
-            .written()
-            .and_then(|written| {
-                self.filled(
-                    source,
-                    written,
-                    "unmanaged_users",
-                    "write `ignore`, `report`, `reset` or `close`, or delete the line for `report`",
-                )
-            })
+        let unmanaged_users = self
+            .filled_if_written(
+                source,
+                &section.unmanaged_users,
+                "unmanaged_users",
+                "write `ignore`, `report`, `reset` or `close`, or delete the line for `report`",
+            )
             .map(|value| value.value)
             .unwrap_or_default();
         Policy {

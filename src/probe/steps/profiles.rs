@@ -191,8 +191,7 @@ pub(super) async fn group_profile_on_join(
             "DocuSign would not give the temporary group a profile: {code}"
         )));
     }
-    let search = crate::probe::query_value(&names.group);
-    let path = format!("/groups?count=100&search_text={search}");
+    let path = names.group_search_path();
     let carried = caller
         .find_listed(
             "reading the temporary group back",

@@ -110,7 +110,7 @@ pub(super) async fn reactivation(
         .must(
             "listing the users with the temporary email",
             Method::GET,
-            &format!("/users?email={}", crate::probe::query_value(&names.email)),
+            &names.users_by_email_path(),
             None,
         )
         .await?;
