@@ -13,6 +13,7 @@ pub mod syntax;
 mod unknown_keys;
 pub mod validate;
 pub mod values;
+pub mod write;
 
 pub use files::SourceFile;
 pub use problem::{Level, Problem};

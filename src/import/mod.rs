@@ -17,7 +17,8 @@ mod tests;
 use crate::desired::checked::Environment;
 use crate::model::{Account, EmailKey, NameKey};
 
-pub use render::{NO_GROUP_FILE, slug};
+pub use crate::desired::write::slug;
+pub use render::NO_GROUP_FILE;
 pub use select::LeftOut;
 
 /// The schema copy every imported file points its editor at, relative to the output directory.

@@ -5,123 +5,18 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use serde_saphyr::{FlowSeq, SerializeError, SerializerOptions};
+use serde_saphyr::{FlowSeq, SerializeError};
 
+use super::Source;
 use super::select::{SelectedProfile, SelectedUser, Selection, Setting};
 use super::team::Teams;
-use super::{SCHEMA_PATH, Source};
 use crate::desired::checked::Environment;
 use crate::desired::syntax::is_guid;
-use crate::model::controls::visible;
+use crate::desired::write::{Entry, comment_text, file, list_file, slug, yaml};
 use crate::model::{BuiltinProfile, EmailKey, Group, NameKey, SigningGroup, UserStatus};
 
 /// The file of users in no declared group.
 pub const NO_GROUP_FILE: &str = "users/no-group.yaml";
-
-/// Longest file-name stem made from a group name.
-const MAX_SLUG_CHARS: usize = 60;
-
-fn options() -> SerializerOptions {
-    serde_saphyr::ser_options! {
-        // Members under `members:` indented, as in the examples.
-        compact_list_indent: false,
-        // Every value on one line: a name with a line break is escaped, not a block scalar.
-        prefer_block_scalars: false,
-    }
-}
-
-/// A value as YAML, through serde-saphyr.
-fn yaml<T: Serialize>(value: &T) -> Result<String, SerializeError> {
-    serde_saphyr::to_string_with_options(value, options())
-}
-
-/// The modeline that points an editor at the schema copy, from a file at `path`.
-fn modeline(path: &str) -> String {
-    let depth = path.matches('/').count();
-    format!(
-        "# yaml-language-server: $schema={}{SCHEMA_PATH}\n",
-        "../".repeat(depth)
-    )
-}
-
-/// Text from DocuSign made safe for a one-line comment: control characters and line breaks
-/// (LS and PS among them, which YAML 1.1 also breaks lines at) shown as `<U+…>`, and a BOM,
-/// which some YAML reader might take for the start of a document, replaced by a space.
-fn comment_text(text: &str) -> String {
-    visible(text)
-        .chars()
-        .map(|c| if c == '\u{feff}' { ' ' } else { c })
-        .collect()
-}
-
-/// A file: modeline, the comment header, then the body.
-fn file(path: &str, header: &[&str], body: &str) -> String {
-    let mut text = modeline(path);
-    text.push_str("#\n");
-    for line in header {
-        if line.is_empty() {
-            text.push_str("#\n");
-        } else {
-            text.push_str("# ");
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    text.push('\n');
-    text.push_str(body);
-    text
-}
-
-/// One list entry: its comment lines, then the entry.
-struct Entry {
-    comments: Vec<String>,
-    yaml: String,
-}
-
-impl Entry {
-    fn new<T: Serialize>(value: &T, comments: Vec<String>) -> Result<Self, SerializeError> {
-        // A one-item list, so serde-saphyr writes the `- ` and the indentation.
-        Ok(Self {
-            comments,
-            yaml: yaml(&[value])?,
-        })
-    }
-}
-
-/// `key:` and its entries, indented under it, a blank line between entries.
-fn list(key: &str, entries: &[Entry]) -> String {
-    if entries.is_empty() {
-        return format!("{key}: []\n");
-    }
-    let mut text = format!("{key}:\n");
-    for (index, entry) in entries.iter().enumerate() {
-        if index > 0 {
-            text.push('\n');
-        }
-        for comment in &entry.comments {
-            text.push_str("  # ");
-            text.push_str(&comment_text(comment));
-            text.push('\n');
-        }
-        for line in entry.yaml.lines() {
-            text.push_str("  ");
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    text
-}
-
-/// A file whose body is the list `key`: the header, then one entry an item, in order.
-fn list_file(
-    path: &str,
-    header: &[&str],
-    key: &str,
-    entries: impl IntoIterator<Item = Result<Entry, SerializeError>>,
-) -> Result<String, SerializeError> {
-    let entries = entries.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(file(path, header, &list(key, &entries)))
-}
 
 #[derive(Serialize)]
 struct AccountDocument<'a> {
@@ -416,28 +311,6 @@ fn file_paths(groups: &[&Group]) -> HashMap<NameKey, String> {
     paths
 }
 
-/// A file-name stem from a group name: ASCII letters and digits, lower case, `-` between words.
-#[must_use]
-pub fn slug(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-        if slug.len() >= MAX_SLUG_CHARS {
-            break;
-        }
-    }
-    let slug = slug.trim_end_matches('-');
-    if slug.is_empty() {
-        "group".to_owned()
-    } else {
-        slug.to_owned()
-    }
-}
-
 pub fn users_file(
     users: &UserFile<'_, '_>,
     integration_user: Option<&EmailKey>,
@@ -522,7 +395,8 @@ mod tests {
     use proptest::prelude::*;
     use serde::Deserialize;
 
-    use super::{Entry, FlowSeq, UserEntry, list};
+    use super::{Entry, FlowSeq, UserEntry};
+    use crate::desired::write::list;
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Users {

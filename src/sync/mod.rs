@@ -4,5 +4,6 @@
 
 pub mod rules;
 pub mod source;
+pub mod write;
 
 pub use source::{Person, Source, SourceError};
