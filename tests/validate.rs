@@ -131,7 +131,7 @@ policy:
         "did you mean `groups`?",
         "unknown key `colour`",
         "[users.yaml:10:5]",
-        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `permission_profile`, `status`",
+        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `overrides_generated`, `permission_profile`, `status`",
         "unknown key `user_closure`",
         "[users.yaml:13:5]",
         "did you mean `user_closures`?",
@@ -775,4 +775,39 @@ fn an_accepted_drift_entry_that_names_no_object_is_an_error() {
             "`ana@example.com` doesn't name an object",
             "[account.yaml:6:",
         ]);
+}
+
+#[test]
+fn a_hand_written_entry_overrides_the_generated_one_only_when_it_says_so() {
+    let generated = format!("users:\n{}", user("ana@example.com"));
+    let hand_written = |overrides: &str| {
+        format!(
+            "users:\n  - email: Ana@Example.com\n    first_name: Ana\n    last_name: Lima-Silva\n{overrides}"
+        )
+    };
+    Fixture::new()
+        .file("generated/hr.yaml", &generated)
+        .file("users.yaml", &hand_written(""))
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["declared more than once", "overrides_generated: true"]);
+    Fixture::new()
+        .file("generated/hr.yaml", &generated)
+        .file(
+            "users.yaml",
+            &hand_written("    overrides_generated: true\n"),
+        )
+        .run(&["validate"])
+        .exits(0)
+        .stdout_has("1 user in 2 files");
+    // Only a hand-written entry can override: two generated files naming one person clash.
+    Fixture::new()
+        .file("generated/hr.yaml", &generated)
+        .file(
+            "generated/ldap.yaml",
+            &format!("{}    overrides_generated: true\n", hand_written("")),
+        )
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&["declared more than once"]);
 }

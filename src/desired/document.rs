@@ -276,6 +276,10 @@ pub struct UserEntry {
     /// `active` (the default) or `closed` to keep the user closed.
     #[serde(default)]
     pub status: Blankable<UserStatusValue>,
+    /// `true` on a hand-written entry for someone `sync` also writes (under `generated/`):
+    /// this entry is the one that counts, and the generated one is ignored.
+    #[serde(default)]
+    pub overrides_generated: bool,
 }
 
 /// The status a user should have.

@@ -14,6 +14,9 @@ use crate::confined::{self, Confinement, FileError};
 pub struct SourceFile {
     pub path: PathBuf,
     pub source: Source,
+    /// Written by `sync` (it lies under `generated/` in the directory): a hand-written entry
+    /// may override what it says.
+    pub generated: bool,
 }
 
 impl SourceFile {
@@ -31,7 +34,12 @@ impl SourceFile {
             name,
             Arc::from(lone_cr_to_lf(text).as_ref()),
         ));
-        Self { path, source }
+        let generated = path.starts_with(super::write::GENERATED_FOLDER);
+        Self {
+            path,
+            source,
+            generated,
+        }
     }
 
     #[must_use]

@@ -47,7 +47,12 @@ pub fn load(dir: &Path) -> Outcome {
     let mut sources = Vec::with_capacity(paths.len());
     for path in &paths {
         match files::read(path) {
-            Ok(file) => sources.push(file),
+            Ok(mut file) => {
+                file.generated = path
+                    .strip_prefix(dir)
+                    .is_ok_and(|inside| inside.starts_with(write::GENERATED_FOLDER));
+                sources.push(file);
+            }
             Err(problem) => unreadable.push(problem),
         }
     }

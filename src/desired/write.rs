@@ -114,6 +114,9 @@ pub(crate) fn list_file(
     Ok(file(path, header, &list(key, &entries)))
 }
 
+/// The folder, in a desired-state directory, of the files `sync` writes.
+pub const GENERATED_FOLDER: &str = "generated";
+
 /// Longest file-name stem made from a name.
 const MAX_SLUG_CHARS: usize = 60;
 

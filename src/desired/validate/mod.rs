@@ -1,7 +1,7 @@
 //! Semantic checks across every file (stage 0 → stage 1): duplicates, references, DocuSign's
 //! rules and limits. Every problem is collected; none stops the others from being found.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::{Location, Spanned};
 
@@ -293,8 +293,20 @@ impl<'a> Checker<'a> {
         default_profile: &str,
         state: &mut Account,
     ) {
+        // A hand-written entry may take the place of the one `sync` wrote for the same person.
+        let generated = |file: &SourceFile| file.generated;
+        let overridden: HashSet<EmailKey> = parsed
+            .iter()
+            .filter(|(file, _)| !generated(file))
+            .flat_map(|(_, document)| document.users.iter().flatten())
+            .filter(|entry| entry.overrides_generated)
+            .map(|entry| EmailKey::new(&entry.email.value))
+            .collect();
         for (file, document) in parsed {
             for entry in document.users.iter().flatten() {
+                if generated(file) && overridden.contains(&EmailKey::new(&entry.email.value)) {
+                    continue;
+                }
                 if let Some(user) = self.declare_user(&file.source, entry, default_profile) {
                     state.users.insert(EmailKey::new(&user.email), user);
                 }

@@ -159,7 +159,7 @@ impl<'a> Checker<'a> {
                         )
                         .at_location(source, &entry.email.referenced, "declared again here")
                         .also_at(first.source, &first.location, "first declared here")
-                        .help("emails identify users, whatever their letter case; keep one entry"),
+                        .help("emails identify users, whatever their letter case; keep one entry (to hand-write someone `sync` generates, add `overrides_generated: true` to the hand-written entry)"),
                     );
                     ok = false;
                 }
