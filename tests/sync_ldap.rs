@@ -346,3 +346,22 @@ fn a_missing_password_variable_is_named() {
         "{fix:?}"
     );
 }
+
+#[test]
+fn two_entries_with_one_address_are_a_bad_entry_naming_both() {
+    let ldif = format!(
+        "dn: {}\nobjectClass: inetOrgPerson\ncn: A\ngivenName: A\nsn: A\nmail: same@example.com\n\n\
+         dn: {}\nobjectClass: inetOrgPerson\ncn: B\ngivenName: B\nsn: B\nmail: Same@Example.com\n\n",
+        uid(1),
+        uid(2)
+    );
+    let server = Slapd::start(&ldif, SIZE_LIMIT);
+    let error = source(config(&server.url, ""), READER_PASSWORD)
+        .people()
+        .expect_err("one address, two people");
+    let SourceError::BadEntry { at, problem, .. } = &error else {
+        panic!("not a bad entry: {error:?}");
+    };
+    let both = format!("{at} {problem}");
+    assert!(both.contains(&uid(1)) && both.contains(&uid(2)), "{both}");
+}

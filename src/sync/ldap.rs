@@ -383,6 +383,24 @@ impl LdapSource {
             person.groups = memberships.of(&found.dn);
         }
         people.sort_by(|a, b| a.email.cmp(&b.email).then_with(|| a.origin.cmp(&b.origin)));
+        // One address, two entries: the rules could only pick one of them at random.
+        let mut seen = std::collections::HashMap::new();
+        for person in &people {
+            if let Some(first) = seen.insert(crate::email::fold(&person.email), &person.origin) {
+                return Err(SourceError::BadEntry {
+                    at: person.origin.clone(),
+                    problem: format!(
+                        "has the email `{}` of another entry, `{first}`",
+                        person.email
+                    ),
+                    fix: Some(
+                        "give each person their own address, or narrow the source's `filter` to \
+                         leave one of them out"
+                            .to_owned(),
+                    ),
+                });
+            }
+        }
         Ok(people)
     }
 }
