@@ -50,4 +50,6 @@ mod secrets_stage;
 mod secrets_wiretap;
 mod served;
 mod signing_group_limits;
+mod slapd;
+mod sync_ldap;
 mod validate;
