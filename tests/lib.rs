@@ -50,4 +50,5 @@ mod secrets_stage;
 mod secrets_wiretap;
 mod served;
 mod signing_group_limits;
+mod sync_files;
 mod validate;

@@ -205,7 +205,7 @@ pub fn parse(name: &str, bytes: &[u8], config: &CsvConfig) -> Result<Vec<Person>
         .from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|err| csv_error(name, &err, config))?
+        .map_err(|err| csv_error(name, &err, text.as_bytes(), config))?
         .clone();
     if header.iter().all(str::is_empty) {
         return Err(SourceError::BadEntry {
@@ -221,13 +221,14 @@ pub fn parse(name: &str, bytes: &[u8], config: &CsvConfig) -> Result<Vec<Person>
     let mut people = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
+    let mut lines = Lines::of(text.as_bytes());
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(err) => return Err(csv_error(name, &err, config)),
+            Err(err) => return Err(csv_error(name, &err, text.as_bytes(), config)),
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = lines.at(record.position().map_or(0, csv::Position::byte));
         let person = layout.person(name, line, &record)?;
         if let Some(first) = seen.insert(crate::email::fold(&person.email), line) {
             return Err(SourceError::BadEntry {
@@ -301,8 +302,8 @@ fn utf8(name: &str, bytes: &[u8]) -> Result<String, SourceError> {
 }
 
 /// A reader's complaint, in the file's terms.
-fn csv_error(name: &str, err: &csv::Error, config: &CsvConfig) -> SourceError {
-    let line = err.position().map_or(0, csv::Position::line);
+fn csv_error(name: &str, err: &csv::Error, text: &[u8], config: &CsvConfig) -> SourceError {
+    let line = Lines::of(text).at(err.position().map_or(0, csv::Position::byte));
     match err.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -322,6 +323,47 @@ fn csv_error(name: &str, err: &csv::Error, config: &CsvConfig) -> SourceError {
                     .to_owned(),
             ),
         },
+    }
+}
+
+/// Line numbers as an editor or a spreadsheet shows them, from a record's byte offset. The
+/// reader's own count runs one behind after a CRLF line end (it counts the `\n` as part of
+/// the next record), and Excel writes CRLF.
+struct Lines<'t> {
+    text: &'t [u8],
+    /// How far the text has been counted, and the line there.
+    counted: usize,
+    line: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn of(text: &'t [u8]) -> Self {
+        Self {
+            text,
+            counted: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at `byte`: past any line ends there (a record may be
+    /// said to start at the `\n` of the CRLF before it; blank lines are skipped), counting
+    /// `\n`, and a lone `\r` as old Macs wrote it. Offsets must not go back.
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let from = self.counted.min(start);
+        for (offset, &byte) in self.text[from..start].iter().enumerate() {
+            let next = self.text.get(from + offset + 1);
+            if byte == b'\n' || (byte == b'\r' && next != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.counted = start;
+        self.line
     }
 }
 
@@ -606,6 +648,19 @@ mod tests {
         assert!(parse_delimiter("").is_err());
         assert!(parse_delimiter("§").is_err());
         assert!(parse_delimiter("\"").is_err());
+    }
+
+    #[test]
+    fn lines_are_counted_as_an_editor_shows_them() {
+        let crlf = b"h\r\na\r\n\r\nb\r\n";
+        let mut lines = Lines::of(crlf);
+        // The reader puts the second record at the `\n` of the CRLF before it.
+        assert_eq!(lines.at(2), 2);
+        assert_eq!(lines.at(5), 4);
+        let mut lines = Lines::of(b"h\n\"two\nlines\"\nc\rd\n");
+        assert_eq!(lines.at(2), 2);
+        assert_eq!(lines.at(14), 4);
+        assert_eq!(lines.at(16), 5);
     }
 
     #[test]
