@@ -513,3 +513,69 @@ fn fifty_thousand_rows_give_fifty_thousand_people() {
     assert_eq!(people[ROWS - 1].origin, format!("people.csv:{}", ROWS + 1));
     assert_eq!(people[ROWS - 1].attributes["department"], "Dept39");
 }
+
+#[test]
+fn excel_s_sep_line_is_read_past_and_checked() {
+    let dir = dir_with(&[(
+        "people.csv",
+        b"sep=;\r\nEmail;First;Last\r\nana@example.com;Ana;Silva\r\n;Bo;Berg\r\n",
+    )]);
+    let yaml = format!("{SIMPLE}delimiter: ';'\n");
+    // The header is line 2, Ana line 3, the row without an email line 4.
+    assert_eq!(
+        said(csv_people(dir.path(), &yaml)).lines().next(),
+        Some("people.csv:4: column `Email` is empty")
+    );
+    assert_eq!(
+        said(csv_people(dir.path(), SIMPLE)),
+        "people.csv:1: the file says `sep=;`, but the source's delimiter is `,`\n\
+         help: set `delimiter: ';'` on the source"
+    );
+    let renamed = yaml.replace("email: Email", "email: Mail");
+    assert!(
+        said(csv_people(dir.path(), &renamed))
+            .starts_with("people.csv:2: the header has no column `Mail`")
+    );
+}
+
+#[test]
+fn a_utf8_export_said_to_be_windows_1252_is_read_as_utf8_or_refused() {
+    // With a byte-order mark, the file says what it is.
+    let yaml = CSV_UTF8.replace(
+        "path: people.csv\n",
+        "path: people.csv\nencoding: windows-1252\n",
+    );
+    let people = csv_people(&fixtures(), &yaml).expect("people.csv");
+    assert_eq!(find(&people, "jose.mueller@example.com").first_name, "José");
+
+    // Without one, reading it as Windows-1252 would make José `JosÃ©`.
+    let dir = dir_with(&[(
+        "people.csv",
+        "Email,First,Last\njose@example.com,José,Müller\n".as_bytes(),
+    )]);
+    let yaml = format!("{SIMPLE}encoding: windows-1252\n");
+    assert_eq!(
+        said(csv_people(dir.path(), &yaml)),
+        "people.csv: is UTF-8 text, but the source says `encoding: windows-1252`\n\
+         help: remove `encoding` from the source (UTF-8 is the default)"
+    );
+    let latin = format!("{SIMPLE}encoding: latin-1\n");
+    let people = csv_people(
+        &fixtures(),
+        &CSV_1252.replace("windows-1252\n", "latin-1\n"),
+    )
+    .expect("latin-1 is read as Windows-1252");
+    assert_eq!(people.len(), 20);
+    assert!(said(csv_people(dir.path(), &latin)).contains("`encoding: latin-1`"));
+}
+
+#[test]
+fn an_empty_list_of_disabled_values_is_refused() {
+    let yaml = format!("{SIMPLE}status: {{column: Status, disabled_values: []}}\n");
+    let err = serde_saphyr::from_str::<CsvConfig>(&yaml).expect_err("no disabled values");
+    assert!(
+        err.to_string()
+            .contains("`disabled_values` needs at least one value"),
+        "{err}"
+    );
+}

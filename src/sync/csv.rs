@@ -40,6 +40,7 @@ pub struct CsvConfig {
     /// How the file's text is encoded. A UTF-8 byte-order mark (Excel's "CSV UTF-8") is
     /// recognised whatever this says.
     #[serde(default)]
+    #[schemars(extend("default" = "utf-8"))]
     pub encoding: Encoding,
     /// Which header column holds each of the person's fields.
     pub columns: CsvColumns,
@@ -49,7 +50,6 @@ pub struct CsvConfig {
     pub attributes: BTreeMap<String, String>,
     /// Which rows are leavers (disabled accounts), by a status column. Left out, nobody in
     /// the file is a leaver: people who left are those no longer in it.
-    #[serde(default)]
     pub status: Option<CsvStatus>,
 }
 
@@ -64,15 +64,12 @@ pub struct CsvColumns {
     /// The column of the last (family) name.
     pub last_name: String,
     /// The column of the job title, if the export has one.
-    #[serde(default)]
     pub job_title: Option<String>,
     /// The column of the directory groups the person is in (a department, a team), which the
     /// mapping rules match on.
-    #[serde(default)]
     pub groups: Option<String>,
     /// What separates several groups in the `groups` column (`"|"`, `","`). Left out, the
     /// whole cell is one group.
-    #[serde(default)]
     pub groups_separator: Option<String>,
 }
 
@@ -84,6 +81,8 @@ pub struct CsvStatus {
     pub column: String,
     /// The values that make a row a leaver (`Terminated`, `Inactive`), letter case and
     /// surrounding spaces aside. Any other value, or an empty cell, is someone still there.
+    #[serde(deserialize_with = "some_values")]
+    #[schemars(length(min = 1))]
     pub disabled_values: Vec<String>,
 }
 
@@ -107,6 +106,17 @@ pub enum Encoding {
 /// `,` unless told otherwise.
 fn default_delimiter() -> u8 {
     b','
+}
+
+/// A list of at least one value: an empty `disabled_values` would quietly make nobody a leaver.
+fn some_values<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let values = Vec::<String>::deserialize(deserializer)?;
+    if values.iter().all(|value| value.trim().is_empty()) {
+        return Err(serde::de::Error::custom(
+            "`disabled_values` needs at least one value (`[Terminated, Inactive]`); to read no status, remove `status`",
+        ));
+    }
+    Ok(values)
 }
 
 /// One ASCII character, or `tab`: the CSV reader splits bytes, so a multi-byte character
@@ -198,14 +208,17 @@ pub(super) fn read_in_dir(dir: &Path, path: &Path) -> Result<Vec<u8>, SourceErro
 /// knows it (`hr/people.csv`), for origins and errors.
 pub fn parse(name: &str, bytes: &[u8], config: &CsvConfig) -> Result<Vec<Person>, SourceError> {
     let text = decode(name, bytes, config.encoding)?;
+    let skip = sep_line(name, &text, config.delimiter)?;
+    let mut lines = Lines::of(text.as_bytes(), skip);
+    let header_line = lines.at(0);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(config.delimiter)
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(&text.as_bytes()[skip..]);
     let header = reader
         .headers()
-        .map_err(|err| csv_error(name, &err, text.as_bytes(), config))?
+        .map_err(|err| csv_error(name, &err, Lines::of(text.as_bytes(), skip), config))?
         .clone();
     if header.iter().all(str::is_empty) {
         return Err(SourceError::BadEntry {
@@ -216,17 +229,23 @@ pub fn parse(name: &str, bytes: &[u8], config: &CsvConfig) -> Result<Vec<Person>
             ),
         });
     }
-    let layout = Layout::of(name, &header, config)?;
+    let layout = Layout::of(&format!("{name}:{header_line}"), &header, config)?;
 
     let mut people = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
-    let mut lines = Lines::of(text.as_bytes());
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(err) => return Err(csv_error(name, &err, text.as_bytes(), config)),
+            Err(err) => {
+                return Err(csv_error(
+                    name,
+                    &err,
+                    Lines::of(text.as_bytes(), skip),
+                    config,
+                ));
+            }
         }
         let line = lines.at(record.position().map_or(0, csv::Position::byte));
         let person = layout.person(name, line, &record)?;
@@ -256,6 +275,36 @@ pub fn parse(name: &str, bytes: &[u8], config: &CsvConfig) -> Result<Vec<Person>
     Ok(people)
 }
 
+/// The length of Excel's `sep=;` line, when the file starts with one (Excel writes it so
+/// that a double click opens the file right); 0 without. One naming another delimiter than the
+/// source's is refused: the source would split every row wrong.
+fn sep_line(name: &str, text: &str, delimiter: u8) -> Result<usize, SourceError> {
+    let first = text.split('\n').next().unwrap_or("");
+    let Some(said) = first
+        .get(..4)
+        .filter(|start| start.eq_ignore_ascii_case("sep="))
+        .and_then(|_| first.get(4..))
+        .map(|rest| rest.trim_end_matches('\r'))
+    else {
+        return Ok(0);
+    };
+    if said.len() == 1 && said.as_bytes()[0] == delimiter {
+        return Ok((first.len() + 1).min(text.len()));
+    }
+    Err(SourceError::BadEntry {
+        at: format!("{name}:1"),
+        problem: format!(
+            "the file says `sep={}`, but the source's delimiter is `{}`",
+            excerpt::quoted(said, QUOTED_CHARS),
+            delimiter_shown(delimiter)
+        ),
+        fix: Some(format!(
+            "set `delimiter: '{}'` on the source",
+            excerpt::quoted(said, QUOTED_CHARS)
+        )),
+    })
+}
+
 /// The file's text. A byte-order mark decides UTF-8 whatever `encoding` says; a UTF-16 one
 /// (Excel's "Unicode Text") is refused with the way out.
 fn decode(name: &str, bytes: &[u8], encoding: Encoding) -> Result<String, SourceError> {
@@ -276,6 +325,21 @@ fn decode(name: &str, bytes: &[u8], encoding: Encoding) -> Result<String, Source
     match encoding {
         Encoding::Utf8 => utf8(name, bytes),
         Encoding::Windows1252 | Encoding::Latin1 => {
+            // Text that is valid UTF-8 with letters beyond ASCII is UTF-8: as Windows-1252 it
+            // would turn `José` into `JosÃ©` without a word.
+            if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+                return Err(bad(
+                    format!(
+                        "is UTF-8 text, but the source says `encoding: {}`",
+                        if encoding == Encoding::Latin1 {
+                            "latin-1"
+                        } else {
+                            "windows-1252"
+                        }
+                    ),
+                    "remove `encoding` from the source (UTF-8 is the default)",
+                ));
+            }
             // Windows-1252 gives every byte a character: decoding can't fail.
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             Ok(text.into_owned())
@@ -302,8 +366,8 @@ fn utf8(name: &str, bytes: &[u8]) -> Result<String, SourceError> {
 }
 
 /// A reader's complaint, in the file's terms.
-fn csv_error(name: &str, err: &csv::Error, text: &[u8], config: &CsvConfig) -> SourceError {
-    let line = Lines::of(text).at(err.position().map_or(0, csv::Position::byte));
+fn csv_error(name: &str, err: &csv::Error, mut lines: Lines, config: &CsvConfig) -> SourceError {
+    let line = lines.at(err.position().map_or(0, csv::Position::byte));
     match err.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -331,15 +395,19 @@ fn csv_error(name: &str, err: &csv::Error, text: &[u8], config: &CsvConfig) -> S
 /// the next record), and Excel writes CRLF.
 struct Lines<'t> {
     text: &'t [u8],
+    /// Where the reader starts in the text: its offsets are from there.
+    skip: usize,
     /// How far the text has been counted, and the line there.
     counted: usize,
     line: u64,
 }
 
 impl<'t> Lines<'t> {
-    fn of(text: &'t [u8]) -> Self {
+    /// Lines of `text`, whose records are read from the offset `skip` on.
+    fn of(text: &'t [u8], skip: usize) -> Self {
         Self {
             text,
+            skip,
             counted: 0,
             line: 1,
         }
@@ -351,6 +419,7 @@ impl<'t> Lines<'t> {
     fn at(&mut self, byte: u64) -> u64 {
         let mut start = usize::try_from(byte)
             .unwrap_or(usize::MAX)
+            .saturating_add(self.skip)
             .min(self.text.len());
         while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
             start += 1;
@@ -392,13 +461,14 @@ struct Layout<'a> {
 impl<'a> Layout<'a> {
     /// Finds every mapped column in the header, or says which is missing and what the header
     /// has.
+    /// `at` is where the header is: `people.csv:1`.
     fn of(
-        name: &str,
+        at: &str,
         header: &csv::StringRecord,
         config: &'a CsvConfig,
     ) -> Result<Self, SourceError> {
         let header: Vec<String> = header.iter().map(str::to_owned).collect();
-        let find = |column: &str, key: &str| column_index(name, &header, column, key);
+        let find = |column: &str, key: &str| column_index(at, &header, column, key);
         let columns = &config.columns;
         let optional = |column: &Option<String>, key: &str| {
             column
@@ -521,7 +591,7 @@ impl<'a> Layout<'a> {
 
 /// The index of `column` in the header; `key` is the config key that names it, for the error.
 fn column_index(
-    name: &str,
+    at: &str,
     header: &[String],
     column: &str,
     key: &str,
@@ -545,7 +615,7 @@ fn column_index(
                 .map(|best| format!("did you mean `{best}`? "))
                 .unwrap_or_default();
             Err(SourceError::BadEntry {
-                at: format!("{name}:1"),
+                at: at.to_owned(),
                 problem: format!(
                     "the header has no column `{}` (named by `{key}`); its columns are {listed}",
                     excerpt::quoted(column, QUOTED_CHARS)
@@ -556,7 +626,7 @@ fn column_index(
             })
         }
         [..] => Err(SourceError::BadEntry {
-            at: format!("{name}:1"),
+            at: at.to_owned(),
             problem: format!(
                 "the header has {} columns named `{}` (named by `{key}`)",
                 matching.len(),
@@ -615,26 +685,6 @@ pub(super) fn looks_like_email(value: &str) -> bool {
     }
 }
 
-impl Default for CsvConfig {
-    fn default() -> Self {
-        Self {
-            path: PathBuf::new(),
-            delimiter: default_delimiter(),
-            encoding: Encoding::default(),
-            columns: CsvColumns {
-                email: "Email".to_owned(),
-                first_name: "First name".to_owned(),
-                last_name: "Last name".to_owned(),
-                job_title: None,
-                groups: None,
-                groups_separator: None,
-            },
-            attributes: BTreeMap::new(),
-            status: None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,11 +703,11 @@ mod tests {
     #[test]
     fn lines_are_counted_as_an_editor_shows_them() {
         let crlf = b"h\r\na\r\n\r\nb\r\n";
-        let mut lines = Lines::of(crlf);
+        let mut lines = Lines::of(crlf, 0);
         // The reader puts the second record at the `\n` of the CRLF before it.
         assert_eq!(lines.at(2), 2);
         assert_eq!(lines.at(5), 4);
-        let mut lines = Lines::of(b"h\n\"two\nlines\"\nc\rd\n");
+        let mut lines = Lines::of(b"h\n\"two\nlines\"\nc\rd\n", 0);
         assert_eq!(lines.at(2), 2);
         assert_eq!(lines.at(14), 4);
         assert_eq!(lines.at(16), 5);

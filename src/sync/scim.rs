@@ -49,7 +49,6 @@ pub struct ScimConfig {
     /// of resources.
     pub path: PathBuf,
     /// A second JSON file holding the `Group` resources, when the export keeps them apart.
-    #[serde(default)]
     pub groups_path: Option<PathBuf>,
     /// More attributes the mapping rules may test, by the name the rules use, each from a SCIM
     /// attribute path: `user_type: userType`, `locale: locale`,
