@@ -579,3 +579,96 @@ fn an_empty_list_of_disabled_values_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn control_characters_in_a_value_are_refused() {
+    let dir = dir_with(&[
+        (
+            "people.csv",
+            b"Email,First,Last\nana@example.com,\"Ana\nMaria\",Silva\n",
+        ),
+        (
+            "users.json",
+            &list(&format!(
+                r#"{{"schemas":["{USER_SCHEMA}"],"id":"1","userName":"ana@example.com","name":{{"givenName":"Ana","familyName":"Sil\u001b[2Jva"}}}}"#
+            )),
+        ),
+    ]);
+    assert_eq!(
+        said(csv_people(dir.path(), SIMPLE)).lines().next(),
+        Some("people.csv:2: column `First` holds a control character (U+000A)")
+    );
+    assert_eq!(
+        said(scim_people(dir.path(), "path: users.json"))
+            .lines()
+            .next(),
+        Some(
+            "users.json: Resources[0] (userName ana@example.com): `name.familyName` holds a control character (U+001B)"
+        )
+    );
+}
+
+#[test]
+fn scim_exports_as_a_bare_array_or_with_keys_in_another_case_are_read() {
+    let user = |id: &str, email: &str| {
+        format!(
+            r#"{{"SCHEMAS":["{USER_SCHEMA}"],"ID":"{id}","UserName":"{email}","Name":{{"GivenName":"P{id}"}},"Active":"TRUE"}}"#
+        )
+    };
+    let array = format!(
+        "[{}, {}]",
+        user("1", "a@example.com"),
+        user("2", "b@example.com")
+    );
+    let lower = format!(
+        r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"resources":[{}]}}"#,
+        user("1", "a@example.com")
+    );
+    let dir = dir_with(&[
+        ("array.json", array.as_bytes()),
+        ("lower.json", lower.as_bytes()),
+    ]);
+    let people = scim_people(dir.path(), "path: array.json").expect("an array of resources");
+    let emails: Vec<&str> = people.iter().map(|p| p.email.as_str()).collect();
+    assert_eq!(emails, ["a@example.com", "b@example.com"]);
+    assert_eq!(people[1].origin, "array.json: [1]");
+    assert_eq!(people[1].first_name, "P2");
+    let people = scim_people(dir.path(), "path: lower.json").expect("`resources`");
+    assert_eq!(people[0].origin, "lower.json: resources[0]");
+}
+
+#[test]
+fn a_scim_person_twice_or_an_id_twice_is_refused() {
+    let user = |id: &str, email: &str| {
+        format!(
+            r#"{{"schemas":["{USER_SCHEMA}"],"id":"{id}","userName":"{email}","name":{{"givenName":"P"}}}}"#
+        )
+    };
+    let twice = list(&format!(
+        "{},{}",
+        user("1", "a@example.com"),
+        user("2", "A@example.com")
+    ));
+    let same_id = list(&format!(
+        "{},{}",
+        user("1", "a@example.com"),
+        user("1", "b@example.com")
+    ));
+    let dir = dir_with(&[("twice.json", &twice), ("same-id.json", &same_id)]);
+    assert_eq!(
+        said(scim_people(dir.path(), "path: twice.json"))
+            .lines()
+            .next(),
+        Some(
+            "twice.json: Resources[1] (userName A@example.com): has the email `A@example.com`, as twice.json: Resources[0] (userName a@example.com) does"
+        )
+    );
+    assert_eq!(
+        said(scim_people(dir.path(), "path: same-id.json"))
+            .lines()
+            .next(),
+        Some(
+            "same-id.json: Resources[1] (userName b@example.com): has the id `1`, as same-id.json: Resources[0] (userName a@example.com) does"
+        )
+    );
+}

@@ -507,6 +507,16 @@ impl<'a> Layout<'a> {
         })
     }
 
+    /// Every column the mapping reads.
+    fn mapped(&self) -> impl Iterator<Item = usize> + '_ {
+        [self.email, self.first_name, self.last_name]
+            .into_iter()
+            .chain(self.job_title)
+            .chain(self.groups)
+            .chain(self.status)
+            .chain(self.attributes.iter().map(|&(_, index)| index))
+    }
+
     /// A header cell, fit for a message.
     fn column(&self, index: usize) -> String {
         excerpt::quoted(&self.header[index], QUOTED_CHARS)
@@ -521,6 +531,22 @@ impl<'a> Layout<'a> {
     ) -> Result<Person, SourceError> {
         let at = format!("{name}:{line}");
         let cell = |index: usize| record.get(index).unwrap_or("");
+        // A line break in a name would end up in generated YAML and on terminals.
+        for index in self.mapped() {
+            if let Some(control) = cell(index).chars().find(|c| c.is_control()) {
+                return Err(SourceError::BadEntry {
+                    at,
+                    problem: format!(
+                        "column `{}` holds a control character (U+{:04X})",
+                        self.column(index),
+                        u32::from(control)
+                    ),
+                    fix: Some(
+                        "remove line breaks, tabs and other control characters from the value in the HR system, and export again".to_owned(),
+                    ),
+                });
+            }
+        }
         let email = cell(self.email);
         if email.is_empty() {
             return Err(SourceError::BadEntry {

@@ -106,6 +106,19 @@ pub fn parse(files: &[(&str, &[u8])], config: &ScimConfig) -> Result<Vec<Person>
     let mut seen: HashMap<String, &str> = HashMap::new();
     for user in &export.users {
         let person = export.person(user, config)?;
+        // A line break in a name would end up in generated YAML and on terminals.
+        if let Some((what, control)) = control_in(&person) {
+            return Err(SourceError::BadEntry {
+                at: user.at.label.clone(),
+                problem: format!(
+                    "{what} holds a control character (U+{:04X})",
+                    u32::from(control)
+                ),
+                fix: Some(
+                    "remove line breaks, tabs and other control characters from the value at the identity provider, and export again".to_owned(),
+                ),
+            });
+        }
         if let Some(first) = seen.insert(crate::email::fold(&person.email), &user.at.label) {
             return Err(SourceError::BadEntry {
                 at: user.at.label.clone(),
@@ -130,6 +143,33 @@ pub fn parse(files: &[(&str, &[u8])], config: &ScimConfig) -> Result<Vec<Person>
         });
     }
     Ok(people)
+}
+
+/// The first control character in what the person will be written with, and where it is.
+fn control_in(person: &Person) -> Option<(String, char)> {
+    let first = |text: &str| text.chars().find(|c| c.is_control());
+    let fields = [
+        ("the email".to_owned(), person.email.as_str()),
+        ("`name.givenName`".to_owned(), &person.first_name),
+        ("`name.familyName`".to_owned(), &person.last_name),
+        (
+            "`title`".to_owned(),
+            person.job_title.as_deref().unwrap_or(""),
+        ),
+    ];
+    let groups = person
+        .groups
+        .iter()
+        .map(|group| ("a group's name".to_owned(), group.as_str()));
+    let attributes = person
+        .attributes
+        .iter()
+        .map(|(name, value)| (format!("the attribute `{name}`"), value.as_str()));
+    fields
+        .into_iter()
+        .chain(groups)
+        .chain(attributes)
+        .find_map(|(what, text)| first(text).map(|control| (what, control)))
 }
 
 /// Where a resource is: `users.json: Resources[3]`, and the same with its name, for errors.
@@ -167,22 +207,10 @@ fn resources_in(name: &str, bytes: &[u8]) -> Result<Vec<Resource>, SourceError> 
             ),
         }
     })?;
-    let (list, key) = match &document {
-        Value::Array(list) => (list, ""),
-        Value::Object(object) => {
-            let Some((key, list)) = entry(object, "Resources") else {
-                return Err(bad(
-                    "is not a SCIM ListResponse: it has no `Resources`".to_owned(),
-                    "export the users as a ListResponse (`{\"schemas\": [\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"], \"Resources\": [...]}`) or as an array of resources",
-                ));
-            };
-            let Value::Array(list) = list else {
-                return Err(bad(
-                    format!("has `{key}` that is {}, not a list", kind(list)),
-                    "`Resources` must be the list of User and Group resources",
-                ));
-            };
-            if let Some(schemas) = field(object, "schemas")
+    let (list, key) = match document {
+        Value::Array(list) => (list, String::new()),
+        Value::Object(mut object) => {
+            if let Some(schemas) = field(&object, "schemas")
                 && !strings(schemas).any(|schema| schema.eq_ignore_ascii_case(LIST_RESPONSE))
             {
                 return Err(bad(
@@ -190,31 +218,47 @@ fn resources_in(name: &str, bytes: &[u8]) -> Result<Vec<Resource>, SourceError> 
                     "a SCIM export is a ListResponse: check that the file is the identity provider's export of users",
                 ));
             }
-            refuse_a_page(name, object, list.len())?;
-            (list, key.as_str())
+            let Some(key) = entry(&object, "Resources").map(|(key, _)| key.clone()) else {
+                return Err(bad(
+                    "is not a SCIM ListResponse: it has no `Resources`".to_owned(),
+                    "export the users as a ListResponse (`{\"schemas\": [\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"], \"Resources\": [...]}`) or as an array of resources",
+                ));
+            };
+            let list = match object.remove(&key) {
+                Some(Value::Array(list)) => list,
+                Some(other) => {
+                    return Err(bad(
+                        format!("has `{key}` that is {}, not a list", kind(&other)),
+                        "`Resources` must be the list of User and Group resources",
+                    ));
+                }
+                None => Vec::new(),
+            };
+            refuse_a_page(name, &object, list.len())?;
+            (list, key)
         }
         other => {
             return Err(bad(
-                format!("is {}, not a SCIM ListResponse", kind(other)),
+                format!("is {}, not a SCIM ListResponse", kind(&other)),
                 "export the users as a SCIM ListResponse, or as an array of resources",
             ));
         }
     };
-    list.iter()
+    list.into_iter()
         .enumerate()
         .map(|(index, value)| {
             let origin = format!("{name}: {key}[{index}]");
             match value {
                 Value::Object(object) => Ok(Resource {
                     at: Place {
-                        label: labelled(&origin, object),
+                        label: labelled(&origin, &object),
                         origin,
                     },
-                    object: object.clone(),
+                    object,
                 }),
                 other => Err(SourceError::BadEntry {
                     at: origin,
-                    problem: format!("is {}, not a resource", kind(other)),
+                    problem: format!("is {}, not a resource", kind(&other)),
                     fix: Some("each resource is a JSON object with `schemas` and `id`".to_owned()),
                 }),
             }
