@@ -672,3 +672,18 @@ fn a_scim_person_twice_or_an_id_twice_is_refused() {
         )
     );
 }
+
+#[test]
+fn empty_files_say_what_is_missing() {
+    let dir = dir_with(&[("people.csv", b""), ("users.json", b"")]);
+    assert_eq!(
+        said(csv_people(dir.path(), SIMPLE)).lines().next(),
+        Some("people.csv: has no header row")
+    );
+    assert_eq!(
+        said(scim_people(dir.path(), "path: users.json"))
+            .lines()
+            .next(),
+        Some("users.json: is empty")
+    );
+}

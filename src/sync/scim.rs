@@ -193,6 +193,12 @@ fn resources_in(name: &str, bytes: &[u8]) -> Result<Vec<Resource>, SourceError> 
         fix: Some(fix.to_owned()),
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(bad(
+            "is empty".to_owned(),
+            "export the users again from the identity provider: the export that wrote this file failed",
+        ));
+    }
     let document: Value = serde_json::from_slice(bytes).map_err(|err| {
         let said = err.to_string();
         let suffix = format!(" at line {} column {}", err.line(), err.column());
