@@ -41,6 +41,12 @@ const ENTERPRISE_ATTRIBUTES: [(&str, &str); 5] = [
 const QUOTED_CHARS: usize = 60;
 
 /// A SCIM 2.0 export: which files, and which more attributes to take.
+///
+/// Each `User` resource is one person: the email is the `primary` entry of `emails` (else
+/// `userName` when it is an address, else the only entry), the names `name.givenName` and
+/// `name.familyName`, the job title `title`; `active: false` makes a leaver. The groups are
+/// the `displayName`s of the Group resources whose `members` hold the user, directly or
+/// through groups in groups, and any other group the user's `groups` names by `display`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct ScimConfig {
