@@ -51,5 +51,6 @@ mod secrets_wiretap;
 mod served;
 mod signing_group_limits;
 mod slapd;
+mod sync_files;
 mod sync_ldap;
 mod validate;
