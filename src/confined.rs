@@ -6,6 +6,7 @@
 //! private key, or a file the tool would then overwrite. Whatever leaves the directory is
 //! refused before it is opened, and a FIFO or device is refused before it can block a read.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Read as _};
@@ -270,6 +271,56 @@ impl Confinement {
             }
         }
     }
+}
+
+impl Confinement {
+    /// Writes `bytes` to the file `name` in `folder` (a folder [`Confinement::folder`] gave),
+    /// atomically: a temporary file in the same folder, flushed, then renamed over the target,
+    /// so a reader sees the old file or the new one, never half of one. A target that is a
+    /// link out of the directory, or not a regular file, is refused. The temporary file's name
+    /// starts with `temp_prefix`, so what a killed writer left can be found and cleared.
+    pub fn write_atomic(
+        &self,
+        folder: &Path,
+        name: &OsStr,
+        bytes: &[u8],
+        temp_prefix: &str,
+    ) -> Result<(), FileError> {
+        use std::io::Write as _;
+        let path = folder.join(name);
+        let target = self.file(&path)?.unwrap_or_else(|| path.clone());
+        let folder = target.parent().unwrap_or(folder);
+        // The temporary file deletes itself when dropped, so every early return cleans up.
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(temp_prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            // tempfile's default is 0600; these files are no secret (secrets are never written)
+            // and should read like the rest of the checkout. The umask still applies.
+            use std::os::unix::fs::PermissionsExt as _;
+            builder.permissions(fs::Permissions::from_mode(0o644));
+        }
+        let io = |error: io::Error| FileError::io(&path, error);
+        let mut temp = builder.tempfile_in(folder).map_err(io)?;
+        temp.write_all(bytes)
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(io)?;
+        // On failure the error gives the temporary file back; dropping it deletes it.
+        temp.persist(&target).map_err(|error| io(error.error))?;
+        sync_dir(folder).map_err(io)
+    }
+}
+
+/// Makes a rename in `dir` durable.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Windows can't open a folder as a file; its renames are journaled by NTFS.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 fn in_kernel_view(real: &Path) -> bool {

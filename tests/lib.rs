@@ -51,6 +51,7 @@ mod secrets_wiretap;
 mod served;
 mod signing_group_limits;
 mod slapd;
+mod sync_cli;
 mod sync_files;
 mod sync_ldap;
 mod validate;

@@ -70,6 +70,25 @@ pub enum Command {
     /// Prints a table of the findings and writes them as JSON for `emulator --behaviour`.
     /// Refuses production accounts. About 40 API calls (more with --spend-burst).
     Probe(ProbeArgs),
+    /// Write the users a directory gives (an HR export, LDAP or Active Directory, a SCIM
+    /// export) as YAML, by the `sync` section's sources and rules.
+    ///
+    /// Each source's users go to `generated/<source>.yaml` beside the hand-written files, in a
+    /// stable order, so a pull request shows exactly who joined, moved or left. Nothing is
+    /// written unless every source was read and mapped. Never calls DocuSign. Exit codes: 0
+    /// done (with --check: nothing would change); 2 with --check, a file would change; 1 an
+    /// error. LDAP credentials come from the environment variables the source names.
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The directory that holds the desired-state YAML and its `sync` section.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Write nothing; exit 2 when a generated file would change (for CI).
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

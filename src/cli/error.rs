@@ -209,6 +209,29 @@ pub enum CliError {
     )]
     ImportWrite { path: PathBuf, reason: String },
 
+    #[error("no `sync` section in the desired state at `{}`", dir.display())]
+    #[diagnostic(
+        code(cli::no_sync_section),
+        help(
+            "add one (say in sources.yaml): `sync:` with `sources:` (each a name and one of `csv:`, `ldap:`, `scim:`) and `rules:`"
+        )
+    )]
+    NoSyncSection { dir: PathBuf },
+
+    #[error("can't write `{path}`: {reason}; no generated file was left half-written")]
+    #[diagnostic(
+        code(cli::sync_write),
+        help("check that the directory is writable and the disk not full, then run sync again")
+    )]
+    SyncWrite { path: String, reason: String },
+
+    #[error("the source `{source_name}` can't be written as YAML: {reason}")]
+    #[diagnostic(
+        code(cli::sync_yaml),
+        help("this is a bug in docusign-gitops; please report it")
+    )]
+    SyncYaml { source_name: String, reason: String },
+
     /// What was given is shown with its control characters visible.
     #[error("`{given}` is not an email address; nothing was changed")]
     #[diagnostic(

@@ -16,6 +16,7 @@ mod probe;
 mod prompt;
 mod render;
 mod session;
+mod sync;
 
 use crate::words::counted;
 use std::io::Write;
@@ -75,6 +76,7 @@ fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate(args) => validate(args),
         Command::Schema(args) => schema(args),
+        Command::Sync(args) => sync::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Drift(args) => drift::run(args),

@@ -88,6 +88,10 @@ pub struct Document {
     pub signing_groups: Option<Vec<SigningGroupEntry>>,
     /// Users to manage, keyed by email. Listing none leaves every user alone.
     pub users: Option<Vec<UserEntry>>,
+    /// Where `docusign-gitops sync` reads people from (an HR export, LDAP, SCIM) and the rules
+    /// that map them; plan and apply never read a directory.
+    #[schemars(with = "Option<crate::sync::config::SyncSection>")]
+    pub sync: Option<Spanned<crate::sync::config::SyncSection>>,
 }
 
 /// The account section.

@@ -35,6 +35,7 @@ pub fn load(dir: &Path) -> Outcome {
                 files: 0,
                 references_checked: false,
                 digest: None,
+                sync: None,
             };
         }
     };

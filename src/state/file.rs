@@ -1,7 +1,5 @@
 //! Reading and writing the state file: versioned JSON, replaced atomically.
 
-use std::fs;
-use std::io::{self, Write as _};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -107,48 +105,12 @@ pub fn write(dir: &Path, path: &Path, state: &RecordedState) -> Result<(), State
     let dir = confinement
         .folder(relative.parent().unwrap_or(Path::new("")))
         .map_err(refused)?;
-    let target = confinement
-        .file(path)
-        .map_err(refused)?
-        .unwrap_or_else(|| dir.join(name));
-    let dir = target.parent().unwrap_or(&dir).to_path_buf();
-    let dir = dir.as_path();
     let mut json =
         serde_json::to_vec_pretty(state).map_err(|error| StateError::write(path, &error))?;
     json.push(b'\n');
-
-    // In the same folder, so the rename below stays on one file system and is atomic. The
-    // temporary file deletes itself when dropped, so every early return cleans up.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".state-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        // tempfile's default is 0600; a state file is no secret (rule 8 keeps secrets out) and
-        // should read like the rest of the checkout. The umask still applies.
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(0o644));
-    }
-    let mut temp = builder
-        .tempfile_in(dir)
-        .map_err(|error| StateError::write(path, &error))?;
-    temp.write_all(&json)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|error| StateError::write(path, &error))?;
-    // On failure the error gives the temporary file back; dropping it deletes it.
-    temp.persist(&target)
-        .map_err(|error| StateError::write(path, &error.error))?;
-    sync_dir(dir).map_err(|error| StateError::write(path, &error))
-}
-
-/// Makes a rename in `dir` durable.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    fs::File::open(dir)?.sync_all()
-}
-
-/// Windows can't open a folder as a file; its renames are journaled by NTFS.
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
+    confinement
+        .write_atomic(&dir, name, &json, super::lock::TEMP_PREFIX)
+        .map_err(refused)?;
     Ok(())
 }
 

@@ -88,6 +88,9 @@ impl Lock {
     }
 }
 
+/// How the temporary file of a state write is named, so a killed one is found.
+pub(super) const TEMP_PREFIX: &str = ".state-";
+
 /// Temporary files of a state write that a killed apply never renamed. Only the lock holder
 /// writes state, so once we hold it, any such file is abandoned.
 fn remove_abandoned_writes(folder: &Path) {
@@ -97,7 +100,7 @@ fn remove_abandoned_writes(folder: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(".state-") && name.ends_with(".tmp") {
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(".tmp") {
             let _ = fs::remove_file(entry.path());
         }
     }

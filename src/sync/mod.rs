@@ -2,6 +2,7 @@
 //! Active Directory, a SCIM export), to be mapped by rules into the YAML that `plan` reads.
 //! The directory is one more author of commits: nothing here runs during `plan` or `apply`.
 
+pub mod config;
 pub mod csv;
 pub mod ldap;
 pub mod rules;

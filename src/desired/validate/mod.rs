@@ -36,6 +36,8 @@ pub struct Outcome {
     /// The digest of the files read from a directory (`None` for files checked in memory):
     /// a saved plan records it, and apply refuses a plan made from other YAML.
     pub digest: Option<String>,
+    /// The `sync` section, when one file declares it and it is sound.
+    pub sync: Option<crate::sync::config::SyncSection>,
 }
 
 /// Checks the parsed files together. `complete` is false when some file failed to parse: its
@@ -59,6 +61,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
     let mut state = Account::default();
     // Profiles and groups first: users, groups and defaults refer to them.
     let (account, policy) = checker.sections(parsed);
+    let sync = checker.sync(parsed);
     checker.declare_profiles_and_groups(parsed, &mut state);
     checker.check_renames(Kind::Profile);
     checker.check_renames(Kind::Group);
@@ -83,6 +86,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
         files: parsed.len(),
         references_checked: complete,
         digest: None,
+        sync,
     }
 }
 
@@ -193,6 +197,50 @@ impl<'a> Checker<'a> {
             }
         }
         (account, policy)
+    }
+
+    /// The `sync` section: declared once, each source named (uniquely) and of one kind.
+    fn sync(
+        &mut self,
+        parsed: &'a [(SourceFile, Document)],
+    ) -> Option<crate::sync::config::SyncSection> {
+        let mut found = None;
+        for (file, document) in parsed {
+            let Some(section) = &document.sync else {
+                continue;
+            };
+            if !self.first_of("sync", &file.source, section) {
+                continue;
+            }
+            let mut names = HashSet::new();
+            let mut sound = true;
+            for source in &section.value.sources {
+                let problem = if source.name.trim().is_empty() {
+                    Some("a source in `sync.sources` has no name".to_owned())
+                } else if !names.insert(source.name.trim().to_lowercase()) {
+                    Some(format!("two sources are named `{}`", source.name))
+                } else if source.kinds() != 1 {
+                    Some(format!(
+                        "the source `{}` must name exactly one of `csv:`, `ldap:` or `scim:`",
+                        source.name
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    self.push(
+                        Problem::error("desired::bad_source", problem)
+                            .at_location(&file.source, &section.referenced, "in this section")
+                            .help("give each source a name of its own and one of `csv:`, `ldap:` or `scim:`"),
+                    );
+                    sound = false;
+                }
+            }
+            if sound {
+                found = Some(section.value.clone());
+            }
+        }
+        found
     }
 
     fn declare_profiles_and_groups(
