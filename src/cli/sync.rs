@@ -30,7 +30,7 @@ pub fn run(args: SyncArgs) -> Exit {
             .people(&dir)
             .map_err(miette::Report::new)
             .and_then(|people| {
-                rules::map(&source.name, &people, &section.mapping()).map_err(miette::Report::new)
+                rules::map(&source.name, &people, &section).map_err(miette::Report::new)
             })
             .and_then(|users| {
                 write::users_file(&source.name, &users)

@@ -4,7 +4,7 @@
 //! `sync` both write through here.
 
 use serde::Serialize;
-use serde_saphyr::{SerializeError, SerializerOptions};
+use serde_saphyr::{FlowSeq, SerializeError, SerializerOptions};
 
 use super::schema::COPY_PATH;
 use crate::model::controls::visible;
@@ -140,4 +140,26 @@ pub fn slug(name: &str) -> String {
     } else {
         slug.to_owned()
     }
+}
+
+/// A user entry as the files write it (`import` and `sync`): what is absent is left out.
+#[derive(Serialize)]
+pub struct UserYaml<'a> {
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission_profile: Option<&'a str>,
+    #[serde(skip_serializing_if = "no_groups")]
+    pub groups: FlowSeq<Vec<&'a str>>,
+    /// `closed`, or absent for active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn no_groups(groups: &FlowSeq<Vec<&str>>) -> bool {
+    groups.0.is_empty()
 }

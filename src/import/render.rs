@@ -12,7 +12,7 @@ use super::select::{SelectedProfile, SelectedUser, Selection, Setting};
 use super::team::Teams;
 use crate::desired::checked::Environment;
 use crate::desired::syntax::is_guid;
-use crate::desired::write::{Entry, comment_text, file, list_file, slug, yaml};
+use crate::desired::write::{Entry, UserYaml, comment_text, file, list_file, slug, yaml};
 use crate::model::{BuiltinProfile, EmailKey, Group, NameKey, SigningGroup, UserStatus};
 
 /// The file of users in no declared group.
@@ -245,23 +245,6 @@ pub fn signing_groups_file(groups: &[&SigningGroup]) -> Result<String, Serialize
     )
 }
 
-#[derive(Serialize)]
-struct UserEntry<'a> {
-    email: &'a str,
-    first_name: &'a str,
-    last_name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job_title: Option<&'a str>,
-    permission_profile: &'a str,
-    #[serde(skip_serializing_if = "no_groups")]
-    groups: FlowSeq<Vec<&'a str>>,
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
-fn no_groups(groups: &FlowSeq<Vec<&str>>) -> bool {
-    groups.0.is_empty()
-}
-
 /// What a user file's header says, and the users in it.
 pub struct UserFile<'s, 'a> {
     pub path: String,
@@ -345,13 +328,14 @@ pub fn users_file(
             ]);
         }
         Entry::new(
-            &UserEntry {
+            &UserYaml {
                 email: &user.email,
                 first_name: &user.first_name,
                 last_name: &user.last_name,
                 job_title: user.job_title.as_deref(),
-                permission_profile: &user.permission_profile,
+                permission_profile: Some(&user.permission_profile),
                 groups: FlowSeq(selected.groups.clone()),
+                status: None,
             },
             comments,
         )
@@ -395,7 +379,7 @@ mod tests {
     use proptest::prelude::*;
     use serde::Deserialize;
 
-    use super::{Entry, FlowSeq, UserEntry};
+    use super::{Entry, FlowSeq, UserYaml};
     use crate::desired::write::list;
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -447,13 +431,14 @@ mod tests {
             };
             let entry = |user: &User| {
                 Entry::new(
-                    &UserEntry {
+                    &UserYaml {
                         email: &user.email,
                         first_name: &user.first_name,
                         last_name: &user.last_name,
                         job_title: user.job_title.as_deref(),
-                        permission_profile: &user.permission_profile,
+                        permission_profile: Some(&user.permission_profile),
                         groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+                        status: None,
                     },
                     vec![comment.clone(), format!("{comment}\nusers: []")],
                 )

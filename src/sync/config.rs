@@ -8,12 +8,12 @@ use serde::Deserialize;
 
 use super::csv::{CsvConfig, CsvSource};
 use super::ldap::{LdapConfig, LdapSource};
-use super::rules::{Leavers, Mapping, ProfileConflicts, Rule, Scope};
+use super::rules::{Leavers, ProfileConflicts, Rule, Scope};
 use super::scim::{ScimConfig, ScimSource};
 use super::{Person, Source, SourceError};
 
 /// Where `docusign-gitops sync` reads people from, and how it maps them to DocuSign.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncSection {
     /// The directories people come from; each writes `generated/<name>.yaml`.
@@ -31,19 +31,6 @@ pub struct SyncSection {
     /// from the source is gone from the generated file, and the plan closes them.
     #[serde(default)]
     pub leavers: Leavers,
-}
-
-impl SyncSection {
-    /// The rules part, for [`super::rules::map`].
-    #[must_use]
-    pub fn mapping(&self) -> Mapping {
-        Mapping {
-            scope: self.scope.clone(),
-            rules: self.rules.clone(),
-            profile_conflicts: self.profile_conflicts,
-            leavers: self.leavers,
-        }
-    }
 }
 
 /// One source: a name and exactly one kind.

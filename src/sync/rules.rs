@@ -11,26 +11,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::Person;
+use super::config::SyncSection;
 use crate::model::EmailKey;
-
-/// How the people of the sources map to DocuSign (the `sync` section of the desired state).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Mapping {
-    /// Who is in scope. Without it, everyone the sources give.
-    #[serde(default)]
-    pub scope: Scope,
-    /// The rules, in order. A person no rule matches is still written (name, title), with the
-    /// default profile and no groups.
-    #[serde(default)]
-    pub rules: Vec<Rule>,
-    /// Which rule's permission profile a person gets when several rules give one.
-    #[serde(default)]
-    pub profile_conflicts: ProfileConflicts,
-    /// What happens to a person the source marks disabled (a leaver).
-    #[serde(default)]
-    pub leavers: Leavers,
-}
 
 /// Who of the sources' people DocuSign should know.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -139,14 +121,14 @@ pub enum MappingError {
     },
 }
 
-/// Maps `people` (from the source named `source`) by `mapping`, in email order.
+/// Maps `people` (from the source named `source`) by the rules of `mapping`, in email order.
 ///
 /// # Errors
 /// A bad exclusion pattern, or two people with one email.
 pub fn map(
     source: &str,
     people: &[Person],
-    mapping: &Mapping,
+    mapping: &SyncSection,
 ) -> Result<Vec<MappedUser>, MappingError> {
     let excluded = mapping
         .scope
@@ -211,7 +193,7 @@ fn matches(person: &Person, when: &When) -> bool {
             .all(|(name, value)| person.attributes.get(name) == Some(value))
 }
 
-fn mapped(source: &str, person: &Person, email: String, mapping: &Mapping) -> MappedUser {
+fn mapped(source: &str, person: &Person, email: String, mapping: &SyncSection) -> MappedUser {
     let matched: Vec<(usize, &Rule)> = mapping
         .rules
         .iter()
@@ -301,9 +283,9 @@ mod tests {
     #[test]
     fn the_first_rule_giving_a_profile_wins_unless_ranks_are_asked_for() {
         let people = [person("Ana@Example.com ", &["sales", "Managers"], "Sales")];
-        let mut mapping = Mapping {
+        let mut mapping = SyncSection {
             rules: rules(),
-            ..Mapping::default()
+            ..SyncSection::default()
         };
         let first = map("hr", &people, &mapping).expect("maps");
         assert_eq!(first[0].email, "ana@example.com");
@@ -323,10 +305,10 @@ mod tests {
     fn equal_ranks_go_to_the_first_rule() {
         let mut rules = rules();
         rules[1].rank = Some(1);
-        let mapping = Mapping {
+        let mapping = SyncSection {
             rules,
             profile_conflicts: ProfileConflicts::HighestRank,
-            ..Mapping::default()
+            ..SyncSection::default()
         };
         let people = [person("ana@example.com", &["Sales", "Managers"], "Sales")];
         let users = map("hr", &people, &mapping).expect("maps");
@@ -341,13 +323,13 @@ mod tests {
             person("contractor@example.com", &["Staff", "Contractors"], "IT"),
             person("visitor@example.com", &["Guests"], "None"),
         ];
-        let mapping = Mapping {
+        let mapping = SyncSection {
             scope: Scope {
                 groups: vec!["staff".to_owned()],
                 exclude_emails: vec!["SVC-*@example.com".to_owned()],
                 exclude_groups: vec!["Contractors".to_owned()],
             },
-            ..Mapping::default()
+            ..SyncSection::default()
         };
         let users = map("hr", &people, &mapping).expect("maps");
         let emails: Vec<&str> = users.iter().map(|user| user.email.as_str()).collect();
@@ -368,11 +350,12 @@ mod tests {
     fn leavers_are_closed_or_left_out_as_asked() {
         let mut leaver = person("gone@example.com", &[], "Sales");
         leaver.disabled = true;
-        let closed = map("hr", std::slice::from_ref(&leaver), &Mapping::default()).expect("maps");
+        let closed =
+            map("hr", std::slice::from_ref(&leaver), &SyncSection::default()).expect("maps");
         assert!(closed[0].closed);
-        let mapping = Mapping {
+        let mapping = SyncSection {
             leavers: Leavers::LeaveOut,
-            ..Mapping::default()
+            ..SyncSection::default()
         };
         assert!(map("hr", &[leaver], &mapping).expect("maps").is_empty());
     }
@@ -383,7 +366,7 @@ mod tests {
             person("ana@example.com", &[], "Sales"),
             person("ANA@example.com", &[], "Legal"),
         ];
-        let error = map("hr", &people, &Mapping::default()).expect_err("duplicate");
+        let error = map("hr", &people, &SyncSection::default()).expect_err("duplicate");
         let text = error.to_string();
         assert!(text.contains("people.csv: ana@example.com"), "{text}");
         assert!(text.contains("people.csv: ANA@example.com"), "{text}");
@@ -391,12 +374,12 @@ mod tests {
 
     #[test]
     fn a_bad_pattern_is_an_error_not_a_silent_match() {
-        let mapping = Mapping {
+        let mapping = SyncSection {
             scope: Scope {
                 exclude_emails: vec!["[unclosed@example.com".to_owned()],
                 ..Scope::default()
             },
-            ..Mapping::default()
+            ..SyncSection::default()
         };
         let error = map("hr", &[], &mapping).expect_err("bad pattern");
         assert!(matches!(error, MappingError::BadPattern { .. }));

@@ -1,11 +1,10 @@
 //! The generated YAML of one source: a file beside the hand-written ones, marked generated,
 //! in a stable order and layout so a change to one person changes only that person's lines.
 
-use serde::Serialize;
 use serde_saphyr::{FlowSeq, SerializeError};
 
 use super::rules::MappedUser;
-use crate::desired::write::{Entry, list_file, slug};
+use crate::desired::write::{Entry, UserYaml, list_file, slug};
 
 /// Where a source's generated file goes, relative to the desired-state directory.
 #[must_use]
@@ -33,7 +32,7 @@ pub fn users_file(source: &str, users: &[MappedUser]) -> Result<String, Serializ
         "users",
         users.iter().map(|user| {
             Entry::new(
-                &UserEntry {
+                &UserYaml {
                     email: &user.email,
                     first_name: &user.first_name,
                     last_name: &user.last_name,
@@ -46,26 +45,6 @@ pub fn users_file(source: &str, users: &[MappedUser]) -> Result<String, Serializ
             )
         }),
     )
-}
-
-#[derive(Serialize)]
-struct UserEntry<'a> {
-    email: &'a str,
-    first_name: &'a str,
-    last_name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job_title: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    permission_profile: Option<&'a str>,
-    #[serde(skip_serializing_if = "no_groups")]
-    groups: FlowSeq<Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'static str>,
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
-fn no_groups(groups: &FlowSeq<Vec<&str>>) -> bool {
-    groups.0.is_empty()
 }
 
 #[cfg(test)]
