@@ -154,3 +154,34 @@ fn without_a_sync_section_sync_says_how_to_add_one() {
         .exits(1)
         .stderr_has(&["no `sync` section", "sources.yaml"]);
 }
+
+#[test]
+fn an_hr_export_and_a_scim_export_of_the_same_people_write_the_same_users() {
+    let scim_source = "    - name: idp\n      scim:\n        path: idp/all.json\n";
+    let sources = SOURCES.replacen("  scope:", &format!("{scim_source}  scope:"), 1);
+    assert_ne!(sources, SOURCES, "the SCIM source was added");
+    let fixture = Fixture::new()
+        .file("sources.yaml", &sources)
+        .file("hr/people.csv", &people())
+        .file(
+            "idp/all.json",
+            &std::fs::read_to_string(crate_root().join("tests/fixtures/sync/scim/all.json"))
+                .expect("fixture"),
+        );
+    fixture
+        .run(&["sync"])
+        .exits(0)
+        .stdout_has("wrote generated/idp.yaml");
+    // Comments say where each person came from, in each source's terms; the users are the same.
+    let users = |name: &str| -> String {
+        std::fs::read_to_string(fixture.path().join(format!("generated/{name}.yaml")))
+            .expect("generated file")
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (hr, idp) = (users("hr"), users("idp"));
+    assert!(hr.contains("permission_profile: Legal Reviewer"), "{hr}");
+    assert_eq!(hr, idp);
+}
