@@ -35,7 +35,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         auto_approve,
         no_commit,
         allow_uncommitted,
-        allow,
+        allowance,
         connection,
     } = args;
     if !allow_uncommitted && !connection.emulator {
@@ -59,7 +59,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     let live = &read.live.account;
     // Always planned here, with apply's own `--allow`: the rules that never bend and the
     // guards are checked on the steps that will run. A saved plan only has to match it.
-    let context = session::context(&dir, digest, &connected, &read, &allow);
+    let context = session::context(&dir, digest, &connected, &read, &allowance.allow);
     let Some(plan) = plan_here(desired, &read, &context, saved.as_ref(), &connected)? else {
         return Ok(Exit::Refused);
     };

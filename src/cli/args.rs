@@ -147,8 +147,18 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes, 0 when it has none.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub allowance: AllowArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `--allow`, which `plan` and `apply` each take for themselves: `apply --plan` plans again with
+/// its own, so an allowance given to `plan` allows nothing at apply.
+#[derive(Debug, Args)]
+pub struct AllowArgs {
     /// Let a plan past a `policy.limits` limit through: user-closures, membership-removals,
-    /// admin-grants. Repeat for several.
+    /// admin-grants. Repeat for several; `apply` needs its own, even with `--plan`.
     #[arg(
         long,
         value_parser = Trimmed,
@@ -158,8 +168,6 @@ pub struct PlanArgs {
     )]
     /// (An empty entry, as an unset CI variable gives, allows nothing.)
     pub allow: Vec<Option<AllowClass>>,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
 }
 
 /// Reads an [`AllowClass`] with the spaces around it ignored, so `DOCUSIGN_GITOPS_ALLOW` can
@@ -232,17 +240,8 @@ pub struct ApplyArgs {
     /// commit holds; the recorded state then names no commit). `--emulator` never needs it.
     #[arg(long)]
     pub allow_uncommitted: bool,
-    /// Let a plan past a `policy.limits` limit through (user-closures, membership-removals,
-    /// admin-grants). With `--plan` too: an allowance given to `plan` allows nothing here.
-    #[arg(
-        long,
-        value_parser = Trimmed,
-        value_name = "CLASS",
-        env = "DOCUSIGN_GITOPS_ALLOW",
-        value_delimiter = ','
-    )]
-    /// (An empty entry, as an unset CI variable gives, allows nothing.)
-    pub allow: Vec<Option<AllowClass>>,
+    #[command(flatten)]
+    pub allowance: AllowArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

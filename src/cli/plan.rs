@@ -14,7 +14,7 @@ pub fn run(args: PlanArgs) -> Exit {
         out,
         format,
         detailed_exitcode,
-        allow,
+        allowance,
         connection,
     } = args;
     let Some(super::Loaded { desired, digest }) = super::load(&dir) else {
@@ -22,7 +22,7 @@ pub fn run(args: PlanArgs) -> Exit {
     };
     let Some(result) = super::block_on(async {
         let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
-        let context = session::context(&dir, &digest, &connected, &read, &allow);
+        let context = session::context(&dir, &digest, &connected, &read, &allowance.allow);
         plan::plan(
             &desired,
             &read.live.account,

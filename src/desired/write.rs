@@ -159,6 +159,21 @@ pub struct UserYaml<'a> {
     pub status: Option<&'static str>,
 }
 
+impl<'a> UserYaml<'a> {
+    /// An active user as the account holds them: profile and groups named.
+    pub fn of(user: &'a crate::model::User) -> Self {
+        Self {
+            email: &user.email,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            job_title: user.job_title.as_deref(),
+            permission_profile: Some(&user.permission_profile),
+            groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+            status: None,
+        }
+    }
+}
+
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
 fn no_groups(groups: &FlowSeq<Vec<&str>>) -> bool {
     groups.0.is_empty()

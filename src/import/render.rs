@@ -329,13 +329,8 @@ pub fn users_file(
         }
         Entry::new(
             &UserYaml {
-                email: &user.email,
-                first_name: &user.first_name,
-                last_name: &user.last_name,
-                job_title: user.job_title.as_deref(),
-                permission_profile: Some(&user.permission_profile),
                 groups: FlowSeq(selected.groups.clone()),
-                status: None,
+                ..UserYaml::of(user)
             },
             comments,
         )

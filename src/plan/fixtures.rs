@@ -1,7 +1,9 @@
 //! Builders the planner's unit tests share: a user and the operations they write most.
 
+use std::collections::BTreeMap;
+
 use crate::model::{User, UserStatus};
-use crate::plan::Operation;
+use crate::plan::{FORMAT_VERSION, Operation, Origin, Plan, Reason, Step};
 
 /// A user with ID `id-{email}`, named First Last, in `groups`.
 pub fn user(email: &str, profile: &str, groups: &[&str], status: UserStatus) -> User {
@@ -36,5 +38,36 @@ pub fn change_profile(email: &str, from: &str, to: &str) -> Operation {
         id: None,
         from: from.to_owned(),
         to: to.to_owned(),
+    }
+}
+
+/// A plan of `operations` as the planner shapes one: a step each for `reason`, the summary
+/// counted, a call each, no account named and nothing reported, escalated or guarded. A test
+/// sets what it looks at with `Plan { field, ..plan(…) }`.
+pub fn plan(operations: Vec<Operation>, reason: &Reason) -> Plan {
+    let mut summary = BTreeMap::new();
+    for operation in &operations {
+        *summary.entry(crate::plan::kind(operation)).or_insert(0) += 1;
+    }
+    Plan {
+        format_version: FORMAT_VERSION,
+        fingerprint: "0".repeat(64),
+        origin: Origin::default(),
+        desired_commit: None,
+        recorded: None,
+        summary,
+        api_calls: operations.len() as u64,
+        hourly_remaining: None,
+        steps: operations
+            .into_iter()
+            .map(|operation| Step {
+                phase: operation.phase(),
+                operation,
+                reason: reason.clone(),
+            })
+            .collect(),
+        reports: Vec::new(),
+        escalations: Vec::new(),
+        guards: Vec::new(),
     }
 }

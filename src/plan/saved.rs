@@ -327,7 +327,7 @@ fn shown(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{FORMAT_VERSION, GuardClass, Operation, Origin, Step};
+    use crate::plan::{GuardClass, Operation, Origin};
 
     fn close(email: &str) -> Operation {
         Operation::CloseUser {
@@ -338,7 +338,6 @@ mod tests {
 
     fn plan_of(operations: Vec<Operation>) -> Plan {
         Plan {
-            format_version: FORMAT_VERSION,
             fingerprint: "f".repeat(64),
             origin: Origin {
                 account_id: "acct-1".to_owned(),
@@ -346,19 +345,7 @@ mod tests {
                 desired_digest: "d".repeat(64),
             },
             desired_commit: Some("c".repeat(40)),
-            recorded: None,
-            summary: BTreeMap::from([("close_user".to_owned(), operations.len())]),
-            api_calls: operations.len() as u64,
             hourly_remaining: Some(2_900),
-            steps: operations
-                .into_iter()
-                .map(|operation| Step {
-                    phase: operation.phase(),
-                    operation,
-                    reason: crate::plan::Stated::ClosedInYaml.into(),
-                })
-                .collect(),
-            reports: Vec::new(),
             escalations: vec!["ana@example.com: `A` → `Account Administrator`".to_owned()],
             guards: vec![GuardCheck {
                 class: GuardClass::UserClosures,
@@ -370,6 +357,7 @@ mod tests {
                 set_at: None,
                 changes: Vec::new(),
             }],
+            ..crate::plan::fixtures::plan(operations, &crate::plan::Stated::ClosedInYaml.into())
         }
     }
 

@@ -393,38 +393,16 @@ impl<'r> Export<'r> {
             .iter()
             .filter(|resource| resource_type(resource).is_ok_and(|kind| kind == Kind::Group));
         for (index, resource) in groups.enumerate() {
-            let members = match field(&resource.object, "members") {
-                None => continue,
-                Some(Value::Array(members)) => members,
-                Some(other) => {
-                    return Err(wrong_type(resource, "members", other, "a list"));
-                }
-            };
-            for (position, member) in members.iter().enumerate() {
-                let path = format!("members[{position}]");
-                let Value::Object(member) = member else {
-                    return Err(wrong_type(resource, &path, member, "an object"));
-                };
-                let value = match field(member, "value") {
-                    Some(Value::String(value)) => value.as_str(),
-                    Some(other) => {
-                        return Err(wrong_type(
-                            resource,
-                            &format!("{path}.value"),
-                            other,
-                            "a string",
-                        ));
-                    }
-                    None => {
-                        return Err(SourceError::BadEntry {
-                            at: resource.at.label.clone(),
-                            problem: format!("`{path}` has no `value`"),
-                            fix: Some(
-                                "a member names the id of a User or Group resource in `value`"
-                                    .to_owned(),
-                            ),
-                        });
-                    }
+            for (path, member) in sub_objects(resource, "members")? {
+                let Some(value) = sub_value(resource, &path, member)? else {
+                    return Err(SourceError::BadEntry {
+                        at: resource.at.label.clone(),
+                        problem: format!("`{path}` has no `value`"),
+                        fix: Some(
+                            "a member names the id of a User or Group resource in `value`"
+                                .to_owned(),
+                        ),
+                    });
                 };
                 let said = field(member, "type").and_then(Value::as_str);
                 let said_group = said.is_some_and(|said| said.eq_ignore_ascii_case("Group"));
@@ -520,16 +498,7 @@ impl<'r> Export<'r> {
         direct: &mut BTreeSet<usize>,
         names: &mut BTreeSet<String>,
     ) -> Result<(), SourceError> {
-        let groups = match field(&user.object, "groups") {
-            None => return Ok(()),
-            Some(Value::Array(groups)) => groups,
-            Some(other) => return Err(wrong_type(user, "groups", other, "a list")),
-        };
-        for (position, group) in groups.iter().enumerate() {
-            let path = format!("groups[{position}]");
-            let Value::Object(group) = group else {
-                return Err(wrong_type(user, &path, group, "an object"));
-            };
+        for (path, group) in sub_objects(user, "groups")? {
             let value = field(group, "value").and_then(Value::as_str);
             if let Some(&known) = value.and_then(|value| self.group_ids.get(value)) {
                 direct.insert(known);
@@ -660,29 +629,11 @@ fn resource_type(resource: &Resource) -> Result<Kind, SourceError> {
 /// The user's email: the `primary` entry of `emails`, else `userName` when it is an address,
 /// else the only entry of `emails`.
 fn email(user: &Resource) -> Result<String, SourceError> {
-    let entries = match field(&user.object, "emails") {
-        None => &[][..],
-        Some(Value::Array(entries)) => entries.as_slice(),
-        Some(other) => return Err(wrong_type(user, "emails", other, "a list")),
-    };
     let mut values = Vec::new();
     let mut primaries = Vec::new();
-    for (position, entry) in entries.iter().enumerate() {
-        let path = format!("emails[{position}]");
-        let Value::Object(entry) = entry else {
-            return Err(wrong_type(user, &path, entry, "an object"));
-        };
-        let value = match field(entry, "value") {
-            Some(Value::String(value)) => value.trim(),
-            None => continue,
-            Some(other) => {
-                return Err(wrong_type(
-                    user,
-                    &format!("{path}.value"),
-                    other,
-                    "a string",
-                ));
-            }
+    for (path, entry) in sub_objects(user, "emails")? {
+        let Some(value) = sub_value(user, &path, entry)?.map(str::trim) else {
+            continue;
         };
         if flag(user, entry, &format!("{path}.primary"), false)? {
             primaries.push((path.clone(), value));
@@ -753,6 +704,48 @@ fn optional_text<'r>(resource: &'r Resource, key: &str) -> Result<Option<&'r str
         None => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
         Some(other) => Err(wrong_type(resource, key, other, "a string")),
+    }
+}
+
+/// An entry of a multi-valued complex attribute, with its path.
+type SubObject<'r> = (String, &'r Map<String, Value>);
+
+/// The entries of a multi-valued complex attribute (`members`, `groups`, `emails`), each with
+/// its path (`emails[2]`); none when the attribute is absent.
+fn sub_objects<'r>(resource: &'r Resource, key: &str) -> Result<Vec<SubObject<'r>>, SourceError> {
+    let entries = match field(&resource.object, key) {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(entries)) => entries,
+        Some(other) => return Err(wrong_type(resource, key, other, "a list")),
+    };
+    entries
+        .iter()
+        .enumerate()
+        .map(|(position, entry)| {
+            let path = format!("{key}[{position}]");
+            match entry {
+                Value::Object(entry) => Ok((path, entry)),
+                other => Err(wrong_type(resource, &path, other, "an object")),
+            }
+        })
+        .collect()
+}
+
+/// The `value` of one entry of [`sub_objects`], or `None` when it has none.
+fn sub_value<'r>(
+    resource: &Resource,
+    path: &str,
+    entry: &'r Map<String, Value>,
+) -> Result<Option<&'r str>, SourceError> {
+    match field(entry, "value") {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value)),
+        Some(other) => Err(wrong_type(
+            resource,
+            &format!("{path}.value"),
+            other,
+            "a string",
+        )),
     }
 }
 

@@ -207,36 +207,24 @@ mod tests {
 
     use super::*;
     use crate::markdown::COMMENT_BUDGET;
-    use crate::plan::{Change, FORMAT_VERSION, Origin, Phase, Reason, Stated, Step};
+    use crate::plan::{Change, Reason, Stated};
 
     fn plan_of(steps: usize) -> Plan {
-        let steps: Vec<Step> = (0..steps)
-            .map(|n| Step {
-                phase: Phase::AddMemberships,
-                operation: Operation::AddMember {
-                    group: format!("Team {}", n % 50),
-                    group_id: None,
-                    email: format!("person.number{n}@example.com"),
-                    user_id: None,
-                },
-                reason: Stated::MemberInYaml.into(),
+        let operations = (0..steps)
+            .map(|n| Operation::AddMember {
+                group: format!("Team {}", n % 50),
+                group_id: None,
+                email: format!("person.number{n}@example.com"),
+                user_id: None,
             })
             .collect();
         Plan {
-            format_version: FORMAT_VERSION,
-            fingerprint: "0".repeat(64),
-            origin: Origin::default(),
-            desired_commit: None,
-            recorded: None,
-            summary: BTreeMap::from([("add_member".to_owned(), steps.len())]),
             api_calls: 50,
             hourly_remaining: Some(2900),
-            steps,
-            reports: Vec::new(),
             escalations: vec![
                 "ana@example.com: `DocuSign Sender` → `Account Administrator`".to_owned(),
             ],
-            guards: Vec::new(),
+            ..crate::plan::fixtures::plan(operations, &Stated::MemberInYaml.into())
         }
     }
 
@@ -406,31 +394,12 @@ mod tests {
     /// A plan of these operations, with a summary, `escalations` grants, `reports` users left
     /// alone and a refused guard, as the planner would make it.
     fn plan_with(operations: Vec<Operation>, escalations: usize, reports: usize) -> Plan {
-        let mut summary = BTreeMap::new();
-        for operation in &operations {
-            *summary.entry(crate::plan::kind(operation)).or_insert(0) += 1;
-        }
         let closures = operations
             .iter()
             .filter(|operation| matches!(operation, Operation::CloseUser { .. }))
             .count() as u64;
         Plan {
-            format_version: FORMAT_VERSION,
-            origin: Origin::default(),
-            fingerprint: "0".repeat(64),
-            desired_commit: None,
-            recorded: None,
-            summary,
-            api_calls: operations.len() as u64,
             hourly_remaining: Some(2900),
-            steps: operations
-                .into_iter()
-                .map(|operation| Step {
-                    phase: operation.phase(),
-                    operation,
-                    reason: Reason::Noted(String::new()),
-                })
-                .collect(),
             reports: (0..reports)
                 .map(|n| crate::plan::Report {
                     email: format!("left.alone.{n}@example.com"),
@@ -450,6 +419,7 @@ mod tests {
                 set_at: None,
                 changes: Vec::new(),
             }],
+            ..crate::plan::fixtures::plan(operations, &Reason::Noted(String::new()))
         }
     }
 

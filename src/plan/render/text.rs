@@ -324,29 +324,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::plan::{Change, FORMAT_VERSION, Operation, Origin, Reason, Step};
+    use crate::plan::{Change, Operation, Reason};
 
     fn plan_of(operations: Vec<Operation>) -> Plan {
         Plan {
-            format_version: FORMAT_VERSION,
-            fingerprint: "0".repeat(64),
-            origin: Origin::default(),
-            desired_commit: None,
-            recorded: None,
             summary: BTreeMap::new(),
             api_calls: 3,
-            hourly_remaining: None,
-            steps: operations
-                .into_iter()
-                .map(|operation| Step {
-                    phase: operation.phase(),
-                    operation,
-                    reason: Reason::Noted(String::new()),
-                })
-                .collect(),
-            reports: Vec::new(),
-            escalations: Vec::new(),
-            guards: Vec::new(),
+            ..crate::plan::fixtures::plan(operations, &Reason::Noted(String::new()))
         }
     }
 
