@@ -90,6 +90,7 @@ fn each_status_docusign_moves_on_is_classed_and_only_an_accepted_invitation_is_n
                 status: if was == Closed { Closed } else { Active },
                 ..user(was)
             }),
+            generated: std::collections::BTreeMap::new(),
         };
         let recorded = RecordedState {
             objects: with(user(was)),

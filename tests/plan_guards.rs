@@ -120,6 +120,7 @@ fn desired(users: impl IntoIterator<Item = User>) -> Desired {
             ..Policy::default()
         },
         state,
+        generated: std::collections::BTreeMap::new(),
     }
 }
 

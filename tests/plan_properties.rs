@@ -974,6 +974,7 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
         default_profile,
         policy: policy(spec, live),
         state,
+        generated: BTreeMap::new(),
     }
 }
 
@@ -2443,6 +2444,7 @@ fn an_object_renamed_by_hand_to_a_declared_name_is_that_object() {
             default_profile: VIEWER.to_owned(),
             policy: Policy::default(),
             state,
+            generated: BTreeMap::new(),
         },
         recorded: Some(recorded),
         integration_user: INTEGRATION.to_owned(),

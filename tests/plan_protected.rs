@@ -125,6 +125,7 @@ fn desired(users: Vec<User>) -> Desired {
                 .collect(),
             ..Account::default()
         },
+        generated: std::collections::BTreeMap::new(),
     }
 }
 

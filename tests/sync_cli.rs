@@ -75,7 +75,12 @@ fn sync_writes_yaml_that_validates_and_plans_and_a_second_run_changes_nothing() 
         .exits(0)
         .stdout_has("wrote generated/hr.yaml");
     let first = generated(&fixture);
-    assert!(first.contains("# hr: hr/people.csv:2 (sales)"), "{first}");
+    assert!(
+        first.contains("provenance: {source: hr, rules: [sales]}"),
+        "{first}"
+    );
+    // Nothing that moves when someone else changes (a row number) is written.
+    assert!(!first.contains("people.csv"), "{first}");
     // Contractors are out of scope; leavers are written closed.
     assert!(!first.contains("Contractors"), "{first}");
     assert!(first.contains("status: closed"), "{first}");
@@ -86,10 +91,16 @@ fn sync_writes_yaml_that_validates_and_plans_and_a_second_run_changes_nothing() 
     assert_eq!(generated(&fixture), first, "a second run changed bytes");
     fixture.run(&["sync", "--check"]).exits(0);
     fixture.run(&["validate"]).exits(0);
+    // Each generated user's changes say where the user came from.
     fixture
         .run(&["plan", "--emulator"])
         .exits(0)
-        .stdout_has("Plan:");
+        .stdout_has("Plan:")
+        .stdout_has("(from the directory source `hr` by the rule `sales`)");
+    fixture
+        .run(&["plan", "--emulator", "--format", "markdown"])
+        .exits(0)
+        .stdout_has("(step 3) — from the directory source `hr` by the rule `sales`");
 }
 
 #[test]
@@ -172,7 +183,7 @@ fn an_hr_export_and_a_scim_export_of_the_same_people_write_the_same_users() {
         .run(&["sync"])
         .exits(0)
         .stdout_has("wrote generated/idp.yaml");
-    // Comments say where each person came from, in each source's terms; the users are the same.
+    // The users are the same, each naming its own source as its provenance.
     let users = |name: &str| -> String {
         std::fs::read_to_string(fixture.path().join(format!("generated/{name}.yaml")))
             .expect("generated file")
@@ -183,5 +194,9 @@ fn an_hr_export_and_a_scim_export_of_the_same_people_write_the_same_users() {
     };
     let (hr, idp) = (users("hr"), users("idp"));
     assert!(hr.contains("permission_profile: Legal Reviewer"), "{hr}");
-    assert_eq!(hr, idp);
+    assert!(
+        idp.contains("provenance: {source: idp, rules: [sales]}"),
+        "{idp}"
+    );
+    assert_eq!(hr, idp.replace("source: idp", "source: hr"));
 }

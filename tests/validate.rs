@@ -131,7 +131,7 @@ policy:
         "did you mean `groups`?",
         "unknown key `colour`",
         "[users.yaml:10:5]",
-        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `overrides_generated`, `permission_profile`, `status`",
+        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `overrides_generated`, `permission_profile`, `provenance`, `status`",
         "unknown key `user_closure`",
         "[users.yaml:13:5]",
         "did you mean `user_closures`?",
@@ -810,4 +810,29 @@ fn a_hand_written_entry_overrides_the_generated_one_only_when_it_says_so() {
         .run(&["validate"])
         .exits(1)
         .stderr_has(&["declared more than once"]);
+}
+
+/// `provenance` is what `sync` writes on the entries it generates; on a hand-written entry (say
+/// a generated one copied to override it) it would tell every plan's reviewer a wrong story.
+#[test]
+fn only_generated_entries_carry_a_provenance() {
+    let entry = |email: &str| {
+        format!(
+            "users:\n  - email: {email}\n    first_name: Ana\n    last_name: Lima\n    provenance: {{source: hr, rules: [sales]}}\n"
+        )
+    };
+    Fixture::new()
+        .file("generated/hr.yaml", &entry("ana@example.com"))
+        .run(&["validate"])
+        .exits(0);
+    Fixture::new()
+        .file("users.yaml", &entry("ana@example.com"))
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "desired::hand_written_provenance",
+            "[users.yaml:5:",
+            "remove the `provenance` line",
+            "from the directory source `hr` by the rule `sales`",
+        ]);
 }

@@ -588,6 +588,7 @@ pub fn build(shape: Shape) -> Inputs {
             ..Policy::default()
         },
         state,
+        generated: std::collections::BTreeMap::new(),
     };
     let recorded = docusign_gitops::apply::managed_objects(&live, &desired.state, None);
     Inputs {

@@ -260,6 +260,7 @@ pub fn desired_from(live: &Account) -> Desired {
             ..Policy::default()
         },
         state,
+        generated: std::collections::BTreeMap::new(),
     }
 }
 

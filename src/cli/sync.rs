@@ -29,9 +29,7 @@ pub fn run(args: SyncArgs) -> Exit {
         let written = source
             .people(&dir)
             .map_err(miette::Report::new)
-            .and_then(|people| {
-                rules::map(&source.name, &people, &section).map_err(miette::Report::new)
-            })
+            .and_then(|people| rules::map(&people, &section).map_err(miette::Report::new))
             .and_then(|users| {
                 write::users_file(&source.name, &users)
                     .map(|text| Generated {

@@ -1,10 +1,10 @@
 //! Stage 1: the desired state once checked — no spans, names resolved, defaults applied.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Account, EmailKey, NameKey};
 
-pub use super::document::{Environment, UnmanagedUsers};
+pub use super::document::{Environment, Provenance, UnmanagedUsers};
 pub use super::syntax::Limit;
 
 /// Everything the planner needs from the YAML.
@@ -17,6 +17,8 @@ pub struct Desired {
     pub policy: Policy,
     /// The objects to manage. A kind with no objects here is not managed at all.
     pub state: Account,
+    /// Where `sync` got each user it generated (those a hand-written entry overrides aside).
+    pub generated: BTreeMap<EmailKey, Provenance>,
 }
 
 /// Which DocuSign account the files describe.

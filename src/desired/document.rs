@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_saphyr::Spanned;
 
 use super::values::{LimitValue, ProfileSettings};
@@ -284,6 +284,43 @@ pub struct UserEntry {
     /// this entry is the one that counts, and the generated one is ignored.
     #[serde(default)]
     pub overrides_generated: bool,
+    /// Written by `sync` on the entries it generates: the source the user came from and the
+    /// rules that matched, which `plan` shows beside the user's changes. Never hand-written.
+    #[schemars(with = "Option<Provenance>")]
+    pub provenance: Option<Spanned<Provenance>>,
+}
+
+/// Where `sync` got a generated user.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The name of the `sync` source.
+    pub source: String,
+    /// The names of the rules that matched the person, in order; none when no rule did.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+impl Provenance {
+    /// "from the directory source hr by the rules sales, legal", each name put through
+    /// `quote` (a code span in Markdown, backticks in text).
+    pub fn sentence(&self, quote: impl Fn(&str) -> String) -> String {
+        let from = format!("from the directory source {}", quote(&self.source));
+        match self.rules.as_slice() {
+            [] => format!("{from}, no rule matched"),
+            [rule] => format!("{from} by the rule {}", quote(rule)),
+            rules => {
+                let names: Vec<String> = rules.iter().map(|rule| quote(rule)).collect();
+                format!("{from} by the rules {}", names.join(", "))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Provenance {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.sentence(|name| format!("`{name}`")))
+    }
 }
 
 /// The status a user should have.

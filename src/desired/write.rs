@@ -4,7 +4,7 @@
 //! `sync` both write through here.
 
 use serde::Serialize;
-use serde_saphyr::{FlowSeq, SerializeError, SerializerOptions};
+use serde_saphyr::{FlowMap, FlowSeq, SerializeError, SerializerOptions};
 
 use super::schema::COPY_PATH;
 use crate::model::controls::visible;
@@ -157,6 +157,16 @@ pub struct UserYaml<'a> {
     /// `closed`, or absent for active.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
+    /// Where `sync` got the user; on generated entries only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<FlowMap<ProvenanceYaml<'a>>>,
+}
+
+/// A generated entry's `provenance`, as [`crate::desired::document::Provenance`] reads it.
+#[derive(Serialize)]
+pub struct ProvenanceYaml<'a> {
+    pub source: &'a str,
+    pub rules: FlowSeq<Vec<&'a str>>,
 }
 
 impl<'a> UserYaml<'a> {
@@ -170,6 +180,7 @@ impl<'a> UserYaml<'a> {
             permission_profile: Some(&user.permission_profile),
             groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
             status: None,
+            provenance: None,
         }
     }
 }

@@ -434,6 +434,7 @@ mod tests {
                         permission_profile: Some(&user.permission_profile),
                         groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
                         status: None,
+                        provenance: None,
                     },
                     vec![comment.clone(), format!("{comment}\nusers: []")],
                 )

@@ -58,6 +58,7 @@ pub fn plan(operations: Vec<Operation>, reason: &Reason) -> Plan {
         summary,
         api_calls: operations.len() as u64,
         hourly_remaining: None,
+        provenance: BTreeMap::new(),
         steps: operations
             .into_iter()
             .map(|operation| Step {

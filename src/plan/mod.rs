@@ -27,6 +27,7 @@ pub use reason::{Reason, Stated};
 
 use crate::desired::Desired;
 use crate::desired::checked::DriftObject;
+use crate::desired::checked::Provenance;
 use crate::model::admin::Administering;
 use crate::model::{Account, EmailKey, NameKey};
 use crate::words::counted;
@@ -115,6 +116,10 @@ pub struct Plan {
     /// The API calls apply will make, bulk calls counted as one.
     pub api_calls: u64,
     pub hourly_remaining: Option<u64>,
+    /// For each user the steps change that `sync` generated: the directory source and rules
+    /// it came from, by the email the steps name. Absent from plans with no such user.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provenance: BTreeMap<String, Provenance>,
 }
 
 impl Plan {
@@ -399,6 +404,7 @@ pub fn plan(
     for operation in &operations {
         *summary.entry(kind(operation)).or_insert(0) += 1;
     }
+    let provenance = provenance(&operations, desired);
     Ok(Plan {
         format_version: FORMAT_VERSION,
         fingerprint: fingerprint(live),
@@ -420,7 +426,21 @@ pub fn plan(
         guards,
         summary,
         hourly_remaining: context.hourly_remaining,
+        provenance,
     })
+}
+
+/// Where `sync` got each generated user the operations change, by the email they name.
+fn provenance(operations: &[Operation], desired: &Desired) -> BTreeMap<String, Provenance> {
+    operations
+        .iter()
+        .map(describe::subject)
+        .filter(|subject| subject.part == describe::Part::Users)
+        .filter_map(|subject| {
+            let provenance = desired.generated.get(&EmailKey::new(subject.name))?;
+            Some((subject.name.to_owned(), provenance.clone()))
+        })
+        .collect()
 }
 
 /// SHA-256 of the live account's canonical JSON (sorted maps): equal accounts, equal prints.
@@ -458,6 +478,7 @@ mod tests {
             default_profile: "DocuSign Viewer".to_owned(),
             policy: Policy::default(),
             state,
+            generated: BTreeMap::new(),
         }
     }
 

@@ -94,8 +94,8 @@ pub struct MappedUser {
     pub permission_profile: Option<String>,
     pub groups: BTreeSet<String>,
     pub closed: bool,
-    /// Where the person came from and the rules that matched, for the reviewer.
-    pub provenance: String,
+    /// The names of the rules that matched, in order, for the reviewer (`provenance`).
+    pub rules: Vec<String>,
 }
 
 /// Why the people can't be mapped.
@@ -121,15 +121,11 @@ pub enum MappingError {
     },
 }
 
-/// Maps `people` (from the source named `source`) by the rules of `mapping`, in email order.
+/// Maps `people` by the rules of `mapping`, in email order.
 ///
 /// # Errors
 /// A bad exclusion pattern, or two people with one email.
-pub fn map(
-    source: &str,
-    people: &[Person],
-    mapping: &SyncSection,
-) -> Result<Vec<MappedUser>, MappingError> {
+pub fn map(people: &[Person], mapping: &SyncSection) -> Result<Vec<MappedUser>, MappingError> {
     let excluded = mapping
         .scope
         .exclude_emails
@@ -144,7 +140,7 @@ pub fn map(
         {
             continue;
         }
-        let user = mapped(source, person, email, mapping);
+        let user = mapped(person, email, mapping);
         let key = EmailKey::new(&user.email);
         if let Some((_, first)) = users.get(&key) {
             return Err(MappingError::DuplicateEmail {
@@ -193,7 +189,7 @@ fn matches(person: &Person, when: &When) -> bool {
             .all(|(name, value)| person.attributes.get(name) == Some(value))
 }
 
-fn mapped(source: &str, person: &Person, email: String, mapping: &SyncSection) -> MappedUser {
+fn mapped(person: &Person, email: String, mapping: &SyncSection) -> MappedUser {
     let matched: Vec<(usize, &Rule)> = mapping
         .rules
         .iter()
@@ -219,11 +215,6 @@ fn mapped(source: &str, person: &Person, email: String, mapping: &SyncSection) -
                 .unwrap_or_else(|| format!("rule {}", index + 1))
         })
         .collect();
-    let provenance = if rule_names.is_empty() {
-        format!("{source}: {} (no rule)", person.origin)
-    } else {
-        format!("{source}: {} ({})", person.origin, rule_names.join(", "))
-    };
     MappedUser {
         email,
         first_name: person.first_name.trim().to_owned(),
@@ -239,7 +230,7 @@ fn mapped(source: &str, person: &Person, email: String, mapping: &SyncSection) -
             .flat_map(|(_, rule)| rule.groups.iter().cloned())
             .collect(),
         closed: person.disabled,
-        provenance,
+        rules: rule_names,
     }
 }
 
@@ -287,7 +278,7 @@ mod tests {
             rules: rules(),
             ..SyncSection::default()
         };
-        let first = map("hr", &people, &mapping).expect("maps");
+        let first = map(&people, &mapping).expect("maps");
         assert_eq!(first[0].email, "ana@example.com");
         assert_eq!(first[0].permission_profile.as_deref(), Some("Sales Sender"));
         assert_eq!(
@@ -295,9 +286,9 @@ mod tests {
             BTreeSet::from(["Approvers".to_owned(), "Sales".to_owned()])
         );
         assert_eq!(first[0].job_title.as_deref(), Some("Account Executive"));
-        assert!(first[0].provenance.contains("Sales rule, Managers rule"));
+        assert_eq!(first[0].rules, ["Sales rule", "Managers rule"]);
         mapping.profile_conflicts = ProfileConflicts::HighestRank;
-        let ranked = map("hr", &people, &mapping).expect("maps");
+        let ranked = map(&people, &mapping).expect("maps");
         assert_eq!(ranked[0].permission_profile.as_deref(), Some("Approver"));
     }
 
@@ -311,7 +302,7 @@ mod tests {
             ..SyncSection::default()
         };
         let people = [person("ana@example.com", &["Sales", "Managers"], "Sales")];
-        let users = map("hr", &people, &mapping).expect("maps");
+        let users = map(&people, &mapping).expect("maps");
         assert_eq!(users[0].permission_profile.as_deref(), Some("Sales Sender"));
     }
 
@@ -331,7 +322,7 @@ mod tests {
             },
             ..SyncSection::default()
         };
-        let users = map("hr", &people, &mapping).expect("maps");
+        let users = map(&people, &mapping).expect("maps");
         let emails: Vec<&str> = users.iter().map(|user| user.email.as_str()).collect();
         assert_eq!(emails, ["ana@example.com"]);
     }
@@ -350,14 +341,13 @@ mod tests {
     fn leavers_are_closed_or_left_out_as_asked() {
         let mut leaver = person("gone@example.com", &[], "Sales");
         leaver.disabled = true;
-        let closed =
-            map("hr", std::slice::from_ref(&leaver), &SyncSection::default()).expect("maps");
+        let closed = map(std::slice::from_ref(&leaver), &SyncSection::default()).expect("maps");
         assert!(closed[0].closed);
         let mapping = SyncSection {
             leavers: Leavers::LeaveOut,
             ..SyncSection::default()
         };
-        assert!(map("hr", &[leaver], &mapping).expect("maps").is_empty());
+        assert!(map(&[leaver], &mapping).expect("maps").is_empty());
     }
 
     #[test]
@@ -366,7 +356,7 @@ mod tests {
             person("ana@example.com", &[], "Sales"),
             person("ANA@example.com", &[], "Legal"),
         ];
-        let error = map("hr", &people, &SyncSection::default()).expect_err("duplicate");
+        let error = map(&people, &SyncSection::default()).expect_err("duplicate");
         let text = error.to_string();
         assert!(text.contains("people.csv: ana@example.com"), "{text}");
         assert!(text.contains("people.csv: ANA@example.com"), "{text}");
@@ -381,7 +371,7 @@ mod tests {
             },
             ..SyncSection::default()
         };
-        let error = map("hr", &[], &mapping).expect_err("bad pattern");
+        let error = map(&[], &mapping).expect_err("bad pattern");
         assert!(matches!(error, MappingError::BadPattern { .. }));
     }
 }

@@ -18,7 +18,7 @@ pub struct Person {
     pub attributes: BTreeMap<String, String>,
     /// The directory says the account is disabled: a leaver.
     pub disabled: bool,
-    /// Where in the source the person came from, for errors and provenance: `people.csv:12`,
+    /// Where in the source the person came from, for errors: `people.csv:12`,
     /// an LDAP DN, `users.json: Resources[3]`.
     pub origin: String,
 }

@@ -1,7 +1,7 @@
 //! Semantic checks across every file (stage 0 → stage 1): duplicates, references, DocuSign's
 //! rules and limits. Every problem is collected; none stops the others from being found.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_saphyr::{Location, Spanned};
 
@@ -11,7 +11,7 @@ mod profiles;
 mod sections;
 
 use super::checked::{AccountRef, Desired, Policy};
-use super::document::{Blankable, Document};
+use super::document::{Blankable, Document, Provenance};
 use super::files::SourceFile;
 use super::problem::{Problem, Source};
 use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey};
@@ -68,7 +68,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
     let default_profile = checker.resolve_profile_references(parsed, &mut state);
     checker.declare_signing_groups(parsed, &mut state);
     checker.check_renames(Kind::SigningGroup);
-    checker.declare_users(parsed, &default_profile, &mut state);
+    let generated = checker.declare_users(parsed, &default_profile, &mut state);
 
     let Checker { problems, .. } = checker;
     let failed = problems
@@ -79,6 +79,7 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
         default_profile,
         policy,
         state,
+        generated,
     });
     Outcome {
         desired,
@@ -335,31 +336,61 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Declares every user into `state`, and returns where `sync` got those it generated.
     fn declare_users(
         &mut self,
         parsed: &'a [(SourceFile, Document)],
         default_profile: &str,
         state: &mut Account,
-    ) {
+    ) -> BTreeMap<EmailKey, Provenance> {
         // A hand-written entry may take the place of the one `sync` wrote for the same person.
-        let generated = |file: &SourceFile| file.generated;
         let overridden: HashSet<EmailKey> = parsed
             .iter()
-            .filter(|(file, _)| !generated(file))
+            .filter(|(file, _)| !file.generated)
             .flat_map(|(_, document)| document.users.iter().flatten())
             .filter(|entry| entry.overrides_generated)
             .map(|entry| EmailKey::new(&entry.email.value))
             .collect();
+        let mut generated = BTreeMap::new();
         for (file, document) in parsed {
             for entry in document.users.iter().flatten() {
-                if generated(file) && overridden.contains(&EmailKey::new(&entry.email.value)) {
+                let key = EmailKey::new(&entry.email.value);
+                if file.generated && overridden.contains(&key) {
                     continue;
+                }
+                match (&entry.provenance, file.generated) {
+                    (Some(provenance), true) => {
+                        generated.insert(key, provenance.value.clone());
+                    }
+                    (Some(provenance), false) => {
+                        self.hand_written_provenance(&file.source, provenance)
+                    }
+                    (None, _) => {}
                 }
                 if let Some(user) = self.declare_user(&file.source, entry, default_profile) {
                     state.users.insert(EmailKey::new(&user.email), user);
                 }
             }
         }
+        generated
+    }
+
+    /// `provenance` says `sync` wrote an entry; a hand-written one that says so misleads the
+    /// reviewer of every plan (usually a generated entry copied to override it).
+    fn hand_written_provenance(&mut self, source: &'a Source, provenance: &Spanned<Provenance>) {
+        self.push(
+            Problem::error(
+                "desired::hand_written_provenance",
+                "`provenance` is written by `sync`, and this entry is hand-written".to_owned(),
+            )
+            .at_location(source, &provenance.referenced, "here")
+            .help(format!(
+                "remove the `provenance` line: the user is not {provenance} once written by \
+                 hand (files under `{}/` are the generated ones)",
+                crate::desired::write::GENERATED_FOLDER,
+                provenance = provenance.value,
+            )),
+        );
     }
 }
 

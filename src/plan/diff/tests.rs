@@ -70,6 +70,7 @@ fn desired(users: &[User]) -> Desired {
                 .map(|user| (EmailKey::new(&user.email), user.clone()))
                 .collect(),
         },
+        generated: BTreeMap::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Names and emails come from DocuSign and from the YAML; each goes in through
 //! [`code`] or [`text`], so no value can add markup, open HTML or end its code span.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::markdown::{Cut, Section, code, comment, text};
@@ -188,6 +189,8 @@ fn by_subject(plan: &Plan) -> Vec<String> {
     order.sort_by_cached_key(|&index| {
         (describe::subject(&plan.steps[index].operation).key(), index)
     });
+    // A user `sync` generated says where from on their first line.
+    let mut said_provenance = BTreeSet::new();
     order
         .into_iter()
         .map(|index| {
@@ -195,6 +198,13 @@ fn by_subject(plan: &Plan) -> Vec<String> {
             let mut line = format!("{} (step {})", item(&step.operation), index + 1);
             if !step.reason.is_routine() {
                 let _ = write!(line, " — {}", text(&step.reason.to_string()));
+            }
+            let subject = describe::subject(&step.operation);
+            if subject.part == Part::Users
+                && let Some(from) = plan.provenance.get(subject.name)
+                && said_provenance.insert(subject.name)
+            {
+                let _ = write!(line, " — {}", from.sentence(code));
             }
             line
         })

@@ -140,9 +140,19 @@ fn changes(plan: &Plan, paint: Paint) -> Vec<String> {
             .iter()
             .map(|&index| &plan.steps[index].operation);
         let sign = describe::overall_sign(operations);
+        // A user `sync` generated says where from, once, beside their name.
+        let provenance = (*part == Part::Users)
+            .then(|| plan.provenance.get(block.name))
+            .flatten()
+            .map_or_else(String::new, |from| {
+                format!(
+                    "  {}",
+                    paint.text(Tone::Note, &format!("({})", visible(&from.to_string())))
+                )
+            });
         let _ = writeln!(
             section,
-            "  {} {}",
+            "  {} {}{provenance}",
             paint.sign(sign),
             paint.text(Tone::Heading, &visible(block.name))
         );
