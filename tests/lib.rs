@@ -54,4 +54,5 @@ mod slapd;
 mod sync_cli;
 mod sync_files;
 mod sync_ldap;
+mod sync_ldap_cli;
 mod validate;

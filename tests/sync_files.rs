@@ -14,11 +14,11 @@ use docusign_gitops::sync::scim::{ScimConfig, ScimSource};
 use docusign_gitops::sync::{Person, Source, SourceError};
 use tempfile::TempDir;
 
-fn fixtures() -> PathBuf {
+pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sync")
 }
 
-const CSV_UTF8: &str = "
+pub const CSV_UTF8: &str = "
 path: people.csv
 columns:
   email: Email
@@ -64,7 +64,7 @@ fn scim_config(yaml: &str) -> ScimConfig {
     serde_saphyr::from_str(yaml).expect("the SCIM source's YAML")
 }
 
-fn csv_people(dir: &Path, yaml: &str) -> Result<Vec<Person>, SourceError> {
+pub fn csv_people(dir: &Path, yaml: &str) -> Result<Vec<Person>, SourceError> {
     CsvSource::new(dir, csv_config(yaml)).people()
 }
 

@@ -11,12 +11,12 @@ use ldap3::{LdapConnAsync, Scope};
 
 use crate::slapd::{GROUPS, PEOPLE, READER_DN, READER_PASSWORD, Slapd, free_port};
 
-const PEOPLE_COUNT: usize = 5_000;
-const SIZE_LIMIT: u32 = 1_000;
-const BIND_DN_ENV: &str = "DOCUSIGN_GITOPS_LDAP_BIND_DN";
-const PASSWORD_ENV: &str = "DOCUSIGN_GITOPS_LDAP_PASSWORD";
+pub const PEOPLE_COUNT: usize = 5_000;
+pub const SIZE_LIMIT: u32 = 1_000;
+pub const BIND_DN_ENV: &str = "DOCUSIGN_GITOPS_LDAP_BIND_DN";
+pub const PASSWORD_ENV: &str = "DOCUSIGN_GITOPS_LDAP_PASSWORD";
 
-fn uid(n: usize) -> String {
+pub fn uid(n: usize) -> String {
     format!("uid=p{n:04},{PEOPLE}")
 }
 
@@ -44,7 +44,7 @@ fn groups() -> Vec<(&'static str, Vec<String>)> {
 
 /// Every 100th person is disabled (`employeeType: disabled`), every even one has a title; each
 /// entry (person or group) also lists its direct groups in `memberOf`.
-fn directory() -> String {
+pub fn directory() -> String {
     let groups = groups();
     let member_of = |dn: &str| -> String {
         groups
@@ -90,12 +90,18 @@ fn directory() -> String {
     ldif
 }
 
-fn config(server_url: &str, extra: &str) -> LdapConfig {
-    let yaml = format!(
+/// The LDAP source's settings for a server [`Slapd`] started, as `sources.yaml` holds them
+/// under `ldap:`, followed by `extra` (more settings, one a line).
+pub fn settings(server_url: &str, extra: &str) -> String {
+    format!(
         "url: {server_url}\nstart_tls: false\nbase_dn: {PEOPLE}\npage_size: 250\n\
          groups:\n  base_dn: {GROUPS}\n\
          disabled: {{ attribute: employeeType, value: disabled }}\n{extra}"
-    );
+    )
+}
+
+fn config(server_url: &str, extra: &str) -> LdapConfig {
+    let yaml = settings(server_url, extra);
     serde_saphyr::from_str(&yaml).unwrap_or_else(|error| panic!("{yaml}\n{error}"))
 }
 
