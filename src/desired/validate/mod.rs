@@ -363,7 +363,7 @@ impl<'a> Checker<'a> {
                         generated.insert(key, provenance.value.clone());
                     }
                     (Some(provenance), false) => {
-                        self.hand_written_provenance(&file.source, provenance)
+                        self.hand_written_provenance(&file.source, provenance);
                     }
                     (None, _) => {}
                 }
