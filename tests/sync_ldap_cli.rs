@@ -17,9 +17,7 @@ use crate::import_cli::files_under;
 use crate::slapd::{GROUPS, PEOPLE, READER_DN, READER_PASSWORD, Slapd, free_port};
 use crate::sync_cli::{OBJECTS, SOURCES, people, users_in};
 use crate::sync_files::{CSV_UTF8, csv_people, fixtures};
-use crate::sync_ldap::{
-    BIND_DN_ENV, PASSWORD_ENV, PEOPLE_COUNT, SIZE_LIMIT, directory, settings, uid,
-};
+use crate::sync_ldap::{BIND_DN_ENV, PASSWORD_ENV, PEOPLE_COUNT, SIZE_LIMIT, directory, settings};
 
 const WRONG_PASSWORD: &str = "Wrong-Pa55word-cli-test-5e0b";
 
