@@ -91,6 +91,7 @@ fn each_status_docusign_moves_on_is_classed_and_only_an_accepted_invitation_is_n
                 ..user(was)
             }),
             generated: std::collections::BTreeMap::new(),
+            leavers_left_out: false,
         };
         let recorded = RecordedState {
             objects: with(user(was)),

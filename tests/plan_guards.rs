@@ -121,6 +121,7 @@ fn desired(users: impl IntoIterator<Item = User>) -> Desired {
         },
         state,
         generated: std::collections::BTreeMap::new(),
+        leavers_left_out: false,
     }
 }
 

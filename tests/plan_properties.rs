@@ -975,6 +975,7 @@ fn build_desired(spec: &DesiredSpec, live: &Account) -> Desired {
         policy: policy(spec, live),
         state,
         generated: BTreeMap::new(),
+        leavers_left_out: false,
     }
 }
 
@@ -2445,6 +2446,7 @@ fn an_object_renamed_by_hand_to_a_declared_name_is_that_object() {
             policy: Policy::default(),
             state,
             generated: BTreeMap::new(),
+            leavers_left_out: false,
         },
         recorded: Some(recorded),
         integration_user: INTEGRATION.to_owned(),

@@ -126,6 +126,7 @@ fn desired(users: Vec<User>) -> Desired {
             ..Account::default()
         },
         generated: std::collections::BTreeMap::new(),
+        leavers_left_out: false,
     }
 }
 

@@ -297,9 +297,6 @@ fn with_leavers_close_a_person_gone_from_the_source_or_disabled_in_it_is_closed(
 }
 
 #[test]
-#[ignore = "bug in src/: a person `sync` once wrote and `apply` made is in the recorded state, so \
-            when they leave the source (or are disabled) with `leavers: leave_out` the plan closes \
-            them as `removed from the YAML` instead of following `policy.unmanaged_users`"]
 fn with_leavers_left_out_a_person_gone_from_the_source_or_disabled_in_it_follows_the_policy() {
     let sources = SOURCES.replacen("  rules:", "  leavers: leave_out\n  rules:", 1);
     assert_ne!(sources, SOURCES);

@@ -589,6 +589,7 @@ pub fn build(shape: Shape) -> Inputs {
         },
         state,
         generated: std::collections::BTreeMap::new(),
+        leavers_left_out: false,
     };
     let recorded = docusign_gitops::apply::managed_objects(&live, &desired.state, None);
     Inputs {

@@ -261,6 +261,7 @@ pub fn desired_from(live: &Account) -> Desired {
         },
         state,
         generated: std::collections::BTreeMap::new(),
+        leavers_left_out: false,
     }
 }
 

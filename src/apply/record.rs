@@ -3,27 +3,36 @@
 
 use std::path::Path;
 
+use crate::desired::Desired;
 use crate::model::Account;
 use crate::plan::{Plan, render};
 use crate::state::{self, RecordedState, StateError};
 
 /// The state that follows `base` once DocuSign holds `after`: the objects the YAML (`desired`)
-/// and `base` make managed, at the next serial of `base`'s lineage.
+/// and `base` make managed, at the next serial of `base`'s lineage, with the users of them that
+/// `sync` generated.
 #[must_use]
 pub fn next_state(
     base: &RecordedState,
-    desired: &Account,
+    desired: &Desired,
     plan: &Plan,
     after: &Account,
 ) -> RecordedState {
-    let managed = super::managed_objects(after, desired, Some(&base.objects));
-    base.after(
+    let managed = super::managed_objects(after, &desired.state, Some(&base.objects));
+    let mut next = base.after(
         after,
         managed,
         plan.desired_commit.clone(),
         render::json(plan).as_bytes(),
         jiff::Timestamp::now(),
-    )
+    );
+    next.generated = desired
+        .generated
+        .keys()
+        .filter(|key| next.objects.users.contains_key(*key))
+        .cloned()
+        .collect();
+    next
 }
 
 /// Where a recorded state went.
@@ -51,7 +60,7 @@ pub fn record(
     dir: &Path,
     state_path: &Path,
     base: &RecordedState,
-    desired: &Account,
+    desired: &Desired,
     plan: &Plan,
     after: &Account,
     commit: bool,

@@ -54,7 +54,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
     }
     // Held until apply ends; the OS lets go of it if the process dies.
     let _lock = Lock::acquire(&dir, connected.account_id()).map_err(miette::Report::new)?;
-    let read = session::read(&dir, &connected).await?;
+    let read = session::read(&dir, &connected, Some(desired)).await?;
     let recorded = read.recorded.as_ref();
     let live = &read.live.account;
     // Always planned here, with apply's own `--allow`: the rules that never bend and the
@@ -75,7 +75,7 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
                 &dir,
                 &connected.state_path,
                 &first_state(&connected),
-                &desired.state,
+                desired,
                 &plan,
                 live,
                 !no_commit,
@@ -128,7 +128,7 @@ async fn run_and_record(
     let base = recorded.cloned().unwrap_or_else(|| first_state(connected));
     let mut checkpoint = |account: &Account| {
         // Progress that survives an interruption: written, not committed.
-        let next = record::next_state(&base, &desired.state, plan, account);
+        let next = record::next_state(&base, desired, plan, account);
         if let Err(err) = state::file::write(dir, &state_path, &next) {
             progress.println(&format!("warning: {err}"));
         }
@@ -140,7 +140,7 @@ async fn run_and_record(
         dir,
         &connected.state_path,
         &base,
-        &desired.state,
+        desired,
         plan,
         &outcome.account,
         !no_commit,

@@ -37,7 +37,7 @@ pub fn run(args: ImportArgs) -> Exit {
         let connected = session::connect_to(&out, None, connection, false).await?;
         // The recorded state too: with `--force` over an earlier import or apply, the new
         // state continues its lineage, and a state file that can't be read is not replaced.
-        let read = session::read(&out, &connected).await?;
+        let read = session::read(&out, &connected, None).await?;
         Ok::<_, miette::Report>((connected, read))
     }) else {
         return Exit::Error;

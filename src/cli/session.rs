@@ -186,9 +186,19 @@ pub struct Read {
     pub recorded: Option<RecordedState>,
 }
 
-/// Reads the recorded state (refusing one for another account), then the live account.
-pub async fn read(dir: &Path, connected: &Connected) -> Result<Read, miette::Report> {
-    let recorded = state::file::load(dir, connected.account_id()).map_err(miette::Report::new)?;
+/// Reads the recorded state (refusing one for another account), then the live account. With
+/// the YAML, the recorded state lets go of the generated users it releases (see
+/// [`Desired::releases`]), so plan, apply and drift all see them as unmanaged.
+pub async fn read(
+    dir: &Path,
+    connected: &Connected,
+    desired: Option<&Desired>,
+) -> Result<Read, miette::Report> {
+    let mut recorded =
+        state::file::load(dir, connected.account_id()).map_err(miette::Report::new)?;
+    if let (Some(recorded), Some(desired)) = (&mut recorded, desired) {
+        recorded.release(|key| desired.releases(key));
+    }
     let live = snapshot(&connected.connection.client)
         .await
         .map_err(miette::Report::new)?;
@@ -202,7 +212,7 @@ pub async fn connect_and_read(
     args: ConnectionArgs,
 ) -> Result<(Connected, Read), miette::Report> {
     let connected = connect(dir, desired, args, false).await?;
-    let read = read(dir, &connected).await?;
+    let read = read(dir, &connected, Some(desired)).await?;
     Ok((connected, read))
 }
 

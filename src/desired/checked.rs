@@ -19,6 +19,18 @@ pub struct Desired {
     pub state: Account,
     /// Where `sync` got each user it generated (those a hand-written entry overrides aside).
     pub generated: BTreeMap<EmailKey, Provenance>,
+    /// `sync`'s `leavers: leave_out`: a user `sync` generated who left the directory is left
+    /// to `policy.unmanaged_users` rather than closed.
+    pub leavers_left_out: bool,
+}
+
+impl Desired {
+    /// Whether a user `sync` generated at the last apply is now released: no file holds them
+    /// and the `sync` section leaves its leavers out.
+    #[must_use]
+    pub fn releases(&self, key: &EmailKey) -> bool {
+        self.leavers_left_out && !self.state.users.contains_key(key)
+    }
 }
 
 /// Which DocuSign account the files describe.

@@ -479,6 +479,7 @@ mod tests {
             policy: Policy::default(),
             state,
             generated: BTreeMap::new(),
+            leavers_left_out: false,
         }
     }
 

@@ -51,6 +51,11 @@ pub struct RecordedState {
     /// written, so `drift` can tell an unmanaged object that appeared since from an old one.
     #[serde(default)]
     pub unmanaged: UnmanagedKeys,
+    /// The managed users a `sync` source generated (under `generated/`) when this state was
+    /// written, so a later plan can tell a leaver of the directory from a user removed by hand.
+    /// Left out when empty, so a state file with no generated users reads as it always did.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub generated: BTreeSet<EmailKey>,
 }
 
 /// What one apply did, to record on top of the state it started from.
@@ -85,6 +90,7 @@ impl RecordedState {
             viewer_profile_id: None,
             objects: Account::default(),
             unmanaged: UnmanagedKeys::default(),
+            generated: BTreeSet::new(),
         }
     }
 
@@ -114,6 +120,26 @@ impl RecordedState {
             viewer_profile_id: self.viewer_profile_id.clone().or(viewer_profile_id),
             objects,
             unmanaged: self.unmanaged.clone(),
+            generated: self.generated.clone(),
+        }
+    }
+
+    /// Lets go of the generated users `released` says the tool no longer manages (`sync`'s
+    /// `leavers: leave_out`, for someone who left the directory): from here on they are
+    /// unmanaged users like any other, left to `policy.unmanaged_users`, not closed as users
+    /// removed from the YAML would be.
+    pub fn release(&mut self, released: impl Fn(&EmailKey) -> bool) {
+        let leaving: Vec<EmailKey> = self
+            .generated
+            .iter()
+            .filter(|key| released(key))
+            .cloned()
+            .collect();
+        for key in leaving {
+            self.generated.remove(&key);
+            if self.objects.users.remove(&key).is_some() {
+                self.unmanaged.users.insert(key);
+            }
         }
     }
 

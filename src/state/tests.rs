@@ -77,6 +77,7 @@ pub(super) fn sample() -> RecordedState {
             users: [EmailKey::new("temp@example.com")].into_iter().collect(),
             ..UnmanagedKeys::default()
         },
+        generated: std::collections::BTreeSet::new(),
     }
 }
 
@@ -304,4 +305,36 @@ fn a_desired_state_folder_that_doesnt_exist_has_no_state_yet_and_a_file_in_its_p
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").expect("a file");
     assert!(super::file::load(&file, "acct-1").is_err());
+}
+
+#[test]
+fn releasing_lets_go_of_generated_users_only() {
+    let ann = EmailKey::new("ann@example.com");
+    let mut generated = sample();
+    generated.generated.insert(ann.clone());
+    let text = serde_json::to_string(&generated).expect("serializes");
+    assert!(
+        text.contains(r#""generated":["ann@example.com"]"#),
+        "{text}"
+    );
+
+    // A user no source generated stays managed, whatever `released` says.
+    let mut by_hand = sample();
+    by_hand.release(|_| true);
+    assert!(by_hand.objects.users.contains_key(&ann));
+    assert!(
+        !serde_json::to_string(&by_hand)
+            .expect("serializes")
+            .contains("generated"),
+        "left out when empty"
+    );
+
+    let mut kept = generated.clone();
+    kept.release(|_| false);
+    assert_eq!(kept, generated);
+
+    generated.release(|key| *key == ann);
+    assert!(!generated.objects.users.contains_key(&ann));
+    assert!(generated.generated.is_empty());
+    assert!(generated.unmanaged.users.contains(&ann), "now unmanaged");
 }

@@ -15,6 +15,7 @@ use super::document::{Blankable, Document, Provenance};
 use super::files::SourceFile;
 use super::problem::{Problem, Source};
 use crate::model::{Account, BuiltinGroup, BuiltinProfile, EmailKey, NameKey};
+use crate::sync::rules::Leavers;
 
 /// DocuSign allows at most 50 signing groups per account.
 pub const MAX_SIGNING_GROUPS: usize = 50;
@@ -80,6 +81,9 @@ pub fn validate(parsed: &[(SourceFile, Document)], complete: bool) -> Outcome {
         policy,
         state,
         generated,
+        leavers_left_out: sync
+            .as_ref()
+            .is_some_and(|section| section.leavers == Leavers::LeaveOut),
     });
     Outcome {
         desired,

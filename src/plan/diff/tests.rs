@@ -71,6 +71,7 @@ fn desired(users: &[User]) -> Desired {
                 .collect(),
         },
         generated: BTreeMap::new(),
+        leavers_left_out: false,
     }
 }
 
