@@ -109,3 +109,32 @@ fn the_commented_ldap_source_is_valid_and_names_the_real_variables() {
     example.write("sources.yaml", sources.as_bytes());
     example.run(&["validate"]).exits(0);
 }
+
+/// The YAML blocks of the README's section on sync, in order.
+fn readme_sync_yaml() -> String {
+    let readme = std::fs::read_to_string(crate::harness::crate_root().join("README.md"))
+        .expect("read README.md");
+    let section = readme
+        .split("\n## Driving access from your directory\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README's section on sync");
+    section
+        .split("```yaml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap_or_default())
+        .collect()
+}
+
+/// The README's `sync` section, its blocks put together, is valid for the real code: every key
+/// it shows exists, with values of the right kind.
+#[test]
+fn the_readme_sync_section_is_valid_yaml_for_sync() {
+    let yaml = readme_sync_yaml();
+    for shown in ["csv:", "ldap:", "scim:", "scope:", "rules:", "leavers:"] {
+        assert!(yaml.contains(shown), "the README shows `{shown}`:\n{yaml}");
+    }
+    let example = example();
+    example.write("sources.yaml", yaml.as_bytes());
+    example.run(&["validate"]).exits(0);
+}
