@@ -52,6 +52,7 @@ mod served;
 mod signing_group_limits;
 mod slapd;
 mod sync_cli;
+mod sync_example;
 mod sync_files;
 mod sync_ldap;
 mod sync_ldap_cli;

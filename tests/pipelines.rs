@@ -1,8 +1,9 @@
 //! The ready-made CI pipelines in `examples/ci/`: every file parses as YAML with the shape its CI
 //! expects, and every `docusign-gitops` command line in their `run:` / `script:` text runs, with
 //! exactly its flags, against an emulator of the sample account, in the order CI runs them: the
-//! pull request's plan, the merge's apply, the scheduled drift check. A command line the reader
-//! below can't take apart fails the test, so a new one can't slip in untested.
+//! pull request's plan, the merge's apply, the scheduled drift check. The scheduled sync runs
+//! against the worked example of `sync`, without DocuSign. A command line the reader below
+//! can't take apart fails the test, so a new one can't slip in untested.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,17 @@ const GITLAB: [&str; 3] = [
     "gitlab/apply.gitlab-ci.yml",
     "gitlab/drift.gitlab-ci.yml",
 ];
+/// The scheduled sync, which proposes the directory's changes as a pull request of their own.
+const GITHUB_SYNC: &str = "github/sync.yml";
+const GITLAB_SYNC: &str = "gitlab/sync.gitlab-ci.yml";
+
+fn github_files() -> impl Iterator<Item = &'static str> {
+    GITHUB.into_iter().chain([GITHUB_SYNC])
+}
+
+fn gitlab_files() -> impl Iterator<Item = &'static str> {
+    GITLAB.into_iter().chain([GITLAB_SYNC])
+}
 
 /// The variable the pipelines name the desired-state directory with; the only one a command
 /// line may use.
@@ -50,10 +62,9 @@ fn every_pipeline_file_is_listed_here() {
         }
     }
     found.sort();
-    let mut listed: Vec<String> = GITHUB
-        .iter()
-        .chain(&GITLAB)
-        .map(|f| (*f).to_owned())
+    let mut listed: Vec<String> = github_files()
+        .chain(gitlab_files())
+        .map(str::to_owned)
         .collect();
     listed.sort();
     assert_eq!(
@@ -64,7 +75,7 @@ fn every_pipeline_file_is_listed_here() {
 
 #[test]
 fn github_workflows_have_the_shape_github_expects() {
-    for file in GITHUB {
+    for file in github_files() {
         let workflow = parse(file);
         let jobs = workflow["jobs"].as_object().expect("`jobs` is a map");
         assert!(!jobs.is_empty(), "{file}: no jobs");
@@ -116,6 +127,11 @@ fn github_workflows_have_the_shape_github_expects() {
         ),
         ("github/drift.yml", "/on/schedule/0/cron", "17 6 * * 1-5"),
         ("github/drift.yml", "/permissions/issues", "write"),
+        (GITHUB_SYNC, "/on/schedule/0/cron", "41 5 * * 1-5"),
+        (GITHUB_SYNC, "/permissions/contents", "write"),
+        (GITHUB_SYNC, "/permissions/pull-requests", "write"),
+        (GITHUB_SYNC, "/concurrency/group", "docusign-sync"),
+        (GITHUB_SYNC, "/env/SYNC_BRANCH", "docusign-gitops/sync"),
     ] {
         assert_eq!(
             parse(file).pointer(pointer).and_then(Value::as_str),
@@ -173,7 +189,7 @@ const GITLAB_GLOBAL_KEYS: [&str; 10] = [
 
 #[test]
 fn gitlab_files_have_the_shape_gitlab_expects() {
-    for file in GITLAB {
+    for file in gitlab_files() {
         let pipeline = parse(file);
         let top = pipeline.as_object().expect("a map at the top");
         let jobs: Vec<(&String, &Value)> = top
@@ -230,6 +246,16 @@ fn gitlab_files_have_the_shape_gitlab_expects() {
             "/docusign-drift/resource_group",
             "docusign-apply",
         ),
+        (
+            GITLAB_SYNC,
+            "/docusign-sync/rules/0/if",
+            "$CI_PIPELINE_SOURCE == \"schedule\" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $DOCUSIGN_SYNC == \"true\"",
+        ),
+        (
+            GITLAB_SYNC,
+            "/.docusign-sync-tool/variables/SYNC_BRANCH",
+            "docusign-gitops/sync",
+        ),
     ] {
         assert_eq!(
             parse(file).pointer(pointer).and_then(Value::as_str),
@@ -245,7 +271,7 @@ fn gitlab_files_have_the_shape_gitlab_expects() {
 
 #[test]
 fn installs_are_locked_and_pinned() {
-    for file in GITHUB.iter().chain(&GITLAB) {
+    for file in github_files().chain(gitlab_files()) {
         let mut installs = 0;
         for text in shell_texts(file) {
             for line in logical_lines(&text) {
@@ -736,12 +762,11 @@ fn run_pipelines(files: [&'static str; 3]) {
         root,
         // The sample emulator accepts the token it made, not the tests' own.
         cli: Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token),
-        account_id: &account_id,
         dir: &stages.dir,
     };
 
     // The sample account differs from the examples: a pull request, its merge, a scheduled check.
-    stages.change_goes_through(&tool, &repo, false);
+    stages.change_goes_through(&tool, &repo, &account_id, false);
 
     // The variants shown in comments (apply the reviewed plan file): a second pull request
     // changes a job title, and its plan file is applied as it is.
@@ -755,7 +780,7 @@ fn run_pipelines(files: [&'static str; 3]) {
         );
         std::fs::write(root.join(&path), promoted).expect("write the users");
         commit(&repo, "a promotion", Some(&path));
-        stages.change_goes_through(&tool, &repo, true);
+        stages.change_goes_through(&tool, &repo, &account_id, true);
     }
 }
 
@@ -807,7 +832,13 @@ impl Stages {
 
     /// Plan (the change shows), apply (the active command lines, or the commented variants),
     /// which commits the state for CI to push, then drift, which finds none.
-    fn change_goes_through(&self, tool: &Tool<'_>, repo: &git2::Repository, variants: bool) {
+    fn change_goes_through(
+        &self,
+        tool: &Tool<'_>,
+        repo: &git2::Repository,
+        account_id: &str,
+        variants: bool,
+    ) {
         let [plan_file, apply_file, drift_file] = self.files;
         let planned = tool.run_all(plan_file, &self.plan, false);
         assert!(planned.contains(&2), "{plan_file}: the plan has changes");
@@ -819,10 +850,7 @@ impl Stages {
             before,
             "{apply_file}: apply commits the state for CI to push"
         );
-        let state = format!(
-            "{}/.docusign-gitops/state/{}.json",
-            self.dir, tool.account_id
-        );
+        let state = format!("{}/.docusign-gitops/state/{account_id}.json", self.dir);
         after
             .peel_to_tree()
             .expect("tree")
@@ -836,11 +864,10 @@ impl Stages {
     }
 }
 
-/// The binary, as a pipeline runs it, pointed at the emulator through the environment.
+/// The binary, as a pipeline runs it in a checkout, set up through the environment alone.
 struct Tool<'a> {
     root: &'a Path,
     cli: Cli,
-    account_id: &'a str,
     dir: &'a str,
 }
 
@@ -915,4 +942,71 @@ fn github_pipelines_run_against_the_emulator() {
 #[test]
 fn gitlab_pipelines_run_against_the_emulator() {
     run_pipelines(GITLAB);
+}
+
+// ---- Running the scheduled sync ----
+
+/// The worked example of `sync`: the sample's YAML has no `sync` section to run.
+const SYNC_EXAMPLE: &str = "examples/directory-sync";
+
+/// The sync file's command lines, run in order in a copy of the worked example, with no
+/// DocuSign setting at all (sync never calls DocuSign): with the committed export the generated
+/// file stays as it is, so the pipeline proposes nothing; with HR's next export (one person
+/// moved) it changes, which is what the pipeline commits and proposes.
+fn run_sync_pipeline(file: &'static str) {
+    let calls = invocations_of(file);
+    assert!(
+        calls
+            .iter()
+            .any(|call| !call.commented && call.argv("D").first().is_some_and(|c| c == "sync")),
+        "{file} runs sync"
+    );
+    let dir = desired_state_dir(file);
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let example = checkout.path().join(&dir);
+    harness::copy_into(SYNC_EXAMPLE, &example);
+    let tool = Tool {
+        root: checkout.path(),
+        cli: Cli::new(),
+        dir: &dir,
+    };
+    let read = |relative: &str| {
+        std::fs::read_to_string(example.join(relative))
+            .unwrap_or_else(|err| panic!("read `{relative}`: {err}"))
+    };
+    let committed = read("generated/hr.yaml");
+    tool.run_all(file, &calls, false);
+    assert_eq!(
+        read("generated/hr.yaml"),
+        committed,
+        "{file}: the committed export proposes nothing"
+    );
+    let export = read("hr/people.csv");
+    let moved = export.replacen(
+        "Sofia,Rossi,Financial Analyst,Finance,",
+        "Sofia,Rossi,Account Executive,Sales,",
+        1,
+    );
+    assert_ne!(moved, export, "the example's export has Sofia in Finance");
+    std::fs::write(example.join("hr/people.csv"), moved).expect("write the export");
+    tool.run_all(file, &calls, false);
+    let proposed = read("generated/hr.yaml");
+    let sofia = proposed
+        .split("\n\n")
+        .find(|entry| entry.contains("- email: sofia.rossi@"))
+        .expect("Sofia is proposed");
+    assert!(
+        sofia.contains("provenance: {source: hr, rules: [sales]}"),
+        "{file}: the move is what the pipeline proposes:\n{sofia}"
+    );
+}
+
+#[test]
+fn github_sync_pipeline_runs_on_the_worked_example() {
+    run_sync_pipeline(GITHUB_SYNC);
+}
+
+#[test]
+fn gitlab_sync_pipeline_runs_on_the_worked_example() {
+    run_sync_pipeline(GITLAB_SYNC);
 }

@@ -11,13 +11,15 @@ fn root() -> &'static Path {
     harness::crate_root()
 }
 
-const EXAMPLES: &str = "examples/desired-state";
+/// The example desired-state directories, each with a copy of the schema beside its YAML.
+const EXAMPLES: [&str; 2] = ["examples/desired-state", "examples/directory-sync"];
 
-/// The committed copies: the reference, and the one beside the examples' YAML.
-fn committed_copies() -> [PathBuf; 2] {
+/// The committed copies: the reference, and the one beside each example's YAML.
+fn committed_copies() -> [PathBuf; 3] {
     [
         PathBuf::from(schema::COMMITTED_PATH),
-        Path::new(EXAMPLES).join(schema::COPY_PATH),
+        Path::new(EXAMPLES[0]).join(schema::COPY_PATH),
+        Path::new(EXAMPLES[1]).join(schema::COPY_PATH),
     ]
 }
 
@@ -116,8 +118,14 @@ fn resolve(dir: &Path, target: &str) -> PathBuf {
 /// point their editor at a schema: the copy beside them, not a file of this repository.
 #[test]
 fn every_example_file_has_the_schema_modeline() {
+    for example in EXAMPLES {
+        every_file_has_the_schema_modeline(example);
+    }
+}
+
+fn every_file_has_the_schema_modeline(example: &str) {
     let copy = tempfile::tempdir().expect("temp dir");
-    harness::copy_into(EXAMPLES, copy.path());
+    harness::copy_into(example, copy.path());
     let mut stack = vec![PathBuf::new()];
     let mut checked = 0;
     while let Some(dir) = stack.pop() {
@@ -135,17 +143,17 @@ fn every_example_file_has_the_schema_modeline() {
             let first = text.lines().next().unwrap_or_default();
             let target = first
                 .strip_prefix("# yaml-language-server: $schema=")
-                .unwrap_or_else(|| panic!("{} lacks the modeline", path.display()));
+                .unwrap_or_else(|| panic!("{example}: {} lacks the modeline", path.display()));
             assert_eq!(
                 resolve(&dir, target),
                 Path::new(schema::COPY_PATH),
-                "{}",
+                "{example}: {}",
                 path.display()
             );
             checked += 1;
         }
     }
-    assert!(checked >= 4, "only {checked} example files");
+    assert!(checked >= 4, "{example}: only {checked} example files");
     let beside = std::fs::read_to_string(copy.path().join(schema::COPY_PATH))
         .expect("the schema beside the examples");
     assert_eq!(beside, schema::json());
