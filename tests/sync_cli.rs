@@ -35,6 +35,7 @@ sync:
       when: { attributes: { department: Legal } }
       groups: [Legal]
       permission_profile: Legal Reviewer
+      signing_group: Legal Desk
 ";
 
 pub const OBJECTS: &str = "\
@@ -48,6 +49,11 @@ groups:
     permission_profile: Sales Sender
   - name: Legal
     permission_profile: Legal Reviewer
+signing_groups:
+  - name: Legal Desk
+    members:
+      - name: Legal Inbox
+        email: legal-inbox@example.com
 ";
 
 pub fn people() -> String {
@@ -95,6 +101,12 @@ fn sync_writes_yaml_that_validates_and_plans_and_a_second_run_changes_nothing() 
     );
     // Nothing that moves when someone else changes (a row number) is written.
     assert!(!first.contains("people.csv"), "{first}");
+    // Legal people join the rule's signing group; a leaver joins none.
+    assert!(
+        first
+            .contains("signing_groups: [Legal Desk]\n    provenance: {source: hr, rules: [legal]}"),
+        "{first}"
+    );
     // Contractors are out of scope; leavers are written closed.
     assert!(!first.contains("Contractors"), "{first}");
     assert!(first.contains("status: closed"), "{first}");
@@ -110,11 +122,12 @@ fn sync_writes_yaml_that_validates_and_plans_and_a_second_run_changes_nothing() 
         .run(&["plan", "--emulator"])
         .exits(0)
         .stdout_has("Plan:")
-        .stdout_has("(from the directory source `hr` by the rule `sales`)");
+        .stdout_has("(from the directory source `hr` by the rule `sales`)")
+        .stdout_has("+ join signing group `Legal Desk`");
     fixture
         .run(&["plan", "--emulator", "--format", "markdown"])
         .exits(0)
-        .stdout_has("(step 3) — from the directory source `hr` by the rule `sales`");
+        .stdout_has("— from the directory source `hr` by the rule `sales`");
 }
 
 #[test]
@@ -132,25 +145,36 @@ fn moving_one_person_changes_only_their_lines() {
     fixture.run(&["sync", "--check"]).exits(2);
     fixture.run(&["sync"]).exits(0);
     let after = generated(&fixture);
-    let changed: Vec<(&str, &str)> = before
-        .lines()
-        .zip(after.lines())
-        .filter(|(a, b)| a != b)
+    // Every line removed or added lies in Ana's entry (an entry is a paragraph).
+    let entry_of = |text: &str| -> String {
+        let ana = text.find("ana.silva@example.com").expect("Ana is written");
+        let start = text[..ana].rfind("\n\n").map_or(0, |start| start + 2);
+        let end = text[ana..].find("\n\n").map_or(text.len(), |end| ana + end);
+        text[start..end].to_owned()
+    };
+    let (ana_before, ana_after) = (entry_of(&before), entry_of(&after));
+    let diff = similar::TextDiff::from_lines(&before, &after);
+    let changed: Vec<(similar::ChangeTag, String)> = diff
+        .iter_all_changes()
+        .filter(|change| change.tag() != similar::ChangeTag::Equal)
+        .map(|change| (change.tag(), change.value().trim_end().to_owned()))
         .collect();
-    assert_eq!(before.lines().count(), after.lines().count());
     assert!(!changed.is_empty());
-    let ana = before
-        .find("ana.silva@example.com")
-        .expect("Ana is written");
-    let block_end = before[ana..]
-        .find("\n\n")
-        .map_or(before.len(), |end| ana + end);
-    for (line, _) in &changed {
+    for (tag, line) in &changed {
+        let entry = if *tag == similar::ChangeTag::Delete {
+            &ana_before
+        } else {
+            &ana_after
+        };
         assert!(
-            before[ana.saturating_sub(200)..block_end].contains(line),
-            "{line} changed outside Ana's entry"
+            entry.contains(line.as_str()),
+            "{line:?} changed outside Ana's entry"
         );
     }
+    assert!(
+        ana_after.contains("signing_groups: [Legal Desk]"),
+        "{ana_after}"
+    );
 }
 
 #[test]

@@ -131,7 +131,7 @@ policy:
         "did you mean `groups`?",
         "unknown key `colour`",
         "[users.yaml:10:5]",
-        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `overrides_generated`, `permission_profile`, `provenance`, `status`",
+        "valid keys: `email`, `first_name`, `groups`, `job_title`, `last_name`, `overrides_generated`, `permission_profile`, `provenance`, `signing_groups`, `status`",
         "unknown key `user_closure`",
         "[users.yaml:13:5]",
         "did you mean `user_closures`?",
@@ -834,5 +834,54 @@ fn only_generated_entries_carry_a_provenance() {
             "[users.yaml:5:",
             "remove the `provenance` line",
             "from the directory source `hr` by the rule `sales`",
+        ]);
+}
+
+/// A user may name the signing groups they are a member of (as `sync` writes them): the same as
+/// listing them in each group's `members`, under their first and last name, with the same
+/// limits; a name that is no signing group, or one listed twice, is an error at its line.
+#[test]
+fn a_user_joins_signing_groups_by_name() {
+    let desk = "signing_groups:\n  - name: Legal Desk\n    members:\n      - name: Inbox\n        email: inbox@example.com\n";
+    let user = |signing_groups: &str| {
+        format!(
+            "users:\n  - email: ana@example.com\n    first_name: Ana\n    last_name: Lima\n    signing_groups: {signing_groups}\n"
+        )
+    };
+    Fixture::new()
+        .file("signing-groups.yaml", desk)
+        .file("users.yaml", &user("[legal desk]"))
+        .run(&["plan", "--emulator"])
+        .exits(0)
+        .stdout_has("+ join signing group `Legal Desk`");
+    Fixture::new()
+        .file("signing-groups.yaml", desk)
+        .file("users.yaml", &user("[Legal Dsk, Legal Desk, Legal Desk]"))
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "desired::unknown_signing_group",
+            "unknown signing group `Legal Dsk`",
+            "Legal Desk",
+            "[users.yaml:5:",
+            "the signing group `Legal Desk` is listed twice for `ana@example.com`",
+        ]);
+    // DocuSign's 50 members: 49 listed and two users joining is one too many.
+    let members: String = (0..49)
+        .map(|n| format!("      - name: Member {n}\n        email: m{n}@example.com\n"))
+        .collect();
+    let full = format!("signing_groups:\n  - name: Legal Desk\n    members:\n{members}");
+    let two = format!(
+        "{}  - email: bo@example.com\n    first_name: Bo\n    last_name: Ek\n    signing_groups: [Legal Desk]\n",
+        user("[Legal Desk]")
+    );
+    Fixture::new()
+        .file("signing-groups.yaml", &full)
+        .file("users.yaml", &two)
+        .run(&["validate"])
+        .exits(1)
+        .stderr_has(&[
+            "desired::too_many_members",
+            "`bo@example.com` joining makes the signing group `Legal Desk` pass 50 members",
         ]);
 }

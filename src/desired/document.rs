@@ -277,6 +277,10 @@ pub struct UserEntry {
     /// Groups the user is in, by name (not Everyone: every user is in it).
     #[schemars(with = "Option<Vec<String>>")]
     pub groups: Option<Vec<Spanned<String>>>,
+    /// Signing groups the user is a member of, by name, under the user's first and last name:
+    /// the same as listing the user in each signing group's `members`.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub signing_groups: Option<Vec<Spanned<String>>>,
     /// `active` (the default) or `closed` to keep the user closed.
     #[serde(default)]
     pub status: Blankable<UserStatusValue>,

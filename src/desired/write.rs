@@ -154,6 +154,8 @@ pub struct UserYaml<'a> {
     pub permission_profile: Option<&'a str>,
     #[serde(skip_serializing_if = "no_groups")]
     pub groups: FlowSeq<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "no_groups")]
+    pub signing_groups: FlowSeq<Vec<&'a str>>,
     /// `closed`, or absent for active.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
@@ -179,6 +181,7 @@ impl<'a> UserYaml<'a> {
             job_title: user.job_title.as_deref(),
             permission_profile: Some(&user.permission_profile),
             groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+            signing_groups: FlowSeq(Vec::new()),
             status: None,
             provenance: None,
         }

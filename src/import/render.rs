@@ -433,6 +433,7 @@ mod tests {
                         job_title: user.job_title.as_deref(),
                         permission_profile: Some(&user.permission_profile),
                         groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+                        signing_groups: FlowSeq(Vec::new()),
                         status: None,
                         provenance: None,
                     },

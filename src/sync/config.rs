@@ -21,14 +21,15 @@ pub struct SyncSection {
     /// Who is in scope. Without it, everyone the sources give.
     #[serde(default)]
     pub scope: Scope,
-    /// The rules, in order: a matching rule gives groups and a permission profile.
+    /// The rules, in order: a matching rule gives groups, a permission profile and a signing
+    /// group.
     #[serde(default)]
     pub rules: Vec<Rule>,
     /// Which rule's permission profile a person gets when several rules give one.
     #[serde(default)]
     pub profile_conflicts: ProfileConflicts,
-    /// What happens to a person the source marks disabled (a leaver). A person who is gone
-    /// from the source is gone from the generated file, and the plan closes them.
+    /// What happens to a person the source marks disabled, or who is gone from it (a leaver):
+    /// closed, or left to `policy.unmanaged_users`.
     #[serde(default)]
     pub leavers: Leavers,
 }

@@ -44,6 +44,8 @@ pub struct Rule {
     pub groups: Vec<String>,
     /// The permission profile the rule gives (see `profile_conflicts`).
     pub permission_profile: Option<String>,
+    /// A signing group the person joins as a member, under their name.
+    pub signing_group: Option<String>,
     /// With `profile_conflicts: highest_rank`, the rule whose rank is highest gives the profile.
     pub rank: Option<u32>,
 }
@@ -93,6 +95,8 @@ pub struct MappedUser {
     /// `None`: the desired state's default profile.
     pub permission_profile: Option<String>,
     pub groups: BTreeSet<String>,
+    /// The signing groups the person is a member of; none for a leaver, who signs nothing.
+    pub signing_groups: BTreeSet<String>,
     pub closed: bool,
     /// The names of the rules that matched, in order, for the reviewer (`provenance`).
     pub rules: Vec<String>,
@@ -229,6 +233,11 @@ fn mapped(person: &Person, email: String, mapping: &SyncSection) -> MappedUser {
             .iter()
             .flat_map(|(_, rule)| rule.groups.iter().cloned())
             .collect(),
+        signing_groups: matched
+            .iter()
+            .filter(|_| !person.disabled)
+            .filter_map(|(_, rule)| rule.signing_group.clone())
+            .collect(),
         closed: person.disabled,
         rules: rule_names,
     }
@@ -260,6 +269,7 @@ mod tests {
             },
             groups: groups.iter().map(|group| (*group).to_owned()).collect(),
             permission_profile: profile.map(str::to_owned),
+            signing_group: None,
             rank,
         }
     }
@@ -348,6 +358,28 @@ mod tests {
             ..SyncSection::default()
         };
         assert!(map(&[leaver], &mapping).expect("maps").is_empty());
+    }
+
+    #[test]
+    fn matching_rules_give_their_signing_groups_and_a_leaver_none() {
+        let mut rules = rules();
+        rules[0].signing_group = Some("Sales Desk".to_owned());
+        rules[1].signing_group = Some("Approvals".to_owned());
+        let mapping = SyncSection {
+            rules,
+            ..SyncSection::default()
+        };
+        let seller = person("ana@example.com", &["Sales", "Managers"], "Sales");
+        let mut leaver = person("gone@example.com", &["Sales"], "Sales");
+        leaver.disabled = true;
+        let users = map(&[seller, leaver], &mapping).expect("maps");
+        assert_eq!(
+            users[0].signing_groups,
+            BTreeSet::from(["Approvals".to_owned(), "Sales Desk".to_owned()])
+        );
+        assert!(users[1].closed);
+        assert!(users[1].signing_groups.is_empty(), "a leaver signs nothing");
+        assert_eq!(users[1].groups, BTreeSet::from(["Sales".to_owned()]));
     }
 
     #[test]

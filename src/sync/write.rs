@@ -40,6 +40,9 @@ pub fn users_file(source: &str, users: &[MappedUser]) -> Result<String, Serializ
                     job_title: user.job_title.as_deref(),
                     permission_profile: user.permission_profile.as_deref(),
                     groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+                    signing_groups: FlowSeq(
+                        user.signing_groups.iter().map(String::as_str).collect(),
+                    ),
                     status: user.closed.then_some("closed"),
                     provenance: Some(FlowMap(ProvenanceYaml {
                         source,
@@ -66,6 +69,7 @@ mod tests {
             job_title: Some(title.to_owned()),
             permission_profile: Some("Sales Sender".to_owned()),
             groups: groups.iter().map(|group| (*group).to_owned()).collect(),
+            signing_groups: BTreeSet::from(["Contracts Desk".to_owned()]),
             closed: false,
             rules: vec!["sales".to_owned()],
         }

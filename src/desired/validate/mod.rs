@@ -372,6 +372,7 @@ impl<'a> Checker<'a> {
                     (None, _) => {}
                 }
                 if let Some(user) = self.declare_user(&file.source, entry, default_profile) {
+                    self.join_signing_groups(&file.source, entry, &user, state);
                     state.users.insert(EmailKey::new(&user.email), user);
                 }
             }

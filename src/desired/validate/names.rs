@@ -301,6 +301,30 @@ impl<'a> Checker<'a> {
         self.push(problem.at_location(source, &reference.referenced, "no such group"));
         None
     }
+
+    /// The canonical name of a signing group a user joins, or a problem saying what is wrong.
+    pub(super) fn resolve_signing_group(
+        &mut self,
+        source: &'a Source,
+        reference: &Spanned<String>,
+    ) -> Option<String> {
+        if !self.name(source, reference, "signing group name") {
+            return None;
+        }
+        let key = NameKey::new(&reference.value);
+        if let Some(declared) = self.signing_groups.get(&key) {
+            return Some(declared.name.clone());
+        }
+        let problem = unresolved(
+            &SIGNING_GROUP_REFERENCE,
+            reference,
+            self.signing_group_renames.get(&key),
+            self.complete
+                .then(|| candidates(&self.signing_groups, std::iter::empty())),
+        )?;
+        self.push(problem.at_location(source, &reference.referenced, "no such signing group"));
+        None
+    }
 }
 
 /// A kind of thing a user or group refers to by name, as its problems name it.
@@ -321,6 +345,12 @@ const GROUP_REFERENCE: Referred = Referred {
     kind: "group",
     unknown_code: "desired::unknown_group",
     section: "groups",
+};
+
+const SIGNING_GROUP_REFERENCE: Referred = Referred {
+    kind: "signing group",
+    unknown_code: "desired::unknown_signing_group",
+    section: "signing_groups",
 };
 
 /// What is wrong with a reference that names nothing declared: the thing was renamed, or

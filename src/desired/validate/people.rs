@@ -7,7 +7,9 @@ use serde_saphyr::Location;
 
 use crate::desired::document::{SigningGroupEntry, UserEntry, UserStatusValue};
 use crate::desired::problem::{Problem, Source};
-use crate::model::{EmailKey, NameKey, SigningGroup, SigningGroupMember, User, UserStatus};
+use crate::model::{
+    Account, EmailKey, NameKey, SigningGroup, SigningGroupMember, User, UserStatus,
+};
 
 use super::{Checker, Kind, MAX_MEMBER_NAME_CHARS, MAX_SIGNING_GROUP_MEMBERS, Place, names};
 
@@ -277,5 +279,86 @@ impl<'a> Checker<'a> {
             groups.insert(group);
         }
         groups
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// Makes `user` (declared by `entry`) a member of each signing group the entry lists, under
+    /// the user's names, as if each group's `members` listed them. A group the entry lists twice,
+    /// or that doesn't exist, or that would pass DocuSign's 50 members, is a problem.
+    pub(super) fn join_signing_groups(
+        &mut self,
+        source: &'a Source,
+        entry: &UserEntry,
+        user: &User,
+        state: &mut Account,
+    ) {
+        let member_name = format!("{} {}", user.first_name, user.last_name)
+            .trim()
+            .to_owned();
+        let mut seen: HashMap<NameKey, Location> = HashMap::new();
+        for reference in entry.signing_groups.iter().flatten() {
+            let key = NameKey::new(&reference.value);
+            if let Some(first) = seen.get(&key) {
+                self.push(
+                    Problem::error(
+                        "desired::duplicate_membership",
+                        format!(
+                            "the signing group `{}` is listed twice for `{}`",
+                            reference.value, user.email
+                        ),
+                    )
+                    .at_location(source, &reference.referenced, "listed again here")
+                    .also_at(source, first, "first listed here")
+                    .help("remove one of them"),
+                );
+                continue;
+            }
+            seen.insert(key.clone(), reference.referenced);
+            if self.resolve_signing_group(source, reference).is_none() {
+                continue;
+            }
+            if member_name.chars().count() > MAX_MEMBER_NAME_CHARS {
+                self.push(
+                    Problem::error(
+                        "desired::name_too_long",
+                        "a signing-group member's name is at most 100 characters, and this user's first and last name are longer",
+                    )
+                    .at_location(source, &reference.referenced, "joins as a member here")
+                    .help("shorten the user's names, or list the user in the signing group's `members` under a shorter name"),
+                );
+                continue;
+            }
+            // Declared, but left out of `state` when its own declaration had a problem.
+            let Some(group) = state.signing_groups.get_mut(&key) else {
+                continue;
+            };
+            let member = EmailKey::new(&user.email);
+            if group.members.contains_key(&member) {
+                // Listed in the group's `members` too: one membership, under that name.
+                continue;
+            }
+            if group.members.len() >= MAX_SIGNING_GROUP_MEMBERS {
+                self.push(
+                    Problem::error(
+                        "desired::too_many_members",
+                        format!(
+                            "`{}` joining makes the signing group `{}` pass {MAX_SIGNING_GROUP_MEMBERS} members, DocuSign's limit",
+                            user.email, group.name
+                        ),
+                    )
+                    .at_location(source, &reference.referenced, "joins here")
+                    .help("split the signing group into several"),
+                );
+                continue;
+            }
+            group.members.insert(
+                member,
+                SigningGroupMember {
+                    name: member_name.clone(),
+                    email: user.email.clone(),
+                },
+            );
+        }
     }
 }
