@@ -867,9 +867,13 @@ fn a_user_joins_signing_groups_by_name() {
             "the signing group `Legal Desk` is listed twice for `ana@example.com`",
         ]);
     // DocuSign's 50 members: 49 listed and two users joining is one too many.
-    let members: String = (0..49)
-        .map(|n| format!("      - name: Member {n}\n        email: m{n}@example.com\n"))
-        .collect();
+    let members = (0..49).fold(String::new(), |mut members, n| {
+        let _ = writeln!(
+            members,
+            "      - name: Member {n}\n        email: m{n}@example.com"
+        );
+        members
+    });
     let full = format!("signing_groups:\n  - name: Legal Desk\n    members:\n{members}");
     let two = format!(
         "{}  - email: bo@example.com\n    first_name: Bo\n    last_name: Ek\n    signing_groups: [Legal Desk]\n",
