@@ -343,3 +343,37 @@ fn with_leavers_left_out_a_person_gone_from_the_source_or_disabled_in_it_follows
         );
     }
 }
+
+/// A source taken out of (or renamed in) the `sync` section leaves a file that would go on
+/// declaring its users: `sync --check` says it would go, `sync` removes it. A file under
+/// `generated/` that `sync` didn't write is never touched.
+#[test]
+fn the_file_of_a_source_no_longer_declared_is_removed() {
+    let fixture = fixture(&people());
+    fixture.run(&["sync"]).exits(0);
+    let renamed = SOURCES.replacen("    - name: hr\n", "    - name: people\n", 1);
+    assert_ne!(renamed, SOURCES);
+    fixture.write("sources.yaml", renamed.as_bytes());
+    fixture.write("generated/notes.yaml", b"users: []\n");
+    fixture
+        .run(&["sync", "--check"])
+        .exits(2)
+        .stdout_has("generated/hr.yaml would be removed: no source writes it")
+        .stdout_has("generated/people.yaml would change");
+    assert!(
+        fixture.path().join("generated/hr.yaml").exists(),
+        "--check changes nothing"
+    );
+    fixture
+        .run(&["sync"])
+        .exits(0)
+        .stdout_has("removed generated/hr.yaml: no source writes it")
+        .stderr_has(&["`generated/notes.yaml` is not a file `sync` wrote"]);
+    assert!(!fixture.path().join("generated/hr.yaml").exists());
+    assert!(fixture.path().join("generated/notes.yaml").exists());
+    fixture.run(&["validate"]).exits(0);
+    fixture
+        .run(&["sync", "--check"])
+        .exits(0)
+        .stdout_has("up to date");
+}

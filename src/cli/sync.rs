@@ -7,6 +7,7 @@ use super::args::SyncArgs;
 use super::error::CliError;
 use super::render::Renderer;
 use crate::confined::Confinement;
+use crate::desired::write::GENERATED_FOLDER;
 use crate::desired::{self, Level};
 use crate::sync::{config::SyncSection, rules, write};
 
@@ -62,11 +63,17 @@ pub fn run(args: SyncArgs) -> Exit {
                 != Some(&file.text)
         })
         .collect();
+    let Some(stale) = stale_files(&dir, &generated) else {
+        return Exit::Error;
+    };
     if check {
         for file in &changed {
             outln!("{} would change", file.relative);
         }
-        if changed.is_empty() {
+        for relative in &stale {
+            outln!("{relative} would be removed: no source writes it");
+        }
+        if changed.is_empty() && stale.is_empty() {
             outln!("the generated files are up to date");
             return Exit::Success;
         }
@@ -81,6 +88,18 @@ pub fn run(args: SyncArgs) -> Exit {
             errln!("{:?}", miette::Report::new(error));
             return Exit::Error;
         }
+    }
+    // Removed last: a failure above leaves the old files, and so the old users, in place.
+    for relative in &stale {
+        if let Err(error) = std::fs::remove_file(dir.join(relative)) {
+            let error = CliError::SyncWrite {
+                path: relative.clone(),
+                reason: error.to_string(),
+            };
+            errln!("{:?}", miette::Report::new(error));
+            return Exit::Error;
+        }
+        outln!("removed {relative}: no source writes it");
     }
     for file in &generated {
         let verb = if changed.iter().any(|c| c.relative == file.relative) {
@@ -119,6 +138,48 @@ fn sync_section(dir: &Path) -> Option<SyncSection> {
         errln!("{:?}", miette::Report::new(error));
     }
     None
+}
+
+/// The files `sync` wrote before under `generated/` that no source writes now (a source removed
+/// or renamed), relative to `dir`: left there, they would go on declaring their users. A file
+/// there that `sync` didn't write is left alone, with a warning; `None` when the folder can't
+/// be read (said).
+fn stale_files(dir: &Path, generated: &[Generated]) -> Option<Vec<String>> {
+    let folder = dir.join(GENERATED_FOLDER);
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Some(Vec::new()),
+        Err(error) => {
+            let error = CliError::SyncWrite {
+                path: GENERATED_FOLDER.to_owned(),
+                reason: error.to_string(),
+            };
+            errln!("{:?}", miette::Report::new(error));
+            return None;
+        }
+    };
+    let mut stale = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = format!("{GENERATED_FOLDER}/{name}");
+        if !desired::files::is_yaml(Path::new(&name))
+            || generated.iter().any(|file| file.relative == relative)
+        {
+            continue;
+        }
+        // Only a regular file: a link is never followed, so nothing outside `dir` is touched.
+        let ours = entry.file_type().is_ok_and(|kind| kind.is_file())
+            && std::fs::read_to_string(entry.path()).is_ok_and(|text| write::is_generated(&text));
+        if ours {
+            stale.push(relative);
+        } else {
+            errln!(
+                "warning: `{relative}` is not a file `sync` wrote, so it is left alone; everything under `{GENERATED_FOLDER}/` is read as generated, so move it out if it is hand-written"
+            );
+        }
+    }
+    stale.sort();
+    Some(stale)
 }
 
 /// Writes `text` to `relative` under `dir`, atomically and never through a link out of it.

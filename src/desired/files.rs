@@ -258,7 +258,9 @@ fn refused(err: &FileError) -> Problem {
     Problem::error(code, err.to_string()).help(help)
 }
 
-fn is_yaml(path: &Path) -> bool {
+/// Whether `path` names a YAML file, as the loader reads them (`.yaml`, `.yml`, any case).
+#[must_use]
+pub fn is_yaml(path: &Path) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
         .is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"))
