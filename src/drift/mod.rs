@@ -26,7 +26,7 @@ use crate::model::{
 use crate::plan;
 use crate::plan::describe;
 pub use crate::plan::describe::Part;
-use crate::state::RecordedState;
+use crate::state::{RecordedState, UnmanagedKeys};
 
 /// The class of a difference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -493,11 +493,30 @@ fn lifecycle(was: &User, now: &User, found: &mut Found) {
     });
 }
 
-/// The live objects recorded state knows by ID, whatever their names now.
-fn known<T: Named>(live: &ById<'_, T>, ids: Vec<Option<&String>>) -> BTreeSet<NameKey> {
-    ids.into_iter()
-        .flatten()
-        .filter_map(|id| live.get(id).map(|(key, _)| key.clone()))
+/// The live objects of one kind (`of` picks the kind from an account, `seen_of` from the
+/// unmanaged keys) that nobody manages or had seen: recorded by neither key nor ID, absent from
+/// the YAML, and not noted as unmanaged at the last apply.
+fn unseen<'l, T: Named>(
+    (live, recorded, desired): (&'l Account, &RecordedState, &Account),
+    of: impl Fn(&Account) -> &BTreeMap<NameKey, T>,
+    seen_of: impl Fn(&UnmanagedKeys) -> &BTreeSet<NameKey>,
+    by_id: &ById<'_, T>,
+) -> Vec<&'l T> {
+    let recorded_ids: BTreeSet<&NameKey> = of(&recorded.objects)
+        .values()
+        .filter_map(|object| by_id.get(object.id()?))
+        .map(|(key, _)| key)
+        .collect();
+    let seen = seen_of(&recorded.unmanaged);
+    of(live)
+        .iter()
+        .filter(|(key, _)| {
+            !of(&recorded.objects).contains_key(*key)
+                && !recorded_ids.contains(key)
+                && !of(desired).contains_key(*key)
+                && !seen.contains(*key)
+        })
+        .map(|(_, object)| object)
         .collect()
 }
 
@@ -510,69 +529,40 @@ fn new_unmanaged(
 ) {
     let objects = &recorded.objects;
     let seen = &recorded.unmanaged;
-    let known_profiles = known(
+    let accounts = (live, recorded, &desired.state);
+    let profiles = unseen(
+        accounts,
+        |a| &a.permission_profiles,
+        |u| &u.permission_profiles,
         &ids.profiles,
-        objects
-            .permission_profiles
-            .values()
-            .map(|p| p.id.as_ref())
-            .collect(),
     );
-    for (key, profile) in &live.permission_profiles {
-        if BuiltinProfile::from_name(&profile.name).is_none()
-            && !objects.permission_profiles.contains_key(key)
-            && !known_profiles.contains(key)
-            && !desired.state.permission_profiles.contains_key(key)
-            && !seen.permission_profiles.contains(key)
-        {
-            found.push(
-                Class::NewUnmanaged,
-                Part::Profiles,
-                &profile.name,
-                "created outside git".to_owned(),
-            );
-        }
-    }
-    let known_groups = known(
-        &ids.groups,
-        objects.groups.values().map(|g| g.id.as_ref()).collect(),
-    );
-    for (key, group) in &live.groups {
-        if BuiltinGroup::from_name(&group.name).is_none()
-            && !objects.groups.contains_key(key)
-            && !known_groups.contains(key)
-            && !desired.state.groups.contains_key(key)
-            && !seen.groups.contains(key)
-        {
-            found.push(
-                Class::NewUnmanaged,
-                Part::Groups,
-                &group.name,
-                "created outside git".to_owned(),
-            );
-        }
-    }
-    let known_signing = known(
+    let groups = unseen(accounts, |a| &a.groups, |u| &u.groups, &ids.groups);
+    let signing_groups = unseen(
+        accounts,
+        |a| &a.signing_groups,
+        |u| &u.signing_groups,
         &ids.signing_groups,
-        objects
-            .signing_groups
-            .values()
-            .map(|g| g.id.as_ref())
-            .collect(),
     );
-    for (key, group) in &live.signing_groups {
-        if !objects.signing_groups.contains_key(key)
-            && !known_signing.contains(key)
-            && !desired.state.signing_groups.contains_key(key)
-            && !seen.signing_groups.contains(key)
-        {
-            found.push(
-                Class::NewUnmanaged,
-                Part::SigningGroups,
-                &group.name,
-                "created outside git".to_owned(),
-            );
-        }
+    let named = (profiles.into_iter())
+        .filter(|profile| BuiltinProfile::from_name(&profile.name).is_none())
+        .map(|profile| (Part::Profiles, &profile.name))
+        .chain(
+            (groups.into_iter())
+                .filter(|group| BuiltinGroup::from_name(&group.name).is_none())
+                .map(|group| (Part::Groups, &group.name)),
+        )
+        .chain(
+            signing_groups
+                .into_iter()
+                .map(|group| (Part::SigningGroups, &group.name)),
+        );
+    for (part, name) in named {
+        found.push(
+            Class::NewUnmanaged,
+            part,
+            name,
+            "created outside git".to_owned(),
+        );
     }
     for (key, user) in &live.users {
         if user.status != UserStatus::Closed
