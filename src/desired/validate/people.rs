@@ -3,7 +3,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_saphyr::Location;
+use serde_saphyr::{Location, Spanned};
 
 use crate::desired::document::{SigningGroupEntry, UserEntry, UserStatusValue};
 use crate::desired::problem::{Problem, Source};
@@ -238,25 +238,11 @@ impl<'a> Checker<'a> {
         profile: Option<&str>,
     ) -> BTreeSet<String> {
         let mut groups = BTreeSet::new();
-        let mut seen: HashMap<NameKey, Location> = HashMap::new();
+        let mut seen = HashMap::new();
         for reference in entry.groups.iter().flatten() {
-            let key = NameKey::new(&reference.value);
-            if let Some(first) = seen.get(&key) {
-                self.push(
-                    Problem::error(
-                        "desired::duplicate_membership",
-                        format!(
-                            "the group `{}` is listed twice for `{}`",
-                            reference.value, entry.email.value
-                        ),
-                    )
-                    .at_location(source, &reference.referenced, "listed again here")
-                    .also_at(source, first, "first listed here")
-                    .help("remove one of them"),
-                );
+            let Some(key) = self.first_listing(source, &mut seen, reference, "group", entry) else {
                 continue;
-            }
-            seen.insert(key.clone(), reference.referenced);
+            };
             let Some(group) = self.resolve_group(source, reference) else {
                 continue;
             };
@@ -296,25 +282,13 @@ impl<'a> Checker<'a> {
         let member_name = format!("{} {}", user.first_name, user.last_name)
             .trim()
             .to_owned();
-        let mut seen: HashMap<NameKey, Location> = HashMap::new();
+        let mut seen = HashMap::new();
         for reference in entry.signing_groups.iter().flatten() {
-            let key = NameKey::new(&reference.value);
-            if let Some(first) = seen.get(&key) {
-                self.push(
-                    Problem::error(
-                        "desired::duplicate_membership",
-                        format!(
-                            "the signing group `{}` is listed twice for `{}`",
-                            reference.value, user.email
-                        ),
-                    )
-                    .at_location(source, &reference.referenced, "listed again here")
-                    .also_at(source, first, "first listed here")
-                    .help("remove one of them"),
-                );
+            let Some(key) =
+                self.first_listing(source, &mut seen, reference, "signing group", entry)
+            else {
                 continue;
-            }
-            seen.insert(key.clone(), reference.referenced);
+            };
             if self.resolve_signing_group(source, reference).is_none() {
                 continue;
             }
@@ -360,5 +334,35 @@ impl<'a> Checker<'a> {
                 },
             );
         }
+    }
+
+    /// The key of a group `entry` lists, or `None` (with a problem said) when the entry listed
+    /// it already; `seen` holds where each was first listed.
+    fn first_listing(
+        &mut self,
+        source: &'a Source,
+        seen: &mut HashMap<NameKey, Location>,
+        reference: &Spanned<String>,
+        kind: &str,
+        entry: &UserEntry,
+    ) -> Option<NameKey> {
+        let key = NameKey::new(&reference.value);
+        if let Some(first) = seen.get(&key) {
+            self.push(
+                Problem::error(
+                    "desired::duplicate_membership",
+                    format!(
+                        "the {kind} `{}` is listed twice for `{}`",
+                        reference.value, entry.email.value
+                    ),
+                )
+                .at_location(source, &reference.referenced, "listed again here")
+                .also_at(source, first, "first listed here")
+                .help("remove one of them"),
+            );
+            return None;
+        }
+        seen.insert(key.clone(), reference.referenced);
+        Some(key)
     }
 }
