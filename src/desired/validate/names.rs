@@ -205,13 +205,25 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A previous name that is also a current name would make the plan ambiguous.
-    pub(super) fn check_renames(&mut self, kind: Kind) {
-        let (renames, declared) = match kind {
+    /// The renames and the declarations of one kind.
+    #[allow(clippy::type_complexity)] // two maps, named by the fields they come from
+    fn registry(
+        &self,
+        kind: Kind,
+    ) -> (
+        &HashMap<NameKey, Rename<'a>>,
+        &HashMap<NameKey, Declared<'a>>,
+    ) {
+        match kind {
             Kind::Profile => (&self.profile_renames, &self.profiles),
             Kind::Group => (&self.group_renames, &self.groups),
             Kind::SigningGroup => (&self.signing_group_renames, &self.signing_groups),
-        };
+        }
+    }
+
+    /// A previous name that is also a current name would make the plan ambiguous.
+    pub(super) fn check_renames(&mut self, kind: Kind) {
+        let (renames, declared) = self.registry(kind);
         let mut found = Vec::new();
         for (key, rename) in renames {
             if let Some(declared) = declared.get(key) {
@@ -272,7 +284,6 @@ impl<'a> Checker<'a> {
         if !self.name(source, reference, "group name") {
             return None;
         }
-        let key = NameKey::new(&reference.value);
         match BuiltinGroup::from_name(&reference.value) {
             Some(BuiltinGroup::Everyone) => {
                 self.push(
@@ -288,18 +299,7 @@ impl<'a> Checker<'a> {
             Some(builtin) => return Some(builtin.api_name().to_owned()),
             None => {}
         }
-        if let Some(declared) = self.groups.get(&key) {
-            return Some(declared.name.clone());
-        }
-        let problem = unresolved(
-            &GROUP_REFERENCE,
-            reference,
-            self.group_renames.get(&key),
-            self.complete
-                .then(|| candidates(&self.groups, std::iter::empty())),
-        )?;
-        self.push(problem.at_location(source, &reference.referenced, "no such group"));
-        None
+        self.declared_name(source, reference, Kind::Group)
     }
 
     /// The canonical name of a signing group a user joins, or a problem saying what is wrong.
@@ -311,18 +311,36 @@ impl<'a> Checker<'a> {
         if !self.name(source, reference, "signing group name") {
             return None;
         }
+        self.declared_name(source, reference, Kind::SigningGroup)
+    }
+
+    /// The declared name `reference` stands for among the groups or signing groups, or a
+    /// problem saying it was renamed or names nothing (with the closest names).
+    fn declared_name(
+        &mut self,
+        source: &'a Source,
+        reference: &Spanned<String>,
+        kind: Kind,
+    ) -> Option<String> {
         let key = NameKey::new(&reference.value);
-        if let Some(declared) = self.signing_groups.get(&key) {
+        let (renames, declared) = self.registry(kind);
+        if let Some(declared) = declared.get(&key) {
             return Some(declared.name.clone());
         }
+        let referred = match kind {
+            Kind::Profile => &PROFILE_REFERENCE,
+            Kind::Group => &GROUP_REFERENCE,
+            Kind::SigningGroup => &SIGNING_GROUP_REFERENCE,
+        };
         let problem = unresolved(
-            &SIGNING_GROUP_REFERENCE,
+            referred,
             reference,
-            self.signing_group_renames.get(&key),
+            renames.get(&key),
             self.complete
-                .then(|| candidates(&self.signing_groups, std::iter::empty())),
+                .then(|| candidates(declared, std::iter::empty())),
         )?;
-        self.push(problem.at_location(source, &reference.referenced, "no such signing group"));
+        let label = format!("no such {}", kind.noun());
+        self.push(problem.at_location(source, &reference.referenced, &label));
         None
     }
 }
