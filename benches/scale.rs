@@ -67,6 +67,7 @@ use common::calls::{Minimum, Tally};
 use common::child::{self, Figures, as_f64, mb, ms, spread};
 use common::emulated::{self, Built, Memberships, Shape};
 use common::floor::{self, Pace, rounds_floor, wide};
+use common::machine::{cpu_model, load_average, memory_gb, rustc_version, write_out};
 use common::planning;
 use common::procfs::{TICKS_PER_SECOND, machine_busy_ticks, process_cpu_ticks, threads_cpu_ns};
 use common::scenarios::{self, Scenario, served};
@@ -960,49 +961,6 @@ fn own_ticks() -> u64 {
     fields.iter().sum()
 }
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
-                .map(|(_, model)| model.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-fn memory_gb() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find_map(|line| line.strip_prefix("MemTotal:"))
-                .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-        })
-        .map_or(0.0, |kb| as_f64(kb) / 1024.0 / 1024.0)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
-
-fn rustc_version() -> String {
-    std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned()))
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-        .filter(|version| !version.is_empty())
-        .unwrap_or_else(|| "rustc (unknown)".to_owned())
-}
-
 /// What the API measurements share: the emulator's runtime, and the notes under the table.
 struct Lab {
     emulator: Handle,
@@ -1190,18 +1148,6 @@ fn calls_in_all(served: u64, emulators: u64) -> String {
             String::new()
         },
     )
-}
-
-/// Writes the table under the target directory.
-fn write_out(name: &str, out: &str) {
-    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target directory")
-        .join(name);
-    match std::fs::write(&target, out) {
-        Ok(()) => eprintln!("written to {}", target.display()),
-        Err(err) => eprintln!("can't write {}: {err}", target.display()),
-    }
 }
 
 fn main() {

@@ -4,6 +4,9 @@
 //! the calls the emulator serves are each exactly the minimum DocuSign's documented limits
 //! allow, worked out from the work's own shape (`benches/common/calls.rs`), not taken from
 //! the tool's batching. No timing here: `cargo bench --bench scale` measures that.
+//!
+//! Likewise the sync benchmark's (`benches/sync.rs`) on 200 people: the CSV export and the
+//! LDAP directory of its company give the same users, all in scope, leavers closed.
 
 // The benchmarks' shared code, compiled here too; each user of it takes a part.
 #[allow(dead_code)]
@@ -15,9 +18,17 @@ use docusign_gitops::docusign::ClientSettings;
 use docusign_gitops::docusign::snapshot::snapshot;
 use docusign_gitops::emulator::Config;
 
+use docusign_gitops::sync::ldap::{DEFAULT_BIND_DN_ENV, DEFAULT_PASSWORD_ENV};
+
 use common::calls::Tally;
+use common::directory::{
+    self, CSV_PATH, Company, GENERATED_FILE, csv_source, ldap_source, objects_yaml, sources_yaml,
+};
 use common::emulated::{self, Built, Memberships};
 use common::scenarios::{self, SMALL_SCENARIOS, SMALL_SHAPE, Scenario, served};
+
+use crate::harness::{Cli, Fixture};
+use crate::slapd::{GROUPS, PEOPLE, READER_DN, READER_PASSWORD, Slapd};
 
 fn settings() -> ClientSettings {
     ClientSettings {
@@ -124,4 +135,53 @@ fn the_small_scenarios_cross_the_batch_boundaries() {
     // Two create calls (1,000 users, 500 a call), one full close call (500 users), a PUT and a
     // DELETE for each of the 20 departments.
     assert_eq!(minimums, [2, 1, 2 * 20]);
+}
+
+/// The sync benchmark's company at 200 people, in a directory server whose size limit (50)
+/// makes the source page (`benches/sync.rs` runs 50,000): the CSV export and the directory
+/// write the same users file, byte for byte, with everyone in scope and every leaver closed,
+/// and both validate.
+#[test]
+fn the_sync_benchmark_s_csv_and_directory_give_the_same_users() {
+    const PEOPLE_HERE: usize = 200;
+    const SIZE_LIMIT: u32 = 50;
+    let company = Company {
+        people: PEOPLE_HERE,
+    };
+    let csv = Fixture::new()
+        .file("sources.yaml", &sources_yaml(&csv_source()))
+        .file("objects.yaml", &objects_yaml())
+        .file(CSV_PATH, &company.csv());
+    let server = Slapd::start(&company.ldif(PEOPLE, GROUPS), SIZE_LIMIT);
+    let ldap = Fixture::new()
+        .file(
+            "sources.yaml",
+            &sources_yaml(&ldap_source(&server.url, PEOPLE, GROUPS, SIZE_LIMIT / 2)),
+        )
+        .file("objects.yaml", &objects_yaml())
+        .with(
+            Cli::new()
+                .env(DEFAULT_BIND_DN_ENV, READER_DN)
+                .env(DEFAULT_PASSWORD_ENV, READER_PASSWORD),
+        );
+    let mut written = Vec::new();
+    for fixture in [&csv, &ldap] {
+        fixture
+            .run(&["sync"])
+            .exits(0)
+            .stdout_has(&format!("wrote {GENERATED_FILE}"));
+        fixture.run(&["validate"]).exits(0);
+        written
+            .push(std::fs::read_to_string(fixture.path().join(GENERATED_FILE)).expect("written"));
+    }
+    assert_eq!(
+        written[0], written[1],
+        "the CSV and the directory give different users files"
+    );
+    assert_eq!(
+        directory::users_and_closed(&written[0]),
+        (company.expected_users(), company.expected_closed())
+    );
+    // The counts are not trivially zero or everyone: contractors are left out, leavers closed.
+    assert!(company.expected_users() < PEOPLE_HERE && company.expected_closed() > 0);
 }

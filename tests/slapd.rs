@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ldap3::{LdapConnAsync, Scope};
 use tempfile::TempDir;
 
 /// The directory's root; every test's entries go under it.
@@ -95,6 +96,36 @@ impl Slapd {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Slapd {
+    /// The server's process id, for the sync benchmark to read its CPU time from `/proc`.
+    #[allow(dead_code)] // the tests don't measure the server
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How many people a search without paging gets, and its result code: the size limit
+    /// stops it (4, sizeLimitExceeded) when the directory holds more people than that.
+    pub async fn unpaged_count(&self) -> (usize, u32) {
+        let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
+        ldap3::drive!(connection);
+        ldap.simple_bind(READER_DN, READER_PASSWORD)
+            .await
+            .expect("bind")
+            .success()
+            .expect("bound");
+        let answer = ldap
+            .search(
+                PEOPLE,
+                Scope::Subtree,
+                "(objectClass=inetOrgPerson)",
+                vec!["1.1"],
+            )
+            .await
+            .expect("search");
+        (answer.0.len(), answer.1.rc)
     }
 }
 

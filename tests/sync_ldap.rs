@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use docusign_gitops::sync::ldap::{LdapConfig, LdapSource, Membership, Nested};
 use docusign_gitops::sync::{Person, Source, SourceError};
-use ldap3::{LdapConnAsync, Scope};
 
 use crate::slapd::{GROUPS, PEOPLE, READER_DN, READER_PASSWORD, Slapd, free_port};
 
@@ -121,32 +120,11 @@ fn find(people: &[Person], n: usize) -> &Person {
         .unwrap_or_else(|| panic!("{email} is missing"))
 }
 
-/// A search without paging stops at the size limit: the source's paging is what reads past it.
-async fn unpaged_count(url: &str) -> (usize, u32) {
-    let (connection, mut ldap) = LdapConnAsync::new(url).await.expect("connect");
-    ldap3::drive!(connection);
-    ldap.simple_bind(READER_DN, READER_PASSWORD)
-        .await
-        .expect("bind")
-        .success()
-        .expect("bound");
-    let answer = ldap
-        .search(
-            PEOPLE,
-            Scope::Subtree,
-            "(objectClass=inetOrgPerson)",
-            vec!["1.1"],
-        )
-        .await
-        .expect("search");
-    (answer.0.len(), answer.1.rc)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_five_thousand_people_past_the_size_limit_with_nested_groups_and_leavers() {
     let server = Slapd::start(&directory(), SIZE_LIMIT);
     assert_eq!(
-        unpaged_count(&server.url).await,
+        server.unpaged_count().await,
         (SIZE_LIMIT as usize, 4),
         "without paging the server stops at its size limit (sizeLimitExceeded)"
     );

@@ -1,13 +1,15 @@
 //! What the benchmarks share: the synthetic accounts (served by the emulator, or built as the
-//! planner's inputs), the fewest calls the API allows for each piece of work, the apply
-//! scenarios, the floors DocuSign's burst cap sets, and measuring in fresh processes through
-//! `/proc`. Each benchmark uses part of it, and `tests/bench_checks.rs` runs the correctness
-//! checks on a small account.
+//! planner's inputs), the synthetic company `sync` reads (`directory`), the fewest calls the
+//! API allows for each piece of work, the apply scenarios, the floors DocuSign's burst cap
+//! sets, and measuring in fresh processes through `/proc`. Each benchmark uses part of it,
+//! and `tests/bench_checks.rs` runs the correctness checks on a small account.
 
 pub mod calls;
 pub mod child;
+pub mod directory;
 pub mod emulated;
 pub mod floor;
+pub mod machine;
 pub mod planning;
 pub mod procfs;
 pub mod scenarios;
