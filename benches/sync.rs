@@ -3,8 +3,8 @@
 //!
 //! Run with `cargo bench --bench sync` (about a minute after the build). It prints a markdown
 //! table and writes it to `target/sync-bench.md` (`$CARGO_TARGET_DIR` when set);
-//! `cargo bench --bench sync -- --quick` does the same for 2,000 people
-//! (`target/sync-bench-quick.md`).
+//! `cargo bench --bench sync -- --quick` does the same for 2,000 people, and `-- --people N`
+//! for N (`target/sync-bench-N.md`).
 //!
 //! - The company (`common/directory.rs`): ten departments of twenty teams, managers,
 //!   contractors (out of scope) and leavers (closed), as a CSV export in a desired-state
@@ -456,14 +456,31 @@ impl Lab {
     }
 }
 
+/// `--people N`, `--quick` (2,000), or the 50,000.
+fn people_asked() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "--people") {
+        let count = args.get(at + 1).map(|n| n.replace(['_', ','], ""));
+        return count
+            .and_then(|n| n.parse().ok())
+            // Fewer would fit under the size limit, and the source would not need to page.
+            .filter(|&n| n > SIZE_LIMIT as usize)
+            .expect("`--people` takes a number of people above 1,000, e.g. `--people 100000`");
+    }
+    if args.iter().any(|arg| arg == "--quick") {
+        QUICK_PEOPLE
+    } else {
+        FULL_PEOPLE
+    }
+}
+
 fn main() {
     if let Ok(spec) = std::env::var(CHILD_ENV) {
         child_main(&spec);
         return;
     }
-    let quick = std::env::args().any(|arg| arg == "--quick");
     let company = Company {
-        people: if quick { QUICK_PEOPLE } else { FULL_PEOPLE },
+        people: people_asked(),
     };
     let load_before = load_average();
     let started = Instant::now();
@@ -522,12 +539,9 @@ fn main() {
         started.elapsed().as_secs_f64(),
     );
     print!("\n{out}");
-    write_out(
-        if quick {
-            "sync-bench-quick.md"
-        } else {
-            "sync-bench.md"
-        },
-        &out,
-    );
+    if company.people == FULL_PEOPLE {
+        write_out("sync-bench.md", &out);
+    } else {
+        write_out(&format!("sync-bench-{}.md", company.people), &out);
+    }
 }
