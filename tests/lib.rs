@@ -57,3 +57,4 @@ mod sync_files;
 mod sync_ldap;
 mod sync_ldap_cli;
 mod validate;
+mod workspace;

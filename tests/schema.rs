@@ -12,15 +12,21 @@ fn root() -> &'static Path {
 }
 
 /// The example desired-state directories, each with a copy of the schema beside its YAML.
-const EXAMPLES: [&str; 2] = ["examples/desired-state", "examples/directory-sync"];
+const EXAMPLES: [&str; 3] = [
+    "examples/desired-state",
+    "examples/directory-sync",
+    "examples/workspace",
+];
 
 /// The committed copies: the reference, and the one beside each example's YAML.
-fn committed_copies() -> [PathBuf; 3] {
-    [
-        PathBuf::from(schema::COMMITTED_PATH),
-        Path::new(EXAMPLES[0]).join(schema::COPY_PATH),
-        Path::new(EXAMPLES[1]).join(schema::COPY_PATH),
-    ]
+fn committed_copies() -> Vec<PathBuf> {
+    std::iter::once(PathBuf::from(schema::COMMITTED_PATH))
+        .chain(
+            EXAMPLES
+                .iter()
+                .map(|example| Path::new(example).join(schema::COPY_PATH)),
+        )
+        .collect()
 }
 
 /// Set `UPDATE_SCHEMA=1` to rewrite the committed copies after changing the format (refused

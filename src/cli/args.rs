@@ -128,9 +128,13 @@ pub struct SchemaArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The directory that holds the desired-state YAML.
+    /// The directory that holds the desired-state YAML, or a workspace of several accounts
+    /// (a directory with `workspace.yaml`).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// In a workspace, check only this account.
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::desired::workspace::Workspace;
+
 /// How to hand apply the plan it checks.
 const PASS_THE_PLAN: &str = "pass the file `docusign-gitops plan --out PLAN.json` wrote";
 
@@ -218,6 +220,17 @@ pub enum CliError {
     )]
     NoSyncSection { dir: PathBuf },
 
+    #[error("`--account {account}` names an account of a workspace, and `{}` is no workspace", dir.display())]
+    #[diagnostic(
+        code(cli::not_a_workspace),
+        help("run on the folder that holds `workspace.yaml`, or leave `--account` out")
+    )]
+    NotAWorkspace { dir: PathBuf, account: String },
+
+    #[error("the workspace has no account `{account}`")]
+    #[diagnostic(code(cli::unknown_account), help("its accounts: {known}"))]
+    UnknownAccount { account: String, known: String },
+
     #[error("can't write `{path}`: {reason}; no generated file was left half-written")]
     #[diagnostic(
         code(cli::sync_write),
@@ -291,6 +304,18 @@ pub enum CliError {
 }
 
 impl CliError {
+    pub(super) fn unknown_account(account: &str, workspace: &Workspace) -> Self {
+        let known: Vec<String> = workspace
+            .accounts
+            .iter()
+            .map(|entry| format!("`{}`", entry.name.value.trim()))
+            .collect();
+        Self::UnknownAccount {
+            account: account.to_owned(),
+            known: known.join(", "),
+        }
+    }
+
     pub(super) fn create_directory(path: &Path, err: &std::io::Error) -> Self {
         Self::CreateDirectory {
             path: path.to_path_buf(),

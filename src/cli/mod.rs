@@ -28,7 +28,9 @@ pub use args::{Cli, Command};
 use args::{SchemaArgs, ValidateArgs};
 use render::Renderer;
 
+use crate::desired::workspace::Workspace;
 use crate::desired::{self, Level};
+use error::CliError;
 
 /// How a run ended; the only place exit codes are decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,6 +102,10 @@ fn load_desired(dir: &std::path::Path) -> Option<desired::Desired> {
 
 /// As [`load_desired`], with the digest a plan records of the files.
 fn load(dir: &std::path::Path) -> Option<Loaded> {
+    if let Some(refusal) = desired::workspace::single_account_refusal(dir) {
+        report_problems(&[refusal]);
+        return None;
+    }
     let outcome = desired::load(dir);
     let renderer = Renderer::for_stderr();
     let mut stderr = std::io::stderr().lock();
@@ -152,20 +158,70 @@ fn schema(args: SchemaArgs) -> Exit {
 }
 
 fn validate(args: ValidateArgs) -> Exit {
-    let ValidateArgs { dir } = args;
-    let outcome = desired::load(&dir);
+    let ValidateArgs { dir, account } = args;
+    let workspace = match Workspace::find(&dir) {
+        Ok(workspace) => workspace,
+        Err(problems) => {
+            report_problems(&problems);
+            return Exit::Error;
+        }
+    };
+    let Some(workspace) = workspace else {
+        if let Some(name) = account {
+            return report_error(CliError::NotAWorkspace { dir, account: name });
+        }
+        return if said_valid(&desired::load(&dir), "") {
+            Exit::Success
+        } else {
+            Exit::Error
+        };
+    };
+    let accounts: Vec<_> = match &account {
+        None => workspace.accounts.iter().collect(),
+        Some(name) => match workspace.account(name) {
+            Some(found) => vec![found],
+            None => return report_error(CliError::unknown_account(name, &workspace)),
+        },
+    };
+    // Every account is checked, whatever the others give: one run shows every problem.
+    let mut exit = Exit::Success;
+    for entry in accounts {
+        let label = format!(
+            "account `{}` ({}): ",
+            entry.name.value.trim(),
+            entry.dir.value.trim()
+        );
+        if !said_valid(&workspace.load(entry), &label) {
+            exit = Exit::Error;
+        }
+    }
+    exit
+}
+
+/// Prints `problems` to stderr, rendered with their file and line.
+fn report_problems(problems: &[desired::Problem]) {
     let renderer = Renderer::for_stderr();
     let mut stderr = std::io::stderr().lock();
-    for problem in &outcome.problems {
+    for problem in problems {
         // A closed stderr is not worth failing over; the exit code still tells.
         let _ = stderr.write_all(renderer.render(problem).as_bytes());
     }
+}
+
+/// Says what `validate` found in one desired state (`label` before its summary: the account of
+/// a workspace); true when it is valid.
+fn said_valid(outcome: &desired::Outcome, label: &str) -> bool {
+    if !label.is_empty() && !outcome.problems.is_empty() {
+        errln!("{}", label.trim_end_matches([' ', ':']));
+    }
+    report_problems(&outcome.problems);
     let errors = count(&outcome.problems, Level::Error);
     let warnings = count(&outcome.problems, Level::Warning);
-    let Some(state) = outcome.desired else {
+    let Some(state) = &outcome.desired else {
+        let mut stderr = std::io::stderr().lock();
         let _ = writeln!(
             stderr,
-            "{} found; fix {} and run `docusign-gitops validate` again",
+            "{label}{} found; fix {} and run `docusign-gitops validate` again",
             counted(errors.max(1), "error"),
             if errors > 1 { "them" } else { "it" },
         );
@@ -175,11 +231,11 @@ fn validate(args: ValidateArgs) -> Exit {
                 "note: a file could not be read or parsed, so references to groups and profiles were not checked yet"
             );
         }
-        return Exit::Error;
+        return false;
     };
     let accounts = &state.state;
     let mut summary = format!(
-        "valid: {}, {}, {}, {} in {}",
+        "{label}valid: {}, {}, {}, {} in {}",
         counted(accounts.permission_profiles.len(), "permission profile"),
         counted(accounts.groups.len(), "group"),
         counted(accounts.signing_groups.len(), "signing group"),
@@ -191,7 +247,7 @@ fn validate(args: ValidateArgs) -> Exit {
     }
     summary.push('\n');
     print_stdout(&summary);
-    Exit::Success
+    true
 }
 
 fn count(problems: &[desired::Problem], level: Level) -> usize {

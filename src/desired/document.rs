@@ -92,6 +92,36 @@ pub struct Document {
     /// that map them; plan and apply never read a directory.
     #[schemars(with = "Option<crate::sync::config::SyncSection>")]
     pub sync: Option<Spanned<crate::sync::config::SyncSection>>,
+    /// Only in `workspace.yaml` at the root of a tree of several accounts: the accounts'
+    /// folders and the folder of the definitions they share.
+    #[schemars(with = "Option<super::workspace::WorkspaceSection>")]
+    pub workspace: Option<super::workspace::WorkspaceSection>,
+}
+
+impl Document {
+    /// Whether the file holds anything besides permission profiles, groups, signing groups and
+    /// users (what a workspace's shared folder may hold).
+    #[must_use]
+    pub fn has_more_than_objects(&self) -> bool {
+        self.account.written().is_some()
+            || self.defaults.is_some()
+            || self.policy.is_some()
+            || self.sync.is_some()
+            || self.workspace.is_some()
+    }
+
+    /// Whether the file holds anything besides the `workspace` section.
+    #[must_use]
+    pub fn has_more_than_workspace(&self) -> bool {
+        self.account.written().is_some()
+            || self.defaults.is_some()
+            || self.policy.is_some()
+            || self.sync.is_some()
+            || self.permission_profiles.is_some()
+            || self.groups.is_some()
+            || self.signing_groups.is_some()
+            || self.users.is_some()
+    }
 }
 
 /// The account section.

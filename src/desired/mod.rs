@@ -13,6 +13,7 @@ pub mod syntax;
 mod unknown_keys;
 pub mod validate;
 pub mod values;
+pub mod workspace;
 pub mod write;
 
 pub use files::SourceFile;
@@ -26,16 +27,28 @@ pub use validate::Outcome;
 /// Reads, parses and checks every desired-state file under `dir`. Never touches the network.
 #[must_use]
 pub fn load(dir: &Path) -> Outcome {
+    check_tree(dir, read_tree(dir), Tree::default(), |_, _| Vec::new())
+}
+
+/// The desired-state files under a folder, read, and the problems of those that couldn't be.
+#[derive(Default)]
+pub struct Tree {
+    files: Vec<SourceFile>,
+    unreadable: Vec<Problem>,
+    /// The folder itself can't be read, or holds no YAML: `unreadable` says why.
+    missing: bool,
+}
+
+/// Reads every desired-state file under `dir`; one under its `generated/` is marked so.
+#[must_use]
+pub fn read_tree(dir: &Path) -> Tree {
     let found = match files::find(dir) {
         Ok(found) => found,
         Err(problem) => {
-            return Outcome {
-                desired: None,
-                problems: vec![problem],
-                files: 0,
-                references_checked: false,
-                digest: None,
-                sync: None,
+            return Tree {
+                files: Vec::new(),
+                unreadable: vec![problem],
+                missing: true,
             };
         }
     };
@@ -43,28 +56,68 @@ pub fn load(dir: &Path) -> Outcome {
         files: paths,
         refused: mut unreadable,
     } = found;
-    // A refused entry is a file that could not be read, like one whose read failed.
-    let file_count = paths.len() + unreadable.len();
-    let mut sources = Vec::with_capacity(paths.len());
+    let mut files = Vec::with_capacity(paths.len());
     for path in &paths {
         match files::read(path) {
             Ok(mut file) => {
                 file.generated = path
                     .strip_prefix(dir)
                     .is_ok_and(|inside| inside.starts_with(write::GENERATED_FOLDER));
-                sources.push(file);
+                files.push(file);
             }
             Err(problem) => unreadable.push(problem),
         }
     }
-    let digest = digest::of_files(dir, &sources);
-    let mut outcome = check(sources, unreadable.is_empty());
+    Tree {
+        files,
+        unreadable,
+        missing: false,
+    }
+}
+
+/// Parses and checks `own` with what `take` keeps of `other` (a workspace's shared files,
+/// parsed, added to the parsed `own` ones). Paths in the digest and in limits' places are
+/// relative to `root`.
+pub fn check_tree(
+    root: &Path,
+    own: Tree,
+    other: Tree,
+    take: impl FnOnce(
+        &mut Vec<(SourceFile, document::Document)>,
+        Vec<(SourceFile, document::Document)>,
+    ) -> Vec<Problem>,
+) -> Outcome {
+    if own.missing {
+        return Outcome {
+            desired: None,
+            problems: own.unreadable,
+            files: 0,
+            references_checked: false,
+            digest: None,
+            sync: None,
+        };
+    }
+    let file_count =
+        own.files.len() + own.unreadable.len() + other.files.len() + other.unreadable.len();
+    let mut unreadable = own.unreadable;
+    unreadable.extend(other.unreadable);
+    let sources: Vec<SourceFile> = own.files.iter().chain(&other.files).cloned().collect();
+    let digest = digest::of_files(root, &sources);
+    let (mut parsed, mut problems) = parse_all(own.files);
+    let (shared, shared_problems) = parse_all(other.files);
+    problems.extend(shared_problems);
+    let complete = unreadable.is_empty() && problems.is_empty();
+    problems.extend(take(&mut parsed, shared));
+    let mut outcome = validate::validate(&parsed, complete);
+    if !problems.is_empty() {
+        outcome.desired = None;
+    }
     if let Some(desired) = outcome.desired.as_mut() {
         // Where a limit is written, as a path within DIR: the same wherever DIR is checked
         // out, as a saved plan's guards must be.
         for place in desired.policy.limits.written_at.values_mut() {
             if let Some((file, line)) = place.rsplit_once(':')
-                && let Ok(inside) = std::path::Path::new(file).strip_prefix(dir)
+                && let Ok(inside) = std::path::Path::new(file).strip_prefix(root)
             {
                 *place = format!("{}:{line}", inside.display());
             }
@@ -72,9 +125,23 @@ pub fn load(dir: &Path) -> Outcome {
     }
     outcome.files = file_count;
     outcome.digest = Some(digest);
+    outcome.problems.extend(problems);
     outcome.problems.extend(unreadable);
     sort_problems(&mut outcome.problems);
     outcome
+}
+
+/// Each file parsed, and the problems of those that couldn't be.
+fn parse_all(files: Vec<SourceFile>) -> (Vec<(SourceFile, document::Document)>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut parsed = Vec::with_capacity(files.len());
+    for file in files {
+        match parse::parse(&file) {
+            Ok(document) => parsed.push((file, document)),
+            Err(found) => problems.extend(found),
+        }
+    }
+    (parsed, problems)
 }
 
 /// Parses and checks files already in memory. `complete` is false when some file of the
@@ -82,14 +149,7 @@ pub fn load(dir: &Path) -> Outcome {
 #[must_use]
 pub fn check(files: Vec<SourceFile>, complete: bool) -> Outcome {
     let file_count = files.len();
-    let mut parse_problems = Vec::new();
-    let mut parsed = Vec::with_capacity(files.len());
-    for file in files {
-        match parse::parse(&file) {
-            Ok(document) => parsed.push((file, document)),
-            Err(problems) => parse_problems.extend(problems),
-        }
-    }
+    let (parsed, parse_problems) = parse_all(files);
     let complete = complete && parse_problems.is_empty();
     let mut outcome = validate::validate(&parsed, complete);
     outcome.files = file_count;

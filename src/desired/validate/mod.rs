@@ -195,6 +195,16 @@ impl<'a> Checker<'a> {
             if let Some(section) = &document.defaults {
                 self.first_of("defaults", source, section);
             }
+            if let Some(section) = &document.workspace {
+                self.push(
+                    Problem::error(
+                        "desired::misplaced_workspace",
+                        "a `workspace` section belongs in `workspace.yaml` at the root of a tree of accounts",
+                    )
+                    .at_location(source, &section.accounts.referenced, "in an account's files")
+                    .help("move it to `workspace.yaml` in the folder that holds the accounts' folders, and run the command on that folder"),
+                );
+            }
             if let Some(section) = &document.policy
                 && self.first_of("policy", source, section)
             {

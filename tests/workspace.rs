@@ -1,0 +1,193 @@
+//! Several accounts in one tree (issue 18, first part): `workspace.yaml` names the accounts'
+//! folders and the shared definitions; `validate` checks every account (or `--account` one)
+//! pointing at the file and line across the tree; the commands that take one account refuse a workspace, or
+//! one account's folder of it, rather than plan from part of its desired state.
+
+use crate::harness::{Fixture, crate_root};
+
+const WORKSPACE: &str = "\
+workspace:
+  accounts:
+    - name: production
+      dir: production
+    - name: demo
+      dir: demo
+      without:
+        users: [bo@example.com]
+";
+
+const SHARED: &str = "\
+permission_profiles:
+  - name: Sales Sender
+    settings: { allowBulkSending: false }
+groups:
+  - name: Sales
+    permission_profile: Sales Sender
+users:
+  - email: ana@example.com
+    first_name: Ana
+    last_name: Lima
+    permission_profile: Sales Sender
+    groups: [Sales]
+  - email: bo@example.com
+    first_name: Bo
+    last_name: Ek
+";
+
+fn account(id: &str) -> String {
+    format!("account:\n  id: {id}\n  environment: demo\n")
+}
+
+fn workspace() -> Fixture {
+    Fixture::new()
+        .file("workspace.yaml", WORKSPACE)
+        .file("shared/objects.yaml", SHARED)
+        .file(
+            "production/account.yaml",
+            &account("11111111-2222-4333-8444-555555555555"),
+        )
+        .file(
+            "demo/account.yaml",
+            &account("66666666-7777-4888-8999-aaaaaaaaaaaa"),
+        )
+}
+
+#[test]
+fn the_example_workspace_validates_account_by_account() {
+    let example = crate_root().join("examples/workspace");
+    let dir = example.to_str().expect("a UTF-8 path");
+    let run = Fixture::new().run(&["validate", dir]);
+    run.exits(0)
+        .stdout_has("account `production` (production): valid: 2 permission profiles, 3 groups, 0 signing groups, 3 users")
+        .stdout_has("account `emea` (emea): valid: 2 permission profiles, 2 groups, 0 signing groups, 3 users")
+        .stdout_has("account `sandbox` (sandbox): valid:");
+    let one = Fixture::new().run(&["validate", dir, "--account", "EMEA"]);
+    one.exits(0).stdout_has("account `emea`");
+    assert!(!one.stdout.contains("production"), "{}", one.stdout);
+}
+
+/// An account's own entry replaces the shared one; `without` leaves one out.
+#[test]
+fn an_account_overrides_or_leaves_out_a_shared_definition() {
+    let fixture = workspace().file(
+        "production/users.yaml",
+        "users:\n  - email: ANA@example.com\n    first_name: Ana\n    last_name: Lima\n    permission_profile: DocuSign Viewer\n",
+    );
+    fixture
+        .run(&["validate"])
+        .exits(0)
+        // Ana overridden (still one user) and Bo shared: 2; demo leaves Bo out: 1.
+        .stdout_has("account `production` (production): valid: 1 permission profile, 1 group, 0 signing groups, 2 users in 3 files")
+        .stdout_has("account `demo` (demo): valid: 1 permission profile, 1 group, 0 signing groups, 1 user in 2 files");
+}
+
+/// A shared definition that one account can't take is an error at the shared file's line,
+/// under that account's name; the accounts that can take it are valid.
+#[test]
+fn a_shared_definition_an_account_cant_take_names_both() {
+    let fixture = workspace();
+    fixture.write(
+        "workspace.yaml",
+        WORKSPACE
+            .replace("users: [bo@example.com]", "groups: [Sales]")
+            .as_bytes(),
+    );
+    fixture
+        .run(&["validate"])
+        .exits(1)
+        .stdout_has("account `production` (production): valid")
+        .stderr_has(&[
+            "account `demo` (demo)",
+            "unknown group `Sales`",
+            "shared/objects.yaml:12:",
+            "account `demo` (demo): 1 error found",
+        ]);
+}
+
+#[test]
+fn mistakes_in_the_workspace_file_point_at_their_line() {
+    let bad = "\
+workspace:
+  accounts:
+    - name: production
+      dir: production
+    - name: Production
+      dir: nowhere
+    - name: demo
+      dir: demo
+      without:
+        users: [nobody@example.com]
+";
+    let fixture = workspace();
+    fixture.write("workspace.yaml", bad.as_bytes());
+    fixture.run(&["validate"]).exits(1).stderr_has(&[
+        "the account name `Production` is empty or used twice",
+        "[workspace.yaml:5:",
+        "`nowhere` is not a folder under the workspace's root",
+        "[workspace.yaml:6:",
+    ]);
+    fixture.write(
+        "workspace.yaml",
+        WORKSPACE
+            .replace("bo@example.com", "nobody@example.com")
+            .as_bytes(),
+    );
+    fixture.run(&["validate"]).exits(1).stderr_has(&[
+        "`without.users` names `nobody@example.com`, which no shared definition declares",
+        "[workspace.yaml:8:",
+    ]);
+}
+
+#[test]
+fn shared_files_hold_only_objects_and_account_files_no_workspace() {
+    let fixture = workspace().file("shared/policy.yaml", "policy:\n  unmanaged_users: close\n");
+    fixture.run(&["validate"]).exits(1).stderr_has(&[
+        "`",
+        "shared/policy.yaml` is a shared definition and holds more than objects",
+    ]);
+    workspace()
+        .file("demo/nested.yaml", "workspace:\n  accounts: []\n")
+        .run(&["validate", "--account", "demo"])
+        .exits(1)
+        .stderr_has(&["desired::misplaced_workspace", "demo/nested.yaml:2:"]);
+}
+
+#[test]
+fn an_unknown_account_is_named_with_the_ones_there_are() {
+    workspace()
+        .run(&["validate", "--account", "staging"])
+        .exits(1)
+        .stderr_has(&["no account `staging`", "`production`, `demo`"]);
+    Fixture::new()
+        .file(
+            "account.yaml",
+            &account("11111111-2222-4333-8444-555555555555"),
+        )
+        .run(&["validate", "--account", "demo"])
+        .exits(1)
+        .stderr_has(&["is no workspace"]);
+}
+
+/// Until plan and apply take a workspace, neither its root nor one account's folder (which
+/// alone lacks the shared users, so its plan would close them) is planned.
+#[test]
+fn plan_refuses_a_workspace_and_an_account_folder_of_one() {
+    let fixture = workspace();
+    fixture
+        .run(&["plan", "--emulator"])
+        .exits(1)
+        .stderr_has(&["workspace::not_yet", "is a workspace of several accounts"]);
+    let folder = fixture.path().join("demo");
+    fixture
+        .run(&["plan", folder.to_str().expect("UTF-8"), "--emulator"])
+        .exits(1)
+        .stderr_has(&[
+            "workspace::account_folder",
+            "is the account `demo`",
+            "--account demo",
+        ]);
+    assert!(
+        !fixture.path().join("demo/.docusign-gitops").exists(),
+        "nothing was started or written"
+    );
+}
