@@ -99,28 +99,27 @@ pub struct Document {
 }
 
 impl Document {
-    /// Whether the file holds anything besides permission profiles, groups, signing groups and
-    /// users (what a workspace's shared folder may hold).
-    #[must_use]
-    pub fn has_more_than_objects(&self) -> bool {
-        self.account.written().is_some()
-            || self.defaults.is_some()
-            || self.policy.is_some()
-            || self.sync.is_some()
-            || self.workspace.is_some()
-    }
+    /// The sections a workspace's shared files may hold.
+    pub const OBJECT_SECTIONS: [&'static str; 4] =
+        ["permission_profiles", "groups", "signing_groups", "users"];
 
-    /// Whether the file holds anything besides the `workspace` section.
+    /// Whether every top-level section the file holds is one of `allowed`.
     #[must_use]
-    pub fn has_more_than_workspace(&self) -> bool {
-        self.account.written().is_some()
-            || self.defaults.is_some()
-            || self.policy.is_some()
-            || self.sync.is_some()
-            || self.permission_profiles.is_some()
-            || self.groups.is_some()
-            || self.signing_groups.is_some()
-            || self.users.is_some()
+    pub fn holds_only(&self, allowed: &[&str]) -> bool {
+        let present = [
+            ("account", self.account.written().is_some()),
+            ("defaults", self.defaults.is_some()),
+            ("policy", self.policy.is_some()),
+            ("permission_profiles", self.permission_profiles.is_some()),
+            ("groups", self.groups.is_some()),
+            ("signing_groups", self.signing_groups.is_some()),
+            ("users", self.users.is_some()),
+            ("sync", self.sync.is_some()),
+            ("workspace", self.workspace.is_some()),
+        ];
+        present
+            .into_iter()
+            .all(|(key, here)| !here || allowed.contains(&key))
     }
 }
 

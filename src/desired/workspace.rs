@@ -109,7 +109,7 @@ impl Workspace {
 
     fn checked(dir: &Path, file: SourceFile, document: Document) -> Result<Self, Vec<Problem>> {
         let mut problems = Vec::new();
-        let more = document.has_more_than_workspace();
+        let more = !document.holds_only(&["workspace"]);
         let Some(section) = document.workspace else {
             return Err(vec![
                 Problem::error(
@@ -249,7 +249,7 @@ impl Workspace {
             }
         }
         for (file, mut document) in shared {
-            if document.has_more_than_objects() {
+            if !document.holds_only(&Document::OBJECT_SECTIONS) {
                 problems.push(
                     Problem::error(
                         "workspace::shared_sections",

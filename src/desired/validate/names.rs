@@ -245,6 +245,7 @@ impl<'a> Checker<'a> {
         }
         self.problems.extend(found);
     }
+
     /// The canonical name of a referenced profile, or a problem saying what is wrong.
     pub(super) fn resolve_profile(
         &mut self,
@@ -264,15 +265,7 @@ impl<'a> Checker<'a> {
         if let Some(builtin) = BuiltinProfile::from_name(&reference.value) {
             return Some(builtin.api_name().to_owned());
         }
-        let builtins = BuiltinProfile::ALL.iter().map(|builtin| builtin.api_name());
-        let problem = unresolved(
-            &PROFILE_REFERENCE,
-            reference,
-            self.profile_renames.get(&key),
-            self.complete.then(|| candidates(&self.profiles, builtins)),
-        )?;
-        self.push(problem.at_location(source, &reference.referenced, "no such permission profile"));
-        None
+        self.declared_name(source, reference, Kind::Profile)
     }
 
     /// The canonical name of a group a user is put in, or a problem saying what is wrong.
@@ -314,8 +307,8 @@ impl<'a> Checker<'a> {
         self.declared_name(source, reference, Kind::SigningGroup)
     }
 
-    /// The declared name `reference` stands for among the groups or signing groups, or a
-    /// problem saying it was renamed or names nothing (with the closest names).
+    /// The declared name `reference` stands for among the objects of `kind`, or a problem
+    /// saying it was renamed or names nothing (with the closest names, built-ins last).
     fn declared_name(
         &mut self,
         source: &'a Source,
@@ -332,12 +325,16 @@ impl<'a> Checker<'a> {
             Kind::Group => &GROUP_REFERENCE,
             Kind::SigningGroup => &SIGNING_GROUP_REFERENCE,
         };
+        let builtins = match kind {
+            Kind::Profile => BuiltinProfile::ALL.as_slice(),
+            Kind::Group | Kind::SigningGroup => &[],
+        };
+        let builtins = builtins.iter().map(|builtin| builtin.api_name());
         let problem = unresolved(
             referred,
             reference,
             renames.get(&key),
-            self.complete
-                .then(|| candidates(declared, std::iter::empty())),
+            self.complete.then(|| candidates(declared, builtins)),
         )?;
         let label = format!("no such {}", kind.noun());
         self.push(problem.at_location(source, &reference.referenced, &label));
