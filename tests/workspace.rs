@@ -1,7 +1,8 @@
 //! Several accounts in one tree (issue 18, first part): `workspace.yaml` names the accounts'
 //! folders and the shared definitions; `validate` checks every account (or `--account` one)
-//! pointing at the file and line across the tree; the commands that take one account refuse a workspace, or
-//! one account's folder of it, rather than plan from part of its desired state.
+//! pointing at the file and line across the tree; `plan`, `apply` and `drift` work on the
+//! account `--account` names, and refuse a whole workspace or one account's folder of it
+//! rather than plan from part of its desired state.
 
 use crate::harness::{Fixture, crate_root};
 
@@ -168,15 +169,73 @@ fn an_unknown_account_is_named_with_the_ones_there_are() {
         .stderr_has(&["is no workspace"]);
 }
 
-/// Until plan and apply take a workspace, neither its root nor one account's folder (which
-/// alone lacks the shared users, so its plan would close them) is planned.
+/// `--account` names the account `plan`, `apply` and `drift` work on: its desired state is its
+/// folder's files and the shared ones it takes; its recorded state, lock and emulator live in
+/// its folder.
 #[test]
-fn plan_refuses_a_workspace_and_an_account_folder_of_one() {
+fn one_account_of_a_workspace_plans_applies_and_plans_empty() {
     let fixture = workspace();
+    let plan = fixture.run(&[
+        "plan",
+        "--account",
+        "demo",
+        "--emulator",
+        "--format",
+        "json",
+    ]);
+    plan.exits(0);
+    assert!(plan.stdout.contains("ana@example.com"), "{}", plan.stdout);
+    assert!(
+        !plan.stdout.contains("bo@example.com"),
+        "demo leaves Bo out: {}",
+        plan.stdout
+    );
     fixture
-        .run(&["plan", "--emulator"])
-        .exits(1)
-        .stderr_has(&["workspace::not_yet", "is a workspace of several accounts"]);
+        .run(&[
+            "apply",
+            "--account",
+            "demo",
+            "--emulator",
+            "--auto-approve",
+            "--no-commit",
+        ])
+        .exits(0);
+    fixture
+        .run(&[
+            "plan",
+            "--account",
+            "demo",
+            "--emulator",
+            "--detailed-exitcode",
+        ])
+        .exits(0);
+    let state = fixture.path().join("demo/.docusign-gitops/state");
+    assert!(
+        std::fs::read_dir(&state)
+            .expect("demo's state folder")
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().ends_with(".json")),
+        "the recorded state is demo's own"
+    );
+    assert!(!fixture.path().join("production/.docusign-gitops").exists());
+    assert!(!fixture.path().join(".docusign-gitops").exists());
+    fixture
+        .run(&["drift", "--account", "demo", "--emulator"])
+        .exits(0)
+        .stdout_has("No drift");
+}
+
+/// Neither a workspace without `--account` (a plan across every account is not built yet) nor
+/// one account's folder, which alone lacks the shared users (its plan would close them), is
+/// planned.
+#[test]
+fn plan_refuses_a_whole_workspace_and_an_account_folder_of_one() {
+    let fixture = workspace();
+    fixture.run(&["plan", "--emulator"]).exits(1).stderr_has(&[
+        "cli::whole_workspace",
+        "--account NAME",
+        "`production`, `demo`",
+    ]);
     let folder = fixture.path().join("demo");
     fixture
         .run(&["plan", folder.to_str().expect("UTF-8"), "--emulator"])
@@ -190,4 +249,12 @@ fn plan_refuses_a_workspace_and_an_account_folder_of_one() {
         !fixture.path().join("demo/.docusign-gitops").exists(),
         "nothing was started or written"
     );
+    Fixture::new()
+        .file(
+            "account.yaml",
+            &account("11111111-2222-4333-8444-555555555555"),
+        )
+        .run(&["plan", "--account", "demo", "--emulator"])
+        .exits(1)
+        .stderr_has(&["is no workspace"]);
 }

@@ -22,15 +22,21 @@ use crate::plan::{self, Phase, Plan, render, saved};
 use crate::state::{self, Lock, RecordedState};
 
 pub fn run(args: ApplyArgs) -> Exit {
-    let Some(loaded) = super::load(&args.dir) else {
+    let Some(target) = super::load_target(&args.target) else {
         return Exit::Error;
     };
-    super::run_to_exit(apply(args, &loaded.desired, &loaded.digest))
+    super::run_to_exit(apply(args, &target))
 }
 
-async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit, miette::Report> {
-    let ApplyArgs {
+async fn apply(args: ApplyArgs, target: &super::Target) -> Result<Exit, miette::Report> {
+    let super::Target {
         dir,
+        tree,
+        loaded: super::Loaded { desired, digest },
+    } = target;
+    let dir = dir.clone();
+    let ApplyArgs {
+        target: _,
         plan: plan_file,
         auto_approve,
         no_commit,
@@ -39,7 +45,8 @@ async fn apply(args: ApplyArgs, desired: &Desired, digest: &str) -> Result<Exit,
         connection,
     } = args;
     if !allow_uncommitted && !connection.emulator {
-        refuse_uncommitted(&dir)?;
+        // The whole tree: in a workspace, the shared definitions are this account's YAML too.
+        refuse_uncommitted(tree)?;
     }
     // Read and checked against the files before connecting, so a bad or foreign plan costs
     // no API call.

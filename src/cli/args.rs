@@ -128,20 +128,26 @@ pub struct SchemaArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The directory that holds the desired-state YAML, or a workspace of several accounts
-    /// (a directory with `workspace.yaml`).
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// What a command works on: a desired-state directory, or one account of a workspace.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The directory that holds the desired-state YAML, or a workspace of several accounts (a
+    /// directory with `workspace.yaml`).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// In a workspace, check only this account.
+    /// In a workspace, the account to work on (`validate`: all of them when left out).
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The directory that holds the desired-state YAML.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Also save the plan as JSON, for `apply --plan`.
     #[arg(long, value_name = "PLAN.json")]
     pub out: Option<PathBuf>,
@@ -224,9 +230,8 @@ pub enum AllowClass {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The directory that holds the desired-state YAML.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// The reviewed plan to execute; refused unless a plan made now is the same.
     ///
     /// Apply plans again from DIR and the live account and executes that plan, after checking
@@ -252,9 +257,8 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// The directory that holds the desired-state YAML.
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// How to show the report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -11,12 +11,17 @@ use crate::drift::{self, render};
 
 pub fn run(args: DriftArgs) -> Exit {
     let DriftArgs {
-        dir,
+        target,
         format,
         out,
         connection,
     } = args;
-    let Some(desired) = super::load_desired(&dir) else {
+    let Some(super::Target {
+        dir,
+        loaded: super::Loaded { desired, .. },
+        ..
+    }) = super::load_target(&target)
+    else {
         return Exit::Error;
     };
     let Some(result) = super::block_on(async {

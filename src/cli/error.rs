@@ -227,6 +227,15 @@ pub enum CliError {
     )]
     NotAWorkspace { dir: PathBuf, account: String },
 
+    #[error("`{}` is a workspace of several accounts; name the one to work on", dir.display())]
+    #[diagnostic(
+        code(cli::whole_workspace),
+        help(
+            "pass `--account NAME`, one of {known}; a plan across every account is not built yet"
+        )
+    )]
+    WholeWorkspace { dir: PathBuf, known: String },
+
     #[error("the workspace has no account `{account}`")]
     #[diagnostic(code(cli::unknown_account), help("its accounts: {known}"))]
     UnknownAccount { account: String, known: String },
@@ -305,14 +314,9 @@ pub enum CliError {
 
 impl CliError {
     pub(super) fn unknown_account(account: &str, workspace: &Workspace) -> Self {
-        let known: Vec<String> = workspace
-            .accounts
-            .iter()
-            .map(|entry| format!("`{}`", entry.name.value.trim()))
-            .collect();
         Self::UnknownAccount {
             account: account.to_owned(),
-            known: known.join(", "),
+            known: super::known_accounts(workspace),
         }
     }
 

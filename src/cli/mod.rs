@@ -20,12 +20,13 @@ mod sync;
 
 use crate::words::counted;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 pub use args::{Cli, Command};
-use args::{SchemaArgs, ValidateArgs};
+use args::{SchemaArgs, TargetArgs, ValidateArgs};
 use render::Renderer;
 
 use crate::desired::workspace::Workspace;
@@ -95,27 +96,75 @@ struct Loaded {
     digest: String,
 }
 
-/// Loads and checks the desired state, printing its problems; `None` when it has errors.
-fn load_desired(dir: &std::path::Path) -> Option<desired::Desired> {
-    load(dir).map(|loaded| loaded.desired)
+/// What a command on one account works on: the account's folder, where its recorded state,
+/// lock and emulator live; the tree its desired state is read from (the folder itself, or a
+/// workspace's root, whose uncommitted files apply refuses); and that desired state.
+struct Target {
+    dir: PathBuf,
+    tree: PathBuf,
+    loaded: Loaded,
 }
 
-/// As [`load_desired`], with the digest a plan records of the files.
+/// Loads the desired state `target` names, printing its problems; `None` when it has errors,
+/// or names a workspace without `--account`, or one account's folder of a workspace (which
+/// alone lacks the shared definitions).
+fn load_target(target: &TargetArgs) -> Option<Target> {
+    let TargetArgs { dir, account } = target;
+    let workspace = match Workspace::find(dir) {
+        Ok(workspace) => workspace,
+        Err(problems) => {
+            report_problems(&problems);
+            return None;
+        }
+    };
+    let Some(workspace) = workspace else {
+        if let Some(name) = account {
+            report_error(CliError::NotAWorkspace {
+                dir: dir.clone(),
+                account: name.clone(),
+            });
+            return None;
+        }
+        return Some(Target {
+            dir: dir.clone(),
+            tree: dir.clone(),
+            loaded: load(dir)?,
+        });
+    };
+    let Some(name) = account else {
+        report_error(CliError::WholeWorkspace {
+            dir: dir.clone(),
+            known: known_accounts(&workspace),
+        });
+        return None;
+    };
+    let Some(entry) = workspace.account(name) else {
+        report_error(CliError::unknown_account(name, &workspace));
+        return None;
+    };
+    Some(Target {
+        dir: workspace.dir_of(entry),
+        tree: workspace.root.clone(),
+        loaded: loaded_from(workspace.load(entry))?,
+    })
+}
+
+/// The checked desired state under `dir`, printing its problems; `None` when it has errors.
+/// One account's folder of a workspace is refused: alone it lacks the shared definitions.
 fn load(dir: &std::path::Path) -> Option<Loaded> {
     if let Some(refusal) = desired::workspace::single_account_refusal(dir) {
         report_problems(&[refusal]);
         return None;
     }
-    let outcome = desired::load(dir);
-    let renderer = Renderer::for_stderr();
-    let mut stderr = std::io::stderr().lock();
-    for problem in &outcome.problems {
-        let _ = stderr.write_all(renderer.render(problem).as_bytes());
-    }
+    loaded_from(desired::load(dir))
+}
+
+/// The desired state of `outcome`, its problems printed; `None` when it has errors.
+fn loaded_from(outcome: desired::Outcome) -> Option<Loaded> {
+    report_problems(&outcome.problems);
     if outcome.desired.is_none() {
         let errors = count(&outcome.problems, Level::Error);
-        let _ = writeln!(
-            stderr,
+        errln!(
             "{} in the YAML; run `docusign-gitops validate` to see them, and fix them first",
             counted(errors.max(1), "error")
         );
@@ -158,7 +207,9 @@ fn schema(args: SchemaArgs) -> Exit {
 }
 
 fn validate(args: ValidateArgs) -> Exit {
-    let ValidateArgs { dir, account } = args;
+    let ValidateArgs {
+        target: TargetArgs { dir, account },
+    } = args;
     let workspace = match Workspace::find(&dir) {
         Ok(workspace) => workspace,
         Err(problems) => {
@@ -285,4 +336,14 @@ fn report_error(report: impl Into<miette::Report>) -> Exit {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) {
     out!("{text}");
+}
+
+/// The accounts of a workspace, each in backticks, for an error's help.
+fn known_accounts(workspace: &Workspace) -> String {
+    let names: Vec<String> = workspace
+        .accounts
+        .iter()
+        .map(|entry| format!("`{}`", entry.name.value.trim()))
+        .collect();
+    names.join(", ")
 }

@@ -10,14 +10,19 @@ use crate::plan::{self, render};
 
 pub fn run(args: PlanArgs) -> Exit {
     let PlanArgs {
-        dir,
+        target,
         out,
         format,
         detailed_exitcode,
         allowance,
         connection,
     } = args;
-    let Some(super::Loaded { desired, digest }) = super::load(&dir) else {
+    let Some(super::Target {
+        dir,
+        loaded: super::Loaded { desired, digest },
+        ..
+    }) = super::load_target(&target)
+    else {
         return Exit::Error;
     };
     let Some(result) = super::block_on(async {

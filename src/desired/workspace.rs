@@ -380,7 +380,7 @@ pub fn single_account_refusal(dir: &Path) -> Option<Problem> {
                 "workspace::not_yet",
                 format!("`{}` is a workspace of several accounts, and this command takes one account's directory", dir.display()),
             )
-            .help("`docusign-gitops validate` checks a workspace (and `--account NAME` one of its accounts); plan, apply, drift and import of a workspace are not built yet"),
+            .help("`validate`, `plan`, `apply` and `drift` take a workspace with `--account NAME` (validate: all accounts without it); this command doesn't take a workspace yet"),
         );
     }
     let real = std::fs::canonicalize(dir).ok()?;
@@ -405,7 +405,7 @@ pub fn single_account_refusal(dir: &Path) -> Option<Problem> {
                 ),
             )
             .help(format!(
-                "the shared definitions in `{}` belong to it too: `docusign-gitops validate {} --account {}` checks it whole; plan, apply and drift of a workspace's account are not built yet",
+                "the shared definitions in `{}` belong to it too: name the workspace and the account, e.g. `docusign-gitops plan {} --account {}`",
                 workspace.shared,
                 root.display(),
                 account.name.value.trim()
