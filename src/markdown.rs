@@ -172,8 +172,14 @@ pub struct Section<'a> {
 /// it left out. The whole stays within [`COMMENT_BUDGET`].
 #[must_use]
 pub fn comment(head: String, sections: &[Section<'_>]) -> String {
+    comment_within(head, sections, COMMENT_BUDGET)
+}
+
+/// As [`comment`], within `budget` characters (a part of a larger comment).
+#[must_use]
+pub fn comment_within(head: String, sections: &[Section<'_>], budget: usize) -> String {
     let mut out = head;
-    let mut remaining = COMMENT_BUDGET.saturating_sub(out.len());
+    let mut remaining = budget.saturating_sub(out.len());
     for (index, section) in sections.iter().enumerate() {
         let later = sections.len() - index - 1;
         let room = remaining
@@ -184,7 +190,7 @@ pub fn comment(head: String, sections: &[Section<'_>]) -> String {
         remaining = remaining.saturating_sub(text.len());
         out.push_str(&text);
     }
-    within(out, COMMENT_BUDGET)
+    within(out, budget)
 }
 
 /// The last resort when a rendering is still over `budget` (a bug): cut at a character

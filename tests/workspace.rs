@@ -225,17 +225,19 @@ fn one_account_of_a_workspace_plans_applies_and_plans_empty() {
         .stdout_has("No drift");
 }
 
-/// Neither a workspace without `--account` (a plan across every account is not built yet) nor
-/// one account's folder, which alone lacks the shared users (its plan would close them), is
-/// planned.
+/// Apply takes one account of a workspace (`--account`); one account's folder alone, which
+/// lacks the shared users (its plan would close them), is never planned.
 #[test]
-fn plan_refuses_a_whole_workspace_and_an_account_folder_of_one() {
+fn apply_takes_one_account_and_an_account_folder_alone_is_refused() {
     let fixture = workspace();
-    fixture.run(&["plan", "--emulator"]).exits(1).stderr_has(&[
-        "cli::whole_workspace",
-        "--account NAME",
-        "`production`, `demo`",
-    ]);
+    fixture
+        .run(&["apply", "--emulator", "--auto-approve"])
+        .exits(1)
+        .stderr_has(&[
+            "cli::whole_workspace",
+            "--account NAME",
+            "`production`, `demo`",
+        ]);
     let folder = fixture.path().join("demo");
     fixture
         .run(&["plan", folder.to_str().expect("UTF-8"), "--emulator"])
@@ -257,4 +259,66 @@ fn plan_refuses_a_whole_workspace_and_an_account_folder_of_one() {
         .run(&["plan", "--account", "demo", "--emulator"])
         .exits(1)
         .stderr_has(&["is no workspace"]);
+}
+
+/// `plan` on a whole workspace plans every account, each under its name: text, one JSON array
+/// (each plan with its own fingerprint) and one markdown comment with a table of the accounts
+/// first; the exit code is the worst account's.
+#[test]
+fn a_workspace_plans_every_account() {
+    let fixture = workspace();
+    fixture
+        .run(&["plan", "--emulator", "--detailed-exitcode"])
+        .exits(2)
+        .stdout_has("=== account `production` ===")
+        .stdout_has("=== account `demo` ===");
+    let run = fixture.run(&["plan", "--emulator", "--format", "json"]);
+    run.exits(0);
+    let plans: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON array");
+    let accounts: Vec<&str> = plans
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|entry| entry["account"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(accounts, ["production", "demo"]);
+    assert_eq!(
+        plans[0]["plan"]["fingerprint"].as_str().map(str::len),
+        Some(64)
+    );
+    let demo = plans[1]["plan"].to_string();
+    assert!(
+        demo.contains("ana@example.com") && !demo.contains("bo@example.com"),
+        "{demo}"
+    );
+    let markdown = fixture.run(&["plan", "--emulator", "--format", "markdown"]);
+    markdown
+        .exits(0)
+        .stdout_has("| account | changes | status |")
+        .stdout_has("| `production` | ")
+        .stdout_has("| `demo` | ");
+    assert!(markdown.stdout.len() <= 60_000);
+    assert!(
+        markdown.stdout.find("| `production` |")
+            < markdown.stdout.find("### docusign-gitops plan for account"),
+        "the accounts' table comes first"
+    );
+    fixture
+        .run(&["plan", "--emulator", "--out", "plan.json"])
+        .exits(1)
+        .stderr_has(&["cli::workspace_out", "--account NAME --out"]);
+}
+
+/// One account that can't be planned (bad YAML) fails alone: the others are planned, and the
+/// exit code is 1.
+#[test]
+fn an_account_that_fails_fails_alone() {
+    let fixture = workspace().file("demo/users.yaml", "users:\n  - email: not-an-email\n");
+    fixture
+        .run(&["plan", "--emulator"])
+        .exits(1)
+        .stdout_has("=== account `production` ===")
+        .stdout_has("Plan:")
+        .stdout_has("=== account `demo` ===\n\nno plan: its YAML has errors")
+        .stderr_has(&["account `demo`:", "demo/users.yaml:2:"]);
 }

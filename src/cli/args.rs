@@ -313,7 +313,7 @@ pub struct AuthCheckArgs {
 
 /// Where DocuSign is. Credentials are read from the environment only, never from flags, so
 /// they don't land in shell history or process lists.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
     /// The API account ID to manage (else `account.id` in the YAML, else the user's default).

@@ -236,6 +236,15 @@ pub enum CliError {
     )]
     WholeWorkspace { dir: PathBuf, known: String },
 
+    #[error("`--out` saves one account's plan, and this is a plan of every account of a workspace")]
+    #[diagnostic(
+        code(cli::workspace_out),
+        help(
+            "save each account's plan with `--account NAME --out PLAN.json`, for `apply --account NAME --plan PLAN.json`"
+        )
+    )]
+    WorkspaceOut,
+
     #[error("the workspace has no account `{account}`")]
     #[diagnostic(code(cli::unknown_account), help("its accounts: {known}"))]
     UnknownAccount { account: String, known: String },

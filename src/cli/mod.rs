@@ -46,6 +46,19 @@ pub enum Exit {
     Refused,
 }
 
+impl Exit {
+    /// How bad an ending is, for the worst of several (a workspace's accounts): an error, then
+    /// a refusal, then changes, then success.
+    fn severity(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Changes => 1,
+            Self::Refused => 2,
+            Self::Error => 3,
+        }
+    }
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         ExitCode::from(match exit {

@@ -3,12 +3,29 @@
 use std::ffi::OsStr;
 use std::io::{IsTerminal as _, Write as _};
 
+use std::fmt::Write as _;
+
 use super::Exit;
-use super::args::{Format, PlanArgs};
+use super::args::{AllowClass, ConnectionArgs, Format, PlanArgs};
+use super::error::CliError;
 use super::session;
-use crate::plan::{self, render};
+use crate::desired::workspace::Workspace;
+use crate::markdown::{self, COMMENT_BUDGET};
+use crate::plan::{self, Plan, render};
 
 pub fn run(args: PlanArgs) -> Exit {
+    match Workspace::find(&args.target.dir) {
+        Ok(Some(workspace)) if args.target.account.is_none() => every_account(&workspace, args),
+        Ok(_) => one_account(args),
+        Err(problems) => {
+            super::report_problems(&problems);
+            Exit::Error
+        }
+    }
+}
+
+/// The plan of one desired state: a directory, or the account `--account` names.
+fn one_account(args: PlanArgs) -> Exit {
     let PlanArgs {
         target,
         out,
@@ -17,36 +34,13 @@ pub fn run(args: PlanArgs) -> Exit {
         allowance,
         connection,
     } = args;
-    let Some(super::Target {
-        dir,
-        loaded: super::Loaded { desired, digest },
-        ..
-    }) = super::load_target(&target)
-    else {
+    let Some(target) = super::load_target(&target) else {
         return Exit::Error;
     };
-    let Some(result) = super::block_on(async {
-        let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
-        let context = session::context(&dir, &digest, &connected, &read, &allowance.allow);
-        plan::plan(
-            &desired,
-            &read.live.account,
-            session::recorded_objects(read.recorded.as_ref()),
-            &context,
-        )
-        .map_err(miette::Report::new)
-    }) else {
-        return Exit::Error;
-    };
-    let plan = match result {
-        Ok(plan) => plan,
-        Err(report) => {
-            let refused = report
-                .downcast_ref::<plan::RuleBreach>()
-                .is_some_and(plan::RuleBreach::is_refusal);
-            let exit = super::report_error(report);
-            return if refused { Exit::Refused } else { exit };
-        }
+    let plan = match super::block_on(planned(&target, connection, &allowance.allow)) {
+        Some(Ok(plan)) => plan,
+        Some(Err(report)) => return reported(report),
+        None => return Exit::Error,
     };
     if let Some(path) = out
         && let Err(err) = std::fs::write(&path, render::json(&plan))
@@ -58,16 +52,45 @@ pub fn run(args: PlanArgs) -> Exit {
     let shown = match format {
         Format::Json => render::json(&plan),
         Format::Markdown => render::markdown(&plan),
-        Format::Text => render::text(
-            &plan,
-            colour(
-                format,
-                stdout.is_terminal(),
-                std::env::var_os("NO_COLOR").as_deref(),
-            ),
-        ),
+        Format::Text => render::text(&plan, text_colour(format, &stdout)),
     };
     let _ = stdout.write_all(shown.as_bytes());
+    exit_of(&plan, detailed_exitcode)
+}
+
+/// Reads the account of `target` and plans it.
+async fn planned(
+    target: &super::Target,
+    connection: ConnectionArgs,
+    allow: &[Option<AllowClass>],
+) -> Result<Plan, miette::Report> {
+    let super::Target {
+        dir,
+        loaded: super::Loaded { desired, digest },
+        ..
+    } = target;
+    let (connected, read) = session::connect_and_read(dir, desired, connection).await?;
+    let context = session::context(dir, digest, &connected, &read, allow);
+    plan::plan(
+        desired,
+        &read.live.account,
+        session::recorded_objects(read.recorded.as_ref()),
+        &context,
+    )
+    .map_err(miette::Report::new)
+}
+
+/// Says why no plan was made: 3 when a rule refused it, else 1.
+fn reported(report: miette::Report) -> Exit {
+    let refused = report
+        .downcast_ref::<plan::RuleBreach>()
+        .is_some_and(plan::RuleBreach::is_refusal);
+    let exit = super::report_error(report);
+    if refused { Exit::Refused } else { exit }
+}
+
+/// 3 when a guard refused the plan; with `--detailed-exitcode`, 2 when it has changes.
+fn exit_of(plan: &Plan, detailed_exitcode: bool) -> Exit {
     if !plan.refusals().is_empty() {
         Exit::Refused
     } else if detailed_exitcode && !plan.is_empty() {
@@ -75,6 +98,143 @@ pub fn run(args: PlanArgs) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+fn text_colour(format: Format, stdout: &std::io::StdoutLock<'_>) -> bool {
+    colour(
+        format,
+        stdout.is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+/// One account's outcome in a workspace's plan.
+struct AccountPlan {
+    name: String,
+    /// The plan, or why there is none (said on stderr already).
+    plan: Result<Plan, String>,
+    exit: Exit,
+}
+
+/// The plan of every account of a workspace, one after another; an account that fails (its
+/// YAML, its connection, a rule) fails alone, and the exit code is the worst of them.
+fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
+    let PlanArgs {
+        out,
+        format,
+        detailed_exitcode,
+        allowance,
+        connection,
+        ..
+    } = args;
+    if out.is_some() {
+        return super::report_error(CliError::WorkspaceOut);
+    }
+    let mut accounts = Vec::new();
+    for entry in &workspace.accounts {
+        let name = entry.name.value.trim().to_owned();
+        errln!("account `{name}`:");
+        let target = super::TargetArgs {
+            dir: workspace.root.clone(),
+            account: Some(name.clone()),
+        };
+        let outcome = match super::load_target(&target) {
+            None => (Err("its YAML has errors".to_owned()), Exit::Error),
+            Some(target) => {
+                match super::block_on(planned(&target, connection.clone(), &allowance.allow)) {
+                    Some(Ok(plan)) => {
+                        let exit = exit_of(&plan, detailed_exitcode);
+                        (Ok(plan), exit)
+                    }
+                    Some(Err(report)) => {
+                        let said = report.to_string();
+                        (Err(said), reported(report))
+                    }
+                    None => (
+                        Err("the async runtime didn't start".to_owned()),
+                        Exit::Error,
+                    ),
+                }
+            }
+        };
+        accounts.push(AccountPlan {
+            name,
+            plan: outcome.0,
+            exit: outcome.1,
+        });
+    }
+    let mut stdout = std::io::stdout().lock();
+    let shown = match format {
+        Format::Json => workspace_json(&accounts),
+        Format::Markdown => workspace_markdown(&accounts),
+        Format::Text => workspace_text(&accounts, text_colour(format, &stdout)),
+    };
+    let _ = stdout.write_all(shown.as_bytes());
+    accounts
+        .iter()
+        .map(|account| account.exit)
+        .max_by_key(|exit| exit.severity())
+        .unwrap_or(Exit::Success)
+}
+
+/// Each account's plan under its name; a failed one says why.
+fn workspace_text(accounts: &[AccountPlan], colour: bool) -> String {
+    let mut text = String::new();
+    for account in accounts {
+        let _ = writeln!(text, "=== account `{}` ===\n", account.name);
+        match &account.plan {
+            Ok(plan) => text.push_str(&render::text(plan, colour)),
+            Err(why) => {
+                let _ = writeln!(text, "no plan: {why}");
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// An array of `{account, plan}` (or `{account, error}`), each plan with its own fingerprint.
+fn workspace_json(accounts: &[AccountPlan]) -> String {
+    let entries: Vec<serde_json::Value> = accounts
+        .iter()
+        .map(|account| match &account.plan {
+            Ok(plan) => serde_json::json!({ "account": account.name, "plan": plan }),
+            Err(why) => serde_json::json!({ "account": account.name, "error": why }),
+        })
+        .collect();
+    render::pretty_json(&entries)
+}
+
+/// One comment: a table of every account first, then each account's plan within its share of
+/// the comment's budget.
+fn workspace_markdown(accounts: &[AccountPlan]) -> String {
+    let mut head = String::from("### docusign-gitops plan for the workspace\n\n");
+    head.push_str("| account | changes | status |\n| --- | ---: | --- |\n");
+    for account in accounts {
+        let (changes, status) = match &account.plan {
+            Ok(plan) if !plan.refusals().is_empty() => {
+                (plan.steps.len().to_string(), "refused by a guard")
+            }
+            Ok(plan) if plan.is_empty() => ("0".to_owned(), "no changes"),
+            Ok(plan) => (plan.steps.len().to_string(), "planned"),
+            Err(_) => ("–".to_owned(), "failed: see the job's log"),
+        };
+        let _ = writeln!(
+            head,
+            "| {} | {changes} | {status} |",
+            markdown::code(&account.name)
+        );
+    }
+    head.push('\n');
+    let share = COMMENT_BUDGET.saturating_sub(head.len()) / accounts.len().max(1);
+    let mut comment = head;
+    for account in accounts {
+        if let Ok(plan) = &account.plan {
+            comment.push_str(&render::markdown_within(plan, share.saturating_sub(2)));
+            comment.push_str("\n\n");
+        }
+    }
+    markdown::within(comment, COMMENT_BUDGET)
 }
 
 /// Colour only for the text format on a terminal, and not when `NO_COLOR` is set to something:

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::markdown::{Cut, Section, code, comment, text};
+use crate::markdown::{Cut, Section, code, comment, comment_within, text};
 use crate::plan::describe::{self, Entry, Part, Piece, Sign, kind_words};
 use crate::plan::{GuardCheck, Operation, Plan};
 
@@ -62,6 +62,12 @@ fn left_out(noun: (&'static str, &'static str)) -> Box<dyn Fn(usize) -> String> 
 #[must_use]
 pub fn markdown(plan: &Plan) -> String {
     comment(head(plan), &lists(plan))
+}
+
+/// As [`markdown`], within `budget` characters: one account's part of a workspace's comment.
+#[must_use]
+pub fn markdown_within(plan: &Plan, budget: usize) -> String {
+    comment_within(head(plan), &lists(plan), budget)
 }
 
 /// The parts never cut: title, summary table, totals and guard results. Their size doesn't

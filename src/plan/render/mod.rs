@@ -3,7 +3,7 @@
 mod markdown;
 mod text;
 
-pub use markdown::markdown;
+pub use markdown::{markdown, markdown_within};
 pub use text::text;
 
 use super::Plan;
