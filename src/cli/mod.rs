@@ -104,6 +104,7 @@ fn run(cli: Cli) -> Exit {
 }
 
 /// The checked desired state, and the digest of the files it was read from.
+#[derive(Clone)]
 struct Loaded {
     desired: desired::Desired,
     digest: String,
@@ -112,6 +113,7 @@ struct Loaded {
 /// What a command on one account works on: the account's folder, where its recorded state,
 /// lock and emulator live; the tree its desired state is read from (the folder itself, or a
 /// workspace's root, whose uncommitted files apply refuses); and that desired state.
+#[derive(Clone)]
 struct Target {
     dir: PathBuf,
     tree: PathBuf,

@@ -130,39 +130,75 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
     if out.is_some() {
         return super::report_error(CliError::WorkspaceOut);
     }
-    let mut accounts = Vec::new();
-    for entry in &workspace.accounts {
-        let name = entry.name.value.trim().to_owned();
-        errln!("account `{name}`:");
-        let target = super::TargetArgs {
-            dir: workspace.root.clone(),
-            account: Some(name.clone()),
-        };
-        let outcome = match super::load_target(&target) {
-            None => (Err("its YAML has errors".to_owned()), Exit::Error),
-            Some(target) => {
-                match super::block_on(planned(&target, connection.clone(), &allowance.allow)) {
-                    Some(Ok(plan)) => {
-                        let exit = exit_of(&plan, detailed_exitcode);
-                        (Ok(plan), exit)
-                    }
-                    Some(Err(report)) => {
-                        let said = report.to_string();
-                        (Err(said), reported(report))
-                    }
-                    None => (
-                        Err("the async runtime didn't start".to_owned()),
-                        Exit::Error,
-                    ),
-                }
+    // Every account's YAML first, its problems said under its name; then the accounts are
+    // read and planned side by side: each has its own DocuSign budget, so the wall time is the
+    // slowest account's, not the sum.
+    let targets: Vec<(String, Option<super::Target>)> = workspace
+        .accounts
+        .iter()
+        .map(|entry| {
+            let name = entry.name.value.trim().to_owned();
+            errln!("account `{name}`:");
+            let target = super::TargetArgs {
+                dir: workspace.root.clone(),
+                account: Some(name.clone()),
+            };
+            (name, super::load_target(&target))
+        })
+        .collect();
+    let planned = super::block_on(async {
+        let mut running = tokio::task::JoinSet::new();
+        for (index, (_, target)) in targets.iter().enumerate() {
+            let Some(target) = target.clone() else {
+                continue;
+            };
+            let (connection, allow) = (connection.clone(), allowance.allow.clone());
+            running.spawn(async move { (index, planned(&target, connection, &allow).await) });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = running.join_next().await {
+            if let Ok(result) = joined {
+                done.push(result);
             }
-        };
-        accounts.push(AccountPlan {
-            name,
-            plan: outcome.0,
-            exit: outcome.1,
-        });
+        }
+        done
+    })
+    .unwrap_or_default();
+    // An account whose YAML loaded but whose task gave nothing (it panicked: a bug) says so.
+    let mut results: Vec<Option<Result<Plan, miette::Report>>> = targets
+        .iter()
+        .map(|(_, target)| {
+            target.as_ref().map(|_| {
+                Err(miette::miette!(
+                    "planning this account stopped unexpectedly"
+                ))
+            })
+        })
+        .collect();
+    for (index, result) in planned {
+        results[index] = Some(result);
     }
+    let accounts: Vec<AccountPlan> = workspace
+        .accounts
+        .iter()
+        .zip(results)
+        .map(|(entry, result)| {
+            let name = entry.name.value.trim().to_owned();
+            let (plan, exit) = match result {
+                None => (Err("its YAML has errors".to_owned()), Exit::Error),
+                Some(Ok(plan)) => {
+                    let exit = exit_of(&plan, detailed_exitcode);
+                    (Ok(plan), exit)
+                }
+                Some(Err(report)) => {
+                    errln!("account `{name}`:");
+                    let said = report.to_string();
+                    (Err(said), reported(report))
+                }
+            };
+            AccountPlan { name, plan, exit }
+        })
+        .collect();
     let mut stdout = std::io::stdout().lock();
     let shown = match format {
         Format::Json => workspace_json(&accounts),
