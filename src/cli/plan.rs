@@ -116,8 +116,9 @@ struct AccountPlan {
     exit: Exit,
 }
 
-/// The plan of every account of a workspace, one after another; an account that fails (its
-/// YAML, its connection, a rule) fails alone, and the exit code is the worst of them.
+/// The plan of every account of a workspace, the accounts read and planned side by side; an
+/// account that fails (its YAML, its connection, a rule) fails alone, and the exit code is the
+/// worst of them.
 fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
     let PlanArgs {
         out,
