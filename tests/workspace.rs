@@ -170,8 +170,8 @@ fn an_unknown_account_is_named_with_the_ones_there_are() {
 }
 
 /// `--account` names the account `plan`, `apply` and `drift` work on: its desired state is its
-/// folder's files and the shared ones it takes; its recorded state, lock and emulator live in
-/// its folder.
+/// folder's files and the shared ones it takes; its recorded state and lock live in its
+/// folder; the emulator is the workspace's, at its root, serving every account.
 #[test]
 fn one_account_of_a_workspace_plans_applies_and_plans_empty() {
     let fixture = workspace();
@@ -218,7 +218,14 @@ fn one_account_of_a_workspace_plans_applies_and_plans_empty() {
         "the recorded state is demo's own"
     );
     assert!(!fixture.path().join("production/.docusign-gitops").exists());
-    assert!(!fixture.path().join(".docusign-gitops").exists());
+    assert!(
+        !fixture
+            .path()
+            .join("demo/.docusign-gitops/emulator")
+            .exists(),
+        "the emulator is the workspace's, not the account's"
+    );
+    assert!(fixture.path().join(".docusign-gitops/emulator").is_dir());
     fixture
         .run(&["drift", "--account", "demo", "--emulator"])
         .exits(0)

@@ -33,6 +33,7 @@ async fn apply(args: ApplyArgs, target: &super::Target) -> Result<Exit, miette::
         dir,
         tree,
         loaded: super::Loaded { desired, digest },
+        ..
     } = target;
     let dir = dir.clone();
     let ApplyArgs {
@@ -55,7 +56,7 @@ async fn apply(args: ApplyArgs, target: &super::Target) -> Result<Exit, miette::
         let commit = state::git::desired_commit(&dir);
         saved::check_desired_state(saved, &dir, digest, commit.as_deref())?;
     }
-    let connected = session::connect(&dir, desired, connection, true).await?;
+    let connected = session::connect(target, connection, true, None).await?;
     if let Some(saved) = &saved {
         saved::check_account(saved, connected.account_id(), &connected.environment)?;
     }

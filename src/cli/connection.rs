@@ -1,6 +1,7 @@
 //! Connection settings from flags, environment and the YAML's `account` section.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::args::ConnectionArgs;
 use super::error::CliError;
@@ -17,7 +18,66 @@ const PRODUCTION_AUTH_SERVER: &str = "account.docusign.com";
 /// Settings to connect with, and the in-process emulator they point at (kept alive here).
 pub struct Target {
     pub settings: ConnectionSettings,
-    pub _emulator: Option<Running>,
+    pub _emulator: Option<Arc<Served>>,
+}
+
+/// An in-process emulator (`--emulator`) and an access token for its integration user, who is
+/// a member of every account it serves. Dropping the last holder stops it.
+pub struct Served {
+    pub running: Running,
+    pub token: String,
+}
+
+/// One account of a [`Served`] emulator.
+pub struct ServedAccount {
+    pub served: Arc<Served>,
+    pub account_id: String,
+}
+
+impl Served {
+    /// Starts the sample account alone, keeping it in `state_file` when given.
+    pub async fn sample(state_file: Option<PathBuf>) -> Result<Arc<Self>, CliError> {
+        let config = emulator::Config {
+            state_file,
+            ..emulator::Config::default()
+        };
+        let (running, token) = emulator::start_sample(config)
+            .await
+            .map_err(|reason| CliError::Emulator { reason })?;
+        Ok(Arc::new(Self { running, token }))
+    }
+
+    /// Starts the sample account once per account of a workspace, in one server.
+    pub async fn samples(
+        state_file: Option<PathBuf>,
+        accounts: &[emulator::SampleAccount],
+    ) -> Result<Arc<Self>, CliError> {
+        let config = emulator::Config {
+            state_file,
+            ..emulator::Config::default()
+        };
+        let (running, token) = emulator::start_samples(config, accounts)
+            .await
+            .map_err(|reason| CliError::Emulator { reason })?;
+        Ok(Arc::new(Self { running, token }))
+    }
+
+    /// The account served at `index` (in the order it was started with).
+    pub fn account(self: &Arc<Self>, index: usize) -> Result<ServedAccount, CliError> {
+        let account_id = self
+            .running
+            .shared
+            .account_names()
+            .get(index)
+            .map(|(id, _)| id.clone())
+            .ok_or_else(|| CliError::Emulator {
+                reason: format!("it serves no account number {}", index + 1),
+            })?;
+        Ok(ServedAccount {
+            served: Arc::clone(self),
+            account_id,
+        })
+    }
 }
 
 /// The desired state's `account` section, when there is one.
@@ -26,11 +86,12 @@ pub struct AccountHint {
     pub production: bool,
 }
 
-/// Resolves flags and environment (credentials come only from the environment).
+/// Resolves flags and environment (credentials come only from the environment). With
+/// `--emulator`, the account is `served` (a sample account without a kept file when `None`).
 pub async fn resolve(
     args: ConnectionArgs,
     hint: Option<AccountHint>,
-    emulator_state: Option<PathBuf>,
+    served: Option<ServedAccount>,
 ) -> Result<Target, miette::Report> {
     let ConnectionArgs {
         account_id,
@@ -39,23 +100,20 @@ pub async fn resolve(
         emulator,
     } = args;
     if emulator {
-        let config = emulator::Config {
-            state_file: emulator_state,
-            ..emulator::Config::default()
+        let ServedAccount { served, account_id } = match served {
+            Some(served) => served,
+            None => Served::sample(None).await?.account(0)?,
         };
-        let (running, token) = emulator::start_sample(config)
-            .await
-            .map_err(|reason| CliError::Emulator { reason })?;
         let settings = ConnectionSettings {
-            auth_server: running.url.clone(),
+            auth_server: served.running.url.clone(),
             base_url: None,
-            account_id: Some(running.account_id()),
-            credentials: Credentials::AccessToken(Secret::new(token)),
+            account_id: Some(account_id),
+            credentials: Credentials::AccessToken(Secret::new(served.token.clone())),
             client: ClientSettings::default(),
         };
         return Ok(Target {
             settings,
-            _emulator: Some(running),
+            _emulator: Some(served),
         });
     }
     let production = hint.as_ref().is_some_and(|hint| hint.production);

@@ -16,16 +16,15 @@ pub fn run(args: DriftArgs) -> Exit {
         out,
         connection,
     } = args;
-    let Some(super::Target {
-        dir,
-        loaded: super::Loaded { desired, .. },
-        ..
-    }) = super::load_target(&target)
-    else {
+    let Some(target) = super::load_target(&target) else {
         return Exit::Error;
     };
+    let super::Target {
+        loaded: super::Loaded { desired, .. },
+        ..
+    } = &target;
     let Some(result) = super::block_on(async {
-        let (connected, read) = session::connect_and_read(&dir, &desired, connection).await?;
+        let (connected, read) = session::connect_and_read(&target, connection, None).await?;
         let Some(recorded) = read.recorded else {
             return Err(CliError::NoRecordedState {
                 account: connected.account_id().to_owned(),

@@ -34,7 +34,12 @@ pub fn run(args: ImportArgs) -> Exit {
         return super::report_error(report);
     }
     let Some(result) = super::block_on(async {
-        let connected = session::connect_to(&out, None, connection, false).await?;
+        let served = if emulated {
+            Some(session::Emulated::alone(&out).account(false, None).await?)
+        } else {
+            None
+        };
+        let connected = session::connect_to(&out, None, connection, served).await?;
         // The recorded state too: with `--force` over an earlier import or apply, the new
         // state continues its lineage, and a state file that can't be read is not replaced.
         let read = session::read(&out, &connected, None).await?;

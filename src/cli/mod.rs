@@ -118,6 +118,8 @@ struct Target {
     dir: PathBuf,
     tree: PathBuf,
     loaded: Loaded,
+    /// Where `--emulator` serves its account from.
+    emulated: session::Emulated,
 }
 
 /// Loads the desired state `target` names, printing its problems; `None` when it has errors,
@@ -144,6 +146,7 @@ fn load_target(target: &TargetArgs) -> Option<Target> {
             dir: dir.clone(),
             tree: dir.clone(),
             loaded: load(dir)?,
+            emulated: session::Emulated::alone(dir),
         });
     };
     let Some(name) = account else {
@@ -161,7 +164,30 @@ fn load_target(target: &TargetArgs) -> Option<Target> {
         dir: workspace.dir_of(entry),
         tree: workspace.root.clone(),
         loaded: loaded_from(workspace.load(entry))?,
+        emulated: emulated_in(&workspace, entry),
     })
+}
+
+/// A workspace's emulator: one server at its root with an account for each of its accounts,
+/// so `--account` runs and whole-workspace runs see the same accounts.
+fn emulated_in(
+    workspace: &Workspace,
+    entry: &desired::workspace::AccountEntry,
+) -> session::Emulated {
+    let accounts = workspace
+        .accounts
+        .iter()
+        .map(|account| crate::emulator::SampleAccount::named(account.name.value.trim()))
+        .collect();
+    let index = workspace
+        .accounts
+        .iter()
+        .position(|account| std::ptr::eq(account, entry))
+        .unwrap_or(0);
+    session::Emulated {
+        home: workspace.root.clone(),
+        workspace: Some((accounts, index)),
+    }
 }
 
 /// The checked desired state under `dir`, printing its problems; `None` when it has errors.

@@ -2,11 +2,13 @@
 
 use std::ffi::OsStr;
 use std::io::{IsTerminal as _, Write as _};
+use std::sync::Arc;
 
 use std::fmt::Write as _;
 
 use super::Exit;
 use super::args::{AllowClass, ConnectionArgs, Format, PlanArgs};
+use super::connection::Served;
 use super::error::CliError;
 use super::session;
 use crate::desired::workspace::Workspace;
@@ -37,7 +39,7 @@ fn one_account(args: PlanArgs) -> Exit {
     let Some(target) = super::load_target(&target) else {
         return Exit::Error;
     };
-    let plan = match super::block_on(planned(&target, connection, &allowance.allow)) {
+    let plan = match super::block_on(planned(&target, connection, &allowance.allow, None)) {
         Some(Ok(plan)) => plan,
         Some(Err(report)) => return reported(report),
         None => return Exit::Error,
@@ -58,18 +60,20 @@ fn one_account(args: PlanArgs) -> Exit {
     exit_of(&plan, detailed_exitcode)
 }
 
-/// Reads the account of `target` and plans it.
+/// Reads the account of `target` (on `served` when a whole-workspace run started the
+/// emulator) and plans it.
 async fn planned(
     target: &super::Target,
     connection: ConnectionArgs,
     allow: &[Option<AllowClass>],
+    served: Option<Arc<Served>>,
 ) -> Result<Plan, miette::Report> {
     let super::Target {
         dir,
         loaded: super::Loaded { desired, digest },
         ..
     } = target;
-    let (connected, read) = session::connect_and_read(dir, desired, connection).await?;
+    let (connected, read) = session::connect_and_read(target, connection, served).await?;
     let context = session::context(dir, digest, &connected, &read, allow);
     plan::plan(
         desired,
@@ -148,13 +152,24 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
         })
         .collect();
     let planned = super::block_on(async {
+        // One emulator serves every account, as DocuSign serves every account of an
+        // organization: started once, before the accounts are read.
+        let served = match emulated_workspace(&targets, &connection, false).await {
+            Ok(served) => served,
+            Err(report) => {
+                super::report_error(report);
+                return Vec::new();
+            }
+        };
         let mut running = tokio::task::JoinSet::new();
         for (index, (_, target)) in targets.iter().enumerate() {
             let Some(target) = target.clone() else {
                 continue;
             };
             let (connection, allow) = (connection.clone(), allowance.allow.clone());
-            running.spawn(async move { (index, planned(&target, connection, &allow).await) });
+            let served = served.clone();
+            running
+                .spawn(async move { (index, planned(&target, connection, &allow, served).await) });
         }
         let mut done = Vec::new();
         while let Some(joined) = running.join_next().await {
@@ -212,6 +227,20 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
         .map(|account| account.exit)
         .max_by_key(|exit| exit.severity())
         .unwrap_or(Exit::Success)
+}
+
+/// With `--emulator`, the workspace's emulator, started once for every account (by the first
+/// account whose YAML loaded: every account's target names the same one).
+pub(super) async fn emulated_workspace(
+    targets: &[(String, Option<super::Target>)],
+    connection: &ConnectionArgs,
+    writes: bool,
+) -> Result<Option<Arc<Served>>, CliError> {
+    let first = targets.iter().find_map(|(_, target)| target.as_ref());
+    match first {
+        Some(target) if connection.emulator => Ok(Some(target.emulated.start(writes).await?)),
+        _ => Ok(None),
+    }
 }
 
 /// Each account's plan under its name; a failed one says why.

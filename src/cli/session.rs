@@ -2,16 +2,17 @@
 //! emulator), reading it, and reading the recorded state the last apply left.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::args::{AllowClass, ConnectionArgs};
-use super::connection::{self, AccountHint, Target};
+use super::connection::{self, AccountHint, Served, ServedAccount, Target};
 use super::error::CliError;
 use crate::confined::{Confinement, FileError};
 use crate::desired::Desired;
 use crate::desired::checked::Environment;
 use crate::docusign::connect::{self, Connection};
 use crate::docusign::snapshot::{Snapshot, snapshot};
-use crate::emulator::Running;
+use crate::emulator::SampleAccount;
 use crate::model::Account;
 use crate::plan::{Context, GuardClass, Origin, RecordedRef};
 use crate::state::{self, RecordedState};
@@ -23,7 +24,7 @@ pub struct Connected {
     pub environment: String,
     pub state_path: PathBuf,
     /// The in-process emulator, kept alive as long as the connection.
-    pub _emulator: Option<Running>,
+    pub _emulator: Option<Arc<Served>>,
 }
 
 impl Connected {
@@ -114,15 +115,70 @@ fn kept_emulator_state(dir: &Path) -> Result<Option<PathBuf>, CliError> {
     Ok(Some(real.join(path.file_name().unwrap_or_default())))
 }
 
-/// Connects to the account `desired` names (flags and environment win), or to the emulator;
-/// `writes` says whether the command changes the account.
+/// Where `--emulator` serves a target's account from.
+#[derive(Clone, Debug)]
+pub struct Emulated {
+    /// The folder whose `.docusign-gitops/emulator/` keeps the emulator's accounts between runs.
+    pub home: PathBuf,
+    /// A workspace's accounts, served by one server (so `--account` and a whole-workspace run
+    /// see the same accounts), and which of them is the target's; `None` for a folder of one
+    /// account, served the sample account alone.
+    pub workspace: Option<(Vec<SampleAccount>, usize)>,
+}
+
+impl Emulated {
+    /// The emulator of a folder of one account.
+    pub fn alone(dir: &Path) -> Self {
+        Self {
+            home: dir.to_path_buf(),
+            workspace: None,
+        }
+    }
+
+    /// Starts the emulator: with its kept accounts, which only a command that writes (apply)
+    /// creates; one that reads uses them when they are there, so a plan leaves no file behind.
+    pub async fn start(&self, writes: bool) -> Result<Arc<Served>, CliError> {
+        let state_file = if writes {
+            Some(prepare_emulator_state(&self.home)?)
+        } else {
+            kept_emulator_state(&self.home)?
+        };
+        match &self.workspace {
+            None => Served::sample(state_file).await,
+            Some((accounts, _)) => Served::samples(state_file, accounts).await,
+        }
+    }
+
+    /// The target's account on `served` (the server a whole-workspace run started for every
+    /// account), or on one started now.
+    pub async fn account(
+        &self,
+        writes: bool,
+        served: Option<Arc<Served>>,
+    ) -> Result<ServedAccount, CliError> {
+        let served = match served {
+            Some(served) => served,
+            None => self.start(writes).await?,
+        };
+        served.account(self.workspace.as_ref().map_or(0, |(_, index)| *index))
+    }
+}
+
+/// Connects to the account `target`'s YAML names (flags and environment win), or to its
+/// emulator account (on `served` when the caller started the server); `writes` says whether
+/// the command changes the account.
 pub async fn connect(
-    dir: &Path,
-    desired: &Desired,
+    target: &super::Target,
     args: ConnectionArgs,
     writes: bool,
+    served: Option<Arc<Served>>,
 ) -> Result<Connected, miette::Report> {
-    connect_to(dir, hint_of(desired), args, writes).await
+    let emulated = if args.emulator {
+        Some(target.emulated.account(writes, served).await?)
+    } else {
+        None
+    };
+    connect_to(&target.dir, hint_of(&target.loaded.desired), args, emulated).await
 }
 
 /// The account the YAML names, and whether it is in production.
@@ -134,27 +190,19 @@ pub fn hint_of(desired: &Desired) -> Option<AccountHint> {
 }
 
 /// Connects as [`connect`] does, with the account the YAML names as `hint` (`None` for
-/// import, which has no YAML yet: flags and environment name the account).
+/// import, which has no YAML yet: flags and environment name the account) and the emulator
+/// account `emulated` for `--emulator`.
 pub async fn connect_to(
     dir: &Path,
     hint: Option<AccountHint>,
     args: ConnectionArgs,
-    writes: bool,
+    emulated: Option<ServedAccount>,
 ) -> Result<Connected, miette::Report> {
-    let emulated = args.emulator;
-    // Only a command that writes (apply) starts the kept account; one that reads uses it when
-    // it is there, so a plan leaves no file behind.
-    let emulator_file = if !emulated {
-        None
-    } else if writes {
-        Some(prepare_emulator_state(dir)?)
-    } else {
-        kept_emulator_state(dir)?
-    };
+    let emulator = args.emulator;
     let Target {
         settings,
-        _emulator: emulator,
-    } = connection::resolve(args, hint, emulator_file).await?;
+        _emulator: served,
+    } = connection::resolve(args, hint, emulated).await?;
     let production = connection::is_production(&settings.auth_server);
     let connection = connect::connect(settings)
         .await
@@ -163,7 +211,7 @@ pub async fn connect_to(
         // It names accounts as DocuSign holds them.
         errln!("warning: {}", crate::model::controls::visible(warning));
     }
-    let environment = if emulated {
+    let environment = if emulator {
         "emulator"
     } else if production {
         "production"
@@ -176,7 +224,7 @@ pub async fn connect_to(
         connection,
         environment,
         state_path,
-        _emulator: emulator,
+        _emulator: served,
     })
 }
 
@@ -207,12 +255,12 @@ pub async fn read(
 
 /// Connects as [`connect`] does for a command that only reads, then reads as [`read`] does.
 pub async fn connect_and_read(
-    dir: &Path,
-    desired: &Desired,
+    target: &super::Target,
     args: ConnectionArgs,
+    served: Option<Arc<Served>>,
 ) -> Result<(Connected, Read), miette::Report> {
-    let connected = connect(dir, desired, args, false).await?;
-    let read = read(dir, &connected, Some(desired)).await?;
+    let connected = connect(target, args, false, served).await?;
+    let read = read(&target.dir, &connected, Some(&target.loaded.desired)).await?;
     Ok((connected, read))
 }
 

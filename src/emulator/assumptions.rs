@@ -94,6 +94,10 @@
 //!   the last 30 seconds (sliding, stricter than fixed windows); refused calls count against both;
 //!   OAuth calls and `/_emulator/*` don't count. `BURST_APIINVOCATION_LIMIT_EXCEEDED` is the burst
 //!   code. The status is 400 unless [`super::config::RateLimitStatus::TooManyRequests`].
+//! - **Several accounts, one user ID.** A user who belongs to several accounts (of one
+//!   organization) has one `userId` in all of them and one token serves every account; userinfo
+//!   lists each, the first as the default. Each account keeps its own rate-limit windows, as
+//!   DocuSign's limits are per account.
 //! - **Refresh tokens are single-use**: a refresh answers a new one and spends the old.
 //! - **Error codes DocuSign doesn't document** were named in its style: `INVALID_PERMISSION_PROFILE_ID`,
 //!   `INVALID_GROUP_ID`, `INVALID_SIGNING_GROUP_ID`, `INVALID_EMAIL_ADDRESS_FOR_USER`,

@@ -541,6 +541,106 @@ pub async fn start_sample(mut config: Config) -> Result<(Running, String), Strin
     Ok((running, token))
 }
 
+/// One account of a workspace's `--emulator`: the sample account under the workspace
+/// account's name, with an ID drawn from that name so every run serves it under the same ID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SampleAccount {
+    pub id: String,
+    pub name: String,
+}
+
+impl SampleAccount {
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(format!("docusign-gitops emulator: {name}"));
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self {
+            id: uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string(),
+            name: format!("Northwind Trading Co. ({name})"),
+        }
+    }
+}
+
+/// Starts one server with the sample account once per `wanted` account (`--emulator` on a
+/// workspace), in that order, and returns it with an access token for the integration user,
+/// who is a member of every one under one user ID (as is everyone the accounts share). The
+/// state file's accounts win, matched by ID; one it lacks starts as the sample.
+pub async fn start_samples(
+    mut config: Config,
+    wanted: &[SampleAccount],
+) -> Result<(Running, String), String> {
+    let mut rng = fastrand::Rng::with_seed(config.seed);
+    let now = api::now();
+    let sample = seed::sample();
+    let mut kept = match &config.state_file {
+        // A link counts as there (and is then refused), even when it points to nothing.
+        Some(path) if std::fs::symlink_metadata(path).is_ok() => load_state(path)?,
+        _ => Vec::new(),
+    };
+    let mut people = BTreeMap::new();
+    let mut accounts = Vec::new();
+    let mut integration_email = None;
+    for want in wanted {
+        let mut seed = sample.clone();
+        seed.account = seed::SeedAccount {
+            id: want.id.clone(),
+            name: want.name.clone(),
+        };
+        let seeded = seed.build_among(&mut rng, &now, &mut people)?;
+        if integration_email.is_none() {
+            integration_email = seeded
+                .account
+                .user(&seeded.integration_user_id)
+                .map(|user| user.email.clone());
+        }
+        let found = kept
+            .iter()
+            .position(|account| account.account_id.eq_ignore_ascii_case(&want.id));
+        let mut account = found.map_or(seeded.account, |index| kept.swap_remove(index));
+        account.reindex();
+        accounts.push(account);
+    }
+    let email = integration_email.ok_or("no account to serve")?;
+    // Found by email in the first account, and held under the same ID in every other.
+    let integration_user = accounts
+        .first()
+        .and_then(|first| {
+            first
+                .users
+                .iter()
+                .find(|user| crate::email::same(&user.email, &email))
+        })
+        .map(|user| user.id.clone())
+        .ok_or_else(|| {
+            format!("the state file has no user `{email}` to act as the integration user")
+        })?;
+    if let Some(lacking) = accounts
+        .iter()
+        .find(|account| account.user(&integration_user).is_none())
+    {
+        return Err(format!(
+            "the integration user `{email}` is not a member of the kept account `{}`; remove the state file to start again",
+            lacking.account_name
+        ));
+    }
+    let token: String = std::iter::repeat_with(|| rng.alphanumeric())
+        .take(40)
+        .collect();
+    config
+        .credentials
+        .static_tokens
+        .push((token.clone(), integration_user));
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let running = start(config, accounts, addr)
+        .await
+        .map_err(|err| format!("can't start the emulator: {err}"))?;
+    Ok((running, token))
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -578,6 +678,56 @@ mod tests {
             .map(|entry| entry.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["account.json"], "temporary files left behind");
+    }
+
+    /// A workspace's emulator: one account per name, each under an ID its name gives, one
+    /// user ID per person across them, and a kept account (matched by ID) wins over the sample.
+    #[tokio::test]
+    async fn a_workspace_emulator_serves_each_account_and_keeps_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("account.json");
+        let wanted = [
+            super::SampleAccount::named("production"),
+            super::SampleAccount::named("emea"),
+        ];
+        assert_ne!(wanted[0].id, wanted[1].id);
+        assert_eq!(wanted[1], super::SampleAccount::named("emea"), "stable");
+        let config = || Config {
+            state_file: Some(path.clone()),
+            ..Config::default()
+        };
+        let (running, _) = super::start_samples(config(), &wanted)
+            .await
+            .expect("start");
+        let served = running.shared.account_names();
+        assert_eq!(
+            served.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+            [wanted[0].id.as_str(), wanted[1].id.as_str()]
+        );
+        let ids = |index: usize| -> Vec<(String, String)> {
+            let slot = lock(&running.shared.accounts[index]);
+            let mut users: Vec<_> = slot
+                .account
+                .users
+                .iter()
+                .map(|user| (user.email.clone(), user.id.clone()))
+                .collect();
+            users.sort();
+            users
+        };
+        assert_eq!(ids(0), ids(1), "one person, one user ID in every account");
+        lock(&running.shared.accounts[1]).account.account_name = "changed".to_owned();
+        running.shared.persist();
+        drop(running);
+        let (again, _) = super::start_samples(config(), &wanted)
+            .await
+            .expect("restart");
+        assert_eq!(
+            again.shared.account_names()[1].1,
+            "changed",
+            "the kept account wins"
+        );
+        assert_eq!(again.shared.account_names()[0].1, wanted[0].name);
     }
 
     /// Changes and persists from many threads: the file ends as the accounts end, whichever

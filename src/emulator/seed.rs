@@ -123,9 +123,22 @@ impl Seed {
 
     /// Builds the account, with user IDs from `rng` and timestamps `now`.
     pub fn build(&self, rng: &mut fastrand::Rng, now: &str) -> Result<Seeded, String> {
+        self.build_among(rng, now, &mut BTreeMap::new())
+    }
+
+    /// Builds the account as [`Seed::build`] does, one of several in one organization: a
+    /// person `people` already holds (by folded email) keeps their user ID, as DocuSign gives
+    /// one user one ID in every account they belong to; a new one is added to it.
+    pub fn build_among(
+        &self,
+        rng: &mut fastrand::Rng,
+        now: &str,
+        people: &mut BTreeMap<String, String>,
+    ) -> Result<Seeded, String> {
         let mut account = Account::new(&self.account.id, &self.account.name, now);
         self.add_profiles(&mut account, now)?;
         let sender = profile_id(&account, "DocuSign Sender")?;
+        let mut here = std::collections::HashSet::new();
         for user in &self.users {
             let status = UserStatus::from_wire(&user.status).ok_or_else(|| {
                 format!(
@@ -137,8 +150,15 @@ impl Seed {
                 Some(name) => profile_id(&account, name)?,
                 None => sender,
             };
+            // Within one account, an email seeded twice is two users, with two IDs.
+            let key = crate::email::fold(&user.email);
+            let id = if here.insert(key.clone()) {
+                people.entry(key).or_insert_with(|| guid(rng)).clone()
+            } else {
+                guid(rng)
+            };
             account.push_user(User {
-                id: guid(rng),
+                id,
                 user_name: format!("{} {}", user.first_name, user.last_name)
                     .trim()
                     .to_owned(),
