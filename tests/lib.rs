@@ -58,3 +58,4 @@ mod sync_ldap;
 mod sync_ldap_cli;
 mod validate;
 mod workspace;
+mod workspace_apply;

@@ -232,19 +232,16 @@ fn one_account_of_a_workspace_plans_applies_and_plans_empty() {
         .stdout_has("No drift");
 }
 
-/// Apply takes one account of a workspace (`--account`); one account's folder alone, which
+/// Drift takes one account of a workspace (`--account`); one account's folder alone, which
 /// lacks the shared users (its plan would close them), is never planned.
 #[test]
-fn apply_takes_one_account_and_an_account_folder_alone_is_refused() {
+fn drift_takes_one_account_and_an_account_folder_alone_is_refused() {
     let fixture = workspace();
-    fixture
-        .run(&["apply", "--emulator", "--auto-approve"])
-        .exits(1)
-        .stderr_has(&[
-            "cli::whole_workspace",
-            "--account NAME",
-            "`production`, `demo`",
-        ]);
+    fixture.run(&["drift", "--emulator"]).exits(1).stderr_has(&[
+        "cli::whole_workspace",
+        "--account NAME",
+        "`production`, `demo`",
+    ]);
     let folder = fixture.path().join("demo");
     fixture
         .run(&["plan", folder.to_str().expect("UTF-8"), "--emulator"])
@@ -310,10 +307,14 @@ fn a_workspace_plans_every_account() {
             < markdown.stdout.find("### docusign-gitops plan for account"),
         "the accounts' table comes first"
     );
+    // `--out` saves every account's plan, as the JSON format shows them.
     fixture
         .run(&["plan", "--emulator", "--out", "plan.json"])
-        .exits(1)
-        .stderr_has(&["cli::workspace_out", "--account NAME --out"]);
+        .exits(0);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture.path().join("plan.json")).expect("saved"))
+            .expect("JSON");
+    assert_eq!(saved, plans);
 }
 
 /// One account that can't be planned (bad YAML) fails alone: the others are planned, and the

@@ -162,8 +162,8 @@ pub async fn execute(
     plan: &Plan,
     live: &Account,
     client: &Arc<Client>,
-    progress: &dyn Progress,
-    checkpoint: &mut dyn FnMut(&Account),
+    progress: &(dyn Progress + Sync),
+    checkpoint: &mut (dyn FnMut(&Account) + Send),
 ) -> Outcome {
     let calls_before = client.calls();
     let mut run = Run {
@@ -244,7 +244,7 @@ pub async fn execute(
 async fn run_phase(
     run: &mut Run<'_>,
     client: &Arc<Client>,
-    progress: &dyn Progress,
+    progress: &(dyn Progress + Sync),
     phase: Phase,
     pending: &[usize],
     folded: &[usize],

@@ -148,7 +148,7 @@ pub struct TargetArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub target: TargetArgs,
-    /// Also save the plan as JSON, for `apply --plan`.
+    /// Also save the plan as JSON, for `apply --plan` (on a workspace: every account's plan).
     #[arg(long, value_name = "PLAN.json")]
     pub out: Option<PathBuf>,
     /// How to show the plan.
@@ -229,6 +229,7 @@ pub enum AllowClass {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // each is an independent command-line switch
 pub struct ApplyArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -249,6 +250,11 @@ pub struct ApplyArgs {
     /// commit holds; the recorded state then names no commit). `--emulator` never needs it.
     #[arg(long)]
     pub allow_uncommitted: bool,
+    /// On a workspace: apply no account unless every account is ready (its YAML valid, its
+    /// credentials accepted, its saved plan current, no guard refusing). Without it, each
+    /// account that is ready is applied and the others fail alone.
+    #[arg(long)]
+    pub all_or_nothing: bool,
     #[command(flatten)]
     pub allowance: AllowArgs,
     #[command(flatten)]
@@ -305,8 +311,12 @@ pub enum AuthCommand {
 #[derive(Debug, Args)]
 pub struct AuthCheckArgs {
     /// The directory whose desired-state YAML names the account (`account:`); none is needed.
+    /// On a workspace, every account is checked, each with its own credentials when it has them.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// In a workspace, the one account to check.
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

@@ -4,8 +4,10 @@
 use std::io::Write as _;
 
 use super::Exit;
-use super::args::{AuthArgs, AuthCheckArgs, AuthCommand};
+use super::args::{AuthArgs, AuthCheckArgs, AuthCommand, ConnectionArgs};
 use super::connection::{self, Target};
+use super::error::CliError;
+use crate::desired::workspace::Workspace;
 use crate::docusign::connect::{self, Connection, standing};
 use crate::model::controls::visible;
 
@@ -19,7 +21,15 @@ pub fn run(args: AuthArgs) -> Exit {
 /// The account the YAML in `dir` names, if it names one. YAML that doesn't load is said, not
 /// fatal: checking the credentials needs no YAML.
 fn account_hint(dir: &std::path::Path) -> Option<connection::AccountHint> {
-    let outcome = crate::desired::load(dir);
+    hint_from(dir, &crate::desired::load(dir))
+}
+
+/// The account `outcome` (the YAML read from `dir`) names, if it names one; YAML with errors
+/// is said and names none.
+fn hint_from(
+    dir: &std::path::Path,
+    outcome: &crate::desired::Outcome,
+) -> Option<connection::AccountHint> {
     if outcome.files == 0 {
         return None;
     }
@@ -33,26 +43,76 @@ fn account_hint(dir: &std::path::Path) -> Option<connection::AccountHint> {
 }
 
 fn check(args: AuthCheckArgs) -> Exit {
-    let AuthCheckArgs { dir, connection } = args;
-    let hint = account_hint(&dir);
-    super::run_to_exit(async {
-        let Target {
-            settings,
-            _emulator,
-        } = connection::resolve(connection, hint, None).await?;
-        let connection = connect::connect(settings).await?;
-        let standing = standing(&connection).await?;
-        print_check(&connection, &standing);
-        if standing.is_admin {
-            return Ok(Exit::Success);
+    let AuthCheckArgs {
+        dir,
+        account,
+        connection,
+    } = args;
+    let workspace = match Workspace::find(&dir) {
+        Ok(workspace) => workspace,
+        Err(problems) => {
+            super::report_problems(&problems);
+            return Exit::Error;
         }
-        errln!(
-            "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
-            visible(&standing.email),
-            visible(&standing.permission_profile)
-        );
-        Ok(Exit::Error)
-    })
+    };
+    let Some(workspace) = workspace else {
+        if let Some(name) = account {
+            return super::report_error(CliError::NotAWorkspace { dir, account: name });
+        }
+        let hint = account_hint(&dir);
+        return super::run_to_exit(check_one(connection, hint, ""));
+    };
+    let entries: Vec<_> = match &account {
+        None => {
+            if let Err(err) = super::refuse_one_account_settings(&connection) {
+                return super::report_error(err);
+            }
+            workspace.accounts.iter().collect()
+        }
+        Some(name) => match workspace.account(name) {
+            Some(entry) => vec![entry],
+            None => return super::report_error(CliError::unknown_account(name, &workspace)),
+        },
+    };
+    // One after the other, so each account's lines stay together; every account is checked,
+    // whatever the others give, and the exit code is the worst.
+    let mut worst = Exit::Success;
+    for entry in entries {
+        outln!("=== account `{}` ===", entry.name.value.trim());
+        let hint = hint_from(&workspace.dir_of(entry), &workspace.load(entry));
+        let prefix = entry.credentials_prefix();
+        let exit = super::run_to_exit(check_one(connection.clone(), hint, &prefix));
+        outln!();
+        if exit.severity() > worst.severity() {
+            worst = exit;
+        }
+    }
+    worst
+}
+
+/// Checks the credentials `prefix` starts (see [`connection::resolve`]) on the account `hint`
+/// names (else the one the environment names, else the user's default).
+async fn check_one(
+    connection: ConnectionArgs,
+    hint: Option<connection::AccountHint>,
+    prefix: &str,
+) -> Result<Exit, miette::Report> {
+    let Target {
+        settings,
+        _emulator,
+    } = connection::resolve(connection, hint, None, prefix).await?;
+    let connection = connect::connect(settings).await?;
+    let standing = standing(&connection).await?;
+    print_check(&connection, &standing);
+    if standing.is_admin {
+        return Ok(Exit::Success);
+    }
+    errln!(
+        "error: `{}` can't administer the account (profile `{}`); give the integration user the Account Administrator profile",
+        visible(&standing.email),
+        visible(&standing.permission_profile)
+    );
+    Ok(Exit::Error)
 }
 
 fn print_check(connection: &Connection, standing: &connect::Standing) {

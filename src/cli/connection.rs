@@ -86,12 +86,15 @@ pub struct AccountHint {
     pub production: bool,
 }
 
-/// Resolves flags and environment (credentials come only from the environment). With
-/// `--emulator`, the account is `served` (a sample account without a kept file when `None`).
+/// Resolves flags and environment (credentials come only from the environment, from the
+/// variables `prefix` starts: `EMEA_DOCUSIGN_…` for a workspace account's own credentials, or
+/// the shared `DOCUSIGN_…` for ""). With `--emulator`, the account is `served` (a sample
+/// account without a kept file when `None`).
 pub async fn resolve(
     args: ConnectionArgs,
     hint: Option<AccountHint>,
     served: Option<ServedAccount>,
+    prefix: &str,
 ) -> Result<Target, miette::Report> {
     let ConnectionArgs {
         account_id,
@@ -117,7 +120,11 @@ pub async fn resolve(
         });
     }
     let production = hint.as_ref().is_some_and(|hint| hint.production);
-    let auth_server = auth_server.unwrap_or_else(|| {
+    // An account's own auth server, beside its own credentials.
+    let own_server = (!prefix.is_empty())
+        .then(|| env_var(&format!("{prefix}DOCUSIGN_AUTH_SERVER")))
+        .flatten();
+    let auth_server = own_server.or(auth_server).unwrap_or_else(|| {
         if production {
             PRODUCTION_AUTH_SERVER
         } else {
@@ -137,7 +144,7 @@ pub async fn resolve(
         auth_server,
         base_url,
         account_id: account_id.or(hint.map(|hint| hint.id)),
-        credentials: credentials_from_env().map_err(miette::Report::new)?,
+        credentials: credentials_from_env(prefix).map_err(miette::Report::new)?,
         client,
     };
     Ok(Target {
@@ -151,24 +158,29 @@ pub fn is_production(auth_server: &str) -> bool {
     auth_server.contains(PRODUCTION_AUTH_SERVER) && !auth_server.contains(DEMO_AUTH_SERVER)
 }
 
-/// Exactly one complete credential set from the environment.
-fn credentials_from_env() -> Result<Credentials, ClientError> {
-    let var = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
+/// A variable of the environment, when set to something.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+/// Exactly one complete credential set from the environment, from the variables `prefix`
+/// starts (`EMEA_DOCUSIGN_…`, or `DOCUSIGN_…` for "").
+fn credentials_from_env(prefix: &str) -> Result<Credentials, ClientError> {
+    let name = |variable: &str| format!("{prefix}{variable}");
+    let var = |variable: &str| env_var(&name(variable));
     let token = var("DOCUSIGN_ACCESS_TOKEN");
     let client_id = var("DOCUSIGN_CLIENT_ID");
     let secret = var("DOCUSIGN_CLIENT_SECRET");
     let refresh = var("DOCUSIGN_REFRESH_TOKEN");
     let refresh_file = var("DOCUSIGN_REFRESH_TOKEN_FILE");
     if refresh.is_some() && refresh_file.is_some() {
-        return Err(ClientError::Settings(
-            "both DOCUSIGN_REFRESH_TOKEN and DOCUSIGN_REFRESH_TOKEN_FILE are set; keep the file, \
-             which keeps each new refresh token DocuSign issues"
-                .to_owned(),
-        ));
+        return Err(ClientError::Settings(format!(
+            "both {} and {} are set; keep the file, which keeps each new refresh token DocuSign issues",
+            name("DOCUSIGN_REFRESH_TOKEN"),
+            name("DOCUSIGN_REFRESH_TOKEN_FILE")
+        )));
     }
     let (keep_in, refresh) = match refresh_file {
         Some(path) => {
@@ -192,7 +204,7 @@ fn credentials_from_env() -> Result<Credentials, ClientError> {
         });
     }
     if let (Some(client_id), Some(user_id), Some(key_file)) = (&client_id, &user_id, &key_file) {
-        let key = read_private_key(&PathBuf::from(key_file))?;
+        let key = read_private_key(&PathBuf::from(key_file), &name("DOCUSIGN_PRIVATE_KEY_FILE"))?;
         sets.push(Credentials::Jwt {
             client_id: client_id.clone(),
             user_id: user_id.clone(),
@@ -201,10 +213,20 @@ fn credentials_from_env() -> Result<Credentials, ClientError> {
     }
     match sets.len() {
         1 => Ok(sets.remove(0)),
-        0 => Err(ClientError::Settings("no DocuSign credentials are set".to_owned())),
-        _ => Err(ClientError::Settings(
-            "more than one set of DocuSign credentials is set; keep one so it is clear which is used".to_owned(),
+        0 if prefix.is_empty() => Err(ClientError::Settings(
+            "no DocuSign credentials are set".to_owned(),
         )),
+        0 => Err(ClientError::Settings(format!(
+            "no DocuSign credentials are set for this account: its own start with `{prefix}DOCUSIGN_` (its `env_prefix` in workspace.yaml)"
+        ))),
+        _ => Err(ClientError::Settings(format!(
+            "more than one set of DocuSign credentials is set{}; keep one so it is clear which is used",
+            if prefix.is_empty() {
+                String::new()
+            } else {
+                format!(" in `{prefix}DOCUSIGN_…`")
+            }
+        ))),
     }
 }
 
@@ -214,10 +236,10 @@ const MAX_KEY_BYTES: u64 = 64 << 10;
 /// Reads the private key file: a regular file (a FIFO or device is refused before it is
 /// opened, so it can't block), bounded. Warns when others than its owner may read it. Its
 /// content is never part of a message.
-fn read_private_key(path: &Path) -> Result<String, ClientError> {
+fn read_private_key(path: &Path, variable: &str) -> Result<String, ClientError> {
     let failed = |reason: String| {
         ClientError::Settings(format!(
-            "can't read the private key `{}` (DOCUSIGN_PRIVATE_KEY_FILE): {reason}",
+            "can't read the private key `{}` ({variable}): {reason}",
             path.display()
         ))
     };

@@ -34,7 +34,7 @@ pub fn run(args: DriftArgs) -> Exit {
         };
         let today = jiff::Zoned::now().date();
         Ok::<_, miette::Report>(drift::detect(
-            &desired,
+            desired,
             &read.live.account,
             &recorded,
             connected.integration_user(&read.live.account).as_deref(),

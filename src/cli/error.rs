@@ -231,19 +231,43 @@ pub enum CliError {
     #[diagnostic(
         code(cli::whole_workspace),
         help(
-            "pass `--account NAME`, one of {known}; a plan across every account is not built yet"
+            "pass `--account NAME`, one of {known}; `validate`, `plan` and `apply` also take the whole workspace"
         )
     )]
     WholeWorkspace { dir: PathBuf, known: String },
 
-    #[error("`--out` saves one account's plan, and this is a plan of every account of a workspace")]
+    #[error("the plan `{}` holds {holds}, and this apply needs {wanted}; nothing was applied", path.display())]
     #[diagnostic(
-        code(cli::workspace_out),
+        code(cli::saved_plan_kind),
         help(
-            "save each account's plan with `--account NAME --out PLAN.json`, for `apply --account NAME --plan PLAN.json`"
+            "apply a workspace's plan to the workspace (or to one of its accounts with `--account NAME`), and one account's plan to that account's folder"
         )
     )]
-    WorkspaceOut,
+    SavedPlanKind {
+        path: PathBuf,
+        holds: &'static str,
+        wanted: &'static str,
+    },
+
+    #[error("the plan `{}` holds no plan for the account `{account}`: {why}; nothing was applied to it", path.display())]
+    #[diagnostic(
+        code(cli::saved_plan_lacks_account),
+        help("plan the workspace again, have the plan reviewed, and apply that file")
+    )]
+    SavedPlanLacksAccount {
+        path: PathBuf,
+        account: String,
+        why: &'static str,
+    },
+
+    #[error("{setting} names one account, and this run is on every account of a workspace")]
+    #[diagnostic(
+        code(cli::workspace_one_account_setting),
+        help(
+            "leave it unset: each account is the one its `account` section names, found through its user's accounts; or narrow the run with `--account NAME`"
+        )
+    )]
+    WorkspaceOneAccountSetting { setting: &'static str },
 
     #[error("the workspace has no account `{account}`")]
     #[diagnostic(code(cli::unknown_account), help("its accounts: {known}"))]

@@ -39,7 +39,7 @@ pub fn run(args: ImportArgs) -> Exit {
         } else {
             None
         };
-        let connected = session::connect_to(&out, None, connection, served).await?;
+        let connected = session::connect_to(&out, None, connection, served, "").await?;
         // The recorded state too: with `--force` over an earlier import or apply, the new
         // state continues its lineage, and a state file that can't be read is not replaced.
         let read = session::read(&out, &connected, None).await?;

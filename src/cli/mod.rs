@@ -120,6 +120,9 @@ struct Target {
     loaded: Loaded,
     /// Where `--emulator` serves its account from.
     emulated: session::Emulated,
+    /// What its credential variables start with: a workspace account's own (`EMEA_`), or ""
+    /// for the shared `DOCUSIGN_…`.
+    credentials_prefix: String,
 }
 
 /// Loads the desired state `target` names, printing its problems; `None` when it has errors,
@@ -147,6 +150,7 @@ fn load_target(target: &TargetArgs) -> Option<Target> {
             tree: dir.clone(),
             loaded: load(dir)?,
             emulated: session::Emulated::alone(dir),
+            credentials_prefix: String::new(),
         });
     };
     let Some(name) = account else {
@@ -160,12 +164,74 @@ fn load_target(target: &TargetArgs) -> Option<Target> {
         report_error(CliError::unknown_account(name, &workspace));
         return None;
     };
+    account_target(&workspace, entry)
+}
+
+/// The target of one account of a workspace, its problems said (under its name when there are
+/// any); `None` when its YAML has errors.
+fn account_target(
+    workspace: &Workspace,
+    entry: &desired::workspace::AccountEntry,
+) -> Option<Target> {
+    let outcome = workspace.load(entry);
+    if !outcome.problems.is_empty() {
+        errln!("account `{}`:", entry.name.value.trim());
+    }
     Some(Target {
         dir: workspace.dir_of(entry),
         tree: workspace.root.clone(),
-        loaded: loaded_from(workspace.load(entry))?,
-        emulated: emulated_in(&workspace, entry),
+        loaded: loaded_from(outcome)?,
+        emulated: emulated_in(workspace, entry),
+        credentials_prefix: entry.credentials_prefix(),
     })
+}
+
+/// Every account of a workspace by name, with its target; `None` for one whose YAML has errors
+/// (said under its name). Every account is loaded, whatever the others give.
+fn every_target(workspace: &Workspace) -> Vec<(String, Option<Target>)> {
+    workspace
+        .accounts
+        .iter()
+        .map(|entry| {
+            (
+                entry.name.value.trim().to_owned(),
+                account_target(workspace, entry),
+            )
+        })
+        .collect()
+}
+
+/// With `--emulator`, the workspace's emulator, started once for every account of a
+/// whole-workspace run (every account's target names the same one); `writes` as for
+/// [`session::Emulated::start`].
+async fn emulated_workspace(
+    targets: &[(String, Option<Target>)],
+    connection: &args::ConnectionArgs,
+    writes: bool,
+) -> Result<Option<std::sync::Arc<connection::Served>>, CliError> {
+    let first = targets.iter().find_map(|(_, target)| target.as_ref());
+    match first {
+        Some(target) if connection.emulator => Ok(Some(target.emulated.start(writes).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// A whole-workspace run connects each account as its YAML says: a flag or variable that names
+/// one account (its ID, or its API host) would send every account's changes to it.
+fn refuse_one_account_settings(connection: &args::ConnectionArgs) -> Result<(), CliError> {
+    let named = if connection.account_id.is_some() {
+        Some("--account-id (DOCUSIGN_ACCOUNT_ID)")
+    } else if connection.base_url.is_some() {
+        Some("--base-url (DOCUSIGN_BASE_URL)")
+    } else {
+        None
+    };
+    match named {
+        Some(setting) if !connection.emulator => {
+            Err(CliError::WorkspaceOneAccountSetting { setting })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A workspace's emulator: one server at its root with an account for each of its accounts,

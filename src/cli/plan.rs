@@ -9,7 +9,6 @@ use std::fmt::Write as _;
 use super::Exit;
 use super::args::{AllowClass, ConnectionArgs, Format, PlanArgs};
 use super::connection::Served;
-use super::error::CliError;
 use super::session;
 use crate::desired::workspace::Workspace;
 use crate::markdown::{self, COMMENT_BUDGET};
@@ -132,29 +131,17 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
         connection,
         ..
     } = args;
-    if out.is_some() {
-        return super::report_error(CliError::WorkspaceOut);
+    if let Err(err) = super::refuse_one_account_settings(&connection) {
+        return super::report_error(err);
     }
     // Every account's YAML first, its problems said under its name; then the accounts are
     // read and planned side by side: each has its own DocuSign budget, so the wall time is the
     // slowest account's, not the sum.
-    let targets: Vec<(String, Option<super::Target>)> = workspace
-        .accounts
-        .iter()
-        .map(|entry| {
-            let name = entry.name.value.trim().to_owned();
-            errln!("account `{name}`:");
-            let target = super::TargetArgs {
-                dir: workspace.root.clone(),
-                account: Some(name.clone()),
-            };
-            (name, super::load_target(&target))
-        })
-        .collect();
+    let targets = super::every_target(workspace);
     let planned = super::block_on(async {
         // One emulator serves every account, as DocuSign serves every account of an
         // organization: started once, before the accounts are read.
-        let served = match emulated_workspace(&targets, &connection, false).await {
+        let served = match super::emulated_workspace(&targets, &connection, false).await {
             Ok(served) => served,
             Err(report) => {
                 super::report_error(report);
@@ -215,6 +202,13 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
             AccountPlan { name, plan, exit }
         })
         .collect();
+    // Every account's plan, for `apply WORKSPACE --plan`; written before anything is shown.
+    if let Some(path) = out
+        && let Err(err) = std::fs::write(&path, workspace_json(&accounts))
+    {
+        errln!("error: can't write the plan to `{}`: {err}", path.display());
+        return Exit::Error;
+    }
     let mut stdout = std::io::stdout().lock();
     let shown = match format {
         Format::Json => workspace_json(&accounts),
@@ -227,20 +221,6 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
         .map(|account| account.exit)
         .max_by_key(|exit| exit.severity())
         .unwrap_or(Exit::Success)
-}
-
-/// With `--emulator`, the workspace's emulator, started once for every account (by the first
-/// account whose YAML loaded: every account's target names the same one).
-pub(super) async fn emulated_workspace(
-    targets: &[(String, Option<super::Target>)],
-    connection: &ConnectionArgs,
-    writes: bool,
-) -> Result<Option<Arc<Served>>, CliError> {
-    let first = targets.iter().find_map(|(_, target)| target.as_ref());
-    match first {
-        Some(target) if connection.emulator => Ok(Some(target.emulated.start(writes).await?)),
-        _ => Ok(None),
-    }
 }
 
 /// Each account's plan under its name; a failed one says why.

@@ -77,7 +77,7 @@ async fn probe(settings: Settings) -> Result<Exit, miette::Report> {
     let Target {
         settings,
         _emulator: _kept_alive,
-    } = connection::resolve(connection, hint, None).await?;
+    } = connection::resolve(connection, hint, None, "").await?;
     let connected = connect::connect(settings)
         .await
         .map_err(miette::Report::new)?;

@@ -178,7 +178,14 @@ pub async fn connect(
     } else {
         None
     };
-    connect_to(&target.dir, hint_of(&target.loaded.desired), args, emulated).await
+    connect_to(
+        &target.dir,
+        hint_of(&target.loaded.desired),
+        args,
+        emulated,
+        &target.credentials_prefix,
+    )
+    .await
 }
 
 /// The account the YAML names, and whether it is in production.
@@ -191,18 +198,20 @@ pub fn hint_of(desired: &Desired) -> Option<AccountHint> {
 
 /// Connects as [`connect`] does, with the account the YAML names as `hint` (`None` for
 /// import, which has no YAML yet: flags and environment name the account) and the emulator
-/// account `emulated` for `--emulator`.
+/// account `emulated` for `--emulator`; the credentials are those `prefix` starts (see
+/// [`connection::resolve`]).
 pub async fn connect_to(
     dir: &Path,
     hint: Option<AccountHint>,
     args: ConnectionArgs,
     emulated: Option<ServedAccount>,
+    prefix: &str,
 ) -> Result<Connected, miette::Report> {
     let emulator = args.emulator;
     let Target {
         settings,
         _emulator: served,
-    } = connection::resolve(args, hint, emulated).await?;
+    } = connection::resolve(args, hint, emulated, prefix).await?;
     let production = connection::is_production(&settings.auth_server);
     let connection = connect::connect(settings)
         .await

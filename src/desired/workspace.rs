@@ -56,6 +56,55 @@ pub struct AccountEntry {
     /// Shared objects this account doesn't take, by name (users by email).
     #[serde(default)]
     pub without: Without,
+    /// This account's own credentials: with `env_prefix: EMEA`, they are read from
+    /// `EMEA_DOCUSIGN_ACCESS_TOKEN`, `EMEA_DOCUSIGN_CLIENT_ID`, `EMEA_DOCUSIGN_USER_ID`,
+    /// `EMEA_DOCUSIGN_PRIVATE_KEY_FILE` and the rest (and `EMEA_DOCUSIGN_AUTH_SERVER` when set),
+    /// never from the `DOCUSIGN_…` ones the other accounts share. Capital letters, digits and
+    /// `_`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub env_prefix: Option<Spanned<String>>,
+}
+
+impl AccountEntry {
+    /// What this account's credential variables start with: `EMEA_` for `env_prefix: EMEA`;
+    /// empty for the shared `DOCUSIGN_…` ones.
+    #[must_use]
+    pub fn credentials_prefix(&self) -> String {
+        self.env_prefix
+            .as_ref()
+            .map(|prefix| format!("{}_", prefix.value.trim().trim_end_matches('_')))
+            .unwrap_or_default()
+    }
+}
+
+/// An `env_prefix` that can't start a variable's name, at its line.
+fn prefix_problems(source: &super::problem::Source, accounts: &[AccountEntry]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for account in accounts {
+        let Some(prefix) = &account.env_prefix else {
+            continue;
+        };
+        let value = prefix.value.trim().trim_end_matches('_');
+        let well_formed = value
+            .chars()
+            .next()
+            .is_some_and(|first| first.is_ascii_uppercase())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !well_formed {
+            problems.push(
+                    Problem::error(
+                        "workspace::env_prefix",
+                        format!("`{value}` can't start the name of an environment variable"),
+                    )
+                    .at_location(source, &prefix.referenced, "here")
+                    .help("use capital letters, digits and `_`, starting with a letter, e.g. `env_prefix: EMEA` for `EMEA_DOCUSIGN_CLIENT_ID`"),
+                );
+        }
+    }
+    problems
 }
 
 /// The shared objects an account leaves out.
@@ -170,6 +219,7 @@ impl Workspace {
                 );
             }
         }
+        problems.extend(prefix_problems(source, &section.accounts.value));
         if section.accounts.value.is_empty() {
             problems.push(
                 Problem::error("workspace::no_accounts", "the workspace names no account")

@@ -94,6 +94,12 @@ pub fn commit_state(
     state_path: &Path,
     message: &str,
 ) -> Result<Option<String>, StateError> {
+    // One commit at a time: a workspace's accounts are applied side by side, and a repository
+    // has one index and one HEAD to move.
+    static COMMITTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = COMMITTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let repo = match Repository::discover(dir) {
         Ok(repo) => repo,
         Err(error) if error.code() == ErrorCode::NotFound => return Ok(None),
