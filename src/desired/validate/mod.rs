@@ -300,7 +300,7 @@ impl<'a> Checker<'a> {
                         "permission_profile",
                         "write the profile of users that name none, or delete the line for DocuSign Viewer",
                     )
-                    .and_then(|reference| self.resolve_profile(source, &reference));
+                    .and_then(|reference| self.resolve(Kind::Profile, source, &reference));
             }
             for entry in document.groups.iter().flatten() {
                 let key = NameKey::new(&entry.name.value);
@@ -311,7 +311,7 @@ impl<'a> Checker<'a> {
                         "permission_profile",
                         "write the profile the group carries, or delete the line for a group that carries none",
                     )
-                    .and_then(|reference| self.resolve_profile(source, &reference));
+                    .and_then(|reference| self.resolve(Kind::Profile, source, &reference));
                 if let (Some(group), Some(profile)) = (state.groups.get_mut(&key), profile) {
                     self.group_profiles.insert(key, profile.clone());
                     group.permission_profile = Some(profile);
