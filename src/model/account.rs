@@ -64,6 +64,28 @@ pub struct Account {
 }
 
 impl Account {
+    /// Adds `profile` under its name's key (in place of one of the same name).
+    pub fn add_profile(&mut self, profile: PermissionProfile) {
+        self.permission_profiles
+            .insert(NameKey::new(&profile.name), profile);
+    }
+
+    /// Adds `group` under its name's key (in place of one of the same name).
+    pub fn add_group(&mut self, group: Group) {
+        self.groups.insert(NameKey::new(&group.name), group);
+    }
+
+    /// Adds `signing_group` under its name's key (in place of one of the same name).
+    pub fn add_signing_group(&mut self, signing_group: SigningGroup) {
+        self.signing_groups
+            .insert(NameKey::new(&signing_group.name), signing_group);
+    }
+
+    /// Adds `user` under its email's key (in place of one with the same email).
+    pub fn add_user(&mut self, user: User) {
+        self.users.insert(EmailKey::new(&user.email), user);
+    }
+
     /// A built-in profile, found by its name in any of DocuSign's spellings.
     #[must_use]
     pub fn builtin_profile(

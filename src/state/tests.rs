@@ -1,52 +1,29 @@
 //! The state format: JSON round trips, key normalization, and how one apply's state follows
 //! the last.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::{Applied, FORMAT_VERSION, RecordedState, UnmanagedKeys, path_for, plan_hash};
 use crate::model::{
-    Account, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
-    SigningGroupMember, User, UserStatus,
+    Account, BuiltinProfile, EmailKey, NameKey, PermissionProfile, User, UserStatus,
 };
+use crate::plan::fixtures::{group, profile, signing_group};
 
 /// A state with one of everything, keys spelled with capitals where people would write them.
 pub(super) fn sample() -> RecordedState {
     let mut objects = Account::default();
-    objects.permission_profiles.insert(
-        NameKey::new("Sales Rep"),
-        PermissionProfile {
-            id: Some("11".into()),
-            name: "Sales Rep".into(),
-            settings: BTreeMap::from([("canSendEnvelope".into(), "true".into())]),
-            previously: vec!["Seller".into()],
-        },
-    );
-    objects.groups.insert(
-        NameKey::new("Sales"),
-        Group {
-            id: Some("21".into()),
-            name: "Sales".into(),
-            permission_profile: Some("Sales Rep".into()),
-            previously: Vec::new(),
-        },
-    );
-    objects.signing_groups.insert(
-        NameKey::new("Contracts Desk"),
-        SigningGroup {
-            id: Some("31".into()),
-            name: "Contracts Desk".into(),
-            email: Some("desk@example.com".into()),
-            members: BTreeMap::from([(
-                EmailKey::new("Ann@Example.com"),
-                SigningGroupMember {
-                    name: "Ann Lee".into(),
-                    email: "Ann@Example.com".into(),
-                },
-            )]),
-            previously: Vec::new(),
-        },
-    );
+    objects.add_profile(PermissionProfile {
+        previously: vec!["Seller".into()],
+        ..profile("11", "Sales Rep", &[("canSendEnvelope", "true")])
+    });
+    objects.add_group(group("21", "Sales", Some("Sales Rep")));
+    objects.add_signing_group(signing_group(
+        "31",
+        "Contracts Desk",
+        Some("desk@example.com"),
+        &[("Ann@Example.com", "Ann Lee")],
+    ));
     objects.users.insert(
         EmailKey::new("Ann@Example.com"),
         User {
@@ -202,22 +179,8 @@ fn after_pins_viewer_and_notes_the_rest_of_live_as_unmanaged() {
     let managed = sample().objects;
     let mut live = managed.clone();
     let viewer = BuiltinProfile::DocuSignViewer.api_name();
-    live.permission_profiles.insert(
-        NameKey::new(viewer),
-        PermissionProfile {
-            id: Some("viewer-7".into()),
-            name: viewer.into(),
-            settings: BTreeMap::new(),
-            previously: Vec::new(),
-        },
-    );
-    let stray = Group {
-        id: Some("22".into()),
-        name: "Stray".into(),
-        permission_profile: None,
-        previously: Vec::new(),
-    };
-    live.groups.insert(NameKey::new("Stray"), stray);
+    live.add_profile(profile("viewer-7", viewer, &[]));
+    live.add_group(group("22", "Stray", None));
     let first = RecordedState::first("acct-1", "demo");
     let at: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().expect("a time");
 

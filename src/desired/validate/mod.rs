@@ -266,14 +266,12 @@ impl<'a> Checker<'a> {
         for (file, document) in parsed {
             for entry in document.permission_profiles.iter().flatten() {
                 if let Some(profile) = self.declare_profile(&file.source, entry) {
-                    state
-                        .permission_profiles
-                        .insert(NameKey::new(&profile.name), profile);
+                    state.add_profile(profile);
                 }
             }
             for entry in document.groups.iter().flatten() {
                 if let Some(group) = self.declare_group(&file.source, entry) {
-                    state.groups.insert(NameKey::new(&group.name), group);
+                    state.add_group(group);
                 }
             }
         }
@@ -383,7 +381,7 @@ impl<'a> Checker<'a> {
                 }
                 if let Some(user) = self.declare_user(&file.source, entry, default_profile) {
                     self.join_signing_groups(&file.source, entry, &user, state);
-                    state.users.insert(EmailKey::new(&user.email), user);
+                    state.add_user(user);
                 }
             }
         }
