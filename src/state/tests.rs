@@ -66,34 +66,43 @@ fn a_state_round_trips_through_json() {
     assert_eq!(back, state);
 }
 
-#[test]
-fn hand_written_keys_are_normalized_on_reading() {
-    let json = r#"{
+/// A state file as someone might write it by hand: a fixed header, then `objects` (JSON).
+fn hand_written(objects: &str) -> RecordedState {
+    let json = format!(
+        r#"{{
       "format_version": 1, "lineage": "l", "serial": 1, "account_id": "a",
       "environment": "demo", "desired_commit": null, "plan_hash": "h",
       "applied_at": "2026-11-02T10:00:00Z", "viewer_profile_id": null,
-      "objects": {
-        "permission_profiles": {
-          " Sales Rep ": { "id": "11", "name": "Sales Rep" }
-        },
-        "groups": {
-          "Sales": { "id": "21", "name": "Sales", "permission_profile": null }
-        },
-        "signing_groups": {
-          "Contracts Desk": {
-            "id": "31", "name": "Contracts Desk", "email": null,
-            "members": { "Ann@Example.COM": { "name": "Ann", "email": "Ann@Example.COM" } }
-          }
-        },
-        "users": {
-          "ANN@example.com": {
-            "id": "41", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
-            "job_title": null, "permission_profile": "Sales Rep", "status": "active"
-          }
+      "objects": {objects}
+    }}"#
+    );
+    serde_json::from_str(&json).expect("from JSON")
+}
+
+#[test]
+fn hand_written_keys_are_normalized_on_reading() {
+    let state = hand_written(
+        r#"{
+      "permission_profiles": {
+        " Sales Rep ": { "id": "11", "name": "Sales Rep" }
+      },
+      "groups": {
+        "Sales": { "id": "21", "name": "Sales", "permission_profile": null }
+      },
+      "signing_groups": {
+        "Contracts Desk": {
+          "id": "31", "name": "Contracts Desk", "email": null,
+          "members": { "Ann@Example.COM": { "name": "Ann", "email": "Ann@Example.COM" } }
+        }
+      },
+      "users": {
+        "ANN@example.com": {
+          "id": "41", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
+          "job_title": null, "permission_profile": "Sales Rep", "status": "active"
         }
       }
-    }"#;
-    let state: RecordedState = serde_json::from_str(json).expect("from JSON");
+    }"#,
+    );
     let objects = &state.objects;
     let profile = &objects.permission_profiles[&NameKey::new("Sales Rep")];
     assert!(profile.settings.is_empty() && profile.previously.is_empty());
@@ -115,13 +124,7 @@ fn hand_written_keys_are_normalized_on_reading() {
 
 #[test]
 fn absent_sections_read_as_empty() {
-    let json = r#"{
-      "format_version": 1, "lineage": "l", "serial": 1, "account_id": "a",
-      "environment": "demo", "desired_commit": null, "plan_hash": "h",
-      "applied_at": "2026-11-02T10:00:00Z", "viewer_profile_id": null,
-      "objects": {}
-    }"#;
-    let state: RecordedState = serde_json::from_str(json).expect("from JSON");
+    let state = hand_written("{}");
     assert_eq!(state.objects, Account::default());
 }
 
