@@ -5,27 +5,13 @@ use crate::model::{EmailKey, Group, PermissionProfile, User, UserStatus};
 const ANA: &str = "ana@example.com";
 
 fn profile(name: &str) -> (NameKey, PermissionProfile) {
-    (
-        NameKey::new(name),
-        PermissionProfile {
-            id: Some(format!("p-{name}")),
-            name: name.to_owned(),
-            settings: BTreeMap::new(),
-            previously: Vec::new(),
-        },
-    )
+    let entry = crate::plan::fixtures::profile(&format!("p-{name}"), name, &[]);
+    (NameKey::new(name), entry)
 }
 
 fn group(name: &str) -> (NameKey, Group) {
-    (
-        NameKey::new(name),
-        Group {
-            id: Some(format!("g-{name}")),
-            name: name.to_owned(),
-            permission_profile: None,
-            previously: Vec::new(),
-        },
-    )
+    let entry = crate::plan::fixtures::group(&format!("g-{name}"), name, None);
+    (NameKey::new(name), entry)
 }
 
 fn ana(first_name: &str, profile: &str, groups: &[&str], status: UserStatus) -> User {
