@@ -614,33 +614,16 @@ async fn reread(client: &Arc<Client>, observed: &mut Account, batch: &[(EmailKey
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Group, PermissionProfile};
-    use crate::plan::fixtures::user;
+    use crate::plan::fixtures::{group, profile, user};
 
     fn account(users: Vec<User>) -> Account {
         let mut account = Account::default();
         for name in ["DocuSign Sender", "Finance"] {
-            account.permission_profiles.insert(
-                NameKey::new(name),
-                PermissionProfile {
-                    id: Some(name.to_owned()),
-                    name: name.to_owned(),
-                    settings: std::collections::BTreeMap::new(),
-                    previously: Vec::new(),
-                },
-            );
+            account.add_profile(profile(name, name, &[]));
         }
-        account.groups.insert(
-            NameKey::new("Sales"),
-            Group {
-                id: Some("g1".to_owned()),
-                name: "Sales".to_owned(),
-                permission_profile: Some("Finance".to_owned()),
-                previously: Vec::new(),
-            },
-        );
+        account.add_group(group("g1", "Sales", Some("Finance")));
         for user in users {
-            account.users.insert(EmailKey::new(&user.email), user);
+            account.add_user(user);
         }
         account
     }

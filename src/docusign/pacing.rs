@@ -325,6 +325,33 @@ mod tests {
         drop(pacer.wait_turn().await.expect("room this hour"));
     }
 
+    /// `n` calls in a row, all of which go at once; when they went.
+    async fn all_at_once(pacer: &Pacer, n: usize) -> Instant {
+        let start = Instant::now();
+        for _ in 0..n {
+            call(pacer).await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        start
+    }
+
+    /// A call made from another task, which may have to wait; its answer is when it went.
+    fn waiting_call(pacer: &Arc<Pacer>) -> tokio::task::JoinHandle<Instant> {
+        let pacer = Arc::clone(pacer);
+        tokio::spawn(async move {
+            drop(pacer.wait_turn().await.expect("room this hour"));
+            Instant::now()
+        })
+    }
+
+    /// An answer that states only the burst cap, `limit`.
+    fn burst(limit: u64) -> Budget {
+        Budget {
+            burst_limit: Some(limit),
+            ..Budget::default()
+        }
+    }
+
     /// The hour's counters as DocuSign reports them, with the reset ten minutes away.
     fn hour(limit: u64, remaining: u64) -> Budget {
         let mut headers = HeaderMap::new();
@@ -408,11 +435,7 @@ mod tests {
     async fn our_share_goes_out_at_once_and_the_next_call_waits_for_the_window() {
         // Cap 10, keep half: 5 calls at once, the sixth when the first answer is 30 s old.
         let pacer = Pacer::new(10, 0.5);
-        let start = Instant::now();
-        for _ in 0..5 {
-            call(&pacer).await;
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        let start = all_at_once(&pacer, 5).await;
         call(&pacer).await;
         assert_eq!(start.elapsed(), HELD_FOR);
         // In any 30 s, never more than our share: the first five have left the window, so the
@@ -429,29 +452,15 @@ mod tests {
     async fn a_cap_learnt_from_an_answer_changes_the_share() {
         // Assumed 10 (8 ours), told 100: 80 go at once, the 81st waits for the window.
         let pacer = Pacer::new(10, 0.2);
-        pacer.observe(Budget {
-            burst_limit: Some(100),
-            ..Budget::default()
-        });
-        let start = Instant::now();
-        for _ in 0..80 {
-            call(&pacer).await;
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        pacer.observe(burst(100));
+        let start = all_at_once(&pacer, 80).await;
         call(&pacer).await;
         assert_eq!(start.elapsed(), HELD_FOR);
 
         // Assumed 100 (80 ours), told 10: the ninth call already waits.
         let pacer = Pacer::new(100, 0.2);
-        pacer.observe(Budget {
-            burst_limit: Some(10),
-            ..Budget::default()
-        });
-        let start = Instant::now();
-        for _ in 0..8 {
-            call(&pacer).await;
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        pacer.observe(burst(10));
+        let start = all_at_once(&pacer, 8).await;
         call(&pacer).await;
         assert_eq!(start.elapsed(), HELD_FOR);
     }
@@ -480,15 +489,8 @@ mod tests {
         // A header that says 0 is broken, not a cap: taken at its word it would pace the run
         // at one call every 30 seconds.
         let pacer = Pacer::new(10, 0.2);
-        pacer.observe(Budget {
-            burst_limit: Some(0),
-            ..Budget::default()
-        });
-        let start = Instant::now();
-        for _ in 0..8 {
-            call(&pacer).await;
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        pacer.observe(burst(0));
+        all_at_once(&pacer, 8).await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -497,13 +499,7 @@ mod tests {
         let pacer = Arc::new(Pacer::new(1, 0.0));
         let start = Instant::now();
         let first = pacer.wait_turn().await.expect("room this hour");
-        let second = tokio::spawn({
-            let pacer = Arc::clone(&pacer);
-            async move {
-                drop(pacer.wait_turn().await.expect("room this hour"));
-                Instant::now()
-            }
-        });
+        let second = waiting_call(&pacer);
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert!(!second.is_finished(), "a call in flight holds its place");
         drop(first);
@@ -516,18 +512,9 @@ mod tests {
         let pacer = Arc::new(Pacer::new(1, 0.0));
         let start = Instant::now();
         call(&pacer).await;
-        let second = tokio::spawn({
-            let pacer = Arc::clone(&pacer);
-            async move {
-                drop(pacer.wait_turn().await.expect("room this hour"));
-                Instant::now()
-            }
-        });
+        let second = waiting_call(&pacer);
         tokio::time::sleep(Duration::from_secs(5)).await;
-        pacer.observe(Budget {
-            burst_limit: Some(2),
-            ..Budget::default()
-        });
+        pacer.observe(burst(2));
         let second_sent = second.await.expect("the second call");
         assert_eq!(second_sent - start, Duration::from_secs(5));
     }

@@ -374,7 +374,7 @@ mod tests {
     use proptest::prelude::*;
     use serde::Deserialize;
 
-    use super::{Entry, FlowSeq, UserYaml};
+    use super::{Entry, UserYaml};
     use crate::desired::write::list;
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -416,27 +416,30 @@ mod tests {
             groups in proptest::collection::vec(text(), 0..4),
             comment in text(),
         ) {
-            let written = User {
+            let written = crate::model::User {
+                id: None,
                 email: texts[0].clone(),
                 first_name: texts[1].clone(),
                 last_name: texts[2].clone(),
                 job_title: Some(texts[3].clone()),
                 permission_profile: texts[4].clone(),
-                groups: groups.clone(),
+                groups: groups.into_iter().collect(),
+                status: crate::model::UserStatus::Active,
+                managed_by_scim: false,
+                membership_managed_by_scim: false,
             };
-            let entry = |user: &User| {
+            // What reads back: the user's fields, the groups in the order they are written.
+            let expected = User {
+                email: written.email.clone(),
+                first_name: written.first_name.clone(),
+                last_name: written.last_name.clone(),
+                job_title: written.job_title.clone(),
+                permission_profile: written.permission_profile.clone(),
+                groups: written.groups.iter().cloned().collect(),
+            };
+            let entry = |user: &crate::model::User| {
                 Entry::new(
-                    &UserYaml {
-                        email: &user.email,
-                        first_name: &user.first_name,
-                        last_name: &user.last_name,
-                        job_title: user.job_title.as_deref(),
-                        permission_profile: Some(&user.permission_profile),
-                        groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
-                        signing_groups: FlowSeq(Vec::new()),
-                        status: None,
-                        provenance: None,
-                    },
+                    &UserYaml::of(user),
                     vec![comment.clone(), format!("{comment}\nusers: []")],
                 )
                 .expect("serde-saphyr writes any string")
@@ -445,8 +448,8 @@ mod tests {
             let read: Users = serde_saphyr::from_str(&text)
                 .map_err(|err| TestCaseError::fail(format!("{err}\n{text}")))?;
             prop_assert_eq!(read.users.len(), 2, "{}", text);
-            prop_assert_eq!(&read.users[0], &written, "{}", text);
-            prop_assert_eq!(&read.users[1], &written, "{}", text);
+            prop_assert_eq!(&read.users[0], &expected, "{}", text);
+            prop_assert_eq!(&read.users[1], &expected, "{}", text);
         }
     }
 }

@@ -10,34 +10,18 @@ use proptest::prelude::*;
 use super::{Imported, NO_GROUP_FILE, SCHEMA_PATH, Source, import};
 use crate::desired::checked::Environment;
 use crate::desired::{self, Desired, Level};
-use crate::model::{
-    Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
-    UserStatus,
-};
+use crate::model::{Account, EmailKey, Group, NameKey, PermissionProfile, User, UserStatus};
 use crate::plan::{self, Context};
 
 const ACCOUNT_ID: &str = "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36";
 const INTEGRATION: &str = "api@example.com";
 
 fn profile(name: &str, settings: &[(&str, &str)]) -> PermissionProfile {
-    PermissionProfile {
-        id: Some(format!("p-{name}")),
-        name: name.to_owned(),
-        settings: settings
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-            .collect(),
-        previously: Vec::new(),
-    }
+    plan::fixtures::profile(&format!("p-{name}"), name, settings)
 }
 
 fn group(name: &str, profile: Option<&str>) -> Group {
-    Group {
-        id: Some(format!("g-{name}")),
-        name: name.to_owned(),
-        permission_profile: profile.map(str::to_owned),
-        previously: Vec::new(),
-    }
+    plan::fixtures::group(&format!("g-{name}"), name, profile)
 }
 
 fn user(email: &str, first: &str, last: &str, profile: &str, groups: &[&str]) -> User {
@@ -55,20 +39,6 @@ fn user(email: &str, first: &str, last: &str, profile: &str, groups: &[&str]) ->
     }
 }
 
-fn add_profile(account: &mut Account, profile: PermissionProfile) {
-    account
-        .permission_profiles
-        .insert(NameKey::new(&profile.name), profile);
-}
-
-fn add_group(account: &mut Account, group: Group) {
-    account.groups.insert(NameKey::new(&group.name), group);
-}
-
-fn add_user(account: &mut Account, user: User) {
-    account.users.insert(EmailKey::new(&user.email), user);
-}
-
 /// A small account with one of everything import must handle.
 fn account() -> Account {
     let mut account = profiles_and_groups();
@@ -83,78 +53,51 @@ fn profiles_and_groups() -> Account {
         "DocuSign Sender",
         "DocuSign Viewer",
     ] {
-        add_profile(
-            &mut account,
-            profile(name, &[("allowEnvelopeSending", "true")]),
-        );
+        account.add_profile(profile(name, &[("allowEnvelopeSending", "true")]));
     }
-    add_profile(
-        &mut account,
-        profile(
-            "Sales Sender",
-            &[
-                ("allowBulkSending", "false"),
-                ("allowEnvelopeSending", "true"),
-                ("allowedTemplateAccess", "use"),
-                ("allowVaulting", "false"),
-                ("canSendEnvelopesViaSMS", "sometimes"),
-                // The YAML can't state these; they are left unlisted.
-                ("allowSignerAttachments", "True"),
-                ("powerFormRole", "superuser"),
-                ("someFutureSetting", "on"),
-            ],
-        ),
-    );
-    add_profile(
-        &mut account,
-        profile(
-            "Legal: Reviewers #1",
-            &[("allowAccountManagement", "false")],
-        ),
-    );
-    add_group(&mut account, group("Everyone", None));
-    add_group(&mut account, group("Administrators", None));
-    add_group(&mut account, group("Sales", Some("Sales Sender")));
-    add_group(&mut account, group("legal", Some("Legal: Reviewers #1")));
-    add_group(&mut account, group("Contract Approvers", None));
-    account.signing_groups.insert(
-        NameKey::new("Finance Approvals"),
-        SigningGroup {
-            id: Some("s-1".to_owned()),
-            name: "Finance Approvals".to_owned(),
-            email: Some("ap@example.com".to_owned()),
-            members: [
-                ("zed@example.com", "Zed O'Neil"),
-                ("Amy@example.com", "Amy \"A\" Ng"),
-            ]
-            .into_iter()
-            .map(|(email, name)| {
-                (
-                    EmailKey::new(email),
-                    SigningGroupMember {
-                        name: name.to_owned(),
-                        email: email.to_owned(),
-                    },
-                )
-            })
-            .collect(),
-            previously: Vec::new(),
-        },
-    );
+    account.add_profile(profile(
+        "Sales Sender",
+        &[
+            ("allowBulkSending", "false"),
+            ("allowEnvelopeSending", "true"),
+            ("allowedTemplateAccess", "use"),
+            ("allowVaulting", "false"),
+            ("canSendEnvelopesViaSMS", "sometimes"),
+            // The YAML can't state these; they are left unlisted.
+            ("allowSignerAttachments", "True"),
+            ("powerFormRole", "superuser"),
+            ("someFutureSetting", "on"),
+        ],
+    ));
+    account.add_profile(profile(
+        "Legal: Reviewers #1",
+        &[("allowAccountManagement", "false")],
+    ));
+    account.add_group(group("Everyone", None));
+    account.add_group(group("Administrators", None));
+    account.add_group(group("Sales", Some("Sales Sender")));
+    account.add_group(group("legal", Some("Legal: Reviewers #1")));
+    account.add_group(group("Contract Approvers", None));
+    account.add_signing_group(plan::fixtures::signing_group(
+        "s-1",
+        "Finance Approvals",
+        Some("ap@example.com"),
+        &[
+            ("zed@example.com", "Zed O'Neil"),
+            ("Amy@example.com", "Amy \"A\" Ng"),
+        ],
+    ));
     account
 }
 
 fn add_users(account: &mut Account) {
-    add_user(
-        account,
-        user(
-            INTEGRATION,
-            "Integration",
-            "Service",
-            "Account Administrator",
-            &["Administrators"],
-        ),
-    );
+    account.add_user(user(
+        INTEGRATION,
+        "Integration",
+        "Service",
+        "Account Administrator",
+        &["Administrators"],
+    ));
     let mut maria = user(
         "maria@example.com",
         "María",
@@ -163,33 +106,27 @@ fn add_users(account: &mut Account) {
         &["Sales", "Contract Approvers"],
     );
     maria.job_title = Some("VP, Sales & Ops".to_owned());
-    add_user(account, maria);
-    add_user(
-        account,
-        user(
-            "bob@example.com",
-            "Bob",
-            "O'Brien",
-            "Sales Sender",
-            &["Sales"],
-        ),
-    );
-    add_user(
-        account,
-        user(
-            "Eve@Example.com",
-            "Eve",
-            "Law",
-            "Legal: Reviewers #1",
-            &["legal"],
-        ),
-    );
+    account.add_user(maria);
+    account.add_user(user(
+        "bob@example.com",
+        "Bob",
+        "O'Brien",
+        "Sales Sender",
+        &["Sales"],
+    ));
+    account.add_user(user(
+        "Eve@Example.com",
+        "Eve",
+        "Law",
+        "Legal: Reviewers #1",
+        &["legal"],
+    ));
     let mut pending = user("new@example.com", "New", "Hire", "DocuSign Viewer", &[]);
     pending.status = UserStatus::Pending;
-    add_user(account, pending);
+    account.add_user(pending);
     let mut disabled = user("off@example.com", "Off", "Line", "DocuSign Sender", &[]);
     disabled.status = UserStatus::Disabled;
-    add_user(account, disabled);
+    account.add_user(disabled);
     let mut scim = user(
         "idp@example.com",
         "Idp",
@@ -198,7 +135,7 @@ fn add_users(account: &mut Account) {
         &["Sales"],
     );
     scim.managed_by_scim = true;
-    add_user(account, scim);
+    account.add_user(scim);
     let mut scim_groups = user(
         "idp-groups@example.com",
         "Idp",
@@ -207,10 +144,10 @@ fn add_users(account: &mut Account) {
         &["Sales"],
     );
     scim_groups.membership_managed_by_scim = true;
-    add_user(account, scim_groups);
+    account.add_user(scim_groups);
     let mut closed = user("gone@example.com", "Gone", "Away", "Sales Sender", &[]);
     closed.status = UserStatus::Closed;
-    add_user(account, closed);
+    account.add_user(closed);
 }
 
 fn source(live: &Account) -> Source<'_> {
@@ -462,10 +399,10 @@ fn users_file_of<'a>(imported: &'a Imported, email: &str) -> &'a str {
 /// the Board are cross-functional: each of their members is in a team too.
 fn teams_account() -> Account {
     let mut live = profiles_and_groups();
-    add_profile(&mut live, profile("Finance Approver", &[]));
-    add_group(&mut live, group("Finance", Some("Finance Approver")));
-    add_group(&mut live, group("Operations", None));
-    add_group(&mut live, group("Board", None));
+    live.add_profile(profile("Finance Approver", &[]));
+    live.add_group(group("Finance", Some("Finance Approver")));
+    live.add_group(group("Operations", None));
+    live.add_group(group("Board", None));
     for (email, profile, groups) in [
         (
             "cfo@example.com",
@@ -496,7 +433,7 @@ fn teams_account() -> Account {
             &["Board", "legal"],
         ),
     ] {
-        add_user(&mut live, user(email, "A", "B", profile, groups));
+        live.add_user(user(email, "A", "B", profile, groups));
     }
     live
 }
@@ -550,16 +487,13 @@ fn someone_only_in_cross_functional_groups_is_filed_with_no_team() {
     assert!(!paths(&imported).contains(&"users/board.yaml"));
     // Someone whose only group it is makes it a team, and then files the chair there too.
     let mut live = teams_account();
-    add_user(
-        &mut live,
-        user(
-            "secretary@example.com",
-            "A",
-            "B",
-            "DocuSign Sender",
-            &["Board"],
-        ),
-    );
+    live.add_user(user(
+        "secretary@example.com",
+        "A",
+        "B",
+        "DocuSign Sender",
+        &["Board"],
+    ));
     let imported = import(&source(&live)).expect("import");
     assert_eq!(
         users_file_of(&imported, "chair@example.com"),
@@ -570,14 +504,14 @@ fn someone_only_in_cross_functional_groups_is_filed_with_no_team() {
 #[test]
 fn between_equal_teams_the_name_first_in_alphabetical_order_wins() {
     let mut live = teams_account();
-    add_group(&mut live, group("Alpha", None));
-    add_group(&mut live, group("beta", None));
+    live.add_group(group("Alpha", None));
+    live.add_group(group("beta", None));
     for (email, groups) in [
         ("a@example.com", &["Alpha"][..]),
         ("b@example.com", &["beta"]),
         ("both@example.com", &["Alpha", "beta"]),
     ] {
-        add_user(&mut live, user(email, "A", "B", "DocuSign Sender", groups));
+        live.add_user(user(email, "A", "B", "DocuSign Sender", groups));
     }
     let imported = import(&source(&live)).expect("import");
     assert_eq!(
@@ -667,30 +601,30 @@ fn output_is_byte_identical_for_the_same_account() {
 #[test]
 fn values_the_yaml_cant_hold_are_left_out_and_stay_unmanaged() {
     let mut live = account();
-    add_user(
-        &mut live,
-        user("pad@example.com", " Padded", "Name", "DocuSign Sender", &[]),
-    );
-    add_user(
-        &mut live,
-        user("nameless@example.com", "No", "", "DocuSign Sender", &[]),
-    );
-    add_user(
-        &mut live,
-        user("not an email", "Bad", "Email", "DocuSign Sender", &[]),
-    );
-    add_profile(&mut live, profile("Trailing ", &[]));
-    add_group(&mut live, group("Uses Trailing", Some("Trailing ")));
-    add_user(
-        &mut live,
-        user(
-            "holder@example.com",
-            "Holds",
-            "Trailing",
-            "Trailing ",
-            &["Uses Trailing"],
-        ),
-    );
+    live.add_user(user(
+        "pad@example.com",
+        " Padded",
+        "Name",
+        "DocuSign Sender",
+        &[],
+    ));
+    live.add_user(user(
+        "nameless@example.com",
+        "No",
+        "",
+        "DocuSign Sender",
+        &[],
+    ));
+    live.add_user(user("not an email", "Bad", "Email", "DocuSign Sender", &[]));
+    live.add_profile(profile("Trailing ", &[]));
+    live.add_group(group("Uses Trailing", Some("Trailing ")));
+    live.add_user(user(
+        "holder@example.com",
+        "Holds",
+        "Trailing",
+        "Trailing ",
+        &["Uses Trailing"],
+    ));
     let imported = import(&source(&live)).expect("import");
     let left_out: BTreeSet<String> = imported.left_out.iter().map(ToString::to_string).collect();
     let expected: BTreeSet<String> = [
@@ -736,16 +670,22 @@ fn slugs_are_plain_and_unique() {
     assert_eq!(super::slug("経理"), "group");
     assert_eq!(super::slug(&"x".repeat(200)).len(), 60);
     let mut live = account();
-    add_group(&mut live, group("Sales!", None));
-    add_group(&mut live, group("No Group", None));
-    add_user(
-        &mut live,
-        user("a@example.com", "A", "B", "DocuSign Sender", &["Sales!"]),
-    );
-    add_user(
-        &mut live,
-        user("c@example.com", "C", "D", "DocuSign Sender", &["No Group"]),
-    );
+    live.add_group(group("Sales!", None));
+    live.add_group(group("No Group", None));
+    live.add_user(user(
+        "a@example.com",
+        "A",
+        "B",
+        "DocuSign Sender",
+        &["Sales!"],
+    ));
+    live.add_user(user(
+        "c@example.com",
+        "C",
+        "D",
+        "DocuSign Sender",
+        &["No Group"],
+    ));
     let imported = import(&source(&live)).expect("import");
     let written = paths(&imported);
     // "No Group" can't take no-group.yaml; "Sales!" comes before "Sales" by name key.
@@ -782,24 +722,17 @@ proptest! {
         prop_assume!(!live.permission_profiles.contains_key(&NameKey::new(&custom)));
         prop_assume!(crate::model::BuiltinGroup::from_name(&team).is_none());
         prop_assume!(crate::model::BuiltinProfile::from_name(&custom).is_none());
-        add_profile(&mut live, profile(&custom, &[("canSendEnvelopesViaSMS", &title)]));
-        add_group(&mut live, group(&team, Some(&custom)));
+        live.add_profile(profile(&custom, &[("canSendEnvelopesViaSMS", &title)]));
+        live.add_group(group(&team, Some(&custom)));
         let mut person = user("odd@example.com", &first, &last, &custom, &[&team]);
         person.job_title = Some(title.clone());
-        add_user(&mut live, person);
-        live.signing_groups.insert(
-            NameKey::new(&team),
-            SigningGroup {
-                id: Some("s-2".to_owned()),
-                name: team.clone(),
-                email: None,
-                members: BTreeMap::from([(
-                    EmailKey::new("odd@example.com"),
-                    SigningGroupMember { name: member.clone(), email: "odd@example.com".to_owned() },
-                )]),
-                previously: Vec::new(),
-            },
-        );
+        live.add_user(person);
+        live.add_signing_group(plan::fixtures::signing_group(
+            "s-2",
+            &team,
+            None,
+            &[("odd@example.com", &member)],
+        ));
         let (_, desired) = assert_round_trip(&live);
         let read = &desired.state.users[&EmailKey::new("odd@example.com")];
         prop_assert_eq!(&read.first_name, &first);

@@ -5,36 +5,45 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// `new`, `as_str`, `Display` and a `Deserialize` that normalizes on the way in, for a key kept
+/// in the normal form `$normalize` makes.
+macro_rules! normalized_key {
+    ($key:ident, $normalize:expr) => {
+        impl $key {
+            #[must_use]
+            pub fn new(text: &str) -> Self {
+                Self($normalize(text))
+            }
+
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Normalizes on the way in, so a hand-edited key in a state file compares like any
+        /// other.
+        impl<'de> Deserialize<'de> for $key {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Ok(Self::new(&text))
+            }
+        }
+
+        impl fmt::Display for $key {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 /// A user's key: the email address, its ASCII letters compared without case ([`crate::email`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct EmailKey(String);
 
-impl EmailKey {
-    #[must_use]
-    pub fn new(email: &str) -> Self {
-        Self(crate::email::fold(email))
-    }
-
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Normalizes on the way in, so a hand-edited key in a state file compares like any other.
-impl<'de> Deserialize<'de> for EmailKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let email = String::deserialize(deserializer)?;
-        Ok(Self::new(&email))
-    }
-}
-
-impl fmt::Display for EmailKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+normalized_key!(EmailKey, crate::email::fold);
 
 /// The key of a named object (permission profile, group, signing group): its name, compared
 /// case-insensitively, so `Sales` and `sales` can't both exist.
@@ -42,31 +51,7 @@ impl fmt::Display for EmailKey {
 #[serde(transparent)]
 pub struct NameKey(String);
 
-impl NameKey {
-    #[must_use]
-    pub fn new(name: &str) -> Self {
-        Self(name.trim().to_lowercase())
-    }
-
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Normalizes on the way in, so a hand-edited key in a state file compares like any other.
-impl<'de> Deserialize<'de> for NameKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Ok(Self::new(&name))
-    }
-}
-
-impl fmt::Display for NameKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+normalized_key!(NameKey, |name: &str| name.trim().to_lowercase());
 
 /// A whole account, or the part of it that one side (desired, live, recorded) describes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +64,28 @@ pub struct Account {
 }
 
 impl Account {
+    /// Adds `profile` under its name's key (in place of one of the same name).
+    pub fn add_profile(&mut self, profile: PermissionProfile) {
+        self.permission_profiles
+            .insert(NameKey::new(&profile.name), profile);
+    }
+
+    /// Adds `group` under its name's key (in place of one of the same name).
+    pub fn add_group(&mut self, group: Group) {
+        self.groups.insert(NameKey::new(&group.name), group);
+    }
+
+    /// Adds `signing_group` under its name's key (in place of one of the same name).
+    pub fn add_signing_group(&mut self, signing_group: SigningGroup) {
+        self.signing_groups
+            .insert(NameKey::new(&signing_group.name), signing_group);
+    }
+
+    /// Adds `user` under its email's key (in place of one with the same email).
+    pub fn add_user(&mut self, user: User) {
+        self.users.insert(EmailKey::new(&user.email), user);
+    }
+
     /// A built-in profile, found by its name in any of DocuSign's spellings.
     #[must_use]
     pub fn builtin_profile(

@@ -302,8 +302,7 @@ pub fn api_calls(operations: &[Operation], live: &Account) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Group;
-    use crate::plan::fixtures::join;
+    use crate::plan::fixtures::{group, join};
 
     fn create(email: &str, profile: &str) -> Operation {
         Operation::CreateUser {
@@ -318,15 +317,7 @@ mod tests {
     fn live_with_groups(groups: &[(&str, Option<&str>)]) -> Account {
         let mut live = Account::default();
         for (name, profile) in groups {
-            live.groups.insert(
-                NameKey::new(name),
-                Group {
-                    id: Some(format!("id-{name}")),
-                    name: (*name).to_owned(),
-                    permission_profile: profile.map(str::to_owned),
-                    previously: Vec::new(),
-                },
-            );
+            live.add_group(group(&format!("id-{name}"), name, *profile));
         }
         live
     }

@@ -1,8 +1,11 @@
-//! Builders the planner's unit tests share: a user and the operations they write most.
+//! Builders the unit tests share: the account's objects, and the operations the planner's tests
+//! write most.
 
 use std::collections::BTreeMap;
 
-use crate::model::{User, UserStatus};
+use crate::model::{
+    EmailKey, Group, PermissionProfile, SigningGroup, SigningGroupMember, User, UserStatus,
+};
 use crate::plan::{FORMAT_VERSION, Operation, Origin, Plan, Reason, Step};
 
 /// A user with ID `id-{email}`, named First Last, in `groups`.
@@ -18,6 +21,56 @@ pub fn user(email: &str, profile: &str, groups: &[&str], status: UserStatus) -> 
         status,
         managed_by_scim: false,
         membership_managed_by_scim: false,
+    }
+}
+
+/// A permission profile with ID `id` and `settings` (key, value).
+pub fn profile(id: &str, name: &str, settings: &[(&str, &str)]) -> PermissionProfile {
+    PermissionProfile {
+        id: Some(id.to_owned()),
+        name: name.to_owned(),
+        settings: settings
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect(),
+        previously: Vec::new(),
+    }
+}
+
+/// A group with ID `id`, carrying `profile`.
+pub fn group(id: &str, name: &str, profile: Option<&str>) -> Group {
+    Group {
+        id: Some(id.to_owned()),
+        name: name.to_owned(),
+        permission_profile: profile.map(str::to_owned),
+        previously: Vec::new(),
+    }
+}
+
+/// A signing group with ID `id`, its `members` given as (email, name).
+pub fn signing_group(
+    id: &str,
+    name: &str,
+    email: Option<&str>,
+    members: &[(&str, &str)],
+) -> SigningGroup {
+    SigningGroup {
+        id: Some(id.to_owned()),
+        name: name.to_owned(),
+        email: email.map(str::to_owned),
+        members: members
+            .iter()
+            .map(|(email, name)| {
+                (
+                    EmailKey::new(email),
+                    SigningGroupMember {
+                        name: (*name).to_owned(),
+                        email: (*email).to_owned(),
+                    },
+                )
+            })
+            .collect(),
+        previously: Vec::new(),
     }
 }
 

@@ -522,32 +522,19 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{Group, PermissionProfile, SigningGroup, User};
+    use crate::model::{Group, PermissionProfile, User};
     use crate::plan::Change;
+    use crate::plan::fixtures;
 
     const BOT: &str = "bot@example.com";
 
     fn profile(name: &str, settings: &[(&str, &str)]) -> (NameKey, PermissionProfile) {
-        let settings = settings
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-            .collect();
-        let entry = PermissionProfile {
-            id: Some(format!("id-{name}")),
-            name: name.to_owned(),
-            settings,
-            previously: Vec::new(),
-        };
+        let entry = fixtures::profile(&format!("id-{name}"), name, settings);
         (NameKey::new(name), entry)
     }
 
     fn group(name: &str) -> (NameKey, Group) {
-        let entry = Group {
-            id: Some(format!("id-{name}")),
-            name: name.to_owned(),
-            permission_profile: None,
-            previously: Vec::new(),
-        };
+        let entry = fixtures::group(&format!("id-{name}"), name, None);
         (NameKey::new(name), entry)
     }
 
@@ -576,13 +563,7 @@ mod tests {
             ]),
             signing_groups: BTreeMap::from([(
                 NameKey::new("Contracts"),
-                SigningGroup {
-                    id: Some("sg-1".to_owned()),
-                    name: "Contracts".to_owned(),
-                    email: None,
-                    members: BTreeMap::new(),
-                    previously: Vec::new(),
-                },
+                fixtures::signing_group("sg-1", "Contracts", None, &[]),
             )]),
             users: BTreeMap::from([
                 user(
@@ -678,6 +659,21 @@ mod tests {
         }
     }
 
+    fn delete_group(name: &str) -> Operation {
+        Operation::DeleteGroup {
+            name: name.to_owned(),
+            id: None,
+        }
+    }
+
+    fn update_settings(profile: &str, field: &str, to: Option<&str>) -> Operation {
+        Operation::UpdateProfileSettings {
+            profile: profile.to_owned(),
+            id: None,
+            changes: vec![change(field, to)],
+        }
+    }
+
     fn change(field: &str, to: Option<&str>) -> Change {
         Change {
             field: field.to_owned(),
@@ -741,10 +737,7 @@ mod tests {
             close("ann@example.com"),
             create_user("new@example.com", "Sales"),
             rename_group("Sales Team", "Field Sales"),
-            Operation::DeleteGroup {
-                name: "Sales Team".to_owned(),
-                id: None,
-            },
+            delete_group("Sales Team"),
             rename_profile("Legacy", "Old Sending"),
             delete_profile("Legacy", "DocuSign Sender"),
         ];
@@ -874,11 +867,7 @@ mod tests {
 
     #[test]
     fn rule_2_builtin_profiles_are_never_modified_or_deleted() {
-        let update = Operation::UpdateProfileSettings {
-            profile: "DocuSign Sender".to_owned(),
-            id: None,
-            changes: vec![change("allowBulkSending", Some("true"))],
-        };
+        let update = update_settings("DocuSign Sender", "allowBulkSending", Some("true"));
         assert_eq!(failure(&[update]), (0, 2));
         assert_eq!(
             failure(&[delete_profile("DocuSign Viewer", "Sales")]),
@@ -889,10 +878,7 @@ mod tests {
     #[test]
     fn rule_2_builtin_groups_are_never_renamed_or_deleted() {
         assert_eq!(failure(&[rename_group("Everyone", "All")]), (0, 2));
-        let delete = Operation::DeleteGroup {
-            name: "administrators".to_owned(),
-            id: None,
-        };
+        let delete = delete_group("administrators");
         assert_eq!(failure(&[delete]), (0, 2));
     }
 
@@ -929,11 +915,7 @@ mod tests {
 
     #[test]
     fn rule_2_custom_objects_may_be_renamed_and_modified() {
-        let update = Operation::UpdateProfileSettings {
-            profile: "Sales".to_owned(),
-            id: None,
-            changes: vec![change("allowBulkSending", Some("true"))],
-        };
+        let update = update_settings("Sales", "allowBulkSending", Some("true"));
         passes(&[
             update,
             rename_profile("Sales", "Sales Reps"),
@@ -1042,11 +1024,7 @@ mod tests {
     fn rule_4_taking_account_management_from_its_profile_is_caught() {
         let operations = [
             change_profile(BOT, "Account Administrator", "Ops Admin"),
-            Operation::UpdateProfileSettings {
-                profile: "Ops Admin".to_owned(),
-                id: None,
-                changes: vec![change("allowAccountManagement", Some("false"))],
-            },
+            update_settings("Ops Admin", "allowAccountManagement", Some("false")),
         ];
         assert_eq!(failure(&operations), (1, 4));
     }
@@ -1124,10 +1102,7 @@ mod tests {
 
     #[test]
     fn deleting_a_group_removes_its_memberships() {
-        let delete = Operation::DeleteGroup {
-            name: "Sales Team".to_owned(),
-            id: None,
-        };
+        let delete = delete_group("Sales Team");
         let after = passes(&[delete]);
         assert!(!after.groups.contains_key(&NameKey::new("Sales Team")));
         assert!(user_of(&after, "ann@example.com").groups.is_empty());
@@ -1181,11 +1156,7 @@ mod tests {
 
     #[test]
     fn updates_touch_only_the_listed_settings_and_attributes() {
-        let settings = Operation::UpdateProfileSettings {
-            profile: "Legacy".to_owned(),
-            id: None,
-            changes: vec![change("allowEnvelopeSending", Some("false"))],
-        };
+        let settings = update_settings("Legacy", "allowEnvelopeSending", Some("false"));
         let attributes = Operation::UpdateUser {
             email: "cat@example.com".to_owned(),
             id: None,

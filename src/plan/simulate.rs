@@ -32,9 +32,9 @@ pub fn apply(account: &mut Account, operation: &Operation) {
             create_signing_group(account, name, email.as_ref());
         }
         Operation::RenameSigningGroup { from, to, .. } => {
-            if let Some(entry) = rekey(&mut account.signing_groups, from, to) {
-                entry.name.clone_from(to);
-            }
+            rename(&mut account.signing_groups, from, to, false, |entry| {
+                &mut entry.name
+            });
         }
         Operation::SetSigningGroupEmail {
             signing_group, to, ..
@@ -160,13 +160,16 @@ fn create_profile(account: &mut Account, name: &str, settings: &BTreeMap<String,
 
 /// Users and groups name their profile, so a rename re-points them too.
 fn rename_profile(account: &mut Account, from: &str, to: &str) {
-    if BuiltinProfile::from_name(to).is_some() && NameKey::new(from) != NameKey::new(to) {
+    let to_builtin = BuiltinProfile::from_name(to).is_some();
+    if !rename(
+        &mut account.permission_profiles,
+        from,
+        to,
+        to_builtin,
+        |entry| &mut entry.name,
+    ) {
         return;
     }
-    let Some(entry) = rekey(&mut account.permission_profiles, from, to) else {
-        return;
-    };
-    to.clone_into(&mut entry.name);
     let from = NameKey::new(from);
     for user in account.users.values_mut() {
         if NameKey::new(&user.permission_profile) == from {
@@ -217,13 +220,12 @@ fn create_group(account: &mut Account, name: &str, permission_profile: Option<&s
 
 /// Users list their groups by name, so a rename renames the group in every user's set.
 fn rename_group(account: &mut Account, from: &str, to: &str) {
-    if BuiltinGroup::from_name(to).is_some() && NameKey::new(from) != NameKey::new(to) {
+    let to_builtin = BuiltinGroup::from_name(to).is_some();
+    if !rename(&mut account.groups, from, to, to_builtin, |entry| {
+        &mut entry.name
+    }) {
         return;
     }
-    let Some(entry) = rekey(&mut account.groups, from, to) else {
-        return;
-    };
-    to.clone_into(&mut entry.name);
     let from = NameKey::new(from);
     for user in account.users.values_mut() {
         if leave_group(user, &from) {
@@ -330,15 +332,25 @@ fn delete_profile(account: &mut Account, name: &str, move_users_to: &str) {
     }
 }
 
-/// Moves the entry at `from` to `to`'s key, unless `from` is missing or `to` names another
-/// entry. Returns the moved entry for the caller to rename.
-fn rekey<'a, T>(map: &'a mut BTreeMap<NameKey, T>, from: &str, to: &str) -> Option<&'a mut T> {
-    let (from, to) = (NameKey::new(from), NameKey::new(to));
-    if from != to && map.contains_key(&to) {
-        return None;
+/// Renames the entry at `from` to `to` (its `name` and its key), unless `from` is missing or
+/// `to` names another entry, or a built-in (`to_builtin`) other than by letter case. Says
+/// whether it was renamed.
+fn rename<T>(
+    map: &mut BTreeMap<NameKey, T>,
+    from: &str,
+    to: &str,
+    to_builtin: bool,
+    name: fn(&mut T) -> &mut String,
+) -> bool {
+    let (from_key, to_key) = (NameKey::new(from), NameKey::new(to));
+    if from_key != to_key && (to_builtin || map.contains_key(&to_key)) {
+        return false;
     }
-    let entry = map.remove(&from)?;
-    Some(map.entry(to).or_insert(entry))
+    let Some(entry) = map.remove(&from_key) else {
+        return false;
+    };
+    to.clone_into(name(map.entry(to_key).or_insert(entry)));
+    true
 }
 
 /// Removes the group from the user's set, in whatever case it is written; says if it was there.

@@ -1,52 +1,29 @@
 //! The state format: JSON round trips, key normalization, and how one apply's state follows
 //! the last.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::{Applied, FORMAT_VERSION, RecordedState, UnmanagedKeys, path_for, plan_hash};
 use crate::model::{
-    Account, BuiltinProfile, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
-    SigningGroupMember, User, UserStatus,
+    Account, BuiltinProfile, EmailKey, NameKey, PermissionProfile, User, UserStatus,
 };
+use crate::plan::fixtures::{group, profile, signing_group};
 
 /// A state with one of everything, keys spelled with capitals where people would write them.
 pub(super) fn sample() -> RecordedState {
     let mut objects = Account::default();
-    objects.permission_profiles.insert(
-        NameKey::new("Sales Rep"),
-        PermissionProfile {
-            id: Some("11".into()),
-            name: "Sales Rep".into(),
-            settings: BTreeMap::from([("canSendEnvelope".into(), "true".into())]),
-            previously: vec!["Seller".into()],
-        },
-    );
-    objects.groups.insert(
-        NameKey::new("Sales"),
-        Group {
-            id: Some("21".into()),
-            name: "Sales".into(),
-            permission_profile: Some("Sales Rep".into()),
-            previously: Vec::new(),
-        },
-    );
-    objects.signing_groups.insert(
-        NameKey::new("Contracts Desk"),
-        SigningGroup {
-            id: Some("31".into()),
-            name: "Contracts Desk".into(),
-            email: Some("desk@example.com".into()),
-            members: BTreeMap::from([(
-                EmailKey::new("Ann@Example.com"),
-                SigningGroupMember {
-                    name: "Ann Lee".into(),
-                    email: "Ann@Example.com".into(),
-                },
-            )]),
-            previously: Vec::new(),
-        },
-    );
+    objects.add_profile(PermissionProfile {
+        previously: vec!["Seller".into()],
+        ..profile("11", "Sales Rep", &[("canSendEnvelope", "true")])
+    });
+    objects.add_group(group("21", "Sales", Some("Sales Rep")));
+    objects.add_signing_group(signing_group(
+        "31",
+        "Contracts Desk",
+        Some("desk@example.com"),
+        &[("Ann@Example.com", "Ann Lee")],
+    ));
     objects.users.insert(
         EmailKey::new("Ann@Example.com"),
         User {
@@ -89,34 +66,43 @@ fn a_state_round_trips_through_json() {
     assert_eq!(back, state);
 }
 
-#[test]
-fn hand_written_keys_are_normalized_on_reading() {
-    let json = r#"{
+/// A state file as someone might write it by hand: a fixed header, then `objects` (JSON).
+fn hand_written(objects: &str) -> RecordedState {
+    let json = format!(
+        r#"{{
       "format_version": 1, "lineage": "l", "serial": 1, "account_id": "a",
       "environment": "demo", "desired_commit": null, "plan_hash": "h",
       "applied_at": "2026-11-02T10:00:00Z", "viewer_profile_id": null,
-      "objects": {
-        "permission_profiles": {
-          " Sales Rep ": { "id": "11", "name": "Sales Rep" }
-        },
-        "groups": {
-          "Sales": { "id": "21", "name": "Sales", "permission_profile": null }
-        },
-        "signing_groups": {
-          "Contracts Desk": {
-            "id": "31", "name": "Contracts Desk", "email": null,
-            "members": { "Ann@Example.COM": { "name": "Ann", "email": "Ann@Example.COM" } }
-          }
-        },
-        "users": {
-          "ANN@example.com": {
-            "id": "41", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
-            "job_title": null, "permission_profile": "Sales Rep", "status": "active"
-          }
+      "objects": {objects}
+    }}"#
+    );
+    serde_json::from_str(&json).expect("from JSON")
+}
+
+#[test]
+fn hand_written_keys_are_normalized_on_reading() {
+    let state = hand_written(
+        r#"{
+      "permission_profiles": {
+        " Sales Rep ": { "id": "11", "name": "Sales Rep" }
+      },
+      "groups": {
+        "Sales": { "id": "21", "name": "Sales", "permission_profile": null }
+      },
+      "signing_groups": {
+        "Contracts Desk": {
+          "id": "31", "name": "Contracts Desk", "email": null,
+          "members": { "Ann@Example.COM": { "name": "Ann", "email": "Ann@Example.COM" } }
+        }
+      },
+      "users": {
+        "ANN@example.com": {
+          "id": "41", "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee",
+          "job_title": null, "permission_profile": "Sales Rep", "status": "active"
         }
       }
-    }"#;
-    let state: RecordedState = serde_json::from_str(json).expect("from JSON");
+    }"#,
+    );
     let objects = &state.objects;
     let profile = &objects.permission_profiles[&NameKey::new("Sales Rep")];
     assert!(profile.settings.is_empty() && profile.previously.is_empty());
@@ -138,13 +124,7 @@ fn hand_written_keys_are_normalized_on_reading() {
 
 #[test]
 fn absent_sections_read_as_empty() {
-    let json = r#"{
-      "format_version": 1, "lineage": "l", "serial": 1, "account_id": "a",
-      "environment": "demo", "desired_commit": null, "plan_hash": "h",
-      "applied_at": "2026-11-02T10:00:00Z", "viewer_profile_id": null,
-      "objects": {}
-    }"#;
-    let state: RecordedState = serde_json::from_str(json).expect("from JSON");
+    let state = hand_written("{}");
     assert_eq!(state.objects, Account::default());
 }
 
@@ -202,22 +182,8 @@ fn after_pins_viewer_and_notes_the_rest_of_live_as_unmanaged() {
     let managed = sample().objects;
     let mut live = managed.clone();
     let viewer = BuiltinProfile::DocuSignViewer.api_name();
-    live.permission_profiles.insert(
-        NameKey::new(viewer),
-        PermissionProfile {
-            id: Some("viewer-7".into()),
-            name: viewer.into(),
-            settings: BTreeMap::new(),
-            previously: Vec::new(),
-        },
-    );
-    let stray = Group {
-        id: Some("22".into()),
-        name: "Stray".into(),
-        permission_profile: None,
-        previously: Vec::new(),
-    };
-    live.groups.insert(NameKey::new("Stray"), stray);
+    live.add_profile(profile("viewer-7", viewer, &[]));
+    live.add_group(group("22", "Stray", None));
     let first = RecordedState::first("acct-1", "demo");
     let at: jiff::Timestamp = "2026-11-02T10:00:00Z".parse().expect("a time");
 

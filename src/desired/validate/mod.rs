@@ -266,14 +266,12 @@ impl<'a> Checker<'a> {
         for (file, document) in parsed {
             for entry in document.permission_profiles.iter().flatten() {
                 if let Some(profile) = self.declare_profile(&file.source, entry) {
-                    state
-                        .permission_profiles
-                        .insert(NameKey::new(&profile.name), profile);
+                    state.add_profile(profile);
                 }
             }
             for entry in document.groups.iter().flatten() {
                 if let Some(group) = self.declare_group(&file.source, entry) {
-                    state.groups.insert(NameKey::new(&group.name), group);
+                    state.add_group(group);
                 }
             }
         }
@@ -300,7 +298,7 @@ impl<'a> Checker<'a> {
                         "permission_profile",
                         "write the profile of users that name none, or delete the line for DocuSign Viewer",
                     )
-                    .and_then(|reference| self.resolve_profile(source, &reference));
+                    .and_then(|reference| self.resolve(Kind::Profile, source, &reference));
             }
             for entry in document.groups.iter().flatten() {
                 let key = NameKey::new(&entry.name.value);
@@ -311,7 +309,7 @@ impl<'a> Checker<'a> {
                         "permission_profile",
                         "write the profile the group carries, or delete the line for a group that carries none",
                     )
-                    .and_then(|reference| self.resolve_profile(source, &reference));
+                    .and_then(|reference| self.resolve(Kind::Profile, source, &reference));
                 if let (Some(group), Some(profile)) = (state.groups.get_mut(&key), profile) {
                     self.group_profiles.insert(key, profile.clone());
                     group.permission_profile = Some(profile);
@@ -383,7 +381,7 @@ impl<'a> Checker<'a> {
                 }
                 if let Some(user) = self.declare_user(&file.source, entry, default_profile) {
                     self.join_signing_groups(&file.source, entry, &user, state);
-                    state.users.insert(EmailKey::new(&user.email), user);
+                    state.add_user(user);
                 }
             }
         }

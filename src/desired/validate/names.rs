@@ -246,65 +246,48 @@ impl<'a> Checker<'a> {
         self.problems.extend(found);
     }
 
-    /// The canonical name of a referenced profile, or a problem saying what is wrong.
-    pub(super) fn resolve_profile(
+    /// The canonical name of a referenced object of `kind` (the profile a user or group
+    /// carries, a group or signing group a user joins), or a problem saying what is wrong.
+    pub(super) fn resolve(
         &mut self,
+        kind: Kind,
         source: &'a Source,
         reference: &Spanned<String>,
     ) -> Option<String> {
-        if !self.name(source, reference, "permission profile name") {
+        if !self.name(source, reference, &format!("{} name", kind.noun())) {
             return None;
         }
-        let key = NameKey::new(&reference.value);
-        if let Some(declared) = self.profiles.get(&key) {
-            return Some(BuiltinProfile::from_name(&declared.name).map_or_else(
-                || declared.name.clone(),
-                |builtin| builtin.api_name().to_owned(),
-            ));
-        }
-        if let Some(builtin) = BuiltinProfile::from_name(&reference.value) {
-            return Some(builtin.api_name().to_owned());
-        }
-        self.declared_name(source, reference, Kind::Profile)
-    }
-
-    /// The canonical name of a group a user is put in, or a problem saying what is wrong.
-    pub(super) fn resolve_group(
-        &mut self,
-        source: &'a Source,
-        reference: &Spanned<String>,
-    ) -> Option<String> {
-        if !self.name(source, reference, "group name") {
-            return None;
-        }
-        match BuiltinGroup::from_name(&reference.value) {
-            Some(BuiltinGroup::Everyone) => {
-                self.push(
-                    Problem::error(
-                        "desired::everyone_membership",
-                        "users can't be put in the group `Everyone`",
-                    )
-                    .at_location(source, &reference.referenced, "built-in group")
-                    .help("every user is in Everyone automatically; remove it from `groups`"),
-                );
-                return None;
+        match kind {
+            Kind::Profile => {
+                let key = NameKey::new(&reference.value);
+                if let Some(declared) = self.profiles.get(&key) {
+                    return Some(BuiltinProfile::from_name(&declared.name).map_or_else(
+                        || declared.name.clone(),
+                        |builtin| builtin.api_name().to_owned(),
+                    ));
+                }
+                if let Some(builtin) = BuiltinProfile::from_name(&reference.value) {
+                    return Some(builtin.api_name().to_owned());
+                }
             }
-            Some(builtin) => return Some(builtin.api_name().to_owned()),
-            None => {}
+            Kind::Group => match BuiltinGroup::from_name(&reference.value) {
+                Some(BuiltinGroup::Everyone) => {
+                    self.push(
+                        Problem::error(
+                            "desired::everyone_membership",
+                            "users can't be put in the group `Everyone`",
+                        )
+                        .at_location(source, &reference.referenced, "built-in group")
+                        .help("every user is in Everyone automatically; remove it from `groups`"),
+                    );
+                    return None;
+                }
+                Some(builtin) => return Some(builtin.api_name().to_owned()),
+                None => {}
+            },
+            Kind::SigningGroup => {}
         }
-        self.declared_name(source, reference, Kind::Group)
-    }
-
-    /// The canonical name of a signing group a user joins, or a problem saying what is wrong.
-    pub(super) fn resolve_signing_group(
-        &mut self,
-        source: &'a Source,
-        reference: &Spanned<String>,
-    ) -> Option<String> {
-        if !self.name(source, reference, "signing group name") {
-            return None;
-        }
-        self.declared_name(source, reference, Kind::SigningGroup)
+        self.declared_name(source, reference, kind)
     }
 
     /// The declared name `reference` stands for among the objects of `kind`, or a problem

@@ -209,7 +209,7 @@ impl<'a> Checker<'a> {
                     "permission_profile",
                     "write the user's profile, or delete the line to give them the default one",
                 )
-                .and_then(|reference| self.resolve_profile(source, &reference)),
+                .and_then(|reference| self.resolve(Kind::Profile, source, &reference)),
             None => Some(default_profile.to_owned()),
         };
         let groups = self.user_groups(source, entry, profile.as_deref());
@@ -243,7 +243,7 @@ impl<'a> Checker<'a> {
             let Some(key) = self.first_listing(source, &mut seen, reference, "group", entry) else {
                 continue;
             };
-            let Some(group) = self.resolve_group(source, reference) else {
+            let Some(group) = self.resolve(Kind::Group, source, reference) else {
                 continue;
             };
             if let (Some(profile), Some(group_profile)) = (profile, self.group_profiles.get(&key))
@@ -289,7 +289,10 @@ impl<'a> Checker<'a> {
             else {
                 continue;
             };
-            if self.resolve_signing_group(source, reference).is_none() {
+            if self
+                .resolve(Kind::SigningGroup, source, reference)
+                .is_none()
+            {
                 continue;
             }
             if member_name.chars().count() > MAX_MEMBER_NAME_CHARS {

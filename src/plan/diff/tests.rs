@@ -5,27 +5,13 @@ use crate::model::{EmailKey, Group, PermissionProfile, User, UserStatus};
 const ANA: &str = "ana@example.com";
 
 fn profile(name: &str) -> (NameKey, PermissionProfile) {
-    (
-        NameKey::new(name),
-        PermissionProfile {
-            id: Some(format!("p-{name}")),
-            name: name.to_owned(),
-            settings: BTreeMap::new(),
-            previously: Vec::new(),
-        },
-    )
+    let entry = crate::plan::fixtures::profile(&format!("p-{name}"), name, &[]);
+    (NameKey::new(name), entry)
 }
 
 fn group(name: &str) -> (NameKey, Group) {
-    (
-        NameKey::new(name),
-        Group {
-            id: Some(format!("g-{name}")),
-            name: name.to_owned(),
-            permission_profile: None,
-            previously: Vec::new(),
-        },
-    )
+    let entry = crate::plan::fixtures::group(&format!("g-{name}"), name, None);
+    (NameKey::new(name), entry)
 }
 
 fn ana(first_name: &str, profile: &str, groups: &[&str], status: UserStatus) -> User {
@@ -108,6 +94,18 @@ fn notes(diff: &Diff) -> Vec<&str> {
         .collect()
 }
 
+/// The plan for the YAML's Ana, `yaml_ana`, against DocuSign's, `scim` setting her flags there.
+fn ana_against(yaml_ana: User, scim: impl FnOnce(&mut User), status: UserStatus) -> Diff {
+    run(&desired(&[yaml_ana]), &live(scim, status), None)
+}
+
+/// The one note about Ana: one per user, however many things it says.
+fn only_note(diff: &Diff) -> &str {
+    let notes = notes(diff);
+    assert_eq!(notes.len(), 1, "one note per user: {notes:?}");
+    notes[0]
+}
+
 fn owned_by_scim(user: &mut User) {
     user.managed_by_scim = true;
 }
@@ -123,11 +121,7 @@ fn both_owned_by_scim(user: &mut User) {
 
 #[test]
 fn without_scim_every_difference_is_planned() {
-    let diff = run(
-        &desired(&[changed_ana()]),
-        &live(|_| {}, UserStatus::Active),
-        None,
-    );
+    let diff = ana_against(changed_ana(), |_| {}, UserStatus::Active);
     assert_eq!(
         kinds(&diff),
         [
@@ -142,11 +136,7 @@ fn without_scim_every_difference_is_planned() {
 
 #[test]
 fn a_user_scim_manages_keeps_its_names_but_gets_its_profile_and_groups() {
-    let diff = run(
-        &desired(&[changed_ana()]),
-        &live(owned_by_scim, UserStatus::Active),
-        None,
-    );
+    let diff = ana_against(changed_ana(), owned_by_scim, UserStatus::Active);
     assert_eq!(
         kinds(&diff),
         ["add_member", "change_profile", "remove_member"]
@@ -161,44 +151,22 @@ fn a_user_scim_manages_keeps_its_names_but_gets_its_profile_and_groups() {
 
 #[test]
 fn memberships_scim_manages_are_left_alone_and_the_rest_is_planned() {
-    let diff = run(
-        &desired(&[changed_ana()]),
-        &live(memberships_owned_by_scim, UserStatus::Active),
-        None,
-    );
+    let diff = ana_against(changed_ana(), memberships_owned_by_scim, UserStatus::Active);
     assert_eq!(kinds(&diff), ["change_profile", "update_user"]);
-    let notes = notes(&diff);
-    assert_eq!(notes.len(), 1, "one note per user: {notes:?}");
-    assert!(
-        notes[0].contains("manages its group memberships (SCIM)"),
-        "{notes:?}"
-    );
+    assert!(only_note(&diff).contains("manages its group memberships (SCIM)"));
 }
 
 #[test]
 fn with_both_flags_only_the_profile_is_planned_and_one_note_says_why() {
-    let diff = run(
-        &desired(&[changed_ana()]),
-        &live(both_owned_by_scim, UserStatus::Active),
-        None,
-    );
+    let diff = ana_against(changed_ana(), both_owned_by_scim, UserStatus::Active);
     assert_eq!(kinds(&diff), ["change_profile"]);
-    let notes = notes(&diff);
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(
-        notes[0].contains("its name and job title, and group memberships (SCIM)"),
-        "{notes:?}"
-    );
+    assert!(only_note(&diff).contains("its name and job title, and group memberships (SCIM)"));
 }
 
 #[test]
 fn a_user_scim_manages_as_the_yaml_has_it_gets_no_note() {
     let same = ana("Ana", "DocuSign Sender", &["Sales"], UserStatus::Active);
-    let diff = run(
-        &desired(&[same]),
-        &live(both_owned_by_scim, UserStatus::Active),
-        None,
-    );
+    let diff = ana_against(same, both_owned_by_scim, UserStatus::Active);
     assert!(diff.operations.is_empty(), "{:?}", diff.operations);
     assert!(notes(&diff).is_empty(), "{:?}", diff.reports);
 }
@@ -206,31 +174,18 @@ fn a_user_scim_manages_as_the_yaml_has_it_gets_no_note() {
 #[test]
 fn a_user_scim_manages_is_neither_closed_nor_reopened() {
     let closed = ana("Ana", "DocuSign Sender", &["Sales"], UserStatus::Closed);
-    let diff = run(
-        &desired(&[closed]),
-        &live(owned_by_scim, UserStatus::Active),
-        None,
-    );
+    let diff = ana_against(closed, owned_by_scim, UserStatus::Active);
     assert!(diff.operations.is_empty(), "{:?}", diff.operations);
     assert!(notes(&diff)[0].contains("manages its status (SCIM)"));
 
     // Closed in DocuSign: reopening is the identity provider's, and a closed user can't
     // be given a profile or groups.
-    let diff = run(
-        &desired(&[changed_ana()]),
-        &live(owned_by_scim, UserStatus::Closed),
-        None,
-    );
+    let diff = ana_against(changed_ana(), owned_by_scim, UserStatus::Closed);
     assert!(diff.operations.is_empty(), "{:?}", diff.operations);
-    assert_eq!(notes(&diff).len(), 1, "{:?}", diff.reports);
-    assert!(notes(&diff)[0].contains("manages its status (SCIM)"));
+    assert!(only_note(&diff).contains("manages its status (SCIM)"));
 
     // Memberships alone don't stop a reopening.
-    let diff = run(
-        &desired(&[changed_ana()]),
-        &live(memberships_owned_by_scim, UserStatus::Closed),
-        None,
-    );
+    let diff = ana_against(changed_ana(), memberships_owned_by_scim, UserStatus::Closed);
     assert_eq!(kinds(&diff), ["reactivate_user", "update_user"]);
 }
 

@@ -356,6 +356,11 @@ mod tests {
         }
     }
 
+    /// The plan of one user update, as text without colour.
+    fn update_text(email: &str, field: &str, from: Option<&str>, to: Option<&str>) -> String {
+        text(&plan_of(vec![update(email, field, from, to)]), false)
+    }
+
     /// The text with its ANSI escape sequences (`ESC [ … m`) taken out.
     fn without_escapes(text: &str) -> String {
         let mut out = String::new();
@@ -373,13 +378,12 @@ mod tests {
 
     #[test]
     fn a_changed_job_title_shows_an_inline_word_diff_under_its_values() {
-        let plan = plan_of(vec![update(
+        let text = update_text(
             "ana@example.com",
             "job_title",
             Some("Sales Rep"),
             Some("Sales Manager"),
-        )]);
-        let text = text(&plan, false);
+        );
         assert!(
             text.contains(
                 "    [1] ~ job title: Sales Rep → Sales Manager\n                     Sales [-Rep-]{+Manager+}\n"
@@ -390,26 +394,19 @@ mod tests {
 
     #[test]
     fn a_single_word_value_is_diffed_by_characters() {
-        let plan = plan_of(vec![update(
-            "jon@example.com",
-            "first_name",
-            Some("Jon"),
-            Some("John"),
-        )]);
-        let text = text(&plan, false);
+        let text = update_text("jon@example.com", "first_name", Some("Jon"), Some("John"));
         assert!(text.contains("~ first name: Jon → John\n"), "{text}");
         assert!(text.contains(" Jo{+h+}n\n"), "{text}");
     }
 
     #[test]
     fn values_with_little_in_common_show_no_inline_diff() {
-        let plan = plan_of(vec![update(
+        let text = update_text(
             "ben@example.com",
             "job_title",
             Some("Account Executive"),
             Some("Support Lead"),
-        )]);
-        let text = text(&plan, false);
+        );
         assert!(
             text.contains("~ job title: Account Executive → Support Lead\n\n"),
             "{text}"
@@ -419,13 +416,7 @@ mod tests {
 
     #[test]
     fn a_value_missing_before_shows_as_none() {
-        let plan = plan_of(vec![update(
-            "ana@example.com",
-            "job_title",
-            None,
-            Some("Sales Rep"),
-        )]);
-        let text = text(&plan, false);
+        let text = update_text("ana@example.com", "job_title", None, Some("Sales Rep"));
         assert!(
             text.contains("    [1] ~ job title: (none) → Sales Rep\n\n"),
             "{text}"
