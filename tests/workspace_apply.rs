@@ -465,3 +465,54 @@ fn the_workspace_converges_under_every_emulator_switch() {
         );
     }
 }
+
+/// `drift` on a whole workspace reads every account side by side: each says its own drift
+/// under its name; one with nothing recorded yet fails alone; the exit code is the worst.
+#[test]
+fn drift_on_a_whole_workspace_reports_each_account() {
+    let fixture = example_in_git();
+    fixture
+        .run(&[
+            "apply",
+            "--account",
+            "production",
+            "--emulator",
+            "--auto-approve",
+        ])
+        .exits(0);
+    fixture
+        .run(&[
+            "apply",
+            "--account",
+            "sandbox",
+            "--emulator",
+            "--auto-approve",
+        ])
+        .exits(0);
+    let drift = fixture.run(&["drift", "--emulator", "--format", "json"]);
+    drift
+        .exits(1)
+        .stderr_has(&["account `emea`:", "cli::no_recorded_state"]);
+    let reports: serde_json::Value = serde_json::from_str(&drift.stdout).expect("a JSON array");
+    let names: Vec<&str> = reports
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|entry| entry["account"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(names, ACCOUNTS);
+    assert!(reports[0]["report"].is_object() && reports[2]["report"].is_object());
+    assert!(reports[1]["error"].is_string(), "{reports}");
+    fixture
+        .run(&["apply", "--account", "emea", "--emulator", "--auto-approve"])
+        .exits(0);
+    let none = fixture.run(&["drift", "--emulator"]);
+    none.exits(0);
+    for name in ACCOUNTS {
+        none.stdout_has(&format!("=== account `{name}` ==="));
+    }
+    fixture
+        .run(&["drift", "--emulator", "--format", "markdown"])
+        .exits(0)
+        .stdout_has("| `emea` | no drift |");
+}

@@ -523,17 +523,28 @@ pub fn run_until_interrupted(
 
 /// Starts the sample account in this process (`--emulator`), on a free loopback port, and
 /// returns it with an access token for its integration user.
-pub async fn start_sample(mut config: Config) -> Result<(Running, String), String> {
+pub async fn start_sample(config: Config) -> Result<(Running, String), String> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let seeded = seed::sample().build(&mut rng, &api::now())?;
     let (accounts, integration_user) = initial_accounts(&config, seeded)?;
+    start_in_process(config, accounts, &integration_user, &mut rng).await
+}
+
+/// Serves `accounts` on a free loopback port, with an access token for `integration_user`
+/// drawn from `rng`.
+async fn start_in_process(
+    mut config: Config,
+    accounts: Vec<Account>,
+    integration_user: &str,
+    rng: &mut fastrand::Rng,
+) -> Result<(Running, String), String> {
     let token: String = std::iter::repeat_with(|| rng.alphanumeric())
         .take(40)
         .collect();
     config
         .credentials
         .static_tokens
-        .push((token.clone(), integration_user));
+        .push((token.clone(), integration_user.to_owned()));
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let running = start(config, accounts, addr)
         .await
@@ -570,7 +581,7 @@ impl SampleAccount {
 /// who is a member of every one under one user ID (as is everyone the accounts share). The
 /// state file's accounts win, matched by ID; one it lacks starts as the sample.
 pub async fn start_samples(
-    mut config: Config,
+    config: Config,
     wanted: &[SampleAccount],
 ) -> Result<(Running, String), String> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
@@ -627,18 +638,7 @@ pub async fn start_samples(
             lacking.account_name
         ));
     }
-    let token: String = std::iter::repeat_with(|| rng.alphanumeric())
-        .take(40)
-        .collect();
-    config
-        .credentials
-        .static_tokens
-        .push((token.clone(), integration_user));
-    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let running = start(config, accounts, addr)
-        .await
-        .map_err(|err| format!("can't start the emulator: {err}"))?;
-    Ok((running, token))
+    start_in_process(config, accounts, &integration_user, &mut rng).await
 }
 
 #[cfg(test)]
