@@ -202,28 +202,40 @@ fn all_or_nothing_applies_no_account_when_one_is_not_ready() {
         .exits(2);
 }
 
-/// A saved plan of one account is refused for a whole workspace, and a workspace's plan for a
-/// folder of one account, before any call; a workspace's plan serves `--account`.
+/// A saved plan must be of the kind applied: a folder of one account's plan is refused by a
+/// workspace, and a workspace's by a folder of one account, before any call. A workspace's plan
+/// serves `--account`, and one saved with `--account` holds that account alone: applied to the
+/// whole workspace, the accounts it lacks fail alone.
 #[test]
 fn a_saved_plan_must_be_of_the_kind_applied() {
     let fixture = example_in_git();
+    let single = Fixture::copy_of("examples/desired-state");
+    single
+        .run(&["plan", "--emulator", "--out", "single.json"])
+        .exits(0);
+    let single_plan = single.path().join("single.json");
     fixture
         .run(&[
-            "plan",
-            "--account",
-            "emea",
+            "apply",
             "--emulator",
-            "--out",
-            "../emea.json",
+            "--plan",
+            single_plan.to_str().expect("UTF-8"),
         ])
-        .exits(0);
-    fixture
-        .run(&["apply", "--emulator", "--plan", "../emea.json"])
         .exits(1)
         .stderr_has(&["cli::saved_plan_kind", "one account's plan"]);
     fixture
         .run(&["plan", "--emulator", "--out", "../all.json"])
         .exits(0);
+    let all = fixture.path().join("../all.json");
+    single
+        .run(&[
+            "apply",
+            "--emulator",
+            "--plan",
+            all.to_str().expect("UTF-8"),
+        ])
+        .exits(1)
+        .stderr_has(&["cli::saved_plan_kind", "a workspace's plans"]);
     fixture
         .run(&[
             "apply",
@@ -235,17 +247,64 @@ fn a_saved_plan_must_be_of_the_kind_applied() {
         ])
         .exits(0);
     assert!(recorded(&fixture, "emea") && !recorded(&fixture, "production"));
-    let single = Fixture::copy_of("examples/desired-state");
-    let saved = fixture.path().join("../all.json");
-    single
+    fixture
         .run(&[
-            "apply",
+            "plan",
+            "--account",
+            "sandbox",
             "--emulator",
-            "--plan",
-            saved.to_str().expect("UTF-8"),
+            "--out",
+            "../sandbox.json",
         ])
+        .exits(0);
+    let apply = fixture.run(&["apply", "--emulator", "--plan", "../sandbox.json"]);
+    apply
         .exits(1)
-        .stderr_has(&["cli::saved_plan_kind", "a workspace's plans"]);
+        .stderr_has(&["cli::saved_plan_lacks_account", "`production`"]);
+    assert!(
+        summary_of(&apply, "sandbox").contains("applied:"),
+        "{}",
+        apply.stdout
+    );
+    assert!(summary_of(&apply, "production").contains("failed:"));
+    assert!(!recorded(&fixture, "production"));
+}
+
+/// The scale-out path of CI: one job per account (`plan --account NAME --out`), and `show`
+/// merges their files into the comment and the JSON one `plan` on the whole workspace gives;
+/// the merged JSON is a workspace's plan that apply takes.
+#[test]
+fn the_plans_of_one_job_per_account_show_as_the_workspace_plan() {
+    let fixture = example_in_git();
+    let mut files = Vec::new();
+    for name in ACCOUNTS {
+        let file = format!("../{name}.json");
+        fixture
+            .run(&["plan", "--account", name, "--emulator", "--out", &file])
+            .exits(0);
+        files.push(file);
+    }
+    for format in ["markdown", "json", "text"] {
+        let whole = fixture.run(&["plan", "--emulator", "--format", format]);
+        let mut args = vec!["show", "--format", format];
+        args.extend(files.iter().map(String::as_str));
+        let merged = fixture.run(&args);
+        merged.exits(0);
+        assert_eq!(merged.stdout, whole.stdout, "{format}");
+    }
+    let mut args = vec!["show", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let merged = fixture.run(&args);
+    std::fs::write(fixture.path().join("../merged.json"), &merged.stdout).expect("write");
+    fixture
+        .run(&["apply", "--emulator", "--plan", "../merged.json"])
+        .exits(0);
+    let mut twice = vec!["show"];
+    twice.extend([files[0].as_str(), files[0].as_str()]);
+    fixture
+        .run(&twice)
+        .exits(1)
+        .stderr_has(&["cli::show_same_account", "production"]);
 }
 
 /// A flag or variable that names one account would send every account's changes there: a

@@ -39,6 +39,13 @@ pub enum Command {
     /// applied; 1 an error, or a step that failed or couldn't be confirmed. Credentials as for
     /// `plan`.
     Apply(ApplyArgs),
+    /// Show saved plans again, as text, markdown or JSON; several as one view of a workspace.
+    ///
+    /// One file (`plan --out`) is shown as `plan` showed it. Several (say, one per account from
+    /// the jobs of a CI matrix, each `plan WORKSPACE --account NAME --out`) are shown as one
+    /// plan of a workspace: one pull-request comment with a table of the accounts first. Reads
+    /// only the files; never calls DocuSign.
+    Show(ShowArgs),
     /// Report what changed in DocuSign outside git since the last apply.
     Drift(DriftArgs),
     /// Write desired-state YAML for an existing account.
@@ -259,6 +266,16 @@ pub struct ApplyArgs {
     pub allowance: AllowArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The saved plans (`plan --out`): one account's, or a workspace's.
+    #[arg(required = true, value_name = "PLAN.json")]
+    pub plans: Vec<PathBuf>,
+    /// How to show them.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

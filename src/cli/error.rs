@@ -269,6 +269,13 @@ pub enum CliError {
     )]
     WorkspaceOneAccountSetting { setting: &'static str },
 
+    #[error("two of the plans are for the account `{account}`")]
+    #[diagnostic(
+        code(cli::show_same_account),
+        help("show each account's plan once: the files of one plan run, one per account")
+    )]
+    ShowSameAccount { account: String },
+
     #[error("the workspace has no account `{account}`")]
     #[diagnostic(code(cli::unknown_account), help("its accounts: {known}"))]
     UnknownAccount { account: String, known: String },

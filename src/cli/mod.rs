@@ -15,7 +15,9 @@ mod plan;
 mod probe;
 mod prompt;
 mod render;
+mod saved;
 mod session;
+mod show;
 mod sync;
 
 use crate::words::counted;
@@ -95,6 +97,7 @@ fn run(cli: Cli) -> Exit {
         Command::Sync(args) => sync::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Show(args) => show::run(args),
         Command::Drift(args) => drift::run(args),
         Command::Import(args) => import::run(args),
         Command::Auth(args) => auth::run(args),
@@ -123,6 +126,9 @@ struct Target {
     /// What its credential variables start with: a workspace account's own (`EMEA_`), or ""
     /// for the shared `DOCUSIGN_…`.
     credentials_prefix: String,
+    /// Its name in its workspace (as `workspace.yaml` writes it); `None` for a folder of one
+    /// account.
+    account: Option<String>,
 }
 
 /// Loads the desired state `target` names, printing its problems; `None` when it has errors,
@@ -151,6 +157,7 @@ fn load_target(target: &TargetArgs) -> Option<Target> {
             loaded: load(dir)?,
             emulated: session::Emulated::alone(dir),
             credentials_prefix: String::new(),
+            account: None,
         });
     };
     let Some(name) = account else {
@@ -183,6 +190,7 @@ fn account_target(
         loaded: loaded_from(outcome)?,
         emulated: emulated_in(workspace, entry),
         credentials_prefix: entry.credentials_prefix(),
+        account: Some(entry.name.value.trim().to_owned()),
     })
 }
 

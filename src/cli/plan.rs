@@ -43,8 +43,18 @@ fn one_account(args: PlanArgs) -> Exit {
         Some(Err(report)) => return reported(report),
         None => return Exit::Error,
     };
+    // An account of a workspace saves a workspace's plan of one account: it names the
+    // account, so the plans of a CI matrix's jobs can be shown as one (`show`).
+    let saved = match &target.account {
+        None => render::json(&plan),
+        Some(name) => workspace_json(&[AccountPlan {
+            name: name.clone(),
+            plan: Ok(plan.clone()),
+            exit: Exit::Success,
+        }]),
+    };
     if let Some(path) = out
-        && let Err(err) = std::fs::write(&path, render::json(&plan))
+        && let Err(err) = std::fs::write(&path, saved)
     {
         errln!("error: can't write the plan to `{}`: {err}", path.display());
         return Exit::Error;
@@ -112,11 +122,11 @@ fn text_colour(format: Format, stdout: &std::io::StdoutLock<'_>) -> bool {
 }
 
 /// One account's outcome in a workspace's plan.
-struct AccountPlan {
-    name: String,
+pub(super) struct AccountPlan {
+    pub name: String,
     /// The plan, or why there is none (said on stderr already).
-    plan: Result<Plan, String>,
-    exit: Exit,
+    pub plan: Result<Plan, String>,
+    pub exit: Exit,
 }
 
 /// The plan of every account of a workspace, the accounts read and planned side by side; an
@@ -224,7 +234,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
 }
 
 /// Each account's plan under its name; a failed one says why.
-fn workspace_text(accounts: &[AccountPlan], colour: bool) -> String {
+pub(super) fn workspace_text(accounts: &[AccountPlan], colour: bool) -> String {
     let mut text = String::new();
     for account in accounts {
         let _ = writeln!(text, "=== account `{}` ===\n", account.name);
@@ -240,7 +250,7 @@ fn workspace_text(accounts: &[AccountPlan], colour: bool) -> String {
 }
 
 /// An array of `{account, plan}` (or `{account, error}`), each plan with its own fingerprint.
-fn workspace_json(accounts: &[AccountPlan]) -> String {
+pub(super) fn workspace_json(accounts: &[AccountPlan]) -> String {
     let entries: Vec<serde_json::Value> = accounts
         .iter()
         .map(|account| match &account.plan {
@@ -253,7 +263,7 @@ fn workspace_json(accounts: &[AccountPlan]) -> String {
 
 /// One comment: a table of every account first, then each account's plan within its share of
 /// the comment's budget.
-fn workspace_markdown(accounts: &[AccountPlan]) -> String {
+pub(super) fn workspace_markdown(accounts: &[AccountPlan]) -> String {
     let mut head = String::from("### docusign-gitops plan for the workspace\n\n");
     head.push_str("| account | changes | status |\n| --- | ---: | --- |\n");
     for account in accounts {

@@ -3,7 +3,6 @@
 //! and commits it. On a workspace, every account is applied side by side ([`workspace`]).
 
 mod bars;
-mod saved;
 mod workspace;
 
 use std::fmt::Write as _;
@@ -16,6 +15,7 @@ use super::args::{AllowClass, ApplyArgs, ConnectionArgs};
 use super::connection::Served;
 use super::error::CliError;
 use super::prompt;
+use super::saved;
 use super::session::{self, Connected};
 use crate::apply::record::{self, Commit, Recorded};
 use crate::apply::{self, Outcome, Status};

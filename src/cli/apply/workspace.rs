@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::bars::Bars;
-use super::saved::{self, Saved};
 use super::{Options, Prepared, Ready, Said, Settled};
 use crate::cli::args::ApplyArgs;
 use crate::cli::error::CliError;
+use crate::cli::saved::{self, Saved};
 use crate::cli::{Exit, Target, prompt};
 use crate::desired::workspace::Workspace;
 use crate::plan::{Plan, render};

@@ -16,7 +16,8 @@ const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
 #[derive(Debug)]
 pub enum Saved {
     One(Box<Plan>),
-    Accounts(Vec<(String, Option<Plan>)>),
+    /// Each account's plan, or why there is none (planning it failed).
+    Accounts(Vec<(String, Result<Plan, String>)>),
 }
 
 impl Saved {
@@ -36,8 +37,8 @@ impl Saved {
             .iter()
             .find(|(account, _)| account.trim().eq_ignore_ascii_case(name.trim()))
         {
-            Some((_, Some(plan))) => Ok(plan.clone()),
-            Some((_, None)) => Err(CliError::SavedPlanLacksAccount {
+            Some((_, Ok(plan))) => Ok(plan.clone()),
+            Some((_, Err(_))) => Err(CliError::SavedPlanLacksAccount {
                 path: path.to_path_buf(),
                 account: name.to_owned(),
                 why: "planning it had failed",
@@ -83,7 +84,10 @@ pub fn read_saved(path: &Path) -> Result<Saved, CliError> {
 }
 
 /// A workspace's plans: `[{account, plan} | {account, error}]`, each plan of this format.
-fn read_accounts(path: &Path, bytes: &[u8]) -> Result<Vec<(String, Option<Plan>)>, CliError> {
+fn read_accounts(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Vec<(String, Result<Plan, String>)>, CliError> {
     // The versions first, as for one plan: another format is refused as such.
     #[derive(serde::Deserialize)]
     struct Versioned {
@@ -98,7 +102,6 @@ fn read_accounts(path: &Path, bytes: &[u8]) -> Result<Vec<(String, Option<Plan>)
     struct Entry {
         account: String,
         plan: Option<Plan>,
-        #[allow(dead_code)] // said when planning failed; apply needs only that it did
         error: Option<String>,
     }
     let versions: Vec<Versioned> =
@@ -119,7 +122,12 @@ fn read_accounts(path: &Path, bytes: &[u8]) -> Result<Vec<(String, Option<Plan>)
         serde_json::from_slice(bytes).map_err(|err| not_a_plan(path, &err))?;
     Ok(entries
         .into_iter()
-        .map(|entry| (entry.account, entry.plan))
+        .map(|entry| {
+            let plan = entry
+                .plan
+                .ok_or_else(|| entry.error.unwrap_or_else(|| "no plan".to_owned()));
+            (entry.account, plan)
+        })
         .collect())
 }
 
