@@ -11,13 +11,16 @@ use crate::plan::{self, Plan};
 /// changes 100,000 users is tens of MB), it keeps a hostile file from filling memory.
 const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
 
+/// One account of a workspace's saved plan: its name, and its plan or why it has none.
+pub type AccountEntry = (String, Result<Plan, String>);
+
 /// A saved plan file: one account's (`plan --out`), or a workspace's (`plan WORKSPACE --out`:
 /// each account's plan under its name, or none where planning it failed).
 #[derive(Debug)]
 pub enum Saved {
     One(Box<Plan>),
     /// Each account's plan, or why there is none (planning it failed).
-    Accounts(Vec<(String, Result<Plan, String>)>),
+    Accounts(Vec<AccountEntry>),
 }
 
 impl Saved {
@@ -84,10 +87,7 @@ pub fn read_saved(path: &Path) -> Result<Saved, CliError> {
 }
 
 /// A workspace's plans: `[{account, plan} | {account, error}]`, each plan of this format.
-fn read_accounts(
-    path: &Path,
-    bytes: &[u8],
-) -> Result<Vec<(String, Result<Plan, String>)>, CliError> {
+fn read_accounts(path: &Path, bytes: &[u8]) -> Result<Vec<AccountEntry>, CliError> {
     // The versions first, as for one plan: another format is refused as such.
     #[derive(serde::Deserialize)]
     struct Versioned {
