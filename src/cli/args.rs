@@ -302,6 +302,11 @@ pub struct ImportArgs {
     /// writes; any other file stays, and is read as desired state too if it is YAML.
     #[arg(long)]
     pub force: bool,
+    /// Import several accounts into one workspace at DIR, one `--account NAME=ACCOUNT_ID` each
+    /// (NAME alone with `--emulator`): each account in the folder NAME, and what every account
+    /// holds alike written once, in `shared/`.
+    #[arg(long = "account", value_name = "NAME=ACCOUNT_ID")]
+    pub accounts: Vec<String>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

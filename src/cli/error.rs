@@ -269,6 +269,15 @@ pub enum CliError {
     )]
     WorkspaceOneAccountSetting { setting: &'static str },
 
+    #[error("can't import `--account {given}`: {reason}")]
+    #[diagnostic(
+        code(cli::import_account),
+        help(
+            "name each account of the workspace and give its API account ID: `--account production=5d2c8f41-…` (with --emulator, `--account production`)"
+        )
+    )]
+    ImportAccount { given: String, reason: &'static str },
+
     #[error("two of the plans are for the account `{account}`")]
     #[diagnostic(
         code(cli::show_same_account),

@@ -13,6 +13,7 @@ mod select;
 mod team;
 #[cfg(test)]
 mod tests;
+mod workspace;
 
 use crate::desired::checked::Environment;
 use crate::model::{Account, EmailKey, NameKey};
@@ -20,6 +21,7 @@ use crate::model::{Account, EmailKey, NameKey};
 pub use crate::desired::write::slug;
 pub use render::NO_GROUP_FILE;
 pub use select::LeftOut;
+pub use workspace::{ImportedWorkspace, Shared, import_workspace};
 
 /// The schema copy every imported file points its editor at, relative to the output directory.
 pub const SCHEMA_PATH: &str = crate::desired::schema::COPY_PATH;
@@ -66,18 +68,37 @@ pub struct ImportError {
 /// Writes the desired state of `source.live`.
 pub fn import(source: &Source<'_>) -> Result<Imported, ImportError> {
     let selection = select::select(source.live);
-    let failed = |file: &str| {
-        let file = file.to_owned();
-        move |err: serde_saphyr::SerializeError| ImportError {
-            file,
-            reason: err.to_string(),
-        }
-    };
+    let objects = objects_of(&selection);
+    let files = files_of(&selection, Some(source), source.integration_user, false)?;
+    Ok(Imported {
+        files,
+        objects,
+        left_out: selection.left_out,
+        builtin_profiles: selection.builtin_profiles,
+        builtin_groups: selection.builtin_groups,
+        closed_users: selection.closed_users,
+    })
+}
+
+/// An [`ImportError`] for `file`, from serde-saphyr's.
+fn failed(file: &str) -> impl Fn(serde_saphyr::SerializeError) -> ImportError {
+    let file = file.to_owned();
+    move |err| ImportError {
+        file: file.clone(),
+        reason: err.to_string(),
+    }
+}
+
+/// The files of `selection`, in path order, the schema copy among them: `account.yaml` too
+/// when `source` is given (an account's files, not a workspace's shared ones). With `sparse`
+/// (a folder of a workspace), a kind the selection holds none of gets no file.
+fn files_of(
+    selection: &select::Selection<'_>,
+    source: Option<&Source<'_>>,
+    integration_user: Option<&str>,
+    sparse: bool,
+) -> Result<Vec<(String, String)>, ImportError> {
     let mut files = vec![
-        (
-            "account.yaml".to_owned(),
-            render::account_file(source).map_err(failed("account.yaml"))?,
-        ),
         (
             "permission-profiles.yaml".to_owned(),
             render::profiles_file(&selection.profiles)
@@ -93,16 +114,35 @@ pub fn import(source: &Source<'_>) -> Result<Imported, ImportError> {
                 .map_err(failed("signing-groups.yaml"))?,
         ),
     ];
-    let integration_user = source.integration_user.map(EmailKey::new);
-    for users in render::split_users(&selection) {
+    if sparse {
+        let held = [
+            !selection.profiles.is_empty(),
+            !selection.groups.is_empty(),
+            !selection.signing_groups.is_empty(),
+        ];
+        let mut held = held.into_iter();
+        files.retain(|_| held.next().unwrap_or(true));
+    }
+    if let Some(source) = source {
+        files.push((
+            "account.yaml".to_owned(),
+            render::account_file(source).map_err(failed("account.yaml"))?,
+        ));
+    }
+    let integration_user = integration_user.map(EmailKey::new);
+    for users in render::split_users(selection) {
         let text =
             render::users_file(&users, integration_user.as_ref()).map_err(failed(&users.path))?;
         files.push((users.path, text));
     }
     files.push((SCHEMA_PATH.to_owned(), crate::desired::schema::json()));
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
 
-    let objects = Account {
+/// The objects `selection` declares, as DocuSign holds them: the managed objects to record.
+fn objects_of(selection: &select::Selection<'_>) -> Account {
+    Account {
         permission_profiles: selection
             .profiles
             .iter()
@@ -128,13 +168,5 @@ pub fn import(source: &Source<'_>) -> Result<Imported, ImportError> {
             .iter()
             .map(|selected| (EmailKey::new(&selected.user.email), selected.user.clone()))
             .collect(),
-    };
-    Ok(Imported {
-        files,
-        objects,
-        left_out: selection.left_out,
-        builtin_profiles: selection.builtin_profiles,
-        builtin_groups: selection.builtin_groups,
-        closed_users: selection.closed_users,
-    })
+    }
 }

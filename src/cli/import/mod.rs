@@ -16,6 +16,8 @@ use crate::model::Account;
 use crate::state::{self, RecordedState};
 use crate::words::counted;
 
+mod workspace;
+
 /// Left-out objects shown one per line; the rest are counted.
 const SHOWN_LEFT_OUT: usize = 20;
 
@@ -23,11 +25,15 @@ pub fn run(args: ImportArgs) -> Exit {
     let ImportArgs {
         out,
         force,
+        accounts,
         connection,
     } = args;
     // Before connecting, so a wrong directory costs no API call.
     if let Err(report) = check_out_dir(&out, force) {
         return super::report_error(report);
+    }
+    if !accounts.is_empty() {
+        return workspace::run(&out, &accounts, connection);
     }
     let emulated = connection.emulator;
     if emulated && let Err(report) = carry_kept_emulator_account(&out) {
@@ -179,40 +185,56 @@ fn write(
     live: &Account,
     recorded: Option<RecordedState>,
 ) -> Result<Summary, miette::Report> {
+    let imported = import::import(&source_of(connected, live)).map_err(miette::Report::new)?;
+    for (relative, contents) in &imported.files {
+        write_inside(out, Path::new(relative), contents)?;
+    }
+    let serial = record(out, connected, live, imported.objects.clone(), recorded)?;
+    Ok(Summary {
+        imported,
+        state_path: connected.state_path.clone(),
+        serial,
+    })
+}
+
+/// What import works from: the account `connected` reads, as `live`.
+fn source_of<'a>(connected: &'a Connected, live: &'a Account) -> import::Source<'a> {
     let environment = if connected.environment == "production" {
         Environment::Production
     } else {
         // The emulator stands for the developer sandbox.
         Environment::Demo
     };
-    let integration_user = &connected.connection.account.user_email;
-    let imported = import::import(&import::Source {
+    let integration_user = connected.connection.account.user_email.as_str();
+    import::Source {
         live,
         account_id: connected.account_id(),
         environment,
-        integration_user: Some(integration_user.as_str()).filter(|email| !email.is_empty()),
-    })
-    .map_err(miette::Report::new)?;
-    for (relative, contents) in &imported.files {
-        write_inside(out, Path::new(relative), contents)?;
+        integration_user: Some(integration_user).filter(|email| !email.is_empty()),
     }
+}
 
+/// Writes the recorded state that makes `objects` managed, continuing `recorded` (an earlier
+/// import's or apply's, with `--force`); answers its serial.
+fn record(
+    dir: &Path,
+    connected: &Connected,
+    live: &Account,
+    objects: Account,
+    recorded: Option<RecordedState>,
+) -> Result<u64, miette::Report> {
     let base = recorded
         .unwrap_or_else(|| RecordedState::first(connected.account_id(), &connected.environment));
     // The imported files are not committed yet, so no commit holds them.
     let next = base.after(
         live,
-        imported.objects.clone(),
+        objects,
         None,
         state::IMPORT_PLAN,
         jiff::Timestamp::now(),
     );
-    state::file::write(out, &connected.state_path, &next).map_err(miette::Report::new)?;
-    Ok(Summary {
-        imported,
-        state_path: connected.state_path.clone(),
-        serial: next.serial,
-    })
+    state::file::write(dir, &connected.state_path, &next).map_err(miette::Report::new)?;
+    Ok(next.serial)
 }
 
 fn print_summary(
