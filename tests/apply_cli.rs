@@ -22,27 +22,19 @@ pub use crate::emulator_support::ACCOUNT_ID;
 /// A git repository in a temp dir holding `files` in its first commit.
 pub fn repo_with(files: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new().expect("temp dir");
-    let repo = git2::Repository::init(dir.path()).expect("git init");
     for (path, text) in files {
         write(dir.path(), path, text);
     }
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("git add");
-    index.write().expect("write the index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("find tree");
-    let who = git2::Signature::now("Test", "test@example.com").expect("signature");
-    repo.commit(Some("HEAD"), &who, &who, "desired state", &tree, &[])
-        .expect("first commit");
+    commit_all(dir.path(), "desired state");
     dir
 }
 
-/// Commits everything in the repository at `dir`, as a reviewed change would be merged.
+/// Commits everything in the repository at `dir` (a new one when there is none), as a
+/// reviewed change would be merged.
 pub fn commit_all(dir: &Path, message: &str) {
-    let repo = git2::Repository::open(dir).expect("the repo");
+    let repo = git2::Repository::open(dir)
+        .or_else(|_| git2::Repository::init(dir))
+        .expect("the repo");
     let mut index = repo.index().expect("index");
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
@@ -51,13 +43,11 @@ pub fn commit_all(dir: &Path, message: &str) {
     let tree = repo
         .find_tree(index.write_tree().expect("tree"))
         .expect("find tree");
-    let parent = repo
-        .head()
-        .expect("HEAD")
-        .peel_to_commit()
-        .expect("a commit");
+    // None for the first commit.
+    let parent = repo.head().ok().and_then(|head| head.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
     let who = git2::Signature::now("Test", "test@example.com").expect("signature");
-    repo.commit(Some("HEAD"), &who, &who, message, &tree, &[&parent])
+    repo.commit(Some("HEAD"), &who, &who, message, &tree, &parents)
         .expect("commit");
 }
 

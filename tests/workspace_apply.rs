@@ -12,6 +12,7 @@ use docusign_gitops::emulator::config::{
 };
 use docusign_gitops::emulator::{self, Config, SampleAccount};
 
+use crate::apply_cli::commit_all;
 use crate::apply_support::roomy;
 use crate::harness::{Cli, Fixture, Run};
 use crate::served::Served;
@@ -21,28 +22,8 @@ const ACCOUNTS: [&str; 3] = ["production", "emea", "sandbox"];
 /// The example workspace, in a git repository of its own with everything committed.
 fn example_in_git() -> Fixture {
     let fixture = Fixture::copy_of("examples/workspace");
-    commit_all(fixture.path());
+    commit_all(fixture.path(), "desired state");
     fixture
-}
-
-/// Commits every file under `dir` (a new repository when there is none).
-fn commit_all(dir: &Path) {
-    let repo = git2::Repository::open(dir)
-        .or_else(|_| git2::Repository::init(dir))
-        .expect("a repository");
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("git add");
-    index.write().expect("write the index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("find tree");
-    let who = git2::Signature::now("Test", "test@example.com").expect("signature");
-    let parent = repo.head().ok().and_then(|head| head.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &who, &who, "desired state", &tree, &parents)
-        .expect("commit");
 }
 
 fn commits(dir: &Path) -> usize {
@@ -376,7 +357,7 @@ fn hosted(config: Config) -> Hosted {
     );
     assert!(text.contains("env_prefix: EMEA"), "{text}");
     std::fs::write(&workspace, text).expect("rewrite workspace.yaml");
-    commit_all(fixture.path());
+    commit_all(fixture.path(), "desired state");
     let url = served.running.url.clone();
     let fixture = fixture.with(
         Cli::new()

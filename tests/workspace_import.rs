@@ -33,22 +33,21 @@ fn a_workspace_imports_back_to_a_plan_of_nothing() {
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).unwrap_or_else(|err| panic!("{path}: {err}"))
     };
-    let shared_users: String = std::fs::read_dir(root.join("shared/users"))
-        .expect("shared users")
-        .flatten()
-        .map(|entry| std::fs::read_to_string(entry.path()).expect("read"))
-        .collect();
+    let all_in = |folder: &str| -> String {
+        std::fs::read_dir(root.join(folder))
+            .unwrap_or_else(|err| panic!("{folder}: {err}"))
+            .flatten()
+            .map(|entry| std::fs::read_to_string(entry.path()).expect("read"))
+            .collect()
+    };
+    let shared_users = all_in("shared/users");
     assert!(shared_users.contains("lena.fischer@"), "{shared_users}");
     assert!(!shared_users.contains("marcus.webb@"), "EMEA lacks Marcus");
     assert!(
         !shared_users.contains("sofia.marchetti@"),
         "only EMEA has Sofia"
     );
-    let emea_users: String = std::fs::read_dir(root.join("emea/users"))
-        .expect("EMEA's own users")
-        .flatten()
-        .map(|entry| std::fs::read_to_string(entry.path()).expect("read"))
-        .collect();
+    let emea_users = all_in("emea/users");
     assert!(emea_users.contains("sofia.marchetti@"), "{emea_users}");
     assert!(read("workspace.yaml").contains("name: emea"));
     assert!(read("emea/account.yaml").contains("account:"));

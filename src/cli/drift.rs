@@ -16,13 +16,10 @@ use crate::drift::{self, Report, render};
 use crate::markdown::{self, COMMENT_BUDGET};
 
 pub fn run(args: DriftArgs) -> Exit {
-    match Workspace::find(&args.target.dir) {
-        Ok(Some(workspace)) if args.target.account.is_none() => every_account(&workspace, args),
-        Ok(_) => one_account(args),
-        Err(problems) => {
-            super::report_problems(&problems);
-            Exit::Error
-        }
+    match super::whole_workspace(&args.target) {
+        Ok(Some(workspace)) => every_account(&workspace, args),
+        Ok(None) => one_account(args),
+        Err(exit) => exit,
     }
 }
 

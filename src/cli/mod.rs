@@ -131,6 +131,20 @@ struct Target {
     account: Option<String>,
 }
 
+/// The workspace `target` names when the run is on all of it (no `--account`); `Ok(None)` for
+/// a folder of one account or one account of a workspace; its problems said (exit 1) when
+/// `workspace.yaml` can't be used.
+fn whole_workspace(target: &TargetArgs) -> Result<Option<Workspace>, Exit> {
+    match Workspace::find(&target.dir) {
+        Ok(Some(workspace)) if target.account.is_none() => Ok(Some(workspace)),
+        Ok(_) => Ok(None),
+        Err(problems) => {
+            report_problems(&problems);
+            Err(Exit::Error)
+        }
+    }
+}
+
 /// Loads the desired state `target` names, printing its problems; `None` when it has errors,
 /// or names a workspace without `--account`, or one account's folder of a workspace (which
 /// alone lacks the shared definitions).

@@ -15,13 +15,10 @@ use crate::markdown::{self, COMMENT_BUDGET};
 use crate::plan::{self, Plan, render};
 
 pub fn run(args: PlanArgs) -> Exit {
-    match Workspace::find(&args.target.dir) {
-        Ok(Some(workspace)) if args.target.account.is_none() => every_account(&workspace, args),
-        Ok(_) => one_account(args),
-        Err(problems) => {
-            super::report_problems(&problems);
-            Exit::Error
-        }
+    match super::whole_workspace(&args.target) {
+        Ok(Some(workspace)) => every_account(&workspace, args),
+        Ok(None) => one_account(args),
+        Err(exit) => exit,
     }
 }
 

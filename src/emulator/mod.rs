@@ -400,18 +400,23 @@ fn initial_accounts(
                 .first_mut()
                 .ok_or("the state file holds no account")?;
             first.reindex();
-            let user = first
-                .users
-                .iter()
-                .find(|user| crate::email::same(&user.email, &email))
-                .map(|user| user.id.clone())
-                .ok_or_else(|| {
-                    format!("the state file has no user `{email}` to act as the integration user")
-                })?;
+            let user = integration_user_in(first, &email)?;
             (accounts, user)
         }
         _ => (vec![seeded.account], seeded.integration_user_id),
     })
+}
+
+/// The ID of the user with `email` in a kept `account`: the seed's integration user, found again.
+fn integration_user_in(account: &Account, email: &str) -> Result<String, String> {
+    account
+        .users
+        .iter()
+        .find(|user| crate::email::same(&user.email, email))
+        .map(|user| user.id.clone())
+        .ok_or_else(|| {
+            format!("the state file has no user `{email}` to act as the integration user")
+        })
 }
 
 /// Where the credentials a standalone emulator prints come from.
@@ -617,18 +622,8 @@ pub async fn start_samples(
     }
     let email = integration_email.ok_or("no account to serve")?;
     // Found by email in the first account, and held under the same ID in every other.
-    let integration_user = accounts
-        .first()
-        .and_then(|first| {
-            first
-                .users
-                .iter()
-                .find(|user| crate::email::same(&user.email, &email))
-        })
-        .map(|user| user.id.clone())
-        .ok_or_else(|| {
-            format!("the state file has no user `{email}` to act as the integration user")
-        })?;
+    let first = accounts.first().ok_or("no account to serve")?;
+    let integration_user = integration_user_in(first, &email)?;
     if let Some(lacking) = accounts
         .iter()
         .find(|account| account.user(&integration_user).is_none())

@@ -123,32 +123,33 @@ impl Texts {
         integration_user: Option<&EmailKey>,
     ) -> Result<Self, ImportError> {
         Ok(Self {
-            profiles: selection
-                .profiles
-                .iter()
-                .map(|one| render::profiles_file(std::slice::from_ref(one)))
-                .collect::<Result<_, _>>()
-                .map_err(failed("permission-profiles.yaml"))?,
-            groups: selection
-                .groups
-                .iter()
-                .map(|one| render::groups_file(&[one]))
-                .collect::<Result<_, _>>()
-                .map_err(failed("groups.yaml"))?,
-            signing_groups: selection
-                .signing_groups
-                .iter()
-                .map(|one| render::signing_groups_file(&[one]))
-                .collect::<Result<_, _>>()
-                .map_err(failed("signing-groups.yaml"))?,
-            users: selection
-                .users
-                .iter()
-                .map(|one| user_text(one, integration_user))
-                .collect::<Result<_, _>>()
-                .map_err(failed("users"))?,
+            profiles: each(&selection.profiles, "permission-profiles.yaml", |one| {
+                render::profiles_file(std::slice::from_ref(one))
+            })?,
+            groups: each(&selection.groups, "groups.yaml", |one| {
+                render::groups_file(&[one])
+            })?,
+            signing_groups: each(&selection.signing_groups, "signing-groups.yaml", |one| {
+                render::signing_groups_file(&[one])
+            })?,
+            users: each(&selection.users, "users", |one| {
+                user_text(one, integration_user)
+            })?,
         })
     }
+}
+
+/// Each of `objects` written alone by `write` (the file `file` is named in an error).
+fn each<T>(
+    objects: &[T],
+    file: &str,
+    write: impl Fn(&T) -> Result<String, serde_saphyr::SerializeError>,
+) -> Result<Vec<String>, ImportError> {
+    objects
+        .iter()
+        .map(write)
+        .collect::<Result<_, _>>()
+        .map_err(failed(file))
 }
 
 /// The entries every account holds alike, per kind.

@@ -19,25 +19,21 @@ use super::saved;
 use super::session::{self, Connected};
 use crate::apply::record::{self, Commit, Recorded};
 use crate::apply::{self, Outcome, Status};
-use crate::desired::workspace::Workspace;
 use crate::model::controls::visible;
 use crate::plan::{self, Plan, render};
 use crate::state::{self, Lock, RecordedState};
 use bars::Bars;
 
 pub fn run(args: ApplyArgs) -> Exit {
-    match Workspace::find(&args.target.dir) {
-        Ok(Some(workspace)) if args.target.account.is_none() => workspace::run(&workspace, args),
-        Ok(_) => {
+    match super::whole_workspace(&args.target) {
+        Ok(Some(workspace)) => workspace::run(&workspace, args),
+        Ok(None) => {
             let Some(target) = super::load_target(&args.target) else {
                 return Exit::Error;
             };
             super::run_to_exit(apply_one(args, &target))
         }
-        Err(problems) => {
-            super::report_problems(&problems);
-            Exit::Error
-        }
+        Err(exit) => exit,
     }
 }
 
