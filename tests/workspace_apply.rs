@@ -556,3 +556,20 @@ fn drift_on_a_whole_workspace_reports_each_account() {
         .exits(0)
         .stdout_has("| `emea` | no drift |");
 }
+
+/// `auth check --emulator` on a workspace checks each account on the workspace's emulator:
+/// three accounts, one integration user.
+#[test]
+fn auth_check_on_the_emulator_checks_each_account_of_the_workspace() {
+    let run = Fixture::copy_of("examples/workspace").run(&["auth", "check", "--emulator"]);
+    run.exits(0);
+    let accounts: std::collections::BTreeSet<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("account:"))
+        .collect();
+    assert_eq!(accounts.len(), 3, "{}", run.stdout);
+    for name in ACCOUNTS {
+        run.stdout_has(&format!("Northwind Trading Co. ({name})"));
+    }
+}

@@ -60,7 +60,7 @@ fn check(args: AuthCheckArgs) -> Exit {
             return super::report_error(CliError::NotAWorkspace { dir, account: name });
         }
         let hint = account_hint(&dir);
-        return super::run_to_exit(check_one(connection, hint, ""));
+        return super::run_to_exit(check_one(connection, hint, "", None));
     };
     let entries: Vec<_> = match &account {
         None => {
@@ -74,20 +74,55 @@ fn check(args: AuthCheckArgs) -> Exit {
             None => return super::report_error(CliError::unknown_account(name, &workspace)),
         },
     };
-    // One after the other, so each account's lines stay together; every account is checked,
-    // whatever the others give, and the exit code is the worst.
-    let mut worst = Exit::Success;
-    for entry in entries {
-        outln!("=== account `{}` ===", entry.name.value.trim());
-        let hint = hint_from(&workspace.dir_of(entry), &workspace.load(entry));
-        let prefix = entry.credentials_prefix();
-        let exit = super::run_to_exit(check_one(connection.clone(), hint, &prefix));
-        outln!();
-        if exit.severity() > worst.severity() {
-            worst = exit;
+    let emulated = connection.emulator.then(|| super::session::Emulated {
+        home: workspace.root.clone(),
+        workspace: Some((
+            workspace
+                .accounts
+                .iter()
+                .map(|entry| crate::emulator::SampleAccount::named(entry.name.value.trim()))
+                .collect(),
+            0,
+        )),
+    });
+    let checked = super::block_on(async {
+        // With `--emulator`, the workspace's emulator, which serves every account.
+        let served = match &emulated {
+            Some(emulated) => Some(emulated.start(false).await?),
+            None => None,
+        };
+        // One after the other, so each account's lines stay together; every account is
+        // checked, whatever the others give, and the exit code is the worst.
+        let mut worst = Exit::Success;
+        for entry in entries {
+            outln!("=== account `{}` ===", entry.name.value.trim());
+            let hint = hint_from(&workspace.dir_of(entry), &workspace.load(entry));
+            let prefix = entry.credentials_prefix();
+            let index = workspace
+                .accounts
+                .iter()
+                .position(|account| std::ptr::eq(account, entry))
+                .unwrap_or(0);
+            let on_emulator = served
+                .as_ref()
+                .map(|served| served.account(index))
+                .transpose()?;
+            let exit = match check_one(connection.clone(), hint, &prefix, on_emulator).await {
+                Ok(exit) => exit,
+                Err(report) => super::report_error(report),
+            };
+            outln!();
+            if exit.severity() > worst.severity() {
+                worst = exit;
+            }
         }
+        Ok::<_, CliError>(worst)
+    });
+    match checked {
+        Some(Ok(worst)) => worst,
+        Some(Err(err)) => super::report_error(err),
+        None => Exit::Error,
     }
-    worst
 }
 
 /// Checks the credentials `prefix` starts (see [`connection::resolve`]) on the account `hint`
@@ -96,11 +131,12 @@ async fn check_one(
     connection: ConnectionArgs,
     hint: Option<connection::AccountHint>,
     prefix: &str,
+    on_emulator: Option<connection::ServedAccount>,
 ) -> Result<Exit, miette::Report> {
     let Target {
         settings,
         _emulator,
-    } = connection::resolve(connection, hint, None, prefix).await?;
+    } = connection::resolve(connection, hint, on_emulator, prefix).await?;
     let connection = connect::connect(settings).await?;
     let standing = standing(&connection).await?;
     print_check(&connection, &standing);
