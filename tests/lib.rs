@@ -59,3 +59,4 @@ mod sync_ldap_cli;
 mod validate;
 mod workspace;
 mod workspace_apply;
+mod workspace_support;
