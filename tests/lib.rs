@@ -60,3 +60,4 @@ mod validate;
 mod workspace;
 mod workspace_apply;
 mod workspace_import;
+mod workspace_support;

@@ -2,8 +2,11 @@
 //! expects, and every `docusign-gitops` command line in their `run:` / `script:` text runs, with
 //! exactly its flags, against an emulator of the sample account, in the order CI runs them: the
 //! pull request's plan, the merge's apply, the scheduled drift check. The scheduled sync runs
-//! against the worked example of `sync`, without DocuSign. A command line the reader below
-//! can't take apart fails the test, so a new one can't slip in untested.
+//! against the worked example of `sync`, without DocuSign. The same plan, apply and drift files
+//! then take a change to the example workspace through; the workspace's matrix files plan it
+//! with one job per account (each job once per account of its matrix) and merge the plans into
+//! the comment the single job gives. A command line the reader below can't take apart fails
+//! the test, so a new one can't slip in untested.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +14,7 @@ use docusign_gitops::emulator::{self, Config};
 use serde_json::Value;
 
 use crate::harness::{self, Cli, Run};
+use crate::workspace_support::{self, ACCOUNTS};
 
 /// Every pipeline file, by CI, in the order a change goes through them.
 const GITHUB: [&str; 3] = ["github/plan.yml", "github/apply.yml", "github/drift.yml"];
@@ -22,13 +26,24 @@ const GITLAB: [&str; 3] = [
 /// The scheduled sync, which proposes the directory's changes as a pull request of their own.
 const GITHUB_SYNC: &str = "github/sync.yml";
 const GITLAB_SYNC: &str = "gitlab/sync.gitlab-ci.yml";
+/// A workspace planned with one job per account, merged into one comment.
+const GITHUB_MATRIX: MatrixCi = MatrixCi {
+    file: "github/workspace-plan.yml",
+    place_from: "POSITION",
+    first_place: 0,
+};
+const GITLAB_MATRIX: MatrixCi = MatrixCi {
+    file: "gitlab/workspace-plan.gitlab-ci.yml",
+    place_from: "CI_NODE_INDEX",
+    first_place: 1,
+};
 
 fn github_files() -> impl Iterator<Item = &'static str> {
-    GITHUB.into_iter().chain([GITHUB_SYNC])
+    GITHUB.into_iter().chain([GITHUB_SYNC, GITHUB_MATRIX.file])
 }
 
 fn gitlab_files() -> impl Iterator<Item = &'static str> {
-    GITLAB.into_iter().chain([GITLAB_SYNC])
+    GITLAB.into_iter().chain([GITLAB_SYNC, GITLAB_MATRIX.file])
 }
 
 /// The variable the pipelines name the desired-state directory with; the only one a command
@@ -132,6 +147,23 @@ fn github_workflows_have_the_shape_github_expects() {
         (GITHUB_SYNC, "/permissions/pull-requests", "write"),
         (GITHUB_SYNC, "/concurrency/group", "docusign-sync"),
         (GITHUB_SYNC, "/env/SYNC_BRANCH", "docusign-gitops/sync"),
+        (GITHUB_MATRIX.file, "/permissions/pull-requests", "write"),
+        (
+            GITHUB_MATRIX.file,
+            "/jobs/plan/env/ACCOUNT",
+            "${{ matrix.account }}",
+        ),
+        (
+            GITHUB_MATRIX.file,
+            "/jobs/plan/steps/5/env/POSITION",
+            "${{ strategy.job-index }}",
+        ),
+        (GITHUB_MATRIX.file, "/jobs/comment/needs", "plan"),
+        (
+            GITHUB_MATRIX.file,
+            "/jobs/comment/steps/2/with/pattern",
+            "docusign-plan-*",
+        ),
     ] {
         assert_eq!(
             parse(file).pointer(pointer).and_then(Value::as_str),
@@ -159,17 +191,25 @@ fn github_workflows_have_the_shape_github_expects() {
             .filter_map(|step| step["uses"].as_str().map(str::to_owned))
             .collect()
     };
-    let plan_actions = uses("github/plan.yml");
-    for action in [
-        "actions/upload-artifact@v4",
-        "actions/github-script@v7",
-        "actions/cache@v4",
-    ] {
-        assert!(
-            plan_actions.iter().any(|used| used == action),
-            "plan.yml uses {action}"
-        );
+    for file in ["github/plan.yml", GITHUB_MATRIX.file] {
+        let plan_actions = uses(file);
+        for action in [
+            "actions/upload-artifact@v4",
+            "actions/github-script@v7",
+            "actions/cache@v4",
+        ] {
+            assert!(
+                plan_actions.iter().any(|used| used == action),
+                "{file} uses {action}"
+            );
+        }
     }
+    assert!(uses(GITHUB_MATRIX.file).contains(&"actions/download-artifact@v4".to_owned()));
+    // Every account is planned, whatever happens to another.
+    assert_eq!(
+        parse(GITHUB_MATRIX.file).pointer("/jobs/plan/strategy/fail-fast"),
+        Some(&Value::Bool(false))
+    );
 }
 
 /// GitLab's global keywords; every other top-level key is a job (hidden when it starts with
@@ -256,6 +296,21 @@ fn gitlab_files_have_the_shape_gitlab_expects() {
             "/.docusign-sync-tool/variables/SYNC_BRANCH",
             "docusign-gitops/sync",
         ),
+        (
+            GITLAB_MATRIX.file,
+            "/docusign-plan-account/rules/0/if",
+            "$CI_PIPELINE_SOURCE == \"merge_request_event\"",
+        ),
+        (
+            GITLAB_MATRIX.file,
+            "/docusign-plan/needs/0",
+            "docusign-plan-account",
+        ),
+        (
+            GITLAB_MATRIX.file,
+            "/docusign-plan/artifacts/paths/0",
+            "plan.json",
+        ),
     ] {
         assert_eq!(
             parse(file).pointer(pointer).and_then(Value::as_str),
@@ -287,7 +342,7 @@ fn installs_are_locked_and_pinned() {
                 }
             }
         }
-        assert_eq!(installs, 1, "{file}: one install");
+        assert!(installs > 0, "{file}: installs the tool");
     }
 }
 
@@ -320,33 +375,81 @@ struct Invocation {
     captured: bool,
     /// Shown in a shell comment, as a variant to switch to.
     commented: bool,
+    /// The file its standard output goes to (`> FILE`), unexpanded.
+    stdout_to: Option<Word>,
 }
 
 impl Invocation {
     /// The arguments with [`DIR_VARIABLE`] replaced by `dir`; any other variable is an error.
     fn argv(&self, dir: &str) -> Vec<String> {
+        self.expanded(&[(DIR_VARIABLE, dir)])
+    }
+
+    /// The arguments with each variable replaced by its value in `vars`; any other variable is
+    /// an error.
+    fn expanded(&self, vars: &[(&str, &str)]) -> Vec<String> {
         self.args
             .iter()
-            .map(|word| {
-                word.iter()
-                    .map(|piece| match piece {
-                        Piece::Text(text) => text.clone(),
-                        Piece::Var(name) if name == DIR_VARIABLE => dir.to_owned(),
-                        Piece::Var(name) => panic!(
-                            "`{}` uses ${name}; the test knows only ${DIR_VARIABLE}",
-                            self.line
-                        ),
-                    })
-                    .collect()
+            .map(|word| self.expand(word, vars))
+            .collect()
+    }
+
+    fn expand(&self, word: &Word, vars: &[(&str, &str)]) -> String {
+        word.iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.clone(),
+                Piece::Var(name) => vars.iter().find(|(known, _)| known == name).map_or_else(
+                    || {
+                        panic!(
+                            "`{}` uses ${name}; the test knows only {:?}",
+                            self.line,
+                            vars.iter().map(|(known, _)| *known).collect::<Vec<_>>()
+                        )
+                    },
+                    |(_, value)| (*value).to_owned(),
+                ),
             })
             .collect()
     }
 
+    /// Where in the checkout its standard output goes: a relative path, expanded. A file
+    /// named from a variable or an absolute path (`"$RUNNER_TEMP/sync.txt"`) is out of the
+    /// checkout, and is not written.
+    fn stdout_file(&self, vars: &[(&str, &str)]) -> Option<String> {
+        let target = self.stdout_to.as_ref()?;
+        // A quoted word starts with the empty text its quote opened.
+        let start = target
+            .iter()
+            .find(|piece| !matches!(piece, Piece::Text(text) if text.is_empty()));
+        match start {
+            Some(Piece::Text(text)) if !text.starts_with('/') => Some(self.expand(target, vars)),
+            _ => None,
+        }
+    }
+
+    /// The command (`plan`, `show`), when it is written out.
+    fn command(&self) -> Option<&str> {
+        match self.args.first()?.as_slice() {
+            [Piece::Text(command)] => Some(command),
+            _ => None,
+        }
+    }
+
+    /// Whether it prints markdown.
+    fn prints_markdown(&self) -> bool {
+        self.args.windows(2).any(|pair| {
+            pair[0] == [Piece::Text("--format".to_owned())]
+                && pair[1] == [Piece::Text("markdown".to_owned())]
+        })
+    }
+
     /// Whether the command can exit 2 for "changes" or "drift" rather than for an error.
     fn may_exit_2(&self) -> bool {
-        let args = self.argv("DIR");
-        args.first().is_some_and(|command| command == "drift")
-            || args.iter().any(|arg| arg == "--detailed-exitcode")
+        self.command() == Some("drift")
+            || self
+                .args
+                .iter()
+                .any(|word| *word == [Piece::Text("--detailed-exitcode".to_owned())])
     }
 
     /// The exit codes the pipeline goes on from: 0, and 2 where it keeps the code of a
@@ -442,19 +545,20 @@ fn invocations(text: &str) -> Result<Vec<Invocation>, String> {
         }
         let commands = commands(&tokenize(body).map_err(|err| format!("`{line}`: {err}"))?);
         let mut accounted = 0;
-        for (index, (words, separator)) in commands.iter().enumerate() {
+        for (index, (words, separator, stdout_to)) in commands.iter().enumerate() {
             let is_program = |word: &Word| *word == [Piece::Text(PROGRAM.to_owned())];
             if words.first().is_some_and(is_program) {
                 accounted += 1;
                 let captured = separator.as_deref() == Some("||")
                     && commands.get(index + 1).is_some_and(
-                        |(next, _)| matches!(next.as_slice(), [word] if keeps_exit_code(word)),
+                        |(next, _, _)| matches!(next.as_slice(), [word] if keeps_exit_code(word)),
                     );
                 found.push(Invocation {
                     line: body.trim().to_owned(),
                     args: words[1..].to_vec(),
                     captured,
                     commented,
+                    stdout_to: stdout_to.clone(),
                 });
             } else if words.len() > 2
                 && words[0] == [Piece::Text("cargo".to_owned())]
@@ -478,24 +582,40 @@ fn keeps_exit_code(word: &Word) -> bool {
         if var == "?" && name.ends_with('=') && name.len() > 1)
 }
 
-/// Splits tokens into commands (words without redirections), each with the operator after it.
-fn commands(tokens: &[Token]) -> Vec<(Vec<Word>, Option<String>)> {
+/// One command's words (without redirections), the operator after it, and the file its
+/// standard output goes to.
+type ShellCommand = (Vec<Word>, Option<String>, Option<Word>);
+
+/// Splits tokens into commands.
+fn commands(tokens: &[Token]) -> Vec<ShellCommand> {
     let mut commands = Vec::new();
     let mut words = Vec::new();
-    let mut skip_target = false;
+    let mut stdout_to = None;
+    // The redirection whose target comes next.
+    let mut target_of: Option<&str> = None;
     for token in tokens {
         match token {
             Token::Op(op) if ["&&", "||", "|", ";", "&"].contains(&op.as_str()) => {
-                commands.push((std::mem::take(&mut words), Some(op.clone())));
+                commands.push((
+                    std::mem::take(&mut words),
+                    Some(op.clone()),
+                    stdout_to.take(),
+                ));
             }
             // A redirection: its target is not an argument (`2>&1` carries its own).
-            Token::Op(op) => skip_target = !op.ends_with(|c: char| c.is_ascii_digit() || c == '-'),
-            Token::Word(_) if skip_target => skip_target = false,
-            Token::Word(word) => words.push(word.clone()),
+            Token::Op(op) if !op.ends_with(|c: char| c.is_ascii_digit() || c == '-') => {
+                target_of = Some(op);
+            }
+            Token::Op(_) => {}
+            Token::Word(word) => match target_of.take() {
+                Some(">" | "1>") => stdout_to = Some(word.clone()),
+                Some(_) => {}
+                None => words.push(word.clone()),
+            },
         }
     }
     if !words.is_empty() {
-        commands.push((words, None));
+        commands.push((words, None, stdout_to));
     }
     commands
 }
@@ -644,8 +764,15 @@ fn variable(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Piec
 
 /// The command lines of one pipeline file, in the order CI runs them.
 fn invocations_of(file: &str) -> Vec<Invocation> {
+    invocations_in(file, &parse(file))
+}
+
+/// The command lines of one part of a pipeline file (a job), in the order CI runs them.
+fn invocations_in(file: &str, part: &Value) -> Vec<Invocation> {
+    let mut texts = Vec::new();
+    collect_shell(part, shell_keys(file), &mut texts);
     let mut found = Vec::new();
-    for text in shell_texts(file) {
+    for text in texts {
         found.extend(invocations(&text).unwrap_or_else(|err| panic!("{file}: {err}")));
     }
     found
@@ -748,16 +875,7 @@ fn run_pipelines(files: [&'static str; 3]) {
     let checkout = tempfile::tempdir().expect("temp dir");
     let root = checkout.path();
     harness::copy_into("examples/desired-state", &root.join(&stages.dir));
-    let repo = git2::Repository::init(root).expect("git init");
-    {
-        // What the pipelines' `git config` steps do.
-        let mut config = repo.config().expect("config");
-        config.set_str("user.name", "CI").expect("user.name");
-        config
-            .set_str("user.email", "ci@example.com")
-            .expect("user.email");
-    }
-    commit(&repo, "desired state", None);
+    let repo = committed(root);
     let tool = Tool {
         root,
         // The sample emulator accepts the token it made, not the tests' own.
@@ -765,8 +883,12 @@ fn run_pipelines(files: [&'static str; 3]) {
         dir: &stages.dir,
     };
 
+    let state_files = [format!(
+        "{}/.docusign-gitops/state/{account_id}.json",
+        stages.dir
+    )];
     // The sample account differs from the examples: a pull request, its merge, a scheduled check.
-    stages.change_goes_through(&tool, &repo, &account_id, false);
+    stages.change_goes_through(&tool, &repo, &state_files, false);
 
     // The variants shown in comments (apply the reviewed plan file): a second pull request
     // changes a job title, and its plan file is applied as it is.
@@ -780,7 +902,7 @@ fn run_pipelines(files: [&'static str; 3]) {
         );
         std::fs::write(root.join(&path), promoted).expect("write the users");
         commit(&repo, "a promotion", Some(&path));
-        stages.change_goes_through(&tool, &repo, &account_id, true);
+        stages.change_goes_through(&tool, &repo, &state_files, true);
     }
 }
 
@@ -830,18 +952,30 @@ impl Stages {
         }
     }
 
-    /// Plan (the change shows), apply (the active command lines, or the commented variants),
-    /// which commits the state for CI to push, then drift, which finds none.
+    /// Plan (the change shows), then [`Stages::applied`].
     fn change_goes_through(
         &self,
         tool: &Tool<'_>,
         repo: &git2::Repository,
-        account_id: &str,
+        state_files: &[String],
         variants: bool,
     ) {
-        let [plan_file, apply_file, drift_file] = self.files;
+        let plan_file = self.files[0];
         let planned = tool.run_all(plan_file, &self.plan, false);
         assert!(planned.contains(&2), "{plan_file}: the plan has changes");
+        self.applied(tool, repo, state_files, variants);
+    }
+
+    /// Apply (the active command lines, or the commented variants), which commits the state
+    /// files (`state_files`, in the checkout) for CI to push, then drift, which finds none.
+    fn applied(
+        &self,
+        tool: &Tool<'_>,
+        repo: &git2::Repository,
+        state_files: &[String],
+        variants: bool,
+    ) {
+        let [_, apply_file, drift_file] = self.files;
         let before = repo.head().expect("HEAD").target();
         tool.run_all(apply_file, &self.apply, variants);
         let after = repo.head().expect("HEAD");
@@ -850,12 +984,11 @@ impl Stages {
             before,
             "{apply_file}: apply commits the state for CI to push"
         );
-        let state = format!("{}/.docusign-gitops/state/{account_id}.json", self.dir);
-        after
-            .peel_to_tree()
-            .expect("tree")
-            .get_path(Path::new(&state))
-            .expect("the state commit holds the state file");
+        let tree = after.peel_to_tree().expect("tree");
+        for state in state_files {
+            tree.get_path(Path::new(state))
+                .unwrap_or_else(|_| panic!("{apply_file}: the state commit holds `{state}`"));
+        }
         let checked = tool.run_all(drift_file, &self.drift, false);
         assert!(
             checked.iter().all(|code| *code == 0),
@@ -876,11 +1009,35 @@ impl Tool<'_> {
     /// each with exactly its arguments, and checks each exit code is one the pipeline goes on
     /// from. Returns the codes.
     fn run_all(&self, file: &str, calls: &[Invocation], commented: bool) -> Vec<i32> {
+        self.run_job(file, calls, commented, &[])
+            .iter()
+            .map(|(_, run)| run.code)
+            .collect()
+    }
+
+    /// As [`Tool::run_all`], in a job that also sets `vars` (a matrix value); a word with `*`
+    /// is a file-name pattern, as the shell takes it unquoted (no pipeline quotes one), and
+    /// standard output goes where the line sends it in the checkout. Returns each command
+    /// line with its run.
+    fn run_job<'c>(
+        &self,
+        file: &str,
+        calls: &'c [Invocation],
+        commented: bool,
+        vars: &[(&str, &str)],
+    ) -> Vec<(&'c Invocation, Run)> {
+        let mut vars = vars.to_vec();
+        vars.push((DIR_VARIABLE, self.dir));
         calls
             .iter()
             .filter(|call| call.commented == commented)
             .map(|call| {
-                let run = self.run(&call.argv(self.dir));
+                let args: Vec<String> = call
+                    .expanded(&vars)
+                    .into_iter()
+                    .flat_map(|arg| matching_files(self.root, arg))
+                    .collect();
+                let run = self.run(&args);
                 // clap ends a usage error with exit 2 too, which would pass for "changes".
                 assert!(
                     !run.stderr.contains("Usage:"),
@@ -897,7 +1054,11 @@ impl Tool<'_> {
                     run.stdout,
                     run.stderr
                 );
-                run.code
+                if let Some(path) = call.stdout_file(&vars) {
+                    std::fs::write(self.root.join(&path), &run.stdout)
+                        .unwrap_or_else(|err| panic!("write `{path}`: {err}"));
+                }
+                (call, run)
             })
             .collect()
     }
@@ -905,6 +1066,21 @@ impl Tool<'_> {
     fn run(&self, args: &[String]) -> Run {
         Run::of(self.cli.command(&[]).args(args).current_dir(self.root))
     }
+}
+
+/// The checkout at `root`: a new repository, set up as the pipelines' `git config` steps set
+/// it, with everything in it committed.
+fn committed(root: &Path) -> git2::Repository {
+    let repo = git2::Repository::init(root).expect("git init");
+    {
+        let mut config = repo.config().expect("config");
+        config.set_str("user.name", "CI").expect("user.name");
+        config
+            .set_str("user.email", "ci@example.com")
+            .expect("user.email");
+    }
+    commit(&repo, "desired state", None);
+    repo
 }
 
 /// Commits everything (`only` = None) or one path on top of HEAD.
@@ -942,6 +1118,314 @@ fn github_pipelines_run_against_the_emulator() {
 #[test]
 fn gitlab_pipelines_run_against_the_emulator() {
     run_pipelines(GITLAB);
+}
+
+/// The files in the checkout a word names: the word itself, unless its last part is a pattern
+/// (`*`, `?`) that matches some, then those, sorted, as the shell expands them.
+fn matching_files(root: &Path, word: String) -> Vec<String> {
+    let (folder, pattern) = word.rsplit_once('/').unwrap_or(("", word.as_str()));
+    if !pattern.contains(['*', '?']) {
+        return vec![word];
+    }
+    assert!(
+        !folder.contains(['*', '?']),
+        "a pattern in a folder: {word}"
+    );
+    let pattern: Vec<char> = pattern.chars().collect();
+    let mut matched: Vec<String> = std::fs::read_dir(root.join(folder))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .filter(|name| {
+                    !name.starts_with('.') && matches(&pattern, &name.chars().collect::<Vec<_>>())
+                })
+                .map(|name| {
+                    if folder.is_empty() {
+                        name
+                    } else {
+                        format!("{folder}/{name}")
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    matched.sort();
+    if matched.is_empty() {
+        vec![word]
+    } else {
+        matched
+    }
+}
+
+/// Whether `name` matches the shell pattern `pattern` (`*` any run, `?` one character).
+fn matches(pattern: &[char], name: &[char]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some(('*', rest)) => (0..=name.len()).any(|skip| matches(rest, &name[skip..])),
+        Some((c, rest)) => name
+            .split_first()
+            .is_some_and(|(first, others)| (*c == '?' || c == first) && matches(rest, others)),
+    }
+}
+
+#[test]
+fn patterns_match_as_the_shell_matches_them() {
+    let chars = |text: &str| text.chars().collect::<Vec<_>>();
+    for (pattern, name, expected) in [
+        ("*.json", "000-production.json", true),
+        ("*.json", "000-production.status", false),
+        ("???-*.json", "001-emea.json", true),
+        ("???-*.json", "1-emea.json", false),
+        ("plan.json", "plan.json", true),
+    ] {
+        assert_eq!(
+            matches(&chars(pattern), &chars(name)),
+            expected,
+            "{pattern} {name}"
+        );
+    }
+}
+
+// ---- A workspace: one job, or one job per account ----
+
+/// A CI's file that plans a workspace with one job per account, and the variable that gives a
+/// job its place in the matrix, from which the file's `place=$(printf '%03d' "$VAR")` names
+/// the job's files.
+#[derive(Clone, Copy)]
+struct MatrixCi {
+    file: &'static str,
+    place_from: &'static str,
+    /// The place of the matrix's first job.
+    first_place: usize,
+}
+
+/// One job of a matrix file: the accounts of its matrix (none for the job that merges), and
+/// its command lines (with those of the template it extends, first).
+struct Job {
+    name: String,
+    accounts: Option<Vec<String>>,
+    calls: Vec<Invocation>,
+}
+
+impl MatrixCi {
+    /// The jobs, those of the matrix first: the merging job needs them.
+    fn jobs(self) -> Vec<Job> {
+        let file = self.file;
+        let workflow = parse(file);
+        let (jobs, matrix): (Vec<(&String, &Value)>, &str) = if file.starts_with("github/") {
+            let jobs = workflow["jobs"].as_object().expect("jobs");
+            (jobs.iter().collect(), "/strategy/matrix/account")
+        } else {
+            let top = workflow.as_object().expect("a map");
+            let jobs = top.iter().filter(|(key, _)| {
+                !key.starts_with('.') && !GITLAB_GLOBAL_KEYS.contains(&key.as_str())
+            });
+            (jobs.collect(), "/parallel/matrix/0/ACCOUNT")
+        };
+        let mut found: Vec<Job> = jobs
+            .into_iter()
+            .map(|(name, job)| {
+                let mut calls = Vec::new();
+                if let Some(template) = job["extends"].as_str() {
+                    calls = invocations_in(file, &workflow[template]);
+                }
+                calls.extend(invocations_in(file, job));
+                let accounts = job.pointer(matrix).map(|values| {
+                    serde_json::from_value(values.clone()).expect("a list of account names")
+                });
+                Job {
+                    name: name.clone(),
+                    accounts,
+                    calls,
+                }
+            })
+            .collect();
+        found.sort_by_key(|job| job.accounts.is_none());
+        let place = format!("place=$(printf '%03d' \"${}\")", self.place_from);
+        assert!(
+            shell_texts(file)
+                .iter()
+                .any(|text| text.lines().any(|line| line.trim() == place)),
+            "{file}: a job's place is `{place}`, as this test has it"
+        );
+        found
+    }
+
+    /// Every job of the matrix once per account, with the account's name and place set as
+    /// CI sets them; then the merging job. Returns the comment it writes.
+    fn run(self, tool: &Tool<'_>, jobs: &[Job]) -> String {
+        let file = self.file;
+        // What the jobs' `mkdir -p plans` does; in CI, the merging job's `plans/` holds what
+        // every job of the matrix handed on.
+        assert!(
+            shell_texts(file)
+                .iter()
+                .any(|text| text.lines().any(|line| line.trim() == "mkdir -p plans")),
+            "{file}: the jobs make `plans/`"
+        );
+        std::fs::create_dir_all(tool.root.join("plans")).expect("mkdir plans");
+        let mut comment = None;
+        for job in jobs {
+            let Some(accounts) = &job.accounts else {
+                let runs = tool.run_job(file, &job.calls, false, &[]);
+                comment = markdown_of(&runs).or(comment);
+                continue;
+            };
+            assert_eq!(accounts, &ACCOUNTS, "{file}: {}: every account", job.name);
+            for (index, account) in accounts.iter().enumerate() {
+                let place = format!("{:03}", index + self.first_place);
+                let vars = [("ACCOUNT", account.as_str()), ("place", place.as_str())];
+                let runs = tool.run_job(file, &job.calls, false, &vars);
+                assert!(
+                    runs.iter().any(|(_, run)| run.code == 2),
+                    "{file}: {}: `{account}` has changes",
+                    job.name
+                );
+            }
+        }
+        comment.unwrap_or_else(|| panic!("{file}: no job writes the comment"))
+    }
+}
+
+/// What the command line that writes markdown printed.
+fn markdown_of(runs: &[(&Invocation, Run)]) -> Option<String> {
+    runs.iter()
+        .find(|(call, _)| call.prints_markdown())
+        .map(|(_, run)| run.stdout.clone())
+}
+
+/// A comment without the API calls each account had left this hour when it was planned
+/// (`(2992 left this hour)`): every plan spends some, so the matrix's plans, made after the
+/// single job's, see fewer.
+fn without_budget(comment: &str) -> String {
+    const LEFT: &str = " left this hour)";
+    let mut kept = String::new();
+    let mut rest = comment;
+    while let Some(at) = rest.find(LEFT) {
+        let open = rest[..at].rfind('(').expect("an opening parenthesis");
+        assert!(
+            rest[open + 1..at].chars().all(|c| c.is_ascii_digit()),
+            "{}",
+            &rest[open..at + LEFT.len()]
+        );
+        kept.push_str(&rest[..=open]);
+        kept.push('…');
+        rest = &rest[at..];
+        kept.push_str(LEFT);
+        rest = &rest[LEFT.len()..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// One CI's plan, apply and drift files, and its matrix file, take two changes to a copy of
+/// the example workspace through, against an emulator of its accounts (`emea` with credentials
+/// of its own, as its secrets give them): the plan file's single job and the matrix's jobs
+/// merged give the same comment; apply (the first time the active lines, the second the
+/// reviewed plan variant, given the matrix's merged plan) commits every account's state;
+/// drift finds none; and the plan is then empty.
+fn run_workspace_pipelines(files: [&'static str; 3], matrix: MatrixCi) {
+    let stages = Stages::read(files);
+    let jobs = matrix.jobs();
+    for command in ["plan", "show"] {
+        assert!(
+            jobs.iter()
+                .flat_map(|job| &job.calls)
+                .any(|call| call.command() == Some(command)),
+            "{}: runs {command}",
+            matrix.file
+        );
+    }
+    assert_eq!(desired_state_dir(matrix.file), stages.dir);
+    let (served, token) = workspace_support::serve(Config::default());
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let root = checkout.path();
+    let workspace = root.join(&stages.dir);
+    harness::copy_into("examples/workspace", &workspace);
+    workspace_support::point_at_emulator(&workspace);
+    let repo = committed(root);
+    let tool = Tool {
+        root,
+        cli: Cli::new()
+            .env("DOCUSIGN_AUTH_SERVER", &served.running.url)
+            .env("DOCUSIGN_ACCESS_TOKEN", &token)
+            .env("EMEA_DOCUSIGN_ACCESS_TOKEN", &token),
+        dir: &stages.dir,
+    };
+    let state_files: Vec<String> = ACCOUNTS
+        .iter()
+        .map(|name| {
+            format!(
+                "{}/{name}/.docusign-gitops/state/{}.json",
+                stages.dir,
+                workspace_support::account_id(name)
+            )
+        })
+        .collect();
+    let plan_file = files[0];
+    let planned_alike = || {
+        let runs = tool.run_job(plan_file, &stages.plan, false, &[]);
+        assert!(
+            runs.iter().any(|(_, run)| run.code == 2),
+            "{plan_file}: the plan has changes"
+        );
+        let single = markdown_of(&runs).expect("the plan's comment");
+        assert!(single.contains("| `emea` |"), "{single}");
+        let merged = matrix.run(&tool, &jobs);
+        assert_eq!(
+            without_budget(&merged),
+            without_budget(&single),
+            "{}: the merged comment is the single job's",
+            matrix.file
+        );
+        // What the merging job keeps as the workspace's plan: every account's, in order.
+        let saved: Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("plan.json")).expect("the merged plan.json"),
+        )
+        .expect("JSON");
+        let names: Vec<&str> = saved
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|entry| entry["account"].as_str().expect("a name"))
+            .collect();
+        assert_eq!(names, ACCOUNTS, "{}: the merged plan.json", matrix.file);
+    };
+    let empty = || {
+        let codes = tool.run_all(plan_file, &stages.plan, false);
+        assert!(
+            codes.iter().all(|code| *code == 0),
+            "{plan_file}: nothing left to plan"
+        );
+    };
+
+    planned_alike();
+    stages.applied(&tool, &repo, &state_files, false);
+    empty();
+
+    // A promotion every account shares, applied from the matrix's merged plan file.
+    if stages.apply.iter().any(|call| call.commented) {
+        let path = format!("{}/shared/users.yaml", stages.dir);
+        let yaml = std::fs::read_to_string(root.join(&path)).expect("read the users");
+        assert!(yaml.contains("job_title: Counsel\n"));
+        let promoted = yaml.replace("job_title: Counsel\n", "job_title: General Counsel\n");
+        std::fs::write(root.join(&path), promoted).expect("write the users");
+        commit(&repo, "a promotion", Some(&path));
+        planned_alike();
+        stages.applied(&tool, &repo, &state_files, true);
+        empty();
+    }
+}
+
+#[test]
+fn github_workspace_pipelines_run_against_the_emulator() {
+    run_workspace_pipelines(GITHUB, GITHUB_MATRIX);
+}
+
+#[test]
+fn gitlab_workspace_pipelines_run_against_the_emulator() {
+    run_workspace_pipelines(GITLAB, GITLAB_MATRIX);
 }
 
 // ---- Running the scheduled sync ----

@@ -5,19 +5,17 @@
 //! runs against a served emulator under each of its switches.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
+use docusign_gitops::emulator::Config;
 use docusign_gitops::emulator::config::{
     ItemErrorCodes, ItemFailureStatus, ProfileChangeRoutes, ProfileRoute,
 };
-use docusign_gitops::emulator::{self, Config, SampleAccount};
 
 use crate::apply_cli::commit_all;
 use crate::apply_support::roomy;
 use crate::harness::{Cli, Fixture, Run};
 use crate::served::Served;
-
-const ACCOUNTS: [&str; 3] = ["production", "emea", "sandbox"];
+use crate::workspace_support::{self, ACCOUNTS};
 
 /// The example workspace, in a git repository of its own with everything committed.
 fn example_in_git() -> Fixture {
@@ -322,41 +320,9 @@ struct Hosted {
 }
 
 fn hosted(config: Config) -> Hosted {
-    let wanted: Vec<SampleAccount> = ACCOUNTS
-        .iter()
-        .map(|name| SampleAccount::named(name))
-        .collect();
-    let token = Arc::new(Mutex::new(String::new()));
-    let served = {
-        let (token, wanted) = (Arc::clone(&token), wanted.clone());
-        Served::hosting(async move {
-            let (running, issued) = emulator::start_samples(config, &wanted)
-                .await
-                .expect("the workspace's emulator");
-            *token.lock().expect("token") = issued;
-            running
-        })
-    };
-    let token = token.lock().expect("token").clone();
+    let (served, token) = workspace_support::serve(config);
     let fixture = Fixture::copy_of("examples/workspace");
-    for (name, account) in ACCOUNTS.iter().zip(&wanted) {
-        let path = fixture.path().join(name).join("account.yaml");
-        let yaml = std::fs::read_to_string(&path).expect("account.yaml");
-        let id_line = yaml
-            .lines()
-            .find(|line| line.trim_start().starts_with("id:"))
-            .expect("an id");
-        let yaml = yaml.replace(id_line, &format!("  id: {}", account.id));
-        std::fs::write(&path, yaml).expect("rewrite account.yaml");
-    }
-    let workspace = fixture.path().join("workspace.yaml");
-    let text = std::fs::read_to_string(&workspace).expect("workspace.yaml");
-    let text = text.replace(
-        "    - name: emea\n      dir: emea\n",
-        "    - name: emea\n      dir: emea\n      env_prefix: EMEA\n",
-    );
-    assert!(text.contains("env_prefix: EMEA"), "{text}");
-    std::fs::write(&workspace, text).expect("rewrite workspace.yaml");
+    workspace_support::point_at_emulator(fixture.path());
     commit_all(fixture.path(), "desired state");
     let url = served.running.url.clone();
     let fixture = fixture.with(
