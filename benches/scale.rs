@@ -65,20 +65,17 @@ use tokio::runtime::Handle;
 
 use common::calls::{Minimum, Tally};
 use common::child::{self, Figures, as_f64, mb, ms, spread};
-use common::emulated::{self, Built, Memberships, Shape};
+use common::emulated::{self, BURST_CAP, Built, HOURLY_LIMIT, LATENCY, Memberships, Shape};
 use common::floor::{self, Pace, rounds_floor, wide};
-use common::machine::{cpu_model, load_average, memory_gb, rustc_version, write_out};
+use common::machine::{cpu_model, finish, load_average, memory_gb, rustc_version};
 use common::planning;
-use common::procfs::{TICKS_PER_SECOND, machine_busy_ticks, process_cpu_ticks, threads_cpu_ns};
+use common::procfs::{
+    Cpu, EMULATOR_THREADS, TICKS_PER_SECOND, machine_busy_ticks, own_ticks, process_cpu_ticks,
+};
 use common::scenarios::{self, Scenario, served};
 use common::thousands;
 
 const CHILD_ENV: &str = "SCALE_BENCH_CHILD";
-
-/// DocuSign's defaults in production.
-const LATENCY: Duration = Duration::from_millis(50);
-const BURST_CAP: u32 = 500;
-const HOURLY_LIMIT: u32 = 3_000;
 
 /// The targets of the issue.
 const TARGET_CALLS: f64 = 1.05;
@@ -289,17 +286,8 @@ impl Limits {
     /// DocuSign's production defaults with the benchmark's latency, and the client's settings
     /// as the CLI sets them for production.
     fn production() -> Self {
-        let config = Config {
-            latency: LATENCY,
-            ..Config::default()
-        };
-        assert_eq!(
-            (config.hourly_limit, config.burst_limit),
-            (HOURLY_LIMIT, BURST_CAP),
-            "the default emulator has DocuSign's production limits"
-        );
         Self {
-            config,
+            config: emulated::production(),
             client: production_client(),
         }
     }
@@ -348,38 +336,6 @@ fn production_client() -> ClientSettings {
 
 fn client_pace() -> Pace {
     Pace::of_client(BURST_CAP, production_client().reserve_share)
-}
-
-/// The emulator's threads are named so, to tell its CPU time from the tool's.
-const EMULATOR_THREADS: &str = "emulator";
-
-/// CPU time, split between the tool (the client, snapshot, plan and apply: every thread but
-/// the emulator's) and the emulator, which serves from a runtime of its own.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-struct Cpu {
-    tool: Duration,
-    emulator: Duration,
-}
-
-impl Cpu {
-    fn now() -> Self {
-        let mut cpu = Self::default();
-        for (name, ns) in threads_cpu_ns() {
-            if name.starts_with(EMULATOR_THREADS) {
-                cpu.emulator += Duration::from_nanos(ns);
-            } else {
-                cpu.tool += Duration::from_nanos(ns);
-            }
-        }
-        cpu
-    }
-
-    fn since(self, before: Self) -> Self {
-        Self {
-            tool: self.tool.saturating_sub(before.tool),
-            emulator: self.emulator.saturating_sub(before.emulator),
-        }
-    }
 }
 
 /// Wall time and CPU time of `work`.
@@ -945,22 +901,6 @@ fn plan_row(shape: planning::Shape, loads: &mut Vec<f64>) -> Row {
 // The machine and the run
 // ---------------------------------------------------------------------------------------------
 
-/// Busy ticks of this process and the children it has waited for.
-fn own_ticks() -> u64 {
-    let text = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    let fields: Vec<u64> = text
-        .rsplit_once(')')
-        .expect("a stat line")
-        .1
-        .split_whitespace()
-        .skip(11)
-        .take(4)
-        .map(|field| field.parse().expect("a number"))
-        .collect();
-    // utime, stime, cutime, cstime (fields 14–17).
-    fields.iter().sum()
-}
-
 /// What the API measurements share: the emulator's runtime, and the notes under the table.
 struct Lab {
     emulator: Handle,
@@ -1242,11 +1182,10 @@ fn main() {
         loads.last().copied().unwrap_or_default(),
         wall.as_secs_f64(),
     );
-    print!("\n{out}");
-    write_out(sizes.written_to, &out);
-    assert!(
-        wrong.is_empty(),
-        "{} call count(s) are not the minimum: {wrong:#?}",
-        wrong.len()
+    finish(
+        sizes.written_to,
+        &out,
+        &wrong,
+        "call count(s) are not the minimum",
     );
 }

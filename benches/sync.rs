@@ -40,11 +40,10 @@ use std::time::{Duration, Instant};
 use docusign_gitops::desired;
 use docusign_gitops::sync::ldap::{DEFAULT_BIND_DN_ENV, DEFAULT_PASSWORD_ENV, LdapSource};
 use docusign_gitops::sync::{Source, rules, write};
-use nix::sys::resource::{Usage, UsageWho, getrusage};
-use nix::sys::time::TimeValLike as _;
+use nix::sys::resource::{UsageWho, getrusage};
 use tempfile::TempDir;
 
-use common::child::{self, Figures, as_f64, mb, ms, spread};
+use common::child::{self, Figures, as_f64, mb, ms, nanos, spread};
 use common::directory::{
     self, CSV_PATH, Company, GENERATED_FILE, csv_source, ldap_source, objects_yaml, sources_yaml,
 };
@@ -94,11 +93,6 @@ fn sync_command(dir: &Path) -> Command {
         .env(DEFAULT_PASSWORD_ENV, READER_PASSWORD)
         .stdin(Stdio::null());
     command
-}
-
-fn nanos(usage: &Usage) -> (u64, u64) {
-    let ns = |time: nix::sys::time::TimeVal| u64::try_from(time.num_nanoseconds()).unwrap_or(0);
-    (ns(usage.user_time()), ns(usage.system_time()))
 }
 
 /// Runs one sync and prints its figures: the binary is this process's only child, so the
@@ -221,17 +215,8 @@ fn desired_state(source: &str, extra: &[(&str, &str)]) -> TempDir {
 
 /// slapd's CPU time so far, in ticks.
 fn ticks_of(pid: u32) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("slapd's stat");
-    let fields: Vec<u64> = text
-        .rsplit_once(')')
-        .expect("a stat line")
-        .1
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(|field| field.parse().expect("a number"))
-        .collect();
-    fields.iter().sum()
+    // utime, stime.
+    procfs::stat_ticks(&format!("/proc/{pid}/stat"), 2)
 }
 
 /// One sync, `RUNS` times, with slapd's CPU time per run when there is a server.

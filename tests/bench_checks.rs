@@ -5,6 +5,9 @@
 //! allow, worked out from the work's own shape (`benches/common/calls.rs`), not taken from
 //! the tool's batching. No timing here: `cargo bench --bench scale` measures that.
 //!
+//! Likewise the workspace benchmark's (`benches/workspace.rs`) on three accounts of 30 users:
+//! each account alone makes exactly its minimum, and the whole workspace exactly their sum.
+//!
 //! Likewise the sync benchmark's (`benches/sync.rs`) on 200 people: the CSV export and the
 //! LDAP directory of its company give the same users, all in scope, leavers closed.
 
@@ -24,8 +27,9 @@ use common::calls::Tally;
 use common::directory::{
     self, CSV_PATH, Company, GENERATED_FILE, csv_source, ldap_source, objects_yaml, sources_yaml,
 };
-use common::emulated::{self, Built, Memberships};
+use common::emulated::{self, Built, Memberships, Shape};
 use common::scenarios::{self, SMALL_SCENARIOS, SMALL_SHAPE, Scenario, served};
+use common::workspace::{Run, Workspace};
 
 use crate::harness::{Cli, Fixture};
 use crate::slapd::{GROUPS, PEOPLE, READER_DN, READER_PASSWORD, Slapd};
@@ -135,6 +139,69 @@ fn the_small_scenarios_cross_the_batch_boundaries() {
     // Two create calls (1,000 users, 500 a call), one full close call (500 users), a PUT and a
     // DELETE for each of the 20 departments.
     assert_eq!(minimums, [2, 1, 2 * 20]);
+}
+
+/// The workspace benchmark's call checks on three accounts of 30 users, each with a change of
+/// its own, the release binary replaced by the test build's: for plan and apply, each account
+/// alone (`--account NAME`) makes exactly its minimum, and the whole workspace exactly the sum
+/// of the accounts alone, which is the sum of their minimums. Every run is also checked by
+/// `Workspace::measure`: its exit code, no call refused, and after an apply nothing left to
+/// plan.
+#[test]
+fn a_whole_workspace_makes_the_calls_of_its_accounts_alone() {
+    let change = |hires: usize, movers: usize| {
+        [
+            Scenario::Onboard {
+                users: hires,
+                groups: 3,
+            },
+            Scenario::Reorganise { users: movers },
+        ]
+    };
+    let (production, emea, sandbox) = (change(4, 4), change(2, 3), change(1, 1));
+    let workspace = Workspace::build(
+        Shape {
+            users: 30,
+            groups: 10,
+            departments: 3,
+        },
+        &[
+            ("production", &production),
+            ("emea", &emea),
+            ("sandbox", &sandbox),
+        ],
+    );
+    for run in Run::ALL {
+        let mut alone = 0;
+        let mut minimums = 0;
+        for member in &workspace.members {
+            let minimum = match run {
+                Run::Plan => member.plan_minimum(),
+                Run::Apply => member.apply_minimum(),
+            };
+            let calls = workspace
+                .measure(&Config::default(), run, Some(&member.name))
+                .calls;
+            assert_eq!(
+                calls,
+                minimum.calls,
+                "{} --account {}: the minimum is {}",
+                run.name(),
+                member.name,
+                minimum.arithmetic
+            );
+            alone += calls;
+            minimums += minimum.calls;
+        }
+        let whole = workspace.measure(&Config::default(), run, None).calls;
+        assert_eq!(
+            (whole, alone),
+            (minimums, minimums),
+            "{} on the whole workspace: its calls and the accounts' alone, against the sum of \
+             the minimums",
+            run.name()
+        );
+    }
 }
 
 /// The sync benchmark's company at 200 people, in a directory server whose size limit (50)

@@ -28,11 +28,51 @@ pub fn batches(items: usize, per: usize) -> u64 {
     wide(items.div_ceil(per))
 }
 
+/// The lists every snapshot reads, and the pages of users and of groups among them: the user
+/// list and the group list in pages of at most 100 (`count` is 1–100; `users` and `groups`
+/// take in the administrator and the built-in groups), and the permission profiles and the
+/// signing groups with their members (`include_users=true`) in one unpaged call each.
+pub fn snapshot_lists(users: usize, groups: usize) -> (String, u64, u64) {
+    (
+        format!(
+            "⌈{users}/100⌉ user pages + ⌈{groups}/100⌉ group pages + 1 profile list + 1 \
+             signing-group list"
+        ),
+        pages(users),
+        pages(groups),
+    )
+}
+
 /// The fewest calls for some work, and the arithmetic that gives them, to show beside them.
 #[derive(Clone, Debug)]
 pub struct Minimum {
     pub calls: u64,
     pub arithmetic: String,
+}
+
+impl Minimum {
+    /// The fewest calls a snapshot of `users` users and `groups` groups can make when user
+    /// records carry `groupList` (see [`snapshot_lists`]).
+    pub fn snapshot(users: usize, groups: usize) -> Self {
+        let (lists, user_pages, group_pages) = snapshot_lists(users, groups);
+        Self {
+            calls: user_pages + group_pages + 2,
+            arithmetic: format!("{lists} = {user_pages} + {group_pages} + 1 + 1"),
+        }
+    }
+
+    /// Pieces of work done one after another: their calls added up, and their arithmetic.
+    pub fn sum<'a>(parts: impl IntoIterator<Item = (&'a str, &'a Self)>) -> Self {
+        let (mut calls, mut arithmetic) = (0, Vec::new());
+        for (what, part) in parts {
+            calls += part.calls;
+            arithmetic.push(format!("{what} {} ({})", part.calls, part.arithmetic));
+        }
+        Self {
+            calls,
+            arithmetic: arithmetic.join(" + "),
+        }
+    }
 }
 
 /// The counts a run is held to: the minimum, and what each party counted.

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
 
+use nix::sys::resource::{Usage, UsageWho, getrusage};
+use nix::sys::time::TimeValLike as _;
+
 use super::procfs::{TICKS_PER_SECOND, machine_busy_ticks};
 
 /// One child's figures by key.
@@ -69,4 +72,17 @@ pub fn spread(runs: &[Figures], key: &str) -> (u64, u64, u64) {
         values[0],
         values[values.len() - 1],
     )
+}
+
+/// User and system CPU time of a `getrusage` figure, in nanoseconds.
+pub fn nanos(usage: &Usage) -> (u64, u64) {
+    let ns = |time: nix::sys::time::TimeVal| u64::try_from(time.num_nanoseconds()).unwrap_or(0);
+    (ns(usage.user_time()), ns(usage.system_time()))
+}
+
+/// The CPU time (user + system) of every child this process has waited for, in nanoseconds:
+/// read before and after a child runs, the difference is that child's.
+pub fn children_cpu_ns() -> u64 {
+    let (user, system) = nanos(&getrusage(UsageWho::RUSAGE_CHILDREN).expect("getrusage"));
+    user + system
 }

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use docusign_gitops::docusign::auth::{Authenticator, Credentials};
 use docusign_gitops::docusign::snapshot::Snapshot;
@@ -23,7 +24,7 @@ use docusign_gitops::emulator::account::{
 use docusign_gitops::emulator::{self, Config, Running};
 use docusign_gitops::model;
 
-use super::calls::{Minimum, PAGE, pages};
+use super::calls::{Minimum, PAGE, pages, snapshot_lists};
 
 pub const ACCOUNT_ID: &str = "9c4e1a7b-2d3f-4b5a-8c6d-7e8f9a0b1c2d";
 pub const ADMIN_ID: &str = "0d9b1c2e-0000-4000-8000-00000000a001";
@@ -33,6 +34,12 @@ pub const TOKEN: &str = "bench-token";
 pub const STAMP: &str = "2026-01-05T09:00:00.0000000Z";
 /// The seed of every random draw, so every run builds the same account.
 pub const SEED: u64 = 0x00d0_c051_5a95_0001;
+
+/// The latency the benchmarks give every call, and DocuSign's limits in production, per
+/// account: calls in any 30 s, and an hour.
+pub const LATENCY: Duration = Duration::from_millis(50);
+pub const BURST_CAP: u32 = 500;
+pub const HOURLY_LIMIT: u32 = 3_000;
 
 pub const CUSTOM_PROFILES: [&str; 4] = ["Reviewers", "Contract Managers", "Approvers", "Auditors"];
 pub const MAX_GROUPS_PER_USER: usize = 5;
@@ -117,30 +124,21 @@ impl Built {
     /// with no members needs no page (the group list's `usersCount` says so); the benchmark
     /// accounts have none.
     pub fn minimum(&self, memberships: Memberships) -> Minimum {
-        let (users, groups) = (pages(self.users), pages(self.groups));
-        let lists = format!(
-            "⌈{}/100⌉ user pages + ⌈{}/100⌉ group pages + 1 profile list + 1 signing-group list",
-            self.users, self.groups
-        );
-        match memberships {
-            Memberships::InUserRecords => Minimum {
-                calls: users + groups + 2,
-                arithmetic: format!("{lists} = {users} + {groups} + 1 + 1"),
-            },
-            Memberships::InMemberLists => {
-                let (lists_read, member_pages) =
-                    self.member_lists()
-                        .fold((0, 0), |(lists, total), (_, members)| {
-                            (lists + usize::from(members > 0), total + pages(members))
-                        });
-                Minimum {
-                    calls: users + groups + 2 + member_pages,
-                    arithmetic: format!(
-                        "{lists} + Σ⌈members/100⌉ member pages over the {lists_read} groups but \
-                         Everyone = {users} + {groups} + 1 + 1 + {member_pages}"
-                    ),
-                }
-            }
+        if memberships == Memberships::InUserRecords {
+            return Minimum::snapshot(self.users, self.groups);
+        }
+        let (lists, users, groups) = snapshot_lists(self.users, self.groups);
+        let (lists_read, member_pages) =
+            self.member_lists()
+                .fold((0, 0), |(lists, total), (_, members)| {
+                    (lists + usize::from(members > 0), total + pages(members))
+                });
+        Minimum {
+            calls: users + groups + 2 + member_pages,
+            arithmetic: format!(
+                "{lists} + Σ⌈members/100⌉ member pages over the {lists_read} groups but \
+                 Everyone = {users} + {groups} + 1 + 1 + {member_pages}"
+            ),
         }
     }
 
@@ -358,8 +356,14 @@ fn add_signing_groups(account: &mut Account, rng: &mut fastrand::Rng) {
 /// An account of the administrator, `shape.users` more users, `shape.groups` custom groups
 /// (`shape.departments` of them department-wide), the custom profiles and the signing groups.
 pub fn build(shape: Shape) -> Built {
+    build_as(shape, ACCOUNT_ID, "Benchmark Account")
+}
+
+/// The same account under another ID and name: one of several the administrator belongs to
+/// (the workspace benchmark's), the same people under the same user IDs in each.
+pub fn build_as(shape: Shape, account_id: &str, name: &str) -> Built {
     let mut rng = fastrand::Rng::with_seed(SEED);
-    let mut account = Account::new(ACCOUNT_ID, "Benchmark Account", STAMP);
+    let mut account = Account::new(account_id, name, STAMP);
     let custom = add_profiles(&mut account);
     add_admin(&mut account);
     let (departments, teams) = add_groups(&mut account, shape, &custom);
@@ -386,7 +390,28 @@ pub fn build(shape: Shape) -> Built {
     }
 }
 
+/// The emulator as the benchmarks serve DocuSign: [`LATENCY`] on every call, and the limits
+/// of production.
+pub fn production() -> Config {
+    let config = Config {
+        latency: LATENCY,
+        ..Config::default()
+    };
+    assert_eq!(
+        (config.hourly_limit, config.burst_limit),
+        (HOURLY_LIMIT, BURST_CAP),
+        "the default emulator has DocuSign's production limits"
+    );
+    config
+}
+
 pub async fn start(config: Config, account: Account) -> Running {
+    start_all(config, vec![account]).await
+}
+
+/// One server for several accounts, as DocuSign serves every account of an organisation; the
+/// administrator's token works in each of them.
+pub async fn start_all(config: Config, accounts: Vec<Account>) -> Running {
     let mut config = config;
     assert!(
         config.jitter.is_zero() && config.fault_rate == 0.0,
@@ -397,7 +422,7 @@ pub async fn start(config: Config, account: Account) -> Running {
         .static_tokens
         .push((TOKEN.to_owned(), ADMIN_ID.to_owned()));
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
-    emulator::start(config, vec![account], addr)
+    emulator::start(config, accounts, addr)
         .await
         .expect("start the emulator")
 }

@@ -60,3 +60,11 @@ pub fn write_out(name: &str, out: &str) {
         Err(err) => eprintln!("can't write {}: {err}", target.display()),
     }
 }
+
+/// Prints the tables and writes them under the target directory; then fails the run if
+/// anything in `failed` (each `what`) went wrong, so the tables are out either way.
+pub fn finish(name: &str, out: &str, failed: &[String], what: &str) {
+    print!("\n{out}");
+    write_out(name, out);
+    assert!(failed.is_empty(), "{} {what}: {failed:#?}", failed.len());
+}

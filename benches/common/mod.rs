@@ -1,7 +1,8 @@
 //! What the benchmarks share: the synthetic accounts (served by the emulator, or built as the
 //! planner's inputs), the synthetic company `sync` reads (`directory`), the fewest calls the
 //! API allows for each piece of work, the apply scenarios, the floors DocuSign's burst cap
-//! sets, and measuring in fresh processes through `/proc`. Each benchmark uses part of it,
+//! sets, measuring in fresh processes through `/proc`, and a workspace of several accounts
+//! run through the release binary (`workspace`). Each benchmark uses part of it,
 //! and `tests/bench_checks.rs` runs the correctness checks on a small account.
 
 pub mod calls;
@@ -13,6 +14,7 @@ pub mod machine;
 pub mod planning;
 pub mod procfs;
 pub mod scenarios;
+pub mod workspace;
 
 /// `n` with a comma between each group of three digits, as the tables show counts.
 pub fn thousands(n: u64) -> String {

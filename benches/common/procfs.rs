@@ -8,6 +8,7 @@
 //! - the machine's busy time from `/proc/stat`, to tell how busy the other cores were.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 /// `getconf CLK_TCK` on Linux: the unit of `/proc/self/stat` and `/proc/stat`.
 pub const TICKS_PER_SECOND: u64 = 100;
@@ -97,4 +98,56 @@ pub fn threads_cpu_ns() -> Vec<(String, u64)> {
             Some((name.trim().to_owned(), ns))
         })
         .collect()
+}
+
+/// Busy ticks of this process and the children it has waited for.
+pub fn own_ticks() -> u64 {
+    // utime, stime, cutime, cstime.
+    stat_ticks("/proc/self/stat", 4)
+}
+
+/// The sum of the first `fields` of a process's CPU times in its `stat` file (`/proc/PID/stat`),
+/// in ticks: utime, stime, then the children's cutime, cstime (fields 14–17).
+pub fn stat_ticks(stat: &str, fields: usize) -> u64 {
+    let text = std::fs::read_to_string(stat).unwrap_or_else(|_| panic!("{stat}"));
+    text.rsplit_once(')')
+        .expect("a stat line")
+        .1
+        .split_whitespace()
+        .skip(11)
+        .take(fields)
+        .map(|field| field.parse::<u64>().expect("a number"))
+        .sum()
+}
+
+/// The emulator's threads are named so, to tell its CPU time from the tool's.
+pub const EMULATOR_THREADS: &str = "emulator";
+
+/// CPU time, split between the tool (the client, snapshot, plan and apply: every thread but
+/// the emulator's) and the emulator, which serves from a runtime of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cpu {
+    pub tool: Duration,
+    pub emulator: Duration,
+}
+
+impl Cpu {
+    pub fn now() -> Self {
+        let mut cpu = Self::default();
+        for (name, ns) in threads_cpu_ns() {
+            if name.starts_with(EMULATOR_THREADS) {
+                cpu.emulator += Duration::from_nanos(ns);
+            } else {
+                cpu.tool += Duration::from_nanos(ns);
+            }
+        }
+        cpu
+    }
+
+    pub fn since(self, before: Self) -> Self {
+        Self {
+            tool: self.tool.saturating_sub(before.tool),
+            emulator: self.emulator.saturating_sub(before.emulator),
+        }
+    }
 }

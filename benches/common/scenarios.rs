@@ -194,6 +194,44 @@ impl Scenario {
     }
 }
 
+/// Several scenarios on one account, one after another, as one change (an onboarding and a
+/// reorganisation in the same pull request): the YAML after all of them, every user any of
+/// them touches, their steps added up, and their minimums added up. Adding is right when no
+/// call of one can carry another's work: new users' joins ride in their create calls and
+/// movers change department groups the new users don't join, so onboarding and a
+/// reorganisation share no call. Each scenario picks its users from `live`, so none touches a
+/// user another has made.
+pub fn change_all(
+    scenarios: &[Scenario],
+    base: &Desired,
+    live: &Account,
+    departments: usize,
+) -> Change {
+    let mut desired = base.clone();
+    let mut touched = Vec::new();
+    let mut summary = std::collections::BTreeMap::new();
+    let mut minimums = Vec::new();
+    for scenario in scenarios {
+        let change = scenario.change(&desired, live, departments);
+        desired = change.desired;
+        touched.extend(change.touched);
+        for (kind, steps) in change.summary {
+            *summary.entry(kind).or_default() += steps;
+        }
+        minimums.push((scenario.title(), change.minimum));
+    }
+    Change {
+        desired,
+        touched,
+        summary: summary.into_iter().collect(),
+        minimum: Minimum::sum(
+            minimums
+                .iter()
+                .map(|(title, minimum)| (title.as_str(), minimum)),
+        ),
+    }
+}
+
 /// New user `n`, on DocuSign Sender, in `group`.
 fn new_hire(n: usize, group: &str) -> User {
     User {
