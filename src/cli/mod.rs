@@ -194,7 +194,16 @@ fn account_target(
     workspace: &Workspace,
     entry: &desired::workspace::AccountEntry,
 ) -> Option<Target> {
-    let outcome = workspace.load(entry);
+    target_of(workspace, entry, workspace.load(entry))
+}
+
+/// The target of one account of a workspace from its checked YAML, `outcome`, whose problems
+/// it says (under the account's name when there are any); `None` when its YAML has errors.
+fn target_of(
+    workspace: &Workspace,
+    entry: &desired::workspace::AccountEntry,
+    outcome: desired::Outcome,
+) -> Option<Target> {
     if !outcome.problems.is_empty() {
         errln!("account `{}`:", entry.name.value.trim());
     }
@@ -209,15 +218,18 @@ fn account_target(
 }
 
 /// Every account of a workspace by name, with its target; `None` for one whose YAML has errors
-/// (said under its name). Every account is loaded, whatever the others give.
+/// (said under its name). Every account is loaded, whatever the others give: side by side, the
+/// shared definitions read once; then each account's problems are said in the order
+/// `workspace.yaml` names them.
 fn every_target(workspace: &Workspace) -> Vec<(String, Option<Target>)> {
     workspace
         .accounts
         .iter()
-        .map(|entry| {
+        .zip(workspace.load_every())
+        .map(|(entry, outcome)| {
             (
                 entry.name.value.trim().to_owned(),
-                account_target(workspace, entry),
+                target_of(workspace, entry, outcome),
             )
         })
         .collect()
@@ -356,22 +368,22 @@ fn validate(args: ValidateArgs) -> Exit {
             Exit::Error
         };
     };
-    let accounts: Vec<_> = match &account {
-        None => workspace.accounts.iter().collect(),
+    let (accounts, outcomes): (Vec<_>, Vec<_>) = match &account {
+        // Every account is checked, whatever the others give: one run shows every problem.
+        None => (workspace.accounts.iter().collect(), workspace.load_every()),
         Some(name) => match workspace.account(name) {
-            Some(found) => vec![found],
+            Some(found) => (vec![found], vec![workspace.load(found)]),
             None => return report_error(CliError::unknown_account(name, &workspace)),
         },
     };
-    // Every account is checked, whatever the others give: one run shows every problem.
     let mut exit = Exit::Success;
-    for entry in accounts {
+    for (entry, outcome) in accounts.into_iter().zip(&outcomes) {
         let label = format!(
             "account `{}` ({}): ",
             entry.name.value.trim(),
             entry.dir.value.trim()
         );
-        if !said_valid(&workspace.load(entry), &label) {
+        if !said_valid(outcome, &label) {
             exit = Exit::Error;
         }
     }
