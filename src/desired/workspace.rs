@@ -281,17 +281,17 @@ impl Workspace {
         })
     }
 
-    /// Reads and checks every account, in the order `workspace.yaml` names them: the shared
-    /// definitions read and parsed once, then each account on a thread of its own.
-    #[must_use]
-    pub fn load_every(&self) -> Vec<Outcome> {
+    /// Reads and checks every account, and answers what `then` makes of each one's outcome, in
+    /// the order `workspace.yaml` names them: the shared definitions read and parsed once, then
+    /// each account, and `then`, on a thread of its own.
+    pub fn load_every<T: Send>(&self, then: impl Fn(&AccountEntry, Outcome) -> T + Sync) -> Vec<T> {
         let shared = self.shared();
-        let shared = &shared;
+        let (shared, then) = (&shared, &then);
         std::thread::scope(|scope| {
             let running: Vec<_> = self
                 .accounts
                 .iter()
-                .map(|account| scope.spawn(move || self.load_with(account, shared)))
+                .map(|account| scope.spawn(move || then(account, self.load_with(account, shared))))
                 .collect();
             running
                 .into_iter()
