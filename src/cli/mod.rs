@@ -21,6 +21,7 @@ mod show;
 mod sync;
 
 use crate::words::counted;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -194,14 +195,36 @@ fn account_target(
     workspace: &Workspace,
     entry: &desired::workspace::AccountEntry,
 ) -> Option<Target> {
-    let outcome = workspace.load(entry);
+    let (said, loaded) = checked_account(entry, workspace.load(entry));
+    errout!("{said}");
+    target_from(workspace, entry, loaded)
+}
+
+/// One account of a workspace, checked (`outcome`): what to say of it on stderr, its problems
+/// under its name when there are any, and its desired state, `None` when its YAML has errors.
+/// Nothing is said yet: the accounts are checked side by side, and said one after another.
+fn checked_account(
+    entry: &desired::workspace::AccountEntry,
+    outcome: desired::Outcome,
+) -> (String, Option<Loaded>) {
+    let mut said = String::new();
     if !outcome.problems.is_empty() {
-        errln!("account `{}`:", entry.name.value.trim());
+        said = format!("account `{}`:\n", entry.name.value.trim());
     }
+    let loaded = loaded_said(outcome, &mut said);
+    (said, loaded)
+}
+
+/// The target of one account of a workspace whose desired state is `loaded`.
+fn target_from(
+    workspace: &Workspace,
+    entry: &desired::workspace::AccountEntry,
+    loaded: Option<Loaded>,
+) -> Option<Target> {
     Some(Target {
         dir: workspace.dir_of(entry),
         tree: workspace.root.clone(),
-        loaded: loaded_from(outcome)?,
+        loaded: loaded?,
         emulated: emulated_in(workspace, entry),
         credentials_prefix: entry.credentials_prefix(),
         account: Some(entry.name.value.trim().to_owned()),
@@ -209,15 +232,19 @@ fn account_target(
 }
 
 /// Every account of a workspace by name, with its target; `None` for one whose YAML has errors
-/// (said under its name). Every account is loaded, whatever the others give.
+/// (said under its name). Every account is loaded, whatever the others give: side by side, the
+/// shared definitions read once, and each account's problems rendered on its own thread; then
+/// they are said in the order `workspace.yaml` names the accounts.
 fn every_target(workspace: &Workspace) -> Vec<(String, Option<Target>)> {
     workspace
         .accounts
         .iter()
-        .map(|entry| {
+        .zip(workspace.load_every(checked_account))
+        .map(|(entry, (said, loaded))| {
+            errout!("{said}");
             (
                 entry.name.value.trim().to_owned(),
-                account_target(workspace, entry),
+                target_from(workspace, entry, loaded),
             )
         })
         .collect()
@@ -290,10 +317,23 @@ fn load(dir: &std::path::Path) -> Option<Loaded> {
 
 /// The desired state of `outcome`, its problems printed; `None` when it has errors.
 fn loaded_from(outcome: desired::Outcome) -> Option<Loaded> {
-    report_problems(&outcome.problems);
+    let mut said = String::new();
+    let loaded = loaded_said(outcome, &mut said);
+    errout!("{said}");
+    loaded
+}
+
+/// The desired state of `outcome`, its problems rendered onto `said` for stderr; `None` when
+/// it has errors.
+fn loaded_said(outcome: desired::Outcome, said: &mut String) -> Option<Loaded> {
+    let renderer = Renderer::for_stderr();
+    for problem in &outcome.problems {
+        said.push_str(&renderer.render(problem));
+    }
     if outcome.desired.is_none() {
         let errors = count(&outcome.problems, Level::Error);
-        errln!(
+        let _ = writeln!(
+            said,
             "{} in the YAML; run `docusign-gitops validate` to see them, and fix them first",
             counted(errors.max(1), "error")
         );
@@ -356,22 +396,25 @@ fn validate(args: ValidateArgs) -> Exit {
             Exit::Error
         };
     };
-    let accounts: Vec<_> = match &account {
-        None => workspace.accounts.iter().collect(),
+    let (accounts, outcomes): (Vec<_>, Vec<_>) = match &account {
+        // Every account is checked, whatever the others give: one run shows every problem.
+        None => (
+            workspace.accounts.iter().collect(),
+            workspace.load_every(|_, outcome| outcome),
+        ),
         Some(name) => match workspace.account(name) {
-            Some(found) => vec![found],
+            Some(found) => (vec![found], vec![workspace.load(found)]),
             None => return report_error(CliError::unknown_account(name, &workspace)),
         },
     };
-    // Every account is checked, whatever the others give: one run shows every problem.
     let mut exit = Exit::Success;
-    for entry in accounts {
+    for (entry, outcome) in accounts.into_iter().zip(&outcomes) {
         let label = format!(
             "account `{}` ({}): ",
             entry.name.value.trim(),
             entry.dir.value.trim()
         );
-        if !said_valid(&workspace.load(entry), &label) {
+        if !said_valid(outcome, &label) {
             exit = Exit::Error;
         }
     }

@@ -23,7 +23,7 @@ use super::values::{LimitValue, ProfileSettings};
 /// Such a field needs only `#[serde(default)]` (for when it is left out). Its schema is the
 /// value's own; having no `Serialize`, it shows no `"default"`, which an editor would offer as
 /// a value.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Blankable<T>(Option<Spanned<Option<T>>>);
 
 impl<T> Blankable<T> {
@@ -224,7 +224,7 @@ pub struct LimitsSection {
 }
 
 /// A permission profile.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileEntry {
     /// The profile's name, unique in the account (letter case aside).
@@ -239,7 +239,7 @@ pub struct ProfileEntry {
 }
 
 /// A user group.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupEntry {
     /// The group's name, unique in the account (letter case aside).
@@ -255,7 +255,7 @@ pub struct GroupEntry {
 }
 
 /// A signing group (at most 50 per account, 50 members each).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SigningGroupEntry {
     /// The signing group's name, unique in the account (letter case aside).
@@ -272,7 +272,7 @@ pub struct SigningGroupEntry {
 }
 
 /// A member of a signing group.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SigningGroupMemberEntry {
     /// The member's name as shown to senders (at most 100 characters).
@@ -284,7 +284,7 @@ pub struct SigningGroupMemberEntry {
 }
 
 /// A user.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserEntry {
     /// The user's email address: the key, compared without regard to letter case.

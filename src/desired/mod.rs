@@ -27,7 +27,7 @@ pub use validate::Outcome;
 /// Reads, parses and checks every desired-state file under `dir`. Never touches the network.
 #[must_use]
 pub fn load(dir: &Path) -> Outcome {
-    check_tree(dir, read_tree(dir), Tree::default(), |_, _| Vec::new())
+    check_tree(dir, read_tree(dir), &Parsed::default(), |_, _| Vec::new())
 }
 
 /// The desired-state files under a folder, read, and the problems of those that couldn't be.
@@ -75,16 +75,43 @@ pub fn read_tree(dir: &Path) -> Tree {
     }
 }
 
+/// A folder's files read and parsed once, for every check that takes them (a workspace's
+/// shared definitions, which each account takes).
+#[derive(Default)]
+pub struct Parsed {
+    /// Every file read, whether it parsed or not (for the digest and the count).
+    files: Vec<SourceFile>,
+    unreadable: Vec<Problem>,
+    /// The files that parsed, each with its document.
+    documents: Vec<(SourceFile, document::Document)>,
+    /// Why the others didn't.
+    problems: Vec<Problem>,
+}
+
+impl Parsed {
+    /// Parses every file of `tree`.
+    #[must_use]
+    pub fn of(tree: Tree) -> Self {
+        let (documents, problems) = parse_all(tree.files.clone());
+        Self {
+            files: tree.files,
+            unreadable: tree.unreadable,
+            documents,
+            problems,
+        }
+    }
+}
+
 /// Parses and checks `own` with what `take` keeps of `other` (a workspace's shared files,
-/// parsed, added to the parsed `own` ones). Paths in the digest and in limits' places are
-/// relative to `root`.
+/// parsed once; what `take` keeps it adds to the parsed `own` ones). Paths in the digest and in
+/// limits' places are relative to `root`.
 pub fn check_tree(
     root: &Path,
     own: Tree,
-    other: Tree,
+    other: &Parsed,
     take: impl FnOnce(
         &mut Vec<(SourceFile, document::Document)>,
-        Vec<(SourceFile, document::Document)>,
+        &[(SourceFile, document::Document)],
     ) -> Vec<Problem>,
 ) -> Outcome {
     if own.missing {
@@ -100,14 +127,13 @@ pub fn check_tree(
     let file_count =
         own.files.len() + own.unreadable.len() + other.files.len() + other.unreadable.len();
     let mut unreadable = own.unreadable;
-    unreadable.extend(other.unreadable);
+    unreadable.extend(other.unreadable.iter().cloned());
     let sources: Vec<SourceFile> = own.files.iter().chain(&other.files).cloned().collect();
     let digest = digest::of_files(root, &sources);
     let (mut parsed, mut problems) = parse_all(own.files);
-    let (shared, shared_problems) = parse_all(other.files);
-    problems.extend(shared_problems);
+    problems.extend(other.problems.iter().cloned());
     let complete = unreadable.is_empty() && problems.is_empty();
-    problems.extend(take(&mut parsed, shared));
+    problems.extend(take(&mut parsed, &other.documents));
     let mut outcome = validate::validate(&parsed, complete);
     if !problems.is_empty() {
         outcome.desired = None;

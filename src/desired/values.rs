@@ -15,7 +15,7 @@ use serde_saphyr::Spanned;
 use crate::model::profile_settings::{SETTINGS, SettingKind};
 
 /// A profile's `settings` mapping, in file order, with the location of every key and value.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ProfileSettings(pub Vec<(Spanned<String>, Spanned<SettingValue>)>);
 
 /// A setting's value as written: a YAML boolean or a string.

@@ -253,18 +253,54 @@ impl Workspace {
             .join(account.dir.value.trim().trim_end_matches('/'))
     }
 
+    /// The shared definitions, read and parsed, for [`Self::load_with`]; none when the shared
+    /// folder isn't there.
+    #[must_use]
+    pub fn shared(&self) -> super::Parsed {
+        let shared_dir = self.root.join(&self.shared);
+        if shared_dir.is_dir() {
+            super::Parsed::of(super::read_tree(&shared_dir))
+        } else {
+            super::Parsed::default()
+        }
+    }
+
     /// Reads and checks one account: its own files and the shared ones it takes.
     #[must_use]
     pub fn load(&self, account: &AccountEntry) -> Outcome {
-        let shared_dir = self.root.join(&self.shared);
-        let shared = if shared_dir.is_dir() {
-            super::read_tree(&shared_dir)
-        } else {
-            super::Tree::default()
-        };
+        self.load_with(account, &self.shared())
+    }
+
+    /// Reads and checks one account with `shared`, the shared definitions [`Self::shared`]
+    /// read and parsed: as [`Self::load`] does, without reading them again.
+    #[must_use]
+    pub fn load_with(&self, account: &AccountEntry, shared: &super::Parsed) -> Outcome {
         let own = super::read_tree(&self.dir_of(account));
         super::check_tree(&self.root, own, shared, |parsed, shared| {
             self.take_shared(account, parsed, shared)
+        })
+    }
+
+    /// Reads and checks every account, and answers what `then` makes of each one's outcome, in
+    /// the order `workspace.yaml` names them: the shared definitions read and parsed once, then
+    /// each account, and `then`, on a thread of its own.
+    pub fn load_every<T: Send>(&self, then: impl Fn(&AccountEntry, Outcome) -> T + Sync) -> Vec<T> {
+        let shared = self.shared();
+        let (shared, then) = (&shared, &then);
+        std::thread::scope(|scope| {
+            let running: Vec<_> = self
+                .accounts
+                .iter()
+                .map(|account| scope.spawn(move || then(account, self.load_with(account, shared))))
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
         })
     }
 
@@ -275,7 +311,7 @@ impl Workspace {
         &self,
         account: &AccountEntry,
         parsed: &mut Vec<(SourceFile, Document)>,
-        shared: Vec<(SourceFile, Document)>,
+        shared: &[(SourceFile, Document)],
     ) -> Vec<Problem> {
         let mut problems = Vec::new();
         let own = Keys::of(parsed.iter().map(|(_, document)| document));
@@ -298,7 +334,7 @@ impl Workspace {
                 problems.push(problem);
             }
         }
-        for (file, mut document) in shared {
+        for (file, document) in shared {
             if !document.holds_only(&Document::OBJECT_SECTIONS) {
                 problems.push(
                     Problem::error(
@@ -314,19 +350,25 @@ impl Workspace {
             }
             let taken =
                 |kind: &str, name: &str| !own.holds(kind, name) && !left_out.holds(kind, name);
-            if let Some(list) = document.permission_profiles.as_mut() {
-                list.retain(|entry| taken("permission_profiles", &entry.name.value));
-            }
-            if let Some(list) = document.groups.as_mut() {
-                list.retain(|entry| taken("groups", &entry.name.value));
-            }
-            if let Some(list) = document.signing_groups.as_mut() {
-                list.retain(|entry| taken("signing_groups", &entry.name.value));
-            }
-            if let Some(list) = document.users.as_mut() {
-                list.retain(|entry| taken("users", &entry.email.value));
-            }
-            parsed.push((file, document));
+            // A file that holds only objects is its four lists and nothing else: what the
+            // account takes of them is all of it. The shared documents are parsed once for
+            // every account, so only what this one takes is copied.
+            let kept = Document {
+                permission_profiles: kept(document.permission_profiles.as_ref(), |entry| {
+                    taken("permission_profiles", &entry.name.value)
+                }),
+                groups: kept(document.groups.as_ref(), |entry| {
+                    taken("groups", &entry.name.value)
+                }),
+                signing_groups: kept(document.signing_groups.as_ref(), |entry| {
+                    taken("signing_groups", &entry.name.value)
+                }),
+                users: kept(document.users.as_ref(), |entry| {
+                    taken("users", &entry.email.value)
+                }),
+                ..Document::default()
+            };
+            parsed.push((file.clone(), kept));
         }
         problems
     }
@@ -343,6 +385,11 @@ impl Without {
         list.iter()
             .find(|entry| key(kind, &entry.value) == key(kind, name))
     }
+}
+
+/// The entries of `list` that `take` keeps, copied; `None` when the list isn't written.
+fn kept<T: Clone>(list: Option<&Vec<T>>, take: impl Fn(&T) -> bool) -> Option<Vec<T>> {
+    list.map(|list| list.iter().filter(|entry| take(entry)).cloned().collect())
 }
 
 /// The keys declared per kind, as the validator compares them.
