@@ -117,21 +117,11 @@ fn every_account(workspace: &Workspace, args: DriftArgs) -> Exit {
     let targets = super::every_target(workspace);
     let found = super::block_on(async {
         let served = super::emulated_workspace(&targets, &connection, false).await?;
-        let mut running = tokio::task::JoinSet::new();
-        for (index, (_, target)) in targets.iter().enumerate() {
-            let Some(target) = target.clone() else {
-                continue;
-            };
+        let found = super::side_by_side(&targets, |target| {
             let (connection, served) = (connection.clone(), served.clone());
-            running.spawn(async move { (index, detected(&target, connection, served).await) });
-        }
-        let mut found: Vec<Option<Result<Report, miette::Report>>> =
-            targets.iter().map(|_| None).collect();
-        while let Some(joined) = running.join_next().await {
-            if let Ok((index, result)) = joined {
-                found[index] = Some(result);
-            }
-        }
+            async move { detected(&target, connection, served).await }
+        })
+        .await;
         Ok::<_, CliError>(found)
     });
     let found = match found {

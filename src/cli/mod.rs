@@ -250,6 +250,43 @@ fn every_target(workspace: &Workspace) -> Vec<(String, Option<Target>)> {
         .collect()
 }
 
+/// Runs `work` on every account of a workspace that has a target, side by side (a task each:
+/// each account has its own DocuSign budget, so their waiting overlaps), and answers each
+/// account's result in the order of `targets`: `None` for one without a target (its YAML has
+/// errors), an error for one whose task gave nothing (it panicked: a bug).
+async fn side_by_side<T, Work>(
+    targets: &[(String, Option<Target>)],
+    work: impl Fn(Target) -> Work,
+) -> Vec<Option<Result<T, miette::Report>>>
+where
+    T: Send + 'static,
+    Work: std::future::Future<Output = Result<T, miette::Report>> + Send + 'static,
+{
+    let mut running = tokio::task::JoinSet::new();
+    let mut results: Vec<Option<Result<T, miette::Report>>> = targets
+        .iter()
+        .map(|(_, target)| {
+            target.as_ref().map(|_| {
+                Err(miette::miette!(
+                    "the work on this account stopped unexpectedly"
+                ))
+            })
+        })
+        .collect();
+    for (index, (_, target)) in targets.iter().enumerate() {
+        if let Some(target) = target.clone() {
+            let done = work(target);
+            running.spawn(async move { (index, done.await) });
+        }
+    }
+    while let Some(joined) = running.join_next().await {
+        if let Ok((index, result)) = joined {
+            results[index] = Some(result);
+        }
+    }
+    results
+}
+
 /// With `--emulator`, the workspace's emulator, started once for every account of a
 /// whole-workspace run (every account's target names the same one); `writes` as for
 /// [`session::Emulated::start`].

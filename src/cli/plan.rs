@@ -145,49 +145,31 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
     // read and planned side by side: each has its own DocuSign budget, so the wall time is the
     // slowest account's, not the sum.
     let targets = super::every_target(workspace);
-    let planned = super::block_on(async {
+    // Every account with a target fails for `why` (said on stderr already).
+    let all_failed = |why: &str| -> Vec<Option<Result<Plan, miette::Report>>> {
+        targets
+            .iter()
+            .map(|(_, target)| target.as_ref().map(|_| Err(miette::miette!("{why}"))))
+            .collect()
+    };
+    let results = super::block_on(async {
         // One emulator serves every account, as DocuSign serves every account of an
         // organization: started once, before the accounts are read.
         let served = match super::emulated_workspace(&targets, &connection, false).await {
             Ok(served) => served,
             Err(report) => {
                 super::report_error(report);
-                return Vec::new();
+                return all_failed("the emulator did not start");
             }
         };
-        let mut running = tokio::task::JoinSet::new();
-        for (index, (_, target)) in targets.iter().enumerate() {
-            let Some(target) = target.clone() else {
-                continue;
-            };
-            let (connection, allow) = (connection.clone(), allowance.allow.clone());
-            let served = served.clone();
-            running
-                .spawn(async move { (index, planned(&target, connection, &allow, served).await) });
-        }
-        let mut done = Vec::new();
-        while let Some(joined) = running.join_next().await {
-            if let Ok(result) = joined {
-                done.push(result);
-            }
-        }
-        done
-    })
-    .unwrap_or_default();
-    // An account whose YAML loaded but whose task gave nothing (it panicked: a bug) says so.
-    let mut results: Vec<Option<Result<Plan, miette::Report>>> = targets
-        .iter()
-        .map(|(_, target)| {
-            target.as_ref().map(|_| {
-                Err(miette::miette!(
-                    "planning this account stopped unexpectedly"
-                ))
-            })
+        super::side_by_side(&targets, |target| {
+            let (connection, allow, served) =
+                (connection.clone(), allowance.allow.clone(), served.clone());
+            async move { planned(&target, connection, &allow, served).await }
         })
-        .collect();
-    for (index, result) in planned {
-        results[index] = Some(result);
-    }
+        .await
+    })
+    .unwrap_or_else(|| all_failed("the async runtime did not start"));
     let accounts: Vec<AccountPlan> = workspace
         .accounts
         .iter()
