@@ -12,6 +12,7 @@ pub mod redact;
 pub mod secret;
 pub mod snapshot;
 pub mod token_file;
+pub mod usage;
 mod wire;
 pub mod writes;
 

@@ -14,6 +14,7 @@ use super::wire::{
     self, GroupPage, GroupRecord, MemberPage, ProfileList, SigningGroupList, UserPage, UserRecord,
     text,
 };
+use crate::model::usage::{UserUsage, When};
 use crate::model::{
     Account, BuiltinGroup, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
     SigningGroupMember, User, UserStatus,
@@ -30,6 +31,8 @@ pub struct Snapshot {
     pub calls: u64,
     /// Whether memberships came from user records (`groupList`) or member lists.
     pub memberships_from_user_records: bool,
+    /// Every user record's dates, in the order DocuSign listed them (closed records too).
+    pub usage: Vec<UserUsage>,
 }
 
 /// Reads the account the client is bound to.
@@ -64,6 +67,7 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
         account,
         calls: client.calls() - before,
         memberships_from_user_records: from_records,
+        usage: users.iter().map(usage_of).collect(),
     })
 }
 
@@ -348,6 +352,25 @@ fn to_user(
             .is_some_and(wire::Text::is_true),
         membership_managed_by_scim: record
             .is_membership_managed_by_scim
+            .as_ref()
+            .is_some_and(wire::Text::is_true),
+    }
+}
+
+/// A user record's dates and standing.
+fn usage_of(record: &UserRecord) -> UserUsage {
+    let when = |text: Option<&wire::Text>| text.and_then(|text| When::read(&text.0));
+    UserUsage {
+        user_id: text(record.user_id.as_ref()),
+        email: text(record.email.as_ref()),
+        user_name: text(record.user_name.as_ref()),
+        status: status(record.user_status.as_ref()),
+        created: when(record.created_date_time.as_ref()),
+        added: when(record.user_added_to_account_date_time.as_ref()),
+        last_login: when(record.last_login.as_ref()),
+        modified: when(record.user_profile_last_modified_date.as_ref()),
+        managed_by_scim: record
+            .is_managed_by_scim
             .as_ref()
             .is_some_and(wire::Text::is_true),
     }

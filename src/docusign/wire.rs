@@ -107,6 +107,56 @@ pub struct UserRecord {
     pub is_membership_managed_by_scim: Option<Text>,
     /// `"True"` when the user can administer the account.
     pub is_admin: Option<Text>,
+    /// When the user record was made, and when it joined this account (the assignment date).
+    pub created_date_time: Option<Text>,
+    pub user_added_to_account_date_time: Option<Text>,
+    /// DocuSign fills it for some accounts and not others; never a sign on its own.
+    pub last_login: Option<Text>,
+    pub user_profile_last_modified_date: Option<Text>,
+}
+
+/// `GET /accounts/{accountId}` (`accountInformation`): the plan, seats and envelope figures.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRecord {
+    pub account_name: Option<Text>,
+    pub plan_name: Option<Text>,
+    pub plan_start_date: Option<Text>,
+    pub plan_end_date: Option<Text>,
+    pub seats_allowed: Option<Text>,
+    pub seats_in_use: Option<Text>,
+    pub billing_period_start_date: Option<Text>,
+    pub billing_period_end_date: Option<Text>,
+    pub billing_period_envelopes_allowed: Option<Text>,
+    pub billing_period_envelopes_sent: Option<Text>,
+}
+
+/// `GET /envelopes` (`envelopesInformation`), as far as telling whether a user sent any.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvelopePage {
+    #[serde(flatten)]
+    pub paging: Paging,
+    pub result_set_size: Option<Text>,
+    pub envelopes: Option<Vec<EnvelopeRecord>>,
+}
+
+/// One `envelope` of a list.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvelopeRecord {
+    pub created_date_time: Option<Text>,
+    pub sent_date_time: Option<Text>,
+    /// The user who sent it (`userInfo`).
+    pub sender: Option<SenderRecord>,
+}
+
+/// An envelope's `sender` (`userInfo`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SenderRecord {
+    pub user_id: Option<Text>,
+    pub email: Option<Text>,
 }
 
 /// `GET /groups` (`groupInformation`).

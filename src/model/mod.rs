@@ -8,6 +8,7 @@ pub mod controls;
 pub mod named;
 mod profile_route;
 pub mod profile_settings;
+pub mod usage;
 
 pub use account::{
     Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
