@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod model;
 pub mod plan;
 pub mod probe;
+pub mod reclaim;
 pub mod seats;
 pub mod state;
 pub mod sync;

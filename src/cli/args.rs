@@ -48,6 +48,20 @@ pub enum Command {
     Show(ShowArgs),
     /// Report what changed in DocuSign outside git since the last apply.
     Drift(DriftArgs),
+    /// Report seats bought and used, invitations never accepted, users closed this billing
+    /// period, and active users with no sign of use; every figure with its source.
+    ///
+    /// Reads what plan reads, one call for the plan figures, and one envelope-list call for each
+    /// active user whose dates alone say idle (at most `--envelope-checks`). Never changes
+    /// anything. Exit 0.
+    Seats(SeatsArgs),
+    /// Mark idle users and stale invitations `status: closed` (or give them `--profile`) in
+    /// the YAML, with a comment saying why and since when, for the usual review, plan and
+    /// apply.
+    ///
+    /// Candidates are those `seats` reports; the integration user, protected users and users
+    /// an identity provider manages (SCIM) never are. Running it again changes nothing.
+    Reclaim(ReclaimArgs),
     /// Write desired-state YAML for an existing account.
     ///
     /// Reads the live account and writes its custom permission profiles (every setting),
@@ -288,6 +302,55 @@ pub struct DriftArgs {
     /// Also save the report as JSON.
     #[arg(long, value_name = "REPORT.json")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Which users count as idle or stale, shared by `seats` and `reclaim`.
+#[derive(Clone, Debug, Args)]
+pub struct UsageArgs {
+    /// An active user with no sign of use (login, assignment, envelope created) for this many
+    /// days is idle.
+    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    pub idle_days: u32,
+    /// An invitation not accepted after this many days is stale.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub pending_days: u32,
+    /// At most this many envelope-list calls (one per user the dates alone leave idle); users
+    /// beyond it are reported as not judged, never as idle.
+    #[arg(long, default_value_t = 300, value_name = "CALLS")]
+    pub envelope_checks: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SeatsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub usage: UsageArgs,
+    /// How to show the report.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also save the report as JSON.
+    #[arg(long, value_name = "REPORT.json")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReclaimArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub usage: UsageArgs,
+    /// Give idle users this permission profile instead of closing them (stale invitations
+    /// are closed either way).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Only list what would be marked, and exit 2 when anything would be.
+    #[arg(long)]
+    pub check: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

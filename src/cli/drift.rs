@@ -10,7 +10,7 @@ use super::Exit;
 use super::args::{ConnectionArgs, DriftArgs, Format};
 use super::connection::Served;
 use super::error::CliError;
-use super::session;
+use super::{every, session};
 use crate::desired::workspace::Workspace;
 use crate::drift::{self, Report, render};
 use crate::markdown::{self, COMMENT_BUDGET};
@@ -111,94 +111,28 @@ fn every_account(workspace: &Workspace, args: DriftArgs) -> Exit {
         connection,
         ..
     } = args;
-    if let Err(err) = super::refuse_one_account_settings(&connection) {
-        return super::report_error(err);
-    }
-    let targets = super::every_target(workspace);
-    let found = super::block_on(async {
-        let served = super::emulated_workspace(&targets, &connection, false).await?;
-        let found = super::side_by_side(&targets, |target| {
-            let (connection, served) = (connection.clone(), served.clone());
-            async move { detected(&target, connection, served).await }
-        })
-        .await;
-        Ok::<_, CliError>(found)
-    });
-    let found = match found {
-        Some(Ok(found)) => found,
-        Some(Err(err)) => return super::report_error(err),
-        None => return Exit::Error,
+    let accounts = match every::read(
+        workspace,
+        &connection,
+        |target, connection, served| async move { detected(&target, connection, served).await },
+        exit_of,
+    ) {
+        Ok(accounts) => accounts,
+        Err(exit) => return exit,
     };
-    let accounts: Vec<(String, Result<Report, String>, Exit)> = targets
-        .iter()
-        .zip(found)
-        .map(|((name, target), result)| match result {
-            Some(Ok(report)) => {
-                let exit = exit_of(&report);
-                (name.clone(), Ok(report), exit)
-            }
-            Some(Err(report)) => {
-                errln!("account `{name}`:\n{report:?}");
-                (name.clone(), Err(report.to_string()), Exit::Error)
-            }
-            None if target.is_none() => (
-                name.clone(),
-                Err("its YAML has errors".to_owned()),
-                Exit::Error,
-            ),
-            // Its task gave nothing: it panicked, a bug.
-            None => (
-                name.clone(),
-                Err("reading this account stopped unexpectedly".to_owned()),
-                Exit::Error,
-            ),
-        })
-        .collect();
-    if !saved(out.as_deref(), &workspace_json(&accounts)) {
+    if !saved(out.as_deref(), &every::json(&accounts)) {
         return Exit::Error;
     }
     let shown = match format {
-        Format::Json => workspace_json(&accounts),
+        Format::Json => every::json(&accounts),
         Format::Markdown => workspace_markdown(&accounts),
-        Format::Text => workspace_text(&accounts),
+        Format::Text => every::text(&accounts, render::text),
     };
     let _ = std::io::stdout().lock().write_all(shown.as_bytes());
-    accounts
-        .iter()
-        .map(|(_, _, exit)| *exit)
-        .max_by_key(|exit| exit.severity())
-        .unwrap_or(Exit::Success)
+    every::worst(&accounts)
 }
 
-type AccountReport = (String, Result<Report, String>, Exit);
-
-/// Each account's report under its name; a failed one says why.
-fn workspace_text(accounts: &[AccountReport]) -> String {
-    let mut text = String::new();
-    for (name, report, _) in accounts {
-        let _ = writeln!(text, "=== account `{name}` ===\n");
-        match report {
-            Ok(report) => text.push_str(&render::text(report)),
-            Err(why) => {
-                let _ = writeln!(text, "no report: {why}");
-            }
-        }
-        text.push('\n');
-    }
-    text
-}
-
-/// An array of `{account, report}` (or `{account, error}`).
-fn workspace_json(accounts: &[AccountReport]) -> String {
-    let entries: Vec<serde_json::Value> = accounts
-        .iter()
-        .map(|(name, report, _)| match report {
-            Ok(report) => serde_json::json!({ "account": name, "report": report }),
-            Err(why) => serde_json::json!({ "account": name, "error": why }),
-        })
-        .collect();
-    crate::plan::render::pretty_json(&entries)
-}
+type AccountReport = every::Outcome<Report>;
 
 /// One issue or comment: a table of every account first, then each account's report within
 /// its share of the budget.

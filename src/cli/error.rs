@@ -227,6 +227,13 @@ pub enum CliError {
     )]
     NotAWorkspace { dir: PathBuf, account: String },
 
+    #[error("`--profile {profile}` names no permission profile of this account")]
+    #[diagnostic(
+        code(cli::unknown_reclaim_profile),
+        help("name a built-in profile or one the YAML declares under `permission_profiles`")
+    )]
+    UnknownReclaimProfile { profile: String },
+
     #[error("`{}` is a workspace of several accounts; name the one to work on", dir.display())]
     #[diagnostic(
         code(cli::whole_workspace),

@@ -10,12 +10,15 @@ mod connection;
 mod drift;
 mod emulator;
 mod error;
+mod every;
 mod import;
 mod plan;
 mod probe;
 mod prompt;
+mod reclaim;
 mod render;
 mod saved;
+mod seats;
 mod session;
 mod show;
 mod sync;
@@ -100,6 +103,8 @@ fn run(cli: Cli) -> Exit {
         Command::Apply(args) => apply::run(args),
         Command::Show(args) => show::run(args),
         Command::Drift(args) => drift::run(args),
+        Command::Seats(args) => seats::run(args),
+        Command::Reclaim(args) => reclaim::run(args),
         Command::Import(args) => import::run(args),
         Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),

@@ -159,6 +159,9 @@ pub struct UserYaml<'a> {
     /// `closed`, or absent for active.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
+    /// On a hand-written entry that replaces what `sync` generated for the same person.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub overrides_generated: bool,
     /// Where `sync` got the user; on generated entries only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<FlowMap<ProvenanceYaml<'a>>>,
@@ -183,6 +186,7 @@ impl<'a> UserYaml<'a> {
             groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
             signing_groups: FlowSeq(Vec::new()),
             status: None,
+            overrides_generated: false,
             provenance: None,
         }
     }

@@ -102,7 +102,8 @@ fn read_page(page: EnvelopePage, user_id: &str, user_email: &str) -> Envelopes {
         let address = text(sender.email.as_ref());
         let same_id = !id.is_empty() && id.eq_ignore_ascii_case(user_id);
         let same_email = !address.is_empty() && email::same(&address, user_email);
-        if !(same_id || same_email) && !(id.is_empty() && address.is_empty()) {
+        let unnamed = id.is_empty() && address.is_empty();
+        if !(same_id || same_email || unnamed) {
             return Envelopes::Inconclusive(
                 "DocuSign answered another sender's envelope for this user".to_owned(),
             );

@@ -86,7 +86,7 @@ enum Standing<'a> {
     Idle { since: &'a When },
 }
 
-fn standing<'a>(user: &'a UserUsage, cutoff: Timestamp) -> Standing<'a> {
+fn standing(user: &UserUsage, cutoff: Timestamp) -> Standing<'_> {
     let login = user.last_login.as_ref().and_then(|when| when.at);
     if login.is_some_and(|at| at >= cutoff) {
         return Standing::InUse;

@@ -41,20 +41,12 @@ fn title(report: &Report) -> String {
     }
 }
 
-/// Plain text: figures first, then the lists, then the signals and their cost.
-#[must_use]
-pub fn text(report: &Report) -> String {
-    let mut out = String::new();
-    let v = |text: &str| visible(text).into_owned();
-    let _ = writeln!(out, "Seats of {} as of {}", v(&title(report)), report.as_of);
-    let _ = writeln!(out);
+/// Every figure as (label, value, source), in the order both forms show them.
+fn figure_rows(report: &Report) -> Vec<(&'static str, String, &str)> {
     let seats = &report.seats;
-    let rows: Vec<(&str, String, &str)> = vec![
-        (
-            "plan",
-            v(&shown(&report.plan.name)),
-            &report.plan.name.source,
-        ),
+    let billing = &report.billing_period;
+    vec![
+        ("plan", shown(&report.plan.name), &report.plan.name.source),
         (
             "plan ends",
             shown(&report.plan.end),
@@ -71,38 +63,54 @@ pub fn text(report: &Report) -> String {
         ("disabled", shown(&seats.disabled), &seats.disabled.source),
         ("closed", shown(&seats.closed), &seats.closed.source),
         (
-            "billing period",
-            format!(
-                "{} to {}",
-                shown(&report.billing_period.start),
-                shown(&report.billing_period.end)
-            ),
-            &report.billing_period.start.source,
+            "period starts",
+            shown(&billing.start),
+            &billing.start.source,
+        ),
+        ("period ends", shown(&billing.end), &billing.end.source),
+        (
+            "envelopes allowed",
+            shown(&billing.envelopes_allowed),
+            &billing.envelopes_allowed.source,
         ),
         (
             "envelopes sent",
-            format!(
-                "{} of {} allowed",
-                shown(&report.billing_period.envelopes_sent),
-                shown(&report.billing_period.envelopes_allowed)
-            ),
-            &report.billing_period.envelopes_sent.source,
+            shown(&billing.envelopes_sent),
+            &billing.envelopes_sent.source,
         ),
         (
             "closed this period",
             shown(&report.closed_this_period.count),
-            "see the JSON form",
+            &report.closed_this_period.count.source,
         ),
-    ];
-    let _ = writeln!(out, "Seats: {}", seats_line(report));
-    for (label, value, source) in rows {
-        let _ = writeln!(out, "  {label:<20} {value:<24} {source}");
-    }
+    ]
+}
 
-    let _ = writeln!(out);
+/// An invitation's age in words, and what reclaim would make of it.
+fn pending_words(pending: &super::Pending) -> (String, Option<String>) {
+    let age = pending
+        .age_days
+        .map_or_else(|| "age unknown".to_owned(), |days| counted(days, "day"));
+    let flag = match (&pending.exempt, pending.stale) {
+        (Some(why), _) => Some(format!("never reclaimed: {why}")),
+        (None, true) => Some("stale".to_owned()),
+        (None, false) => None,
+    };
+    (age, flag)
+}
+
+/// Plain text: figures first, then the lists, then the signals and their cost.
+#[must_use]
+pub fn text(report: &Report) -> String {
+    let v = |text: &str| visible(text).into_owned();
+    let mut out = format!("Seats of {} as of {}\n\n", v(&title(report)), report.as_of);
+    let _ = writeln!(out, "Seats: {}", seats_line(report));
+    for (label, value, source) in figure_rows(report) {
+        let _ = writeln!(out, "  {label:<20} {:<24} {source}", v(&value));
+    }
     let _ = writeln!(
         out,
-        "Invitations not accepted: {} ({} older than {} days)",
+        "\nInvitations not accepted: {} ({} older than {} days)",
         report.pending.len(),
         report
             .pending
@@ -112,23 +120,19 @@ pub fn text(report: &Report) -> String {
         report.pending_days
     );
     for pending in &report.pending {
-        let age = pending
-            .age_days
-            .map_or_else(|| "age unknown".to_owned(), |days| counted(days, "day"));
+        let (age, flag) = pending_words(pending);
         let invited = pending.invited.as_deref().unwrap_or("date not given");
-        let mut line = format!("  {}  invited {}, {}", v(&pending.email), v(invited), age);
-        if let Some(why) = &pending.exempt {
-            let _ = write!(line, " (never reclaimed: {why})");
-        } else if pending.stale {
-            line.push_str(" (stale)");
-        }
-        let _ = writeln!(out, "{line}");
+        let flag = flag.map_or_else(String::new, |flag| format!(" ({flag})"));
+        let _ = writeln!(
+            out,
+            "  {}  invited {}, {age}{flag}",
+            v(&pending.email),
+            v(invited)
+        );
     }
-
-    let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Idle: {} active with no sign of use for {} days",
+        "\nIdle: {} active with no sign of use for {} days",
         counted(report.idle.len(), "user"),
         report.idle_days
     );
@@ -159,9 +163,7 @@ pub fn text(report: &Report) -> String {
             let _ = writeln!(out, "  {}  {}", v(&user.email), v(&user.reason));
         }
     }
-
-    let _ = writeln!(out);
-    let _ = writeln!(out, "Signals:");
+    let _ = writeln!(out, "\nSignals:");
     for signal in &report.signals {
         let used = if signal.used { "used" } else { "not used" };
         let _ = writeln!(
@@ -184,56 +186,14 @@ pub fn text(report: &Report) -> String {
 /// Markdown: a table of figures with their sources, then the lists and the signals.
 #[must_use]
 pub fn markdown(report: &Report) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "## Seats of {}\n", md_text(&title(report)));
+    let mut out = format!("## Seats of {}\n\n", md_text(&title(report)));
     let _ = writeln!(
         out,
-        "As of {}: {}.\n",
+        "As of {}: {}.\n\n| figure | value | source |\n| --- | --- | --- |",
         report.as_of,
         md_text(&seats_line(report))
     );
-    let _ = writeln!(out, "| figure | value | source |\n| --- | --- | --- |");
-    let seats = &report.seats;
-    let billing = &report.billing_period;
-    let rows: Vec<(&str, String, &str)> = vec![
-        ("plan", shown(&report.plan.name), &report.plan.name.source),
-        (
-            "plan ends",
-            shown(&report.plan.end),
-            &report.plan.end.source,
-        ),
-        ("seats bought", shown(&seats.allowed), &seats.allowed.source),
-        ("seats in use", shown(&seats.in_use), &seats.in_use.source),
-        ("active users", shown(&seats.active), &seats.active.source),
-        (
-            "invited, pending",
-            shown(&seats.pending),
-            &seats.pending.source,
-        ),
-        ("closed", shown(&seats.closed), &seats.closed.source),
-        (
-            "period starts",
-            shown(&billing.start),
-            &billing.start.source,
-        ),
-        ("period ends", shown(&billing.end), &billing.end.source),
-        (
-            "envelopes allowed",
-            shown(&billing.envelopes_allowed),
-            &billing.envelopes_allowed.source,
-        ),
-        (
-            "envelopes sent",
-            shown(&billing.envelopes_sent),
-            &billing.envelopes_sent.source,
-        ),
-        (
-            "closed this period",
-            shown(&report.closed_this_period.count),
-            &report.closed_this_period.count.source,
-        ),
-    ];
-    for (label, value, source) in rows {
+    for (label, value, source) in figure_rows(report) {
         let _ = writeln!(
             out,
             "| {label} | {} | {} |",
@@ -247,14 +207,8 @@ pub fn markdown(report: &Report) -> String {
         report.pending.len()
     );
     for pending in &report.pending {
-        let age = pending
-            .age_days
-            .map_or_else(|| "age unknown".to_owned(), |days| counted(days, "day"));
-        let flag = match (&pending.exempt, pending.stale) {
-            (Some(why), _) => format!(" (never reclaimed: {})", md_text(why)),
-            (None, true) => " (stale)".to_owned(),
-            (None, false) => String::new(),
-        };
+        let (age, flag) = pending_words(pending);
+        let flag = flag.map_or_else(String::new, |flag| format!(" ({})", md_text(&flag)));
         let _ = writeln!(
             out,
             "- {} invited {}, {age}{flag}",

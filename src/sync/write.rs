@@ -56,6 +56,7 @@ pub fn users_file(source: &str, users: &[MappedUser]) -> Result<String, Serializ
                         user.signing_groups.iter().map(String::as_str).collect(),
                     ),
                     status: user.closed.then_some("closed"),
+                    overrides_generated: false,
                     provenance: Some(FlowMap(ProvenanceYaml {
                         source,
                         rules: FlowSeq(user.rules.iter().map(String::as_str).collect()),
