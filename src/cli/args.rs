@@ -292,8 +292,9 @@ pub struct ShowArgs {
     pub format: Format,
 }
 
+/// What a command that reads accounts and reports (`drift`, `seats`) takes.
 #[derive(Debug, Args)]
-pub struct DriftArgs {
+pub struct ReportArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// How to show the report.
@@ -304,6 +305,12 @@ pub struct DriftArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Which users count as idle or stale, shared by `seats` and `reclaim`.
@@ -325,17 +332,9 @@ pub struct UsageArgs {
 #[derive(Debug, Args)]
 pub struct SeatsArgs {
     #[command(flatten)]
-    pub target: TargetArgs,
+    pub report: ReportArgs,
     #[command(flatten)]
     pub usage: UsageArgs,
-    /// How to show the report.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Also save the report as JSON.
-    #[arg(long, value_name = "REPORT.json")]
-    pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,52 +3,28 @@
 //! whole workspace, every account side by side, and the worst of them.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::Arc;
 
 use super::Exit;
-use super::args::{ConnectionArgs, DriftArgs, Format};
+use super::args::{ConnectionArgs, DriftArgs};
 use super::connection::Served;
 use super::error::CliError;
 use super::{every, session};
-use crate::desired::workspace::Workspace;
 use crate::drift::{self, Report, render};
 use crate::markdown::{self, COMMENT_BUDGET};
 
 pub fn run(args: DriftArgs) -> Exit {
-    match super::whole_workspace(&args.target) {
-        Ok(Some(workspace)) => every_account(&workspace, args),
-        Ok(None) => one_account(args),
-        Err(exit) => exit,
-    }
-}
-
-/// The drift of one account: a directory, or the account `--account` names.
-fn one_account(args: DriftArgs) -> Exit {
-    let DriftArgs {
-        target,
-        format,
-        out,
-        connection,
-    } = args;
-    let Some(target) = super::load_target(&target) else {
-        return Exit::Error;
-    };
-    let report = match super::block_on(detected(&target, connection, None)) {
-        Some(Ok(report)) => report,
-        Some(Err(report)) => return super::report_error(report),
-        None => return Exit::Error,
-    };
-    if !saved(out.as_deref(), &render::json(&report)) {
-        return Exit::Error;
-    }
-    let shown = match format {
-        Format::Json => render::json(&report),
-        Format::Markdown => render::markdown(&report),
-        Format::Text => render::text(&report),
-    };
-    let _ = std::io::stdout().lock().write_all(shown.as_bytes());
-    exit_of(&report)
+    every::run(
+        args.report,
+        |target, connection, served| async move { detected(&target, connection, served).await },
+        &every::Forms {
+            json: render::json,
+            markdown: render::markdown,
+            text: render::text,
+            workspace_markdown,
+            exit: exit_of,
+        },
+    )
 }
 
 /// Reads `target`'s account (on `served`, a whole-workspace run's emulator) and its recorded
@@ -76,23 +52,6 @@ async fn detected(
     ))
 }
 
-/// Writes `json` to `out` when given; false (said why) when it can't.
-fn saved(out: Option<&std::path::Path>, json: &str) -> bool {
-    let Some(path) = out else {
-        return true;
-    };
-    match std::fs::write(path, json) {
-        Ok(()) => true,
-        Err(err) => {
-            errln!(
-                "error: can't write the report to `{}`: {err}",
-                path.display()
-            );
-            false
-        }
-    }
-}
-
 /// 2 when drift was found, else 0.
 fn exit_of(report: &Report) -> Exit {
     if report.drift_found() {
@@ -100,36 +59,6 @@ fn exit_of(report: &Report) -> Exit {
     } else {
         Exit::Success
     }
-}
-
-/// The drift of every account of a workspace, read side by side; an account that fails (its
-/// YAML, its connection, no recorded state yet) fails alone, and the exit code is the worst.
-fn every_account(workspace: &Workspace, args: DriftArgs) -> Exit {
-    let DriftArgs {
-        format,
-        out,
-        connection,
-        ..
-    } = args;
-    let accounts = match every::read(
-        workspace,
-        &connection,
-        |target, connection, served| async move { detected(&target, connection, served).await },
-        exit_of,
-    ) {
-        Ok(accounts) => accounts,
-        Err(exit) => return exit,
-    };
-    if !saved(out.as_deref(), &every::json(&accounts)) {
-        return Exit::Error;
-    }
-    let shown = match format {
-        Format::Json => every::json(&accounts),
-        Format::Markdown => workspace_markdown(&accounts),
-        Format::Text => every::text(&accounts, render::text),
-    };
-    let _ = std::io::stdout().lock().write_all(shown.as_bytes());
-    every::worst(&accounts)
 }
 
 type AccountReport = every::Outcome<Report>;

@@ -2,11 +2,10 @@
 //! plan figures, and the envelope list for the users whose dates alone say idle; changes
 //! nothing. Exit 0 (1 for errors); on a whole workspace, every account side by side.
 
-use std::io::Write as _;
 use std::sync::Arc;
 
 use super::Exit;
-use super::args::{ConnectionArgs, Format, SeatsArgs, UsageArgs};
+use super::args::{ConnectionArgs, SeatsArgs, UsageArgs};
 use super::connection::Served;
 use super::{every, session};
 use crate::docusign::usage;
@@ -14,84 +13,24 @@ use crate::model::EmailKey;
 use crate::seats::{self, Exempt, Options, Read, Report};
 
 pub fn run(args: SeatsArgs) -> Exit {
-    match super::whole_workspace(&args.target) {
-        Ok(Some(workspace)) => {
-            let SeatsArgs {
-                usage,
-                format,
-                out,
-                connection,
-                ..
-            } = args;
-            let accounts = match every::read(
-                &workspace,
-                &connection,
-                |target, connection, served| {
-                    let usage = usage.clone();
-                    async move {
-                        let measured = measured(&target, &usage, connection, served).await?;
-                        Ok(measured.report)
-                    }
-                },
-                |_| Exit::Success,
-            ) {
-                Ok(accounts) => accounts,
-                Err(exit) => return exit,
-            };
-            let shown = match format {
-                Format::Json => every::json(&accounts),
-                Format::Markdown => every::text(&accounts, seats::markdown),
-                Format::Text => every::text(&accounts, seats::text),
-            };
-            finish(
-                out.as_deref(),
-                &every::json(&accounts),
-                &shown,
-                every::worst(&accounts),
-            )
-        }
-        Ok(None) => one_account(args),
-        Err(exit) => exit,
-    }
-}
-
-fn one_account(args: SeatsArgs) -> Exit {
-    let SeatsArgs {
-        target,
-        usage,
-        format,
-        out,
-        connection,
-    } = args;
-    let Some(target) = super::load_target(&target) else {
-        return Exit::Error;
-    };
-    let report = match super::block_on(measured(&target, &usage, connection, None)) {
-        Some(Ok(measured)) => measured.report,
-        Some(Err(report)) => return super::report_error(report),
-        None => return Exit::Error,
-    };
-    let shown = match format {
-        Format::Json => seats::json(&report),
-        Format::Markdown => seats::markdown(&report),
-        Format::Text => seats::text(&report),
-    };
-    finish(out.as_deref(), &seats::json(&report), &shown, Exit::Success)
-}
-
-/// Saves `json` to `out` when asked, prints `shown`, and ends with `exit`.
-fn finish(out: Option<&std::path::Path>, json: &str, shown: &str, exit: Exit) -> Exit {
-    if let Some(path) = out
-        && let Err(err) = std::fs::write(path, json)
-    {
-        errln!(
-            "error: can't write the report to `{}`: {err}",
-            path.display()
-        );
-        return Exit::Error;
-    }
-    let _ = std::io::stdout().lock().write_all(shown.as_bytes());
-    exit
+    let SeatsArgs { report, usage } = args;
+    every::run(
+        report,
+        |target, connection, served| {
+            let usage = usage.clone();
+            async move {
+                let measured = measured(&target, &usage, connection, served).await?;
+                Ok(measured.report)
+            }
+        },
+        &every::Forms {
+            json: seats::json,
+            markdown: seats::markdown,
+            text: seats::text,
+            workspace_markdown: |accounts| every::text(accounts, seats::markdown),
+            exit: |_| Exit::Success,
+        },
+    )
 }
 
 /// A seats report, and the live account it was made from.
