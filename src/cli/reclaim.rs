@@ -33,7 +33,7 @@ pub fn run(args: ReclaimArgs) -> Exit {
                 |target, connection, served| {
                     let usage = usage.clone();
                     async move {
-                        let measured = measured(&target, &usage, connection, served).await?;
+                        let measured = measured(&target, &usage, connection, served, true).await?;
                         Ok((target, measured))
                     }
                 },
@@ -65,7 +65,7 @@ pub fn run(args: ReclaimArgs) -> Exit {
             let Some(target) = super::load_target(&target_args) else {
                 return Exit::Error;
             };
-            match super::block_on(measured(&target, &usage, connection, None)) {
+            match super::block_on(measured(&target, &usage, connection, None, true)) {
                 Some(Ok(measured)) => marked(&target, &target_args, &measured, &action, check),
                 Some(Err(report)) => super::report_error(report),
                 None => Exit::Error,
@@ -96,8 +96,9 @@ fn marked(
             profile: profile.clone(),
         });
     }
-    let (candidates, mut skipped) =
-        reclaim::candidates(&measured.report, &measured.live, desired, action);
+    // Reclaim always reads the account whole (`measured(…, true)`).
+    let live = measured.live.clone().unwrap_or_default();
+    let (candidates, mut skipped) = reclaim::candidates(&measured.report, &live, desired, action);
     let own = match own_files(&target.dir) {
         Ok(own) => own,
         Err(exit) => return exit,
@@ -113,7 +114,7 @@ fn marked(
         &own,
         &target.dir,
         reclaimed.as_deref(),
-        &measured.live,
+        &live,
         desired,
     );
     skipped.extend(unplaced);

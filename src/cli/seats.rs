@@ -8,8 +8,9 @@ use super::Exit;
 use super::args::{ConnectionArgs, SeatsArgs, UsageArgs};
 use super::connection::Served;
 use super::{every, session};
-use crate::docusign::usage;
+use crate::docusign::{snapshot, usage};
 use crate::model::EmailKey;
+use crate::model::usage::UserUsage;
 use crate::seats::{self, Exempt, Options, Read, Report};
 
 pub fn run(args: SeatsArgs) -> Exit {
@@ -19,7 +20,7 @@ pub fn run(args: SeatsArgs) -> Exit {
         |target, connection, served| {
             let usage = usage.clone();
             async move {
-                let measured = measured(&target, &usage, connection, served).await?;
+                let measured = measured(&target, &usage, connection, served, false).await?;
                 Ok(measured.report)
             }
         },
@@ -33,23 +34,34 @@ pub fn run(args: SeatsArgs) -> Exit {
     )
 }
 
-/// A seats report, and the live account it was made from.
+/// A seats report, and the live account it was made from when asked for.
 pub struct Measured {
     pub report: Report,
-    pub live: crate::model::Account,
+    pub live: Option<crate::model::Account>,
 }
 
 /// Reads `target`'s account (on `served`, a whole-workspace run's emulator) and judges its
-/// seats: the snapshot plan makes, the plan figures, then the envelope list for the users whose
-/// dates alone say idle, the least recently seen first, at most `--envelope-checks` of them.
+/// seats: the user pages (the whole snapshot plan makes when `with_live`, for reclaim), the
+/// plan figures, then the envelope list for the users whose dates alone say idle, the least
+/// recently seen first, at most `--envelope-checks` of them.
 pub async fn measured(
     target: &super::Target,
     usage: &UsageArgs,
     connection: ConnectionArgs,
     served: Option<Arc<Served>>,
+    with_live: bool,
 ) -> Result<Measured, miette::Report> {
-    let (connected, read) = session::connect_and_read(target, connection, served).await?;
+    let connected = session::connect(target, connection, false, served).await?;
     let client = &connected.connection.client;
+    let (records, live, read_calls) = if with_live {
+        let read = session::read(&target.dir, &connected, Some(&target.loaded.desired)).await?;
+        (read.live.usage, Some(read.live.account), read.live.calls)
+    } else {
+        let (records, calls) = snapshot::user_usage(client)
+            .await
+            .map_err(miette::Report::new)?;
+        (records, None, calls)
+    };
     let figures = usage::account_figures(client)
         .await
         .map_err(miette::Report::new)?;
@@ -60,12 +72,10 @@ pub async fn measured(
         envelope_checks: usage.envelope_checks,
     };
     let exempt = Exempt {
-        integration_user: connected
-            .integration_user(&read.live.account)
-            .map(|email| EmailKey::new(&email)),
+        integration_user: integration_user(&connected, &records).map(|email| EmailKey::new(&email)),
         protected: target.loaded.desired.policy.protected_users.clone(),
     };
-    let asked: Vec<_> = seats::needing_envelope_check(&read.live.usage, &options, &exempt)
+    let asked: Vec<_> = seats::needing_envelope_check(&records, &options, &exempt)
         .into_iter()
         .take(options.envelope_checks)
         .collect();
@@ -74,15 +84,25 @@ pub async fn measured(
         &Read {
             account_id: connected.account_id(),
             figures: &figures,
-            usage: &read.live.usage,
+            usage: &records,
             envelopes: &envelopes,
-            snapshot_calls: read.live.calls,
+            read_calls,
         },
         &options,
         &exempt,
     );
-    Ok(Measured {
-        report,
-        live: read.live.account,
-    })
+    Ok(Measured { report, live })
+}
+
+/// The email of the user behind the token: as discovery gave it, else the record of its ID.
+fn integration_user(connected: &session::Connected, records: &[UserUsage]) -> Option<String> {
+    let account = &connected.connection.account;
+    if !account.user_email.is_empty() {
+        return Some(account.user_email.clone());
+    }
+    let id = account.user_id.trim();
+    records
+        .iter()
+        .find(|record| !id.is_empty() && record.user_id.trim().eq_ignore_ascii_case(id))
+        .map(|record| record.email.clone())
 }

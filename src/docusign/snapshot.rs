@@ -23,6 +23,9 @@ use crate::model::{
 /// DocuSign's largest page.
 const PAGE: usize = 100;
 
+/// Full user records: profiles, memberships and dates are only in those.
+const USER_PAGES: &str = "/users?additional_info=true";
+
 /// The live account, and what reading it cost.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -41,7 +44,7 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
     let (users, groups, profiles, signing_groups) = tokio::try_join!(
         all_pages::<UserPage, UserRecord>(
             client,
-            "/users?additional_info=true",
+            USER_PAGES,
             |page| page.users.unwrap_or_default(),
             |page| &page.paging
         ),
@@ -69,6 +72,23 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
         memberships_from_user_records: from_records,
         usage: users.iter().map(usage_of).collect(),
     })
+}
+
+/// Every user record's dates and standing, and nothing else: the user pages alone (what a
+/// seats report needs), and the calls they took.
+pub async fn user_usage(client: &Arc<Client>) -> Result<(Vec<UserUsage>, u64), ClientError> {
+    let before = client.calls();
+    let users = all_pages::<UserPage, UserRecord>(
+        client,
+        USER_PAGES,
+        |page| page.users.unwrap_or_default(),
+        |page| &page.paging,
+    )
+    .await?;
+    Ok((
+        users.iter().map(usage_of).collect(),
+        client.calls() - before,
+    ))
 }
 
 /// One user as `GET /users/{userId}` shows it.

@@ -257,8 +257,8 @@ pub struct Signal {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Calls {
-    /// The snapshot's calls (the user pages among them), which plan makes anyway.
-    pub snapshot: u64,
+    /// Reading the users: their pages (with reclaim, the whole snapshot plan makes).
+    pub users: u64,
     pub account: u64,
     pub envelopes: u64,
     pub total: u64,
@@ -271,7 +271,7 @@ pub struct Read<'a> {
     pub usage: &'a [UserUsage],
     /// The envelope list's answers, by user ID, for the users asked about.
     pub envelopes: &'a HashMap<String, Envelopes>,
-    pub snapshot_calls: u64,
+    pub read_calls: u64,
 }
 
 /// The report: every figure with its source.
@@ -282,7 +282,7 @@ pub fn report(read: &Read<'_>, options: &Options, exempt: &Exempt) -> Report {
         figures,
         usage,
         envelopes,
-        snapshot_calls,
+        read_calls,
     } = read;
     let (idle, not_judged) = judged(usage, envelopes, options, exempt);
     let count = |status: UserStatus| {
@@ -340,10 +340,10 @@ pub fn report(read: &Read<'_>, options: &Options, exempt: &Exempt) -> Report {
         idle,
         not_judged,
         calls: Calls {
-            snapshot: *snapshot_calls,
+            users: *read_calls,
             account: 1,
             envelopes: envelope_calls,
-            total: snapshot_calls + 1 + envelope_calls,
+            total: read_calls + 1 + envelope_calls,
         },
     }
 }

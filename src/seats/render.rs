@@ -177,8 +177,8 @@ pub fn text(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "API calls: {} ({} reading the account as plan does, {} for the plan figures, {} for envelopes)",
-        report.calls.total, report.calls.snapshot, report.calls.account, report.calls.envelopes
+        "API calls: {} ({} reading the users, {} for the plan figures, {} for envelopes)",
+        report.calls.total, report.calls.users, report.calls.account, report.calls.envelopes
     );
     out
 }

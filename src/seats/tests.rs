@@ -46,7 +46,7 @@ fn run(usage: &[UserUsage], envelopes: &HashMap<String, Envelopes>, exempt: &Exe
             figures: &figures,
             usage,
             envelopes,
-            snapshot_calls: 4,
+            read_calls: 4,
         },
         &options(),
         exempt,
