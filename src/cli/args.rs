@@ -30,7 +30,8 @@ pub enum Command {
     ///
     /// Credentials come from the environment, never from flags or the YAML: `DOCUSIGN_ACCESS_TOKEN`;
     /// or `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_CLIENT_SECRET` + `DOCUSIGN_REFRESH_TOKEN_FILE`; or
-    /// `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_USER_ID` + `DOCUSIGN_PRIVATE_KEY_FILE` (JWT, for CI). Also
+    /// `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_USER_ID` + `DOCUSIGN_PRIVATE_KEY_FILE` or
+    /// `DOCUSIGN_PRIVATE_KEY`, the PEM itself (JWT, for CI). Also
     /// `DOCUSIGN_AUTH_SERVER`, `DOCUSIGN_ACCOUNT_ID`, `DOCUSIGN_BASE_URL`. `auth check` tries them.
     Plan(PlanArgs),
     /// Execute a reviewed plan and record the new state in the repo.
@@ -324,7 +325,8 @@ pub enum AuthCommand {
     /// Credentials come from the environment: DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID +
     /// DOCUSIGN_CLIENT_SECRET + `DOCUSIGN_REFRESH_TOKEN_FILE` (or DOCUSIGN_REFRESH_TOKEN for
     /// one run); or DOCUSIGN_CLIENT_ID +
-    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT grant, the way CI should run). The
+    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE, or `DOCUSIGN_PRIVATE_KEY` holding the PEM
+    /// itself (JWT grant, the way CI should run). The
     /// account and environment are the YAML's in DIR, as for `plan`, unless the environment
     /// names them.
     Check(AuthCheckArgs),
