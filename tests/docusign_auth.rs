@@ -80,6 +80,7 @@ fn jwt(user_id: &str, keys: &Keys) -> Credentials {
         client_id: CLIENT_ID.to_owned(),
         user_id: user_id.to_owned(),
         private_key: Secret::new(keys.private_pem.clone()),
+        key_from: "DOCUSIGN_PRIVATE_KEY_FILE".to_owned(),
     }
 }
 
@@ -309,6 +310,7 @@ async fn the_jwt_grant_with_an_unregistered_key_is_an_auth_error() {
         client_id: CLIENT_ID.to_owned(),
         user_id: ADA.to_owned(),
         private_key: Secret::new(format!("not a key {CLIENT_SECRET}")),
+        key_from: "DOCUSIGN_PRIVATE_KEY".to_owned(),
     };
     let auth = authenticator(&emulator, garbage);
     let error = auth.token().await.expect_err("not a PEM key");

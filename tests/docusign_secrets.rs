@@ -8,7 +8,7 @@
 //!
 //! Canary values stand in for every secret the tool reads (`DOCUSIGN_ACCESS_TOKEN`,
 //! `DOCUSIGN_CLIENT_SECRET`, `DOCUSIGN_REFRESH_TOKEN`, the content of
-//! `DOCUSIGN_PRIVATE_KEY_FILE`); a wiretap between the tool and the emulator adds every token
+//! `DOCUSIGN_PRIVATE_KEY_FILE`, and the same key given itself in `DOCUSIGN_PRIVATE_KEY`); a wiretap between the tool and the emulator adds every token
 //! the emulator issues and every assertion the tool signs. After each command, its stdout and
 //! stderr, every file under the test's directory, and every commit there (message, signatures
 //! and tree) must hold none of them.
@@ -19,7 +19,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::emulator_support::Api;
+use crate::emulator_support::{Api, KEYS};
 use crate::secrets_stage::{Grant, Stage, UNKNOWN_TOKEN, WRONG_SECRET, path_text, refresh_token};
 use crate::secrets_wiretap::{Heard, Mode};
 
@@ -83,6 +83,13 @@ fn the_refresh_token_file_keeps_each_new_token_and_nothing_else_does() {
 #[test]
 fn the_jwt_grant_secrets_never_reach_any_output_file_or_commit() {
     everything(Grant::Jwt);
+}
+
+/// The key itself in the environment, as CI secrets arrive (no file): every command
+/// authenticates with the JWT grant, and the key is found in no output, file or commit.
+#[test]
+fn the_jwt_grant_with_the_key_in_the_environment_never_leaks_it() {
+    everything(Grant::JwtKeyText);
 }
 
 /// Runs every command with `grant`; each one fails the test if anything it printed or wrote
@@ -269,6 +276,50 @@ fn failures(stage: &mut Stage) {
             assert!(consent.stderr.contains("consent"), "{}", consent.stderr);
             token_endpoint_echoes(stage);
         }
+        Grant::JwtKeyText => {
+            let read = |path: &std::path::Path| std::fs::read_to_string(path).expect("a key");
+            let broken = read(&stage.keys.broken);
+            let printed = stage
+                .step("plan, a broken key", &["plan"])
+                .env("DOCUSIGN_PRIVATE_KEY", &broken)
+                .exits(1);
+            assert!(
+                printed.stderr.contains("DOCUSIGN_PRIVATE_KEY"),
+                "the message names the variable:\n{}",
+                printed.stderr
+            );
+            let stranger = read(&stage.keys.stranger);
+            stage
+                .step("plan, a key DocuSign doesn't know", &["plan"])
+                .env("DOCUSIGN_PRIVATE_KEY", &stranger)
+                .exits(1);
+            // On one line, as some secret stores keep it.
+            let one_line = KEYS.private_pem.trim().replace('\n', "\\n");
+            stage
+                .step(
+                    "plan, the key on one line",
+                    &["plan", "--detailed-exitcode"],
+                )
+                .env("DOCUSIGN_PRIVATE_KEY", &one_line)
+                .exits(0);
+            let good = path_text(&stage.keys.good);
+            let both = stage
+                .step("plan, the key and a key file", &["plan"])
+                .env("DOCUSIGN_PRIVATE_KEY_FILE", &good)
+                .exits(1);
+            assert!(
+                both.stderr
+                    .contains("both DOCUSIGN_PRIVATE_KEY and DOCUSIGN_PRIVATE_KEY_FILE are set"),
+                "{}",
+                both.stderr
+            );
+            let consent = stage
+                .step("plan, a user who gave no consent", &["plan"])
+                .env("DOCUSIGN_USER_ID", UNCONSENTED_USER_ID)
+                .exits(1);
+            assert!(consent.stderr.contains("consent"), "{}", consent.stderr);
+            token_endpoint_echoes(stage);
+        }
     }
 }
 
@@ -306,7 +357,7 @@ fn check_heard(stage: &Stage) {
             assert!(count(Heard::AccessToken) > 10, "{heard:?}");
             assert!(count(Heard::RefreshToken) > 10, "{heard:?}");
         }
-        Grant::Jwt => {
+        Grant::Jwt | Grant::JwtKeyText => {
             assert!(count(Heard::AccessToken) > 10, "{heard:?}");
             // Assertions are signed with a whole-second `iat`, so those made within one second
             // are the same text and heard once: how many differ depends on the machine's speed.

@@ -31,6 +31,7 @@ mod harness;
 mod hostile_files;
 mod hostile_names;
 mod import_cli;
+mod install_cli;
 mod markdown_cap;
 mod pipelines;
 mod plan_cli;

@@ -155,13 +155,13 @@ fn github_workflows_have_the_shape_github_expects() {
         ),
         (
             GITHUB_MATRIX.file,
-            "/jobs/plan/steps/5/env/POSITION",
+            "/jobs/plan/steps/2/env/POSITION",
             "${{ strategy.job-index }}",
         ),
         (GITHUB_MATRIX.file, "/jobs/comment/needs", "plan"),
         (
             GITHUB_MATRIX.file,
-            "/jobs/comment/steps/2/with/pattern",
+            "/jobs/comment/steps/1/with/pattern",
             "docusign-plan-*",
         ),
     ] {
@@ -191,20 +191,33 @@ fn github_workflows_have_the_shape_github_expects() {
             .filter_map(|step| step["uses"].as_str().map(str::to_owned))
             .collect()
     };
-    for file in ["github/plan.yml", GITHUB_MATRIX.file] {
-        let plan_actions = uses(file);
-        for action in [
-            "actions/upload-artifact@v4",
-            "actions/github-script@v7",
-            "actions/cache@v4",
-        ] {
+    // Every file installs the tool with this repository's action, pinned to a ref.
+    for file in github_files() {
+        let ours: Vec<String> = uses(file)
+            .into_iter()
+            .filter(|used| is_this_action(used))
+            .collect();
+        assert!(!ours.is_empty(), "{file} uses the docusign-gitops action");
+        for used in ours {
             assert!(
-                plan_actions.iter().any(|used| used == action),
-                "{file} uses {action}"
+                used.split_once('@').is_some_and(|(_, pin)| !pin.is_empty()),
+                "{file}: `{used}` is pinned"
             );
         }
     }
-    assert!(uses(GITHUB_MATRIX.file).contains(&"actions/download-artifact@v4".to_owned()));
+    for file in ["github/plan.yml", GITHUB_MATRIX.file] {
+        assert!(
+            uses(file).contains(&"actions/upload-artifact@v4".to_owned()),
+            "{file} keeps the plan"
+        );
+    }
+    for action in ["actions/github-script@v7", "actions/download-artifact@v4"] {
+        assert!(
+            uses(GITHUB_MATRIX.file).contains(&action.to_owned()),
+            "{} uses {action}",
+            GITHUB_MATRIX.file
+        );
+    }
     // Every account is planned, whatever happens to another.
     assert_eq!(
         parse(GITHUB_MATRIX.file).pointer("/jobs/plan/strategy/fail-fast"),
@@ -324,35 +337,122 @@ fn gitlab_files_have_the_shape_gitlab_expects() {
     );
 }
 
+/// The action and the GitLab template install a release binary only after checking its sha256
+/// against the release's checksum file, and build from source only locked and pinned.
 #[test]
-fn installs_are_locked_and_pinned() {
-    for file in github_files().chain(gitlab_files()) {
+fn installs_are_checked_locked_and_pinned() {
+    let action = parse_at(ACTION);
+    let template = parse_at(GITLAB_TEMPLATE);
+    for (name, texts) in [
+        (ACTION, {
+            let mut texts = Vec::new();
+            collect_shell(&action, &["run"], &mut texts);
+            texts
+        }),
+        (GITLAB_TEMPLATE, {
+            let mut texts = Vec::new();
+            collect_shell(&template, &["before_script", "script"], &mut texts);
+            texts
+        }),
+    ] {
+        let all = texts.join("\n");
+        for needed in [
+            "releases/download/",
+            ".sha256",
+            "sha256sum",
+            "does not match",
+        ] {
+            assert!(all.contains(needed), "{name}: {needed}");
+        }
         let mut installs = 0;
-        for text in shell_texts(file) {
-            for line in logical_lines(&text) {
-                if line.trim_start().starts_with("cargo install") {
-                    installs += 1;
-                    for flag in ["--locked", "--git"] {
-                        assert!(line.contains(flag), "{file}: {flag} in {line}");
-                    }
-                    assert!(
-                        line.contains("--rev") || line.contains("--tag"),
-                        "{file}: pinned by --rev or --tag: {line}"
-                    );
+        for line in texts.iter().flat_map(|text| logical_lines(text)) {
+            if line.trim_start().starts_with("cargo install") {
+                installs += 1;
+                assert!(line.contains("--locked"), "{name}: --locked in {line}");
+                assert!(
+                    line.contains("--path")
+                        || (line.contains("--git")
+                            && (line.contains("--rev") || line.contains("--tag"))),
+                    "{name}: from the action's own source, or pinned by --rev or --tag: {line}"
+                );
+            }
+            // Values reach scripts through `env`, never pasted into them by `${{ }}`.
+            assert!(!line.contains("${{"), "{name}: `${{{{` in a script: {line}");
+        }
+        assert!(installs > 0, "{name}: falls back to building from source");
+    }
+    assert_eq!(
+        action.pointer("/runs/using").and_then(Value::as_str),
+        Some("composite")
+    );
+    for input in [
+        "command",
+        "directory",
+        "format",
+        "client-id",
+        "user-id",
+        "private-key",
+        "account-id",
+        "base-url",
+        "auth-server",
+        "version",
+    ] {
+        assert!(
+            action["inputs"][input].is_object(),
+            "{ACTION}: input {input}"
+        );
+    }
+    for output in ["exit-code", "plan-file"] {
+        assert!(
+            action["outputs"][output].is_object(),
+            "{ACTION}: output {output}"
+        );
+    }
+    // Every GitLab file installs with the template, pinned to a release.
+    for file in gitlab_files() {
+        let pipeline = parse(file);
+        assert!(
+            includes_gitlab_template(&pipeline),
+            "{file} includes {GITLAB_TEMPLATE}"
+        );
+        let mut versions = Vec::new();
+        collect_variable(&pipeline, "DOCUSIGN_GITOPS_VERSION", &mut versions);
+        assert!(
+            !versions.is_empty() && versions.iter().all(|version| version != "latest"),
+            "{file}: DOCUSIGN_GITOPS_VERSION pins a release: {versions:?}"
+        );
+    }
+}
+
+/// Every value a GitLab file gives the variable `name`.
+fn collect_variable(value: &Value, name: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "variables"
+                    && let Some(text) = inner[name].as_str()
+                {
+                    found.push(text.to_owned());
                 }
+                collect_variable(inner, name, found);
             }
         }
-        assert!(installs > 0, "{file}: installs the tool");
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_variable(item, name, found)),
+        _ => {}
     }
 }
 
 // ---- Reading command lines out of the pipelines ----
 
-/// A piece of a shell word: literal text, or a variable (`$NAME`, `${NAME}`, `$?`).
+/// A piece of a shell word: literal text, a variable (`$NAME`, `${NAME}`, `$?`), or a variable
+/// with a default for when it is unset or empty (`${NAME:-default}`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Piece {
     Text(String),
     Var(String),
+    Default(String, Word),
 }
 
 type Word = Vec<Piece>;
@@ -408,6 +508,13 @@ impl Invocation {
                     },
                     |(_, value)| (*value).to_owned(),
                 ),
+                Piece::Default(name, default) => vars
+                    .iter()
+                    .find(|(known, value)| known == name && !value.is_empty())
+                    .map_or_else(
+                        || self.expand(default, vars),
+                        |(_, value)| (*value).to_owned(),
+                    ),
             })
             .collect()
     }
@@ -753,6 +860,30 @@ fn variable(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Piec
     while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
         name.push(c);
     }
+    // `${NAME:-default}`: the default is text and variables, up to the closing brace.
+    if braced && !name.is_empty() && chars.next_if_eq(&':').is_some() {
+        if chars.next_if_eq(&'-').is_none() {
+            return Err(format!(
+                "`${{{name}:` is more than a variable with a default"
+            ));
+        }
+        let mut default = Word::new();
+        loop {
+            match chars.next() {
+                Some('}') => break,
+                Some('$') => default.push(variable(chars)?),
+                Some(c @ ('"' | '\'' | '`' | '\\')) => {
+                    return Err(format!("`{c}` in the default of `${{{name}:-…}}`"));
+                }
+                Some(c) => match default.last_mut() {
+                    Some(Piece::Text(last)) => last.push(c),
+                    _ => default.push(Piece::Text(c.to_string())),
+                },
+                None => return Err(format!("an unclosed `${{{name}:-`")),
+            }
+        }
+        return Ok(Piece::Default(name, default));
+    }
     if braced && chars.next_if_eq(&'}').is_none() {
         return Err(format!("`${{{name}` is more than a variable"));
     }
@@ -767,15 +898,376 @@ fn invocations_of(file: &str) -> Vec<Invocation> {
     invocations_in(file, &parse(file))
 }
 
-/// The command lines of one part of a pipeline file (a job), in the order CI runs them.
+/// The command lines of one part of a pipeline file (a job), in the order CI runs them: those
+/// of its shell text, and those the docusign-gitops action runs for a step that uses it. A
+/// GitLab file that includes the GitLab template runs the template's first.
 fn invocations_in(file: &str, part: &Value) -> Vec<Invocation> {
-    let mut texts = Vec::new();
-    collect_shell(part, shell_keys(file), &mut texts);
+    let workflow = parse(file);
     let mut found = Vec::new();
-    for text in texts {
-        found.extend(invocations(&text).unwrap_or_else(|err| panic!("{file}: {err}")));
+    if includes_gitlab_template(&workflow) {
+        let template = parse_at(GITLAB_TEMPLATE);
+        let mut texts = Vec::new();
+        collect_shell(&template, shell_keys(file), &mut texts);
+        for text in texts {
+            found.extend(
+                invocations(&text).unwrap_or_else(|err| panic!("{GITLAB_TEMPLATE}: {err}")),
+            );
+        }
+    }
+    walk_invocations(file, &workflow, part, &mut found);
+    found
+}
+
+fn walk_invocations(file: &str, workflow: &Value, value: &Value, found: &mut Vec<Invocation>) {
+    let keys = shell_keys(file);
+    match value {
+        Value::Object(map) => {
+            if let Some(uses) = map.get("uses").and_then(Value::as_str)
+                && file.starts_with("github/")
+                && is_this_action(uses)
+            {
+                found.extend(action_invocations(file, workflow, value));
+            }
+            for key in keys {
+                if let Some(shell) = map.get(*key) {
+                    let mut texts = Vec::new();
+                    strings_in(shell, &mut texts);
+                    for text in texts {
+                        found.extend(
+                            invocations(&text).unwrap_or_else(|err| panic!("{file}: {err}")),
+                        );
+                    }
+                }
+            }
+            for (key, inner) in map {
+                if !keys.contains(&key.as_str()) {
+                    walk_invocations(file, workflow, inner, found);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| walk_invocations(file, workflow, item, found)),
+        _ => {}
+    }
+}
+
+// ---- The GitHub Action and the GitLab template ----
+
+/// The composite GitHub Action at the repository's root.
+const ACTION: &str = "action.yml";
+/// The GitLab CI template the GitLab examples include.
+const GITLAB_TEMPLATE: &str = "ci/gitlab/docusign-gitops.gitlab-ci.yml";
+
+/// A YAML file of the repository, parsed as [`parse`] does.
+fn parse_at(relative: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("read `{}`: {err}", path.display()));
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(&text, options)
+        .unwrap_or_else(|err| panic!("`{relative}` is not valid YAML: {err}"))
+}
+
+/// Whether a step's `uses:` names this repository's action, as the examples write it
+/// (`OWNER/docusign-gitops@REF`) or as a checkout of it does (`./`).
+fn is_this_action(uses: &str) -> bool {
+    uses == "./"
+        || uses
+            .split_once('@')
+            .is_some_and(|(path, _)| path.ends_with("/docusign-gitops"))
+}
+
+/// Whether a GitLab file includes the GitLab template.
+fn includes_gitlab_template(pipeline: &Value) -> bool {
+    let name = GITLAB_TEMPLATE.rsplit('/').next().expect("a file name");
+    pipeline["include"].as_array().is_some_and(|includes| {
+        includes.iter().any(|include| {
+            include
+                .as_object()
+                .into_iter()
+                .flat_map(|map| map.values())
+                .any(|value| value.as_str().is_some_and(|text| text.ends_with(name)))
+        })
+    })
+}
+
+/// The value of a GitHub expression as a shell word, as far as the examples and the action
+/// write them: `${{ inputs.NAME }}` and `${{ env.NAME }}` (the desired-state directory stays
+/// the variable the test gives; any other is the file's `env`, where `set` may override it),
+/// and plain text. Anything else (`${{ secrets.X }}`) becomes a variable no command line may use.
+fn evaluate(text: &str, inputs: &[(String, Word)], env: &[(String, String)]) -> Word {
+    let Some(inner) = text
+        .trim()
+        .strip_prefix("${{")
+        .and_then(|rest| rest.strip_suffix("}}"))
+    else {
+        return vec![Piece::Text(text.to_owned())];
+    };
+    let inner = inner.trim();
+    if let Some(name) = inner.strip_prefix("inputs.") {
+        return inputs.iter().find(|(known, _)| known == name).map_or_else(
+            || panic!("{ACTION}: no input `{name}`"),
+            |(_, word)| word.clone(),
+        );
+    }
+    if let Some(name) = inner.strip_prefix("env.") {
+        if name == DIR_VARIABLE {
+            return vec![Piece::Var(name.to_owned())];
+        }
+        if let Some((_, value)) = env.iter().rev().find(|(known, _)| known == name) {
+            return vec![Piece::Text(value.clone())];
+        }
+    }
+    vec![Piece::Var(format!("{{{{ {inner} }}}}"))]
+}
+
+/// The `env` a workflow sets (at the top and in its jobs), as text.
+fn workflow_env(workflow: &Value) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    let mut from = |map: &Value| {
+        for (name, value) in map.as_object().into_iter().flatten() {
+            if let Some(text) = value.as_str() {
+                env.push((name.clone(), text.to_owned()));
+            }
+        }
+    };
+    from(&workflow["env"]);
+    for job in workflow["jobs"]
+        .as_object()
+        .into_iter()
+        .flat_map(|jobs| jobs.values())
+    {
+        from(&job["env"]);
+    }
+    env
+}
+
+/// What the workflow's commented lines would set in `GITHUB_ENV` when uncommented
+/// (`#   echo "NAME=VALUE" >> "$GITHUB_ENV"`): the variant they show.
+fn commented_env(file: &str) -> Vec<(String, String)> {
+    let mut set = Vec::new();
+    for text in shell_texts(file) {
+        for line in text.lines() {
+            let line = line.trim_start();
+            let Some(body) = line.strip_prefix('#') else {
+                continue;
+            };
+            let body = body.trim();
+            if let Some(assignment) = body
+                .strip_prefix("echo \"")
+                .and_then(|rest| rest.strip_suffix("\" >> \"$GITHUB_ENV\""))
+                && let Some((name, value)) = assignment.split_once('=')
+            {
+                set.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+    set
+}
+
+/// The command lines the action runs for one step of a workflow that uses it: the `run` text
+/// of each of its steps, less the branches of `case "$COMMAND" in` for other commands and the
+/// side of an `if [ -n "$NAME" ]` the inputs don't take, each variable the step's `env` sets
+/// from an input replaced by that input's value. With a variant in the workflow's commented
+/// lines (see [`commented_env`]), the command lines it changes follow, marked commented.
+fn action_invocations(file: &str, workflow: &Value, step: &Value) -> Vec<Invocation> {
+    let active = action_invocations_with(file, workflow, step, &[]);
+    let variant_env = commented_env(file);
+    if variant_env.is_empty() {
+        return active;
+    }
+    let variants: Vec<Invocation> = action_invocations_with(file, workflow, step, &variant_env)
+        .into_iter()
+        .filter(|call| !active.iter().any(|known| known.args == call.args))
+        .map(|call| Invocation {
+            commented: true,
+            ..call
+        })
+        .collect();
+    active.into_iter().chain(variants).collect()
+}
+
+fn action_invocations_with(
+    file: &str,
+    workflow: &Value,
+    step: &Value,
+    set: &[(String, String)],
+) -> Vec<Invocation> {
+    let action = parse_at(ACTION);
+    let mut env = workflow_env(workflow);
+    env.extend(set.iter().cloned());
+    let given = &step["with"];
+    let inputs: Vec<(String, Word)> = action["inputs"]
+        .as_object()
+        .expect("the action's inputs")
+        .iter()
+        .map(|(name, input)| {
+            let text = match (&given[name], &input["default"]) {
+                (Value::String(text), _) | (Value::Null, Value::String(text)) => text.clone(),
+                (Value::Bool(value), _) | (Value::Null, Value::Bool(value)) => value.to_string(),
+                (Value::Null, Value::Null) => String::new(),
+                (other, _) => panic!("{file}: input `{name}` is {other}"),
+            };
+            (name.clone(), evaluate(&text, &[], &env))
+        })
+        .collect();
+    for name in given.as_object().into_iter().flat_map(|with| with.keys()) {
+        assert!(
+            inputs.iter().any(|(known, _)| known == name),
+            "{file}: the action has no input `{name}`"
+        );
+    }
+    let command = match inputs.iter().find(|(name, _)| name == "command") {
+        Some((_, word)) => match word.as_slice() {
+            [Piece::Text(command)] => command.clone(),
+            _ => panic!("{file}: the action's `command` is not written out"),
+        },
+        None => panic!("{ACTION}: no `command` input"),
+    };
+    let mut found = Vec::new();
+    for action_step in action
+        .pointer("/runs/steps")
+        .and_then(Value::as_array)
+        .expect("steps")
+    {
+        let Some(run) = action_step["run"].as_str() else {
+            continue;
+        };
+        let bound: Vec<(String, Word)> = action_step["env"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, value)| {
+                let text = value.as_str()?;
+                text.contains("inputs.")
+                    .then(|| (name.clone(), evaluate(text, &inputs, &env)))
+            })
+            .collect();
+        let text = lines_for(run, &command, &bound);
+        let calls = invocations(&text).unwrap_or_else(|err| panic!("{ACTION}: {err}"));
+        found.extend(calls.into_iter().map(|call| Invocation {
+            args: call.args.iter().map(|word| bind(word, &bound)).collect(),
+            stdout_to: call.stdout_to.as_ref().map(|word| bind(word, &bound)),
+            line: format!("{} (run by {ACTION} in {file})", call.line),
+            ..call
+        }));
     }
     found
+}
+
+/// `word` with each variable `bound` names replaced by its value (and a default taken when
+/// the value is empty).
+fn bind(word: &Word, bound: &[(String, Word)]) -> Word {
+    let value = |name: &str| {
+        bound
+            .iter()
+            .find(|(known, _)| known == name)
+            .map(|(_, word)| word)
+    };
+    let is_empty = |word: &Word| {
+        word.iter()
+            .all(|piece| matches!(piece, Piece::Text(text) if text.is_empty()))
+    };
+    let mut bound_word = Word::new();
+    for piece in word {
+        match piece {
+            Piece::Var(name) => match value(name) {
+                Some(replacement) => bound_word.extend(replacement.iter().cloned()),
+                None => bound_word.push(piece.clone()),
+            },
+            Piece::Default(name, default) => match value(name) {
+                Some(replacement) if !is_empty(replacement) => {
+                    bound_word.extend(replacement.iter().cloned());
+                }
+                Some(_) => bound_word.extend(bind(default, bound)),
+                None => bound_word.push(piece.clone()),
+            },
+            Piece::Text(_) => bound_word.push(piece.clone()),
+        }
+    }
+    // Adjacent texts as one, as the reader gives them.
+    let mut merged = Word::new();
+    for piece in bound_word {
+        match (merged.last_mut(), piece) {
+            (Some(Piece::Text(last)), Piece::Text(more)) => last.push_str(&more),
+            (_, piece) => merged.push(piece),
+        }
+    }
+    merged
+}
+
+/// The lines of an action's `run` text that run for `command`: outside `case "$COMMAND" in`,
+/// or in its branch for `command`; and where an `if [ -n "$NAME" ]; then … else … fi` stands,
+/// the side `bound` takes. A command line under an `if` this can't read fails the test.
+fn lines_for(run: &str, command: &str, bound: &[(String, Word)]) -> String {
+    let mut kept = Vec::new();
+    let mut in_case = false;
+    let mut branch: Option<bool> = None;
+    // Per open `if`: whether its current side runs, or None when the test can't tell.
+    let mut sides: Vec<Option<bool>> = Vec::new();
+    for line in logical_lines(run) {
+        let trimmed = line.trim();
+        if trimmed == "case \"$COMMAND\" in" {
+            in_case = true;
+            continue;
+        }
+        if in_case && trimmed == "esac" {
+            in_case = false;
+            branch = None;
+            continue;
+        }
+        if in_case && branch.is_none() && trimmed.ends_with(')') && !trimmed.contains(' ') {
+            let labels = trimmed.trim_end_matches(')');
+            branch = Some(labels.split('|').any(|label| label.trim() == command));
+            continue;
+        }
+        if in_case && trimmed == ";;" {
+            branch = None;
+            continue;
+        }
+        if let Some(name) = trimmed
+            .strip_prefix("if [ -n \"$")
+            .and_then(|rest| rest.strip_suffix("\" ]; then"))
+        {
+            let set = bound
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, word)| {
+                    !word
+                        .iter()
+                        .all(|piece| matches!(piece, Piece::Text(text) if text.is_empty()))
+                });
+            sides.push(set);
+            continue;
+        }
+        if trimmed.starts_with("if ") && trimmed.ends_with("then") {
+            sides.push(None);
+            continue;
+        }
+        if trimmed == "else" {
+            if let Some(side) = sides.last_mut() {
+                *side = side.map(|runs| !runs);
+            }
+            continue;
+        }
+        if trimmed == "fi" {
+            sides.pop();
+            continue;
+        }
+        if branch == Some(false) || sides.contains(&Some(false)) {
+            continue;
+        }
+        if sides.contains(&None) {
+            let first = trimmed.split_whitespace().next().unwrap_or_default();
+            assert_ne!(
+                first, PROGRAM,
+                "{ACTION}: `{trimmed}` runs under an `if` the test can't read"
+            );
+        }
+        kept.push(line);
+    }
+    kept.join("\n")
 }
 
 /// The desired-state directory a pipeline file names: every definition of [`DIR_VARIABLE`]
@@ -1493,4 +1985,81 @@ fn github_sync_pipeline_runs_on_the_worked_example() {
 #[test]
 fn gitlab_sync_pipeline_runs_on_the_worked_example() {
     run_sync_pipeline(GITLAB_SYNC);
+}
+
+/// A step that uses the action runs the action's own command lines, with the step's inputs:
+/// what the GitHub files run comes out of action.yml, the reviewed-plan variant included.
+#[test]
+fn github_steps_that_use_the_action_run_its_command_lines() {
+    let shown = |file: &str| -> Vec<(Vec<String>, bool, bool)> {
+        invocations_of(file)
+            .iter()
+            .filter(|call| call.line.contains(ACTION))
+            .map(|call| (call.argv("D"), call.commented, call.captured))
+            .collect()
+    };
+    let strings = |args: &[&str]| args.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
+    let version = (strings(&["--version"]), false, false);
+    assert_eq!(
+        shown("github/plan.yml"),
+        [
+            version.clone(),
+            (
+                strings(&[
+                    "plan",
+                    "D",
+                    "--format",
+                    "markdown",
+                    "--out",
+                    "plan.json",
+                    "--detailed-exitcode"
+                ]),
+                false,
+                true
+            ),
+        ]
+    );
+    assert_eq!(
+        shown("github/apply.yml"),
+        [
+            version.clone(),
+            (strings(&["apply", "D", "--auto-approve"]), false, true),
+            (
+                strings(&["apply", "D", "--plan", "plan.json", "--auto-approve"]),
+                true,
+                true
+            ),
+        ]
+    );
+    assert_eq!(
+        shown("github/drift.yml"),
+        [
+            version.clone(),
+            (
+                strings(&["drift", "D", "--format", "markdown", "--out", "drift.json"]),
+                false,
+                true
+            ),
+        ]
+    );
+    assert_eq!(
+        shown(GITHUB_SYNC),
+        [version.clone(), (strings(&["sync", "D"]), false, true)]
+    );
+    // `install` runs nothing but the version.
+    assert_eq!(shown(GITHUB_MATRIX.file), [version.clone(), version]);
+    // The plan's markdown goes to plan.md in the checkout, where the artifact step finds it.
+    let plan = invocations_of("github/plan.yml");
+    let planned = plan
+        .iter()
+        .find(|call| call.command() == Some("plan"))
+        .expect("a plan");
+    assert_eq!(planned.stdout_file(&[]), Some("plan.md".to_owned()));
+    // sync's report goes outside the checkout.
+    let synced = invocations_of(GITHUB_SYNC);
+    let sync = synced
+        .iter()
+        .find(|call| call.command() == Some("sync"))
+        .expect("a sync");
+    assert_eq!(sync.stdout_file(&[]), None);
 }

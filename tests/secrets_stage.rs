@@ -36,6 +36,8 @@ pub enum Grant {
     /// later one as the previous command wrote it back.
     RefreshTokenFile,
     Jwt,
+    /// The JWT grant with the key itself in `DOCUSIGN_PRIVATE_KEY`, as CI secrets arrive.
+    JwtKeyText,
 }
 
 /// The key files the JWT grant reads. They live outside the searched directories, which must
@@ -230,6 +232,11 @@ impl Stage {
                 ("DOCUSIGN_CLIENT_ID", CLIENT_ID.to_owned()),
                 ("DOCUSIGN_USER_ID", ADMIN_ID.to_owned()),
                 ("DOCUSIGN_PRIVATE_KEY_FILE", path_text(&self.keys.good)),
+            ],
+            Grant::JwtKeyText => vec![
+                ("DOCUSIGN_CLIENT_ID", CLIENT_ID.to_owned()),
+                ("DOCUSIGN_USER_ID", ADMIN_ID.to_owned()),
+                ("DOCUSIGN_PRIVATE_KEY", KEYS.private_pem.clone()),
             ],
         }
     }

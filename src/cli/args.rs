@@ -6,10 +6,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// What `--version` says: the package's version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("DOCUSIGN_GITOPS_BUILT_FROM"),
+    ")"
+);
+
 /// Manage a DocuSign eSignature account's users, groups, permission profiles and signing
 /// groups as YAML in git: validate, plan, apply, detect drift, import.
 #[derive(Debug, Parser)]
-#[command(name = "docusign-gitops", version, about, long_about = None)]
+#[command(name = "docusign-gitops", version = VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -30,7 +38,8 @@ pub enum Command {
     ///
     /// Credentials come from the environment, never from flags or the YAML: `DOCUSIGN_ACCESS_TOKEN`;
     /// or `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_CLIENT_SECRET` + `DOCUSIGN_REFRESH_TOKEN_FILE`; or
-    /// `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_USER_ID` + `DOCUSIGN_PRIVATE_KEY_FILE` (JWT, for CI). Also
+    /// `DOCUSIGN_CLIENT_ID` + `DOCUSIGN_USER_ID` + `DOCUSIGN_PRIVATE_KEY_FILE` or
+    /// `DOCUSIGN_PRIVATE_KEY`, the PEM itself (JWT, for CI). Also
     /// `DOCUSIGN_AUTH_SERVER`, `DOCUSIGN_ACCOUNT_ID`, `DOCUSIGN_BASE_URL`. `auth check` tries them.
     Plan(PlanArgs),
     /// Execute a reviewed plan and record the new state in the repo.
@@ -100,6 +109,21 @@ pub enum Command {
     /// done (with --check: nothing would change); 2 with --check, a file would change; 1 an
     /// error. LDAP credentials come from the environment variables the source names.
     Sync(SyncArgs),
+    /// Print the completion script for a shell.
+    ///
+    /// bash: `docusign-gitops completions bash > /etc/bash_completion.d/docusign-gitops`;
+    /// zsh: `docusign-gitops completions zsh > "${fpath[1]}/_docusign-gitops"`;
+    /// fish: `docusign-gitops completions fish > ~/.config/fish/completions/docusign-gitops.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `docusign-gitops man > docusign-gitops.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -386,7 +410,8 @@ pub enum AuthCommand {
     /// Credentials come from the environment: DOCUSIGN_ACCESS_TOKEN; or DOCUSIGN_CLIENT_ID +
     /// DOCUSIGN_CLIENT_SECRET + `DOCUSIGN_REFRESH_TOKEN_FILE` (or DOCUSIGN_REFRESH_TOKEN for
     /// one run); or DOCUSIGN_CLIENT_ID +
-    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE (JWT grant, the way CI should run). The
+    /// DOCUSIGN_USER_ID + DOCUSIGN_PRIVATE_KEY_FILE, or `DOCUSIGN_PRIVATE_KEY` holding the PEM
+    /// itself (JWT grant, the way CI should run). The
     /// account and environment are the YAML's in DIR, as for `plan`, unless the environment
     /// names them.
     Check(AuthCheckArgs),

@@ -168,8 +168,17 @@ fn env_var(name: &str) -> Option<String> {
 /// Exactly one complete credential set from the environment, from the variables `prefix`
 /// starts (`EMEA_DOCUSIGN_…`, or `DOCUSIGN_…` for "").
 fn credentials_from_env(prefix: &str) -> Result<Credentials, ClientError> {
+    credentials_from(prefix, env_var)
+}
+
+/// [`credentials_from_env`], with the variables read through `lookup` (a variable set to
+/// something, or `None`).
+fn credentials_from(
+    prefix: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Credentials, ClientError> {
     let name = |variable: &str| format!("{prefix}{variable}");
-    let var = |variable: &str| env_var(&name(variable));
+    let var = |variable: &str| lookup(&name(variable));
     let token = var("DOCUSIGN_ACCESS_TOKEN");
     let client_id = var("DOCUSIGN_CLIENT_ID");
     let secret = var("DOCUSIGN_CLIENT_SECRET");
@@ -191,6 +200,18 @@ fn credentials_from_env(prefix: &str) -> Result<Credentials, ClientError> {
     };
     let user_id = var("DOCUSIGN_USER_ID");
     let key_file = var("DOCUSIGN_PRIVATE_KEY_FILE");
+    // The PEM itself, as CI secret stores hand it to a job. Its value is never part of a
+    // message: they name the variable.
+    let key_text = var("DOCUSIGN_PRIVATE_KEY");
+    if key_file.is_some() && key_text.is_some() {
+        return Err(ClientError::Settings(format!(
+            "both {} and {} are set; pick one: the key itself in {}, or the path of a file holding it in {}",
+            name("DOCUSIGN_PRIVATE_KEY"),
+            name("DOCUSIGN_PRIVATE_KEY_FILE"),
+            name("DOCUSIGN_PRIVATE_KEY"),
+            name("DOCUSIGN_PRIVATE_KEY_FILE")
+        )));
+    }
     let mut sets = Vec::new();
     if let Some(token) = token {
         sets.push(Credentials::AccessToken(Secret::new(token)));
@@ -203,13 +224,27 @@ fn credentials_from_env(prefix: &str) -> Result<Credentials, ClientError> {
             keep_in,
         });
     }
-    if let (Some(client_id), Some(user_id), Some(key_file)) = (&client_id, &user_id, &key_file) {
-        let key = read_private_key(&PathBuf::from(key_file), &name("DOCUSIGN_PRIVATE_KEY_FILE"))?;
-        sets.push(Credentials::Jwt {
-            client_id: client_id.clone(),
-            user_id: user_id.clone(),
-            private_key: Secret::new(key),
-        });
+    if let (Some(client_id), Some(user_id)) = (&client_id, &user_id) {
+        let key = match (&key_file, key_text) {
+            (Some(key_file), _) => {
+                let variable = name("DOCUSIGN_PRIVATE_KEY_FILE");
+                let key = read_private_key(&PathBuf::from(key_file), &variable)?;
+                Some((key, variable))
+            }
+            (None, Some(text)) => {
+                let variable = name("DOCUSIGN_PRIVATE_KEY");
+                Some((private_key_text(&text, &variable)?, variable))
+            }
+            (None, None) => None,
+        };
+        if let Some((key, key_from)) = key {
+            sets.push(Credentials::Jwt {
+                client_id: client_id.clone(),
+                user_id: user_id.clone(),
+                private_key: Secret::new(key),
+                key_from,
+            });
+        }
     }
     match sets.len() {
         1 => Ok(sets.remove(0)),
@@ -263,6 +298,36 @@ fn read_private_key(path: &Path, variable: &str) -> Result<String, ClientError> 
     String::from_utf8(bytes).map_err(|_| failed("it is not a PEM text file".to_owned()))
 }
 
+/// The private key given in the variable `variable` itself: a PEM text, as it is or with its
+/// line breaks written `\n` (a secret store that keeps one line), or that PEM in base64 (GitLab
+/// masks only values without line breaks). Its content is never part of a message.
+fn private_key_text(value: &str, variable: &str) -> Result<String, ClientError> {
+    use base64::Engine as _;
+    const PEM_START: &str = "-----BEGIN ";
+    let refused = |reason: &str| {
+        ClientError::Settings(format!(
+            "{variable} {reason}; it must hold the PEM private key itself (`-----BEGIN PRIVATE KEY-----` …), or that PEM in base64; or name a file holding it in {variable}_FILE"
+        ))
+    };
+    if value.len() as u64 > MAX_KEY_BYTES {
+        return Err(refused("is longer than any private key"));
+    }
+    let trimmed = value.trim();
+    if trimmed.starts_with(PEM_START) {
+        if !trimmed.contains('\n') && trimmed.contains("\\n") {
+            return Ok(trimmed.replace("\\n", "\n"));
+        }
+        return Ok(trimmed.to_owned());
+    }
+    let compact: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|decoded| decoded.trim_start().starts_with(PEM_START))
+        .ok_or_else(|| refused("is not a PEM text, nor one in base64"))
+}
+
 /// Who besides the owner may read a file with `metadata`, if anyone.
 #[cfg(unix)]
 fn readable_by_others(metadata: &std::fs::Metadata) -> Option<&'static str> {
@@ -278,4 +343,97 @@ fn readable_by_others(metadata: &std::fs::Metadata) -> Option<&'static str> {
 #[cfg(not(unix))]
 fn readable_by_others(_metadata: &std::fs::Metadata) -> Option<&'static str> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{credentials_from, private_key_text};
+    use crate::docusign::ClientError;
+    use crate::docusign::auth::Credentials;
+
+    /// A lookup that sees only `vars`.
+    fn only(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        move |wanted: &str| {
+            vars.iter()
+                .find(|(name, _)| name == wanted)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn an_accounts_own_key_comes_from_its_prefixed_variable() {
+        let vars = [
+            ("EMEA_DOCUSIGN_CLIENT_ID", "client"),
+            ("EMEA_DOCUSIGN_USER_ID", "user"),
+            ("EMEA_DOCUSIGN_PRIVATE_KEY", PEM),
+            // The shared ones are not the account's.
+            ("DOCUSIGN_PRIVATE_KEY_FILE", "/nowhere/key.pem"),
+        ];
+        let credentials = credentials_from("EMEA_", only(&vars)).expect("the JWT grant");
+        let Credentials::Jwt {
+            private_key,
+            key_from,
+            user_id,
+            ..
+        } = credentials
+        else {
+            panic!("the JWT grant: {credentials:?}");
+        };
+        assert_eq!(private_key.expose(), PEM);
+        assert_eq!(key_from, "EMEA_DOCUSIGN_PRIVATE_KEY");
+        assert_eq!(user_id, "user");
+    }
+
+    #[test]
+    fn a_key_and_a_key_file_together_are_refused_by_name() {
+        for prefix in ["", "EMEA_"] {
+            let key = format!("{prefix}DOCUSIGN_PRIVATE_KEY");
+            let file = format!("{prefix}DOCUSIGN_PRIVATE_KEY_FILE");
+            let client = format!("{prefix}DOCUSIGN_CLIENT_ID");
+            let vars = [
+                (key.as_str(), PEM),
+                (file.as_str(), "/nowhere/key.pem"),
+                (client.as_str(), "client"),
+            ];
+            let error = credentials_from(prefix, only(&vars)).expect_err("both");
+            let ClientError::Settings(message) = &error else {
+                panic!("a settings error: {error:?}");
+            };
+            assert!(
+                message.contains(&format!("both {key} and {file} are set; pick one")),
+                "{message}"
+            );
+            assert!(!message.contains("MIIE"), "{message}");
+        }
+    }
+
+    const PEM: &str =
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+
+    #[test]
+    fn a_key_in_the_environment_is_read_as_pem_escaped_or_base64() {
+        use base64::Engine as _;
+        let read = |value: &str| private_key_text(value, "DOCUSIGN_PRIVATE_KEY");
+        assert_eq!(read(PEM).expect("PEM"), PEM);
+        assert_eq!(read(&format!("\n{PEM}\n")).expect("PEM with spaces"), PEM);
+        let one_line = PEM.replace('\n', "\\n");
+        assert_eq!(read(&one_line).expect("one line"), PEM);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(PEM);
+        assert_eq!(read(&encoded).expect("base64"), PEM);
+    }
+
+    #[test]
+    fn a_value_that_is_no_key_is_refused_by_its_variable_never_shown() {
+        let canary = "CANARY-not-a-key-6c1e";
+        let error = private_key_text(canary, "EMEA_DOCUSIGN_PRIVATE_KEY").expect_err("no key");
+        let ClientError::Settings(message) = &error else {
+            panic!("a settings error: {error:?}");
+        };
+        assert!(message.contains("EMEA_DOCUSIGN_PRIVATE_KEY"), "{message}");
+        assert!(!message.contains(canary), "{message}");
+    }
 }

@@ -6,6 +6,7 @@ mod out;
 mod apply;
 mod args;
 mod auth;
+mod completions;
 mod connection;
 mod drift;
 mod emulator;
@@ -109,6 +110,8 @@ fn run(cli: Cli) -> Exit {
         Command::Auth(args) => auth::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Probe(args) => probe::run(args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
     }
 }
 

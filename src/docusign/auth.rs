@@ -65,6 +65,9 @@ pub enum Credentials {
         client_id: String,
         user_id: String,
         private_key: Secret,
+        /// The variable the key came from (`DOCUSIGN_PRIVATE_KEY_FILE`,
+        /// `EMEA_DOCUSIGN_PRIVATE_KEY`, …), for messages: they name it, never the key.
+        key_from: String,
     },
 }
 
@@ -262,8 +265,9 @@ impl Authenticator {
                 client_id,
                 user_id,
                 private_key,
+                key_from,
             } => {
-                self.jwt_grant(http, client_id, user_id, private_key)
+                self.jwt_grant(http, client_id, user_id, private_key, key_from)
                     .await?
             }
         };
@@ -340,6 +344,7 @@ impl Authenticator {
         client_id: &str,
         user_id: &str,
         private_key: &Secret,
+        key_from: &str,
     ) -> Result<Issued, ClientError> {
         let audience = authority(&self.auth_base).ok_or_else(|| {
             ClientError::Settings(format!(
@@ -348,7 +353,7 @@ impl Authenticator {
                 self.auth_base
             ))
         })?;
-        let assertion = sign_assertion(client_id, user_id, &audience, private_key)?;
+        let assertion = sign_assertion(client_id, user_id, &audience, private_key, key_from)?;
         let request = http
             .client
             .post(self.token_url())
@@ -428,20 +433,21 @@ struct Claims<'a> {
     scope: &'a str,
 }
 
-/// An RS256 assertion: `client_id` impersonating `user_id` for an hour from now.
+/// An RS256 assertion: `client_id` impersonating `user_id` for an hour from now, signed with
+/// the key from the variable `key_from`.
 fn sign_assertion(
     client_id: &str,
     user_id: &str,
     audience: &str,
     private_key: &Secret,
+    key_from: &str,
 ) -> Result<Secret, ClientError> {
     // The key's own error could quote bytes of the key, so it is not shown.
     let key = EncodingKey::from_rsa_pem(private_key.expose().as_bytes()).map_err(|_| {
-        ClientError::Settings(
-            "the private key (DOCUSIGN_PRIVATE_KEY_FILE) is not an RSA private key in PEM form \
+        ClientError::Settings(format!(
+            "the private key ({key_from}) is not an RSA private key in PEM form \
              (`BEGIN RSA PRIVATE KEY` or `BEGIN PRIVATE KEY`)"
-                .to_owned(),
-        )
+        ))
     })?;
     let now = jiff::Timestamp::now().as_second();
     let claims = Claims {
@@ -455,11 +461,10 @@ fn sign_assertion(
     jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)
         .map(Secret::new)
         .map_err(|_| {
-            ClientError::Settings(
-                "can't sign the JWT assertion with the private key (DOCUSIGN_PRIVATE_KEY_FILE); \
+            ClientError::Settings(format!(
+                "can't sign the JWT assertion with the private key ({key_from}); \
                  it must be the RSA key registered on the integration key"
-                    .to_owned(),
-            )
+            ))
         })
 }
 
