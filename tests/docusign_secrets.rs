@@ -276,51 +276,55 @@ fn failures(stage: &mut Stage) {
             assert!(consent.stderr.contains("consent"), "{}", consent.stderr);
             token_endpoint_echoes(stage);
         }
-        Grant::JwtKeyText => {
-            let read = |path: &std::path::Path| std::fs::read_to_string(path).expect("a key");
-            let broken = read(&stage.keys.broken);
-            let printed = stage
-                .step("plan, a broken key", &["plan"])
-                .env("DOCUSIGN_PRIVATE_KEY", &broken)
-                .exits(1);
-            assert!(
-                printed.stderr.contains("DOCUSIGN_PRIVATE_KEY"),
-                "the message names the variable:\n{}",
-                printed.stderr
-            );
-            let stranger = read(&stage.keys.stranger);
-            stage
-                .step("plan, a key DocuSign doesn't know", &["plan"])
-                .env("DOCUSIGN_PRIVATE_KEY", &stranger)
-                .exits(1);
-            // On one line, as some secret stores keep it.
-            let one_line = KEYS.private_pem.trim().replace('\n', "\\n");
-            stage
-                .step(
-                    "plan, the key on one line",
-                    &["plan", "--detailed-exitcode"],
-                )
-                .env("DOCUSIGN_PRIVATE_KEY", &one_line)
-                .exits(0);
-            let good = path_text(&stage.keys.good);
-            let both = stage
-                .step("plan, the key and a key file", &["plan"])
-                .env("DOCUSIGN_PRIVATE_KEY_FILE", &good)
-                .exits(1);
-            assert!(
-                both.stderr
-                    .contains("both DOCUSIGN_PRIVATE_KEY and DOCUSIGN_PRIVATE_KEY_FILE are set"),
-                "{}",
-                both.stderr
-            );
-            let consent = stage
-                .step("plan, a user who gave no consent", &["plan"])
-                .env("DOCUSIGN_USER_ID", UNCONSENTED_USER_ID)
-                .exits(1);
-            assert!(consent.stderr.contains("consent"), "{}", consent.stderr);
-            token_endpoint_echoes(stage);
-        }
+        Grant::JwtKeyText => key_text_failures(stage),
     }
+}
+
+/// The key itself in `DOCUSIGN_PRIVATE_KEY` (no file): broken, unknown, on one line, beside a
+/// key file, without consent.
+fn key_text_failures(stage: &mut Stage) {
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).expect("a key");
+    let broken = read(&stage.keys.broken);
+    let printed = stage
+        .step("plan, a broken key", &["plan"])
+        .env("DOCUSIGN_PRIVATE_KEY", &broken)
+        .exits(1);
+    assert!(
+        printed.stderr.contains("DOCUSIGN_PRIVATE_KEY"),
+        "the message names the variable:\n{}",
+        printed.stderr
+    );
+    let stranger = read(&stage.keys.stranger);
+    stage
+        .step("plan, a key DocuSign doesn't know", &["plan"])
+        .env("DOCUSIGN_PRIVATE_KEY", &stranger)
+        .exits(1);
+    // On one line, as some secret stores keep it.
+    let one_line = KEYS.private_pem.trim().replace('\n', "\\n");
+    stage
+        .step(
+            "plan, the key on one line",
+            &["plan", "--detailed-exitcode"],
+        )
+        .env("DOCUSIGN_PRIVATE_KEY", &one_line)
+        .exits(0);
+    let good = path_text(&stage.keys.good);
+    let both = stage
+        .step("plan, the key and a key file", &["plan"])
+        .env("DOCUSIGN_PRIVATE_KEY_FILE", &good)
+        .exits(1);
+    assert!(
+        both.stderr
+            .contains("both DOCUSIGN_PRIVATE_KEY and DOCUSIGN_PRIVATE_KEY_FILE are set"),
+        "{}",
+        both.stderr
+    );
+    let consent = stage
+        .step("plan, a user who gave no consent", &["plan"])
+        .env("DOCUSIGN_USER_ID", UNCONSENTED_USER_ID)
+        .exits(1);
+    assert!(consent.stderr.contains("consent"), "{}", consent.stderr);
+    token_endpoint_echoes(stage);
 }
 
 /// The token endpoint quotes what it was sent, in a refusal and in a redirect: the tool shows
