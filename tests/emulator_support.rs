@@ -63,6 +63,8 @@ fn user(id: &str, name: &str, email: &str, profile_id: u64) -> User {
         profile_id,
         created: STAMP.to_owned(),
         modified: STAMP.to_owned(),
+        added: None,
+        last_login: None,
         managed_by_scim: false,
         membership_managed_by_scim: false,
     }
@@ -227,6 +229,8 @@ pub fn person(id: &str, first: &str, last: &str, profile_id: u64) -> User {
         profile_id,
         created: "2024-03-01T09:30:00.0000000Z".to_owned(),
         modified: "2024-03-01T09:30:00.0000000Z".to_owned(),
+        added: None,
+        last_login: None,
         managed_by_scim: false,
         membership_managed_by_scim: false,
     }
