@@ -115,6 +115,16 @@ impl Api {
         }
     }
 
+    /// A client of the emulator at `url`, as the administrator of [`ACCOUNT_ID`].
+    pub fn new_at(url: &str) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            base: format!("{url}/restapi/v2.1/accounts/{ACCOUNT_ID}"),
+            url: url.to_owned(),
+            token: TOKEN.to_owned(),
+        }
+    }
+
     /// `METHOD {base}{path}` with an optional JSON body.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Answer {
         let mut request = self

@@ -405,10 +405,14 @@ impl Seed {
         Ok(Billing {
             plan_id: defaults.plan_id,
             plan_name: seed.plan.clone().unwrap_or(defaults.plan_name),
-            plan_classification: seed
-                .plan_classification
-                .clone()
-                .unwrap_or(defaults.plan_classification),
+            // A named plan is a paid one unless said otherwise.
+            plan_classification: seed.plan_classification.clone().unwrap_or_else(|| {
+                if seed.plan.is_some() {
+                    "business".to_owned()
+                } else {
+                    defaults.plan_classification
+                }
+            }),
             plan_start: date(&seed.plan_start)?,
             plan_end: date(&seed.plan_end)?,
             seats_allowed: count(&seed.seats_allowed)?.unwrap_or(defaults.seats_allowed),
