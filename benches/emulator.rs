@@ -117,6 +117,8 @@ fn user(n: usize, id: &str, name: &str, profile_id: u64) -> User {
         profile_id,
         created: STAMP.to_owned(),
         modified: STAMP.to_owned(),
+        added: None,
+        last_login: None,
         managed_by_scim: false,
         membership_managed_by_scim: false,
     }

@@ -63,6 +63,8 @@ fn user(id: &str, name: &str, email: &str, profile_id: u64) -> User {
         profile_id,
         created: STAMP.to_owned(),
         modified: STAMP.to_owned(),
+        added: None,
+        last_login: None,
         managed_by_scim: false,
         membership_managed_by_scim: false,
     }
@@ -109,6 +111,16 @@ impl Api {
             client: reqwest::Client::new(),
             base: format!("{}/restapi/v2.1/accounts/{ACCOUNT_ID}", running.url),
             url: running.url.clone(),
+            token: TOKEN.to_owned(),
+        }
+    }
+
+    /// A client of the emulator at `url`, as the administrator of [`ACCOUNT_ID`].
+    pub fn new_at(url: &str) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            base: format!("{url}/restapi/v2.1/accounts/{ACCOUNT_ID}"),
+            url: url.to_owned(),
             token: TOKEN.to_owned(),
         }
     }
@@ -227,6 +239,8 @@ pub fn person(id: &str, first: &str, last: &str, profile_id: u64) -> User {
         profile_id,
         created: "2024-03-01T09:30:00.0000000Z".to_owned(),
         modified: "2024-03-01T09:30:00.0000000Z".to_owned(),
+        added: None,
+        last_login: None,
         managed_by_scim: false,
         membership_managed_by_scim: false,
     }

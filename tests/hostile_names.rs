@@ -136,6 +136,8 @@ fn hostile_account() -> Account {
             profile_id,
             created: STAMP.to_owned(),
             modified: STAMP.to_owned(),
+            added: None,
+            last_login: None,
             managed_by_scim: false,
             membership_managed_by_scim: false,
         });

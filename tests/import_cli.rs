@@ -469,6 +469,8 @@ fn big_account() -> (Account, usize) {
             profile_id: profile,
             created: STAMP.to_owned(),
             modified: STAMP.to_owned(),
+            added: None,
+            last_login: None,
             managed_by_scim: false,
             membership_managed_by_scim: false,
         });

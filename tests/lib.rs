@@ -27,6 +27,7 @@ mod emulator_oauth;
 mod emulator_rules;
 mod emulator_smoke;
 mod emulator_support;
+mod emulator_usage;
 mod harness;
 mod hostile_files;
 mod hostile_names;

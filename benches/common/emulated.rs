@@ -175,6 +175,8 @@ fn user(id: String, email: String, name: (&str, &str), profile_id: u64) -> User 
         profile_id,
         created: STAMP.to_owned(),
         modified: STAMP.to_owned(),
+        added: None,
+        last_login: None,
         managed_by_scim: false,
         membership_managed_by_scim: false,
     }

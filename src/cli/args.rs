@@ -520,6 +520,18 @@ pub struct EmulatorArgs {
     /// one, instead of reopening it with its user ID.
     #[arg(long)]
     pub reopen_makes_new_user: bool,
+    /// What `lastLogin` user records carry: each user's own, DocuSign's "never" value for
+    /// everyone, or no field [default: never].
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub last_login: Option<LastLoginReport>,
+    /// Only `Active` users count in the account's `seatsInUse`, not pending invitations or
+    /// disabled users.
+    #[arg(long)]
+    pub seats_active_only: bool,
+    /// `GET /envelopes` ignores `user_id` (as a note in DocuSign's reference says it does): the
+    /// list stays the caller's own.
+    #[arg(long)]
+    pub no_envelope_user_id: bool,
     /// HTTP status of a bulk answer in which some items failed; the per-item body is the same
     /// [default: success].
     #[arg(long, value_enum, value_name = "STATUS")]
@@ -553,6 +565,17 @@ pub enum ProfileChangeVia {
     PutProfile,
     /// Bulk `PUT /users` only.
     BulkPutUsers,
+}
+
+/// What the emulator's user records say of the last login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LastLoginReport {
+    /// Each user's last sign-in (DocuSign's "never" value for one who never signed in).
+    Reported,
+    /// DocuSign's "never" value, `0001-01-01T08:00:00.0000000Z`, for everyone.
+    Never,
+    /// No `lastLogin` field.
+    Absent,
 }
 
 /// The status of a bulk answer with failed items.

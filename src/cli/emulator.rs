@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use super::Exit;
-use super::args::{EmulatorArgs, ItemErrorCodes, ItemFailureStatus, ProfileChangeVia};
+use super::args::{
+    EmulatorArgs, ItemErrorCodes, ItemFailureStatus, LastLoginReport, ProfileChangeVia,
+};
 use crate::emulator::config::{self, ProfileChangeRoutes, ProfileRoute, RateLimitStatus};
 use crate::emulator::seed::Seed;
 use crate::emulator::{self, Config};
@@ -28,6 +30,9 @@ pub fn run(args: EmulatorArgs) -> Exit {
         group_profile_on_join,
         no_profile_echo,
         reopen_makes_new_user,
+        last_login,
+        seats_active_only,
+        no_envelope_user_id,
         item_failure_status,
         item_error_codes,
         client_id,
@@ -65,6 +70,9 @@ pub fn run(args: EmulatorArgs) -> Exit {
         group_profile_on_join: group_profile_on_join || base.group_profile_on_join,
         profile_in_user_answers: !no_profile_echo && base.profile_in_user_answers,
         reopen_keeps_user_id: !reopen_makes_new_user && base.reopen_keeps_user_id,
+        last_login: last_login.map_or(base.last_login, Into::into),
+        pending_hold_seats: !seats_active_only && base.pending_hold_seats,
+        envelopes_by_user_id: !no_envelope_user_id && base.envelopes_by_user_id,
         item_failure_status: item_failure_status.map_or(base.item_failure_status, Into::into),
         item_error_codes: item_error_codes.map_or(base.item_error_codes, Into::into),
         latency: Duration::from_millis(latency_ms),
@@ -127,6 +135,16 @@ impl From<ItemFailureStatus> for config::ItemFailureStatus {
         match status {
             ItemFailureStatus::Success => Self::Success,
             ItemFailureStatus::BadRequest => Self::BadRequest,
+        }
+    }
+}
+
+impl From<LastLoginReport> for config::LastLogin {
+    fn from(report: LastLoginReport) -> Self {
+        match report {
+            LastLoginReport::Reported => Self::Reported,
+            LastLoginReport::Never => Self::Never,
+            LastLoginReport::Absent => Self::Absent,
         }
     }
 }

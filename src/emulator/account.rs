@@ -1,5 +1,5 @@
-//! One emulated account as it stands: its users, groups, permission profiles and signing
-//! groups, with DocuSign's IDs. This is also the snapshot and `--state-file` format.
+//! One emulated account as it stands: its users, groups, permission profiles, signing groups,
+//! plan and envelopes, with DocuSign's IDs. This is also the snapshot and `--state-file` format.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -22,6 +22,14 @@ pub struct Account {
     pub signing_groups: BTreeMap<u64, SigningGroup>,
     /// In creation order; users are closed, never removed.
     pub users: Vec<User>,
+    /// What the account is billed by. A state file from before it was kept reads as
+    /// [`Billing::default`].
+    #[serde(default)]
+    pub billing: Billing,
+    /// The envelopes the account's users created, oldest first. The API only reads them
+    /// (`GET /envelopes`); seeds make them.
+    #[serde(default)]
+    pub envelopes: Vec<Envelope>,
     #[serde(skip)]
     by_id: HashMap<String, usize>,
 }
@@ -141,14 +149,164 @@ pub struct User {
     pub job_title: String,
     pub status: UserStatus,
     pub profile_id: u64,
+    /// `createdDateTime`: when the user was made (maybe in another account of the organization).
     pub created: String,
+    /// `userProfileLastModifiedDate`: bumped by every change, closing included.
     pub modified: String,
+    /// `userAddedToAccountDateTime`: when the user joined this account; absent in a state file
+    /// from before it was kept, which reads as `created`. [`super::dates::NEVER`] when DocuSign
+    /// holds none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added: Option<String>,
+    /// `lastLogin`, when the user ever signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
     /// `isManagedByScim`: an identity provider owns the user's lifecycle and attributes.
     #[serde(default)]
     pub managed_by_scim: bool,
     /// `isMembershipManagedByScim`: an identity provider owns the user's group memberships.
     #[serde(default)]
     pub membership_managed_by_scim: bool,
+}
+
+/// A number DocuSign may answer as `unlimited` (`seatsAllowed`,
+/// `billingPeriodEnvelopesAllowed`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allowance {
+    #[default]
+    Unlimited,
+    Limited(u64),
+}
+
+impl Allowance {
+    /// As DocuSign sends it: `"unlimited"` or the number as a string.
+    #[must_use]
+    pub fn wire(self) -> String {
+        match self {
+            Self::Unlimited => "unlimited".to_owned(),
+            Self::Limited(number) => number.to_string(),
+        }
+    }
+}
+
+/// The account's plan and billing, as `GET /accounts/{accountId}` reports them. The figures
+/// that follow from the account (seats in use, envelopes sent, days remaining) are counted
+/// when asked, not kept.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Billing {
+    /// `currentPlanId`.
+    pub plan_id: String,
+    /// `planName`.
+    pub plan_name: String,
+    /// `planClassification`: `business`, `corporate`, `enterprise`, `free`, …
+    pub plan_classification: String,
+    /// `planStartDate`; the account's creation when absent.
+    pub plan_start: Option<String>,
+    /// `planEndDate`; left out of the answer when absent (a plan that runs until changed).
+    pub plan_end: Option<String>,
+    /// `seatsAllowed`.
+    pub seats_allowed: Allowance,
+    /// `billingPeriodEnvelopesAllowed`.
+    pub envelopes_allowed: Allowance,
+    /// The start of any one billing period; the others follow every `period_months`. The
+    /// account's creation when absent.
+    pub period_anchor: Option<String>,
+    pub period_months: u32,
+    /// `createdDate` of the account; the first user's creation when absent (a state file
+    /// from before it was kept).
+    pub created: Option<String>,
+}
+
+impl Default for Billing {
+    /// What a developer (demo) account reports: DocuSign's developer plan, unlimited seats
+    /// and envelopes, monthly billing.
+    fn default() -> Self {
+        Self {
+            plan_id: "f8ea3c3e-1b1d-4c9a-9d38-0a4c5a8e2b71".to_owned(),
+            plan_name: "DEVCENTER_DEMO_APRIL2013".to_owned(),
+            plan_classification: "free".to_owned(),
+            plan_start: None,
+            plan_end: None,
+            seats_allowed: Allowance::Unlimited,
+            envelopes_allowed: Allowance::Unlimited,
+            period_anchor: None,
+            period_months: 1,
+            created: None,
+        }
+    }
+}
+
+/// An envelope's `status`, as DocuSign spells it (lower case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvelopeStatus {
+    /// A draft: created, never sent.
+    Created,
+    Sent,
+    Delivered,
+    Signed,
+    Completed,
+    Declined,
+    Voided,
+    Deleted,
+    TimedOut,
+    Processing,
+}
+
+impl EnvelopeStatus {
+    pub const ALL: [Self; 10] = [
+        Self::Created,
+        Self::Sent,
+        Self::Delivered,
+        Self::Signed,
+        Self::Completed,
+        Self::Declined,
+        Self::Voided,
+        Self::Deleted,
+        Self::TimedOut,
+        Self::Processing,
+    ];
+
+    #[must_use]
+    pub const fn wire_name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Signed => "signed",
+            Self::Completed => "completed",
+            Self::Declined => "declined",
+            Self::Voided => "voided",
+            Self::Deleted => "deleted",
+            Self::TimedOut => "timedout",
+            Self::Processing => "processing",
+        }
+    }
+
+    /// Reads a status in any letter case.
+    #[must_use]
+    pub fn from_wire(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.wire_name().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// An envelope one of the account's users created, as far as an activity report reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub id: String,
+    /// The user who created (and sent) it.
+    pub sender_id: String,
+    pub status: EnvelopeStatus,
+    pub subject: String,
+    pub created: String,
+    /// When it was sent; none for a draft.
+    pub sent: Option<String>,
+    /// When its status last changed (its creation, for a draft).
+    pub status_changed: String,
 }
 
 /// The built-in profiles and their settings, in the order DocuSign creates them.
@@ -171,6 +329,11 @@ impl Account {
             groups: BTreeMap::new(),
             signing_groups: BTreeMap::new(),
             users: Vec::new(),
+            billing: Billing {
+                created: Some(now.to_owned()),
+                ..Billing::default()
+            },
+            envelopes: Vec::new(),
             by_id: HashMap::new(),
         };
         for name in BUILTIN_PROFILES {

@@ -47,6 +47,83 @@
 //!   [`super::Config::profile_in_user_answers`] is off. Off, an answer acknowledges a profile
 //!   change without saying whether it took, whichever route was used: only reading back tells.
 //!
+//! # User dates
+//! - **Format**: every date is UTC with seven fractional digits, `2026-11-01T00:00:00.0000000Z`,
+//!   as the spec's examples write them. A date DocuSign doesn't hold is
+//!   [`super::dates::NEVER`], `0001-01-01T08:00:00.0000000Z` (.NET's `DateTime.MinValue` at
+//!   midnight Pacific): the spec's own `GET /users/{userId}` example answers it for
+//!   `userAddedToAccountDateTime`, and a failed create item for `createdDateTime`.
+//! - **`createdDateTime` and `userAddedToAccountDateTime`** are in every user record, plain
+//!   ones too. They differ for a user made in another account of the organization; a seed may
+//!   give `added_to_account: never`, which answers the never value (as the spec's example does,
+//!   for an active user), so a client must fall back to `createdDateTime`. Users the API
+//!   creates get both as the emulator's now; a reopened user is added again (now).
+//! - **`userProfileLastModifiedDate`** (full records) moves with every change to the user,
+//!   closing and reopening included.
+//! - **`lastLogin`** is only in the full records of the user list (`additional_info=true`):
+//!   `GET /users/{userId}` ignores `additional_info` (the spec says so) and its example has
+//!   none. What it says follows [`super::Config::last_login`]. DocuSign no longer reports the
+//!   last login reliably, so the default, [`super::config::LastLogin::Never`], answers the never
+//!   value for everyone — the way it answers every date it doesn't hold, and the reading a
+//!   client gets wrong (it parses as a date, so a naive client finds everyone idle for two
+//!   thousand years). `Reported` answers each user's own (the never value for one who never
+//!   signed in); `Absent` leaves the field out.
+//!
+//! # Account figures (`GET /accounts/{accountId}`)
+//! - **`seatsInUse`** counts every membership that isn't closed: pending invitations
+//!   (`ActivationSent`, `ActivationRequired`) and disabled users hold a seat until closed. The
+//!   spec says "users currently active"; whether an invitation holds a seat is unconfirmed, and
+//!   counting it is the reading under which a client that counts `Active` users itself gets the
+//!   figure wrong. [`super::Config::pending_hold_seats`] off counts `Active` users only.
+//! - **Seats are not enforced**: creating users past `seatsAllowed` succeeds (plans differ;
+//!   some bill the overage). A client must not read a successful create as a free seat.
+//! - **`seatsAllowed` and `billingPeriodEnvelopesAllowed` may be `"unlimited"`**, as a developer
+//!   account answers (a seed without figures is one: plan `DEVCENTER_DEMO_APRIL2013`); a client
+//!   must not parse them as numbers blindly. **`planEndDate` is left out** for a plan without
+//!   an end.
+//! - **The billing period** is the one holding now, of the seeded length (a month by default),
+//!   counted from the seeded start; `billingPeriodDaysRemaining` is whole days, rounded down.
+//!   `billingPeriodEnvelopesSent` counts the account's envelopes whose `sentDateTime` falls in
+//!   it, every sender's; drafts don't count.
+//! - **`include_account_settings=true`** adds a few `accountSettings` (of DocuSign's hundreds),
+//!   as strings.
+//!
+//! # Envelopes (`GET /envelopes`, listStatusChanges)
+//! - **`from_date` is required** unless `envelope_ids` or `transaction_ids` is given, as the
+//!   spec says: without, a 400 `INVALID_REQUEST_PARAMETER` whose message says so. A
+//!   DocuSign blog says that since January 2024 a missing `from_date` reads two years back; the
+//!   400 is the stricter reading, and a client that always sends `from_date` works with both.
+//! - **Whose envelopes**: the caller's own, unless `user_id` or `user_name` + `email` name
+//!   another user — which only an account administrator may (else 400
+//!   `USER_LACKS_PERMISSIONS`; the spec's "any user with account access" is read as account
+//!   management access). An unknown `user_id` is a 400 `INVALID_USERID`; `user_name` without
+//!   `email` (or the other way round), or a pair naming no user, a 400
+//!   `INVALID_REQUEST_PARAMETER`. A closed user's envelopes stay listed.
+//! - **`user_id`** is honoured, as the v2.1 spec documents it, while
+//!   [`super::Config::envelopes_by_user_id`] is on. Off, it is ignored (the list stays the
+//!   caller's): DocuSign's reference for the user endpoints says of listStatusChanges that
+//!   "the `user_id` query parameter is not implemented and should not be used". A client must
+//!   check each envelope's `sender.userId`; `user_name` + `email` is the documented way.
+//! - **`from_to_status`** bounds the time the spec's table names: `created` the creation,
+//!   `sent` the sending, `voided` the voiding, `changed` (default) and every other value the
+//!   last status change; `timedout` finds nothing. The result is not narrowed to the statuses
+//!   the qualifier implies (the spec's "extraneous results": `from_to_status=completed` also
+//!   answers an envelope merely sent in the window), so a client must read `status`. A `status`
+//!   sharing nothing with the qualifier's valid statuses answers an empty list.
+//! - **Dates without an offset** (`2026-01-05`, `2026-01-05T09:00`) are read on DocuSign's
+//!   server clock, fixed at UTC−8 (Pacific standard time, as the never value shows; summer time
+//!   is not modelled). `to_date` defaults to now.
+//! - **Paging**: `count` 20 when left out (as the other lists); past 1,000 (DocuSign's limit
+//!   since January 2024) it is cut to 1,000, not refused, so a client must compare
+//!   `totalSetSize`. The answer carries `nextUri`/`previousUri` like the other lists: the 2022
+//!   spec's `envelopesInformation` lacks them, DocuSign's 2025 SDK has them. Ordered by
+//!   `statusChangedDateTime`, oldest first, unless `order`/`order_by` (`created`, `sent`) say
+//!   otherwise.
+//! - **Not modelled**: recipients (`user_filter=recipient`/`recipient_only` find nothing;
+//!   `include=recipients` adds nothing), transaction IDs (they find nothing), folders,
+//!   `continuation_token`. `exclude` and `include` are accepted. Envelopes come from seeds only:
+//!   there is no `POST /envelopes`.
+//!
 //! # Bulk answers
 //! - **Some items failed**: the answer lists one result per item, a failed one with its own
 //!   `errorDetails`, under the success status (200, 201 for creates) as the spec's examples

@@ -33,6 +33,17 @@ pub struct Config {
     /// `userId` (DocuSign documents the reopening, not whether the ID survives). When not, a new
     /// user is made beside the closed one, which stays closed with its memberships.
     pub reopen_keeps_user_id: bool,
+    /// What `lastLogin` full user records carry. DocuSign no longer reports the last login
+    /// reliably; by default every user answers DocuSign's "never" value.
+    pub last_login: LastLogin,
+    /// Whether pending invitations (`ActivationSent`, `ActivationRequired`) and disabled users
+    /// count in the account's `seatsInUse`, as every membership that isn't closed does; when
+    /// not, only `Active` users count (the spec's "users currently active").
+    pub pending_hold_seats: bool,
+    /// Whether `GET /envelopes` honours `user_id` (the spec documents it; a note in DocuSign's
+    /// reference says it "is not implemented and should not be used"). When not, `user_id` is
+    /// ignored and the list stays the caller's own.
+    pub envelopes_by_user_id: bool,
     /// The status of a bulk answer in which some items failed.
     pub item_failure_status: ItemFailureStatus,
     /// The `errorCode`s a bulk answer gives the items that failed.
@@ -71,6 +82,9 @@ impl Default for Config {
             group_profile_on_join: false,
             profile_in_user_answers: true,
             reopen_keeps_user_id: true,
+            last_login: LastLogin::Never,
+            pending_hold_seats: true,
+            envelopes_by_user_id: true,
             item_failure_status: ItemFailureStatus::Success,
             item_error_codes: ItemErrorCodes::Emulator,
             latency: Duration::ZERO,
@@ -125,6 +139,20 @@ pub enum RateLimitStatus {
     BadRequest,
     /// 429 Too Many Requests.
     TooManyRequests,
+}
+
+/// What the `lastLogin` of a full user record (`GET /users?additional_info=true`) says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LastLogin {
+    /// Each user's last sign-in as the account holds it; a user who never signed in answers
+    /// [`super::dates::NEVER`], as DocuSign writes every date it doesn't hold.
+    Reported,
+    /// [`super::dates::NEVER`] for everyone: DocuSign stopped tracking it, and answers the date
+    /// it doesn't hold the way it answers any other.
+    #[default]
+    Never,
+    /// No `lastLogin` field at all.
+    Absent,
 }
 
 /// The HTTP status of a bulk answer (users, group members, groups, signing groups) in which

@@ -10,6 +10,7 @@ pub mod account;
 mod api;
 pub mod assumptions;
 pub mod config;
+pub mod dates;
 mod error;
 mod faults;
 mod inspect;
@@ -601,11 +602,10 @@ pub async fn start_samples(
     let mut accounts = Vec::new();
     let mut integration_email = None;
     for want in wanted {
+        // The sample's figures and history, under the workspace account's ID and name.
         let mut seed = sample.clone();
-        seed.account = seed::SeedAccount {
-            id: want.id.clone(),
-            name: want.name.clone(),
-        };
+        seed.account.id.clone_from(&want.id);
+        seed.account.name.clone_from(&want.name);
         let seeded = seed.build_among(&mut rng, &now, &mut people)?;
         if integration_email.is_none() {
             integration_email = seeded

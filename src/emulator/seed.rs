@@ -5,7 +5,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::account::{Account, SigningGroup, SigningGroupMember, User, UserStatus};
+use super::account::{
+    Account, Allowance, Billing, Envelope, EnvelopeStatus, SigningGroup, SigningGroupMember, User,
+    UserStatus,
+};
+use super::dates;
 use crate::desired::SourceFile;
 use crate::model::UserStatus as DesiredStatus;
 
@@ -27,13 +31,44 @@ pub struct Seed {
     pub signing_groups: Vec<SeedSigningGroup>,
     #[serde(default)]
     pub users: Vec<SeedUser>,
+    /// Envelopes the users created, for `GET /envelopes` and the account's usage figures.
+    #[serde(default)]
+    pub envelopes: Vec<SeedEnvelope>,
 }
 
+/// The account, and the figures `GET /accounts/{accountId}` reports. Dates here and elsewhere
+/// in a seed are `2026-01-05`, `2026-01-05T09:00:00Z`, `now`, `N days ago` or `in N days`
+/// (counted from the emulator's start). A figure left out is a developer account's.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedAccount {
     pub id: String,
     pub name: String,
+    /// `planName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// `planClassification`: `business`, `corporate`, `enterprise`, `free`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_classification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_end: Option<String>,
+    /// A number or `unlimited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats_allowed: Option<SeedCount>,
+    /// Per billing period: a number or `unlimited`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelopes_allowed: Option<SeedCount>,
+    /// The start of any one billing period (the current one is found from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_period_start: Option<String>,
+    /// How long a billing period is: 1 (default) or 12.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_period_months: Option<u32>,
+    /// The account's `createdDate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
 }
 
 impl Default for SeedAccount {
@@ -41,8 +76,69 @@ impl Default for SeedAccount {
         Self {
             id: "3f8a2c1e-6b4d-4e7f-9a21-5c0d8e7b1f36".to_owned(),
             name: "Emulated Account".to_owned(),
+            plan: None,
+            plan_classification: None,
+            plan_start: None,
+            plan_end: None,
+            seats_allowed: None,
+            envelopes_allowed: None,
+            billing_period_start: None,
+            billing_period_months: None,
+            created: None,
         }
     }
+}
+
+/// A count a seed gives as a number or as `unlimited`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SeedCount {
+    Number(u64),
+    Text(String),
+}
+
+impl SeedCount {
+    fn allowance(&self) -> Result<Allowance, String> {
+        match self {
+            Self::Number(number) => Ok(Allowance::Limited(*number)),
+            Self::Text(text) if text.trim().eq_ignore_ascii_case("unlimited") => {
+                Ok(Allowance::Unlimited)
+            }
+            Self::Text(text) => text
+                .trim()
+                .parse()
+                .map(Allowance::Limited)
+                .map_err(|_| format!("`{text}` is not a number or `unlimited`")),
+        }
+    }
+}
+
+/// An envelope one of the seed's users created.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedEnvelope {
+    /// The email of the user who created and sent it.
+    pub sender: String,
+    #[serde(default = "default_subject")]
+    pub subject: String,
+    /// `created` (a draft), `sent`, `delivered`, `completed` (default), `declined`, `voided`, …
+    #[serde(default = "completed")]
+    pub status: String,
+    pub created: String,
+    /// When it was sent: its creation when left out, none for a draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<String>,
+    /// When its status last changed: when it was sent (or created) when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed: Option<String>,
+}
+
+fn default_subject() -> String {
+    "Please DocuSign this document".to_owned()
+}
+
+fn completed() -> String {
+    "completed".to_owned()
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,6 +195,51 @@ pub struct SeedUser {
     /// `isMembershipManagedByScim`: an identity provider owns the user's group memberships.
     #[serde(default)]
     pub membership_managed_by_scim: bool,
+    /// `createdDateTime`; the emulator's start when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// `userAddedToAccountDateTime`; `created` when left out, DocuSign's "never" value when
+    /// `never`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_to_account: Option<String>,
+    /// `lastLogin`; none when left out (never signed in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
+}
+
+impl SeedUser {
+    /// `createdDateTime`, `userAddedToAccountDateTime` and `lastLogin`, counted from `start`
+    /// (`now` in DocuSign's format).
+    fn dates(
+        &self,
+        start: jiff::Timestamp,
+        now: &str,
+    ) -> Result<(String, Option<String>, Option<String>), String> {
+        let date = |text: &str| {
+            dates::parse_seed(text, start)
+                .map(dates::format)
+                .map_err(|error| format!("user `{}`: {error}", self.email))
+        };
+        let created = match &self.created {
+            Some(text) => date(text)?,
+            None => now.to_owned(),
+        };
+        let added = match self.added_to_account.as_deref().map(str::trim) {
+            Some(text) if text.eq_ignore_ascii_case("never") => Some(dates::NEVER.to_owned()),
+            Some(text) => Some(date(text)?),
+            None => None,
+        };
+        let last_login = self.last_login.as_deref().map(date).transpose()?;
+        Ok((created, added, last_login))
+    }
+}
+
+/// A record last changed when it was made, or when its user joined this account.
+fn last_changed(created: &str, added: Option<&str>) -> String {
+    added
+        .filter(|added| *added != dates::NEVER && *added > created)
+        .unwrap_or(created)
+        .to_owned()
 }
 
 fn active() -> String {
@@ -136,6 +277,8 @@ impl Seed {
         people: &mut BTreeMap<String, String>,
     ) -> Result<Seeded, String> {
         let mut account = Account::new(&self.account.id, &self.account.name, now);
+        let start = dates::parse(now).ok_or_else(|| format!("`{now}` is not a timestamp"))?;
+        account.billing = self.billing(start)?;
         self.add_profiles(&mut account, now)?;
         let sender = profile_id(&account, "DocuSign Sender")?;
         let mut here = std::collections::HashSet::new();
@@ -157,6 +300,7 @@ impl Seed {
             } else {
                 guid(rng)
             };
+            let (created, added, last_login) = user.dates(start, now)?;
             account.push_user(User {
                 id,
                 user_name: format!("{} {}", user.first_name, user.last_name)
@@ -168,8 +312,10 @@ impl Seed {
                 job_title: user.job_title.clone(),
                 status,
                 profile_id,
-                created: now.to_owned(),
-                modified: now.to_owned(),
+                modified: last_changed(&created, added.as_deref()),
+                created,
+                added,
+                last_login,
                 managed_by_scim: user.managed_by_scim,
                 membership_managed_by_scim: user.membership_managed_by_scim,
             });
@@ -212,6 +358,7 @@ impl Seed {
             entry.members.extend(members);
         }
         self.add_signing_groups(&mut account, now);
+        self.add_envelopes(&mut account, start)?;
         let admin_profile = profile_id(&account, "Account Administrator")?;
         let integration_user_id = match &self.integration_user {
             Some(email) => user_id(&account, email)?,
@@ -232,6 +379,87 @@ impl Seed {
 }
 
 impl Seed {
+    /// The account's plan and billing, dates counted from `start`.
+    fn billing(&self, start: jiff::Timestamp) -> Result<Billing, String> {
+        let seed = &self.account;
+        let date = |text: &Option<String>| {
+            text.as_deref()
+                .map(|text| dates::parse_seed(text, start).map(dates::format))
+                .transpose()
+                .map_err(|error| format!("account: {error}"))
+        };
+        let count = |count: &Option<SeedCount>| {
+            count
+                .as_ref()
+                .map(SeedCount::allowance)
+                .transpose()
+                .map_err(|error| format!("account: {error}"))
+        };
+        let defaults = Billing::default();
+        let months = seed.billing_period_months.unwrap_or(1);
+        if !(1..=12).contains(&months) {
+            return Err(format!(
+                "account: billing_period_months is {months}; give 1 to 12"
+            ));
+        }
+        Ok(Billing {
+            plan_id: defaults.plan_id,
+            plan_name: seed.plan.clone().unwrap_or(defaults.plan_name),
+            // A named plan is a paid one unless said otherwise.
+            plan_classification: seed.plan_classification.clone().unwrap_or_else(|| {
+                if seed.plan.is_some() {
+                    "business".to_owned()
+                } else {
+                    defaults.plan_classification
+                }
+            }),
+            plan_start: date(&seed.plan_start)?,
+            plan_end: date(&seed.plan_end)?,
+            seats_allowed: count(&seed.seats_allowed)?.unwrap_or(defaults.seats_allowed),
+            envelopes_allowed: count(&seed.envelopes_allowed)?
+                .unwrap_or(defaults.envelopes_allowed),
+            period_anchor: date(&seed.billing_period_start)?,
+            period_months: months,
+            created: date(&seed.created)?.or(Some(dates::format(start))),
+        })
+    }
+
+    /// The seed's envelopes, oldest first, with IDs drawn from the account's ID (not from the
+    /// seeded stream, whose draws make the users' IDs and the printed credentials).
+    fn add_envelopes(&self, account: &mut Account, start: jiff::Timestamp) -> Result<(), String> {
+        let mut envelopes = Vec::new();
+        for (index, seed) in self.envelopes.iter().enumerate() {
+            let fail =
+                |error: String| format!("envelope {} (`{}`): {error}", index + 1, seed.subject);
+            let date = |text: &str| dates::parse_seed(text, start).map_err(fail);
+            let sender_id = user_id(account, &seed.sender).map_err(fail)?;
+            let status = EnvelopeStatus::from_wire(&seed.status)
+                .ok_or_else(|| fail(format!("unknown status `{}`", seed.status)))?;
+            let created = date(&seed.created)?;
+            let sent = match (&seed.sent, status) {
+                (Some(text), _) => Some(date(text)?),
+                (None, EnvelopeStatus::Created) => None,
+                (None, _) => Some(created),
+            };
+            let status_changed = match &seed.status_changed {
+                Some(text) => date(text)?,
+                None => sent.unwrap_or(created),
+            };
+            envelopes.push(Envelope {
+                id: envelope_id(&account.account_id, index),
+                sender_id,
+                status,
+                subject: seed.subject.clone(),
+                created: dates::format(created),
+                sent: sent.map(dates::format),
+                status_changed: dates::format(status_changed),
+            });
+        }
+        envelopes.sort_by(|a, b| a.created.cmp(&b.created));
+        account.envelopes = envelopes;
+        Ok(())
+    }
+
     fn add_profiles(&self, account: &mut Account, now: &str) -> Result<(), String> {
         for profile in &self.permission_profiles {
             if account.profile_named(&profile.name).is_some() {
@@ -299,6 +527,18 @@ fn user_id(account: &Account, email: &str) -> Result<String, String> {
         .find(|user| crate::email::same(&user.email, email.trim()))
         .map(|user| user.id.clone())
         .ok_or_else(|| format!("unknown user `{email}`"))
+}
+
+/// The ID of a seed's `index`th envelope in an account: the same on every start, and another
+/// in every account of a workspace.
+fn envelope_id(account_id: &str, index: usize) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{account_id} envelope {index}"));
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// A version-4-shaped GUID from the emulator's seeded generator.
@@ -416,6 +656,9 @@ pub fn sample() -> Seed {
             managed_by_scim: false,
             membership_managed_by_scim: false,
             permission_profile: Some(user.permission_profile.clone()),
+            created: None,
+            added_to_account: None,
+            last_login: None,
         })
         .collect();
     users.push(SeedUser {
@@ -427,7 +670,11 @@ pub fn sample() -> Seed {
         managed_by_scim: false,
         membership_managed_by_scim: false,
         permission_profile: Some("DocuSign Sender".to_owned()),
+        created: None,
+        added_to_account: None,
+        last_login: None,
     });
+    let envelopes = sample_activity(&mut users);
 
     let groups = sample_groups(state);
 
@@ -449,16 +696,184 @@ pub fn sample() -> Seed {
         .collect();
 
     Seed {
-        account: SeedAccount {
-            id: account_id,
-            name: "Northwind Trading Co.".to_owned(),
-        },
+        account: sample_account(account_id),
         integration_user: protected,
         permission_profiles,
         groups,
         signing_groups,
         users,
+        envelopes,
     }
+}
+
+/// The sample account's plan: a business plan a year into its term, billed monthly.
+fn sample_account(id: String) -> SeedAccount {
+    SeedAccount {
+        id,
+        name: "Northwind Trading Co.".to_owned(),
+        plan: Some("Business Pro".to_owned()),
+        plan_classification: Some("business".to_owned()),
+        plan_start: Some("400 days ago".to_owned()),
+        plan_end: Some("in 330 days".to_owned()),
+        // A few above the 26 memberships that hold one.
+        seats_allowed: Some(SeedCount::Number(30)),
+        envelopes_allowed: Some(SeedCount::Number(250)),
+        billing_period_start: Some("400 days ago".to_owned()),
+        billing_period_months: Some(1),
+        created: Some("1100 days ago".to_owned()),
+    }
+}
+
+/// How one sample user has used the account, in days before the emulator's start.
+struct Activity {
+    email: &'static str,
+    created: u32,
+    /// When the user joined this account, if later than `created`.
+    added: Option<u32>,
+    last_login: Option<u32>,
+    /// An invitation not yet accepted.
+    pending: bool,
+    /// When each of the user's envelopes was created.
+    envelopes: &'static [u32],
+}
+
+const fn used(
+    email: &'static str,
+    created: u32,
+    last_login: u32,
+    envelopes: &'static [u32],
+) -> Activity {
+    Activity {
+        email,
+        created,
+        added: None,
+        last_login: Some(last_login),
+        pending: false,
+        envelopes,
+    }
+}
+
+const fn invited(email: &'static str, days: u32) -> Activity {
+    Activity {
+        email,
+        created: days,
+        added: None,
+        last_login: None,
+        pending: true,
+        envelopes: &[],
+    }
+}
+
+/// The sample's history, so `seats` has something real to say:
+/// - two invitations never accepted, one 45 days old and one 5 days old;
+/// - four active users with no sign of use: last login 130 to 395 days ago, no envelope in
+///   the last 90 days (Marcus Hale, Grace Liu, Ben Carter, Ryan Foster);
+/// - one whose last login is old but who sent an envelope 10 days ago (Tom Becker: through
+///   the CRM), so envelopes show use the login date misses;
+/// - one who never signed in, given the account 200 days ago, with no envelope (Chloe Dubois);
+/// - everyone else signed in lately and sends envelopes, the integration user most.
+const SAMPLE_ACTIVITY: [Activity; 26] = [
+    used("robert.chen@northwind-example.com", 1000, 2, &[3, 17, 40]),
+    used("nadia.petrova@northwind-example.com", 950, 1, &[6, 28]),
+    used("kevin.obrien@northwind-example.com", 820, 9, &[12, 55]),
+    used("marcus.hale@northwind-example.com", 780, 130, &[150, 210]),
+    used("sofia.rossi@northwind-example.com", 400, 4, &[8, 33, 61]),
+    used("eleanor.vance@northwind-example.com", 1000, 3, &[2, 20]),
+    used("samuel.adeyemi@northwind-example.com", 700, 6, &[14, 45]),
+    used(
+        "oliver.grant@northwind-example.com",
+        520,
+        1,
+        &[1, 5, 19, 70],
+    ),
+    used("grace.liu@northwind-example.com", 610, 200, &[]),
+    Activity {
+        // Made in another of the organization's accounts, given this one later.
+        added: Some(700),
+        ..used("daniel.park@northwind-example.com", 900, 11, &[22])
+    },
+    used("julia.novak@northwind-example.com", 1000, 1, &[30]),
+    used(
+        "docusign-integration@northwind-example.com",
+        1000,
+        0,
+        &[0, 1, 2, 4, 7, 9, 13, 16, 21, 27, 35, 44, 58, 75],
+    ),
+    used("mei.tanaka@northwind-example.com", 480, 15, &[18, 52]),
+    used("ben.carter@northwind-example.com", 860, 395, &[420]),
+    used("ahmed.hassan@northwind-example.com", 300, 7, &[9, 26]),
+    Activity {
+        last_login: None,
+        ..used("chloe.dubois@northwind-example.com", 200, 0, &[])
+    },
+    used("ryan.foster@northwind-example.com", 540, 310, &[]),
+    used(
+        "maria.gonzalez@northwind-example.com",
+        990,
+        1,
+        &[1, 4, 11, 24],
+    ),
+    used(
+        "james.whitfield@northwind-example.com",
+        760,
+        2,
+        &[3, 15, 38],
+    ),
+    used("priya.raman@northwind-example.com", 330, 5, &[7, 29]),
+    used("tom.becker@northwind-example.com", 640, 170, &[10, 160]),
+    invited("aisha.okafor@northwind-example.com", 45),
+    invited("lucas.moreau@northwind-example.com", 5),
+    used("hannah.kim@northwind-example.com", 450, 3, &[5, 13]),
+    // The leaver the YAML closes: gone a month, still active in DocuSign.
+    used("derek.lindqvist@northwind-example.com", 730, 34, &[36, 64]),
+    used("summer.intern@northwind-example.com", 80, 12, &[20]),
+];
+
+const SUBJECTS: [&str; 6] = [
+    "Please DocuSign: Master Services Agreement",
+    "Please DocuSign: Mutual NDA",
+    "Please DocuSign: Purchase Order",
+    "Please DocuSign: Statement of Work",
+    "Please DocuSign: Renewal Quote",
+    "Please DocuSign: Supplier Onboarding Form",
+];
+
+/// Gives the sample's users their dates and status, and answers their envelopes.
+fn sample_activity(users: &mut [SeedUser]) -> Vec<SeedEnvelope> {
+    let ago = |days: u32| format!("{days} days ago");
+    let mut envelopes = Vec::new();
+    for activity in &SAMPLE_ACTIVITY {
+        let Some(user) = users.iter_mut().find(|user| user.email == activity.email) else {
+            continue;
+        };
+        user.created = Some(ago(activity.created));
+        user.added_to_account = activity.added.map(ago);
+        user.last_login = activity.last_login.map(ago);
+        if activity.pending {
+            "ActivationSent".clone_into(&mut user.status);
+        }
+        for &days in activity.envelopes {
+            let n = envelopes.len();
+            // Most are completed a day after they were sent; the newest are still out, one is
+            // a draft, and now and then one is declined or voided.
+            let (status, changed) = match (days, n % 9) {
+                (1, _) if activity.email.starts_with("oliver.") => ("created", days),
+                (0..=3, _) => ("sent", days),
+                (_, 4) => ("declined", days - 2),
+                (_, 7) => ("voided", days - 1),
+                _ => ("completed", days - 1),
+            };
+            envelopes.push(SeedEnvelope {
+                sender: activity.email.to_owned(),
+                subject: SUBJECTS[n % SUBJECTS.len()].to_owned(),
+                status: status.to_owned(),
+                created: ago(days),
+                sent: None,
+                status_changed: Some(ago(changed)),
+            });
+        }
+    }
+    envelopes
 }
 
 /// The sample's groups: as declared (the renamed one under its old name), plus the mover

@@ -1,7 +1,9 @@
 //! `/restapi/v2.1/accounts/{accountId}/…`: the eSignature endpoints, behind one gate that
 //! authenticates, checks the account, applies rate limits and faults, and keeps statistics.
 
+mod account_info;
 mod bulk;
+mod envelopes;
 mod groups;
 mod paging;
 mod profiles;
@@ -37,6 +39,8 @@ pub struct Caller {
 
 pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     let api = Router::new()
+        .route("/", get(account_info::get))
+        .route("/envelopes", get(envelopes::list))
         .route(
             "/users",
             get(users::list)
@@ -427,7 +431,7 @@ pub fn items<'a>(object: &'a Value, key: &str) -> Result<&'a [Value], ApiError> 
     }
 }
 
-/// DocuSign's timestamp format: `2026-11-23T18:40:15.0000000Z`.
+/// DocuSign's timestamp format, to the second: `2026-11-23T18:40:15.0000000Z`.
 #[must_use]
 pub fn now() -> String {
     let now = jiff::Timestamp::now();

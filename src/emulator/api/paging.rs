@@ -32,26 +32,32 @@ impl Page {
             None => DEFAULT_COUNT,
             Some(text) => match text.trim().parse::<usize>() {
                 Ok(count) if (1..=MAX_COUNT).contains(&count) => count,
-                _ => {
-                    return Err(ApiError::bad_request(
-                        "INVALID_REQUEST_PARAMETER",
-                        format!(
-                            "The request contained at least one invalid parameter. 'count' must be between 1 and {MAX_COUNT}."
-                        ),
-                    ));
-                }
+                _ => return Err(bad_count(MAX_COUNT)),
             },
         };
-        let start = match query.get("start_position") {
-            None => 0,
-            Some(text) => text.trim().parse::<usize>().map_err(|_| {
-                ApiError::bad_request(
-                    "INVALID_REQUEST_PARAMETER",
-                    "The request contained at least one invalid parameter. 'start_position' must be 0 or more.",
-                )
-            })?,
+        Ok(Self {
+            start: start_position(query)?,
+            count,
+        })
+    }
+
+    /// Reads `start_position` and `count` where a `count` past `max` is cut to `max` rather
+    /// than refused (`GET /envelopes`); a `count` below 1 or not a number is still a 400.
+    pub fn from_query_capped(
+        query: &HashMap<String, String>,
+        max: usize,
+    ) -> Result<Self, ApiError> {
+        let count = match query.get("count") {
+            None => DEFAULT_COUNT,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(0) | Err(_) => return Err(bad_count(max)),
+                Ok(count) => usize::try_from(count).unwrap_or(max).min(max),
+            },
         };
-        Ok(Self { start, count })
+        Ok(Self {
+            start: start_position(query)?,
+            count,
+        })
     }
 
     /// The part of `items` this page covers (empty past the end).
@@ -115,6 +121,28 @@ impl Page {
         }
         fields
     }
+}
+
+/// `start_position`: 0 or more, 0 when left out.
+fn start_position(query: &HashMap<String, String>) -> Result<usize, ApiError> {
+    match query.get("start_position") {
+        None => Ok(0),
+        Some(text) => text.trim().parse::<usize>().map_err(|_| {
+            ApiError::bad_request(
+                "INVALID_REQUEST_PARAMETER",
+                "The request contained at least one invalid parameter. 'start_position' must be 0 or more.",
+            )
+        }),
+    }
+}
+
+fn bad_count(max: usize) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_REQUEST_PARAMETER",
+        format!(
+            "The request contained at least one invalid parameter. 'count' must be between 1 and {max}."
+        ),
+    )
 }
 
 /// A paged list call: the account, the page asked for, and what its answer's page links keep

@@ -18,6 +18,8 @@ use super::{
     Caller, account_slot, flag, items, lacks_membership, list_param, now, reply, text, trimmed,
 };
 use crate::emulator::account::{Account, GroupKind, User, UserStatus};
+use crate::emulator::config::LastLogin;
+use crate::emulator::dates::NEVER;
 use crate::emulator::error::ApiError;
 use crate::emulator::{Config, Shared};
 
@@ -43,7 +45,10 @@ pub fn user_json(account: &Account, user: &User, full: bool, group_list: bool) -
     put("firstName", &user.first_name);
     put("lastName", &user.last_name);
     put("createdDateTime", &user.created);
-    put("userAddedToAccountDateTime", &user.created);
+    put(
+        "userAddedToAccountDateTime",
+        user.added.as_deref().unwrap_or(&user.created),
+    );
     if full {
         let profile = account.profiles.get(&user.profile_id);
         put("jobTitle", &user.job_title);
@@ -200,10 +205,29 @@ pub async fn list(listing: Listing) -> Result<Response, ApiError> {
         return Err(lacks_membership());
     }
     let full = flag(query, "additional_info");
-    let group_list = full && listing.shared().config.group_list_in_user_records;
+    let config = &listing.shared().config;
+    let group_list = full && config.group_list_in_user_records;
     Ok(listing.answer(&selected, "users", |user| {
-        user_json(account, user, full, group_list)
+        let mut record = user_json(account, user, full, group_list);
+        if full
+            && let Some(last_login) = last_login(config, user)
+            && let Some(record) = record.as_object_mut()
+        {
+            record.insert("lastLogin".to_owned(), json!(last_login));
+        }
+        record
     }))
+}
+
+/// The `lastLogin` a full record in the user list carries, as the emulator is set to report it.
+/// Only the list's full records carry one: `GET /users/{userId}` ignores `additional_info`,
+/// and its example in the spec has none.
+fn last_login(config: &Config, user: &User) -> Option<String> {
+    match config.last_login {
+        LastLogin::Reported => Some(user.last_login.clone().unwrap_or_else(|| NEVER.to_owned())),
+        LastLogin::Never => Some(NEVER.to_owned()),
+        LastLogin::Absent => None,
+    }
 }
 
 pub async fn get_one(
@@ -354,6 +378,8 @@ fn create_one(
         user.last_name = last_name;
         user.job_title = job_title;
         stamp.clone_into(&mut user.modified);
+        // A new membership: it joins the account again today.
+        user.added = Some(stamp.to_owned());
         id
     } else {
         account.push_user(User {
@@ -367,6 +393,8 @@ fn create_one(
             profile_id,
             created: stamp.to_owned(),
             modified: stamp.to_owned(),
+            added: Some(stamp.to_owned()),
+            last_login: None,
             managed_by_scim: false,
             membership_managed_by_scim: false,
         });
