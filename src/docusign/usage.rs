@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use oauth2::url::form_urlencoded;
 use tokio::task::JoinSet;
 
 use super::client::Client;
@@ -47,8 +48,11 @@ pub enum Envelopes {
 }
 
 /// For each user, whether they created an envelope since `since`: one call each,
-/// `GET /envelopes?from_date=…&from_to_status=created&user_id=…&count=1`, side by side (the
-/// client paces them). A call that fails makes that user's answer inconclusive, not the run.
+/// `GET /envelopes?from_date=…&from_to_status=created&user_id=…&user_name=…&email=…&count=1`,
+/// side by side (the client paces them). The user is named both ways: the spec documents
+/// `user_id`, DocuSign's reference says it is not implemented, and `user_name` with `email`
+/// is the documented filter by sender; an answer naming another sender is not believed. A call
+/// that fails makes that user's answer inconclusive, not the run.
 pub async fn envelopes_since(
     client: &Arc<Client>,
     users: &[&UserUsage],
@@ -58,11 +62,8 @@ pub async fn envelopes_since(
     for user in users {
         let client = Arc::clone(client);
         let (user_id, email) = (user.user_id.clone(), user.email.clone());
+        let path = envelopes_path(user, since);
         calls.spawn(async move {
-            let path = format!(
-                "/envelopes?from_date={}&from_to_status=created&user_id={user_id}&count=1",
-                since.strftime("%Y-%m-%dT%H:%M:%SZ")
-            );
             let answer = match client.get::<EnvelopePage>(&path).await {
                 Ok(page) => read_page(page, &user_id, &email),
                 Err(err) => Envelopes::Inconclusive(format!("the call failed: {err}")),
@@ -77,6 +78,22 @@ pub async fn envelopes_since(
         }
     }
     answers
+}
+
+/// The envelope-list path for one user's envelopes created since `since`.
+fn envelopes_path(user: &UserUsage, since: Timestamp) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "from_date",
+            &since.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )
+        .append_pair("from_to_status", "created")
+        .append_pair("user_id", &user.user_id)
+        .append_pair("user_name", &user.user_name)
+        .append_pair("email", &user.email)
+        .append_pair("count", "1")
+        .finish();
+    format!("/envelopes?{query}")
 }
 
 /// One user's page: empty is none; an envelope sent by someone else makes it inconclusive.

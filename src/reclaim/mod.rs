@@ -22,7 +22,7 @@ use serde_saphyr::FlowSeq;
 
 use crate::desired::write::{Entry, UserYaml};
 use crate::desired::{Desired, SourceFile, parse};
-use crate::model::{Account, EmailKey, UserStatus};
+use crate::model::{Account, BuiltinProfile, EmailKey, NameKey, UserStatus};
 use crate::seats::Report;
 
 /// The file, in the account's folder, that holds the entries reclaim writes for users the
@@ -259,19 +259,34 @@ fn reclaimed_text(
         .iter()
         .filter_map(|candidate| {
             let key = EmailKey::new(&candidate.email);
-            let user = desired
-                .state
-                .users
-                .get(&key)
-                .or_else(|| live.users.get(&key))?;
-            let (status, profile) = match &candidate.action {
-                Action::Close => (Some("closed"), user.permission_profile.as_str()),
-                Action::Profile(profile) => (None, profile.as_str()),
+            let (user, declared) = match desired.state.users.get(&key) {
+                Some(user) => (user, true),
+                None => (live.users.get(&key)?, false),
             };
+            // A user the YAML doesn't manage yet keeps only the groups and the profile the YAML
+            // knows: the rest is DocuSign's, which the YAML can't name.
+            let known_group =
+                |name: &&String| declared || desired.state.groups.contains_key(&NameKey::new(name));
+            let known_profile = |name: &str| {
+                declared
+                    || BuiltinProfile::from_name(name).is_some()
+                    || desired
+                        .state
+                        .permission_profiles
+                        .contains_key(&NameKey::new(name))
+            };
+            let (status, profile) = match &candidate.action {
+                Action::Close => (
+                    Some("closed"),
+                    Some(user.permission_profile.as_str()).filter(|name| known_profile(name)),
+                ),
+                Action::Profile(profile) => (None, Some(profile.as_str())),
+            };
+            let groups = user.groups.iter().filter(known_group).map(String::as_str);
             Entry::new(
                 &UserYaml {
-                    permission_profile: Some(profile),
-                    groups: FlowSeq(user.groups.iter().map(String::as_str).collect()),
+                    permission_profile: profile,
+                    groups: FlowSeq(groups.collect()),
                     status,
                     overrides_generated: desired.generated.contains_key(&key),
                     ..UserYaml::of(user)
@@ -297,9 +312,10 @@ fn reclaimed_text(
             RECLAIMED_FILE,
             &[
                 "Users `docusign-gitops reclaim` marked: idle seats and invitations never",
-                "accepted, each with the reason above it. Each entry replaces the person's",
-                "shared or generated entry in this account. Review, then plan and apply as usual;",
-                "delete an entry to keep that person as they were.",
+                "accepted, each with the reason above it. An entry here is the person in this",
+                "account: it replaces a shared or generated entry, or takes on someone the YAML",
+                "didn't manage. Review, then plan and apply as usual; delete an entry to keep",
+                "that person as they were.",
             ],
             &list,
         ),

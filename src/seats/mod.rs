@@ -23,8 +23,7 @@ pub use render::{json, markdown, text};
 pub mod source {
     pub const ACCOUNT: &str = "GET /accounts/{accountId}";
     pub const USERS: &str = "GET /users?additional_info=true (the pages plan reads)";
-    pub const ENVELOPES: &str =
-        "GET /envelopes?from_date=…&from_to_status=created&user_id=…&count=1 (one call a user)";
+    pub const ENVELOPES: &str = "GET /envelopes?from_date=…&from_to_status=created&user_id=…&user_name=…&email=…&count=1 (one call a user)";
 }
 
 /// What the report is asked.
