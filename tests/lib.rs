@@ -46,6 +46,7 @@ mod probe_cli;
 mod properties;
 mod schema;
 mod scim_plans;
+mod seats;
 mod secrets_echo;
 mod secrets_scan;
 mod secrets_stage;

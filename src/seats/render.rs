@@ -194,12 +194,7 @@ pub fn markdown(report: &Report) -> String {
         md_text(&seats_line(report))
     );
     for (label, value, source) in figure_rows(report) {
-        let _ = writeln!(
-            out,
-            "| {label} | {} | {} |",
-            md_text(&value),
-            md_text(source)
-        );
+        let _ = writeln!(out, "| {label} | {} | {} |", md_text(&value), code(source));
     }
     let _ = writeln!(
         out,
