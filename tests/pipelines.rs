@@ -26,6 +26,9 @@ const GITLAB: [&str; 3] = [
 /// The scheduled sync, which proposes the directory's changes as a pull request of their own.
 const GITHUB_SYNC: &str = "github/sync.yml";
 const GITLAB_SYNC: &str = "gitlab/sync.gitlab-ci.yml";
+/// The monthly reclaim, which proposes closing idle seats as a pull request of their own.
+const GITHUB_RECLAIM: &str = "github/reclaim.yml";
+const GITLAB_RECLAIM: &str = "gitlab/reclaim.gitlab-ci.yml";
 /// A workspace planned with one job per account, merged into one comment.
 const GITHUB_MATRIX: MatrixCi = MatrixCi {
     file: "github/workspace-plan.yml",
@@ -39,11 +42,15 @@ const GITLAB_MATRIX: MatrixCi = MatrixCi {
 };
 
 fn github_files() -> impl Iterator<Item = &'static str> {
-    GITHUB.into_iter().chain([GITHUB_SYNC, GITHUB_MATRIX.file])
+    GITHUB
+        .into_iter()
+        .chain([GITHUB_SYNC, GITHUB_RECLAIM, GITHUB_MATRIX.file])
 }
 
 fn gitlab_files() -> impl Iterator<Item = &'static str> {
-    GITLAB.into_iter().chain([GITLAB_SYNC, GITLAB_MATRIX.file])
+    GITLAB
+        .into_iter()
+        .chain([GITLAB_SYNC, GITLAB_RECLAIM, GITLAB_MATRIX.file])
 }
 
 /// The variable the pipelines name the desired-state directory with; the only one a command
@@ -1985,6 +1992,62 @@ fn github_sync_pipeline_runs_on_the_worked_example() {
 #[test]
 fn gitlab_sync_pipeline_runs_on_the_worked_example() {
     run_sync_pipeline(GITLAB_SYNC);
+}
+
+/// The reclaim pipeline's command lines on the example against the sample account: the seats
+/// report and the marks land where the pipeline commits them (the desired-state directory),
+/// the marked YAML validates, and the next month's run proposes nothing new.
+fn run_reclaim_pipeline(file: &'static str) {
+    let calls = invocations_of(file);
+    let commands: Vec<String> = calls
+        .iter()
+        .filter(|call| !call.commented)
+        .filter_map(|call| call.argv("D").first().cloned())
+        .filter(|command| !command.starts_with('-'))
+        .collect();
+    assert_eq!(commands, ["seats", "reclaim"], "{file}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (running, token) = runtime
+        .block_on(emulator::start_sample(Config::default()))
+        .expect("start the sample emulator");
+    let dir = desired_state_dir(file);
+    let checkout = tempfile::tempdir().expect("temp dir");
+    let example = checkout.path().join(&dir);
+    harness::copy_into("examples/desired-state", &example);
+    let tool = Tool {
+        root: checkout.path(),
+        cli: Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token),
+        dir: &dir,
+    };
+    let runs = tool.run_job(file, &calls, false, &[]);
+    let reclaimed = &runs.last().expect("reclaim ran").1;
+    assert!(
+        reclaimed.stdout.contains("Marked 6 users in 4 files."),
+        "{file}: {}",
+        reclaimed.stdout
+    );
+    let sales = std::fs::read_to_string(example.join("users/sales.yaml")).expect("read");
+    assert!(sales.contains("status: closed") && sales.contains("# reclaim "));
+    tool.run(&["validate".to_owned(), dir.clone()]).exits(0);
+    let again = tool.run_job(file, &calls, false, &[]);
+    assert!(
+        again
+            .last()
+            .expect("reclaim ran")
+            .1
+            .stdout
+            .contains("Nothing to reclaim")
+    );
+}
+
+#[test]
+fn github_reclaim_pipeline_runs_on_the_example() {
+    run_reclaim_pipeline(GITHUB_RECLAIM);
+}
+
+#[test]
+fn gitlab_reclaim_pipeline_runs_on_the_example() {
+    run_reclaim_pipeline(GITLAB_RECLAIM);
 }
 
 /// A step that uses the action runs the action's own command lines, with the step's inputs:

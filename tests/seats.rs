@@ -232,7 +232,10 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
             }
             if path.is_dir() {
                 folders.push(path);
-            } else if name.ends_with(".yaml") {
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("yaml"))
+            {
                 files.insert(name, std::fs::read_to_string(&path).expect("read a file"));
             }
         }
