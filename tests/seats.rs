@@ -190,7 +190,7 @@ fn seats_with_the_built_in_emulator_prints_the_figures_invitations_and_idle_user
         .stdout_has("aisha.okafor@northwind-example.com  invited ")
         .stdout_has(", 45 days (stale)")
         .stdout_has("Idle: 5 users active with no sign of use for 90 days")
-        .stdout_has("grace.liu@northwind-example.com  last seen ")
+        .stdout_has("grace.liu@northwind-example.com  no sign of use since ")
         .stdout_has("envelopes created (used, ");
     let markdown = fixture.run(&["seats", ".", "--emulator", "--format", "markdown"]);
     markdown

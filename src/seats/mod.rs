@@ -22,7 +22,7 @@ pub use render::{json, markdown, text};
 /// Where each figure comes from, as the report says it.
 pub mod source {
     pub const ACCOUNT: &str = "GET /accounts/{accountId}";
-    pub const USERS: &str = "GET /users?additional_info=true (the pages plan reads)";
+    pub const USERS: &str = "GET /users?additional_info=true";
     pub const ENVELOPES: &str = "GET /envelopes?from_date=…&from_to_status=created&user_id=…&user_name=…&email=…&count=1 (one call a user)";
 }
 
@@ -227,7 +227,7 @@ pub struct Idle {
     pub email: String,
     pub user_name: String,
     /// The latest sign of use (last login, else the assignment date), as a day.
-    pub last_seen: String,
+    pub no_sign_since: String,
     pub idle_days: Option<i64>,
     pub last_login: Option<String>,
     pub added: Option<String>,
@@ -387,9 +387,8 @@ fn closed_this_period(usage: &[UserUsage], figures: &AccountFigures) -> ClosedTh
         .as_ref()
         .and_then(|when| when.at);
     let source = format!(
-        "{}: userStatus Closed and userProfileLastModifiedDate since {}: billingPeriodStartDate (DocuSign gives no closing date; a closed record changed since is counted)",
-        source::USERS,
-        source::ACCOUNT
+        "{}: userProfileLastModifiedDate of closed users, since billingPeriodStartDate (DocuSign gives no closing date)",
+        source::USERS
     );
     let Some(start) = start else {
         return ClosedThisPeriod {
@@ -479,7 +478,7 @@ fn judged(
         idle.push(Idle {
             email: user.email.clone(),
             user_name: user.user_name.clone(),
-            last_seen: since.day(),
+            no_sign_since: since.day(),
             idle_days: since.at.map(|at| days_between(at, options.now)),
             last_login: login,
             added: user.since().map(When::day),

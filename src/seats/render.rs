@@ -147,9 +147,9 @@ pub fn text(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "  {}  last seen {}{days}: {}{scim}",
+            "  {}  no sign of use since {}{days}: {}{scim}",
             v(&idle.email),
-            v(&idle.last_seen),
+            v(&idle.no_sign_since),
             v(&idle.evidence.join(", "))
         );
     }
@@ -220,9 +220,9 @@ pub fn markdown(report: &Report) -> String {
     for idle in &report.idle {
         let _ = writeln!(
             out,
-            "- {} last seen {}: {}",
+            "- {} no sign of use since {}: {}",
             code(&idle.email),
-            md_text(&idle.last_seen),
+            md_text(&idle.no_sign_since),
             md_text(&idle.evidence.join(", "))
         );
     }

@@ -95,7 +95,7 @@ fn idle_needs_every_signal_to_agree_and_an_unanswered_one_never_counts() {
     let report = run(&usage, &envelopes, &Exempt::default());
     let idle: Vec<&str> = report.idle.iter().map(|idle| idle.email.as_str()).collect();
     assert_eq!(idle, ["none@x.com"]);
-    assert_eq!(report.idle[0].last_seen, "2025-01-01");
+    assert_eq!(report.idle[0].no_sign_since, "2025-01-01");
     assert_eq!(report.idle[0].idle_days, Some(702));
     let not_judged: Vec<&str> = report
         .not_judged
