@@ -405,3 +405,35 @@ fn reclaim_on_a_workspace_writes_each_account_its_own_entries() {
         .run(checkout.path(), &["reclaim", ".", "--emulator", "--check"])
         .exits(0);
 }
+
+#[test]
+fn seats_never_spends_the_hour_the_envelope_calls_stop_at_the_tools_share_of_the_budget() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let config = Config {
+        hourly_limit: 20,
+        ..Config::default()
+    };
+    let (running, token) = runtime
+        .block_on(emulator::start_sample(config))
+        .expect("start the sample emulator");
+    let fixture = Fixture::copy_of("examples/desired-state")
+        .with(Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token));
+    let run = fixture.run(&["seats", ".", "--format", "json"]);
+    let report = json(&run.exits(0).stdout);
+    let envelopes = report["calls"]["envelopes"].as_u64().unwrap();
+    // 22 users would need asking; 20 calls an hour, two spent on the users and the figures,
+    // and a share kept for the account's other integrations.
+    assert!(
+        envelopes > 0 && envelopes < 18,
+        "{envelopes} envelope calls"
+    );
+    let unjudged = report["not_judged"].as_array().unwrap();
+    assert_eq!(unjudged.len() as u64 + envelopes, 22);
+    assert!(
+        unjudged.iter().all(|user| user["reason"]
+            .as_str()
+            .unwrap()
+            .contains("this hour's API budget")),
+        "{unjudged:?}"
+    );
+}

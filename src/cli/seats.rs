@@ -11,7 +11,7 @@ use super::{every, session};
 use crate::docusign::{snapshot, usage};
 use crate::model::EmailKey;
 use crate::model::usage::UserUsage;
-use crate::seats::{self, Exempt, Options, Read, Report};
+use crate::seats::{self, EnvelopeLimit, Exempt, Options, Read, Report};
 
 pub fn run(args: SeatsArgs) -> Exit {
     let SeatsArgs { report, usage } = args;
@@ -65,11 +65,22 @@ pub async fn measured(
     let figures = usage::account_figures(client)
         .await
         .map_err(miette::Report::new)?;
+    // The envelope list is the one per-user cost: never more than the flag allows, nor more
+    // than this hour's budget leaves the tool once the user pages are read.
+    let ours = client.hourly_room().map_or(usize::MAX, |room| {
+        usize::try_from(room.ours()).unwrap_or(usize::MAX)
+    });
+    let (envelope_checks, envelope_limit) = if ours < usage.envelope_checks {
+        (ours, EnvelopeLimit::HourlyBudget)
+    } else {
+        (usage.envelope_checks, EnvelopeLimit::Flag)
+    };
     let options = Options {
         now: jiff::Timestamp::now(),
         idle_days: usage.idle_days,
         pending_days: usage.pending_days,
-        envelope_checks: usage.envelope_checks,
+        envelope_checks,
+        envelope_limit,
     };
     let exempt = Exempt {
         integration_user: integration_user(&connected, &records).map(|email| EmailKey::new(&email)),

@@ -34,8 +34,31 @@ pub struct Options {
     pub idle_days: u32,
     /// An invitation unanswered for this many days is stale.
     pub pending_days: u32,
-    /// At most this many envelope-list calls (one a user).
+    /// At most this many envelope-list calls (one a user), and what set that limit.
     pub envelope_checks: usize,
+    pub envelope_limit: EnvelopeLimit,
+}
+
+/// What limits the envelope-list calls of one report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvelopeLimit {
+    /// `--envelope-checks`.
+    Flag,
+    /// What this hour's API budget leaves the tool (DocuSign's count, less the share kept for
+    /// the account's other integrations): a report never spends the hour.
+    HourlyBudget,
+}
+
+impl EnvelopeLimit {
+    /// Why a user beyond the limit was not asked about, in words.
+    fn words(self, limit: usize) -> String {
+        match self {
+            Self::Flag => format!("--envelope-checks {limit}"),
+            Self::HourlyBudget => format!(
+                "this hour's API budget ({limit} calls left to this tool after the share kept for other integrations)"
+            ),
+        }
+    }
 }
 
 impl Options {
@@ -455,8 +478,8 @@ fn judged(
                 not_judged.push(NotJudged {
                     email: user.email.clone(),
                     reason: format!(
-                        "not asked about envelopes: beyond --envelope-checks {}",
-                        options.envelope_checks
+                        "not asked about envelopes: beyond {}",
+                        options.envelope_limit.words(options.envelope_checks)
                     ),
                 });
                 continue;
@@ -547,9 +570,9 @@ fn signals(
             used: envelope_calls > 0,
             calls: envelope_calls,
             note: format!(
-                "asked for the {} active users the dates left idle (at most --envelope-checks {}); {} of them created none",
+                "asked for {} active users the dates left idle (at most {}); {} of them created none",
                 envelope_calls,
-                options.envelope_checks,
+                options.envelope_limit.words(options.envelope_checks),
                 idle.len()
             ),
         },

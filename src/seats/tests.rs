@@ -26,6 +26,7 @@ fn options() -> Options {
         idle_days: 90,
         pending_days: 30,
         envelope_checks: 100,
+        envelope_limit: EnvelopeLimit::Flag,
     }
 }
 
