@@ -48,6 +48,7 @@ use std::time::{Duration, Instant};
 
 use docusign_gitops::docusign::ClientSettings;
 use docusign_gitops::emulator::Config;
+use docusign_gitops::emulator::account::UserStatus;
 use docusign_gitops::emulator::config::Clock;
 
 use common::child::as_f64;
@@ -329,6 +330,42 @@ fn over_budget_at_limits(
     )
 }
 
+/// Every check that failed, named by its row.
+fn failures(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .flat_map(|row| {
+            row.wrong.iter().map(move |wrong| {
+                format!(
+                    "{} users, {}, --envelope-checks {}: {wrong}",
+                    row.users,
+                    row.reading.title(),
+                    row.cap
+                )
+            })
+        })
+        .collect()
+}
+
+/// One line on an account: its users, envelopes and idle ones.
+fn describe(built: &SeatsAccount) -> String {
+    let active = built
+        .account
+        .users
+        .iter()
+        .filter(|user| user.status == UserStatus::Active)
+        .count();
+    format!(
+        "- {} users: {} active, {} envelopes; idle by their dates: {} (lastLogin never given), \
+         {} (reported); idle: {}\n",
+        thousands(wide(built.account.users.len())),
+        thousands(wide(active)),
+        thousands(wide(built.account.envelopes.len())),
+        thousands(wide(built.idle_by_dates(Reading::Never).len())),
+        thousands(wide(built.idle_by_dates(Reading::Reported).len())),
+        thousands(wide(built.idle(Reading::Never).len())),
+    )
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; anything else but `--quick` is not ours to read.
     let sizes = if std::env::args().any(|arg| arg == "--quick") {
@@ -361,23 +398,7 @@ fn main() {
     let mut observed = None;
     for &users in sizes.users {
         let built = SeatsAccount::build(users);
-        let active = built
-            .account
-            .users
-            .iter()
-            .filter(|user| user.status == docusign_gitops::emulator::account::UserStatus::Active)
-            .count();
-        let _ = writeln!(
-            accounts,
-            "- {} users: {} active, {} envelopes; idle by their dates: {} (lastLogin never \
-             given), {} (reported); idle: {}",
-            thousands(wide(users)),
-            thousands(wide(active)),
-            thousands(wide(built.account.envelopes.len())),
-            thousands(wide(built.idle_by_dates(Reading::Never).len())),
-            thousands(wide(built.idle_by_dates(Reading::Reported).len())),
-            thousands(wide(built.idle(Reading::Never).len())),
-        );
+        accounts.push_str(&describe(&built));
         for reading in Reading::ALL {
             for cap in [users, DEFAULT_CAP] {
                 let row = measure(&runtime, &built, &folder, reading, cap, sizes);
@@ -395,19 +416,7 @@ fn main() {
             / as_f64(TICKS_PER_SECOND)
             / wall.as_secs_f64();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let failed: Vec<String> = rows
-        .iter()
-        .flat_map(|row| {
-            row.wrong.iter().map(move |wrong| {
-                format!(
-                    "{} users, {}, --envelope-checks {}: {wrong}",
-                    row.users,
-                    row.reading.title(),
-                    row.cap
-                )
-            })
-        })
-        .collect();
+    let failed = failures(&rows);
     let mut out = table(&rows, sizes.runs);
     let _ = write!(
         out,

@@ -100,121 +100,154 @@ fn at(text: &str) -> Timestamp {
     dates::parse(text).expect("a date the benchmark wrote")
 }
 
+/// A user of `seats`'s account with no dates yet: active, on `profile_id`.
+fn plain_user(id: String, email: String, name: (&str, &str), profile_id: u64) -> User {
+    User {
+        id,
+        user_name: format!("{} {}", name.0, name.1),
+        email,
+        first_name: name.0.to_owned(),
+        last_name: name.1.to_owned(),
+        job_title: String::new(),
+        status: UserStatus::Active,
+        profile_id,
+        created: String::new(),
+        modified: String::new(),
+        added: None,
+        last_login: None,
+        managed_by_scim: false,
+        membership_managed_by_scim: false,
+    }
+}
+
+/// Dates as DocuSign writes them, `days` (and a drawn part of a day) before `now`.
+struct Stamps {
+    now: Timestamp,
+}
+
+impl Stamps {
+    fn ago(&self, days: i64, rng: &mut fastrand::Rng) -> String {
+        dates::format(days_ago(self.now, days, rng.i64(0..24)))
+    }
+}
+
+/// The envelopes made so far: (sender's ID, created).
+type Sent = Vec<(String, String)>;
+
+/// The administrator: the integration user, Account Administrator, in Administrators, signed
+/// in today and sending.
+fn add_admin(account: &mut Account, rng: &mut fastrand::Rng, stamps: &Stamps, sent: &mut Sent) {
+    let profile = account
+        .profile_named("Account Administrator")
+        .expect("built in")
+        .id;
+    let mut admin = plain_user(
+        ADMIN_ID.to_owned(),
+        ADMIN_EMAIL.to_owned(),
+        ("Ada", "Admin"),
+        profile,
+    );
+    admin.created = stamps.ago(1_500, rng);
+    admin.modified.clone_from(&admin.created);
+    admin.last_login = Some(stamps.ago(0, rng));
+    for days in [1, 3, 8] {
+        sent.push((ADMIN_ID.to_owned(), stamps.ago(days, rng)));
+    }
+    account.push_user(admin);
+    let admins = account.group_named("Administrators").expect("built in").id;
+    account
+        .groups
+        .get_mut(&admins)
+        .expect("group")
+        .members
+        .insert(ADMIN_ID.to_owned());
+}
+
+/// User `n`'s status, and days since it was made and since it last signed in, by its bucket
+/// (the module's table); its envelopes go to `sent`.
+fn history(
+    n: usize,
+    id: &str,
+    rng: &mut fastrand::Rng,
+    stamps: &Stamps,
+    sent: &mut Sent,
+) -> (UserStatus, i64, Option<i64>) {
+    let mut envelope = |days: i64, rng: &mut fastrand::Rng| {
+        sent.push((id.to_owned(), stamps.ago(days, rng)));
+    };
+    match n % 100 {
+        0 | 50 => (UserStatus::ActivationSent, rng.i64(1..=180), None),
+        1 => {
+            let created = rng.i64(200..=1_500);
+            (UserStatus::Closed, created, Some(rng.i64(120..created)))
+        }
+        2..=4 => (UserStatus::Active, rng.i64(120..=720), None),
+        5..=9 => {
+            let login = rng.i64(120..=400);
+            envelope(login + rng.i64(0..=30), rng);
+            (UserStatus::Active, rng.i64(400..=1_500), Some(login))
+        }
+        10..=15 => {
+            envelope(rng.i64(1..=60), rng);
+            let created = rng.i64(400..=1_500);
+            (UserStatus::Active, created, Some(rng.i64(120..=400)))
+        }
+        bucket @ 16..=19 => {
+            let created = rng.i64(1..=60);
+            if bucket == 16 {
+                envelope(rng.i64(0..created), rng);
+            }
+            let login = (bucket <= 17).then(|| rng.i64(0..created));
+            (UserStatus::Active, created, login)
+        }
+        _ => {
+            envelope(rng.i64(1..=60), rng);
+            if n.is_multiple_of(3) {
+                envelope(rng.i64(120..=300), rng);
+            }
+            let created = rng.i64(120..=1_500);
+            (UserStatus::Active, created, Some(rng.i64(0..=30)))
+        }
+    }
+}
+
 impl SeatsAccount {
     /// `users` users, the administrator included.
     pub fn build(users: usize) -> Self {
         let now = Timestamp::now();
+        let stamps = Stamps { now };
         let mut rng = fastrand::Rng::with_seed(SEED);
         let mut account = Account::new(ACCOUNT_ID, "Seats Benchmark Corp.", &dates::format(now));
-        let stamp =
-            |days: i64, rng: &mut fastrand::Rng| dates::format(days_ago(now, days, rng.i64(0..24)));
-        account.billing.plan_name = "Enterprise Pro".to_owned();
-        "enterprise".clone_into(&mut account.billing.plan_classification);
-        account.billing.plan_start = Some(stamp(400, &mut rng));
-        account.billing.plan_end = Some(dates::format(days_ago(now, -330, 0)));
-        account.billing.period_anchor = account.billing.plan_start.clone();
-        account.billing.seats_allowed = Allowance::Limited(wide(users) * 21 / 20);
-        account.billing.envelopes_allowed = Allowance::Limited(wide(users) * 10);
-        let admin_profile = account
-            .profile_named("Account Administrator")
-            .expect("built in")
-            .id;
+        let billing = &mut account.billing;
+        "Enterprise Pro".clone_into(&mut billing.plan_name);
+        "enterprise".clone_into(&mut billing.plan_classification);
+        billing.plan_start = Some(stamps.ago(400, &mut rng));
+        billing.plan_end = Some(dates::format(days_ago(now, -330, 0)));
+        billing.period_anchor.clone_from(&billing.plan_start);
+        billing.seats_allowed = Allowance::Limited(wide(users) * 21 / 20);
+        billing.envelopes_allowed = Allowance::Limited(wide(users) * 10);
         let sender = account
             .profile_named("DocuSign Sender")
             .expect("built in")
             .id;
-        let mut envelopes: Vec<(String, String)> = Vec::new();
-        let record = |id: String, email: String, name: (&str, &str), profile_id: u64| User {
-            id,
-            user_name: format!("{} {}", name.0, name.1),
-            email,
-            first_name: name.0.to_owned(),
-            last_name: name.1.to_owned(),
-            job_title: String::new(),
-            status: UserStatus::Active,
-            profile_id,
-            created: String::new(),
-            modified: String::new(),
-            added: None,
-            last_login: None,
-            managed_by_scim: false,
-            membership_managed_by_scim: false,
-        };
-
-        let mut admin = record(
-            ADMIN_ID.to_owned(),
-            ADMIN_EMAIL.to_owned(),
-            ("Ada", "Admin"),
-            admin_profile,
-        );
-        admin.created = stamp(1_500, &mut rng);
-        admin.modified.clone_from(&admin.created);
-        admin.last_login = Some(stamp(0, &mut rng));
-        for days in [1, 3, 8] {
-            envelopes.push((ADMIN_ID.to_owned(), stamp(days, &mut rng)));
-        }
-        account.push_user(admin);
-        let admins = account.group_named("Administrators").expect("built in").id;
-        account
-            .groups
-            .get_mut(&admins)
-            .expect("group")
-            .members
-            .insert(ADMIN_ID.to_owned());
-
+        let mut sent = Sent::new();
+        add_admin(&mut account, &mut rng, &stamps, &mut sent);
         for n in 0..users.saturating_sub(1) {
             let name = (
                 FIRST_NAMES[rng.usize(..FIRST_NAMES.len())],
                 LAST_NAMES[rng.usize(..LAST_NAMES.len())],
             );
             let id = guid(&mut rng);
-            let mut user = record(id.clone(), format!("user{n:05}@example.com"), name, sender);
-            let mut sent = |days: i64, rng: &mut fastrand::Rng| {
-                envelopes.push((id.clone(), stamp(days, rng)));
-            };
-            let (created, login) = match n % 100 {
-                0 | 50 => {
-                    user.status = UserStatus::ActivationSent;
-                    (rng.i64(1..=180), None)
-                }
-                1 => {
-                    user.status = UserStatus::Closed;
-                    let created = rng.i64(200..=1_500);
-                    (created, Some(rng.i64(120..created)))
-                }
-                2..=4 => (rng.i64(120..=720), None),
-                5..=9 => {
-                    let login = rng.i64(120..=400);
-                    sent(login + rng.i64(0..=30), &mut rng);
-                    (rng.i64(400..=1_500), Some(login))
-                }
-                10..=15 => {
-                    sent(rng.i64(1..=60), &mut rng);
-                    (rng.i64(400..=1_500), Some(rng.i64(120..=400)))
-                }
-                bucket @ 16..=19 => {
-                    let created = rng.i64(1..=60);
-                    if bucket == 16 {
-                        sent(rng.i64(0..created), &mut rng);
-                    }
-                    (created, (bucket <= 17).then(|| rng.i64(0..created)))
-                }
-                _ => {
-                    sent(rng.i64(1..=60), &mut rng);
-                    if n % 3 == 0 {
-                        sent(rng.i64(120..=300), &mut rng);
-                    }
-                    (rng.i64(120..=1_500), Some(rng.i64(0..=30)))
-                }
-            };
-            user.created = stamp(created, &mut rng);
+            let (status, created, login) = history(n, &id, &mut rng, &stamps, &mut sent);
+            let mut user = plain_user(id, format!("user{n:05}@example.com"), name, sender);
+            user.status = status;
+            user.created = stamps.ago(created, &mut rng);
             user.modified.clone_from(&user.created);
-            user.last_login = login.map(|days| stamp(days, &mut rng));
+            user.last_login = login.map(|days| stamps.ago(days, &mut rng));
             account.push_user(user);
         }
-
-        envelopes.sort_by(|a, b| a.1.cmp(&b.1));
-        account.envelopes = envelopes
+        sent.sort_by(|a, b| a.1.cmp(&b.1));
+        account.envelopes = sent
             .into_iter()
             .enumerate()
             .map(|(index, (sender_id, created))| Envelope {
