@@ -10,6 +10,10 @@
 //!
 //! Likewise the sync benchmark's (`benches/sync.rs`) on 200 people: the CSV export and the
 //! LDAP directory of its company give the same users, all in scope, leavers closed.
+//!
+//! Likewise the seats benchmark's (`benches/seats.rs`) on 300 users: `seats` makes exactly the
+//! minimum calls under both readings of `lastLogin`, with and without the cap biting, and calls
+//! idle exactly the account's idle users.
 
 // The benchmarks' shared code, compiled here too; each user of it takes a part.
 #[allow(dead_code)]
@@ -29,6 +33,7 @@ use common::directory::{
 };
 use common::emulated::{self, Built, Memberships, Shape};
 use common::scenarios::{self, SMALL_SCENARIOS, SMALL_SHAPE, Scenario, served};
+use common::seats::{self as seats_bench, Folder, Reading, SeatsAccount};
 use common::workspace::{Run, Workspace};
 
 use crate::harness::{Cli, Fixture};
@@ -251,4 +256,42 @@ fn the_sync_benchmark_s_csv_and_directory_give_the_same_users() {
     );
     // The counts are not trivially zero or everyone: contractors are left out, leavers closed.
     assert!(company.expected_users() < PEOPLE_HERE && company.expected_closed() > 0);
+}
+
+/// The seats benchmark's call checks on 300 users, the release binary replaced by the test
+/// build's, with no latency: under each reading of `lastLogin`, with an `--envelope-checks`
+/// that covers every user and one the dates' idle users exceed, `seats` makes exactly the
+/// minimum (⌈300/100⌉ user pages + 1 account call + one envelope list per user the dates leave
+/// idle, at most the cap), split so, counted so in its report, and reports as idle the
+/// account's idle users (with the cap: only idle users, everyone beyond it not judged).
+#[test]
+fn seats_makes_the_minimum_calls_and_finds_the_idle_users() {
+    const USERS: usize = 300;
+    const CAP: usize = 100;
+    let built = SeatsAccount::build(USERS);
+    let folder = Folder::new();
+    let runtime = seats_bench::emulator_runtime();
+    // The cases must cross the boundaries the minimum turns on: the cap bites under one
+    // reading and not the other, and there are idle users to find.
+    let asked = |reading| built.idle_by_dates(reading).len();
+    assert!(asked(Reading::Never) > CAP && asked(Reading::Reported) < CAP);
+    assert!(!built.idle(Reading::Never).is_empty());
+    for reading in Reading::ALL {
+        for cap in [USERS, CAP] {
+            let minimum = built.minimum(reading, cap);
+            let run = seats_bench::run(
+                &runtime,
+                &reading.config(Config::default()),
+                &built.account,
+                &folder,
+                cap,
+            );
+            let wrong = seats_bench::check(&run, &built, reading, &minimum);
+            assert!(
+                wrong.is_empty(),
+                "{}, --envelope-checks {cap}: {wrong:#?}",
+                reading.title()
+            );
+        }
+    }
 }
