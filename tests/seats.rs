@@ -76,20 +76,26 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("{err}: {text}"))
 }
 
+/// `seats --format json` on a copy of the examples against a sample emulator started with
+/// `config` (which runs as long as the returned `Running` lives), exiting 0.
+fn seats_json(runtime: &tokio::runtime::Runtime, config: Config) -> (emulator::Running, Value) {
+    let (running, token) = runtime
+        .block_on(emulator::start_sample(config))
+        .expect("start the sample emulator");
+    let fixture = Fixture::copy_of("examples/desired-state")
+        .with(Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token));
+    let run = fixture.run(&["seats", ".", "--format", "json"]);
+    let report = json(&run.exits(0).stdout);
+    (running, report)
+}
+
 #[test]
 fn seats_reports_figures_invitations_and_idle_users_under_every_reading_of_docusign() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     for (name, config) in switches() {
         let pending_hold_seats = config.pending_hold_seats;
         let last_login = config.last_login;
-        let (running, token) = runtime
-            .block_on(emulator::start_sample(config))
-            .expect("start the sample emulator");
-        let fixture = Fixture::copy_of("examples/desired-state")
-            .with(Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token));
-        let run = fixture.run(&["seats", ".", "--format", "json"]);
-        run.exits(0);
-        let report = json(&run.stdout);
+        let (_running, report) = seats_json(&runtime, config);
 
         // Seats: DocuSign's figures, each saying where it came from.
         let seats = &report["seats"];
@@ -413,13 +419,7 @@ fn seats_never_spends_the_hour_the_envelope_calls_stop_at_the_tools_share_of_the
         hourly_limit: 20,
         ..Config::default()
     };
-    let (running, token) = runtime
-        .block_on(emulator::start_sample(config))
-        .expect("start the sample emulator");
-    let fixture = Fixture::copy_of("examples/desired-state")
-        .with(Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token));
-    let run = fixture.run(&["seats", ".", "--format", "json"]);
-    let report = json(&run.exits(0).stdout);
+    let (_running, report) = seats_json(&runtime, config);
     let envelopes = report["calls"]["envelopes"].as_u64().unwrap();
     // 22 users would need asking; 20 calls an hour, two spent on the users and the figures,
     // and a share kept for the account's other integrations.
