@@ -407,6 +407,13 @@ fn reclaim_on_a_workspace_writes_each_account_its_own_entries() {
         }
     }
     Cli::new().run(checkout.path(), &["validate", "."]).exits(0);
+    let seats = Cli::new().run(
+        checkout.path(),
+        &["seats", ".", "--emulator", "--format", "markdown"],
+    );
+    seats
+        .exits(0)
+        .stdout_has("# Account `emea`\n\n## Seats of ");
     Cli::new()
         .run(checkout.path(), &["reclaim", ".", "--emulator", "--check"])
         .exits(0);

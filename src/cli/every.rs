@@ -166,6 +166,22 @@ pub fn text<R>(accounts: &[Outcome<R>], render: fn(&R) -> String) -> String {
     text
 }
 
+/// Each account's markdown report under a heading of its name; a failed one says why.
+pub fn markdown_sections<R>(accounts: &[Outcome<R>], render: fn(&R) -> String) -> String {
+    let mut text = String::new();
+    for (name, report, _) in accounts {
+        let _ = writeln!(text, "# Account {}\n", crate::markdown::code(name));
+        match report {
+            Ok(report) => text.push_str(&render(report)),
+            Err(why) => {
+                let _ = writeln!(text, "No report: {}", crate::markdown::text(why));
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// An array of `{account, report}` (or `{account, error}`).
 pub fn json<R: serde::Serialize>(accounts: &[Outcome<R>]) -> String {
     let entries: Vec<serde_json::Value> = accounts

@@ -28,7 +28,7 @@ pub fn run(args: SeatsArgs) -> Exit {
             json: seats::json,
             markdown: seats::markdown,
             text: seats::text,
-            workspace_markdown: |accounts| every::text(accounts, seats::markdown),
+            workspace_markdown: |accounts| every::markdown_sections(accounts, seats::markdown),
             exit: |_| Exit::Success,
         },
     )
