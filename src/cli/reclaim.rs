@@ -5,14 +5,13 @@
 //! anything would be marked; 1 for errors.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::args::{ReclaimArgs, TargetArgs};
 use super::error::CliError;
 use super::seats::{Measured, measured};
 use super::{Exit, Target, every};
-use crate::desired::write::GENERATED_FOLDER;
-use crate::desired::{SourceFile, files};
+use crate::desired;
 use crate::model::{BuiltinProfile, NameKey};
 use crate::reclaim::{self, Action, Marked};
 
@@ -51,7 +50,7 @@ pub fn run(args: ReclaimArgs) -> Exit {
                             dir: target_args.dir.clone(),
                             account: Some(name),
                         };
-                        marked(&target, &again, &measured, &action, check)
+                        marked(&target, &again, measured, &action, check)
                     }
                     Err(_) => exit,
                 })
@@ -66,7 +65,7 @@ pub fn run(args: ReclaimArgs) -> Exit {
                 return Exit::Error;
             };
             match super::block_on(measured(&target, &usage, connection, None, true)) {
-                Some(Ok(measured)) => marked(&target, &target_args, &measured, &action, check),
+                Some(Ok(measured)) => marked(&target, &target_args, measured, &action, check),
                 Some(Err(report)) => super::report_error(report),
                 None => Exit::Error,
             }
@@ -80,7 +79,7 @@ pub fn run(args: ReclaimArgs) -> Exit {
 fn marked(
     target: &Target,
     target_args: &TargetArgs,
-    measured: &Measured,
+    measured: Measured,
     action: &Action,
     check: bool,
 ) -> Exit {
@@ -97,11 +96,14 @@ fn marked(
         });
     }
     // Reclaim always reads the account whole (`measured(…, true)`).
-    let live = measured.live.clone().unwrap_or_default();
+    let live = measured.live.unwrap_or_default();
     let (candidates, mut skipped) = reclaim::candidates(&measured.report, &live, desired, action);
-    let own = match own_files(&target.dir) {
+    let own = match desired::read_tree(&target.dir).hand_written() {
         Ok(own) => own,
-        Err(exit) => return exit,
+        Err(problems) => {
+            super::report_problems(&problems);
+            return Exit::Error;
+        }
     };
     let reclaimed_path = target.dir.join(reclaim::RECLAIMED_FILE);
     let reclaimed = std::fs::read_to_string(&reclaimed_path).ok();
@@ -156,31 +158,6 @@ fn marked(
         crate::words::counted(files.len(), "file")
     );
     Exit::Success
-}
-
-/// The hand-written desired-state files of an account's folder (not those `sync` generates).
-fn own_files(dir: &Path) -> Result<Vec<SourceFile>, Exit> {
-    let found = files::find(dir).map_err(|problem| {
-        super::report_problems(&[problem]);
-        Exit::Error
-    })?;
-    let mut own = Vec::new();
-    for path in found.files {
-        let generated = path
-            .strip_prefix(dir)
-            .is_ok_and(|inside| inside.starts_with(GENERATED_FOLDER));
-        if generated {
-            continue;
-        }
-        match files::read(&path) {
-            Ok(file) => own.push(file),
-            Err(problem) => {
-                super::report_problems(&[problem]);
-                return Err(Exit::Error);
-            }
-        }
-    }
-    Ok(own)
 }
 
 /// Writes `files`, then loads the desired state again as `target_args` names it; if it no

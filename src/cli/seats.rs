@@ -10,7 +10,6 @@ use super::connection::Served;
 use super::{every, session};
 use crate::docusign::{snapshot, usage};
 use crate::model::EmailKey;
-use crate::model::usage::UserUsage;
 use crate::seats::{self, EnvelopeLimit, Exempt, Options, Read, Report};
 
 pub fn run(args: SeatsArgs) -> Exit {
@@ -83,7 +82,14 @@ pub async fn measured(
         envelope_limit,
     };
     let exempt = Exempt {
-        integration_user: integration_user(&connected, &records).map(|email| EmailKey::new(&email)),
+        integration_user: connected
+            .integration_user_by(|id| {
+                records
+                    .iter()
+                    .find(|record| session::same_id(&record.user_id, id))
+                    .map(|record| record.email.clone())
+            })
+            .map(|email| EmailKey::new(&email)),
         protected: target.loaded.desired.policy.protected_users.clone(),
     };
     let asked: Vec<_> = seats::needing_envelope_check(&records, &options, &exempt)
@@ -103,17 +109,4 @@ pub async fn measured(
         &exempt,
     );
     Ok(Measured { report, live })
-}
-
-/// The email of the user behind the token: as discovery gave it, else the record of its ID.
-fn integration_user(connected: &session::Connected, records: &[UserUsage]) -> Option<String> {
-    let account = &connected.connection.account;
-    if !account.user_email.is_empty() {
-        return Some(account.user_email.clone());
-    }
-    let id = account.user_id.trim();
-    records
-        .iter()
-        .find(|record| !id.is_empty() && record.user_id.trim().eq_ignore_ascii_case(id))
-        .map(|record| record.email.clone())
 }

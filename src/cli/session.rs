@@ -38,22 +38,33 @@ impl Connected {
     /// tells.
     #[must_use]
     pub fn integration_user(&self, live: &Account) -> Option<String> {
+        self.integration_user_by(|id| {
+            live.users
+                .values()
+                .find(|user| user.id.as_deref().is_some_and(|found| same_id(found, id)))
+                .map(|user| user.email.clone())
+        })
+    }
+
+    /// The email of the user behind the token, as [`Connected::integration_user`] finds it,
+    /// `email_of` giving the email of a user ID where discovery gave none.
+    pub fn integration_user_by(
+        &self,
+        email_of: impl FnOnce(&str) -> Option<String>,
+    ) -> Option<String> {
         let account = &self.connection.account;
         if !account.user_email.is_empty() {
             return Some(account.user_email.clone());
         }
         let id = account.user_id.trim();
-        (!id.is_empty())
-            .then(|| {
-                live.users.values().find(|user| {
-                    user.id
-                        .as_deref()
-                        .is_some_and(|found| found.trim().eq_ignore_ascii_case(id))
-                })
-            })
-            .flatten()
-            .map(|user| user.email.clone())
+        (!id.is_empty()).then(|| email_of(id)).flatten()
     }
+}
+
+/// Whether two DocuSign user IDs (GUIDs, in any letter case) are one.
+#[must_use]
+pub fn same_id(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// Where `--emulator` keeps its account between runs, so plan → apply → plan works on one

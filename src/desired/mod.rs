@@ -39,6 +39,21 @@ pub struct Tree {
     missing: bool,
 }
 
+impl Tree {
+    /// The files written by hand (not under `generated/`), or the problems of the files that
+    /// couldn't be read.
+    pub fn hand_written(self) -> Result<Vec<SourceFile>, Vec<Problem>> {
+        if !self.unreadable.is_empty() {
+            return Err(self.unreadable);
+        }
+        Ok(self
+            .files
+            .into_iter()
+            .filter(|file| !file.generated)
+            .collect())
+    }
+}
+
 /// Reads every desired-state file under `dir`; one under its `generated/` is marked so.
 #[must_use]
 pub fn read_tree(dir: &Path) -> Tree {

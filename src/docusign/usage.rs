@@ -13,7 +13,7 @@ use super::client::Client;
 use super::error::ClientError;
 use super::wire::{AccountRecord, EnvelopePage, Text, text};
 use crate::email;
-use crate::model::usage::{AccountFigures, Quantity, UserUsage, When};
+use crate::model::usage::{AccountFigures, Envelopes, Quantity, UserUsage, When};
 
 /// The account's plan, seat and billing-period figures: `GET /accounts/{accountId}`.
 pub async fn account_figures(client: &Client) -> Result<AccountFigures, ClientError> {
@@ -33,18 +33,6 @@ pub async fn account_figures(client: &Client) -> Result<AccountFigures, ClientEr
         envelopes_allowed: quantity(record.billing_period_envelopes_allowed.as_ref()),
         envelopes_sent: quantity(record.billing_period_envelopes_sent.as_ref()),
     })
-}
-
-/// What DocuSign's envelope list says of one user since a date.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Envelopes {
-    /// They created at least one envelope since then (its date, where the answer gave one).
-    Created { at: Option<When> },
-    /// None since then.
-    None,
-    /// Nothing can be concluded: the call failed, or the answer named another sender (so the
-    /// filter can't be trusted). Never read as idleness.
-    Inconclusive(String),
 }
 
 /// For each user, whether they created an envelope since `since`: one call each,

@@ -133,6 +133,18 @@ impl UserUsage {
     }
 }
 
+/// What DocuSign's envelope list says of one user since a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Envelopes {
+    /// They created at least one envelope since then (its date, where the answer gave one).
+    Created { at: Option<When> },
+    /// None since then.
+    None,
+    /// Nothing can be concluded: the call failed, or the answer named another sender (so the
+    /// filter can't be trusted). Never read as idleness.
+    Inconclusive(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

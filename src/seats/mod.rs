@@ -14,8 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-pub use crate::docusign::usage::Envelopes;
-use crate::model::usage::{AccountFigures, Quantity, UserUsage, When};
+use crate::model::usage::{AccountFigures, Envelopes, Quantity, UserUsage, When};
 use crate::model::{EmailKey, UserStatus};
 pub use render::{json, markdown, text};
 
