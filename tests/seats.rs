@@ -6,10 +6,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
-use docusign_gitops::emulator::{self, Config, config::LastLogin};
+use docusign_gitops::docusign::auth::{Authenticator, Credentials};
+use docusign_gitops::docusign::{Client, Secret, snapshot, usage};
+use docusign_gitops::model::EmailKey;
+use docusign_gitops::seats;
+
+use docusign_gitops::emulator::config::{
+    LastLogin, ProfileChangeRoutes, ProfileRoute, RateLimitStatus,
+};
+use docusign_gitops::emulator::{self, Config};
 use serde_json::Value;
 
+use crate::apply_support::quick_settings;
 use crate::harness::{Cli, Fixture, copy_into};
 
 /// The sample's users who show no sign of use in 90 days by every signal (see the emulator's
@@ -28,7 +38,9 @@ const INTEGRATION_USER: &str = "docusign-integration@northwind-example.com";
 /// An old last login but an envelope ten days ago: in use.
 const SENDS_ENVELOPES: &str = "tom.becker@northwind-example.com";
 
-/// Each reading of DocuSign's undocumented behaviours that bears on seats.
+/// Each reading of DocuSign's undocumented behaviours, run through the binary. Refusals for
+/// the rate limits (400 or 429) are read in-process with short waits, below: the binary waits
+/// DocuSign's 30 s after each.
 fn switches() -> Vec<(&'static str, Config)> {
     vec![
         ("defaults", Config::default()),
@@ -61,6 +73,27 @@ fn switches() -> Vec<(&'static str, Config)> {
                 ..Config::default()
             },
         ),
+        (
+            "profiles only through PUT /users/{userId}/profile",
+            Config {
+                profile_change: ProfileChangeRoutes::only(ProfileRoute::PutProfile),
+                ..Config::default()
+            },
+        ),
+        (
+            "a group hands its profile to who joins",
+            Config {
+                group_profile_on_join: true,
+                ..Config::default()
+            },
+        ),
+        (
+            "no groupList in user records",
+            Config {
+                group_list_in_user_records: false,
+                ..Config::default()
+            },
+        ),
     ]
 }
 
@@ -76,14 +109,20 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("{err}: {text}"))
 }
 
-/// `seats --format json` on a copy of the examples against a sample emulator started with
-/// `config` (which runs as long as the returned `Running` lives), exiting 0.
-fn seats_json(runtime: &tokio::runtime::Runtime, config: Config) -> (emulator::Running, Value) {
+/// A copy of the examples run against a sample emulator started with `config`, which runs as
+/// long as the returned `Running` lives.
+fn on_sample(runtime: &tokio::runtime::Runtime, config: Config) -> (emulator::Running, Fixture) {
     let (running, token) = runtime
         .block_on(emulator::start_sample(config))
         .expect("start the sample emulator");
     let fixture = Fixture::copy_of("examples/desired-state")
         .with(Cli::emulator(&running).env("DOCUSIGN_ACCESS_TOKEN", &token));
+    (running, fixture)
+}
+
+/// `seats --format json` on [`on_sample`], exiting 0.
+fn seats_json(runtime: &tokio::runtime::Runtime, config: Config) -> (emulator::Running, Value) {
+    let (running, fixture) = on_sample(runtime, config);
     let run = fixture.run(&["seats", ".", "--format", "json"]);
     let report = json(&run.exits(0).stdout);
     (running, report)
@@ -249,13 +288,14 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
     files
 }
 
-#[test]
-fn reclaim_marks_the_candidates_the_plan_closes_them_past_the_guard_and_a_second_run_changes_nothing()
- {
-    let fixture = Fixture::copy_of("examples/desired-state");
+/// Reclaim on a copy of the examples (`fixture`, run with `emulator`: `--emulator`, or nothing
+/// when the fixture points at a running one): the marks, validate, the guard, the closures,
+/// and a second run that changes nothing.
+fn reclaim_goes_through_review(name: &str, fixture: &Fixture, emulator: &[&str]) {
+    let run = |args: &[&str]| fixture.run(&[args, emulator].concat());
     let before = tree(fixture.path());
-    let run = fixture.run(&["reclaim", ".", "--emulator"]);
-    run.exits(0).stdout_has("Marked 6 users in 4 files.");
+    let marked = run(&["reclaim", "."]);
+    marked.exits(0).stdout_has("Marked 6 users in 4 files.");
     let after = tree(fixture.path());
     let changed: Vec<&String> = after
         .iter()
@@ -301,17 +341,9 @@ fn reclaim_marks_the_candidates_the_plan_closes_them_past_the_guard_and_a_second
 
     fixture.run(&["validate", "."]).exits(0);
     // Six closures (and the example's own leaver) are over the limit of 3: refused.
-    let refused = fixture.run(&["plan", ".", "--emulator", "--format", "json"]);
+    let refused = run(&["plan", ".", "--format", "json"]);
     refused.exits(3);
-    let plan = fixture.run(&[
-        "plan",
-        ".",
-        "--emulator",
-        "--format",
-        "json",
-        "--allow",
-        "user-closures",
-    ]);
+    let plan = run(&["plan", ".", "--format", "json", "--allow", "user-closures"]);
     let plan = json(&plan.exits(0).stdout);
     let closed: BTreeSet<String> = plan["steps"]
         .as_array()
@@ -321,17 +353,34 @@ fn reclaim_marks_the_candidates_the_plan_closes_them_past_the_guard_and_a_second
         .map(|step| step["email"].as_str().unwrap().to_owned())
         .collect();
     for email in IDLE.iter().chain([&STALE]) {
-        assert!(closed.contains(*email), "{email} is closed: {closed:?}");
+        assert!(
+            closed.contains(*email),
+            "{name}: {email} is closed: {closed:?}"
+        );
     }
     assert!(!closed.contains(INTEGRATION_USER));
 
     // Again: the YAML already closes them all.
-    let again = fixture.run(&["reclaim", ".", "--emulator"]);
+    let again = run(&["reclaim", "."]);
     again.exits(0).stdout_has("Nothing to reclaim");
     assert_eq!(tree(fixture.path()), after);
-    fixture
-        .run(&["reclaim", ".", "--emulator", "--check"])
-        .exits(0);
+    run(&["reclaim", ".", "--check"]).exits(0);
+}
+
+#[test]
+fn reclaim_marks_the_candidates_the_plan_closes_them_past_the_guard_and_a_second_run_changes_nothing()
+ {
+    let fixture = Fixture::copy_of("examples/desired-state");
+    reclaim_goes_through_review("the built-in emulator", &fixture, &["--emulator"]);
+}
+
+#[test]
+fn reclaim_goes_through_review_under_every_reading_of_docusign() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for (name, config) in switches() {
+        let (_running, fixture) = on_sample(&runtime, config);
+        reclaim_goes_through_review(name, &fixture, &[]);
+    }
 }
 
 #[test]
@@ -443,4 +492,95 @@ fn seats_never_spends_the_hour_the_envelope_calls_stop_at_the_tools_share_of_the
             .contains("this hour's API budget")),
         "{unjudged:?}"
     );
+}
+
+/// The client's side of a seats report, in-process, with the waits of milliseconds.
+async fn read_seats(running: &emulator::Running, token: &str) -> seats::Report {
+    let http = reqwest::Client::new();
+    let auth = Arc::new(Authenticator::new(
+        http.clone(),
+        &running.url,
+        Credentials::AccessToken(Secret::new(token)),
+    ));
+    let api_base = format!(
+        "{}/restapi/v2.1/accounts/{}",
+        running.url,
+        running.account_id()
+    );
+    let client = Arc::new(Client::new(http, &api_base, auth, quick_settings()));
+    let (records, read_calls) = snapshot::user_usage(&client).await.expect("the user pages");
+    let figures = usage::account_figures(&client).await.expect("the account");
+    let options = seats::Options {
+        now: jiff::Timestamp::now(),
+        idle_days: 90,
+        pending_days: 30,
+        envelope_checks: 300,
+        envelope_limit: seats::EnvelopeLimit::Flag,
+    };
+    let exempt = seats::Exempt {
+        integration_user: Some(EmailKey::new(INTEGRATION_USER)),
+        protected: BTreeSet::new(),
+    };
+    let asked = seats::needing_envelope_check(&records, &options, &exempt);
+    let envelopes = usage::envelopes_since(&client, &asked, options.idle_cutoff()).await;
+    seats::report(
+        &seats::Read {
+            account_id: &running.account_id(),
+            figures: &figures,
+            usage: &records,
+            envelopes: &envelopes,
+            read_calls,
+        },
+        &options,
+        &exempt,
+    )
+}
+
+#[test]
+fn refusals_for_the_rate_limits_as_400_or_429_change_nothing_in_the_report() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (running, token) = runtime
+        .block_on(emulator::start_sample(Config::default()))
+        .expect("start the sample emulator");
+    let calm = runtime.block_on(read_seats(&running, &token));
+    let idle: BTreeSet<String> = calm.idle.iter().map(|idle| idle.email.clone()).collect();
+    let expected: BTreeSet<String> = IDLE.iter().map(|email| (*email).to_owned()).collect();
+    assert_eq!(idle, expected);
+    for status in [
+        RateLimitStatus::BadRequest,
+        RateLimitStatus::TooManyRequests,
+    ] {
+        let (running, token) = runtime
+            .block_on(emulator::start_sample(Config {
+                rate_limited_share: 0.2,
+                rate_limit_status: status,
+                ..Config::default()
+            }))
+            .expect("start the sample emulator");
+        let refused = runtime.block_on(read_seats(&running, &token));
+        let stats = running.shared.stats();
+        assert!(
+            stats.rate_limit_rejections + stats.injected_faults > 0,
+            "{status:?}: some calls were refused"
+        );
+        let again: BTreeSet<String> = refused.idle.iter().map(|idle| idle.email.clone()).collect();
+        assert_eq!(again, idle, "{status:?}");
+        assert!(
+            refused.not_judged.is_empty(),
+            "{status:?}: {:?}",
+            refused.not_judged
+        );
+        assert_eq!(
+            refused
+                .pending
+                .iter()
+                .map(|pending| &pending.email)
+                .collect::<Vec<_>>(),
+            calm.pending
+                .iter()
+                .map(|pending| &pending.email)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(refused.calls.envelopes, calm.calls.envelopes, "{status:?}");
+    }
 }
