@@ -2,6 +2,7 @@
 
 use std::ffi::OsStr;
 use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
 use std::sync::Arc;
 
 use std::fmt::Write as _;
@@ -50,20 +51,41 @@ fn one_account(args: PlanArgs) -> Exit {
             exit: Exit::Success,
         }]),
     };
+    let shown = save_and_show(
+        out.as_deref(),
+        &saved,
+        format,
+        |format, colour| match format {
+            Format::Json => render::json(&plan),
+            Format::Markdown => render::markdown(&plan),
+            Format::Text => render::text(&plan, colour),
+        },
+    );
+    if let Err(exit) = shown {
+        return exit;
+    }
+    exit_of(&plan, detailed_exitcode)
+}
+
+/// Writes `saved` to `out` first, then shows on stdout what `render` makes of `format` (with
+/// colour, for the text format on a terminal). A plan that can't be written is said on stderr
+/// and shows nothing: the exit code to end with.
+fn save_and_show(
+    out: Option<&Path>,
+    saved: &str,
+    format: Format,
+    render: impl FnOnce(Format, bool) -> String,
+) -> Result<(), Exit> {
     if let Some(path) = out
-        && let Err(err) = std::fs::write(&path, saved)
+        && let Err(err) = std::fs::write(path, saved)
     {
         errln!("error: can't write the plan to `{}`: {err}", path.display());
-        return Exit::Error;
+        return Err(Exit::Error);
     }
     let mut stdout = std::io::stdout().lock();
-    let shown = match format {
-        Format::Json => render::json(&plan),
-        Format::Markdown => render::markdown(&plan),
-        Format::Text => render::text(&plan, text_colour(format, &stdout)),
-    };
+    let shown = render(format, text_colour(format, &stdout));
     let _ = stdout.write_all(shown.as_bytes());
-    exit_of(&plan, detailed_exitcode)
+    Ok(())
 }
 
 /// Reads the account of `target` (on `served` when a whole-workspace run started the
@@ -74,20 +96,8 @@ async fn planned(
     allow: &[Option<AllowClass>],
     served: Option<Arc<Served>>,
 ) -> Result<Plan, miette::Report> {
-    let super::Target {
-        dir,
-        loaded: super::Loaded { desired, digest },
-        ..
-    } = target;
     let (connected, read) = session::connect_and_read(target, connection, served).await?;
-    let context = session::context(dir, digest, &connected, &read, allow);
-    plan::plan(
-        desired,
-        &read.live.account,
-        session::recorded_objects(read.recorded.as_ref()),
-        &context,
-    )
-    .map_err(miette::Report::new)
+    session::plan(target, &connected, &read, allow).map_err(miette::Report::new)
 }
 
 /// Says why no plan was made: 3 when a rule refused it, else 1.
@@ -191,20 +201,21 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
             AccountPlan { name, plan, exit }
         })
         .collect();
-    // Every account's plan, for `apply WORKSPACE --plan`; written before anything is shown.
-    if let Some(path) = out
-        && let Err(err) = std::fs::write(&path, workspace_json(&accounts))
-    {
-        errln!("error: can't write the plan to `{}`: {err}", path.display());
-        return Exit::Error;
+    // Every account's plan, for `apply WORKSPACE --plan`.
+    let saved = workspace_json(&accounts);
+    let shown = save_and_show(
+        out.as_deref(),
+        &saved,
+        format,
+        |format, colour| match format {
+            Format::Json => saved.clone(),
+            Format::Markdown => workspace_markdown(&accounts),
+            Format::Text => workspace_text(&accounts, colour),
+        },
+    );
+    if let Err(exit) = shown {
+        return exit;
     }
-    let mut stdout = std::io::stdout().lock();
-    let shown = match format {
-        Format::Json => workspace_json(&accounts),
-        Format::Markdown => workspace_markdown(&accounts),
-        Format::Text => workspace_text(&accounts, text_colour(format, &stdout)),
-    };
-    let _ = stdout.write_all(shown.as_bytes());
     accounts
         .iter()
         .map(|account| account.exit)

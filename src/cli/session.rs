@@ -14,7 +14,7 @@ use crate::docusign::connect::{self, Connection};
 use crate::docusign::snapshot::{Snapshot, snapshot};
 use crate::emulator::SampleAccount;
 use crate::model::Account;
-use crate::plan::{Context, GuardClass, Origin, RecordedRef};
+use crate::plan::{self, Context, GuardClass, Origin, Plan, RecordedRef, RuleBreach};
 use crate::state::{self, RecordedState};
 
 /// A connection to the account, and where its recorded state lives.
@@ -284,10 +284,26 @@ pub async fn connect_and_read(
     Ok((connected, read))
 }
 
+/// Plans `target`'s account as `connected` read it, with the guards `allow` lets through: what
+/// `plan` shows and `apply` runs (or checks a saved plan against).
+pub fn plan(
+    target: &super::Target,
+    connected: &Connected,
+    read: &Read,
+    allow: &[Option<AllowClass>],
+) -> Result<Plan, RuleBreach> {
+    let context = context(&target.dir, &target.loaded.digest, connected, read, allow);
+    plan::plan(
+        &target.loaded.desired,
+        &read.live.account,
+        read.recorded.as_ref().map(|state| &state.objects),
+        &context,
+    )
+}
+
 /// What the planner is told besides the three states; `desired_digest` is the digest of the
 /// desired-state files the plan is made from, `allow` the guards the operator lets through.
-#[must_use]
-pub fn context(
+fn context(
     dir: &Path,
     desired_digest: &str,
     connected: &Connected,
@@ -331,10 +347,4 @@ fn guard_class(class: AllowClass) -> GuardClass {
         AllowClass::MembershipRemovals => GuardClass::MembershipRemovals,
         AllowClass::AdminGrants => GuardClass::AdminGrants,
     }
-}
-
-/// The recorded objects, for the planner.
-#[must_use]
-pub fn recorded_objects(recorded: Option<&RecordedState>) -> Option<&Account> {
-    recorded.map(|state| &state.objects)
 }

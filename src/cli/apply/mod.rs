@@ -173,8 +173,7 @@ async fn prepare(
     let read = session::read(dir, &connected, Some(desired)).await?;
     // Always planned here, with apply's own `--allow`: the rules that never bend and the
     // guards are checked on the steps that will run. A saved plan only has to match it.
-    let context = session::context(dir, digest, &connected, &read, &options.allow);
-    let plan = match plan_here(target, &read, &context, saved, &connected)? {
+    let plan = match plan_here(target, &read, &options.allow, saved, &connected)? {
         Ok(plan) => plan,
         Err(refusal) => {
             return Ok(Prepared::Settled(Settled {
@@ -336,23 +335,20 @@ fn refuse_uncommitted(dir: &Path) -> Result<(), miette::Report> {
 fn plan_here(
     target: &super::Target,
     read: &session::Read,
-    context: &plan::Context,
+    allow: &[Option<AllowClass>],
     saved: Option<&Plan>,
     connected: &Connected,
 ) -> Result<Result<Plan, miette::Report>, miette::Report> {
-    let recorded = read.recorded.as_ref();
-    let plan = match plan::plan(
-        &target.loaded.desired,
-        &read.live.account,
-        session::recorded_objects(recorded),
-        context,
-    ) {
+    let plan = match session::plan(target, connected, read, allow) {
         Ok(plan) => plan,
         Err(breach) if breach.is_refusal() => return Ok(Err(miette::Report::new(breach))),
         Err(breach) => return Err(miette::Report::new(breach)),
     };
     if let Some(saved) = saved {
-        let now = recorded.map(|state| (state.lineage.as_str(), state.serial));
+        let now = read
+            .recorded
+            .as_ref()
+            .map(|state| (state.lineage.as_str(), state.serial));
         plan::saved::check_recorded_state(saved, now, &connected.state_path)?;
         plan::saved::check_same_plan(saved, &plan)?;
     }
