@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::ids::Ids;
 use crate::docusign::writes::{GroupChange, NewUser, UserChange};
-use crate::model::{Account, EmailKey};
+use crate::model::{Account, EmailKey, full_name};
 use crate::plan::batching::{CallKind, CallShape};
 use crate::plan::{Operation, Step};
 
@@ -496,7 +496,7 @@ impl<'a> Builder<'a> {
                 job_title,
                 permission_profile,
             } => Some(NewUser {
-                user_name: format!("{first_name} {last_name}").trim().to_owned(),
+                user_name: full_name(&first_name, &last_name),
                 profile_id: self.profile_id(index, &permission_profile)?,
                 email,
                 first_name,

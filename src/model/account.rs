@@ -173,6 +173,21 @@ pub struct User {
     pub membership_managed_by_scim: bool,
 }
 
+impl User {
+    /// The user's [`full_name`].
+    #[must_use]
+    pub fn full_name(&self) -> String {
+        full_name(&self.first_name, &self.last_name)
+    }
+}
+
+/// A person's name as DocuSign's `userName` holds it: first and last name, with no space left
+/// over when either is empty.
+#[must_use]
+pub fn full_name(first_name: &str, last_name: &str) -> String {
+    format!("{first_name} {last_name}").trim().to_owned()
+}
+
 /// Where a user stands. Desired state says only `Active` or `Closed`; live state also has
 /// users invited but not yet signed in, and users DocuSign disabled.
 #[derive(

@@ -12,7 +12,7 @@ pub mod usage;
 
 pub use account::{
     Account, EmailKey, Group, NameKey, PermissionProfile, SigningGroup, SigningGroupMember, User,
-    UserStatus,
+    UserStatus, full_name,
 };
 pub use builtin::{BuiltinGroup, BuiltinProfile};
 pub use profile_route::ProfileRoute;

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::model::{EmailKey, NameKey};
+use crate::model::{EmailKey, NameKey, full_name};
 use crate::plan::{Change, Operation};
 use crate::words::counted;
 
@@ -250,14 +250,14 @@ pub fn entries(operation: &Operation) -> Vec<Entry<'_>> {
             permission_profile,
             ..
         } => {
-            let name = format!("{first_name} {last_name}");
+            let name = full_name(first_name, last_name);
             let title = job_title
                 .as_ref()
                 .map_or_else(String::new, |title| format!(" ({title})"));
             vec![said(
                 Sign::Add,
                 vec![
-                    words(format!("create {}{title} with profile ", name.trim())),
+                    words(format!("create {name}{title} with profile ")),
                     Piece::Name(permission_profile),
                 ],
             )]

@@ -279,9 +279,7 @@ impl<'a> Checker<'a> {
         user: &User,
         state: &mut Account,
     ) {
-        let member_name = format!("{} {}", user.first_name, user.last_name)
-            .trim()
-            .to_owned();
+        let member_name = user.full_name();
         let mut seen = HashMap::new();
         for reference in entry.signing_groups.iter().flatten() {
             let Some(key) =
