@@ -104,6 +104,18 @@ enum Node {
 /// A mapping key as text, whatever YAML type it has (`1:` and `true:` are keys too).
 struct KeyText(String);
 
+/// A `Visitor` method for each scalar type listed, every one making `$made` of the value it
+/// is given (bound to `$value`): the visitors here take a scalar alike whatever its type.
+macro_rules! visit_scalars {
+    ($value:pat => $made:expr; $($visit:ident: $scalar:ty),+ $(,)?) => {
+        $(
+            fn $visit<E: de::Error>(self, $value: $scalar) -> Result<Self::Value, E> {
+                Ok($made)
+            }
+        )+
+    };
+}
+
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(NodeVisitor)
@@ -143,37 +155,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
         deserializer.deserialize_any(self)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
-
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Node, E> {
-        Ok(Node::Scalar)
-    }
+    visit_scalars!(_ => Node::Scalar;
+        visit_bool: bool, visit_i64: i64, visit_i128: i128, visit_u64: u64, visit_u128: u128,
+        visit_f64: f64, visit_str: &str, visit_bytes: &[u8]);
 
     fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
         Ok(Node::Scalar)
@@ -199,33 +183,9 @@ impl<'de> Visitor<'de> for KeyVisitor {
         f.write_str("a mapping key")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_owned()))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_string()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_string()))
-    }
-
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_string()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_string()))
-    }
-
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyText, E> {
-        Ok(KeyText(v.to_string()))
-    }
+    visit_scalars!(v => KeyText(v.to_string());
+        visit_str: &str, visit_bool: bool, visit_i64: i64, visit_i128: i128, visit_u64: u64,
+        visit_u128: u128, visit_f64: f64);
 
     fn visit_unit<E: de::Error>(self) -> Result<KeyText, E> {
         Ok(KeyText("null".to_owned()))
