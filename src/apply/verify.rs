@@ -44,9 +44,6 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
     let profile = |name: &str| observed.permission_profiles.get(&NameKey::new(name));
     let group = |name: &str| observed.groups.get(&NameKey::new(name));
     let signing_group = |name: &str| observed.signing_groups.get(&NameKey::new(name));
-    if touches_users(operation) {
-        return judge_user(operation, observed);
-    }
     match operation {
         Operation::CreateProfile { name, .. } | Operation::RenameProfile { to: name, .. } => {
             seen_if(profile(name).is_some(), || {
@@ -141,21 +138,6 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
         }),
         _ => judge_user(operation, observed),
     }
-}
-
-fn touches_users(operation: &Operation) -> bool {
-    matches!(
-        operation,
-        Operation::CreateUser { .. }
-            | Operation::ReactivateUser { .. }
-            | Operation::AddMember { .. }
-            | Operation::RemoveMember { .. }
-            | Operation::AddSigningGroupMember { .. }
-            | Operation::RemoveSigningGroupMember { .. }
-            | Operation::UpdateUser { .. }
-            | Operation::ChangeProfile { .. }
-            | Operation::CloseUser { .. }
-    )
 }
 
 /// [`judge`] for the steps that change a user or a membership.

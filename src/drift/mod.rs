@@ -103,12 +103,27 @@ pub struct Report {
     pub expired_acceptances: Vec<Expired>,
 }
 
+impl Difference {
+    /// Drift, and not accepted.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        self.counts && self.accepted.is_none()
+    }
+}
+
 impl Report {
     /// Differences that are drift and aren't accepted.
     pub fn open(&self) -> impl Iterator<Item = &Difference> {
         self.differences
             .iter()
-            .filter(|difference| difference.counts && difference.accepted.is_none())
+            .filter(|difference| difference.is_open())
+    }
+
+    /// The differences of one class.
+    pub fn of_class(&self, class: Class) -> impl Iterator<Item = &Difference> {
+        self.differences
+            .iter()
+            .filter(move |difference| difference.class == class)
     }
 
     #[must_use]

@@ -87,9 +87,7 @@ pub fn text(report: &Report) -> String {
     let mut sections = Vec::new();
     for class in Class::ALL {
         let lines: Vec<String> = report
-            .differences
-            .iter()
-            .filter(|difference| difference.class == class)
+            .of_class(class)
             .map(|difference| format!("  {}\n", line(difference)))
             .collect();
         if !lines.is_empty() {
@@ -125,19 +123,12 @@ pub fn markdown(report: &Report) -> String {
     );
     out.push_str("| class | drift | accepted | not drift |\n|---|---:|---:|---:|\n");
     for class in Class::ALL {
-        let of_class = || {
-            report
-                .differences
-                .iter()
-                .filter(move |difference| difference.class == class)
-        };
+        let of_class = || report.of_class(class);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
             class.title(),
-            of_class()
-                .filter(|d| d.counts && d.accepted.is_none())
-                .count(),
+            of_class().filter(|d| d.is_open()).count(),
             of_class().filter(|d| d.accepted.is_some()).count(),
             of_class()
                 .filter(|d| !d.counts && d.accepted.is_none())
@@ -159,12 +150,7 @@ fn left_out(count: usize) -> String {
 fn lists(report: &Report) -> Vec<Section<'static>> {
     let mut lists = Vec::new();
     for class in Class::ALL {
-        let lines: Vec<String> = report
-            .differences
-            .iter()
-            .filter(|difference| difference.class == class)
-            .map(markdown_line)
-            .collect();
+        let lines: Vec<String> = report.of_class(class).map(markdown_line).collect();
         if lines.is_empty() {
             continue;
         }
