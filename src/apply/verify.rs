@@ -34,6 +34,12 @@ fn same(a: &str, b: &str) -> bool {
     NameKey::new(a) == NameKey::new(b)
 }
 
+/// What a step that should have made or kept `name` finds when the account has no such
+/// `kind` of object.
+fn missing(kind: &str, name: &str) -> String {
+    format!("DocuSign has no {kind} `{name}`")
+}
+
 fn in_group(user: &User, group: &str) -> bool {
     user.groups.iter().any(|name| same(name, group))
 }
@@ -47,7 +53,7 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
     match operation {
         Operation::CreateProfile { name, .. } | Operation::RenameProfile { to: name, .. } => {
             seen_if(profile(name).is_some(), || {
-                format!("DocuSign has no permission profile `{name}`")
+                missing("permission profile", name)
             })
         }
         Operation::UpdateProfileSettings {
@@ -56,7 +62,7 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
             ..
         } => {
             let Some(found) = profile(name) else {
-                return Verdict::NotSeen(format!("DocuSign has no permission profile `{name}`"));
+                return Verdict::NotSeen(missing("permission profile", name));
             };
             let differing: Vec<&str> = changes
                 .iter()
@@ -76,7 +82,7 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
             name,
             permission_profile,
         } => match group(name) {
-            None => Verdict::NotSeen(format!("DocuSign has no group `{name}`")),
+            None => Verdict::NotSeen(missing("group", name)),
             Some(found) => seen_if(
                 same_profile(
                     found.permission_profile.as_deref(),
@@ -90,13 +96,11 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
                 },
             ),
         },
-        Operation::RenameGroup { to, .. } => seen_if(group(to).is_some(), || {
-            format!("DocuSign has no group `{to}`")
-        }),
+        Operation::RenameGroup { to, .. } => seen_if(group(to).is_some(), || missing("group", to)),
         Operation::SetGroupProfile {
             group: name, to, ..
         } => match group(name) {
-            None => Verdict::NotSeen(format!("DocuSign has no group `{name}`")),
+            None => Verdict::NotSeen(missing("group", name)),
             Some(found) => seen_if(
                 same_profile(found.permission_profile.as_deref(), to.as_deref()),
                 || {
@@ -110,7 +114,7 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
         Operation::CreateSigningGroup { name, .. }
         | Operation::RenameSigningGroup { to: name, .. } => {
             seen_if(signing_group(name).is_some(), || {
-                format!("DocuSign has no signing group `{name}`")
+                missing("signing group", name)
             })
         }
         Operation::SetSigningGroupEmail {
@@ -118,7 +122,7 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
             to,
             ..
         } => match signing_group(name) {
-            None => Verdict::NotSeen(format!("DocuSign has no signing group `{name}`")),
+            None => Verdict::NotSeen(missing("signing group", name)),
             Some(found) => seen_if(
                 found.email.as_deref().map(crate::email::fold)
                     == to.as_deref().map(crate::email::fold),
@@ -144,11 +148,10 @@ pub fn judge(operation: &Operation, observed: &Account) -> Verdict {
 fn judge_user(operation: &Operation, observed: &Account) -> Verdict {
     let signing_group = |name: &str| observed.signing_groups.get(&NameKey::new(name));
     let user = |email: &str| observed.users.get(&EmailKey::new(email));
-    let no_user = |email: &str| format!("DocuSign has no user `{email}`");
     match operation {
         Operation::CreateUser { email, .. } | Operation::ReactivateUser { email, .. } => {
             match user(email) {
-                None => Verdict::NotSeen(no_user(email)),
+                None => Verdict::NotSeen(missing("user", email)),
                 Some(found) => seen_if(found.status != UserStatus::Closed, || {
                     format!("`{email}` is still closed")
                 }),
@@ -157,7 +160,7 @@ fn judge_user(operation: &Operation, observed: &Account) -> Verdict {
         Operation::AddMember {
             group: name, email, ..
         } => match user(email) {
-            None => Verdict::NotSeen(no_user(email)),
+            None => Verdict::NotSeen(missing("user", email)),
             Some(found) => seen_if(in_group(found, name), || {
                 format!("`{email}` is not in `{name}`")
             }),
@@ -175,7 +178,7 @@ fn judge_user(operation: &Operation, observed: &Account) -> Verdict {
             email,
             ..
         } => match signing_group(name) {
-            None => Verdict::NotSeen(format!("DocuSign has no signing group `{name}`")),
+            None => Verdict::NotSeen(missing("signing group", name)),
             Some(found) => seen_if(found.members.contains_key(&EmailKey::new(email)), || {
                 format!("`{email}` is not a member of signing group `{name}`")
             }),
@@ -190,7 +193,7 @@ fn judge_user(operation: &Operation, observed: &Account) -> Verdict {
             || format!("`{email}` is still a member of signing group `{name}`"),
         ),
         Operation::UpdateUser { email, changes, .. } => match user(email) {
-            None => Verdict::NotSeen(no_user(email)),
+            None => Verdict::NotSeen(missing("user", email)),
             Some(found) => {
                 let differing: Vec<&str> = changes
                     .iter()
@@ -206,7 +209,7 @@ fn judge_user(operation: &Operation, observed: &Account) -> Verdict {
             }
         },
         Operation::ChangeProfile { email, to, .. } => match user(email) {
-            None => Verdict::NotSeen(no_user(email)),
+            None => Verdict::NotSeen(missing("user", email)),
             Some(found) => seen_if(same(&found.permission_profile, to), || {
                 format!(
                     "DocuSign answered 200 but `{email}` still holds {}",
