@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, Shape};
+use super::bulk::Shape;
 use super::write::Write;
 use super::{Caller, account_slot, flag, given, items, now, reply, text, trimmed};
 use crate::desired::syntax::is_email;
@@ -141,17 +141,9 @@ pub async fn list(
     Ok(reply(StatusCode::OK, json!({ "groups": groups })))
 }
 
-const NEW_SIGNING_GROUPS: Shape = Shape {
-    field: "groups",
-    success: StatusCode::CREATED,
-    echo: Echo::Sent(&["groupName"]),
-};
+const NEW_SIGNING_GROUPS: Shape = Shape::creating("groups", &["groupName"]);
 
-const BY_SIGNING_GROUP_ID: Shape = Shape {
-    field: "groups",
-    success: StatusCode::OK,
-    echo: Echo::Id("signingGroupId"),
-};
+const BY_SIGNING_GROUP_ID: Shape = Shape::by_id("groups", "signingGroupId");
 
 pub async fn create(
     Extension(caller): Extension<Caller>,
