@@ -9,7 +9,7 @@ use super::paging::Listing;
 use super::profiles::existing_profile;
 use super::users::{BY_USER_ID, invalid_user_id, join, user_info_json};
 use super::write::Write;
-use super::{given, items, text, trimmed};
+use super::{given, items, required_name, text};
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
 use crate::emulator::config::ItemErrorCodes;
 use crate::emulator::error::ApiError;
@@ -106,13 +106,7 @@ const BY_GROUP_ID: Shape = Shape::by_id("groups", "groupId");
 
 pub async fn create(write: Write) -> Result<Response, ApiError> {
     write.each(NEW_GROUPS, |account, item| {
-        let name = trimmed(item, "groupName").unwrap_or_default();
-        if name.is_empty() {
-            return Err(ApiError::bad_request(
-                "INVALID_GROUP_NAME",
-                "A group name is required.",
-            ));
-        }
+        let name = required_name(item, "groupName", "INVALID_GROUP_NAME", "group")?;
         name_free(account, &name, None)?;
         let profile_id = match profile_of(account, item)? {
             ProfileChange::Set(id) => Some(id),

@@ -352,6 +352,18 @@ pub fn name_free<'a>(
     Ok(())
 }
 
+/// A new record's name under `key`, trimmed; blank or left out is refused with `code`. `what`
+/// names the kind of record in the message.
+pub fn required_name(
+    object: &Value,
+    key: &str,
+    code: &'static str,
+    what: &str,
+) -> Result<String, ApiError> {
+    given(object, key)
+        .ok_or_else(|| ApiError::bad_request(code, format!("A {what} name is required.")))
+}
+
 /// The JSON body of a write, or DocuSign's complaint about it.
 pub fn json_body(body: &Bytes) -> Result<Value, ApiError> {
     let invalid = || {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::bulk::Shape;
 use super::write::Write;
-use super::{Caller, account_slot, flag, given, items, now, reply, text, trimmed};
+use super::{Caller, account_slot, flag, given, items, now, reply, required_name, text, trimmed};
 use crate::desired::syntax::is_email;
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, SigningGroup, SigningGroupMember};
@@ -151,13 +151,12 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let stamp = now();
     write.each(NEW_SIGNING_GROUPS, |account, item| {
-        let name = trimmed(item, "groupName").unwrap_or_default();
-        if name.is_empty() {
-            return Err(ApiError::bad_request(
-                "INVALID_REQUEST_PARAMETER",
-                "A signing group name is required.",
-            ));
-        }
+        let name = required_name(
+            item,
+            "groupName",
+            "INVALID_REQUEST_PARAMETER",
+            "signing group",
+        )?;
         if text(item, "groupType").is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
         {
             return Err(ApiError::bad_request(
