@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::auth::Authenticator;
 use super::error::ClientError;
 use super::pacing::{Budget, HourlyRoom, HourlySpent, Pacer, Turn};
+use super::secret::Secret;
 use super::wire::ErrorDetails;
 
 /// How the client treats limits and faults.
@@ -109,6 +110,15 @@ impl Failure {
             error,
             retry: false,
             wait: None,
+        }
+    }
+
+    /// A refusal that goes again once `wait` has passed.
+    fn retry_after(error: ClientError, wait: Duration) -> Self {
+        Self {
+            error,
+            retry: true,
+            wait: Some(wait),
         }
     }
 }
@@ -250,14 +260,7 @@ impl Client {
                 Pacing::Paced => Some(self.turn().await.map_err(|failure| failure.error)?),
                 Pacing::Unpaced => None,
             };
-            let mut request = self
-                .http
-                .request(method.clone(), format!("{}{path}", self.api_base))
-                .bearer_auth(token.expose());
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            self.calls.fetch_add(1, Ordering::Relaxed);
+            let request = self.request(&method, path, &token, body);
             let unreachable = |err: &reqwest::Error| {
                 redactor.scrub_error(ClientError::Unreachable {
                     url: format!("{}{path}", self.api_base),
@@ -308,15 +311,7 @@ impl Client {
         let mut renewed = false;
         loop {
             let turn = self.turn().await?;
-            let url = format!("{}{path}", self.api_base);
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(token.expose());
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            self.calls.fetch_add(1, Ordering::Relaxed);
+            let request = self.request(method, path, &token, body);
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
@@ -361,6 +356,25 @@ impl Client {
         }
     }
 
+    /// One attempt's request, counted as it goes out (DocuSign counts every attempt).
+    fn request(
+        &self,
+        method: &Method,
+        path: &str,
+        token: &Secret,
+        body: Option<&Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.api_base))
+            .bearer_auth(token.expose());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        request
+    }
+
     /// A place under the burst cap, once our share of the hour's budget has room: waits for
     /// a reset that is near, and fails at once when it is further than `max_hourly_wait`.
     async fn turn(&self) -> Result<Turn<'_>, Failure> {
@@ -368,16 +382,23 @@ impl Client {
             match self.pacer.wait_turn().await {
                 Ok(turn) => return Ok(turn),
                 Err(HourlySpent { reset_in }) => {
-                    if Duration::from_secs(reset_in) > self.settings.max_hourly_wait {
-                        return Err(Failure::fatal(ClientError::HourlyBudgetSpent {
-                            wait_seconds: reset_in,
-                        }));
-                    }
                     // Past the reset the old count holds nothing back.
-                    tokio::time::sleep(Duration::from_secs(reset_in)).await;
+                    tokio::time::sleep(self.hourly_wait(reset_in)?).await;
                 }
             }
         }
+    }
+
+    /// The wait for the hourly budget to reset in `reset_in` seconds, or a failure when that
+    /// is further off than `max_hourly_wait`.
+    fn hourly_wait(&self, reset_in: u64) -> Result<Duration, Failure> {
+        let wait = Duration::from_secs(reset_in);
+        if wait > self.settings.max_hourly_wait {
+            return Err(Failure::fatal(ClientError::HourlyBudgetSpent {
+                wait_seconds: reset_in,
+            }));
+        }
+        Ok(wait)
     }
 
     /// A non-2xx answer: a rate limit (wait and retry), a 5xx (retry if safe), or final.
@@ -412,32 +433,16 @@ impl Client {
         };
         // DocuSign has answered rate limits with 400 and is moving to 429: key on the code.
         let upper = code.to_ascii_uppercase();
-        if upper.contains("APIINVOCATION") && upper.contains("LIMIT") {
-            if upper.starts_with("HOURLY") {
-                let reset_in = self.pacer.budget().seconds_to_reset().max(1);
-                if Duration::from_secs(reset_in) > self.settings.max_hourly_wait {
-                    return Failure::fatal(ClientError::HourlyBudgetSpent {
-                        wait_seconds: reset_in,
-                    });
-                }
-                return Failure {
-                    error,
-                    retry: true,
-                    wait: Some(Duration::from_secs(reset_in)),
-                };
-            }
-            return Failure {
-                error,
-                retry: true,
-                wait: Some(self.settings.burst_wait),
+        let rate_limited = upper.contains("APIINVOCATION") && upper.contains("LIMIT");
+        if rate_limited && upper.starts_with("HOURLY") {
+            let reset_in = self.pacer.budget().seconds_to_reset().max(1);
+            return match self.hourly_wait(reset_in) {
+                Ok(wait) => Failure::retry_after(error, wait),
+                Err(failure) => failure,
             };
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return Failure {
-                error,
-                retry: true,
-                wait: Some(self.settings.burst_wait),
-            };
+        if rate_limited || status == StatusCode::TOO_MANY_REQUESTS {
+            return Failure::retry_after(error, self.settings.burst_wait);
         }
         if status.is_server_error() {
             // A 5xx may come after the work was done; only safe calls go again.

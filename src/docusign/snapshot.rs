@@ -23,9 +23,6 @@ use crate::model::{
 /// DocuSign's largest page.
 const PAGE: usize = 100;
 
-/// Full user records: profiles, memberships and dates are only in those.
-const USER_PAGES: &str = "/users?additional_info=true";
-
 /// The live account, and what reading it cost.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -42,12 +39,7 @@ pub struct Snapshot {
 pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
     let before = client.calls();
     let (users, groups, profiles, signing_groups) = tokio::try_join!(
-        all_pages::<UserPage, UserRecord>(
-            client,
-            USER_PAGES,
-            |page| page.users.unwrap_or_default(),
-            |page| &page.paging
-        ),
+        all_users(client),
         all_pages::<GroupPage, GroupRecord>(
             client,
             "/groups?include_usercount=false",
@@ -78,13 +70,7 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
 /// seats report needs), and the calls they took.
 pub async fn user_usage(client: &Arc<Client>) -> Result<(Vec<UserUsage>, u64), ClientError> {
     let before = client.calls();
-    let users = all_pages::<UserPage, UserRecord>(
-        client,
-        USER_PAGES,
-        |page| page.users.unwrap_or_default(),
-        |page| &page.paging,
-    )
-    .await?;
+    let users = all_users(client).await?;
     Ok((
         users.iter().map(usage_of).collect(),
         client.calls() - before,
@@ -233,6 +219,17 @@ fn assemble(
         );
     }
     account
+}
+
+/// Every user record, in full: profiles, memberships and dates are only in those.
+async fn all_users(client: &Arc<Client>) -> Result<Vec<UserRecord>, ClientError> {
+    all_pages::<UserPage, UserRecord>(
+        client,
+        "/users?additional_info=true",
+        |page| page.users.unwrap_or_default(),
+        |page| &page.paging,
+    )
+    .await
 }
 
 /// Every item of a paged list: the first page says how many there are, the rest are fetched

@@ -212,8 +212,38 @@ struct Bulk<'a> {
 }
 
 impl<'a> Bulk<'a> {
-    /// A call whose items are IDs alone (`{"userId": …}`), safe to send again: the answer
-    /// names each item by the same ID.
+    /// `POST`: new objects, each item with the key the answer names it by. Never sent again
+    /// after it may have arrived: a lost answer is found at the next plan, not created twice.
+    fn creating(
+        path: &'a str,
+        field: &'a str,
+        keyed: impl IntoIterator<Item = (String, Value)>,
+        reading: Reading,
+    ) -> Self {
+        Self::new(
+            Method::POST,
+            path,
+            field,
+            Retry::OnlyIfNotSent,
+            keyed,
+            reading,
+        )
+    }
+
+    /// Changes to existing objects, safe to send again; each item with the key the answer
+    /// names it by.
+    fn changing(
+        method: Method,
+        path: &'a str,
+        field: &'a str,
+        keyed: impl IntoIterator<Item = (String, Value)>,
+        reading: Reading,
+    ) -> Self {
+        Self::new(method, path, field, Retry::Safe, keyed, reading)
+    }
+
+    /// A change whose items are IDs alone (`{"userId": …}`): the answer names each item by
+    /// the same ID.
     fn of_ids(
         method: Method,
         path: &'a str,
@@ -222,13 +252,26 @@ impl<'a> Bulk<'a> {
         ids: &[String],
         reading: Reading,
     ) -> Self {
+        let keyed = ids.iter().map(|id| (id.clone(), json!({ id_field: id })));
+        Self::changing(method, path, field, keyed, reading)
+    }
+
+    fn new(
+        method: Method,
+        path: &'a str,
+        field: &'a str,
+        retry: Retry,
+        keyed: impl IntoIterator<Item = (String, Value)>,
+        reading: Reading,
+    ) -> Self {
+        let (sent, items) = keyed.into_iter().unzip();
         Self {
             method,
             path,
             field,
-            items: ids.iter().map(|id| json!({ id_field: id })).collect(),
-            retry: Retry::Safe,
-            sent: ids.to_vec(),
+            items,
+            retry,
+            sent,
             reading,
         }
     }
@@ -307,43 +350,32 @@ impl Client {
         ))
     }
 
-    /// `POST /users` (DocuSign takes at most 500 a call; the caller batches). Never re-sent
-    /// after it may have arrived: a lost answer is found by email at the next plan, not created
-    /// twice.
+    /// `POST /users` (DocuSign takes at most 500 a call; the caller batches); a lost answer is
+    /// found by email at the next plan.
     pub async fn create_users(&self, users: &[NewUser]) -> Result<Vec<ItemOutcome>, ClientError> {
-        let items = users
-            .iter()
-            .map(|user| {
-                let mut item = json!({
-                    "userName": user.user_name,
-                    "email": user.email,
-                    "firstName": user.first_name,
-                    "lastName": user.last_name,
-                    "permissionProfileId": user.profile_id,
-                });
-                if let Some(title) = &user.job_title {
-                    item["jobTitle"] = Value::String(title.clone());
-                }
-                if !user.group_ids.is_empty() {
-                    item["groupList"] = user
-                        .group_ids
-                        .iter()
-                        .map(|id| json!({ "groupId": id }))
-                        .collect();
-                }
-                item
-            })
-            .collect();
-        self.bulk(Bulk {
-            method: Method::POST,
-            path: "/users",
-            field: "newUsers",
-            items,
-            retry: Retry::OnlyIfNotSent,
-            sent: users.iter().map(|user| user.email.clone()).collect(),
-            reading: Reading::keyed(email).reporting(user_id),
-        })
-        .await
+        let keyed = users.iter().map(|user| {
+            let mut item = json!({
+                "userName": user.user_name,
+                "email": user.email,
+                "firstName": user.first_name,
+                "lastName": user.last_name,
+                "permissionProfileId": user.profile_id,
+            });
+            if let Some(title) = &user.job_title {
+                item["jobTitle"] = Value::String(title.clone());
+            }
+            if !user.group_ids.is_empty() {
+                item["groupList"] = user
+                    .group_ids
+                    .iter()
+                    .map(|id| json!({ "groupId": id }))
+                    .collect();
+            }
+            (user.email.clone(), item)
+        });
+        let reading = Reading::keyed(email).reporting(user_id);
+        self.bulk(Bulk::creating("/users", "newUsers", keyed, reading))
+            .await
     }
 
     /// Bulk `PUT /users`: attributes and, where the account honours it, the profile. Each
@@ -353,26 +385,19 @@ impl Client {
         &self,
         changes: &[UserChange],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let items = changes
-            .iter()
-            .map(|change| {
-                let mut item = change.body();
-                item.insert("userId".to_owned(), Value::String(change.user_id.clone()));
-                Value::Object(item)
-            })
-            .collect();
-        self.bulk(Bulk {
-            method: Method::PUT,
-            path: "/users",
-            field: "users",
-            items,
-            retry: Retry::Safe,
-            sent: changes
-                .iter()
-                .map(|change| change.user_id.clone())
-                .collect(),
-            reading: Reading::keyed(user_id).reporting(profile_id),
-        })
+        let keyed = changes.iter().map(|change| {
+            let mut item = change.body();
+            item.insert("userId".to_owned(), Value::String(change.user_id.clone()));
+            (change.user_id.clone(), Value::Object(item))
+        });
+        let reading = Reading::keyed(user_id).reporting(profile_id);
+        self.bulk(Bulk::changing(
+            Method::PUT,
+            "/users",
+            "users",
+            keyed,
+            reading,
+        ))
         .await
     }
 
@@ -422,23 +447,16 @@ impl Client {
         &self,
         groups: &[(String, Option<String>)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let items = groups
-            .iter()
-            .map(|(name, profile_id)| match profile_id {
+        let keyed = groups.iter().map(|(name, profile_id)| {
+            let item = match profile_id {
                 Some(id) => json!({ "groupName": name, "permissionProfileId": id }),
                 None => json!({ "groupName": name }),
-            })
-            .collect();
-        self.bulk(Bulk {
-            method: Method::POST,
-            path: "/groups",
-            field: "groups",
-            items,
-            retry: Retry::OnlyIfNotSent,
-            sent: groups.iter().map(|(name, _)| name.clone()).collect(),
-            reading: Reading::keyed(group_name).reporting(group_id),
-        })
-        .await
+            };
+            (name.clone(), item)
+        });
+        let reading = Reading::keyed(group_name).reporting(group_id);
+        self.bulk(Bulk::creating("/groups", "groups", keyed, reading))
+            .await
     }
 
     /// `PUT /groups`: renames and profile changes.
@@ -446,33 +464,25 @@ impl Client {
         &self,
         changes: &[GroupChange],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let items = changes
-            .iter()
-            .map(|change| {
-                let mut item = json!({ "groupId": change.group_id });
-                if let Some(name) = &change.name {
-                    item["groupName"] = Value::String(name.clone());
-                }
-                if let Some(profile) = &change.profile_id {
-                    // An empty ID takes the group's profile away.
-                    item["permissionProfileId"] =
-                        Value::String(profile.clone().unwrap_or_default());
-                }
-                item
-            })
-            .collect();
-        self.bulk(Bulk {
-            method: Method::PUT,
-            path: "/groups",
-            field: "groups",
-            items,
-            retry: Retry::Safe,
-            sent: changes
-                .iter()
-                .map(|change| change.group_id.clone())
-                .collect(),
-            reading: Reading::keyed(group_id),
-        })
+        let keyed = changes.iter().map(|change| {
+            let mut item = json!({ "groupId": change.group_id });
+            if let Some(name) = &change.name {
+                item["groupName"] = Value::String(name.clone());
+            }
+            if let Some(profile) = &change.profile_id {
+                // An empty ID takes the group's profile away.
+                item["permissionProfileId"] = Value::String(profile.clone().unwrap_or_default());
+            }
+            (change.group_id.clone(), item)
+        });
+        let reading = Reading::keyed(group_id);
+        self.bulk(Bulk::changing(
+            Method::PUT,
+            "/groups",
+            "groups",
+            keyed,
+            reading,
+        ))
         .await
     }
 
@@ -527,26 +537,16 @@ impl Client {
         &self,
         groups: &[(String, Option<String>)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        let items = groups
-            .iter()
-            .map(|(name, email)| {
-                let mut item = json!({ "groupName": name, "groupType": "sharedSigningGroup" });
-                if let Some(email) = email {
-                    item["groupEmail"] = Value::String(email.clone());
-                }
-                item
-            })
-            .collect();
-        self.bulk(Bulk {
-            method: Method::POST,
-            path: "/signing_groups",
-            field: "groups",
-            items,
-            retry: Retry::OnlyIfNotSent,
-            sent: groups.iter().map(|(name, _)| name.clone()).collect(),
-            reading: Reading::keyed(group_name).reporting(signing_group_id),
-        })
-        .await
+        let keyed = groups.iter().map(|(name, email)| {
+            let mut item = json!({ "groupName": name, "groupType": "sharedSigningGroup" });
+            if let Some(email) = email {
+                item["groupEmail"] = Value::String(email.clone());
+            }
+            (name.clone(), item)
+        });
+        let reading = Reading::keyed(group_name).reporting(signing_group_id);
+        self.bulk(Bulk::creating("/signing_groups", "groups", keyed, reading))
+            .await
     }
 
     /// `PUT /signing_groups`: renames.
@@ -554,18 +554,18 @@ impl Client {
         &self,
         renames: &[(String, String)],
     ) -> Result<Vec<ItemOutcome>, ClientError> {
-        self.bulk(Bulk {
-            method: Method::PUT,
-            path: "/signing_groups",
-            field: "groups",
-            items: renames
-                .iter()
-                .map(|(id, name)| json!({ "signingGroupId": id, "groupName": name }))
-                .collect(),
-            retry: Retry::Safe,
-            sent: renames.iter().map(|(id, _)| id.clone()).collect(),
-            reading: Reading::keyed(signing_group_id),
-        })
+        let keyed = renames.iter().map(|(id, name)| {
+            let item = json!({ "signingGroupId": id, "groupName": name });
+            (id.clone(), item)
+        });
+        let reading = Reading::keyed(signing_group_id);
+        self.bulk(Bulk::changing(
+            Method::PUT,
+            "/signing_groups",
+            "groups",
+            keyed,
+            reading,
+        ))
         .await
     }
 

@@ -15,24 +15,29 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// A 400, the status the spec declares for every error.
     #[must_use]
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
+            status,
             code,
             message: message.into(),
         }
     }
 
+    /// A 400, the status the spec declares for every error.
+    #[must_use]
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
     /// A 401 for a missing, unknown or expired token.
     #[must_use]
     pub fn unauthorized() -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            code: "AUTHORIZATION_INVALID_TOKEN",
-            message: "The access token provided is expired, revoked or malformed.".to_owned(),
-        }
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AUTHORIZATION_INVALID_TOKEN",
+            "The access token provided is expired, revoked or malformed.",
+        )
     }
 
     /// The per-item form, for bulk answers.

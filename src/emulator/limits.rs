@@ -164,23 +164,26 @@ mod tests {
     /// 2026-01-05 09:20:00 UTC: mid-hour.
     const MID_HOUR: u64 = 1_767_604_800;
 
-    /// A clock the tests move by hand: `elapsed` after a start at [`MID_HOUR`].
-    struct Times {
+    /// A limiter on a clock the tests move by hand, started at [`MID_HOUR`].
+    struct Clocked {
         start: Instant,
+        limiter: Limiter,
     }
 
-    impl Times {
-        fn new() -> Self {
+    impl Clocked {
+        fn new(hourly_limit: u32, burst_limit: u32) -> Self {
             Self {
                 start: Instant::now(),
+                limiter: Limiter::new(hourly_limit, burst_limit),
             }
         }
 
-        fn after(&self, elapsed: Duration) -> Moment {
-            Moment {
+        /// A call arriving `elapsed` after the start.
+        fn call_at(&mut self, elapsed: Duration) -> (Result<(), Exceeded>, Budget) {
+            self.limiter.admit(Moment {
                 at: self.start + elapsed,
                 epoch_seconds: MID_HOUR + elapsed.as_secs(),
-            }
+            })
         }
     }
 
@@ -195,45 +198,42 @@ mod tests {
 
     #[test]
     fn burst_refuses_past_the_cap_and_counts_the_refusal() {
-        let times = Times::new();
-        let mut limiter = Limiter::new(100, 3);
+        let mut limiter = Clocked::new(100, 3);
         for remaining in [2, 1, 0] {
-            let (verdict, budget) = limiter.admit(times.after(Duration::ZERO));
+            let (verdict, budget) = limiter.call_at(Duration::ZERO);
             assert_eq!(verdict, Ok(()));
             assert_eq!(budget.burst_remaining, remaining);
         }
-        let (verdict, budget) = limiter.admit(times.after(Duration::ZERO));
+        let (verdict, budget) = limiter.call_at(Duration::ZERO);
         assert_eq!(verdict, Err(Exceeded::Burst));
         assert_eq!(budget.hourly_remaining, 96);
     }
 
     #[test]
     fn a_call_leaves_the_burst_window_thirty_seconds_after_it_arrived() {
-        let times = Times::new();
-        let mut limiter = Limiter::new(100, 2);
-        assert!(limiter.admit(times.after(secs(0))).0.is_ok());
-        assert!(limiter.admit(times.after(secs(10))).0.is_ok());
+        let mut limiter = Clocked::new(100, 2);
+        assert!(limiter.call_at(secs(0)).0.is_ok());
+        assert!(limiter.call_at(secs(10)).0.is_ok());
         // Both still in the window a moment before the first is 30 s old: refused.
-        let just_before = times.after(Duration::from_millis(29_999));
-        assert_eq!(limiter.admit(just_before).0, Err(Exceeded::Burst));
+        let just_before = Duration::from_millis(29_999);
+        assert_eq!(limiter.call_at(just_before).0, Err(Exceeded::Burst));
         // The refusal counted too (at 29.999 s): at 30 s only the first call has left, and
         // the second and the refusal fill the window.
-        assert_eq!(limiter.admit(times.after(secs(30))).0, Err(Exceeded::Burst));
+        assert_eq!(limiter.call_at(secs(30)).0, Err(Exceeded::Burst));
         // At 40 s the second has left; the refusals at 29.999 s and 30 s still fill it.
-        assert_eq!(limiter.admit(times.after(secs(40))).0, Err(Exceeded::Burst));
+        assert_eq!(limiter.call_at(secs(40)).0, Err(Exceeded::Burst));
         // Thirty seconds after the last refusal the window is empty again.
-        let (verdict, budget) = limiter.admit(times.after(secs(70)));
+        let (verdict, budget) = limiter.call_at(secs(70));
         assert_eq!(verdict, Ok(()));
         assert_eq!(budget.burst_remaining, 1);
     }
 
     #[test]
     fn hourly_budget_is_checked_before_the_burst() {
-        let times = Times::new();
-        let mut limiter = Limiter::new(2, 10);
-        assert!(limiter.admit(times.after(secs(0))).0.is_ok());
-        assert!(limiter.admit(times.after(secs(1))).0.is_ok());
-        let (verdict, budget) = limiter.admit(times.after(secs(2)));
+        let mut limiter = Clocked::new(2, 10);
+        assert!(limiter.call_at(secs(0)).0.is_ok());
+        assert!(limiter.call_at(secs(1)).0.is_ok());
+        let (verdict, budget) = limiter.call_at(secs(2));
         assert_eq!(verdict, Err(Exceeded::Hourly));
         assert_eq!(budget.hourly_remaining, 0);
         assert_eq!(budget.reset, MID_HOUR + 40 * 60, "the next top of the hour");
@@ -242,17 +242,16 @@ mod tests {
 
     #[test]
     fn the_hourly_budget_comes_back_at_the_top_of_the_hour() {
-        let times = Times::new();
-        let mut limiter = Limiter::new(2, 100);
+        let mut limiter = Clocked::new(2, 100);
         let to_the_hour = secs(40 * 60);
-        assert!(limiter.admit(times.after(secs(0))).0.is_ok());
-        assert!(limiter.admit(times.after(secs(60))).0.is_ok());
-        let last_second = times.after(secs(40 * 60 - 1));
-        let (verdict, budget) = limiter.admit(last_second);
+        assert!(limiter.call_at(secs(0)).0.is_ok());
+        assert!(limiter.call_at(secs(60)).0.is_ok());
+        let last_second = secs(40 * 60 - 1);
+        let (verdict, budget) = limiter.call_at(last_second);
         assert_eq!(verdict, Err(Exceeded::Hourly));
         assert_eq!(budget.reset, MID_HOUR + 40 * 60);
         // The clock hour turns: the count starts again and the reset moves an hour on.
-        let (verdict, budget) = limiter.admit(times.after(to_the_hour));
+        let (verdict, budget) = limiter.call_at(to_the_hour);
         assert_eq!(verdict, Ok(()));
         assert_eq!(budget.hourly_remaining, 1);
         assert_eq!(budget.reset, MID_HOUR + 40 * 60 + HOUR);

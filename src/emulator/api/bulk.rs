@@ -21,6 +21,28 @@ pub struct Shape {
     pub echo: Echo,
 }
 
+impl Shape {
+    /// A bulk create: 201 when all goes well, and a refused item copies the `sent` fields
+    /// that name it (it has no ID yet).
+    pub const fn creating(field: &'static str, sent: &'static [&'static str]) -> Self {
+        Self {
+            field,
+            success: StatusCode::CREATED,
+            echo: Echo::Sent(sent),
+        }
+    }
+
+    /// A bulk write to records named by their `id` field: 200 when all goes well, and a
+    /// refused item copies its ID.
+    pub const fn by_id(field: &'static str, id: &'static str) -> Self {
+        Self {
+            field,
+            success: StatusCode::OK,
+            echo: Echo::Id(id),
+        }
+    }
+}
+
 /// What a refused item's answer copies of the item sent, beside its `errorDetails`.
 #[derive(Clone, Copy, Debug)]
 pub enum Echo {

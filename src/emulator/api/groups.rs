@@ -1,16 +1,15 @@
 //! `/groups` and `/groups/{groupId}/users`.
 
 use axum::extract::Path;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, Shape, answer_each};
+use super::bulk::{Shape, answer_each};
 use super::paging::Listing;
 use super::profiles::existing_profile;
 use super::users::{BY_USER_ID, invalid_user_id, join, user_info_json};
 use super::write::Write;
-use super::{given, items, text, trimmed};
+use super::{given, items, required_name, text};
 use crate::emulator::account::{Account, Group, GroupKind, UserStatus};
 use crate::emulator::config::ItemErrorCodes;
 use crate::emulator::error::ApiError;
@@ -101,27 +100,13 @@ fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), A
     super::name_free(taken, name, except, "DUPLICATE_GROUP_NAME", "group")
 }
 
-const NEW_GROUPS: Shape = Shape {
-    field: "groups",
-    success: StatusCode::CREATED,
-    echo: Echo::Sent(&["groupName"]),
-};
+const NEW_GROUPS: Shape = Shape::creating("groups", &["groupName"]);
 
-const BY_GROUP_ID: Shape = Shape {
-    field: "groups",
-    success: StatusCode::OK,
-    echo: Echo::Id("groupId"),
-};
+const BY_GROUP_ID: Shape = Shape::by_id("groups", "groupId");
 
 pub async fn create(write: Write) -> Result<Response, ApiError> {
     write.each(NEW_GROUPS, |account, item| {
-        let name = trimmed(item, "groupName").unwrap_or_default();
-        if name.is_empty() {
-            return Err(ApiError::bad_request(
-                "INVALID_GROUP_NAME",
-                "A group name is required.",
-            ));
-        }
+        let name = required_name(item, "groupName", "INVALID_GROUP_NAME", "group")?;
         name_free(account, &name, None)?;
         let profile_id = match profile_of(account, item)? {
             ProfileChange::Set(id) => Some(id),

@@ -194,11 +194,11 @@ async fn draw_fate(
     }
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        let error = ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "INVALID_REQUEST_BODY",
-            message: "The request body is too large or was cut short.".to_owned(),
-        };
+        let error = ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "INVALID_REQUEST_BODY",
+            "The request body is too large or was cut short.",
+        );
         return Err(error.into_response());
     };
     // Inside the nested router the URI has lost its prefix; the original still has it.
@@ -242,11 +242,11 @@ async fn as_error_details(response: Response) -> Response {
         .await
         .unwrap_or_default();
     let message = String::from_utf8_lossy(&bytes).trim().to_owned();
-    ApiError {
+    ApiError::new(
         status,
-        code: "INVALID_REQUEST_PARAMETER",
-        message: format!("The request contained at least one invalid parameter. {message}"),
-    }
+        "INVALID_REQUEST_PARAMETER",
+        format!("The request contained at least one invalid parameter. {message}"),
+    )
     .into_response()
 }
 
@@ -256,12 +256,7 @@ fn rate_limited(shared: &Shared, exceeded: Exceeded) -> Response {
         RateLimitStatus::BadRequest => StatusCode::BAD_REQUEST,
         RateLimitStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
     };
-    ApiError {
-        status,
-        code: exceeded.error_code(),
-        message: exceeded.message().to_owned(),
-    }
-    .into_response()
+    ApiError::new(status, exceeded.error_code(), exceeded.message()).into_response()
 }
 
 pub fn lacks_membership() -> ApiError {
@@ -272,12 +267,12 @@ pub fn lacks_membership() -> ApiError {
 }
 
 fn server_error(status: StatusCode) -> Response {
-    let error = ApiError {
+    ApiError::new(
         status,
-        code: "UNSPECIFIED_ERROR",
-        message: "An internal error occurred; please retry the request.".to_owned(),
-    };
-    error.into_response()
+        "UNSPECIFIED_ERROR",
+        "An internal error occurred; please retry the request.",
+    )
+    .into_response()
 }
 
 /// A response whose body fails at once: the server abandons the connection mid-answer, as
@@ -355,6 +350,18 @@ pub fn name_free<'a>(
         ));
     }
     Ok(())
+}
+
+/// A new record's name under `key`, trimmed; blank or left out is refused with `code`. `what`
+/// names the kind of record in the message.
+pub fn required_name(
+    object: &Value,
+    key: &str,
+    code: &'static str,
+    what: &str,
+) -> Result<String, ApiError> {
+    given(object, key)
+        .ok_or_else(|| ApiError::bad_request(code, format!("A {what} name is required.")))
 }
 
 /// The JSON body of a write, or DocuSign's complaint about it.

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::write::Write;
-use super::{Caller, account_slot, given, list_param, now, reply, scalar_text};
+use super::{Caller, account_slot, given, list_param, now, reply, required_name, scalar_text};
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, Profile, UserStatus, new_profile_settings};
 use crate::emulator::error::ApiError;
@@ -171,12 +171,12 @@ pub async fn create(
     write: Write,
 ) -> Result<Response, ApiError> {
     let include = Include::from_query(&query);
-    let name = given(&write.body, "permissionProfileName").ok_or_else(|| {
-        ApiError::bad_request(
-            "INVALID_REQUEST_PARAMETER",
-            "A permission profile name is required.",
-        )
-    })?;
+    let name = required_name(
+        &write.body,
+        "permissionProfileName",
+        "INVALID_REQUEST_PARAMETER",
+        "permission profile",
+    )?;
     let requested = settings_of(&write.body)?;
     let mut slot = write.slot()?;
     let account = &mut slot.account;

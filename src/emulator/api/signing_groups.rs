@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::{Echo, Shape};
+use super::bulk::Shape;
 use super::write::Write;
-use super::{Caller, account_slot, flag, given, items, now, reply, text, trimmed};
+use super::{Caller, account_slot, flag, given, items, now, reply, required_name, text, trimmed};
 use crate::desired::syntax::is_email;
 use crate::emulator::Shared;
 use crate::emulator::account::{Account, SigningGroup, SigningGroupMember};
@@ -141,17 +141,9 @@ pub async fn list(
     Ok(reply(StatusCode::OK, json!({ "groups": groups })))
 }
 
-const NEW_SIGNING_GROUPS: Shape = Shape {
-    field: "groups",
-    success: StatusCode::CREATED,
-    echo: Echo::Sent(&["groupName"]),
-};
+const NEW_SIGNING_GROUPS: Shape = Shape::creating("groups", &["groupName"]);
 
-const BY_SIGNING_GROUP_ID: Shape = Shape {
-    field: "groups",
-    success: StatusCode::OK,
-    echo: Echo::Id("signingGroupId"),
-};
+const BY_SIGNING_GROUP_ID: Shape = Shape::by_id("groups", "signingGroupId");
 
 pub async fn create(
     Extension(caller): Extension<Caller>,
@@ -159,13 +151,12 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let stamp = now();
     write.each(NEW_SIGNING_GROUPS, |account, item| {
-        let name = trimmed(item, "groupName").unwrap_or_default();
-        if name.is_empty() {
-            return Err(ApiError::bad_request(
-                "INVALID_REQUEST_PARAMETER",
-                "A signing group name is required.",
-            ));
-        }
+        let name = required_name(
+            item,
+            "groupName",
+            "INVALID_REQUEST_PARAMETER",
+            "signing group",
+        )?;
         if text(item, "groupType").is_some_and(|kind| !kind.trim().eq_ignore_ascii_case(GROUP_TYPE))
         {
             return Err(ApiError::bad_request(

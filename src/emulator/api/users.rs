@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::bulk::{Echo, Shape, answer_each};
+use super::bulk::{Shape, answer_each};
 use super::groups::{existing_group, group_json};
 use super::paging::Listing;
 use super::profiles::existing_profile;
@@ -244,17 +244,9 @@ pub async fn get_one(
 }
 
 /// User writes by ID, in bulk: on `/users` and on a group's `/users`.
-pub const BY_USER_ID: Shape = Shape {
-    field: "users",
-    success: StatusCode::OK,
-    echo: Echo::Id("userId"),
-};
+pub const BY_USER_ID: Shape = Shape::by_id("users", "userId");
 
-const NEW_USERS: Shape = Shape {
-    field: "newUsers",
-    success: StatusCode::CREATED,
-    echo: Echo::Sent(&["email", "userName"]),
-};
+const NEW_USERS: Shape = Shape::creating("newUsers", &["email", "userName"]);
 
 pub async fn create(write: Write) -> Result<Response, ApiError> {
     let shared = &write.shared;
