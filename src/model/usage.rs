@@ -22,6 +22,12 @@ pub struct AccountFigures {
     pub envelopes_sent: Option<Quantity>,
 }
 
+/// The text of a figure or date DocuSign sent, trimmed; a blank is none, for either.
+fn given(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty()).then_some(text)
+}
+
 /// A count as DocuSign sends it: a number, or a word such as "unlimited".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Quantity {
@@ -33,10 +39,7 @@ impl Quantity {
     /// `"25"` is 25; anything else is kept as said. A blank is no figure.
     #[must_use]
     pub fn read(text: &str) -> Option<Self> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
+        let text = given(text)?;
         Some(
             text.parse()
                 .map_or_else(|_| Self::Said(text.to_owned()), Self::Count),
@@ -74,10 +77,7 @@ impl When {
     /// 1971: DocuSign writes `0001-01-01…` for "never".
     #[must_use]
     pub fn read(text: &str) -> Option<Self> {
-        let said = text.trim();
-        if said.is_empty() {
-            return None;
-        }
+        let said = given(text)?;
         let at = said.parse::<Timestamp>().ok().or_else(|| {
             said.parse::<jiff::civil::DateTime>()
                 .ok()

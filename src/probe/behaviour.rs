@@ -33,29 +33,27 @@ impl Switches {
     /// `config` with the switches the file observed; the rest as `config` had them.
     #[must_use]
     pub fn apply_to(&self, config: Config) -> Config {
-        Config {
-            profile_change: self.profile_change.unwrap_or(config.profile_change),
-            group_profile_on_join: self
-                .group_profile_on_join
-                .unwrap_or(config.group_profile_on_join),
-            group_list_in_user_records: self
-                .group_list_in_user_records
-                .unwrap_or(config.group_list_in_user_records),
-            rate_limit_status: self.rate_limit_status.unwrap_or(config.rate_limit_status),
-            hourly_limit: self.hourly_limit.unwrap_or(config.hourly_limit),
-            burst_limit: self.burst_limit.unwrap_or(config.burst_limit),
-            profile_in_user_answers: self
-                .profile_in_user_answers
-                .unwrap_or(config.profile_in_user_answers),
-            item_failure_status: self
-                .item_failure_status
-                .unwrap_or(config.item_failure_status),
-            item_error_codes: self.item_error_codes.unwrap_or(config.item_error_codes),
-            reopen_keeps_user_id: self
-                .reopen_keeps_user_id
-                .unwrap_or(config.reopen_keeps_user_id),
-            ..config
+        // Each switch named once: one can't take another's value by a slip of the name.
+        macro_rules! observed_or_as_configured {
+            ($($switch:ident),+ $(,)?) => {
+                Config {
+                    $($switch: self.$switch.unwrap_or(config.$switch),)+
+                    ..config
+                }
+            };
         }
+        observed_or_as_configured!(
+            profile_change,
+            group_profile_on_join,
+            group_list_in_user_records,
+            rate_limit_status,
+            hourly_limit,
+            burst_limit,
+            profile_in_user_answers,
+            item_failure_status,
+            item_error_codes,
+            reopen_keeps_user_id,
+        )
     }
 }
 

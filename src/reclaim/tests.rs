@@ -22,6 +22,12 @@ users:
     last_name: O'Brien
 ";
 
+/// Closes the entry whose `email` is on line `email_line`, as [`apply`] answers.
+fn closed(text: &str, email_line: usize, why: &str) -> (String, usize, usize) {
+    let entry = place(text, email_line).unwrap();
+    apply(text, &entry, &Action::Close, why)
+}
+
 #[test]
 fn an_entry_spans_its_keys_and_nested_lists_but_not_the_next_entry() {
     let robert = place(USERS, 3).unwrap();
@@ -44,8 +50,7 @@ fn an_entry_spans_its_keys_and_nested_lists_but_not_the_next_entry() {
 
 #[test]
 fn a_missing_status_is_added_at_the_end_of_the_entry_with_its_reason_above() {
-    let robert = place(USERS, 3).unwrap();
-    let (text, line, added) = apply(USERS, &robert, &Action::Close, "reclaim 2026-12-04: idle");
+    let (text, line, added) = closed(USERS, 3, "reclaim 2026-12-04: idle");
     assert_eq!((line, added), (8, 2));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[6], "    # reclaim 2026-12-04: idle");
@@ -56,8 +61,7 @@ fn a_missing_status_is_added_at_the_end_of_the_entry_with_its_reason_above() {
 
 #[test]
 fn an_existing_status_is_replaced_in_place() {
-    let nadia = place(USERS, 8).unwrap();
-    let (text, line, added) = apply(USERS, &nadia, &Action::Close, "why");
+    let (text, line, added) = closed(USERS, 8, "why");
     assert_eq!((line, added), (12, 1));
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -89,8 +93,7 @@ fn a_profile_is_written_quoted_when_yaml_needs_it() {
 fn a_key_on_the_dash_line_keeps_the_dash() {
     let text =
         "users:\n  - status: active\n    email: a@x.com\n    first_name: A\n    last_name: B\n";
-    let entry = place(text, 3).unwrap();
-    let (edited, line, _) = apply(text, &entry, &Action::Close, "why");
+    let (edited, line, _) = closed(text, 3, "why");
     assert_eq!(
         edited,
         "users:\n  # why\n  - status: closed\n    email: a@x.com\n    first_name: A\n    last_name: B\n"

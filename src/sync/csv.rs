@@ -264,13 +264,10 @@ pub fn parse(name: &str, bytes: &[u8], config: &CsvConfig) -> Result<Vec<Person>
         people.push(person);
     }
     if people.is_empty() {
-        return Err(SourceError::BadEntry {
-            at: name.to_owned(),
-            problem: "has a header but no people".to_owned(),
-            fix: Some(
-                "an empty export would make everyone from this source a leaver: check the export that wrote it; to stop using the source, remove it from `sources.yaml`".to_owned(),
-            ),
-        });
+        return Err(SourceError::empty_export(
+            name.to_owned(),
+            "has a header but no people",
+        ));
     }
     Ok(people)
 }

@@ -140,13 +140,10 @@ pub fn parse(files: &[(&str, &[u8])], config: &ScimConfig) -> Result<Vec<Person>
         people.push(person);
     }
     if people.is_empty() {
-        return Err(SourceError::BadEntry {
-            at: files.first().map_or("", |(name, _)| *name).to_owned(),
-            problem: "holds no User resources".to_owned(),
-            fix: Some(
-                "an empty export would make everyone from this source a leaver: check the export that wrote it; to stop using the source, remove it from `sources.yaml`".to_owned(),
-            ),
-        });
+        return Err(SourceError::empty_export(
+            files.first().map_or("", |(name, _)| *name).to_owned(),
+            "holds no User resources",
+        ));
     }
     Ok(people)
 }

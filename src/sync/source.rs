@@ -61,3 +61,17 @@ pub enum SourceError {
         fix: Option<String>,
     },
 }
+
+impl SourceError {
+    /// An export that names nobody, at `at`: refused, as the same fix says for every kind of
+    /// export, because writing it would make everyone from the source a leaver.
+    pub(super) fn empty_export(at: String, problem: &str) -> Self {
+        Self::BadEntry {
+            at,
+            problem: problem.to_owned(),
+            fix: Some(
+                "an empty export would make everyone from this source a leaver: check the export that wrote it; to stop using the source, remove it from `sources.yaml`".to_owned(),
+            ),
+        }
+    }
+}
