@@ -526,11 +526,10 @@ struct TokenHttp {
 
 impl TokenHttp {
     fn build() -> Result<Self, String> {
-        reqwest::Client::builder()
+        super::http::builder()?
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TOKEN_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("docusign-gitops/", env!("CARGO_PKG_VERSION")))
             .build()
             .map(|client| Self { client })
             .map_err(super::error::transport_reason)

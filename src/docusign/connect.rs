@@ -32,8 +32,8 @@ pub struct Connection {
 
 /// Authenticates, finds the account and its `base_uri`, and returns a client for it.
 pub async fn connect(settings: ConnectionSettings) -> Result<Connection, ClientError> {
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("docusign-gitops/", env!("CARGO_PKG_VERSION")))
+    let http = super::http::builder()
+        .map_err(ClientError::Settings)?
         .build()
         .map_err(|err| ClientError::Settings(format!("can't build the HTTP client: {err}")))?;
     let auth_base = auth_base_for(&settings.auth_server);

@@ -7,6 +7,7 @@ mod client;
 pub mod connect;
 pub mod discovery;
 mod error;
+pub mod http;
 pub mod pacing;
 pub mod redact;
 pub mod secret;

@@ -107,6 +107,18 @@ impl Redactor {
         }
     }
 
+    /// Whether a JSON answer, as it came, can hold no known secret in any of its strings
+    /// once they are decoded: no secret appears in its bytes, and it has no escape (`\`)
+    /// that could spell one another way. Every decoded string of such an answer is then a
+    /// piece of its bytes as they are, so it can be read without [`Self::scrub_json`].
+    #[must_use]
+    pub fn clean_as_sent(&self, body: &[u8]) -> bool {
+        match self.searcher() {
+            None => true,
+            Some(searcher) => !body.contains(&b'\\') && !searcher.is_match(body),
+        }
+    }
+
     /// Scrubs every string in a JSON answer, keys included.
     pub fn scrub_json(&self, value: &mut serde_json::Value) {
         let Some(searcher) = self.searcher() else {
@@ -316,6 +328,27 @@ mod tests {
             "token [redacted] refused"
         );
         assert_eq!(answer[REDACTED], "a key that is a secret");
+    }
+
+    #[test]
+    fn an_answer_is_clean_as_sent_only_when_no_decoded_string_can_hold_a_secret() {
+        let redactor = knowing(&[TOKEN]);
+        let plain = br#"{"users": [{"email": "a@example.com", "uri": "/users/1"}]}"#;
+        assert!(redactor.clean_as_sent(plain));
+        assert!(Redactor::default().clean_as_sent(TOKEN.as_bytes()));
+        // The secret as it is, and an escape that could spell it (or anything) another way:
+        // `\u0063anary` decodes to `canary`, so such an answer is scrubbed string by string.
+        let escaped = TOKEN.replacen('c', "\\u0063", 1);
+        for answer in [
+            format!(r#"{{"message": "token {TOKEN} refused"}}"#),
+            format!(r#"{{"message": "token {escaped} refused"}}"#),
+            r#"{"uri": "\/users\/1"}"#.to_owned(),
+        ] {
+            assert!(!redactor.clean_as_sent(answer.as_bytes()), "{answer}");
+            let mut value: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+            redactor.scrub_json(&mut value);
+            assert!(!value.to_string().contains("canary"), "{value}");
+        }
     }
 
     #[test]
