@@ -66,14 +66,10 @@ pub async fn measured(
         .map_err(miette::Report::new)?;
     // The envelope list is the one per-user cost: never more than the flag allows, nor more
     // than this hour's budget leaves the tool once the user pages are read.
-    let ours = client.hourly_room().map_or(usize::MAX, |room| {
-        usize::try_from(room.ours()).unwrap_or(usize::MAX)
-    });
-    let (envelope_checks, envelope_limit) = if ours < usage.envelope_checks {
-        (ours, EnvelopeLimit::HourlyBudget)
-    } else {
-        (usage.envelope_checks, EnvelopeLimit::Flag)
-    };
+    let ours = client
+        .hourly_room()
+        .map(|room| usize::try_from(room.ours()).unwrap_or(usize::MAX));
+    let (envelope_checks, envelope_limit) = EnvelopeLimit::cap(usage.envelope_checks, ours);
     let options = Options {
         now: jiff::Timestamp::now(),
         idle_days: usage.idle_days,
@@ -92,10 +88,7 @@ pub async fn measured(
             .map(|email| EmailKey::new(&email)),
         protected: target.loaded.desired.policy.protected_users.clone(),
     };
-    let asked: Vec<_> = seats::needing_envelope_check(&records, &options, &exempt)
-        .into_iter()
-        .take(options.envelope_checks)
-        .collect();
+    let asked = seats::needing_envelope_check(&records, &options, &exempt);
     let envelopes = usage::envelopes_since(client, &asked, options.idle_cutoff()).await;
     let report = seats::report(
         &Read {

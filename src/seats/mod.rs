@@ -49,6 +49,17 @@ pub enum EnvelopeLimit {
 }
 
 impl EnvelopeLimit {
+    /// How many users a report may ask about, and what set that number: `--envelope-checks`,
+    /// unless this hour's budget leaves the tool fewer calls (`ours_this_hour`, `None` until
+    /// DocuSign has reported it).
+    #[must_use]
+    pub fn cap(flag: usize, ours_this_hour: Option<usize>) -> (usize, Self) {
+        match ours_this_hour {
+            Some(ours) if ours < flag => (ours, Self::HourlyBudget),
+            _ => (flag, Self::Flag),
+        }
+    }
+
     /// Why a user beyond the limit was not asked about, in words.
     fn words(self, limit: usize) -> String {
         match self {
@@ -127,7 +138,7 @@ fn standing(user: &UserUsage, cutoff: Timestamp) -> Standing<'_> {
 }
 
 /// The active users whose free signals say idle, least recently seen first, so that a capped
-/// run asks about the likeliest first.
+/// run asks about the likeliest first: at most `options.envelope_checks` of them.
 #[must_use]
 pub fn needing_envelope_check<'a>(
     usage: &'a [UserUsage],
@@ -144,7 +155,10 @@ pub fn needing_envelope_check<'a>(
         })
         .collect();
     idle.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.email.cmp(&b.0.email)));
-    idle.into_iter().map(|(user, _)| user).collect()
+    idle.into_iter()
+        .map(|(user, _)| user)
+        .take(options.envelope_checks)
+        .collect()
 }
 
 /// A figure and where it came from.

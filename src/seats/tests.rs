@@ -55,6 +55,36 @@ fn run(usage: &[UserUsage], envelopes: &HashMap<String, Envelopes>, exempt: &Exe
 }
 
 #[test]
+fn the_envelope_calls_stop_at_the_flag_or_at_what_the_hour_leaves_whichever_is_fewer() {
+    assert_eq!(EnvelopeLimit::cap(300, None), (300, EnvelopeLimit::Flag));
+    assert_eq!(
+        EnvelopeLimit::cap(300, Some(300)),
+        (300, EnvelopeLimit::Flag)
+    );
+    assert_eq!(
+        EnvelopeLimit::cap(300, Some(2_000)),
+        (300, EnvelopeLimit::Flag)
+    );
+    assert_eq!(
+        EnvelopeLimit::cap(300, Some(12)),
+        (12, EnvelopeLimit::HourlyBudget)
+    );
+    let usage = [
+        user("a@x.com", UserStatus::Active),
+        user("b@x.com", UserStatus::Active),
+        user("c@x.com", UserStatus::Active),
+    ];
+    let two = Options {
+        envelope_checks: 2,
+        ..options()
+    };
+    assert_eq!(
+        needing_envelope_check(&usage, &two, &Exempt::default()).len(),
+        2
+    );
+}
+
+#[test]
 fn a_recent_login_or_a_recent_assignment_is_use_and_needs_no_call() {
     let mut logged_in = user("login@x.com", UserStatus::Active);
     logged_in.last_login = at("2026-11-30T09:00:00Z");
