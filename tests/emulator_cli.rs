@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
 use docusign_gitops::emulator::account::UserStatus;
-use docusign_gitops::emulator::seed;
+use docusign_gitops::emulator::sample;
 use serde_json::{Value, json};
 
 use crate::harness::{Cli, Run};
@@ -247,7 +247,7 @@ fn a_bad_seed_is_a_clear_error() {
 
 #[test]
 fn the_sample_account_carries_hand_made_drift() {
-    let seed = seed::sample();
+    let seed = sample::sample();
     let built = seed
         .build(
             &mut fastrand::Rng::with_seed(1),

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use docusign_gitops::emulator::account::UserStatus;
 use docusign_gitops::emulator::config::LastLogin;
 use docusign_gitops::emulator::seed::Seed;
-use docusign_gitops::emulator::{self, Config, Running, dates, seed};
+use docusign_gitops::emulator::{self, Config, Running, dates, sample};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -755,7 +755,7 @@ async fn envelopes_and_figures_are_kept_in_the_state_file_and_old_files_still_lo
 #[test]
 fn the_sample_account_has_two_invitations_not_accepted() {
     let now = Timestamp::now();
-    let seeded = seed::sample()
+    let seeded = sample::sample()
         .build(&mut fastrand::Rng::with_seed(1), &dates::format(now))
         .expect("the sample builds");
     let account = &seeded.account;
@@ -797,7 +797,7 @@ fn the_sample_account_has_two_invitations_not_accepted() {
 #[test]
 fn the_sample_account_has_invitations_idle_users_and_activity() {
     let now = Timestamp::now();
-    let seeded = seed::sample()
+    let seeded = sample::sample()
         .build(&mut fastrand::Rng::with_seed(1), &dates::format(now))
         .expect("the sample builds");
     let account = &seeded.account;

@@ -85,7 +85,7 @@ pub fn run(args: EmulatorArgs) -> Exit {
         ..base
     };
     let seed = match seed.map_or_else(
-        || Ok(crate::emulator::seed::sample()),
+        || Ok(crate::emulator::sample::sample()),
         |path| read_seed(&path),
     ) {
         Ok(seed) => seed,

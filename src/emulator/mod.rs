@@ -16,6 +16,7 @@ mod faults;
 mod inspect;
 mod limits;
 mod oauth;
+pub mod sample;
 pub mod seed;
 mod tokens;
 
@@ -531,7 +532,7 @@ pub fn run_until_interrupted(
 /// returns it with an access token for its integration user.
 pub async fn start_sample(config: Config) -> Result<(Running, String), String> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
-    let seeded = seed::sample().build(&mut rng, &api::now())?;
+    let seeded = sample::sample().build(&mut rng, &api::now())?;
     let (accounts, integration_user) = initial_accounts(&config, seeded)?;
     start_in_process(config, accounts, &integration_user, &mut rng).await
 }
@@ -592,7 +593,7 @@ pub async fn start_samples(
 ) -> Result<(Running, String), String> {
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let now = api::now();
-    let sample = seed::sample();
+    let sample = sample::sample();
     let mut kept = match &config.state_file {
         // A link counts as there (and is then refused), even when it points to nothing.
         Some(path) if std::fs::symlink_metadata(path).is_ok() => load_state(path)?,
@@ -640,7 +641,7 @@ pub async fn start_samples(
 mod tests {
     use std::sync::Arc;
 
-    use super::{Config, load_state, lock, save_state, seed, start};
+    use super::{Config, load_state, lock, sample, save_state, start};
 
     /// Writers in many threads at once: each through a temporary file of its own, so none
     /// fails and no temporary file is left.
@@ -649,7 +650,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = Arc::new(dir.path().join("account.json"));
         let mut rng = fastrand::Rng::with_seed(7);
-        let account = seed::sample()
+        let account = sample::sample()
             .build(&mut rng, &super::api::now())
             .expect("the sample")
             .account;
@@ -736,7 +737,7 @@ mod tests {
             ..Config::default()
         };
         let mut rng = fastrand::Rng::with_seed(7);
-        let account = seed::sample()
+        let account = sample::sample()
             .build(&mut rng, &super::api::now())
             .expect("the sample")
             .account;
