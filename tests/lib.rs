@@ -59,6 +59,7 @@ mod sync_example;
 mod sync_files;
 mod sync_ldap;
 mod sync_ldap_cli;
+mod sync_workspace;
 mod validate;
 mod workspace;
 mod workspace_apply;

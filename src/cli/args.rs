@@ -128,9 +128,13 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The directory that holds the desired-state YAML and its `sync` section.
+    /// The directory that holds the desired-state YAML and its `sync` section, or a workspace
+    /// (every account with a `sync` section generates into its own folder).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// In a workspace: only this account (its name in `workspace.yaml`).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
     /// Write nothing; exit 2 when a generated file would change (for CI).
     #[arg(long)]
     pub check: bool,

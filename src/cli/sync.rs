@@ -7,6 +7,7 @@ use super::args::SyncArgs;
 use super::error::CliError;
 use super::render::Renderer;
 use crate::confined::Confinement;
+use crate::desired::workspace::{AccountEntry, Workspace};
 use crate::desired::write::GENERATED_FOLDER;
 use crate::desired::{self, Level};
 use crate::sync::{config::SyncSection, rules, write};
@@ -19,18 +20,94 @@ struct Generated {
 }
 
 pub fn run(args: SyncArgs) -> Exit {
-    let SyncArgs { dir, check } = args;
-    let Some(section) = sync_section(&dir) else {
-        return Exit::Error;
+    let SyncArgs {
+        dir,
+        account,
+        check,
+    } = args;
+    let workspace = match Workspace::find(&dir) {
+        Ok(workspace) => workspace,
+        Err(problems) => {
+            super::report_problems(&problems);
+            return Exit::Error;
+        }
     };
+    let Some(workspace) = workspace else {
+        if let Some(account) = account {
+            return super::report_error(CliError::NotAWorkspace { dir, account });
+        }
+        // One account's folder of a workspace is refused: its `sync` may be its own, but what
+        // it generates is checked against the shared definitions it lacks alone.
+        if let Some(refusal) = desired::workspace::single_account_refusal(&dir) {
+            super::report_problems(&[refusal]);
+            return Exit::Error;
+        }
+        let Some(section) = sync_section(&dir, desired::load(&dir)) else {
+            return Exit::Error;
+        };
+        return sync_folder(&dir, "", &section, check);
+    };
+    every_account(&workspace, account.as_deref(), check)
+}
+
+/// `sync` on a workspace: each account (or the one `--account` names) generates from its own
+/// `sync` section into its own folder; an account without one has nothing to generate. One
+/// account failing fails alone, and the exit code is the worst of them.
+fn every_account(workspace: &Workspace, named: Option<&str>, check: bool) -> Exit {
+    let accounts: Vec<&AccountEntry> = match named {
+        Some(name) => match workspace.account(name) {
+            Some(entry) => vec![entry],
+            None => return super::report_error(CliError::unknown_account(name, workspace)),
+        },
+        None => workspace.accounts.iter().collect(),
+    };
+    let shared = workspace.shared();
+    let mut worst = Exit::Success;
+    for entry in accounts {
+        let name = entry.name.value.trim();
+        let outcome = workspace.load_with(entry, &shared);
+        let folder = workspace.dir_of(entry);
+        let exit = if named.is_none() && outcome.sync.is_none() && !has_errors(&outcome) {
+            outln!("account `{name}`: no `sync` section, nothing to generate");
+            Exit::Success
+        } else {
+            if has_errors(&outcome) {
+                errln!("account `{name}`:");
+            }
+            match sync_section(&folder, outcome) {
+                Some(section) => {
+                    let shown = format!("{}/", entry.dir.value.trim().trim_end_matches('/'));
+                    sync_folder(&folder, &shown, &section, check)
+                }
+                None => Exit::Error,
+            }
+        };
+        if exit.severity() > worst.severity() {
+            worst = exit;
+        }
+    }
+    worst
+}
+
+fn has_errors(outcome: &desired::Outcome) -> bool {
+    outcome
+        .problems
+        .iter()
+        .any(|problem| problem.level() == Level::Error)
+}
+
+/// Generates the files of `section`'s sources under `dir` (`--check`: says what would change
+/// and writes nothing). `shown` is put before each path said: the account's folder in a
+/// workspace, nothing for one account's directory.
+fn sync_folder(dir: &Path, shown: &str, section: &SyncSection, check: bool) -> Exit {
     // Everything is read and mapped before anything is written: a source that fails leaves
     // every file as it was.
     let mut generated = Vec::new();
     for source in &section.sources {
         let written = source
-            .people(&dir)
+            .people(dir)
             .map_err(miette::Report::new)
-            .and_then(|people| rules::map(&people, &section).map_err(miette::Report::new))
+            .and_then(|people| rules::map(&people, section).map_err(miette::Report::new))
             .and_then(|users| {
                 write::users_file(&source.name, &users)
                     .map(|text| Generated {
@@ -48,7 +125,10 @@ pub fn run(args: SyncArgs) -> Exit {
         match written {
             Ok(file) => generated.push(file),
             Err(report) => {
-                let report = report.wrap_err(format!("the source `{}`", source.name));
+                let report = report.wrap_err(match shown.trim_end_matches('/') {
+                    "" => format!("the source `{}`", source.name),
+                    folder => format!("the source `{}` of `{folder}`", source.name),
+                });
                 errln!("{report:?}");
                 return Exit::Error;
             }
@@ -63,26 +143,29 @@ pub fn run(args: SyncArgs) -> Exit {
                 != Some(&file.text)
         })
         .collect();
-    let Some(stale) = stale_files(&dir, &generated) else {
+    let Some(stale) = stale_files(dir, shown, &generated) else {
         return Exit::Error;
     };
     if check {
         for file in &changed {
-            outln!("{} would change", file.relative);
+            outln!("{shown}{} would change", file.relative);
         }
         for relative in &stale {
-            outln!("{relative} would be removed: no source writes it");
+            outln!("{shown}{relative} would be removed: no source writes it");
         }
         if changed.is_empty() && stale.is_empty() {
-            outln!("the generated files are up to date");
+            match shown.trim_end_matches('/') {
+                "" => outln!("the generated files are up to date"),
+                folder => outln!("the generated files in `{folder}` are up to date"),
+            }
             return Exit::Success;
         }
         return Exit::Changes;
     }
     for file in &changed {
-        if let Err(reason) = write_file(&dir, &file.relative, &file.text) {
+        if let Err(reason) = write_file(dir, &file.relative, &file.text) {
             let error = CliError::SyncWrite {
-                path: file.relative.clone(),
+                path: format!("{shown}{}", file.relative),
                 reason,
             };
             errln!("{:?}", miette::Report::new(error));
@@ -93,13 +176,13 @@ pub fn run(args: SyncArgs) -> Exit {
     for relative in &stale {
         if let Err(error) = std::fs::remove_file(dir.join(relative)) {
             let error = CliError::SyncWrite {
-                path: relative.clone(),
+                path: format!("{shown}{relative}"),
                 reason: error.to_string(),
             };
             errln!("{:?}", miette::Report::new(error));
             return Exit::Error;
         }
-        outln!("removed {relative}: no source writes it");
+        outln!("removed {shown}{relative}: no source writes it");
     }
     for file in &generated {
         let verb = if changed.iter().any(|c| c.relative == file.relative) {
@@ -108,7 +191,7 @@ pub fn run(args: SyncArgs) -> Exit {
             "unchanged"
         };
         outln!(
-            "{verb} {} ({})",
+            "{verb} {shown}{} ({})",
             file.relative,
             crate::words::counted(file.users, "user")
         );
@@ -117,8 +200,7 @@ pub fn run(args: SyncArgs) -> Exit {
 }
 
 /// The `sync` section of the desired state in `dir`, or the problems that hide it (said).
-fn sync_section(dir: &Path) -> Option<SyncSection> {
-    let outcome = desired::load(dir);
+fn sync_section(dir: &Path, outcome: desired::Outcome) -> Option<SyncSection> {
     if let Some(section) = outcome.sync {
         return Some(section);
     }
@@ -144,14 +226,14 @@ fn sync_section(dir: &Path) -> Option<SyncSection> {
 /// or renamed), relative to `dir`: left there, they would go on declaring their users. A file
 /// there that `sync` didn't write is left alone, with a warning; `None` when the folder can't
 /// be read (said).
-fn stale_files(dir: &Path, generated: &[Generated]) -> Option<Vec<String>> {
+fn stale_files(dir: &Path, shown: &str, generated: &[Generated]) -> Option<Vec<String>> {
     let folder = dir.join(GENERATED_FOLDER);
     let entries = match std::fs::read_dir(&folder) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Some(Vec::new()),
         Err(error) => {
             let error = CliError::SyncWrite {
-                path: GENERATED_FOLDER.to_owned(),
+                path: format!("{shown}{GENERATED_FOLDER}"),
                 reason: error.to_string(),
             };
             errln!("{:?}", miette::Report::new(error));
@@ -174,7 +256,7 @@ fn stale_files(dir: &Path, generated: &[Generated]) -> Option<Vec<String>> {
             stale.push(relative);
         } else {
             errln!(
-                "warning: `{relative}` is not a file `sync` wrote, so it is left alone; everything under `{GENERATED_FOLDER}/` is read as generated, so move it out if it is hand-written"
+                "warning: `{shown}{relative}` is not a file `sync` wrote, so it is left alone; everything under `{GENERATED_FOLDER}/` is read as generated, so move it out if it is hand-written"
             );
         }
     }
