@@ -296,6 +296,25 @@ async fn people_works_from_inside_an_async_runtime_too() {
 }
 
 #[test]
+fn a_search_that_finds_nobody_is_refused_rather_than_making_everyone_a_leaver() {
+    let server = Slapd::start(&small_directory(), SIZE_LIMIT);
+    // A filter no entry matches: the shape of a typo, or of an account that may read nothing.
+    let config = config(&server.url, "filter: (department=Nowhere)\n");
+    let error = source(config, READER_PASSWORD)
+        .people()
+        .expect_err("nobody matches");
+    let SourceError::Directory { url, problem, fix } = &error else {
+        panic!("not a directory error: {error:?}");
+    };
+    assert_eq!(url, &server.url);
+    assert!(problem.contains("finds nobody"), "{problem}");
+    assert!(problem.contains("(department=Nowhere)"), "{problem}");
+    assert!(problem.contains(PEOPLE), "names the base: {problem}");
+    let fix = fix.as_deref().unwrap_or_default();
+    assert!(fix.contains("leaver") && fix.contains("`filter`"), "{fix}");
+}
+
+#[test]
 fn start_tls_is_on_by_default_and_a_server_without_it_is_refused() {
     let server = Slapd::start(&small_directory(), SIZE_LIMIT);
     let mut config = config(&server.url, "filter: (mail=*)\n");

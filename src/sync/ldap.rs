@@ -373,6 +373,25 @@ impl LdapSource {
         let entries = session
             .search_all(&config.base_dn, &config.filter, &people_attributes)
             .await?;
+        if entries.is_empty() {
+            // As an empty CSV or SCIM export is refused: written, it would make everyone from
+            // this source a leaver. A directory hides what the service account may not read
+            // rather than refusing the search, so the usual cause is access, not the filter.
+            return Err(SourceError::Directory {
+                url: config.url.clone(),
+                problem: format!(
+                    "finds nobody under `{}` with the filter `{}`",
+                    config.base_dn, config.filter
+                ),
+                fix: Some(
+                    "a search that finds nobody would make everyone from this source a leaver: \
+                     check `base_dn` and `filter`, and that the service account may read the \
+                     people (directories hide what it may not read); to stop using the source, \
+                     remove it from `sources.yaml`"
+                        .to_owned(),
+                ),
+            });
+        }
         let mut people = entries
             .iter()
             .map(|found| entry::person(found, config))
