@@ -480,11 +480,7 @@ fn authority(url: &str) -> Option<String> {
 }
 
 fn unreadable(reason: String) -> ClientError {
-    ClientError::Unreadable {
-        method: "POST".to_owned(),
-        path: TOKEN_PATH.to_owned(),
-        reason,
-    }
+    ClientError::unreadable("POST", TOKEN_PATH, reason)
 }
 
 /// A JSON error by where and what kind, never by the value (which could be a token).

@@ -183,11 +183,7 @@ impl Client {
         let sent = self
             .send_reading(Method::GET, path, None, Retry::Safe, None)
             .await?;
-        let unreadable = |err: serde_json::Error| ClientError::Unreadable {
-            method: "GET".to_owned(),
-            path: path.to_owned(),
-            reason: err.to_string(),
-        };
+        let unreadable = |err: serde_json::Error| ClientError::unreadable("GET", path, err);
         if self.auth.redactor().clean_as_sent(&sent.bytes) && !sent.is_empty() {
             return serde_json::from_slice(&sent.bytes).map_err(unreadable);
         }
@@ -234,13 +230,8 @@ impl Client {
         let mut body = if sent.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&sent.bytes).map_err(|err| {
-                redactor.scrub_error(ClientError::Unreadable {
-                    method: method.to_string(),
-                    path: path.to_owned(),
-                    reason: err.to_string(),
-                })
-            })?
+            serde_json::from_slice(&sent.bytes)
+                .map_err(|err| redactor.scrub_error(ClientError::unreadable(method, path, err)))?
         };
         if !redactor.clean_as_sent(&sent.bytes) {
             redactor.scrub_json(&mut body);

@@ -91,11 +91,8 @@ async fn ask_userinfo(
     if !status.is_success() {
         return Err(refusal(status, &body));
     }
-    serde_json::from_slice(&body).map_err(|error| ClientError::Unreadable {
-        method: "GET".to_owned(),
-        path: USERINFO_PATH.to_owned(),
-        reason: error.to_string(),
-    })
+    serde_json::from_slice(&body)
+        .map_err(|error| ClientError::unreadable("GET", USERINFO_PATH, error))
 }
 
 /// One `GET /oauth/userinfo`: the status and body.

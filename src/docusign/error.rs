@@ -121,6 +121,21 @@ pub enum ClientError {
     Account(String),
 }
 
+impl ClientError {
+    /// An answer to `method path` that doesn't have the documented shape, and why.
+    pub fn unreadable(
+        method: impl std::fmt::Display,
+        path: impl Into<String>,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        Self::Unreadable {
+            method: method.to_string(),
+            path: path.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
 /// Why a request got no answer, in words: reqwest's error and each cause once, without the
 /// URL, which the message around it already names.
 #[must_use]

@@ -265,10 +265,8 @@ where
     }
     let mut rest: Vec<(usize, Vec<T>)> = Vec::new();
     while let Some(joined) = pages.join_next().await {
-        let (index, page) = joined.map_err(|err| ClientError::Unreadable {
-            method: "GET".to_owned(),
-            path: path.to_owned(),
-            reason: format!("a page task failed: {err}"),
+        let (index, page) = joined.map_err(|err| {
+            ClientError::unreadable("GET", path, format!("a page task failed: {err}"))
         })?;
         rest.push((index, items(page?)));
     }
@@ -320,10 +318,12 @@ async fn memberships_from_member_lists(
     }
     let mut memberships: HashMap<String, BTreeSet<String>> = HashMap::new();
     while let Some(joined) = lists.join_next().await {
-        let (group_id, members) = joined.map_err(|err| ClientError::Unreadable {
-            method: "GET".to_owned(),
-            path: "/groups/{groupId}/users".to_owned(),
-            reason: format!("a member-list task failed: {err}"),
+        let (group_id, members) = joined.map_err(|err| {
+            ClientError::unreadable(
+                "GET",
+                "/groups/{groupId}/users",
+                format!("a member-list task failed: {err}"),
+            )
         })?;
         for member in members? {
             memberships

@@ -653,10 +653,12 @@ impl Client {
             .and_then(|id| serde_json::from_value::<Text>(id.clone()).ok())
             .map(|id| id.0)
             .filter(|id| !id.is_empty());
-        id.ok_or_else(|| ClientError::Unreadable {
-            method: "POST".to_owned(),
-            path: "/permission_profiles".to_owned(),
-            reason: "the answer has no permissionProfileId".to_owned(),
+        id.ok_or_else(|| {
+            ClientError::unreadable(
+                "POST",
+                "/permission_profiles",
+                "the answer has no permissionProfileId",
+            )
         })
     }
 
