@@ -7,7 +7,6 @@ use super::Exit;
 use super::args::{AuthArgs, AuthCheckArgs, AuthCommand, ConnectionArgs};
 use super::connection::{self, Target};
 use super::error::CliError;
-use crate::desired::workspace::Workspace;
 use crate::docusign::connect::{self, Connection, standing};
 use crate::model::controls::visible;
 
@@ -48,31 +47,22 @@ fn check(args: AuthCheckArgs) -> Exit {
         account,
         connection,
     } = args;
-    let workspace = match Workspace::find(&dir) {
+    let workspace = match super::workspace_at(&dir, account.as_deref()) {
         Ok(workspace) => workspace,
-        Err(problems) => {
-            super::report_problems(&problems);
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let Some(workspace) = workspace else {
-        if let Some(name) = account {
-            return super::report_error(CliError::NotAWorkspace { dir, account: name });
-        }
         let hint = account_hint(&dir);
         return super::run_to_exit(check_one(connection, hint, "", None));
     };
-    let entries: Vec<_> = match &account {
-        None => {
-            if let Err(err) = super::refuse_one_account_settings(&connection) {
-                return super::report_error(err);
-            }
-            workspace.accounts.iter().collect()
-        }
-        Some(name) => match workspace.account(name) {
-            Some(entry) => vec![entry],
-            None => return super::report_error(CliError::unknown_account(name, &workspace)),
-        },
+    if account.is_none()
+        && let Err(err) = super::refuse_one_account_settings(&connection)
+    {
+        return super::report_error(err);
+    }
+    let entries = match super::accounts_named(&workspace, account.as_deref()) {
+        Ok(entries) => entries,
+        Err(exit) => return exit,
     };
     let emulated = connection.emulator.then(|| super::session::Emulated {
         home: workspace.root.clone(),

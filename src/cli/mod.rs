@@ -154,26 +154,44 @@ fn whole_workspace(target: &TargetArgs) -> Result<Option<Workspace>, Exit> {
     }
 }
 
+/// The workspace at `dir`, `None` for a folder of one account; its problems said (exit 1) when
+/// `workspace.yaml` can't be used, or when `account` (`--account NAME`) is given for a folder
+/// that is no workspace.
+fn workspace_at(dir: &std::path::Path, account: Option<&str>) -> Result<Option<Workspace>, Exit> {
+    let workspace = Workspace::find(dir).map_err(|problems| {
+        report_problems(&problems);
+        Exit::Error
+    })?;
+    if let (None, Some(account)) = (&workspace, account) {
+        return Err(report_error(CliError::NotAWorkspace {
+            dir: dir.to_path_buf(),
+            account: account.to_owned(),
+        }));
+    }
+    Ok(workspace)
+}
+
+/// The accounts of `workspace` a run works on: the one `named` (`--account NAME`), else all
+/// of them; said (exit 1) when `named` is no account of it.
+fn accounts_named<'w>(
+    workspace: &'w Workspace,
+    named: Option<&str>,
+) -> Result<Vec<&'w desired::workspace::AccountEntry>, Exit> {
+    match named {
+        None => Ok(workspace.accounts.iter().collect()),
+        Some(name) => match workspace.account(name) {
+            Some(entry) => Ok(vec![entry]),
+            None => Err(report_error(CliError::unknown_account(name, workspace))),
+        },
+    }
+}
+
 /// Loads the desired state `target` names, printing its problems; `None` when it has errors,
 /// or names a workspace without `--account`, or one account's folder of a workspace (which
 /// alone lacks the shared definitions).
 fn load_target(target: &TargetArgs) -> Option<Target> {
     let TargetArgs { dir, account } = target;
-    let workspace = match Workspace::find(dir) {
-        Ok(workspace) => workspace,
-        Err(problems) => {
-            report_problems(&problems);
-            return None;
-        }
-    };
-    let Some(workspace) = workspace else {
-        if let Some(name) = account {
-            report_error(CliError::NotAWorkspace {
-                dir: dir.clone(),
-                account: name.clone(),
-            });
-            return None;
-        }
+    let Some(workspace) = workspace_at(dir, account.as_deref()).ok()? else {
         return Some(Target {
             dir: dir.clone(),
             tree: dir.clone(),

@@ -7,7 +7,7 @@ use super::args::SyncArgs;
 use super::error::CliError;
 use super::render::Renderer;
 use crate::confined::Confinement;
-use crate::desired::workspace::{AccountEntry, Workspace};
+use crate::desired::workspace::Workspace;
 use crate::desired::write::GENERATED_FOLDER;
 use crate::desired::{self, Level};
 use crate::sync::{config::SyncSection, rules, write};
@@ -25,17 +25,11 @@ pub fn run(args: SyncArgs) -> Exit {
         account,
         check,
     } = args;
-    let workspace = match Workspace::find(&dir) {
+    let workspace = match super::workspace_at(&dir, account.as_deref()) {
         Ok(workspace) => workspace,
-        Err(problems) => {
-            super::report_problems(&problems);
-            return Exit::Error;
-        }
+        Err(exit) => return exit,
     };
     let Some(workspace) = workspace else {
-        if let Some(account) = account {
-            return super::report_error(CliError::NotAWorkspace { dir, account });
-        }
         // One account's folder of a workspace is refused: its `sync` may be its own, but what
         // it generates is checked against the shared definitions it lacks alone.
         if let Some(refusal) = desired::workspace::single_account_refusal(&dir) {
@@ -54,12 +48,9 @@ pub fn run(args: SyncArgs) -> Exit {
 /// `sync` section into its own folder; an account without one has nothing to generate. One
 /// account failing fails alone, and the exit code is the worst of them.
 fn every_account(workspace: &Workspace, named: Option<&str>, check: bool) -> Exit {
-    let accounts: Vec<&AccountEntry> = match named {
-        Some(name) => match workspace.account(name) {
-            Some(entry) => vec![entry],
-            None => return super::report_error(CliError::unknown_account(name, workspace)),
-        },
-        None => workspace.accounts.iter().collect(),
+    let accounts = match super::accounts_named(workspace, named) {
+        Ok(accounts) => accounts,
+        Err(exit) => return exit,
     };
     let shared = workspace.shared();
     let mut worst = Exit::Success;
