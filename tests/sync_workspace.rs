@@ -161,3 +161,21 @@ fn one_accounts_folder_alone_is_refused_and_nothing_is_written() {
         .stderr_has(&["workspace::account_folder", "--account emea"]);
     assert_eq!(read(fixture.path(), "emea/generated/hr.yaml"), None);
 }
+
+#[test]
+fn an_error_elsewhere_in_an_accounts_yaml_does_not_stop_its_sync() {
+    // As in a folder of one account: what `sync` writes may be what fixes the YAML, so only
+    // its own section must be sound.
+    let fixture = workspace().file(
+        "emea/users.yaml",
+        "users:\n  - email: lee@example.com\n    first_name: Lee\n    last_name: Park\n    groups: [No Such Team]\n",
+    );
+    fixture.run(&["validate"]).exits(1);
+    let run = fixture.run(&["sync"]);
+    run.exits(0).stdout_has("wrote emea/generated/hr.yaml");
+    assert!(
+        !run.stderr.contains("account `emea`:"),
+        "a heading with nothing under it\n{}",
+        run.stderr
+    );
+}

@@ -58,20 +58,23 @@ fn every_account(workspace: &Workspace, named: Option<&str>, check: bool) -> Exi
         let name = entry.name.value.trim();
         let outcome = workspace.load_with(entry, &shared);
         let folder = workspace.dir_of(entry);
-        let exit = if named.is_none() && outcome.sync.is_none() && !has_errors(&outcome) {
-            outln!("account `{name}`: no `sync` section, nothing to generate");
-            Exit::Success
-        } else {
-            if has_errors(&outcome) {
+        if outcome.sync.is_none() {
+            let errors = has_errors(&outcome);
+            if named.is_none() && !errors {
+                outln!("account `{name}`: no `sync` section, nothing to generate");
+                continue;
+            }
+            // Its errors follow, under its name.
+            if errors {
                 errln!("account `{name}`:");
             }
-            match sync_section(&folder, outcome) {
-                Some(section) => {
-                    let shown = format!("{}/", entry.dir.value.trim().trim_end_matches('/'));
-                    sync_folder(&folder, &shown, &section, check)
-                }
-                None => Exit::Error,
+        }
+        let exit = match sync_section(&folder, outcome) {
+            Some(section) => {
+                let shown = format!("{}/", entry.dir.value.trim().trim_end_matches('/'));
+                sync_folder(&folder, &shown, &section, check)
             }
+            None => Exit::Error,
         };
         if exit.severity() > worst.severity() {
             worst = exit;
