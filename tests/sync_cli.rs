@@ -377,3 +377,20 @@ fn the_file_of_a_source_no_longer_declared_is_removed() {
         .exits(0)
         .stdout_has("up to date");
 }
+
+#[test]
+fn a_generated_that_is_no_folder_is_an_error_even_for_check() {
+    // `sync` can't tell which of its files are stale there, so it can't say what would change.
+    let fixture = fixture(&people()).file("generated", "not a folder\n");
+    for args in [&["sync", "--check"][..], &["sync"][..]] {
+        fixture
+            .run(args)
+            .exits(1)
+            .stderr_has(&["cli::sync_write", "can't write `generated`"]);
+    }
+    assert_eq!(
+        std::fs::read_to_string(fixture.path().join("generated")).expect("the file"),
+        "not a folder\n",
+        "the file in the way was changed"
+    );
+}
