@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::harness::Fixture;
 use crate::sync_cli::{OBJECTS, SOURCES, people};
+use crate::workspace::account;
 
 const WORKSPACE: &str = "\
 workspace:
@@ -18,10 +19,6 @@ workspace:
     - name: emea
       dir: emea
 ";
-
-fn account(id: &str) -> String {
-    format!("account:\n  id: {id}\n  environment: demo\n")
-}
 
 /// Two accounts sharing the profiles, groups and signing group the rules name; EMEA reads
 /// the HR export, production has no `sync` section.

@@ -35,7 +35,7 @@ users:
     last_name: Ek
 ";
 
-fn account(id: &str) -> String {
+pub fn account(id: &str) -> String {
     format!("account:\n  id: {id}\n  environment: demo\n")
 }
 

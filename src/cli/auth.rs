@@ -102,9 +102,7 @@ fn check(args: AuthCheckArgs) -> Exit {
                 Err(report) => super::report_error(report),
             };
             outln!();
-            if exit.severity() > worst.severity() {
-                worst = exit;
-            }
+            worst = Exit::worst([worst, exit]);
         }
         Ok::<_, CliError>(worst)
     });

@@ -143,11 +143,7 @@ where
 
 /// The worst exit code of all accounts.
 pub fn worst<R>(accounts: &[Outcome<R>]) -> Exit {
-    accounts
-        .iter()
-        .map(|(_, _, exit)| *exit)
-        .max_by_key(|exit| exit.severity())
-        .unwrap_or(Exit::Success)
+    Exit::worst(accounts.iter().map(|(_, _, exit)| *exit))
 }
 
 /// Each account's report under its name; a failed one says why.

@@ -64,6 +64,14 @@ impl Exit {
             Self::Error => 3,
         }
     }
+
+    /// The worst of `exits` (see [`Self::severity`]); success when there are none.
+    fn worst(exits: impl IntoIterator<Item = Self>) -> Self {
+        exits
+            .into_iter()
+            .max_by_key(|exit| exit.severity())
+            .unwrap_or(Self::Success)
+    }
 }
 
 impl From<Exit> for ExitCode {

@@ -216,11 +216,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
     if let Err(exit) = shown {
         return exit;
     }
-    accounts
-        .iter()
-        .map(|account| account.exit)
-        .max_by_key(|exit| exit.severity())
-        .unwrap_or(Exit::Success)
+    Exit::worst(accounts.iter().map(|account| account.exit))
 }
 
 /// Each account's plan under its name; a failed one says why.

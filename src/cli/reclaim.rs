@@ -55,10 +55,7 @@ pub fn run(args: ReclaimArgs) -> Exit {
                     Err(_) => exit,
                 })
                 .collect();
-            exits
-                .into_iter()
-                .max_by_key(|exit| exit.severity())
-                .unwrap_or(Exit::Success)
+            Exit::worst(exits)
         }
         Ok(None) => {
             let Some(target) = super::load_target(&target_args) else {

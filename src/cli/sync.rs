@@ -59,7 +59,7 @@ fn every_account(workspace: &Workspace, named: Option<&str>, check: bool) -> Exi
         let outcome = workspace.load_with(entry, &shared);
         let folder = workspace.dir_of(entry);
         if outcome.sync.is_none() {
-            let errors = has_errors(&outcome);
+            let errors = super::count(&outcome.problems, Level::Error) > 0;
             if named.is_none() && !errors {
                 outln!("account `{name}`: no `sync` section, nothing to generate");
                 continue;
@@ -76,18 +76,9 @@ fn every_account(workspace: &Workspace, named: Option<&str>, check: bool) -> Exi
             }
             None => Exit::Error,
         };
-        if exit.severity() > worst.severity() {
-            worst = exit;
-        }
+        worst = Exit::worst([worst, exit]);
     }
     worst
-}
-
-fn has_errors(outcome: &desired::Outcome) -> bool {
-    outcome
-        .problems
-        .iter()
-        .any(|problem| problem.level() == Level::Error)
 }
 
 /// Generates the files of `section`'s sources under `dir` (`--check`: says what would change

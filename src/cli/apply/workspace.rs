@@ -306,11 +306,7 @@ fn summarise(targets: &[(String, Option<Target>)], settled: &[Settled]) -> Exit 
         let _ = writeln!(summary, "  {name:width$}  {}", settled.summary);
     }
     out!("{summary}");
-    settled
-        .iter()
-        .map(|settled| settled.exit)
-        .max_by_key(|exit| exit.severity())
-        .unwrap_or(Exit::Success)
+    Exit::worst(settled.iter().map(|settled| settled.exit))
 }
 
 /// One question for every account that is ready; refused off a terminal.
