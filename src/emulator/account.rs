@@ -460,6 +460,32 @@ impl Account {
             .collect()
     }
 
+    /// Every user's groups at once: what [`Account::groups_of`] gives one user, in one pass
+    /// over the groups rather than a search of every group per user (a page of a hundred full
+    /// user records would otherwise search each group a hundred times).
+    #[must_use]
+    pub fn memberships(&self) -> Memberships<'_> {
+        let mut memberships = Memberships {
+            everyone: Vec::new(),
+            explicit: HashMap::new(),
+        };
+        for group in self.groups.values() {
+            match group.kind {
+                GroupKind::Everyone => memberships.everyone.push(group),
+                GroupKind::Admin | GroupKind::Custom => {
+                    for member in &group.members {
+                        memberships
+                            .explicit
+                            .entry(member.as_str())
+                            .or_default()
+                            .push(group);
+                    }
+                }
+            }
+        }
+        memberships
+    }
+
     /// DocuSign's rule: every user holds exactly one existing permission profile. Returns how
     /// many users break it (zero, unless the emulator has a bug).
     #[must_use]
@@ -522,4 +548,29 @@ fn builtin_settings(name: &str) -> BTreeMap<String, String> {
 #[must_use]
 pub fn new_profile_settings() -> BTreeMap<String, String> {
     builtin_settings("DocuSign Sender")
+}
+
+/// Every user's groups, from [`Account::memberships`].
+pub struct Memberships<'a> {
+    /// The Everyone groups: every user who is not closed is in them.
+    everyone: Vec<&'a Group>,
+    /// Each user ID's other groups, in group order.
+    explicit: HashMap<&'a str, Vec<&'a Group>>,
+}
+
+impl<'a> Memberships<'a> {
+    /// The groups `user` is in, as [`Account::groups_of`] gives them: in group order.
+    #[must_use]
+    pub fn of(&self, user: &User) -> Vec<&'a Group> {
+        let everyone = (user.status != UserStatus::Closed).then_some(&self.everyone);
+        let explicit = self.explicit.get(user.id.as_str());
+        let mut groups: Vec<&'a Group> = everyone
+            .into_iter()
+            .chain(explicit)
+            .flatten()
+            .copied()
+            .collect();
+        groups.sort_by_key(|group| group.id);
+        groups
+    }
 }

@@ -676,6 +676,36 @@ mod tests {
         assert_eq!(names, ["account.json"], "temporary files left behind");
     }
 
+    /// Every user's groups taken at once are the groups each user's own search finds, in the
+    /// same order, closed users (out of Everyone) included.
+    #[test]
+    fn memberships_are_each_users_groups() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut account = sample::sample()
+            .build(&mut rng, &super::api::now())
+            .expect("the sample")
+            .account;
+        account.users[0].status = super::account::UserStatus::Closed;
+        let memberships = account.memberships();
+        let ids = |groups: Vec<&super::account::Group>| -> Vec<u64> {
+            groups.iter().map(|group| group.id).collect()
+        };
+        let mut in_custom_groups = 0;
+        for user in &account.users {
+            let expected = ids(account.groups_of(user));
+            in_custom_groups += usize::from(expected.len() > 1);
+            assert_eq!(ids(memberships.of(user)), expected, "{}", user.email);
+        }
+        assert!(in_custom_groups > 0, "the sample puts users in groups");
+        let closed = memberships.of(&account.users[0]);
+        assert!(
+            closed
+                .iter()
+                .all(|group| group.kind != super::account::GroupKind::Everyone),
+            "a closed user is out of Everyone"
+        );
+    }
+
     /// A workspace's emulator: one account per name, each under an ID its name gives, one
     /// user ID per person across them, and a kept account (matched by ID) wins over the sample.
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 use axum::extract::Path;
 use axum::response::Response;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::bulk::{Shape, answer_each};
@@ -20,18 +21,37 @@ fn invalid_group() -> ApiError {
 
 /// A group record; `with_count` adds its `usersCount` (user records' `groupList` has none).
 pub fn group_json(account: &Account, group: &Group, with_count: bool) -> Value {
-    let mut entry = json!({
-        "groupId": group.id.to_string(),
-        "groupName": group.name,
-        "groupType": group.kind.wire_name(),
-    });
-    if let Some(profile) = group.profile_id {
-        entry["permissionProfileId"] = json!(profile.to_string());
-    }
+    let mut record = GroupRecord::of(group);
     if with_count {
-        entry["usersCount"] = json!(account.members_of(group).len().to_string());
+        record.users_count = Some(account.members_of(group).len().to_string());
     }
-    entry
+    // A record of strings always turns into a JSON value.
+    serde_json::to_value(record).unwrap_or_default()
+}
+
+/// A group record as the API sends it, without its `usersCount` unless set.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRecord<'a> {
+    group_id: String,
+    group_name: &'a str,
+    group_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permission_profile_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users_count: Option<String>,
+}
+
+impl<'a> GroupRecord<'a> {
+    pub fn of(group: &'a Group) -> Self {
+        Self {
+            group_id: group.id.to_string(),
+            group_name: &group.name,
+            group_type: group.kind.wire_name(),
+            permission_profile_id: group.profile_id.map(|id| id.to_string()),
+            users_count: None,
+        }
+    }
 }
 
 /// The group a request names by ID.

@@ -454,6 +454,6 @@ pub fn flag(query: &std::collections::HashMap<String, String>, key: &str) -> boo
 }
 
 /// A JSON response with a status.
-pub fn reply(status: StatusCode, body: Value) -> Response {
+pub fn reply(status: StatusCode, body: impl serde::Serialize) -> Response {
     (status, axum::Json(body)).into_response()
 }

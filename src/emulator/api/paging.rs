@@ -7,6 +7,7 @@ use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::{account_slot, reply};
@@ -70,20 +71,24 @@ impl Page {
 
     /// A list answer: this page of `selected`, each as `record` makes it, under `field` (left
     /// out when the page is empty, as DocuSign leaves it out), with the paging fields.
-    pub fn answer<T>(
+    pub fn answer<T, R: Serialize>(
         &self,
         selected: &[T],
         field: &str,
         path: &str,
         query: &HashMap<String, String>,
-        record: impl FnMut(&T) -> Value,
+        record: impl FnMut(&T) -> R,
     ) -> Response {
-        let shown: Vec<Value> = self.slice(selected).iter().map(record).collect();
-        let mut body = self.envelope(selected.len(), shown.len(), path, query);
-        if !shown.is_empty() {
-            body.insert(field.to_owned(), Value::Array(shown));
-        }
-        reply(StatusCode::OK, Value::Object(body))
+        let records: Vec<R> = self.slice(selected).iter().map(record).collect();
+        let paging = self.envelope(selected.len(), records.len(), path, query);
+        reply(
+            StatusCode::OK,
+            ListBody {
+                field,
+                records,
+                paging,
+            },
+        )
     }
 
     /// The paging fields of a list answer, all strings as DocuSign sends them. An empty page
@@ -120,6 +125,27 @@ impl Page {
             );
         }
         fields
+    }
+}
+
+/// A list answer's body: the page's records under `field` (left out when there are none), then
+/// the paging fields. Serialised as it stands, so a page's records need no JSON tree.
+struct ListBody<'a, R> {
+    field: &'a str,
+    records: Vec<R>,
+    paging: Map<String, Value>,
+}
+
+impl<R: Serialize> Serialize for ListBody<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if !self.records.is_empty() {
+            map.serialize_entry(self.field, &self.records)?;
+        }
+        for (key, value) in &self.paging {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
@@ -190,11 +216,11 @@ impl Listing {
     }
 
     /// This page of `selected` as the list answer (see [`Page::answer`]).
-    pub fn answer<T>(
+    pub fn answer<T, R: Serialize>(
         &self,
         selected: &[T],
         field: &str,
-        record: impl FnMut(&T) -> Value,
+        record: impl FnMut(&T) -> R,
     ) -> Response {
         self.page
             .answer(selected, field, &self.path, &self.query, record)

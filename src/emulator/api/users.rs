@@ -7,17 +7,18 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::bulk::{Shape, answer_each};
-use super::groups::{existing_group, group_json};
+use super::groups::{GroupRecord, existing_group};
 use super::paging::Listing;
 use super::profiles::existing_profile;
 use super::write::Write;
 use super::{
     Caller, account_slot, flag, items, lacks_membership, list_param, now, reply, text, trimmed,
 };
-use crate::emulator::account::{Account, GroupKind, User, UserStatus};
+use crate::emulator::account::{Account, Group, GroupKind, User, UserStatus};
 use crate::emulator::config::LastLogin;
 use crate::emulator::dates::NEVER;
 use crate::emulator::error::ApiError;
@@ -32,57 +33,127 @@ pub fn invalid_user_id() -> ApiError {
 
 /// A user record as the API sends it. `full` adds what `additional_info=true` adds.
 pub fn user_json(account: &Account, user: &User, full: bool, group_list: bool) -> Value {
-    let mut record = Map::new();
-    let mut put = |key: &str, value: &str| {
-        record.insert(key.to_owned(), json!(value));
-    };
-    put("userId", &user.id);
-    put("userName", &user.user_name);
-    put("userType", "CompanyUser");
-    put("userStatus", user.status.wire_name());
-    put("uri", &format!("/users/{}", user.id));
-    put("email", &user.email);
-    put("firstName", &user.first_name);
-    put("lastName", &user.last_name);
-    put("createdDateTime", &user.created);
-    put(
-        "userAddedToAccountDateTime",
-        user.added.as_deref().unwrap_or(&user.created),
-    );
-    if full {
-        let profile = account.profiles.get(&user.profile_id);
-        put("jobTitle", &user.job_title);
-        put("permissionProfileId", &user.profile_id.to_string());
-        put(
-            "permissionProfileName",
-            profile.map_or("", |profile| profile.name.as_str()),
-        );
-        let admin = profile
-            .is_some_and(|profile| crate::model::admin::settings_manage_account(&profile.settings));
-        put("isAdmin", if admin { "True" } else { "False" });
-        put("userProfileLastModifiedDate", &user.modified);
-        put("middleName", "");
-        put("suffixName", "");
-        put("title", "");
-        put("sendActivationOnInvalidLogin", "false");
-        put("enableConnectForUser", "false");
-        // Newer than the spec: sent only for the users they hold for.
-        if user.managed_by_scim {
-            put("isManagedByScim", "True");
-        }
-        if user.membership_managed_by_scim {
-            put("isMembershipManagedByScim", "True");
-        }
-        if group_list {
-            let groups: Vec<Value> = account
-                .groups_of(user)
-                .into_iter()
-                .map(|group| group_json(account, group, false))
-                .collect();
-            record.insert("groupList".to_owned(), Value::Array(groups));
+    let groups = group_list.then(|| account.groups_of(user));
+    // A record of strings always turns into a JSON value.
+    serde_json::to_value(UserRecord::of(account, user, full, groups)).unwrap_or_default()
+}
+
+/// A user record as the API sends it, serialised straight from the account (a page of a
+/// thousand-user account is a hundred of these, so no JSON tree is built in between).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRecord<'a> {
+    user_id: &'a str,
+    user_name: &'a str,
+    user_type: &'static str,
+    user_status: &'static str,
+    uri: String,
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    created_date_time: &'a str,
+    user_added_to_account_date_time: &'a str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    full: Option<FullRecord<'a>>,
+}
+
+/// What `additional_info=true` adds to a user record.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FullRecord<'a> {
+    job_title: &'a str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    profile: Option<ProfileFields<'a>>,
+    is_admin: &'static str,
+    user_profile_last_modified_date: &'a str,
+    middle_name: &'static str,
+    suffix_name: &'static str,
+    title: &'static str,
+    send_activation_on_invalid_login: &'static str,
+    enable_connect_for_user: &'static str,
+    // Newer than the spec: sent only for the users they hold for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_managed_by_scim: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_membership_managed_by_scim: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_list: Option<Vec<GroupRecord<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_login: Option<String>,
+}
+
+/// The profile a full record names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileFields<'a> {
+    permission_profile_id: String,
+    permission_profile_name: &'a str,
+}
+
+impl<'a> UserRecord<'a> {
+    /// `user`'s record; `full` adds what `additional_info=true` adds, and its `groupList` when
+    /// `groups` are given.
+    pub fn of(
+        account: &'a Account,
+        user: &'a User,
+        full: bool,
+        groups: Option<Vec<&'a Group>>,
+    ) -> Self {
+        let full = full.then(|| {
+            let profile = account.profiles.get(&user.profile_id);
+            let admin = profile.is_some_and(|profile| {
+                crate::model::admin::settings_manage_account(&profile.settings)
+            });
+            let true_if = |holds: bool| holds.then_some("True");
+            FullRecord {
+                job_title: &user.job_title,
+                profile: Some(ProfileFields {
+                    permission_profile_id: user.profile_id.to_string(),
+                    permission_profile_name: profile.map_or("", |profile| profile.name.as_str()),
+                }),
+                is_admin: if admin { "True" } else { "False" },
+                user_profile_last_modified_date: &user.modified,
+                middle_name: "",
+                suffix_name: "",
+                title: "",
+                send_activation_on_invalid_login: "false",
+                enable_connect_for_user: "false",
+                is_managed_by_scim: true_if(user.managed_by_scim),
+                is_membership_managed_by_scim: true_if(user.membership_managed_by_scim),
+                group_list: groups.map(|groups| groups.into_iter().map(GroupRecord::of).collect()),
+                last_login: None,
+            }
+        });
+        Self {
+            user_id: &user.id,
+            user_name: &user.user_name,
+            user_type: "CompanyUser",
+            user_status: user.status.wire_name(),
+            uri: format!("/users/{}", user.id),
+            email: &user.email,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            created_date_time: &user.created,
+            user_added_to_account_date_time: user.added.as_deref().unwrap_or(&user.created),
+            full,
         }
     }
-    Value::Object(record)
+
+    /// The record with `lastLogin` (full records only).
+    fn with_last_login(mut self, last_login: Option<String>) -> Self {
+        if let Some(full) = &mut self.full {
+            full.last_login = last_login;
+        }
+        self
+    }
+
+    /// The record without its profile (full records only).
+    fn without_profile(mut self) -> Self {
+        if let Some(full) = &mut self.full {
+            full.profile = None;
+        }
+        self
+    }
 }
 
 /// The short `userInfo` form used in close answers and group member lists.
@@ -207,15 +278,10 @@ pub async fn list(listing: Listing) -> Result<Response, ApiError> {
     let full = flag(query, "additional_info");
     let config = &listing.shared().config;
     let group_list = full && config.group_list_in_user_records;
+    let memberships = group_list.then(|| account.memberships());
     Ok(listing.answer(&selected, "users", |user| {
-        let mut record = user_json(account, user, full, group_list);
-        if full
-            && let Some(last_login) = last_login(config, user)
-            && let Some(record) = record.as_object_mut()
-        {
-            record.insert("lastLogin".to_owned(), json!(last_login));
-        }
-        record
+        let groups = memberships.as_ref().map(|memberships| memberships.of(user));
+        UserRecord::of(account, user, full, groups).with_last_login(last_login(config, user))
     }))
 }
 
@@ -483,19 +549,18 @@ pub async fn update_one(
 /// The record an update answers with: the full user, without its profile when the emulator
 /// is set not to echo it.
 fn updated_user_json(shared: &Shared, account: &Account, user: &User) -> Value {
-    let mut record = user_json(
-        account,
-        user,
-        true,
-        shared.config.group_list_in_user_records,
-    );
-    if !shared.config.profile_in_user_answers
-        && let Some(record) = record.as_object_mut()
-    {
-        record.remove("permissionProfileId");
-        record.remove("permissionProfileName");
-    }
-    record
+    let groups = shared
+        .config
+        .group_list_in_user_records
+        .then(|| account.groups_of(user));
+    let record = UserRecord::of(account, user, true, groups);
+    let record = if shared.config.profile_in_user_answers {
+        record
+    } else {
+        record.without_profile()
+    };
+    // A record of strings always turns into a JSON value.
+    serde_json::to_value(record).unwrap_or_default()
 }
 
 pub async fn close(
