@@ -643,48 +643,20 @@ mod tests {
 
     use super::{Config, load_state, lock, sample, save_state, start};
 
-    /// Writers in many threads at once: each through a temporary file of its own, so none
-    /// fails and no temporary file is left.
-    #[test]
-    fn concurrent_state_writes_never_fail() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = Arc::new(dir.path().join("account.json"));
+    /// The sample account, built from a fixed seed.
+    fn sample_account() -> super::account::Account {
         let mut rng = fastrand::Rng::with_seed(7);
-        let account = sample::sample()
+        sample::sample()
             .build(&mut rng, &super::api::now())
             .expect("the sample")
-            .account;
-        let accounts = Arc::new(vec![account]);
-        let writers: Vec<_> = (0..8)
-            .map(|_| {
-                let (path, accounts) = (Arc::clone(&path), Arc::clone(&accounts));
-                std::thread::spawn(move || {
-                    for _ in 0..40 {
-                        save_state(&path, &accounts).expect("a write");
-                    }
-                })
-            })
-            .collect();
-        for writer in writers {
-            writer.join().expect("a writer");
-        }
-        assert_eq!(load_state(&path).expect("reads").len(), 1);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .map(|entry| entry.expect("entry").file_name())
-            .collect();
-        assert_eq!(names, ["account.json"], "temporary files left behind");
+            .account
     }
 
     /// Every user's groups taken at once are the groups each user's own search finds, in the
     /// same order, closed users (out of Everyone) included.
     #[test]
     fn memberships_are_each_users_groups() {
-        let mut rng = fastrand::Rng::with_seed(7);
-        let mut account = sample::sample()
-            .build(&mut rng, &super::api::now())
-            .expect("the sample")
-            .account;
+        let mut account = sample_account();
         account.users[0].status = super::account::UserStatus::Closed;
         let memberships = account.memberships();
         let ids = |groups: Vec<&super::account::Group>| -> Vec<u64> {
@@ -704,6 +676,34 @@ mod tests {
                 .all(|group| group.kind != super::account::GroupKind::Everyone),
             "a closed user is out of Everyone"
         );
+    }
+
+    /// Writers in many threads at once: each through a temporary file of its own, so none
+    /// fails and no temporary file is left.
+    #[test]
+    fn concurrent_state_writes_never_fail() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = Arc::new(dir.path().join("account.json"));
+        let accounts = Arc::new(vec![sample_account()]);
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, accounts) = (Arc::clone(&path), Arc::clone(&accounts));
+                std::thread::spawn(move || {
+                    for _ in 0..40 {
+                        save_state(&path, &accounts).expect("a write");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        assert_eq!(load_state(&path).expect("reads").len(), 1);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["account.json"], "temporary files left behind");
     }
 
     /// A workspace's emulator: one account per name, each under an ID its name gives, one
