@@ -152,24 +152,24 @@ struct Target {
 /// a folder of one account or one account of a workspace; its problems said (exit 1) when
 /// `workspace.yaml` can't be used.
 fn whole_workspace(target: &TargetArgs) -> Result<Option<Workspace>, Exit> {
-    match Workspace::find(&target.dir) {
-        Ok(Some(workspace)) if target.account.is_none() => Ok(Some(workspace)),
-        Ok(_) => Ok(None),
-        Err(problems) => {
-            report_problems(&problems);
-            Err(Exit::Error)
-        }
-    }
+    let workspace = found_workspace(&target.dir)?;
+    Ok(workspace.filter(|_| target.account.is_none()))
+}
+
+/// The workspace at `dir`, `None` for a folder of one account; its problems said (exit 1) when
+/// `workspace.yaml` can't be used.
+fn found_workspace(dir: &std::path::Path) -> Result<Option<Workspace>, Exit> {
+    Workspace::find(dir).map_err(|problems| {
+        report_problems(&problems);
+        Exit::Error
+    })
 }
 
 /// The workspace at `dir`, `None` for a folder of one account; its problems said (exit 1) when
 /// `workspace.yaml` can't be used, or when `account` (`--account NAME`) is given for a folder
 /// that is no workspace.
 fn workspace_at(dir: &std::path::Path, account: Option<&str>) -> Result<Option<Workspace>, Exit> {
-    let workspace = Workspace::find(dir).map_err(|problems| {
-        report_problems(&problems);
-        Exit::Error
-    })?;
+    let workspace = found_workspace(dir)?;
     if let (None, Some(account)) = (&workspace, account) {
         return Err(report_error(CliError::NotAWorkspace {
             dir: dir.to_path_buf(),

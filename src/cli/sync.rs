@@ -149,22 +149,14 @@ fn sync_folder(dir: &Path, shown: &str, section: &SyncSection, check: bool) -> E
     }
     for file in &changed {
         if let Err(reason) = write_file(dir, &file.relative, &file.text) {
-            let error = CliError::SyncWrite {
-                path: format!("{shown}{}", file.relative),
-                reason,
-            };
-            errln!("{:?}", miette::Report::new(error));
+            say_unwritable(shown, &file.relative, reason);
             return Exit::Error;
         }
     }
     // Removed last: a failure above leaves the old files, and so the old users, in place.
     for relative in &stale {
         if let Err(error) = std::fs::remove_file(dir.join(relative)) {
-            let error = CliError::SyncWrite {
-                path: format!("{shown}{relative}"),
-                reason: error.to_string(),
-            };
-            errln!("{:?}", miette::Report::new(error));
+            say_unwritable(shown, relative, error.to_string());
             return Exit::Error;
         }
         outln!("removed {shown}{relative}: no source writes it");
@@ -182,6 +174,15 @@ fn sync_folder(dir: &Path, shown: &str, section: &SyncSection, check: bool) -> E
         );
     }
     Exit::Success
+}
+
+/// Says that `relative` (under the folder `shown` names) could not be read, written or removed.
+fn say_unwritable(shown: &str, relative: &str, reason: String) {
+    let error = CliError::SyncWrite {
+        path: format!("{shown}{relative}"),
+        reason,
+    };
+    errln!("{:?}", miette::Report::new(error));
 }
 
 /// The `sync` section of the desired state in `dir`, or the problems that hide it (said).
@@ -217,11 +218,7 @@ fn stale_files(dir: &Path, shown: &str, generated: &[Generated]) -> Option<Vec<S
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Some(Vec::new()),
         Err(error) => {
-            let error = CliError::SyncWrite {
-                path: format!("{shown}{GENERATED_FOLDER}"),
-                reason: error.to_string(),
-            };
-            errln!("{:?}", miette::Report::new(error));
+            say_unwritable(shown, GENERATED_FOLDER, error.to_string());
             return None;
         }
     };
