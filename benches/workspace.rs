@@ -91,7 +91,7 @@ const fn accounts(hires: [usize; 3], teams: usize) -> [(&'static str, [Scenario;
 const FULL: Sizes = Sizes {
     shape: SMALL_SHAPE,
     accounts: accounts([100, 50, 20], 10),
-    runs: 3,
+    runs: 7,
     written_to: "workspace-bench.md",
 };
 

@@ -101,7 +101,7 @@ where
         return Err(super::report_error(err));
     }
     let targets = super::every_target(workspace);
-    let found = super::block_on(async {
+    let found = super::block_on_accounts(targets.len(), async {
         let served = super::emulated_workspace(&targets, connection, false).await?;
         let found = super::side_by_side(&targets, |target| {
             work(target, connection.clone(), served.clone())

@@ -554,10 +554,28 @@ fn count(problems: &[desired::Problem], level: Level) -> usize {
 /// Runs `work` on the async runtime the network commands run on; `None` (said why) when the
 /// runtime can't start.
 fn block_on<F: std::future::Future>(work: F) -> Option<F::Output> {
-    tokio::runtime::Runtime::new()
+    started(tokio::runtime::Runtime::new()).map(|runtime| runtime.block_on(work))
+}
+
+/// Runs `work`, which works on `accounts` accounts side by side, as [`block_on`] does, on a
+/// runtime with a worker for each account (and no fewer than the machine's cores). Decoding an
+/// account's pages and planning it are long stretches of CPU that never yield: with fewer
+/// workers than accounts, one account's would wait for another's to end, where a thread each
+/// lets the system share the cores among them (BENCHMARKS.md, "Several accounts").
+fn block_on_accounts<F: std::future::Future>(accounts: usize, work: F) -> Option<F::Output> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(accounts.max(cores))
+        .enable_all()
+        .build();
+    started(runtime).map(|runtime| runtime.block_on(work))
+}
+
+/// The runtime, or `None` with why it could not start said.
+fn started(runtime: std::io::Result<tokio::runtime::Runtime>) -> Option<tokio::runtime::Runtime> {
+    runtime
         .map_err(|err| errln!("error: can't start the async runtime: {err}"))
         .ok()
-        .map(|runtime| runtime.block_on(work))
 }
 
 /// Runs a command's `work` (see [`block_on`]) to its exit code; an error is reported, exit 1.

@@ -43,7 +43,7 @@ fn one_account(args: PlanArgs) -> Exit {
     };
     // An account of a workspace saves a workspace's plan of one account: it names the
     // account, so the plans of a CI matrix's jobs can be shown as one (`show`).
-    let saved = match &target.account {
+    let saved = || match &target.account {
         None => render::json(&plan),
         Some(name) => workspace_json(&[AccountPlan {
             name: name.clone(),
@@ -53,7 +53,7 @@ fn one_account(args: PlanArgs) -> Exit {
     };
     let shown = save_and_show(
         out.as_deref(),
-        &saved,
+        saved,
         format,
         |format, colour| match format {
             Format::Json => render::json(&plan),
@@ -67,17 +67,17 @@ fn one_account(args: PlanArgs) -> Exit {
     exit_of(&plan, detailed_exitcode)
 }
 
-/// Writes `saved` to `out` first, then shows on stdout what `render` makes of `format` (with
-/// colour, for the text format on a terminal). A plan that can't be written is said on stderr
-/// and shows nothing: the exit code to end with.
+/// Writes what `saved` makes to `out` first (made only then), then shows on stdout what
+/// `render` makes of `format` (with colour, for the text format on a terminal). A plan that
+/// can't be written is said on stderr and shows nothing: the exit code to end with.
 fn save_and_show(
     out: Option<&Path>,
-    saved: &str,
+    saved: impl FnOnce() -> String,
     format: Format,
     render: impl FnOnce(Format, bool) -> String,
 ) -> Result<(), Exit> {
     if let Some(path) = out
-        && let Err(err) = std::fs::write(path, saved)
+        && let Err(err) = std::fs::write(path, saved())
     {
         errln!("error: can't write the plan to `{}`: {err}", path.display());
         return Err(Exit::Error);
@@ -162,7 +162,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
             .map(|(_, target)| target.as_ref().map(|_| Err(miette::miette!("{why}"))))
             .collect()
     };
-    let results = super::block_on(async {
+    let results = super::block_on_accounts(targets.len(), async {
         // One emulator serves every account, as DocuSign serves every account of an
         // organization: started once, before the accounts are read.
         let served = match super::emulated_workspace(&targets, &connection, false).await {
@@ -202,13 +202,12 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
         })
         .collect();
     // Every account's plan, for `apply WORKSPACE --plan`.
-    let saved = workspace_json(&accounts);
     let shown = save_and_show(
         out.as_deref(),
-        &saved,
+        || workspace_json(&accounts),
         format,
         |format, colour| match format {
-            Format::Json => saved.clone(),
+            Format::Json => workspace_json(&accounts),
             Format::Markdown => workspace_markdown(&accounts),
             Format::Text => workspace_text(&accounts, colour),
         },

@@ -66,13 +66,10 @@ pub(super) fn run(workspace: &Workspace, args: ApplyArgs) -> Exit {
         connection,
     };
     let reviewed = plan_file.as_ref().zip(saved.as_ref());
-    crate::cli::block_on(apply_every(
-        targets,
-        options,
-        reviewed,
-        auto_approve,
-        all_or_nothing,
-    ))
+    crate::cli::block_on_accounts(
+        targets.len(),
+        apply_every(targets, options, reviewed, auto_approve, all_or_nothing),
+    )
     .unwrap_or(Exit::Error)
 }
 

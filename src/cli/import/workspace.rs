@@ -35,7 +35,9 @@ pub(super) fn run(out: &Path, accounts: &[String], connection: ConnectionArgs) -
     if emulated && let Err(report) = super::carry_kept_emulator_account(out) {
         return crate::cli::report_error(report);
     }
-    let Some(read) = crate::cli::block_on(read_every(out, &wanted, connection)) else {
+    let Some(read) =
+        crate::cli::block_on_accounts(wanted.len(), read_every(out, &wanted, connection))
+    else {
         return Exit::Error;
     };
     let read = match read {
