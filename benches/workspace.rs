@@ -4,7 +4,7 @@
 //! accounts alone, each account's minimum, and takes no more than 1.2× the wall time of its
 //! slowest account: each account has its own DocuSign budget, so the accounts run side by side.
 //!
-//! Run with `cargo bench --bench workspace` (about 30 s after the release build). It prints
+//! Run with `cargo bench --bench workspace` (about a minute after the release build). It prints
 //! markdown tables and writes them to `target/workspace-bench.md` (`$CARGO_TARGET_DIR` when
 //! set); `cargo bench --bench workspace -- --quick` runs three accounts of 100 users once each
 //! (`target/workspace-bench-quick.md`), to see it work end to end.

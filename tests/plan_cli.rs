@@ -297,3 +297,47 @@ fn a_plan_that_reverts_accepted_drift_says_so() {
     run.exits(0);
     assert!(!run.stdout.contains("reverts drift"), "{}", run.stdout);
 }
+
+/// Of each kind of warning, `plan` shows the first three in full and counts the rest in one
+/// line, so a definition many people repeat can't bury the plan's own lines; `validate` still
+/// shows every one.
+#[test]
+fn plan_shows_three_warnings_of_a_kind_and_counts_the_rest() {
+    let members: String = (1..=5)
+        .map(|n| {
+            format!(
+                "  - email: folded{n}@northwind-example.com\n    first_name: Folded\n    \
+                 last_name: Member{n}\n    permission_profile: DocuSign Viewer\n    \
+                 groups: [Folded Team]\n"
+            )
+        })
+        .collect();
+    let fixture = examples()
+        .file(
+            "folded-groups.yaml",
+            "groups:\n  - name: Folded Team\n    permission_profile: DocuSign Sender\n",
+        )
+        .file("folded-users.yaml", &format!("users:\n{members}"));
+
+    let plan = fixture.run(&["plan", "--emulator"]);
+    plan.exits(0).stderr_has(&[
+        "holds `DocuSign Viewer`, but the group `Folded Team` carries",
+        "warning: 2 more warnings of this kind (desired::profile_differs_from_group) not shown; \
+         `docusign-gitops validate` shows every one",
+    ]);
+    assert_eq!(plan.count("⚠"), 3, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains("folded5@northwind-example.com"),
+        "{}",
+        plan.stdout
+    );
+
+    let validate = fixture.run(&["validate"]);
+    validate.exits(0).stdout_has("(5 warnings)");
+    assert_eq!(validate.count("⚠"), 5, "{}", validate.stderr);
+    assert!(
+        !validate.stderr.contains("not shown"),
+        "{}",
+        validate.stderr
+    );
+}

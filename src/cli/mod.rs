@@ -394,12 +394,46 @@ fn loaded_from(outcome: desired::Outcome) -> Option<Loaded> {
     loaded
 }
 
-/// The desired state of `outcome`, its problems rendered onto `said` for stderr; `None` when
-/// it has errors.
+/// How many warnings of one kind (one code) a command that goes on to use the YAML shows in
+/// full; the rest are counted in one line. `validate` shows every one.
+const WARNINGS_SHOWN_OF_A_KIND: usize = 3;
+
+/// The desired state of `outcome`, its problems rendered onto `said` for stderr (every error;
+/// of each kind of warning the first [`WARNINGS_SHOWN_OF_A_KIND`], then how many more, as
+/// Terraform folds its warnings: a plan in CI is read for its changes, and a shared definition
+/// that every account repeats would otherwise bury them); `None` when it has errors.
 fn loaded_said(outcome: desired::Outcome, said: &mut String) -> Option<Loaded> {
     let renderer = Renderer::for_stderr();
+    // Each kind of warning, in the order it first appears, and how many there are of it.
+    let mut warnings: Vec<(&'static str, usize)> = Vec::new();
     for problem in &outcome.problems {
+        if problem.level() == Level::Warning {
+            let code = problem.code();
+            let kind = match warnings.iter().position(|(kind, _)| *kind == code) {
+                Some(kind) => kind,
+                None => {
+                    warnings.push((code, 0));
+                    warnings.len() - 1
+                }
+            };
+            warnings[kind].1 += 1;
+            if warnings[kind].1 > WARNINGS_SHOWN_OF_A_KIND {
+                continue;
+            }
+        }
         said.push_str(&renderer.render(problem));
+    }
+    for (code, seen) in warnings {
+        if let Some(more) = seen
+            .checked_sub(WARNINGS_SHOWN_OF_A_KIND)
+            .filter(|more| *more > 0)
+        {
+            let _ = writeln!(
+                said,
+                "warning: {} of this kind ({code}) not shown; `docusign-gitops validate` shows every one",
+                counted(more, "more warning")
+            );
+        }
     }
     if outcome.desired.is_none() {
         let errors = count(&outcome.problems, Level::Error);
