@@ -1,6 +1,8 @@
 //! `docusign-gitops plan --emulator`: the sample account's drift, exit codes, the JSON plan
 //! file, and a guard refusing (then allowing) a change past its limit.
 
+use std::fmt::Write as _;
+
 use crate::harness::{Cli, Fixture};
 
 /// The sample YAML, copied so a run's leftovers in the checkout can't change a result.
@@ -303,15 +305,15 @@ fn a_plan_that_reverts_accepted_drift_says_so() {
 /// shows every one.
 #[test]
 fn plan_shows_three_warnings_of_a_kind_and_counts_the_rest() {
-    let members: String = (1..=5)
-        .map(|n| {
-            format!(
-                "  - email: folded{n}@northwind-example.com\n    first_name: Folded\n    \
-                 last_name: Member{n}\n    permission_profile: DocuSign Viewer\n    \
-                 groups: [Folded Team]\n"
-            )
-        })
-        .collect();
+    let mut members = String::new();
+    for n in 1..=5 {
+        let _ = write!(
+            members,
+            "  - email: folded{n}@northwind-example.com\n    first_name: Folded\n    \
+             last_name: Member{n}\n    permission_profile: DocuSign Viewer\n    \
+             groups: [Folded Team]\n"
+        );
+    }
     let fixture = examples()
         .file(
             "folded-groups.yaml",

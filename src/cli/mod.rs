@@ -409,13 +409,13 @@ fn loaded_said(outcome: desired::Outcome, said: &mut String) -> Option<Loaded> {
     for problem in &outcome.problems {
         if problem.level() == Level::Warning {
             let code = problem.code();
-            let kind = match warnings.iter().position(|(kind, _)| *kind == code) {
-                Some(kind) => kind,
-                None => {
+            let kind = warnings
+                .iter()
+                .position(|(kind, _)| *kind == code)
+                .unwrap_or_else(|| {
                     warnings.push((code, 0));
                     warnings.len() - 1
-                }
-            };
+                });
             warnings[kind].1 += 1;
             if warnings[kind].1 > WARNINGS_SHOWN_OF_A_KIND {
                 continue;
