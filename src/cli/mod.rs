@@ -424,14 +424,11 @@ fn loaded_said(outcome: desired::Outcome, said: &mut String) -> Option<Loaded> {
         said.push_str(&renderer.render(problem));
     }
     for (code, seen) in warnings {
-        if let Some(more) = seen
-            .checked_sub(WARNINGS_SHOWN_OF_A_KIND)
-            .filter(|more| *more > 0)
-        {
+        if seen > WARNINGS_SHOWN_OF_A_KIND {
             let _ = writeln!(
                 said,
                 "warning: {} of this kind ({code}) not shown; `docusign-gitops validate` shows every one",
-                counted(more, "more warning")
+                counted(seen - WARNINGS_SHOWN_OF_A_KIND, "more warning")
             );
         }
     }
