@@ -101,9 +101,10 @@ where
         return Err(super::report_error(err));
     }
     let targets = super::every_target(workspace);
+    let names: Vec<String> = targets.iter().map(|(name, _)| name.clone()).collect();
     let found = super::block_on_accounts(targets.len(), async {
         let served = super::emulated_workspace(&targets, connection, false).await?;
-        let found = super::side_by_side(&targets, |target| {
+        let found = super::side_by_side(targets, |target| {
             work(target, connection.clone(), served.clone())
         })
         .await;
@@ -114,29 +115,21 @@ where
         Some(Err(err)) => return Err(super::report_error(err)),
         None => return Err(Exit::Error),
     };
-    Ok(targets
-        .iter()
+    // `side_by_side` answers `None` only for an account without a target; a task that gave
+    // nothing (a panic, a bug) is an error of its own.
+    Ok(names
+        .into_iter()
         .zip(found)
-        .map(|((name, target), result)| match result {
+        .map(|(name, result)| match result {
             Some(Ok(report)) => {
                 let exit = exit_of(&report);
-                (name.clone(), Ok(report), exit)
+                (name, Ok(report), exit)
             }
             Some(Err(report)) => {
                 errln!("account `{name}`:\n{report:?}");
-                (name.clone(), Err(report.to_string()), Exit::Error)
+                (name, Err(report.to_string()), Exit::Error)
             }
-            None if target.is_none() => (
-                name.clone(),
-                Err("its YAML has errors".to_owned()),
-                Exit::Error,
-            ),
-            // Its task gave nothing: it panicked, a bug.
-            None => (
-                name.clone(),
-                Err("reading this account stopped unexpectedly".to_owned()),
-                Exit::Error,
-            ),
+            None => (name, Err("its YAML has errors".to_owned()), Exit::Error),
         })
         .collect())
 }

@@ -124,7 +124,6 @@ fn run(cli: Cli) -> Exit {
 }
 
 /// The checked desired state, and the digest of the files it was read from.
-#[derive(Clone)]
 struct Loaded {
     desired: desired::Desired,
     digest: String,
@@ -137,7 +136,9 @@ struct Loaded {
 struct Target {
     dir: PathBuf,
     tree: PathBuf,
-    loaded: Loaded,
+    /// Shared by the copies of a target (apply's phases hold one each): a whole account's
+    /// desired state is not worth copying.
+    loaded: std::sync::Arc<Loaded>,
     /// Where `--emulator` serves its account from.
     emulated: session::Emulated,
     /// What its credential variables start with: a workspace account's own (`EMEA_`), or ""
@@ -203,7 +204,7 @@ fn load_target(target: &TargetArgs) -> Option<Target> {
         return Some(Target {
             dir: dir.clone(),
             tree: dir.clone(),
-            loaded: load(dir)?,
+            loaded: std::sync::Arc::new(load(dir)?),
             emulated: session::Emulated::alone(dir),
             credentials_prefix: String::new(),
             account: None,
@@ -258,7 +259,7 @@ fn target_from(
     Some(Target {
         dir: workspace.dir_of(entry),
         tree: workspace.root.clone(),
-        loaded: loaded?,
+        loaded: std::sync::Arc::new(loaded?),
         emulated: emulated_in(workspace, entry),
         credentials_prefix: entry.credentials_prefix(),
         account: Some(entry.name.value.trim().to_owned()),
@@ -287,9 +288,10 @@ fn every_target(workspace: &Workspace) -> Vec<(String, Option<Target>)> {
 /// Runs `work` on every account of a workspace that has a target, side by side (a task each:
 /// each account has its own DocuSign budget, so their waiting overlaps), and answers each
 /// account's result in the order of `targets`: `None` for one without a target (its YAML has
-/// errors), an error for one whose task gave nothing (it panicked: a bug).
+/// errors), an error for one whose task gave nothing (it panicked: a bug). Each target moves
+/// into its task: its desired state is neither copied first nor freed last on this thread.
 async fn side_by_side<T, Work>(
-    targets: &[(String, Option<Target>)],
+    targets: Vec<(String, Option<Target>)>,
     work: impl Fn(Target) -> Work,
 ) -> Vec<Option<Result<T, miette::Report>>>
 where
@@ -307,8 +309,8 @@ where
             })
         })
         .collect();
-    for (index, (_, target)) in targets.iter().enumerate() {
-        if let Some(target) = target.clone() {
+    for (index, (_, target)) in targets.into_iter().enumerate() {
+        if let Some(target) = target {
             let done = work(target);
             running.spawn(async move { (index, done.await) });
         }

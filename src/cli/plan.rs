@@ -155,11 +155,12 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
     // read and planned side by side: each has its own DocuSign budget, so the wall time is the
     // slowest account's, not the sum.
     let targets = super::every_target(workspace);
+    let has_target: Vec<bool> = targets.iter().map(|(_, target)| target.is_some()).collect();
     // Every account with a target fails for `why` (said on stderr already).
     let all_failed = |why: &str| -> Vec<Option<Result<Plan, miette::Report>>> {
-        targets
+        has_target
             .iter()
-            .map(|(_, target)| target.as_ref().map(|_| Err(miette::miette!("{why}"))))
+            .map(|has| has.then(|| Err(miette::miette!("{why}"))))
             .collect()
     };
     let results = super::block_on_accounts(targets.len(), async {
@@ -172,7 +173,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
                 return all_failed("the emulator did not start");
             }
         };
-        super::side_by_side(&targets, |target| {
+        super::side_by_side(targets, |target| {
             let (connection, allow, served) =
                 (connection.clone(), allowance.allow.clone(), served.clone());
             async move { planned(&target, connection, &allow, served).await }

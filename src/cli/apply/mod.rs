@@ -155,11 +155,8 @@ async fn prepare(
     saved: Option<&Plan>,
     served: Option<Arc<Served>>,
 ) -> Result<Prepared, miette::Report> {
-    let super::Target {
-        dir,
-        loaded: super::Loaded { desired, digest },
-        ..
-    } = target;
+    let super::Target { dir, loaded, .. } = target;
+    let super::Loaded { desired, digest } = &**loaded;
     if let Some(saved) = saved {
         let commit = state::git::desired_commit(dir);
         plan::saved::check_desired_state(saved, dir, digest, commit.as_deref())?;
