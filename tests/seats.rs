@@ -484,7 +484,13 @@ fn seats_never_spends_the_hour_the_envelope_calls_stop_at_the_tools_share_of_the
         "{envelopes} envelope calls"
     );
     let unjudged = report["not_judged"].as_array().unwrap();
-    assert_eq!(unjudged.len() as u64 + envelopes, 22);
+    // Each user is either asked about or not judged, never both: a failed call would show
+    // here with its reason (this failed once in CI, 23 for 22, and never again in 30 runs).
+    assert_eq!(
+        unjudged.len() as u64 + envelopes,
+        22,
+        "{envelopes} envelope calls; not judged: {unjudged:#?}"
+    );
     assert!(
         unjudged.iter().all(|user| user["reason"]
             .as_str()
