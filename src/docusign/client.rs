@@ -309,7 +309,11 @@ impl Client {
             };
             let response = request.send().await.map_err(|err| unreachable(&err))?;
             let status = response.status();
-            self.pacer.observe(Budget::from_headers(response.headers()));
+            let budget = Budget::from_headers(response.headers());
+            match turn {
+                Some(turn) => turn.answered(budget),
+                None => self.pacer.observe(budget),
+            }
             let rate_headers = response
                 .headers()
                 .iter()
@@ -322,7 +326,6 @@ impl Client {
                     (name.as_str().to_owned(), value)
                 })
                 .collect();
-            drop(turn);
             let bytes = response.bytes().await.map_err(|err| unreachable(&err))?;
             if status == StatusCode::UNAUTHORIZED && !renewed {
                 token = self.auth.renew(&token).await?;
@@ -359,10 +362,8 @@ impl Client {
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
             };
             let status = response.status();
-            // The count the answer carries goes in before the call's place is given back, so
-            // no call in between sees the hour's budget without this one.
-            self.pacer.observe(Budget::from_headers(response.headers()));
-            drop(turn);
+            // The count the answer carries goes in as the call's place is given back.
+            turn.answered(Budget::from_headers(response.headers()));
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes,
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),

@@ -136,9 +136,20 @@ pub struct Turn<'a> {
     pacer: &'a Pacer,
 }
 
+impl Turn<'_> {
+    /// The call's answer is in, with the counters it carries. They go in and the call's place
+    /// is given back in one step, so no call sees the hour's budget without this one, nor with
+    /// it twice: in DocuSign's count and still on its way (which refused a call that fitted).
+    pub fn answered(self, budget: Budget) {
+        self.pacer.answered(Some(budget));
+        // Its place is given back already.
+        std::mem::forget(self);
+    }
+}
+
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.pacer.answered();
+        self.pacer.answered(None);
     }
 }
 
@@ -217,14 +228,16 @@ impl Pacer {
         }
     }
 
-    /// A call's answer arrived (or it failed): its place frees 30 s from now.
-    fn answered(&self) {
+    /// A call's answer arrived, with its counters when it has any (or the call failed): its
+    /// place frees 30 s from now.
+    fn answered(&self, budget: Option<Budget>) {
         let mut state = self.lock();
+        let larger = budget.is_some_and(|budget| self.take_in(&mut state, budget));
         state.in_flight = state.in_flight.saturating_sub(1);
         let first_clock = state.answered.is_empty();
         state.answered.push_back(Instant::now());
         drop(state);
-        if first_clock {
+        if first_clock || larger {
             self.freed.notify_waiters();
         }
     }
@@ -248,6 +261,16 @@ impl Pacer {
     /// Takes in an answer's counters; a burst cap other than the assumed one re-paces.
     pub fn observe(&self, budget: Budget) {
         let mut state = self.lock();
+        let larger = self.take_in(&mut state, budget);
+        drop(state);
+        if larger {
+            self.freed.notify_waiters();
+        }
+    }
+
+    /// Takes an answer's counters into `state`; true when the burst cap turned out larger
+    /// than assumed (waiting calls may go).
+    fn take_in(&self, state: &mut PacerState, budget: Budget) -> bool {
         let mut larger = false;
         if let Some(limit) = budget
             .burst_limit
@@ -271,10 +294,7 @@ impl Pacer {
                 state.budget = budget;
             }
         }
-        drop(state);
-        if larger {
-            self.freed.notify_waiters();
-        }
+        larger
     }
 
     /// The latest counters DocuSign reported.
@@ -402,6 +422,26 @@ mod tests {
         drop(turns);
         // The answers said 20 left: still nothing ours.
         pacer.observe(hour(100, 20));
+        assert!(pacer.wait_turn().await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answered_call_counts_once_against_our_share_of_the_hour() {
+        // 100 an hour, 20 kept, 23 left: three are ours. Two go out, and the first one's
+        // answer says 22 left: DocuSign's count holds it now, and only the second is on its
+        // way, so a third still fits (counting the first twice refused it), and a fourth not.
+        let pacer = Pacer::new(200, 0.2);
+        pacer.observe(hour(100, 23));
+        let first = pacer.wait_turn().await.expect("first");
+        let second = pacer.wait_turn().await.expect("second");
+        first.answered(hour(100, 22));
+        let third = pacer.wait_turn().await.expect("the third fits");
+        assert_eq!(
+            pacer.wait_turn().await.map(drop),
+            Err(HourlySpent { reset_in: 600 })
+        );
+        second.answered(hour(100, 21));
+        third.answered(hour(100, 20));
         assert!(pacer.wait_turn().await.is_err());
     }
 
