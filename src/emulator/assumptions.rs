@@ -197,3 +197,11 @@
 //! - **IDs the emulator makes do depend on arrival order**: new users' IDs come from one seeded
 //!   stream and new groups', signing groups' and profiles' from one counter, so two creates at
 //!   once may swap IDs between runs, and calls that later name those IDs then draw other fates.
+//! - **Latency includes DocuSign's work.** A call answers
+//!   [`super::Config::latency`] (plus its jitter) after it arrives, the work of the call
+//!   included: half the latency and the jitter before the work (the jitter reorders concurrent
+//!   requests, as a network does), the rest after it. The latency stands for the whole time a
+//!   call takes as its caller sees it, and DocuSign's work runs on DocuSign's machines, never on
+//!   its caller's. Here the emulator shares the caller's cores: work done after the whole
+//!   latency would land in the caller's own busiest moment (decoding the answers) and take
+//!   cores from it, which DocuSign's work never does.

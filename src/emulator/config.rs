@@ -48,7 +48,8 @@ pub struct Config {
     pub item_failure_status: ItemFailureStatus,
     /// The `errorCode`s a bulk answer gives the items that failed.
     pub item_error_codes: ItemErrorCodes,
-    /// Delay before every answer, plus up to `jitter` more.
+    /// How long every call takes, from its arrival to its answer (the emulator's own work
+    /// inside it), plus up to `jitter` more.
     pub latency: Duration,
     pub jitter: Duration,
     /// Share of API calls (0–1) that fail: 500/503, a burst-limit refusal, or a dropped

@@ -108,13 +108,26 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
     );
     let method = request.method().clone();
     shared.record_call(&method, &template);
-    let (mut request, drawn) =
-        match draw_fate(&shared, format!("{method} {template}"), request).await {
-            Ok(drawn) => drawn,
-            Err(response) => return response,
-        };
-    shared.delay(drawn.as_ref()).await;
+    let (request, drawn) = match draw_fate(&shared, format!("{method} {template}"), request).await {
+        Ok(drawn) => drawn,
+        Err(response) => return response,
+    };
+    let timing = shared.timing(drawn.as_ref());
+    timing.way_in().await;
+    let answer = answer(&shared, request, drawn, &method, next).await;
+    timing.way_back().await;
+    answer
+}
 
+/// The call at DocuSign: who asks, within which limits, the faults drawn for it, the route's
+/// own work.
+async fn answer(
+    shared: &Shared,
+    mut request: Request,
+    drawn: Option<Drawn>,
+    method: &Method,
+    next: Next,
+) -> Response {
     let user_id = match lock(&shared.tokens).authenticate(request.headers()) {
         Ok(user_id) => user_id,
         Err(error) => return error.into_response(),
@@ -148,11 +161,11 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         drop(slot);
         if let Err(exceeded) = verdict {
             shared.record_rejection();
-            return with_budget(rate_limited(&shared, exceeded), budget);
+            return with_budget(rate_limited(shared, exceeded), budget);
         }
         if fault == Some(Fault::RateLimited) {
             shared.record_fault(injected);
-            return with_budget(rate_limited(&shared, Exceeded::Burst), budget);
+            return with_budget(rate_limited(shared, Exceeded::Burst), budget);
         }
         (caller, budget)
     };
