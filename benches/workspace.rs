@@ -18,7 +18,8 @@
 //!   department, more in production than in EMEA, more in EMEA than in the sandbox.
 //! - Each run is `docusign-gitops plan|apply DIR [--account NAME]`, the binary in a process of
 //!   its own, against a fresh in-process emulator serving all three accounts (on a runtime of
-//!   its own) with 50 ms of latency on every call and DocuSign's production limits per
+//!   its own) with 50 ms of latency on every call (its work inside them: each call answers
+//!   50 ms after it arrives) and DocuSign's production limits per
 //!   account (3,000 calls an hour, 500 per 30 s), reached through the environment only
 //!   (`DOCUSIGN_AUTH_SERVER`, `DOCUSIGN_ACCESS_TOKEN`; each account found by discovery). The
 //!   runs go round robin (each account alone, then the workspace; again) so that the machine's
