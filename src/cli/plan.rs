@@ -140,14 +140,7 @@ pub(super) struct AccountPlan {
 /// account that fails (its YAML, its connection, a rule) fails alone, and the exit code is the
 /// worst of them.
 fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
-    let PlanArgs {
-        out,
-        format,
-        detailed_exitcode,
-        allowance,
-        connection,
-        ..
-    } = args;
+    let (format, connection, allow) = (args.format, args.connection, args.allowance.allow);
     if let Err(err) = super::refuse_one_account_settings(&connection) {
         return super::report_error(err);
     }
@@ -174,8 +167,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
             }
         };
         super::side_by_side(targets, |target| {
-            let (connection, allow, served) =
-                (connection.clone(), allowance.allow.clone(), served.clone());
+            let (connection, allow, served) = (connection.clone(), allow.clone(), served.clone());
             async move { planned(&target, connection, &allow, served).await }
         })
         .await
@@ -190,7 +182,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
             let (plan, exit) = match result {
                 None => (Err("its YAML has errors".to_owned()), Exit::Error),
                 Some(Ok(plan)) => {
-                    let exit = exit_of(&plan, detailed_exitcode);
+                    let exit = exit_of(&plan, args.detailed_exitcode);
                     (Ok(plan), exit)
                 }
                 Some(Err(report)) => {
@@ -204,7 +196,7 @@ fn every_account(workspace: &Workspace, args: PlanArgs) -> Exit {
         .collect();
     // Every account's plan, for `apply WORKSPACE --plan`.
     let shown = save_and_show(
-        out.as_deref(),
+        args.out.as_deref(),
         || workspace_json(&accounts),
         format,
         |format, colour| match format {
