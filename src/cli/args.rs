@@ -471,7 +471,8 @@ pub struct EmulatorArgs {
     /// Keep the account in this file across restarts (read at start when it exists).
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
-    /// Delay added to every API answer, in milliseconds.
+    /// How long every API call takes, in milliseconds, from its arrival to its answer (the
+    /// emulator's own work inside that time, as DocuSign's is inside a real call's).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub latency_ms: u64,
     /// Up to this many more milliseconds of random delay.
