@@ -172,6 +172,47 @@ pub struct InjectedFault {
     pub fault: Fault,
 }
 
+/// The time one call takes, as its caller sees it: the configured latency plus the call's
+/// jitter, from the request's arrival to its answer, DocuSign's own work included. Half the
+/// latency and the jitter pass before the work (the request's way in: the jitter reorders
+/// concurrent requests, as a network does), the rest after it. So the emulator's own CPU time
+/// falls inside the latency, as DocuSign's does inside a real call's, instead of adding to it
+/// (`assumptions.rs`, "Latency includes DocuSign's work").
+pub struct Timing {
+    arrived: tokio::time::Instant,
+    latency: Duration,
+    jitter: Duration,
+}
+
+impl Timing {
+    /// The timing of a call arriving now.
+    pub fn from_now(latency: Duration, jitter: Duration) -> Self {
+        Self {
+            arrived: tokio::time::Instant::now(),
+            latency,
+            jitter,
+        }
+    }
+
+    /// The request's way in: half the latency and the jitter, from its arrival.
+    pub async fn way_in(&self) {
+        self.until(self.latency / 2 + self.jitter).await;
+    }
+
+    /// The answer's way back: the call ends one latency (and its jitter) after it arrived,
+    /// however long the work took within it.
+    pub async fn way_back(&self) {
+        self.until(self.latency + self.jitter).await;
+    }
+
+    /// Waits until `since_arrival` has passed since the call arrived (no wait at all for none).
+    async fn until(&self, since_arrival: Duration) {
+        if !since_arrival.is_zero() {
+            tokio::time::sleep_until(self.arrived + since_arrival).await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +386,30 @@ mod tests {
                 assert_eq!(alone.fault, with_share.fault);
             }
             assert_eq!(alone.jitter, with_share.jitter);
+        }
+    }
+
+    /// A call answers one latency and its jitter after it arrived, the work inside it: the
+    /// work starts half a latency (and the jitter) in, and however long it takes up to the
+    /// rest, the answer leaves on time; work that takes longer than that is answered at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_takes_its_latency_with_the_work_inside_it() {
+        use std::time::Duration;
+        use tokio::time::{Instant, sleep};
+
+        let ms = Duration::from_millis;
+        for (work, answered_after) in [(ms(0), ms(60)), (ms(20), ms(60)), (ms(40), ms(75))] {
+            let arrived = Instant::now();
+            let timing = super::Timing::from_now(ms(50), ms(10));
+            timing.way_in().await;
+            assert_eq!(
+                arrived.elapsed(),
+                ms(35),
+                "the work starts after the way in"
+            );
+            sleep(work).await;
+            timing.way_back().await;
+            assert_eq!(arrived.elapsed(), answered_after, "work taking {work:?}");
         }
     }
 }

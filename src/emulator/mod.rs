@@ -32,7 +32,7 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use faults::{Attempts, Drawn, Fate};
+use faults::{Attempts, Drawn, Fate, Timing};
 use limits::{Limiter, Moment, Timepiece};
 
 pub use faults::{Fault, InjectedFault, RequestKey};
@@ -172,11 +172,8 @@ impl Shared {
 
     /// When a call that arrives now reaches DocuSign's work, and when its answer leaves.
     fn timing(&self, drawn: Option<&Drawn>) -> Timing {
-        Timing {
-            arrived: tokio::time::Instant::now(),
-            latency: self.config.latency,
-            jitter: drawn.map_or(Duration::ZERO, |drawn| drawn.fate.jitter),
-        }
+        let jitter = drawn.map_or(Duration::ZERO, |drawn| drawn.fate.jitter);
+        Timing::from_now(self.config.latency, jitter)
     }
 
     /// Every fault injected so far, sorted (not in arrival order), so two runs of one seeded
@@ -638,37 +635,6 @@ pub async fn start_samples(
     start_in_process(config, accounts, &integration_user, &mut rng).await
 }
 
-/// The time one call takes, as its caller sees it: the configured latency plus the call's
-/// jitter, from the request's arrival to its answer, DocuSign's own work included. Half the
-/// latency and the jitter pass before the work (the request's way in: the jitter reorders
-/// concurrent requests, as a network does), the rest after it. So the emulator's own CPU time
-/// falls inside the latency, as DocuSign's does inside a real call's, instead of adding to it
-/// (`assumptions.rs`, "Latency includes DocuSign's work").
-struct Timing {
-    arrived: tokio::time::Instant,
-    latency: Duration,
-    jitter: Duration,
-}
-
-impl Timing {
-    /// The request's way in: half the latency and the jitter, from its arrival.
-    async fn way_in(&self) {
-        let wait = self.latency / 2 + self.jitter;
-        if !wait.is_zero() {
-            tokio::time::sleep_until(self.arrived + wait).await;
-        }
-    }
-
-    /// The answer's way back: the call ends one latency (and its jitter) after it arrived,
-    /// however long the work took within it.
-    async fn way_back(&self) {
-        let whole = self.latency + self.jitter;
-        if !whole.is_zero() {
-            tokio::time::sleep_until(self.arrived + whole).await;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -682,34 +648,6 @@ mod tests {
             .build(&mut rng, &super::api::now())
             .expect("the sample")
             .account
-    }
-
-    /// A call answers one latency and its jitter after it arrived, the work inside it: the
-    /// work starts half a latency (and the jitter) in, and however long it takes up to the
-    /// rest, the answer leaves on time; work that takes longer than that is answered at once.
-    #[tokio::test(start_paused = true)]
-    async fn a_call_takes_its_latency_with_the_work_inside_it() {
-        use std::time::Duration;
-        use tokio::time::{Instant, sleep};
-
-        let ms = Duration::from_millis;
-        for (work, answered_after) in [(ms(0), ms(60)), (ms(20), ms(60)), (ms(40), ms(75))] {
-            let arrived = Instant::now();
-            let timing = super::Timing {
-                arrived,
-                latency: ms(50),
-                jitter: ms(10),
-            };
-            timing.way_in().await;
-            assert_eq!(
-                arrived.elapsed(),
-                ms(35),
-                "the work starts after the way in"
-            );
-            sleep(work).await;
-            timing.way_back().await;
-            assert_eq!(arrived.elapsed(), answered_after, "work taking {work:?}");
-        }
     }
 
     /// Every user's groups taken at once are the groups each user's own search finds, in the
