@@ -455,3 +455,45 @@ async fn no_item_is_done_on_a_code_the_client_does_not_know() {
         [Ok(()), Err("INVALID_REQUEST_PARAMETER".to_owned())]
     );
 }
+
+/// A server that answers every call `200 {}`, and a client of it holding a static token.
+async fn answering_empty_objects() -> Client {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let app = axum::Router::new().fallback(|| async { axum::Json(json!({})) });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let http = reqwest::Client::new();
+    let auth = Arc::new(Authenticator::new(
+        http.clone(),
+        &url,
+        Credentials::AccessToken(Secret::new(TOKEN)),
+    ));
+    Client::new(
+        http,
+        &format!("{url}/restapi/v2.1/accounts/1"),
+        auth,
+        quick_settings(),
+    )
+}
+
+#[tokio::test]
+async fn an_empty_answer_removes_signing_group_members_but_adds_none() {
+    let client = answering_empty_objects().await;
+    let members = [("Ann Example".to_owned(), "ann@example.com".to_owned())];
+    // DocuSign answers a removal with `{}`: done.
+    let removed = client
+        .signing_group_members(Members::Remove, "7", &members)
+        .await
+        .expect("answered");
+    assert_eq!(codes(&removed), [Ok(())]);
+    // An addition answers its members; one naming none is not taken on trust.
+    let added = client
+        .signing_group_members(Members::Add, "7", &members)
+        .await
+        .expect("answered");
+    assert_eq!(codes(&added), [Err(String::new())]);
+}

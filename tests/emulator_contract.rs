@@ -1064,7 +1064,27 @@ async fn create_users(c: &mut Contract, builtins: &Builtins) {
         &json!("DocuSign Viewer"),
     );
     c.item_error(&created, "/newUsers/1", "USER_ALREADY_EXISTS_IN_ACCOUNT");
+    // As the spec's example answers a refused new user: the user it ran into, and the never
+    // date for a record that was not made.
+    c.expect_eq(&created, "/newUsers/1/userId", &json!(user_id(1)));
+    c.expect_eq(
+        &created,
+        "/newUsers/1/uri",
+        &json!(format!("/users/{}", user_id(1))),
+    );
+    c.expect_eq(&created, "/newUsers/1/email", &json!("USER1@example.com"));
+    c.expect_eq(
+        &created,
+        "/newUsers/1/createdDateTime",
+        &json!("0001-01-01T08:00:00.0000000Z"),
+    );
     c.item_error(&created, "/newUsers/2", "INVALID_EMAIL_ADDRESS_FOR_USER");
+    c.expect_absent(&created, "/newUsers/2/userId");
+    c.expect_eq(
+        &created,
+        "/newUsers/2/createdDateTime",
+        &json!("0001-01-01T08:00:00.0000000Z"),
+    );
     c.item_error(&created, "/newUsers/3", "INVALID_USERNAME_FOR_USER");
     let crowd: Vec<Value> = (0..501)
         .map(

@@ -625,8 +625,10 @@ impl Client {
             )
             .await?;
         let answered = items(&answer.body, "users");
-        if answered.is_empty() {
-            // DocuSign answers a removal with `{}`.
+        if answered.is_empty() && matches!(change, Members::Remove) {
+            // DocuSign answers a removal with `{}`. An addition is documented to answer its
+            // members (`signingGroupUsers`): one that names none is not taken as done, and the
+            // read-back settles it.
             return Ok(all_ok(members.len()));
         }
         let sent: Vec<String> = members.iter().map(|(_, email)| email.clone()).collect();

@@ -12,6 +12,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The user a refused new user ran into: DocuSign names it in the item's answer.
+    pub existing_user: Option<String>,
 }
 
 impl ApiError {
@@ -21,6 +23,16 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            existing_user: None,
+        }
+    }
+
+    /// The same refusal, naming the user already in the account that the item ran into.
+    #[must_use]
+    pub fn naming_existing_user(self, user_id: &str) -> Self {
+        Self {
+            existing_user: Some(user_id.to_owned()),
+            ..self
         }
     }
 

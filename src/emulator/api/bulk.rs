@@ -10,6 +10,7 @@ use super::{items, reply, text};
 use crate::emulator::Shared;
 use crate::emulator::account::Account;
 use crate::emulator::config::{ItemErrorCodes, ItemFailureStatus};
+use crate::emulator::dates::NEVER;
 use crate::emulator::error::ApiError;
 
 /// How a bulk write reads and answers: `field` lists the items in the request and the answer,
@@ -22,13 +23,12 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// A bulk create: 201 when all goes well, and a refused item copies the `sent` fields
-    /// that name it (it has no ID yet).
-    pub const fn creating(field: &'static str, sent: &'static [&'static str]) -> Self {
+    /// A bulk create: 201 when all goes well, and a refused item answers as `echo` says.
+    pub const fn creating(field: &'static str, echo: Echo) -> Self {
         Self {
             field,
             success: StatusCode::CREATED,
-            echo: Echo::Sent(sent),
+            echo,
         }
     }
 
@@ -50,6 +50,10 @@ pub enum Echo {
     Id(&'static str),
     /// Fields copied only when they were sent.
     Sent(&'static [&'static str]),
+    /// A new user: its `email` and `userName` as sent, `createdDateTime` the never value, and
+    /// the `userId` and `uri` of the user already in the account it ran into, as the spec's
+    /// `POST /users` example answers a refused item.
+    NewUser,
 }
 
 impl Echo {
@@ -57,15 +61,25 @@ impl Echo {
         let mut answer = json!({ "errorDetails": error.details() });
         match self {
             Self::Id(key) => answer[key] = json!(text(item, key).unwrap_or_default()),
-            Self::Sent(keys) => {
-                for key in keys {
-                    if let Some(value) = text(item, key) {
-                        answer[*key] = json!(value);
-                    }
+            Self::Sent(keys) => copy_sent(&mut answer, item, keys),
+            Self::NewUser => {
+                copy_sent(&mut answer, item, &["email", "userName"]);
+                answer["createdDateTime"] = json!(NEVER);
+                if let Some(id) = &error.existing_user {
+                    answer["userId"] = json!(id);
+                    answer["uri"] = json!(format!("/users/{id}"));
                 }
             }
         }
         answer
+    }
+}
+
+fn copy_sent(answer: &mut Value, item: &Value, keys: &[&str]) {
+    for key in keys {
+        if let Some(value) = text(item, key) {
+            answer[*key] = json!(value);
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::bulk::{Shape, answer_each};
+use super::bulk::{Echo, Shape, answer_each};
 use super::paging::Listing;
 use super::profiles::existing_profile;
 use super::users::{BY_USER_ID, invalid_user_id, join, user_info_json};
@@ -120,7 +120,7 @@ fn name_free(account: &Account, name: &str, except: Option<u64>) -> Result<(), A
     super::name_free(taken, name, except, "DUPLICATE_GROUP_NAME", "group")
 }
 
-const NEW_GROUPS: Shape = Shape::creating("groups", &["groupName"]);
+const NEW_GROUPS: Shape = Shape::creating("groups", Echo::Sent(&["groupName"]));
 
 const BY_GROUP_ID: Shape = Shape::by_id("groups", "groupId");
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::bulk::Shape;
+use super::bulk::{Echo, Shape};
 use super::write::Write;
 use super::{Caller, account_slot, flag, given, items, now, reply, required_name, text, trimmed};
 use crate::desired::syntax::is_email;
@@ -141,7 +141,7 @@ pub async fn list(
     Ok(reply(StatusCode::OK, json!({ "groups": groups })))
 }
 
-const NEW_SIGNING_GROUPS: Shape = Shape::creating("groups", &["groupName"]);
+const NEW_SIGNING_GROUPS: Shape = Shape::creating("groups", Echo::Sent(&["groupName"]));
 
 const BY_SIGNING_GROUP_ID: Shape = Shape::by_id("groups", "signingGroupId");
 

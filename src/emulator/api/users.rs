@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::bulk::{Shape, answer_each};
+use super::bulk::{Echo, Shape, answer_each};
 use super::groups::{GroupRecord, existing_group};
 use super::paging::Listing;
 use super::profiles::existing_profile;
@@ -312,7 +312,7 @@ pub async fn get_one(
 /// User writes by ID, in bulk: on `/users` and on a group's `/users`.
 pub const BY_USER_ID: Shape = Shape::by_id("users", "userId");
 
-const NEW_USERS: Shape = Shape::creating("newUsers", &["email", "userName"]);
+const NEW_USERS: Shape = Shape::creating("newUsers", Echo::NewUser);
 
 pub async fn create(write: Write) -> Result<Response, ApiError> {
     let shared = &write.shared;
@@ -411,14 +411,15 @@ fn create_one(
         .iter()
         .filter(|user| crate::email::same(&user.email, &email))
         .collect();
-    if same_email
+    if let Some(existing) = same_email
         .iter()
-        .any(|user| user.status != UserStatus::Closed)
+        .find(|user| user.status != UserStatus::Closed)
     {
         return Err(ApiError::bad_request(
             "USER_ALREADY_EXISTS_IN_ACCOUNT",
             "Username and email combination already exists for this account.",
-        ));
+        )
+        .naming_existing_user(&existing.id));
     }
     let reopened = same_email
         .iter()
