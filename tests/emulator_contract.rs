@@ -1427,7 +1427,9 @@ async fn signing_groups(c: &mut Contract) {
         "/groups/0/groupType",
         &json!("sharedSigningGroup"),
     );
+    // The maker by name, the last modifier by user ID, as the spec describes them.
     c.expect_eq(&created, "/groups/0/createdBy", &json!("Ada Admin"));
+    c.expect_eq(&created, "/groups/0/modifiedBy", &json!(ADMIN_ID));
     c.item_ok(&created, "/groups/1");
     c.item_error(&created, "/groups/2", "SIGNING_GROUP_NAME_EXISTS");
     c.item_error(&created, "/groups/3", "INVALID_REQUEST_PARAMETER");

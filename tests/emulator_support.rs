@@ -98,6 +98,7 @@ impl Answer {
 }
 
 /// Calls the eSignature API of a running emulator as its administrator.
+#[derive(Clone)]
 pub struct Api {
     client: reqwest::Client,
     pub base: String,

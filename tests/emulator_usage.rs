@@ -170,6 +170,19 @@ async fn account_figures_are_strings_and_seats_follow_the_users() {
         );
     }
     assert_eq!(body["accountIdGuid"], ACCOUNT_ID);
+    // `{accountId}` takes the external account number too, for the same account.
+    let external = body["externalAccountId"].as_str().expect("a string");
+    assert!(
+        external.len() == 8 && external.bytes().all(|byte| byte.is_ascii_digit()),
+        "{external}"
+    );
+    let mut by_number = api.clone();
+    by_number.base = api.base.replace(ACCOUNT_ID, external);
+    assert_eq!(
+        by_number.get("/users").await.body,
+        api.get("/users").await.body
+    );
+    assert_eq!(by_number.get("").await.body["accountIdGuid"], ACCOUNT_ID);
     assert_eq!(body["planName"], "Business Pro");
     assert_eq!(body["seatsAllowed"], "10");
     assert_eq!(body["billingPeriodEnvelopesAllowed"], "100");
@@ -473,18 +486,16 @@ async fn envelopes_are_found_by_their_window_and_status() {
         subjects(&list("from_date=2000-01-01&status=any".to_owned()).await).len(),
         3
     );
-    // `completed` bounds the last change and leaves the status to the client ("extraneous
-    // results"): the order, merely sent, is among them.
-    assert_eq!(
-        subjects(
-            &list(format!(
-                "from_date={}&from_to_status=completed",
-                days_ago(30)
-            ))
-            .await
-        ),
-        set(&["Recent order", "Draft"])
-    );
+    // `completed` bounds the completion (the spec's effective qualifier "Completed"): the NDA,
+    // completed 199 days ago; in the last 30 days nothing, the order being merely sent.
+    let completed_since = |days| {
+        list(format!(
+            "from_date={}&from_to_status=completed",
+            days_ago(days)
+        ))
+    };
+    assert_eq!(subjects(&completed_since(300).await), set(&["Old NDA"]));
+    assert_eq!(subjects(&completed_since(30).await), set(&[]));
     // A status the qualifier can't find answers nothing.
     let none = list("from_date=2000-01-01&from_to_status=sent&status=created".to_owned()).await;
     assert_eq!(none.body["totalSetSize"], "0");

@@ -87,8 +87,10 @@ pub struct SigningGroup {
     pub email: Option<String>,
     pub members: Vec<SigningGroupMember>,
     pub created: String,
+    /// The maker's user name (`createdBy`, "the name of the user who created the signing group").
     pub created_by: String,
     pub modified: String,
+    /// The last modifier's user ID (`modifiedBy`: the spec says "the user ID (GUID)").
     pub modified_by: String,
 }
 
@@ -383,6 +385,23 @@ impl Account {
         let id = self.next_id;
         self.next_id += 1;
         id
+    }
+
+    /// The account's external account number, which `{accountId}` takes as well as the GUID
+    /// (API-NOTES §0, from the spec): eight digits drawn from the GUID, the same on every run.
+    #[must_use]
+    pub fn external_account_id(&self) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(self.account_id.to_ascii_lowercase().as_bytes());
+        let drawn = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        (10_000_000 + drawn % 90_000_000).to_string()
+    }
+
+    /// Whether `{accountId}` names this account: its GUID in any case, or its external number.
+    #[must_use]
+    pub fn is_named_by(&self, account_id: &str) -> bool {
+        let given = account_id.trim();
+        self.account_id.eq_ignore_ascii_case(given) || self.external_account_id() == given
     }
 
     #[must_use]

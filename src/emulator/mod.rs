@@ -90,14 +90,14 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The slot of the account with this ID (any letter case).
+    /// The slot of the account `{accountId}` names: its GUID (any letter case) or its external
+    /// account number.
     #[must_use]
     pub fn slot(&self, account_id: &str) -> Option<MutexGuard<'_, Slot>> {
-        self.accounts.iter().map(lock).find(|slot| {
-            slot.account
-                .account_id
-                .eq_ignore_ascii_case(account_id.trim())
-        })
+        self.accounts
+            .iter()
+            .map(lock)
+            .find(|slot| slot.account.is_named_by(account_id))
     }
 
     /// The moment a call arrives, by the configured clock.

@@ -356,7 +356,6 @@ impl Seed {
             entry.profile_id = profile.or(entry.profile_id);
             entry.members.extend(members);
         }
-        self.add_signing_groups(&mut account, now);
         self.add_envelopes(&mut account, start)?;
         let admin_profile = profile_id(&account, "Account Administrator")?;
         let integration_user_id = match &self.integration_user {
@@ -370,6 +369,7 @@ impl Seed {
                     "the seed has no active Account Administrator to act as the integration user",
                 )?,
         };
+        self.add_signing_groups(&mut account, now, &integration_user_id);
         Ok(Seeded {
             account,
             integration_user_id,
@@ -485,7 +485,13 @@ impl Seed {
         Ok(())
     }
 
-    fn add_signing_groups(&self, account: &mut Account, now: &str) {
+    /// The seed's signing groups, made by the integration user `maker` (its name in
+    /// `createdBy`, its ID in `modifiedBy`, as the spec describes the two).
+    fn add_signing_groups(&self, account: &mut Account, now: &str, maker: &str) {
+        let maker_name = account
+            .user(maker)
+            .map(|user| user.user_name.clone())
+            .unwrap_or_default();
         for group in &self.signing_groups {
             let id = account.take_id();
             account.signing_groups.insert(
@@ -503,9 +509,9 @@ impl Seed {
                         })
                         .collect(),
                     created: now.to_owned(),
-                    created_by: "seed".to_owned(),
+                    created_by: maker_name.clone(),
                     modified: now.to_owned(),
-                    modified_by: "seed".to_owned(),
+                    modified_by: maker.to_owned(),
                 },
             );
         }

@@ -94,6 +94,7 @@ pub fn information(account: &Account, config: &Config, now: Timestamp) -> Map<St
     );
     put("accountName", account.account_name.clone());
     put("accountIdGuid", account.account_id.clone());
+    put("externalAccountId", account.external_account_id());
     put("createdDate", created);
     put("currencyCode", "USD".to_owned());
     put("envelopeSendingBlocked", "false".to_owned());

@@ -39,6 +39,7 @@ enum Qualifier {
     StatusChanged,
     Created,
     Sent,
+    Completed,
     Voided,
     /// `timedout`: "always return zero results".
     Nothing,
@@ -71,7 +72,7 @@ fn qualifier(text: Option<&String>) -> Result<(Qualifier, &'static [EnvelopeStat
             &[Signed, Completed, Declined, Voided, Deleted],
         ),
         "completed" => (
-            Qualifier::StatusChanged,
+            Qualifier::Completed,
             &[Completed, Declined, Voided, Deleted],
         ),
         "declined" => (Qualifier::StatusChanged, &[Declined, Voided, Deleted]),
@@ -282,11 +283,18 @@ fn timestamp(envelope: &Envelope, qualifier: Qualifier) -> Option<Timestamp> {
         Qualifier::StatusChanged => dates::parse(&envelope.status_changed),
         Qualifier::Created => dates::parse(&envelope.created),
         Qualifier::Sent => envelope.sent.as_deref().and_then(dates::parse),
-        Qualifier::Voided => (envelope.status == EnvelopeStatus::Voided)
-            .then(|| dates::parse(&envelope.status_changed))
-            .flatten(),
+        Qualifier::Completed => last_change_into(envelope, EnvelopeStatus::Completed),
+        Qualifier::Voided => last_change_into(envelope, EnvelopeStatus::Voided),
         Qualifier::Nothing => None,
     }
+}
+
+/// When `envelope` came to `status`, if that is where it stands: the emulator keeps no
+/// history, so an envelope that has moved on has no such time.
+fn last_change_into(envelope: &Envelope, status: EnvelopeStatus) -> Option<Timestamp> {
+    (envelope.status == status)
+        .then(|| dates::parse(&envelope.status_changed))
+        .flatten()
 }
 
 /// An envelope as the list answers it (the `envelope` definition, the fields an activity

@@ -188,7 +188,7 @@ pub async fn create(
             created: stamp.clone(),
             created_by: caller.user_name.clone(),
             modified: stamp.clone(),
-            modified_by: caller.user_name.clone(),
+            modified_by: caller.user_id.clone(),
         };
         let answer = group_json(&group, true);
         account.signing_groups.insert(id, group);
@@ -235,7 +235,7 @@ fn edited<'a>(
         .get_mut(&id)
         .ok_or_else(unknown_group)?;
     stamp.clone_into(&mut group.modified);
-    group.modified_by.clone_from(&caller.user_name);
+    group.modified_by.clone_from(&caller.user_id);
     Ok(group)
 }
 
