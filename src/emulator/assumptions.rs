@@ -105,9 +105,11 @@
 //!   "the `user_id` query parameter is not implemented and should not be used". A client must
 //!   check each envelope's `sender.userId`; `user_name` + `email` is the documented way.
 //! - **`from_to_status`** bounds the time the spec's table names: `created` the creation,
-//!   `sent` the sending, `voided` the voiding, `changed` (default) and every other value the
-//!   last status change; `timedout` finds nothing. The result is not narrowed to the statuses
-//!   the qualifier implies (the spec's "extraneous results": `from_to_status=completed` also
+//!   `sent` the sending, `completed` the completion, `voided` the voiding, `changed` (default)
+//!   and every other value the last status change; `timedout` finds nothing. The emulator keeps
+//!   no history: an envelope completes or is voided at its last change, if that is where it
+//!   stands. Where the qualifier is the last change, the result is not narrowed to the statuses
+//!   the qualifier implies (the spec's "extraneous results": `from_to_status=delivered` also
 //!   answers an envelope merely sent in the window), so a client must read `status`. A `status`
 //!   sharing nothing with the qualifier's valid statuses answers an empty list.
 //! - **Dates without an offset** (`2026-01-05`, `2026-01-05T09:00`) are read on DocuSign's
