@@ -1741,7 +1741,7 @@ async fn rate_limited(c: &mut Contract) {
 /// The validators are as strict as the test relies on.
 #[test]
 fn the_validators_refuse_unknown_fields_and_typed_scalars() {
-    let good = json!({"errorCode": "INVALID_USERID", "message": "Invalid UserId."});
+    let good = json!({"errorCode": "INVALID_USERID", "message": "Invalid Userid."});
     assert!(spec().violations("errorDetails", &good).is_empty());
     let extra = json!({"errorCode": "INVALID_USERID", "message": "m", "status": "400"});
     assert_eq!(spec().violations("errorDetails", &extra).len(), 1);

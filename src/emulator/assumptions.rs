@@ -163,8 +163,10 @@
 //! - **`PUT /signing_groups/{id}`** merges `users` into the members by email (a connector relies
 //!   on merging); it never removes members.
 //! - **Removing a non-member** answers 200 `{}`.
-//! - **Over a limit** (50 groups, 50 members): per item `SIGNING_GROUP_MAX_EXCEEDED` on create;
-//!   a 400 `SIGNING_GROUP_MAX_USERS_EXCEEDED` for a whole request that would pass 50 members.
+//! - **Over a limit** (50 groups, 50 members): on create, per item, `SIGNING_GROUP_MAX_EXCEEDED`
+//!   for a group past the 50th and `SIGNING_GROUP_MAX_USERS_EXCEEDED` for one listing more than
+//!   50 members; a 400 `SIGNING_GROUP_MAX_USERS_EXCEEDED` for a request to one group
+//!   (`PUT /signing_groups/{id}`, `PUT …/users`) that would take it past 50 members.
 //!
 //! # Access and limits
 //! - **An unknown account, or one the caller isn't a member of**, is a 400

@@ -28,7 +28,7 @@ use crate::emulator::{Config, Shared};
 const MAX_NEW_USERS: usize = 500;
 
 pub fn invalid_user_id() -> ApiError {
-    ApiError::bad_request("INVALID_USERID", "Invalid UserId.")
+    ApiError::bad_request("INVALID_USERID", "Invalid Userid.")
 }
 
 /// A user record as the API sends it. `full` adds what `additional_info=true` adds.
