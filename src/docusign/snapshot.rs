@@ -14,6 +14,7 @@ use super::wire::{
     self, GroupPage, GroupRecord, MemberPage, ProfileList, SigningGroupList, UserPage, UserRecord,
     text,
 };
+use crate::model::profile_settings::{self, SettingKind};
 use crate::model::usage::{UserUsage, When};
 use crate::model::{
     Account, BuiltinGroup, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
@@ -142,7 +143,7 @@ fn assemble(
             .settings
             .unwrap_or_default()
             .into_iter()
-            .filter_map(|(key, value)| scalar(&value).map(|value| (key, value)))
+            .filter_map(|(key, value)| setting_value(&key, &value).map(|value| (key, value)))
             .collect();
         account.permission_profiles.insert(
             NameKey::new(&name),
@@ -415,12 +416,60 @@ fn liveness(status: UserStatus) -> u8 {
     }
 }
 
-/// A setting's value as DocuSign sends it; the `…Metadata` objects are not settings.
-fn scalar(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(text) => Some(text.clone()),
-        serde_json::Value::Bool(flag) => Some(flag.to_string()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        _ => None,
+/// A setting's value as DocuSign sends it; the `…Metadata` objects are not settings. A
+/// documented boolean is written `true`/`false` whatever its letter case (DocuSign's casing
+/// varies: `"True"` in places), so a plan never "changes" `True` to `true`.
+fn setting_value(key: &str, value: &serde_json::Value) -> Option<String> {
+    let text = match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Bool(flag) => flag.to_string(),
+        serde_json::Value::Number(number) => number.to_string(),
+        _ => return None,
+    };
+    let boolean = profile_settings::setting(key)
+        .is_some_and(|spec| matches!(spec.kind, SettingKind::Boolean));
+    let folded = text.trim().to_ascii_lowercase();
+    Some(if boolean && (folded == "true" || folded == "false") {
+        folded
+    } else {
+        text
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::setting_value;
+
+    #[test]
+    fn a_documented_boolean_reads_the_same_in_any_letter_case() {
+        for sent in [json!("True"), json!("TRUE"), json!("true"), json!(true)] {
+            assert_eq!(
+                setting_value("allowAccountManagement", &sent).as_deref(),
+                Some("true"),
+                "{sent}"
+            );
+        }
+        assert_eq!(
+            setting_value("allowAccountManagement", &json!("False")).as_deref(),
+            Some("false")
+        );
+        // Free text and undocumented keys stay as sent; metadata objects are no settings.
+        assert_eq!(
+            setting_value("useNewDocuSignExperienceInterface", &json!("True")).as_deref(),
+            Some("True")
+        );
+        assert_eq!(
+            setting_value("someNewSetting", &json!("True")).as_deref(),
+            Some("True")
+        );
+        assert_eq!(
+            setting_value(
+                "allowAccountManagementMetadata",
+                &json!({ "rights": "editable" })
+            ),
+            None
+        );
     }
 }
