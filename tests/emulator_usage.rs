@@ -10,6 +10,7 @@ use docusign_gitops::emulator::config::LastLogin;
 use docusign_gitops::emulator::seed::Seed;
 use docusign_gitops::emulator::{self, Config, Running, dates, sample};
 use jiff::{SignedDuration, Timestamp};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::emulator_support::{ACCOUNT_ID, Answer, Api, TOKEN};
@@ -925,4 +926,59 @@ async fn each_account_of_a_workspace_has_its_figures_and_envelopes() {
     assert!(!production.is_empty());
     assert_eq!(production.len(), emea.len());
     assert!(production.is_disjoint(&emea));
+}
+
+#[tokio::test]
+async fn writes_are_an_administrators_and_reads_stay_open() {
+    let (_running, api) = serve(Config::default()).await;
+    let sam = as_sender(&api);
+    let before = api.get("").await.body;
+    let groups_before = api.get("/groups").await.body;
+    let sam_id = user(&users(&api).await, "sam@example.com")["userId"].clone();
+    let writes = [
+        (
+            Method::POST,
+            "/groups",
+            json!({ "groups": [{ "groupName": "Sam's" }] }),
+        ),
+        (
+            Method::PUT,
+            "/users",
+            json!({ "users": [{ "userId": sam_id, "jobTitle": "Boss" }] }),
+        ),
+        (
+            Method::DELETE,
+            "/users",
+            json!({ "users": [{ "userId": sam_id }] }),
+        ),
+        (
+            Method::POST,
+            "/signing_groups",
+            json!({ "groups": [{ "groupName": "Sam's", "groupType": "sharedSigningGroup" }] }),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let refused = sam.call(method.clone(), path, Some(&body)).await;
+        assert_eq!(refused.status, 400, "{method} {path}: {:?}", refused.body);
+        assert_eq!(
+            refused.body["errorCode"], "USER_LACKS_PERMISSIONS",
+            "{method} {path}"
+        );
+    }
+    // Nothing changed, and a member who isn't an administrator still reads.
+    assert_eq!(api.get("/groups").await.body, groups_before);
+    assert_eq!(api.get("").await.body["seatsInUse"], before["seatsInUse"]);
+    let listed = users(&api).await;
+    let sam_as_seen = user(&listed, "sam@example.com");
+    assert!(
+        sam_as_seen
+            .get("jobTitle")
+            .is_none_or(|title| title != "Boss")
+    );
+    assert_eq!(sam.get("/groups").await.status, 200);
+    // The administrator may.
+    let created = api
+        .post("/groups", &json!({ "groups": [{ "groupName": "Ada's" }] }))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
 }

@@ -404,6 +404,14 @@ impl Account {
         self.account_id.eq_ignore_ascii_case(given) || self.external_account_id() == given
     }
 
+    /// Whether the user's profile can administer the account (`model::admin`'s rule).
+    #[must_use]
+    pub fn is_admin(&self, user_id: &str) -> bool {
+        self.user(user_id)
+            .and_then(|user| self.profiles.get(&user.profile_id))
+            .is_some_and(|profile| crate::model::admin::settings_manage_account(&profile.settings))
+    }
+
     #[must_use]
     pub fn user(&self, user_id: &str) -> Option<&User> {
         self.by_id

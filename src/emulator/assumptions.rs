@@ -171,6 +171,12 @@
 //! # Access and limits
 //! - **An unknown account, or one the caller isn't a member of**, is a 400
 //!   `USER_LACKS_MEMBERSHIP`. **A missing or bad token** is a 401 `AUTHORIZATION_INVALID_TOKEN`.
+//! - **Writes are an administrator's**: every `POST`, `PUT` and `DELETE` of the account's API
+//!   from a caller whose profile can't administer the account (`allowAccountManagement`) is a
+//!   400 `USER_LACKS_PERMISSIONS`, before any work. The spec says so of signing groups ("only
+//!   users with account administrator privileges"); of users, groups and profiles DocuSign's
+//!   admin guides do, and these are its codes for such a caller. Reads stay open to members,
+//!   within what each read allows (another user's envelopes, another user's `/profile`).
 //! - **Rate limits**: the hourly window resets at the top of each clock hour; the burst window is
 //!   the last 30 seconds (sliding, stricter than fixed windows); refused calls count against both;
 //!   OAuth calls and `/_emulator/*` don't count. `BURST_APIINVOCATION_LIMIT_EXCEEDED` is the burst

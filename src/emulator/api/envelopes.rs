@@ -131,15 +131,6 @@ fn ids(query: &HashMap<String, String>, key: &str) -> Option<HashSet<String>> {
     })
 }
 
-/// Whether `user` may read the envelopes of users other than themself: an account
-/// administrator.
-fn is_admin(account: &Account, user_id: &str) -> bool {
-    account
-        .user(user_id)
-        .and_then(|user| account.profiles.get(&user.profile_id))
-        .is_some_and(|profile| crate::model::admin::settings_manage_account(&profile.settings))
-}
-
 /// Whose envelopes the call lists: the caller's, unless `user_id` (when honoured) or
 /// `user_name` + `email` name another user, which only an administrator may.
 fn senders(
@@ -179,12 +170,9 @@ fn senders(
     if named
         .iter()
         .any(|user| !user.id.eq_ignore_ascii_case(&caller.user_id))
-        && !is_admin(account, &caller.user_id)
+        && !caller.is_admin
     {
-        return Err(ApiError::bad_request(
-            "USER_LACKS_PERMISSIONS",
-            "This user lacks sufficient permissions to access this resource.",
-        ));
+        return Err(super::lacks_permissions());
     }
     Ok(named.into_iter().map(|user| user.id.clone()).collect())
 }

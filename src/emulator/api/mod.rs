@@ -35,6 +35,8 @@ const PREFIX: &str = "/restapi/v2.1/accounts/{accountId}";
 pub struct Caller {
     pub user_id: String,
     pub user_name: String,
+    /// Whether the caller's profile can administer the account, as the call arrived.
+    pub is_admin: bool,
 }
 
 pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
@@ -156,6 +158,7 @@ async fn answer(
         let caller = Caller {
             user_id: user.id.clone(),
             user_name: user.user_name.clone(),
+            is_admin: slot.account.is_admin(&user.id),
         };
         let (verdict, budget) = slot.limiter.admit(shared.now());
         drop(slot);
@@ -169,6 +172,11 @@ async fn answer(
         }
         (caller, budget)
     };
+    if method != Method::GET && !caller.is_admin {
+        // Managing users, groups, profiles and signing groups is an administrator's: the spec
+        // says so of signing groups, and DocuSign's codes for a caller who isn't one are these.
+        return with_budget(lacks_permissions().into_response(), budget);
+    }
     request.extensions_mut().insert(caller);
 
     shared.record_fault(injected);
@@ -270,6 +278,14 @@ fn rate_limited(shared: &Shared, exceeded: Exceeded) -> Response {
         RateLimitStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
     };
     ApiError::new(status, exceeded.error_code(), exceeded.message()).into_response()
+}
+
+/// A caller whose profile doesn't allow the call.
+pub fn lacks_permissions() -> ApiError {
+    ApiError::bad_request(
+        "USER_LACKS_PERMISSIONS",
+        "This user lacks sufficient permissions to access this resource.",
+    )
 }
 
 pub fn lacks_membership() -> ApiError {

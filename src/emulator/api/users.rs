@@ -603,10 +603,7 @@ pub async fn get_profile(
 ) -> Result<Response, ApiError> {
     if !caller.user_id.eq_ignore_ascii_case(user_id.trim()) {
         // The spec: "you can only retrieve the profile of the user making the call".
-        return Err(ApiError::bad_request(
-            "USER_LACKS_PERMISSIONS",
-            "This user lacks sufficient permissions to access this resource.",
-        ));
+        return Err(super::lacks_permissions());
     }
     let slot = account_slot(&shared, &account_id)?;
     let user = slot.account.user(&user_id).ok_or_else(invalid_user_id)?;
