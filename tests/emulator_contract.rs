@@ -705,6 +705,17 @@ async fn builtins(c: &mut Contract) -> Builtins {
             );
         }
     }
+    // Each setting's `…Metadata` sibling: a built-in profile's settings can't be edited.
+    let with_metadata = c.get("/permission_profiles?include=metadata", OK).await;
+    c.expect_eq(
+        &with_metadata,
+        "/permissionProfiles/0/settings/allowAccountManagementMetadata/rights",
+        &json!("read_only"),
+    );
+    c.expect_absent(
+        &profiles,
+        "/permissionProfiles/0/settings/allowAccountManagementMetadata",
+    );
     let groups = c.get("/groups", OK).await;
     for group in groups.body["groups"].as_array().into_iter().flatten() {
         if let (Some(name), Some(id)) = (group["groupName"].as_str(), group["groupId"].as_str()) {

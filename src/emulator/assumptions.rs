@@ -157,6 +157,10 @@
 //!   users count as holders and move too; groups that carried the profile lose it.
 //! - **Settings**: unknown keys are ignored, a value a setting can't take is a 400, keys not in a
 //!   `PUT` keep their values, and a new profile starts from DocuSign Sender's settings.
+//! - **`include=metadata`** gives each setting its `…Metadata` sibling with `rights`
+//!   (`read_only` in a built-in profile, else `editable`) and, for a setting of a few words,
+//!   `options`; DocuSign's other metadata fields are "reserved" and left out. Sent back in a
+//!   `PUT`, the siblings are unknown keys, ignored.
 //!
 //! # Signing groups
 //! - **Bulk `PUT /signing_groups`** renames only; other fields are ignored.

@@ -34,16 +34,38 @@ fn builtin_refusal() -> ApiError {
 struct Include {
     user_count: bool,
     closed_users: bool,
+    metadata: bool,
 }
 
 impl Include {
     fn from_query(query: &HashMap<String, String>) -> Self {
         let parts = list_param(query, "include");
+        let asks = |what: &str| parts.iter().any(|part| part == what);
         Self {
-            user_count: parts.iter().any(|part| part == "user_count"),
-            closed_users: parts.iter().any(|part| part == "closed_users"),
+            user_count: asks("user_count"),
+            closed_users: asks("closed_users"),
+            metadata: asks("metadata"),
         }
     }
+}
+
+/// Each setting's `…Metadata` sibling (`settingsMetadata`): whether it can be edited (not in a
+/// built-in profile) and, for a setting of a few words, which.
+fn with_metadata(profile: &Profile) -> Map<String, Value> {
+    let mut settings = Map::new();
+    for (key, value) in &profile.settings {
+        settings.insert(key.clone(), json!(value));
+        let mut metadata = json!({
+            "rights": if profile.builtin { "read_only" } else { "editable" },
+        });
+        if let Some(profile_settings::SettingKind::OneOf(options)) =
+            profile_settings::setting(key).map(|spec| spec.kind)
+        {
+            metadata["options"] = json!(options);
+        }
+        settings.insert(format!("{key}Metadata"), metadata);
+    }
+    settings
 }
 
 fn profile_json(account: &Account, profile: &Profile, include: &Include) -> Value {
@@ -54,6 +76,9 @@ fn profile_json(account: &Account, profile: &Profile, include: &Include) -> Valu
         "modifiedByUsername": profile.modified_by,
         "settings": profile.settings,
     });
+    if include.metadata {
+        body["settings"] = Value::Object(with_metadata(profile));
+    }
     if include.user_count {
         let count = account
             .users
