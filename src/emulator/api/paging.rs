@@ -61,6 +61,16 @@ impl Page {
         })
     }
 
+    /// The page as an account that answers at most `cap` items a page answers it: a `count`
+    /// past the cap is cut to it (the answer's `nextUri` then asks for the cap).
+    #[must_use]
+    pub fn within(self, cap: Option<usize>) -> Self {
+        Self {
+            count: cap.map_or(self.count, |cap| self.count.min(cap.max(1))),
+            ..self
+        }
+    }
+
     /// The part of `items` this page covers (empty past the end).
     #[must_use]
     pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
@@ -194,7 +204,9 @@ impl FromRequestParts<Arc<Shared>> for Listing {
         let OriginalUri(uri) = OriginalUri::from_request_parts(parts, shared)
             .await
             .map_err(IntoResponse::into_response)?;
-        let page = Page::from_query(&query).map_err(IntoResponse::into_response)?;
+        let page = Page::from_query(&query)
+            .map_err(IntoResponse::into_response)?
+            .within(shared.config.page_cap);
         Ok(Self {
             shared: Arc::clone(shared),
             account_id: params.remove("accountId").unwrap_or_default(),
