@@ -255,15 +255,17 @@ mod tests {
     #[test]
     fn accepts_what_docusign_sends() {
         let page: UserPage = serde_json::from_str(
-            r#"{"totalSetSize": 2, "resultSetSize": "2", "nextUri": null, "surprise": {"x": 1},
+            r#"{"totalSetSize": 2, "resultSetSize": "2", "startPosition": 0, "endPosition": "1",
+                "nextUri": null, "surprise": {"x": 1},
                 "users": [{"userId": "a", "isManagedByScim": "True", "groupList": null},
                           {"userId": "b", "isManagedByScim": false, "jobTitle": null}]}"#,
         )
         .expect("lenient");
-        assert_eq!(
-            page.paging.total_set_size.and_then(|t| t.as_count()),
-            Some(2)
-        );
+        let count = |field: &Option<Text>| field.as_ref().and_then(Text::as_count);
+        assert_eq!(count(&page.paging.total_set_size), Some(2));
+        assert_eq!(count(&page.paging.result_set_size), Some(2));
+        assert_eq!(count(&page.paging.start_position), Some(0));
+        assert_eq!(count(&page.paging.end_position), Some(1));
         let users = page.users.expect("users");
         assert!(
             users[0]

@@ -299,6 +299,34 @@ mod tests {
     }
 
     #[test]
+    fn a_capped_page_holds_the_cap_and_says_so() {
+        let asked = Page {
+            start: 10,
+            count: 100,
+        };
+        assert_eq!(asked.within(None), asked);
+        let page = asked.within(Some(7));
+        let items: Vec<usize> = (0..30).collect();
+        assert_eq!(page.slice(&items), &items[10..17]);
+        let fields = page.envelope(30, 7, "/restapi/v2.1/accounts/a/users", &query(&[]));
+        assert_eq!(fields["resultSetSize"], "7");
+        assert_eq!(fields["totalSetSize"], "30");
+        assert_eq!(fields["endPosition"], "16");
+        assert_eq!(
+            fields["nextUri"],
+            "/v2.1/accounts/a/users?start_position=17&count=7"
+        );
+        let last = Page {
+            start: 28,
+            count: 100,
+        }
+        .within(Some(7));
+        let fields = last.envelope(30, last.slice(&items).len(), "/u", &query(&[]));
+        assert_eq!(fields["endPosition"], "29");
+        assert!(fields.get("nextUri").is_none());
+    }
+
+    #[test]
     fn envelope_of_a_middle_page() {
         let page = Page {
             start: 100,
