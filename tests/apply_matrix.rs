@@ -1,8 +1,9 @@
 //! The apply scenarios that matter, under every value of the emulator's switches for what
 //! DocuSign has not confirmed: which call changes a profile, whether joining a group hands
 //! over its profile, whether user records carry `groupList`, whether a rate-limit refusal is
-//! a 400 or a 429 (a fifth of the calls are refused, in that form), whether a user's answer echoes the profile, and whether a bulk answer with
-//! failed items is a 400 with codes of other names than ours. Each stage is plan → apply → plan: the apply must converge in
+//! a 400 or a 429 (a fifth of the calls are refused, in that form), whether a user's answer echoes the profile, whether a bulk answer with
+//! failed items is a 400 with codes of other names than ours, and whether list pages hold all
+//! that `count` asks or at most two items. Each stage is plan → apply → plan: the apply must converge in
 //! one go (the next plan empty, the account as the YAML says), the emulator must count no
 //! user without a profile, after no phase may anyone newly hold a profile that can administer
 //! the account unless the YAML gives them one, and at the end nobody holds one the YAML
@@ -117,6 +118,8 @@ struct Switches {
     hostile_items: bool,
     /// Whether creating a closed user again reopens it with its ID (else a new user is made).
     reopen_keeps_id: bool,
+    /// The most items a list page holds, whatever `count` asks.
+    page_cap: Option<usize>,
 }
 
 impl Switches {
@@ -134,6 +137,22 @@ impl Switches {
                             [(true, false), (false, false), (true, true), (false, true)]
                         {
                             for reopen_keeps_id in [true, false] {
+                                // Half the combinations, as on a checkerboard: each value of
+                                // every other switch meets both pagings without doubling
+                                // the matrix.
+                                let odd = [
+                                    group_profile_on_join,
+                                    group_list,
+                                    rate_limit_status == RateLimitStatus::TooManyRequests,
+                                    echo,
+                                    hostile_items,
+                                    reopen_keeps_id,
+                                ]
+                                .into_iter()
+                                .filter(|on| *on)
+                                .count()
+                                    % 2
+                                    == 1;
                                 every.push(Self {
                                     route,
                                     group_profile_on_join,
@@ -142,6 +161,7 @@ impl Switches {
                                     echo,
                                     hostile_items,
                                     reopen_keeps_id,
+                                    page_cap: odd.then_some(2),
                                 });
                             }
                         }
@@ -175,6 +195,7 @@ impl Switches {
             // for a rate limit and send the call again.
             rate_limited_share: REFUSED_SHARE,
             reopen_keeps_user_id: self.reopen_keeps_id,
+            page_cap: self.page_cap,
             ..roomy()
         }
     }

@@ -183,6 +183,71 @@ async fn without_group_list_memberships_come_from_member_lists() {
     assert_eq!(calls, pages(231) + pages(9) + 2 + member_pages);
 }
 
+/// The calls a list of `items` takes when every page holds at most `cap`: the first page and
+/// the pages of 100 after it, each of whose stretches is then read in pages of `cap`.
+fn capped_pages(items: usize, cap: usize) -> u64 {
+    let calls: usize = (0..items.max(1))
+        .step_by(100)
+        .map(|start| (items.min(start + 100) - start).div_ceil(cap).max(1))
+        .sum();
+    u64::try_from(calls).expect("small")
+}
+
+/// An account whose every list page holds at most 7 items, though the client asks for 100:
+/// the snapshot is the one read without the cap, field by field, whether memberships come from
+/// user records or from every group's member list, and each stretch of 100 costs its pages of
+/// 7 and no more (no page asked for twice, none overlapping the next stretch).
+#[tokio::test]
+async fn a_page_cap_changes_the_calls_and_nothing_else() {
+    const CAP: usize = 7;
+    for group_list in [true, false] {
+        let account = rich_account(300, 9, 3);
+        let config = |page_cap| Config {
+            group_list_in_user_records: group_list,
+            page_cap,
+            ..Config::default()
+        };
+        let full_running = start(config(None), account.clone()).await;
+        let full = snapshot(&client_for(&full_running, quick_settings()))
+            .await
+            .expect("a snapshot without the cap");
+        let capped_running = start(config(Some(CAP)), account).await;
+        let capped = snapshot(&client_for(&capped_running, quick_settings()))
+            .await
+            .unwrap_or_else(|err| panic!("groupList {group_list}: {err}"));
+        assert_eq!(capped.usage.len(), 301, "groupList {group_list}");
+        assert_eq!(capped.account, full.account, "groupList {group_list}");
+        assert_eq!(capped.usage, full.usage, "groupList {group_list}");
+        assert_eq!(
+            capped.memberships_from_user_records, group_list,
+            "groupList {group_list}"
+        );
+        assert_eq!(capped.account, live_model(&emulated(&capped_running)));
+        let member_pages = |pages_of: &dyn Fn(usize) -> u64| -> u64 {
+            if group_list {
+                return 0;
+            }
+            emulated(&capped_running)
+                .groups
+                .values()
+                .filter(|group| group.kind != GroupKind::Everyone)
+                .map(|group| pages_of(group.members.len()))
+                .sum()
+        };
+        assert_eq!(
+            full.calls,
+            pages(301) + pages(11) + 2 + member_pages(&pages),
+            "groupList {group_list}"
+        );
+        let capped_calls = |items| capped_pages(items, CAP);
+        assert_eq!(
+            capped.calls,
+            capped_pages(301, CAP) + capped_pages(11, CAP) + 2 + member_pages(&capped_calls),
+            "groupList {group_list}"
+        );
+    }
+}
+
 /// Faults of every kind against a demo account (burst cap 200) whose reading needs more calls
 /// than the cap: with no group lists in the user records every group's member list is a call of
 /// its own, 208 in all. The client and the emulator's limiter share paused time, so the pacer

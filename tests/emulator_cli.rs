@@ -227,6 +227,43 @@ fn the_answer_shape_flags_take_effect() {
     );
 }
 
+/// `--page-cap 3`: a page asked for 100 users holds 3, and its paging fields say so.
+#[test]
+fn the_page_cap_flag_takes_effect() {
+    let server = serve(&["--page-cap", "3"]);
+    let (status, page) = call(
+        &server,
+        reqwest::Method::GET,
+        "/users?count=100&start_position=1",
+        None,
+    );
+    assert_eq!(status, 200, "{page}");
+    let total: usize = page["totalSetSize"]
+        .as_str()
+        .and_then(|total| total.parse().ok())
+        .expect("a total");
+    assert!(total > 4, "{page}");
+    assert_eq!(page["users"].as_array().map(Vec::len), Some(3), "{page}");
+    assert_eq!(page["resultSetSize"], "3");
+    assert_eq!(page["startPosition"], "1");
+    assert_eq!(page["endPosition"], "3");
+    let next = page["nextUri"].as_str().expect("a next page");
+    assert!(next.ends_with("start_position=4&count=3"), "{next}");
+}
+
+#[test]
+fn a_page_cap_of_0_is_refused() {
+    let run = Run::of(&mut Cli::new().command(&[
+        "emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--page-cap",
+        "0",
+    ]));
+    run.exits(1)
+        .stderr_has(&["invalid value '0' for '--page-cap <N>'"]);
+}
+
 #[test]
 fn a_bad_seed_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -537,6 +537,11 @@ pub struct EmulatorArgs {
     /// list stays the caller's own.
     #[arg(long)]
     pub no_envelope_user_id: bool,
+    /// Every list page (users, groups, group members, envelopes) answers at most N items even
+    /// when `count` asks for more, with paging fields to match (DocuSign's `count` is only a
+    /// maximum) [default: no cap].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub page_cap: Option<u16>,
     /// HTTP status of a bulk answer in which some items failed; the per-item body is the same
     /// [default: success].
     #[arg(long, value_enum, value_name = "STATUS")]

@@ -76,6 +76,20 @@ pub enum ClientError {
         reason: String,
     },
 
+    /// A list's pages don't add up to the list: never a silently short list.
+    #[error(
+        "DocuSign's pages of `{}` don't add up: {}",
+        visible(&format!("GET {path}")),
+        visible(.reason)
+    )]
+    #[diagnostic(
+        code(docusign::inconsistent_list),
+        help(
+            "the list changed while it was read, or DocuSign's paging was inconsistent; run again"
+        )
+    )]
+    InconsistentList { path: String, reason: String },
+
     /// The OAuth service refused the credentials.
     #[error(
         "DocuSign refused the credentials: `{}` {}",

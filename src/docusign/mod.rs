@@ -9,6 +9,7 @@ pub mod discovery;
 mod error;
 pub mod http;
 pub mod pacing;
+mod paging;
 pub mod redact;
 pub mod secret;
 pub mod snapshot;

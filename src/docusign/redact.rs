@@ -172,6 +172,10 @@ impl Redactor {
                 path: scrub(path),
                 reason: scrub(reason),
             },
+            ClientError::InconsistentList { path, reason } => ClientError::InconsistentList {
+                path: scrub(path),
+                reason: scrub(reason),
+            },
             ClientError::Auth { error, description } => ClientError::Auth {
                 error: scrub(error),
                 description: scrub(description),

@@ -1,7 +1,8 @@
 //! Reading a whole account in the fewest calls the API allows: user and group pages of 100
-//! (the pages after the first fetched concurrently), memberships from the user records'
-//! `groupList` (per-group member lists only when the account leaves it out), permission
-//! profiles in one call, signing groups with their members in one call.
+//! (the pages after the first fetched concurrently; a short page's gap read again, see
+//! `paging`), memberships from the user records' `groupList` (per-group member lists only
+//! when the account leaves it out), permission profiles in one call, signing groups with
+//! their members in one call.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use tokio::task::JoinSet;
 
 use super::client::Client;
 use super::error::ClientError;
+use super::paging::all_pages;
 use super::wire::{
     self, GroupPage, GroupRecord, MemberPage, ProfileList, SigningGroupList, UserPage, UserRecord,
     text,
@@ -20,9 +22,6 @@ use crate::model::{
     Account, BuiltinGroup, EmailKey, Group, NameKey, PermissionProfile, SigningGroup,
     SigningGroupMember, User, UserStatus,
 };
-
-/// DocuSign's largest page.
-const PAGE: usize = 100;
 
 /// The live account, and what reading it cost.
 #[derive(Clone, Debug)]
@@ -41,12 +40,7 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
     let before = client.calls();
     let (users, groups, profiles, signing_groups) = tokio::try_join!(
         all_users(client),
-        all_pages::<GroupPage, GroupRecord>(
-            client,
-            "/groups?include_usercount=false",
-            |page| page.groups.unwrap_or_default(),
-            |page| &page.paging
-        ),
+        all_pages::<GroupPage>(client, "/groups?include_usercount=false"),
         client.get::<ProfileList>("/permission_profiles"),
         client.get::<SigningGroupList>("/signing_groups?include_users=true"),
     )?;
@@ -224,56 +218,7 @@ fn assemble(
 
 /// Every user record, in full: profiles, memberships and dates are only in those.
 async fn all_users(client: &Arc<Client>) -> Result<Vec<UserRecord>, ClientError> {
-    all_pages::<UserPage, UserRecord>(
-        client,
-        "/users?additional_info=true",
-        |page| page.users.unwrap_or_default(),
-        |page| &page.paging,
-    )
-    .await
-}
-
-/// Every item of a paged list: the first page says how many there are, the rest are fetched
-/// concurrently (the client paces them).
-async fn all_pages<P, T>(
-    client: &Arc<Client>,
-    path: &str,
-    items: fn(P) -> Vec<T>,
-    paging: fn(&P) -> &wire::Paging,
-) -> Result<Vec<T>, ClientError>
-where
-    P: serde::de::DeserializeOwned + Send + 'static,
-    T: Send + 'static,
-{
-    let separator = if path.contains('?') { '&' } else { '?' };
-    let page_path =
-        move |start: usize| format!("{path}{separator}count={PAGE}&start_position={start}");
-    let first: P = client.get(&page_path(0)).await?;
-    let total = paging(&first)
-        .total_set_size
-        .as_ref()
-        .and_then(wire::Text::as_count)
-        .unwrap_or(0);
-    let mut all = items(first);
-    if total <= PAGE {
-        return Ok(all);
-    }
-    let mut pages = JoinSet::new();
-    for (index, start) in (PAGE..total).step_by(PAGE).enumerate() {
-        let client = Arc::clone(client);
-        let path = page_path(start);
-        pages.spawn(async move { (index, client.get::<P>(&path).await) });
-    }
-    let mut rest: Vec<(usize, Vec<T>)> = Vec::new();
-    while let Some(joined) = pages.join_next().await {
-        let (index, page) = joined.map_err(|err| {
-            ClientError::unreadable("GET", path, format!("a page task failed: {err}"))
-        })?;
-        rest.push((index, items(page?)));
-    }
-    rest.sort_by_key(|(index, _)| *index);
-    all.extend(rest.into_iter().flat_map(|(_, page)| page));
-    Ok(all)
+    all_pages::<UserPage>(client, "/users?additional_info=true").await
 }
 
 /// User ID → group IDs, from `groupList`.
@@ -307,13 +252,7 @@ async fn memberships_from_member_lists(
         let client = Arc::clone(client);
         lists.spawn(async move {
             let path = format!("/groups/{id}/users");
-            let members = all_pages::<MemberPage, wire::MemberRecord>(
-                &client,
-                &path,
-                |page| page.users.unwrap_or_default(),
-                |page| &page.paging,
-            )
-            .await;
+            let members = all_pages::<MemberPage>(&client, &path).await;
             (id, members)
         });
     }

@@ -91,7 +91,7 @@ fn read_page(page: EnvelopePage, user_id: &str, user_email: &str) -> Envelopes {
             .paging
             .total_set_size
             .as_ref()
-            .or(page.result_set_size.as_ref())
+            .or(page.paging.result_set_size.as_ref())
             .and_then(Text::as_count)
             .unwrap_or(0);
         return if counted == 0 {

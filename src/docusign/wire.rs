@@ -70,12 +70,20 @@ pub struct ErrorDetails {
     pub message: Option<Text>,
 }
 
-/// The paging fields every list answer carries.
+/// The paging fields every list answer carries. The spec's `count` is only "the maximum number
+/// of results to return": a page may hold fewer than asked before the end of the list.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Paging {
     /// How many items the whole list holds; pages are then fetched by `start_position`.
     pub total_set_size: Option<Text>,
+    /// How many items this page holds.
+    pub result_set_size: Option<Text>,
+    /// The 0-based index of this page's first item.
+    pub start_position: Option<Text>,
+    /// The 0-based index of this page's last item (inclusive): the next page starts after it.
+    /// Absent on an empty page.
+    pub end_position: Option<Text>,
 }
 
 /// `GET /users` (`userInformationList`).
@@ -137,7 +145,6 @@ pub struct AccountRecord {
 pub struct EnvelopePage {
     #[serde(flatten)]
     pub paging: Paging,
-    pub result_set_size: Option<Text>,
     pub envelopes: Option<Vec<EnvelopeRecord>>,
 }
 
@@ -248,15 +255,17 @@ mod tests {
     #[test]
     fn accepts_what_docusign_sends() {
         let page: UserPage = serde_json::from_str(
-            r#"{"totalSetSize": 2, "resultSetSize": "2", "nextUri": null, "surprise": {"x": 1},
+            r#"{"totalSetSize": 2, "resultSetSize": "2", "startPosition": 0, "endPosition": "1",
+                "nextUri": null, "surprise": {"x": 1},
                 "users": [{"userId": "a", "isManagedByScim": "True", "groupList": null},
                           {"userId": "b", "isManagedByScim": false, "jobTitle": null}]}"#,
         )
         .expect("lenient");
-        assert_eq!(
-            page.paging.total_set_size.and_then(|t| t.as_count()),
-            Some(2)
-        );
+        let count = |field: &Option<Text>| field.as_ref().and_then(Text::as_count);
+        assert_eq!(count(&page.paging.total_set_size), Some(2));
+        assert_eq!(count(&page.paging.result_set_size), Some(2));
+        assert_eq!(count(&page.paging.start_position), Some(0));
+        assert_eq!(count(&page.paging.end_position), Some(1));
         let users = page.users.expect("users");
         assert!(
             users[0]

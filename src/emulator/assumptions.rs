@@ -17,6 +17,14 @@
 //! - **Page size when `count` is left out: 20.** Undocumented; small, so a forgetful client pays.
 //! - **An empty page** has `resultSetSize` "0" and no `users`/`groups`, no `endPosition`, no
 //!   `nextUri`.
+//! - **A page holds all that `count` asks for** (to the end of the list) by default. The spec
+//!   says no more than that `count` is "the maximum number of results to return" (users,
+//!   groups, group members), and that `resultSetSize` is "always less than or equal to the
+//!   `totalSetSize`"; the next page starts at `endPosition + 1`. So a page may hold fewer before
+//!   the end: [`super::Config::page_cap`] answers at most that many items a page (every list,
+//!   envelopes too), `count` past it cut to it, with `resultSetSize`, `endPosition`,
+//!   `totalSetSize` and `nextUri` (which then asks for the cap) saying what the page holds. A
+//!   client that pages by fixed offsets without reading them loses items under it.
 //! - **`GET /users?email=`** matching nobody (after the other filters) is a 400
 //!   `USER_LACKS_MEMBERSHIP`, as DocuSign's own code examples expect, not an empty list.
 //! - **`GET /users/{id}/profile`** answers only for the caller's own user ID (the spec says so);

@@ -44,6 +44,10 @@ pub struct Config {
     /// reference says it "is not implemented and should not be used"). When not, `user_id` is
     /// ignored and the list stays the caller's own.
     pub envelopes_by_user_id: bool,
+    /// The most items any list page answers, however many its `count` asks for (the spec's
+    /// `count` is only "the maximum number of results to return"); the page's paging fields
+    /// say what it holds. `None`: a page holds all it is asked for, to the end of the list.
+    pub page_cap: Option<usize>,
     /// The status of a bulk answer in which some items failed.
     pub item_failure_status: ItemFailureStatus,
     /// The `errorCode`s a bulk answer gives the items that failed.
@@ -86,6 +90,7 @@ impl Default for Config {
             last_login: LastLogin::Never,
             pending_hold_seats: true,
             envelopes_by_user_id: true,
+            page_cap: None,
             item_failure_status: ItemFailureStatus::Success,
             item_error_codes: ItemErrorCodes::Emulator,
             latency: Duration::ZERO,

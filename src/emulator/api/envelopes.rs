@@ -184,7 +184,7 @@ pub async fn list(
     OriginalUri(uri): OriginalUri,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    let page = Page::from_query_capped(&query, MAX_COUNT)?;
+    let page = Page::from_query_capped(&query, MAX_COUNT)?.within(shared.config.page_cap);
     let from = date(&query, "from_date")?;
     let envelope_ids = ids(&query, "envelope_ids");
     let transaction_ids = ids(&query, "transaction_ids");

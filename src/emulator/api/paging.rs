@@ -61,6 +61,16 @@ impl Page {
         })
     }
 
+    /// The page as an account that answers at most `cap` items a page answers it: a `count`
+    /// past the cap is cut to it (the answer's `nextUri` then asks for the cap).
+    #[must_use]
+    pub fn within(self, cap: Option<usize>) -> Self {
+        Self {
+            count: cap.map_or(self.count, |cap| self.count.min(cap.max(1))),
+            ..self
+        }
+    }
+
     /// The part of `items` this page covers (empty past the end).
     #[must_use]
     pub fn slice<'a, T>(&self, items: &'a [T]) -> &'a [T] {
@@ -194,7 +204,9 @@ impl FromRequestParts<Arc<Shared>> for Listing {
         let OriginalUri(uri) = OriginalUri::from_request_parts(parts, shared)
             .await
             .map_err(IntoResponse::into_response)?;
-        let page = Page::from_query(&query).map_err(IntoResponse::into_response)?;
+        let page = Page::from_query(&query)
+            .map_err(IntoResponse::into_response)?
+            .within(shared.config.page_cap);
         Ok(Self {
             shared: Arc::clone(shared),
             account_id: params.remove("accountId").unwrap_or_default(),
@@ -284,6 +296,34 @@ mod tests {
                 count: 100
             })
         );
+    }
+
+    #[test]
+    fn a_capped_page_holds_the_cap_and_says_so() {
+        let asked = Page {
+            start: 10,
+            count: 100,
+        };
+        assert_eq!(asked.within(None), asked);
+        let page = asked.within(Some(7));
+        let items: Vec<usize> = (0..30).collect();
+        assert_eq!(page.slice(&items), &items[10..17]);
+        let fields = page.envelope(30, 7, "/restapi/v2.1/accounts/a/users", &query(&[]));
+        assert_eq!(fields["resultSetSize"], "7");
+        assert_eq!(fields["totalSetSize"], "30");
+        assert_eq!(fields["endPosition"], "16");
+        assert_eq!(
+            fields["nextUri"],
+            "/v2.1/accounts/a/users?start_position=17&count=7"
+        );
+        let last = Page {
+            start: 28,
+            count: 100,
+        }
+        .within(Some(7));
+        let fields = last.envelope(30, last.slice(&items).len(), "/u", &query(&[]));
+        assert_eq!(fields["endPosition"], "29");
+        assert!(fields.get("nextUri").is_none());
     }
 
     #[test]
