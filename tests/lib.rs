@@ -54,6 +54,7 @@ mod secrets_stage;
 mod secrets_wiretap;
 mod served;
 mod signing_group_limits;
+mod signing_groups_off;
 mod slapd;
 mod sync_cli;
 mod sync_example;

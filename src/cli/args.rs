@@ -542,6 +542,10 @@ pub struct EmulatorArgs {
     /// maximum) [default: no cap].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub page_cap: Option<u16>,
+    /// The account has no signing groups: every `/signing_groups` call is refused with a 400
+    /// `ACCOUNT_LACKS_PERMISSIONS`, as for a feature its plan lacks.
+    #[arg(long)]
+    pub no_signing_groups: bool,
     /// HTTP status of a bulk answer in which some items failed; the per-item body is the same
     /// [default: success].
     #[arg(long, value_enum, value_name = "STATUS")]

@@ -94,6 +94,17 @@ pub enum CliError {
     )]
     ProbeUnconfirmed,
 
+    #[error(
+        "DocuSign refuses this account's signing groups (a feature it can leave off), and the YAML declares {declared}; nothing was changed"
+    )]
+    #[diagnostic(
+        code(cli::signing_groups_off),
+        help(
+            "turn signing groups on for the account (eSignature Admin, or ask DocuSign), or take `signing_groups` out of the YAML"
+        )
+    )]
+    SigningGroupsOff { declared: usize },
+
     #[error("can't read the answer: {reason}")]
     #[diagnostic(
         code(cli::answer),

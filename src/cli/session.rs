@@ -270,6 +270,15 @@ pub async fn read(
     let live = snapshot(&connected.connection.client)
         .await
         .map_err(miette::Report::new)?;
+    if let Some(desired) = desired
+        && !live.signing_groups_enabled
+        && !desired.state.signing_groups.is_empty()
+    {
+        return Err(CliError::SigningGroupsOff {
+            declared: desired.state.signing_groups.len(),
+        }
+        .into());
+    }
     Ok(Read { live, recorded })
 }
 

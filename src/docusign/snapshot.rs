@@ -31,6 +31,9 @@ pub struct Snapshot {
     pub calls: u64,
     /// Whether memberships came from user records (`groupList`) or member lists.
     pub memberships_from_user_records: bool,
+    /// Whether the account has signing groups at all (a feature DocuSign can leave off): when
+    /// not, the account holds none.
+    pub signing_groups_enabled: bool,
     /// Every user record's dates, in the order DocuSign listed them (closed records too).
     pub usage: Vec<UserUsage>,
 }
@@ -42,8 +45,9 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
         all_users(client),
         all_pages::<GroupPage>(client, "/groups?include_usercount=false"),
         client.get::<ProfileList>("/permission_profiles"),
-        client.get::<SigningGroupList>("/signing_groups?include_users=true"),
+        signing_groups(client),
     )?;
+    let signing_groups_enabled = signing_groups.is_some();
 
     let from_records = users.is_empty() || users.iter().any(|user| user.group_list.is_some());
     let memberships = if from_records {
@@ -52,13 +56,41 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
         memberships_from_member_lists(client, &groups).await?
     };
 
-    let account = assemble(profiles, &groups, &users, &memberships, signing_groups);
+    let account = assemble(
+        profiles,
+        &groups,
+        &users,
+        &memberships,
+        signing_groups.unwrap_or_default(),
+    );
     Ok(Snapshot {
         account,
         calls: client.calls() - before,
         memberships_from_user_records: from_records,
+        signing_groups_enabled,
         usage: users.iter().map(usage_of).collect(),
     })
+}
+
+/// The signing groups with their members, or `None` when the account refuses the list as a
+/// feature it doesn't have. DocuSign's answer for that is undocumented; a connector takes a
+/// 403 or 404 for it, and `ACCOUNT_LACKS_PERMISSIONS` is DocuSign's code for an account not
+/// allowed something. A 401 is the token's, and fails as any call's does.
+async fn signing_groups(client: &Arc<Client>) -> Result<Option<SigningGroupList>, ClientError> {
+    match client
+        .get::<SigningGroupList>("/signing_groups?include_users=true")
+        .await
+    {
+        Ok(list) => Ok(Some(list)),
+        Err(ClientError::Api { status, code, .. })
+            if status == 403
+                || status == 404
+                || code.eq_ignore_ascii_case("ACCOUNT_LACKS_PERMISSIONS") =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Every user record's dates and standing, and nothing else: the user pages alone (what a

@@ -171,6 +171,11 @@
 //!   `PUT`, the siblings are unknown keys, ignored.
 //!
 //! # Signing groups
+//! - **An account may lack them** (a feature of some plans): with
+//!   [`super::Config::signing_groups_enabled`] off, every `/signing_groups` call is a 400
+//!   `ACCOUNT_LACKS_PERMISSIONS`. DocuSign's answer is undocumented; a connector takes a 403,
+//!   404 or 401 for it, and this is DocuSign's code for an account not allowed something and
+//!   the only status the spec declares. A client must still read the rest of the account.
 //! - **Bulk `PUT /signing_groups`** renames only; other fields are ignored.
 //! - **`PUT /signing_groups/{id}`** merges `users` into the members by email (a connector relies
 //!   on merging); it never removes members.

@@ -48,6 +48,9 @@ pub struct Config {
     /// `count` is only "the maximum number of results to return"); the page's paging fields
     /// say what it holds. `None`: a page holds all it is asked for, to the end of the list.
     pub page_cap: Option<usize>,
+    /// Whether the account has signing groups. Off, every `/signing_groups` call is refused
+    /// with a 400 `ACCOUNT_LACKS_PERMISSIONS`, as for a feature the account's plan lacks.
+    pub signing_groups_enabled: bool,
     /// The status of a bulk answer in which some items failed.
     pub item_failure_status: ItemFailureStatus,
     /// The `errorCode`s a bulk answer gives the items that failed.
@@ -91,6 +94,7 @@ impl Default for Config {
             pending_hold_seats: true,
             envelopes_by_user_id: true,
             page_cap: None,
+            signing_groups_enabled: true,
             item_failure_status: ItemFailureStatus::Success,
             item_error_codes: ItemErrorCodes::Emulator,
             latency: Duration::ZERO,

@@ -81,23 +81,7 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
                 .put(profiles::update)
                 .delete(profiles::delete),
         )
-        .route(
-            "/signing_groups",
-            get(signing_groups::list)
-                .post(signing_groups::create)
-                .put(signing_groups::rename)
-                .delete(signing_groups::delete),
-        )
-        .route(
-            "/signing_groups/{signingGroupId}",
-            get(signing_groups::get_one).put(signing_groups::update_one),
-        )
-        .route(
-            "/signing_groups/{signingGroupId}/users",
-            get(signing_groups::members)
-                .put(signing_groups::add_members)
-                .delete(signing_groups::remove_members),
-        )
+        .merge(signing_groups::routes(shared))
         .route_layer(middleware::from_fn_with_state(Arc::clone(shared), gate));
     Router::new().nest(PREFIX, api)
 }

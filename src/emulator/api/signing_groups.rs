@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::bulk::{Echo, Shape};
@@ -22,6 +24,37 @@ const MAX_SIGNING_GROUPS: usize = 50;
 const MAX_MEMBERS: usize = 50;
 const MAX_MEMBER_NAME: usize = 100;
 const GROUP_TYPE: &str = "sharedSigningGroup";
+
+/// The signing-group routes, refused as a whole when the account lacks the feature.
+pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/signing_groups",
+            get(list).post(create).put(rename).delete(delete),
+        )
+        .route(
+            "/signing_groups/{signingGroupId}",
+            get(get_one).put(update_one),
+        )
+        .route(
+            "/signing_groups/{signingGroupId}/users",
+            get(members).put(add_members).delete(remove_members),
+        )
+        .route_layer(middleware::from_fn_with_state(Arc::clone(shared), feature))
+}
+
+/// Lets a call through to the signing groups only when the account has them.
+async fn feature(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if shared.config.signing_groups_enabled {
+        next.run(request).await
+    } else {
+        ApiError::bad_request(
+            "ACCOUNT_LACKS_PERMISSIONS",
+            "This Account lacks sufficient permissions.",
+        )
+        .into_response()
+    }
+}
 
 fn unknown_group() -> ApiError {
     ApiError::bad_request("INVALID_SIGNING_GROUP_ID", "Invalid signing group ID.")
