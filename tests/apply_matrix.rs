@@ -2,8 +2,8 @@
 //! DocuSign has not confirmed: which call changes a profile, whether joining a group hands
 //! over its profile, whether user records carry `groupList`, whether a rate-limit refusal is
 //! a 400 or a 429 (a fifth of the calls are refused, in that form), whether a user's answer echoes the profile, whether a bulk answer with
-//! failed items is a 400 with codes of other names than ours, and whether list pages hold all
-//! that `count` asks or at most two items. Each stage is plan → apply → plan: the apply must converge in
+//! failed items is a 400 with codes of other names than ours, whether list pages hold all
+//! that `count` asks or at most two items, and whether the account has signing groups. Each stage is plan → apply → plan: the apply must converge in
 //! one go (the next plan empty, the account as the YAML says), the emulator must count no
 //! user without a profile, after no phase may anyone newly hold a profile that can administer
 //! the account unless the YAML gives them one, and at the end nobody holds one the YAML
@@ -120,6 +120,8 @@ struct Switches {
     reopen_keeps_id: bool,
     /// The most items a list page holds, whatever `count` asks.
     page_cap: Option<usize>,
+    /// Whether the account has signing groups (the scenarios declare none).
+    signing_groups: bool,
 }
 
 impl Switches {
@@ -153,6 +155,14 @@ impl Switches {
                                 .count()
                                     % 2
                                     == 1;
+                                // Another checkerboard, on other switches, for accounts
+                                // without signing groups.
+                                let signing_groups = [group_profile_on_join, echo, reopen_keeps_id]
+                                    .into_iter()
+                                    .filter(|on| *on)
+                                    .count()
+                                    % 2
+                                    == 0;
                                 every.push(Self {
                                     route,
                                     group_profile_on_join,
@@ -162,6 +172,7 @@ impl Switches {
                                     hostile_items,
                                     reopen_keeps_id,
                                     page_cap: odd.then_some(2),
+                                    signing_groups,
                                 });
                             }
                         }
@@ -196,6 +207,7 @@ impl Switches {
             rate_limited_share: REFUSED_SHARE,
             reopen_keeps_user_id: self.reopen_keeps_id,
             page_cap: self.page_cap,
+            signing_groups_enabled: self.signing_groups,
             ..roomy()
         }
     }
