@@ -13,7 +13,7 @@ use docusign_gitops::emulator::config::{ItemErrorCodes, ItemFailureStatus};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::apply_support::quick_settings;
+use crate::apply_support::{client_at, quick_settings};
 use crate::emulator_support::{ADMIN_EMAIL, Answer, Api, TOKEN, api_with};
 
 /// The user `n` of [`crate::emulator_support::account_with`].
@@ -457,7 +457,7 @@ async fn no_item_is_done_on_a_code_the_client_does_not_know() {
 }
 
 /// A server that answers every call `200 {}`, and a client of it holding a static token.
-async fn answering_empty_objects() -> Client {
+async fn answering_empty_objects() -> Arc<Client> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -466,18 +466,7 @@ async fn answering_empty_objects() -> Client {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let http = reqwest::Client::new();
-    let auth = Arc::new(Authenticator::new(
-        http.clone(),
-        &url,
-        Credentials::AccessToken(Secret::new(TOKEN)),
-    ));
-    Client::new(
-        http,
-        &format!("{url}/restapi/v2.1/accounts/1"),
-        auth,
-        quick_settings(),
-    )
+    client_at(&url, "1", quick_settings())
 }
 
 #[tokio::test]

@@ -94,13 +94,19 @@ pub fn client_for(running: &Running, settings: ClientSettings) -> Arc<Client> {
 /// A client for the emulator's first account that calls `url` instead (a proxy in front).
 #[must_use]
 pub fn client_via(url: &str, running: &Running, settings: ClientSettings) -> Arc<Client> {
+    client_at(url, &running.account_id(), settings)
+}
+
+/// A client of the account `account_id` of the server at `url`, holding [`TOKEN`].
+#[must_use]
+pub fn client_at(url: &str, account_id: &str, settings: ClientSettings) -> Arc<Client> {
     let http = reqwest::Client::new();
     let auth = Arc::new(Authenticator::new(
         http.clone(),
         url,
         Credentials::AccessToken(Secret::new(TOKEN)),
     ));
-    let api_base = format!("{url}/restapi/v2.1/accounts/{}", running.account_id());
+    let api_base = format!("{url}/restapi/v2.1/accounts/{account_id}");
     Arc::new(Client::new(http, &api_base, auth, settings))
 }
 

@@ -2,18 +2,15 @@
 //! drift work on the rest of the account when the YAML declares none, and refuse, changing
 //! nothing, when it declares some.
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use axum::routing::get;
-use docusign_gitops::docusign::auth::{Authenticator, Credentials};
+use docusign_gitops::docusign::ClientError;
 use docusign_gitops::docusign::snapshot::{Snapshot, snapshot};
-use docusign_gitops::docusign::{Client, ClientError, Secret};
 use docusign_gitops::emulator::Config;
 use serde_json::{Value, json};
 
 use crate::apply_cli::repo_with;
-use crate::apply_support::{quick_settings, writes};
+use crate::apply_support::{client_at, quick_settings, writes};
 use crate::served::Served;
 
 const LIVE: &str = "
@@ -126,18 +123,7 @@ async fn snapshot_with_signing_groups_answering(
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let http = reqwest::Client::new();
-    let auth = Arc::new(Authenticator::new(
-        http.clone(),
-        &url,
-        Credentials::AccessToken(Secret::new("a-token")),
-    ));
-    let client = Arc::new(Client::new(
-        http,
-        &format!("{url}{prefix}"),
-        auth,
-        quick_settings(),
-    ));
+    let client = client_at(&url, "a", quick_settings());
     snapshot(&client).await
 }
 
