@@ -16,6 +16,7 @@ mod base_url_cli;
 mod bench_checks;
 mod docusign_auth;
 mod docusign_limits;
+mod docusign_retries;
 mod docusign_secrets;
 mod docusign_snapshot;
 mod drift_cli;
