@@ -464,3 +464,145 @@ async fn a_server_that_never_answers_times_out() {
     assert_eq!(reason, "timed out");
     assert_eq!(client.calls(), 4);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A token endpoint that fails
+// ---------------------------------------------------------------------------------------------
+
+/// A token endpoint that answers request `n` (from 1) with `answer(n)`, and counts them.
+fn failing_token_endpoint<F>(requests: &Arc<AtomicUsize>, answer: F) -> Router
+where
+    F: Fn(usize) -> Response + Clone + Send + Sync + 'static,
+{
+    let requests = Arc::clone(requests);
+    Router::new().route(
+        "/oauth/token",
+        post(move || {
+            let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+            let answer = answer.clone();
+            async move { answer(n) }
+        }),
+    )
+}
+
+fn issued(n: usize) -> Response {
+    axum::Json(json!({
+        "access_token": format!("token-{n}"),
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    }))
+    .into_response()
+}
+
+fn jwt_grant() -> Credentials {
+    Credentials::Jwt {
+        client_id: "client".to_owned(),
+        user_id: "user".to_owned(),
+        private_key: Secret::new(crate::emulator_support::KEYS.private_pem.clone()),
+        key_from: "DOCUSIGN_PRIVATE_KEY".to_owned(),
+    }
+}
+
+/// A 5xx (a plain page or an OAuth-shaped body), a 429 or a dropped connection at the token
+/// endpoint is tried again, for both grants, up to three tries; an OAuth refusal
+/// (`invalid_grant`, `consent_required`) is final at once.
+#[tokio::test(start_paused = true)]
+async fn the_token_request_is_retried_on_a_5xx_or_429_but_not_on_a_refusal() {
+    let unavailable =
+        |_: usize| (StatusCode::SERVICE_UNAVAILABLE, "down for a moment").into_response();
+    let server_error = |_: usize| {
+        refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": "server_error"}),
+            &[],
+        )
+    };
+    let too_many = |_: usize| refusal(StatusCode::TOO_MANY_REQUESTS, json!({}), &[]);
+    for grant in ["refresh", "jwt"] {
+        let credentials = || match grant {
+            "refresh" => refresh_grant(),
+            _ => jwt_grant(),
+        };
+        // Two failures that may pass, then a token.
+        for (what, fail) in [
+            ("503", unavailable as fn(usize) -> Response),
+            ("500 with an OAuth body", server_error),
+            ("429", too_many),
+        ] {
+            let requests = Arc::new(AtomicUsize::new(0));
+            let url = serve(failing_token_endpoint(&requests, move |n| {
+                if n <= 2 { fail(n) } else { issued(n) }
+            }))
+            .await;
+            let auth = Authenticator::new(quiet_http(), &url, credentials());
+            let token = within_forever(auth.token())
+                .await
+                .unwrap_or_else(|error| panic!("{grant}, {what}: {error:?}"));
+            assert_eq!(token.expose(), "token-3", "{grant}, {what}");
+            assert_eq!(requests.load(Ordering::SeqCst), 3, "{grant}, {what}");
+        }
+
+        // Failing every time: three tries, and the last failure says so.
+        let requests = Arc::new(AtomicUsize::new(0));
+        let url = serve(failing_token_endpoint(&requests, unavailable)).await;
+        let auth = Authenticator::new(quiet_http(), &url, credentials());
+        let error = within_forever(auth.token())
+            .await
+            .expect_err("never issued");
+        let ClientError::Unreachable { reason, .. } = &error else {
+            panic!("{grant}: {error:?}");
+        };
+        assert!(
+            reason.contains("503") && reason.contains("tried 3 times"),
+            "{reason}"
+        );
+        assert_eq!(requests.load(Ordering::SeqCst), 3, "{grant}");
+
+        // Refusals: one request.
+        for refused in ["invalid_grant", "consent_required"] {
+            let requests = Arc::new(AtomicUsize::new(0));
+            let url = serve(failing_token_endpoint(&requests, move |_| {
+                refusal(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": refused, "error_description": "no"}),
+                    &[],
+                )
+            }))
+            .await;
+            let auth = Authenticator::new(quiet_http(), &url, credentials());
+            let error = within_forever(auth.token()).await.expect_err("refused");
+            assert!(
+                matches!(
+                    error,
+                    ClientError::Auth { .. } | ClientError::ConsentRequired { .. }
+                ),
+                "{grant}, {refused}: {error:?}"
+            );
+            assert_eq!(requests.load(Ordering::SeqCst), 1, "{grant}, {refused}");
+        }
+    }
+}
+
+/// A token endpoint that takes the connection and drops it before answering: tried again.
+#[tokio::test(start_paused = true)]
+async fn a_token_request_whose_connection_drops_is_retried() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let auth = Authenticator::new(quiet_http(), &url, refresh_grant());
+    let error = within_forever(auth.token()).await.expect_err("no answer");
+    let ClientError::Unreachable { reason, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(reason.contains("tried 3 times"), "{reason}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+}
