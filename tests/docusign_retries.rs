@@ -130,13 +130,15 @@ fn static_token() -> Credentials {
     Credentials::AccessToken(Secret::new("static-token"))
 }
 
-/// Well past any wait the client may take: a call still going then would go on for ever.
-const FOREVER: Duration = Duration::from_secs(24 * 3600);
+/// Well past any wait these calls may take (a few minutes at most): a call still going then
+/// would go on for ever. Short enough that a retry loop without end (a second a turn) hits it
+/// in a few seconds of real time.
+const FOREVER: Duration = Duration::from_secs(2 * 3600);
 
 async fn within_forever<T>(future: impl Future<Output = T>) -> T {
     tokio::time::timeout(FOREVER, future)
         .await
-        .expect("the call ends (it went on retrying for a day)")
+        .expect("the call ends (it was still going after two hours)")
 }
 
 // ---------------------------------------------------------------------------------------------
