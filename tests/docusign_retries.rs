@@ -608,3 +608,29 @@ async fn a_token_request_whose_connection_drops_is_retried() {
     assert!(reason.contains("tried 3 times"), "{reason}");
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }
+
+/// DocuSign's JSON has numbers as strings almost throughout: a refresh answer's `expires_in`
+/// as `"3600"` is read as the JWT grant's is, and the token is renewed a minute before then
+/// rather than only after a refusal.
+#[tokio::test(start_paused = true)]
+async fn a_refresh_answer_with_expires_in_as_a_string_is_read() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let url = serve(failing_token_endpoint(&requests, |n| {
+        axum::Json(json!({
+            "access_token": format!("token-{n}"),
+            "token_type": "Bearer",
+            "expires_in": "3600",
+            "refresh_token": format!("refresh-{n}"),
+        }))
+        .into_response()
+    }))
+    .await;
+    let auth = Authenticator::new(quiet_http(), &url, refresh_grant());
+    let token = auth
+        .token()
+        .await
+        .unwrap_or_else(|error| panic!("{error:?}"));
+    assert_eq!(token.expose(), "token-1");
+    assert_eq!(auth.token().await.expect("cached").expose(), "token-1");
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+}

@@ -17,11 +17,14 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use oauth2::basic::{BasicClient, BasicErrorResponse};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::url::form_urlencoded;
 use oauth2::{
-    AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RefreshToken,
-    RequestTokenError, TokenResponse as _, TokenUrl,
+    AccessToken, AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse,
+    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde::{Deserialize, Serialize};
@@ -357,7 +360,7 @@ impl Authenticator {
                 self.auth_base
             ))
         })?;
-        let client = BasicClient::new(ClientId::new(client_id.to_owned()))
+        let client = RefreshClient::new(ClientId::new(client_id.to_owned()))
             .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
             .set_auth_type(AuthType::BasicAuth)
             .set_token_uri(token_url);
@@ -450,12 +453,7 @@ impl Authenticator {
             .as_str()
             .filter(|token| !token.is_empty())
             .ok_or_else(|| unreadable("the answer has no `access_token`".to_owned()))?;
-        let expires_in = match &answer["expires_in"] {
-            Value::Number(seconds) => seconds.as_u64(),
-            Value::String(seconds) => seconds.trim().parse().ok(),
-            _ => None,
-        }
-        .map(Duration::from_secs);
+        let expires_in = seconds(&answer["expires_in"]).map(Duration::from_secs);
         Ok(Issued::new(Secret::new(token), requested, expires_in))
     }
 
@@ -479,6 +477,73 @@ impl Authenticator {
                 .scrub(refusal.error_description.as_deref().unwrap_or("")),
         }
     }
+}
+
+/// `oauth2`'s basic client, reading the refresh grant's answer as [`RefreshAnswer`].
+type RefreshClient<HasTokenUrl = oauth2::EndpointNotSet> = oauth2::Client<
+    BasicErrorResponse,
+    RefreshAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    HasTokenUrl,
+>;
+
+/// The refresh grant's answer: `oauth2`'s standard token response, except that `expires_in`
+/// may be a number in a string, as the JWT grant's may (DocuSign's JSON has numbers as strings
+/// almost throughout); one that is neither is no lifetime, not a failed refresh.
+#[derive(Debug, Deserialize, Serialize)]
+struct RefreshAnswer {
+    access_token: AccessToken,
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive")]
+    token_type: BasicTokenType,
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+}
+
+impl TokenResponse for RefreshAnswer {
+    type TokenType = BasicTokenType;
+
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+
+    fn expires_in(&self) -> Option<Duration> {
+        self.expires_in.map(Duration::from_secs)
+    }
+
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    fn scopes(&self) -> Option<&Vec<Scope>> {
+        None
+    }
+}
+
+/// A count of seconds: a number, or a number in a string.
+fn seconds(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(seconds) => seconds.as_u64(),
+        Value::String(seconds) => seconds.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn lenient_seconds<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    Ok(seconds(&Value::deserialize(deserializer)?))
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).
