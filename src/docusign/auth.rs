@@ -495,13 +495,13 @@ type RefreshClient<HasTokenUrl = oauth2::EndpointNotSet> = oauth2::Client<
 
 /// The refresh grant's answer: `oauth2`'s standard token response, except that `expires_in`
 /// may be a number in a string, as the JWT grant's may (DocuSign's JSON has numbers as strings
-/// almost throughout); one that is neither is no lifetime, not a failed refresh.
+/// almost throughout). Anything else there is still an answer that doesn't parse.
 #[derive(Debug, Deserialize, Serialize)]
 struct RefreshAnswer {
     access_token: AccessToken,
     #[serde(deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive")]
     token_type: BasicTokenType,
-    #[serde(default, deserialize_with = "lenient_seconds")]
+    #[serde(default, deserialize_with = "seconds_or_text")]
     expires_in: Option<u64>,
     #[serde(default)]
     refresh_token: Option<RefreshToken>,
@@ -540,10 +540,18 @@ fn seconds(value: &Value) -> Option<u64> {
     }
 }
 
-fn lenient_seconds<'de, D: serde::Deserializer<'de>>(
+/// A count of seconds, a number or a number in a string, or `null`. The error for anything
+/// else never quotes the value, which could be a token in the wrong place.
+fn seconds_or_text<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u64>, D::Error> {
-    Ok(seconds(&Value::deserialize(deserializer)?))
+    let value = Value::deserialize(deserializer)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    seconds(&value)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("not a number of seconds"))
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).

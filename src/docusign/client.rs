@@ -34,9 +34,9 @@ pub struct ClientSettings {
     /// The burst cap assumed until DocuSign's first answer tells (500 production, 200 demo).
     pub assumed_burst_limit: u64,
     /// The longest wait for a connection to DocuSign (API and userinfo) to open: a healthy
-    /// host opens one in well under a second, so 10 s is a host that is down or unroutable.
-    /// A connection that never opened carried nothing, so it is retried as any refused
-    /// connection is.
+    /// host opens one in well under a second, so 10 s is a host that is down or unroutable
+    /// (the token client's own is the same). Like `request_timeout`, it ends the attempt as a
+    /// transport failure, retried only as the call's `Retry` allows.
     pub connect_timeout: Duration,
     /// The longest a whole call (API or userinfo) may take, answer included, so a server that
     /// stalls can't hang the run while holding a place under the burst cap. 5 minutes is
