@@ -17,6 +17,7 @@ mod bench_checks;
 mod docusign_auth;
 mod docusign_limits;
 mod docusign_paging;
+mod docusign_retries;
 mod docusign_secrets;
 mod docusign_snapshot;
 mod drift_cli;

@@ -77,11 +77,13 @@ async fn echo(uri: axum::http::Uri, headers: HeaderMap) -> Response {
         )
             .into_response();
     }
+    // Not a code that refuses the token (those renew it, and a static token's renewal fails
+    // with words of its own): a refusal of the call, quoting the token.
     (
         StatusCode::BAD_REQUEST,
         axum::Json(json!({
-            "errorCode": "AUTHORIZATION_INVALID_TOKEN",
-            "message": format!("The access token {authorization} is not valid.")
+            "errorCode": "USER_LACKS_PERMISSIONS",
+            "message": format!("The caller {authorization} may not do this.")
         })),
     )
         .into_response()

@@ -15,12 +15,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use backon::{ExponentialBuilder, Retryable};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use oauth2::basic::{BasicClient, BasicErrorResponse};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::url::form_urlencoded;
 use oauth2::{
-    AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RefreshToken,
-    RequestTokenError, TokenResponse as _, TokenUrl,
+    AccessToken, AsyncHttpClient, AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse,
+    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde::{Deserialize, Serialize};
@@ -46,6 +50,13 @@ const CONSENT_REDIRECT_URI: &str = "https://developer.docusign.com/platform/auth
 const TOKEN_PATH: &str = "/oauth/token";
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Tries at a token request, the first included, when it failed in a way that may pass (a
+/// 5xx, a 429, no answer): every call in flight waits on a renewal, so one hiccup of the token
+/// endpoint at the hourly renewal would otherwise fail them all. OAuth refusals are final.
+const TOKEN_ATTEMPTS: usize = 3;
+/// First and largest wait between token requests.
+const TOKEN_MIN_BACKOFF: Duration = Duration::from_secs(1);
+const TOKEN_MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 /// How to get access tokens.
 #[derive(Clone, Debug)]
@@ -69,6 +80,22 @@ pub enum Credentials {
         /// `EMEA_DOCUSIGN_PRIVATE_KEY`, …), for messages: they name it, never the key.
         key_from: String,
     },
+}
+
+/// A failed token request, and whether it may pass if sent again.
+#[derive(Debug)]
+struct GrantFailure {
+    error: ClientError,
+    passing: bool,
+}
+
+impl From<ClientError> for GrantFailure {
+    fn from(error: ClientError) -> Self {
+        Self {
+            error,
+            passing: false,
+        }
+    }
 }
 
 /// Hands out access tokens, renewing them as needed. Shared by every call.
@@ -248,8 +275,11 @@ impl Authenticator {
                 keep_in,
             } => {
                 let spendable = state.refresh_token.as_ref().unwrap_or(refresh_token);
+                // A request that got no usable answer goes again with the same refresh token:
+                // the only one known. Had DocuSign spent it on an answer that was lost, the
+                // retry is refused (`invalid_grant`) and the run fails, as it would have.
                 let (issued, next) = self
-                    .refresh_grant(http, client_id, client_secret, spendable)
+                    .retried(|| self.refresh_grant(http, client_id, client_secret, spendable))
                     .await?;
                 // Without a new one in the answer, the old refresh token stays in use.
                 if let Some(next) = next {
@@ -267,7 +297,7 @@ impl Authenticator {
                 private_key,
                 key_from,
             } => {
-                self.jwt_grant(http, client_id, user_id, private_key, key_from)
+                self.retried(|| self.jwt_grant(http, client_id, user_id, private_key, key_from))
                     .await?
             }
         };
@@ -275,6 +305,40 @@ impl Authenticator {
         self.redactor.know(&token);
         state.current = Some(issued);
         Ok(token)
+    }
+
+    /// `grant`, sent again (after a backoff) while it fails in a way that may pass, up to
+    /// [`TOKEN_ATTEMPTS`] tries; the last failure says how many there were.
+    async fn retried<T, Grant, Sent>(&self, grant: Grant) -> Result<T, ClientError>
+    where
+        Grant: FnMut() -> Sent,
+        Sent: Future<Output = Result<T, GrantFailure>>,
+    {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(TOKEN_MIN_BACKOFF)
+            .with_max_delay(TOKEN_MAX_BACKOFF)
+            .with_max_times(TOKEN_ATTEMPTS - 1)
+            .with_jitter();
+        let tries = std::sync::atomic::AtomicUsize::new(0);
+        let mut grant = grant;
+        (|| {
+            tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            grant()
+        })
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        .when(|failure: &GrantFailure| failure.passing)
+        .await
+        .map_err(|failure| {
+            let tries = tries.load(std::sync::atomic::Ordering::Relaxed);
+            match failure.error {
+                ClientError::Unreachable { url, reason } if tries > 1 => ClientError::Unreachable {
+                    url,
+                    reason: format!("{reason} (tried {tries} times)"),
+                },
+                error => error,
+            }
+        })
     }
 
     fn token_url(&self) -> String {
@@ -289,14 +353,14 @@ impl Authenticator {
         client_id: &str,
         client_secret: &Secret,
         refresh_token: &Secret,
-    ) -> Result<(Issued, Option<Secret>), ClientError> {
+    ) -> Result<(Issued, Option<Secret>), GrantFailure> {
         let token_url = TokenUrl::new(self.token_url()).map_err(|error| {
             ClientError::Settings(format!(
                 "the auth server `{}` does not make a URL: {error}",
                 self.auth_base
             ))
         })?;
-        let client = BasicClient::new(ClientId::new(client_id.to_owned()))
+        let client = RefreshClient::new(ClientId::new(client_id.to_owned()))
             .set_client_secret(ClientSecret::new(client_secret.expose().to_owned()))
             .set_auth_type(AuthType::BasicAuth)
             .set_token_uri(token_url);
@@ -314,26 +378,32 @@ impl Authenticator {
         Ok((Issued::new(token, requested, answer.expires_in()), next))
     }
 
-    /// A failed refresh, in words that carry no secret.
+    /// A failed refresh, in words that carry no secret; it may pass when the request got no
+    /// answer, or a 5xx or 429 (see [`TokenHttp::execute`]), never when refused.
     fn refresh_failure(
         &self,
         error: RequestTokenError<TransportError, BasicErrorResponse>,
-    ) -> ClientError {
+    ) -> GrantFailure {
         let scrub = |text: &str| self.redactor.scrub(text);
         match error {
             RequestTokenError::ServerResponse(answer) => ClientError::Auth {
                 error: scrub(answer.error().as_ref()),
                 description: scrub(answer.error_description().map_or("", String::as_str)),
-            },
-            RequestTokenError::Request(error) => ClientError::Unreachable {
-                url: self.token_url(),
-                reason: scrub(&error.to_string()),
+            }
+            .into(),
+            RequestTokenError::Request(error) => GrantFailure {
+                passing: error.may_pass(),
+                error: ClientError::Unreachable {
+                    url: self.token_url(),
+                    reason: scrub(&error.to_string()),
+                },
             },
             RequestTokenError::Parse(error, _body) => unreadable(describe_json_error(
                 &error.path().to_string(),
                 error.inner(),
-            )),
-            RequestTokenError::Other(reason) => unreadable(scrub(&reason)),
+            ))
+            .into(),
+            RequestTokenError::Other(reason) => unreadable(scrub(&reason)).into(),
         }
     }
 
@@ -345,7 +415,7 @@ impl Authenticator {
         user_id: &str,
         private_key: &Secret,
         key_from: &str,
-    ) -> Result<Issued, ClientError> {
+    ) -> Result<Issued, GrantFailure> {
         let audience = authority(&self.auth_base).ok_or_else(|| {
             ClientError::Settings(format!(
                 "the auth server `{}` is not a URL with a host, \
@@ -366,16 +436,16 @@ impl Authenticator {
             })?;
         self.redactor.know(&assertion);
         let requested = Instant::now();
-        let response = http
-            .execute(request)
-            .await
-            .map_err(|error| ClientError::Unreachable {
+        let response = http.execute(request).await.map_err(|error| GrantFailure {
+            passing: error.may_pass(),
+            error: ClientError::Unreachable {
                 url: self.token_url(),
                 reason: self.redactor.scrub(&error.to_string()),
-            })?;
+            },
+        })?;
         let body = response.body();
         if response.status() != http::StatusCode::OK {
-            return Err(self.jwt_refusal(body, client_id));
+            return Err(self.jwt_refusal(body, client_id).into());
         }
         let answer: Value = serde_json::from_slice(body)
             .map_err(|error| unreadable(describe_json_error("", &error)))?;
@@ -383,12 +453,7 @@ impl Authenticator {
             .as_str()
             .filter(|token| !token.is_empty())
             .ok_or_else(|| unreadable("the answer has no `access_token`".to_owned()))?;
-        let expires_in = match &answer["expires_in"] {
-            Value::Number(seconds) => seconds.as_u64(),
-            Value::String(seconds) => seconds.trim().parse().ok(),
-            _ => None,
-        }
-        .map(Duration::from_secs);
+        let expires_in = seconds(&answer["expires_in"]).map(Duration::from_secs);
         Ok(Issued::new(Secret::new(token), requested, expires_in))
     }
 
@@ -412,6 +477,81 @@ impl Authenticator {
                 .scrub(refusal.error_description.as_deref().unwrap_or("")),
         }
     }
+}
+
+/// `oauth2`'s basic client, reading the refresh grant's answer as [`RefreshAnswer`].
+type RefreshClient<HasTokenUrl = oauth2::EndpointNotSet> = oauth2::Client<
+    BasicErrorResponse,
+    RefreshAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    HasTokenUrl,
+>;
+
+/// The refresh grant's answer: `oauth2`'s standard token response, except that `expires_in`
+/// may be a number in a string, as the JWT grant's may (DocuSign's JSON has numbers as strings
+/// almost throughout). Anything else there is still an answer that doesn't parse.
+#[derive(Debug, Deserialize, Serialize)]
+struct RefreshAnswer {
+    access_token: AccessToken,
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive")]
+    token_type: BasicTokenType,
+    #[serde(default, deserialize_with = "seconds_or_text")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+}
+
+impl TokenResponse for RefreshAnswer {
+    type TokenType = BasicTokenType;
+
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+
+    fn expires_in(&self) -> Option<Duration> {
+        self.expires_in.map(Duration::from_secs)
+    }
+
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    fn scopes(&self) -> Option<&Vec<Scope>> {
+        None
+    }
+}
+
+/// A count of seconds: a number, or a number in a string.
+fn seconds(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(seconds) => seconds.as_u64(),
+        Value::String(seconds) => seconds.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A count of seconds, a number or a number in a string, or `null`. The error for anything
+/// else never quotes the value, which could be a token in the wrong place.
+fn seconds_or_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    seconds(&value)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("not a number of seconds"))
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).
@@ -509,9 +649,24 @@ enum TransportError {
     /// The request could not be sent or its answer read.
     #[error("{0}")]
     Send(String),
-    /// A redirect (never followed) or an answer that is not an OAuth answer, like a 502 page.
+    /// A redirect (never followed), a 5xx or 429, or an answer that is not an OAuth answer.
     #[error("the token endpoint answered {status}{detail}")]
-    Status { status: String, detail: String },
+    Status {
+        status: http::StatusCode,
+        detail: String,
+    },
+}
+
+impl TransportError {
+    /// Whether sending the request again may succeed: it got no answer, or a 5xx or a 429.
+    fn may_pass(&self) -> bool {
+        match self {
+            Self::Send(_) => true,
+            Self::Status { status, .. } => {
+                status.is_server_error() || *status == http::StatusCode::TOO_MANY_REQUESTS
+            }
+        }
+    }
 }
 
 /// The client for token requests: reqwest, built to never follow a redirect.
@@ -531,8 +686,9 @@ impl TokenHttp {
             .map_err(super::error::transport_reason)
     }
 
-    /// Sends `request`; the answer as `oauth2` takes it. A redirect, or a failure status
-    /// whose body is not JSON, is an error here, so it is reported with its status.
+    /// Sends `request`; the answer as `oauth2` takes it. A redirect, a 5xx or 429, or a
+    /// failure status whose body is not JSON, is an error here, so it is reported with its
+    /// status.
     async fn execute(&self, request: reqwest::Request) -> Result<HttpResponse, TransportError> {
         let response = self
             .client
@@ -547,7 +703,7 @@ impl TokenHttp {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or("?");
             return Err(TransportError::Status {
-                status: status.to_string(),
+                status,
                 detail: format!(
                     ", a redirect to `{location}`; token requests never follow redirects: \
                      check DOCUSIGN_AUTH_SERVER"
@@ -558,9 +714,12 @@ impl TokenHttp {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
-        if !status.is_success() && !is_json {
+        // A 5xx or 429 is the endpoint's trouble, not a refusal of the credentials, even when
+        // its body is an OAuth error: it is reported (and retried) by its status.
+        let passing = status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS;
+        if !status.is_success() && (!is_json || passing) {
             return Err(TransportError::Status {
-                status: status.to_string(),
+                status,
                 detail: String::new(),
             });
         }

@@ -1,5 +1,6 @@
 //! Calling the eSignature API: one place that authenticates, paces, reads the rate-limit
-//! headers, renews a token on 401, and retries what is safe to retry.
+//! headers, renews a token DocuSign refused (a 401, or a 400 saying the token is bad), and
+//! retries what is safe to retry.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +33,17 @@ pub struct ClientSettings {
     pub max_hourly_wait: Duration,
     /// The burst cap assumed until DocuSign's first answer tells (500 production, 200 demo).
     pub assumed_burst_limit: u64,
+    /// The longest wait for a connection to DocuSign (API and userinfo) to open: a healthy
+    /// host opens one in well under a second, so 10 s is a host that is down or unroutable
+    /// (the token client's own is the same). Like `request_timeout`, it ends the attempt as a
+    /// transport failure, retried only as the call's `Retry` allows.
+    pub connect_timeout: Duration,
+    /// The longest a whole call (API or userinfo) may take, answer included, so a server that
+    /// stalls can't hang the run while holding a place under the burst cap. 5 minutes is
+    /// generous for the slowest call the tool makes: a bulk write of 500 users, which DocuSign
+    /// can take a minute or more to answer. A call that runs out of it is a transport failure,
+    /// retried only as its `Retry` allows.
+    pub request_timeout: Duration,
 }
 
 impl Default for ClientSettings {
@@ -44,6 +56,8 @@ impl Default for ClientSettings {
             burst_wait: Duration::from_secs(30),
             max_hourly_wait: Duration::from_secs(120),
             assumed_burst_limit: 200,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -191,7 +205,7 @@ impl Client {
         serde_json::from_value(answer.body).map_err(unreadable)
     }
 
-    /// One API call with pacing, token renewal on 401, and retries as `retry` allows.
+    /// One API call with pacing, token renewal when refused, and retries as `retry` allows.
     pub async fn call(
         &self,
         method: Method,
@@ -264,7 +278,9 @@ impl Client {
         .retry(backoff)
         .sleep(tokio::time::sleep)
         .when(|failure: &Failure| failure.retry)
-        .adjust(|failure: &Failure, planned| failure.wait.or(planned))
+        // `planned` is `None` once the attempts are used up: then no wait of the failure's own
+        // (a rate limit's) may start another one.
+        .adjust(|failure: &Failure, planned| planned.map(|planned| failure.wait.unwrap_or(planned)))
         .await;
         let redactor = self.auth.redactor();
         outcome.map_err(|failure| {
@@ -284,7 +300,7 @@ impl Client {
     }
 
     /// One attempt and its answer as it came, any status: no retry, and the token renewed
-    /// once on a 401 (as every call does). Only a call that got no answer is an `Err`.
+    /// once when refused (as every call does). Only a call that got no answer is an `Err`.
     pub async fn exchange(
         &self,
         method: Method,
@@ -327,7 +343,7 @@ impl Client {
                 })
                 .collect();
             let bytes = response.bytes().await.map_err(|err| unreachable(&err))?;
-            if status == StatusCode::UNAUTHORIZED && !renewed {
+            if !renewed && refuses_the_token(status, &bytes) {
                 token = self.auth.renew(&token).await?;
                 renewed = true;
                 continue;
@@ -362,13 +378,14 @@ impl Client {
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
             };
             let status = response.status();
+            let retry_after = retry_after(status, response.headers());
             // The count the answer carries goes in as the call's place is given back.
             turn.answered(Budget::from_headers(response.headers()));
             let bytes = match response.bytes().await {
                 Ok(bytes) => bytes,
                 Err(err) => return Err(self.transport_failure(path, &err, retry)),
             };
-            if status == StatusCode::UNAUTHORIZED && !renewed {
+            if !renewed && refuses_the_token(status, &bytes) {
                 // One renewal per call: a token that expired (or was revoked) mid-run.
                 token = self.auth.renew(&token).await.map_err(Failure::fatal)?;
                 renewed = true;
@@ -381,7 +398,7 @@ impl Client {
                     bytes: bytes.into(),
                 });
             }
-            let failure = self.refusal(method, path, status, &bytes, retry);
+            let failure = self.refusal(method, path, status, &bytes, retry, retry_after);
             if !failure.retry
                 && status.is_client_error()
                 && items_field.is_some_and(|field| has_item_refusals(&bytes, field))
@@ -441,6 +458,7 @@ impl Client {
     }
 
     /// A non-2xx answer: a rate limit (wait and retry), a 5xx (retry if safe), or final.
+    /// `retry_after` is the wait a 429 or 503 asked for, which stands in for the client's own.
     fn refusal(
         &self,
         method: &Method,
@@ -448,6 +466,7 @@ impl Client {
         status: StatusCode,
         bytes: &[u8],
         retry: Retry,
+        retry_after: Option<Duration>,
     ) -> Failure {
         let details: ErrorDetails = serde_json::from_slice(bytes).unwrap_or_default();
         let code = details.error_code.map(|code| code.0).unwrap_or_default();
@@ -463,32 +482,46 @@ impl Client {
             },
             |message| redactor.scrub(&message.0),
         );
+        // DocuSign has answered rate limits with 400 and is moving to 429: key on the code, or
+        // on the hourly refusal's documented message when it comes without one.
+        let upper = code.to_ascii_uppercase();
+        let by_code = upper.contains("APIINVOCATION") && upper.contains("LIMIT");
+        let by_message =
+            code.trim().is_empty() && message.to_ascii_lowercase().contains(HOURLY_LIMIT_MESSAGE);
         let error = ClientError::Api {
             method: method.to_string(),
             path: path.to_owned(),
             status: status.as_u16(),
-            code: code.clone(),
+            code,
             message,
         };
-        // DocuSign has answered rate limits with 400 and is moving to 429: key on the code.
-        let upper = code.to_ascii_uppercase();
-        let rate_limited = upper.contains("APIINVOCATION") && upper.contains("LIMIT");
-        if rate_limited && upper.starts_with("HOURLY") {
-            let reset_in = self.pacer.budget().seconds_to_reset().max(1);
+        if (by_code && upper.starts_with("HOURLY")) || by_message {
+            // Retry-After, when given, says when the window resets better than our reckoning.
+            let reset_in = retry_after
+                .map_or_else(
+                    || self.pacer.budget().seconds_to_reset(),
+                    |wait| wait.as_secs(),
+                )
+                .max(1);
             return match self.hourly_wait(reset_in) {
                 Ok(wait) => Failure::retry_after(error, wait),
                 Err(failure) => failure,
             };
         }
-        if rate_limited || status == StatusCode::TOO_MANY_REQUESTS {
-            return Failure::retry_after(error, self.settings.burst_wait);
+        if by_code || status == StatusCode::TOO_MANY_REQUESTS {
+            // The longest wait the client takes for a limit bounds what a server may ask.
+            let wait = retry_after.map_or(self.settings.burst_wait, |wait| {
+                wait.min(self.settings.max_hourly_wait)
+            });
+            return Failure::retry_after(error, wait);
         }
         if status.is_server_error() {
-            // A 5xx may come after the work was done; only safe calls go again.
+            // A 5xx may come after the work was done; only safe calls go again, after the wait
+            // a 503 asked for (at most the longest backoff) or the usual backoff.
             return Failure {
                 error,
                 retry: retry == Retry::Safe,
-                wait: None,
+                wait: retry_after.map(|wait| wait.min(self.settings.max_backoff)),
             };
         }
         Failure::fatal(error)
@@ -507,6 +540,49 @@ impl Client {
             wait: None,
         }
     }
+}
+
+/// The hourly refusal's message (API-NOTES §2), in lower case: "The maximum number of hourly
+/// API invocations has been exceeded".
+const HOURLY_LIMIT_MESSAGE: &str = "maximum number of hourly api invocations has been exceeded";
+
+/// The wait a 429 or 503 asks for in its `Retry-After`, when it is a number of seconds; `None`
+/// for other statuses, and for a header that is absent or a date (the client's own waits then
+/// hold).
+fn retry_after(status: StatusCode, headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// The `errorCode`s of a 400 that refuses the token itself; API-NOTES §9: "bad or expired
+/// token → refresh and retry once".
+const TOKEN_REFUSALS: [&str; 2] = ["AUTHORIZATION_INVALID_TOKEN", "USER_AUTHENTICATION_FAILED"];
+
+/// Whether an answer refuses the token rather than the call: a 401, or a 400 with one of
+/// [`TOKEN_REFUSALS`] (every operation in DocuSign's spec declares only 400 as its error, so a
+/// bad token may well come as one). Either is worth one renewal.
+fn refuses_the_token(status: StatusCode, bytes: &[u8]) -> bool {
+    if status == StatusCode::UNAUTHORIZED {
+        return true;
+    }
+    if status != StatusCode::BAD_REQUEST {
+        return false;
+    }
+    let details: ErrorDetails = serde_json::from_slice(bytes).unwrap_or_default();
+    details.error_code.is_some_and(|code| {
+        TOKEN_REFUSALS
+            .iter()
+            .any(|refusal| code.0.trim().eq_ignore_ascii_case(refusal))
+    })
 }
 
 /// Whether a refusal's body lists results per item under `field`, at least one of them with

@@ -32,8 +32,11 @@ pub struct Connection {
 
 /// Authenticates, finds the account and its `base_uri`, and returns a client for it.
 pub async fn connect(settings: ConnectionSettings) -> Result<Connection, ClientError> {
+    // The timeouts are the client's, not each request's: userinfo's call is bounded too.
     let http = super::http::builder()
         .map_err(ClientError::Settings)?
+        .connect_timeout(settings.client.connect_timeout)
+        .timeout(settings.client.request_timeout)
         .build()
         .map_err(|err| ClientError::Settings(format!("can't build the HTTP client: {err}")))?;
     let auth_base = auth_base_for(&settings.auth_server);

@@ -212,6 +212,17 @@ fn choose(
         );
         (account, Some(warning))
     };
+    // Other entries may be malformed; the one chosen must say where its API lives.
+    if account.account_id.trim().is_empty() || account.base_uri.trim().is_empty() {
+        return Err(ClientError::unreadable(
+            "GET",
+            USERINFO_PATH,
+            format!(
+                "the user's account `{}` ({}) has no `account_id` or no `base_uri`",
+                account.account_id, account.account_name
+            ),
+        ));
+    }
     let chosen = AccountInfo {
         account_id: account.account_id.trim().to_owned(),
         account_name: account.account_name.clone(),
@@ -223,10 +234,11 @@ fn choose(
     Ok((chosen, warning))
 }
 
-/// `id (name), id (name)`.
+/// `id (name), id (name)`, of the accounts with an ID.
 fn list(accounts: &[UserAccount]) -> String {
     accounts
         .iter()
+        .filter(|account| !account.account_id.trim().is_empty())
         .map(|account| format!("{} ({})", account.account_id, account.account_name))
         .collect::<Vec<_>>()
         .join(", ")
@@ -240,18 +252,41 @@ struct UserInfo {
     name: String,
     #[serde(default)]
     email: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "entries")]
     accounts: Vec<UserAccount>,
 }
 
+/// One of the user's accounts. Every field may be missing or of another type: one malformed
+/// entry must not hide the others, and only the one chosen must be complete (see [`choose`]).
 #[derive(Deserialize)]
 struct UserAccount {
+    #[serde(default, deserialize_with = "text")]
     account_id: String,
     #[serde(default, deserialize_with = "flag")]
     is_default: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text")]
     account_name: String,
+    #[serde(default, deserialize_with = "text")]
     base_uri: String,
+}
+
+/// The account entries that are objects; anything else in the list is skipped.
+fn entries<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<UserAccount>, D::Error> {
+    let Value::Array(items) = Value::deserialize(deserializer)? else {
+        return Ok(Vec::new());
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
+}
+
+/// A string; anything else (a number, `null`) is empty.
+fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => text,
+        _ => String::new(),
+    })
 }
 
 /// `true`, or `"true"` in any letter case.
@@ -316,5 +351,30 @@ mod tests {
             message.contains("A1 (One)") && message.contains("a2 (Two)"),
             "{message}"
         );
+    }
+
+    /// One malformed entry among the user's accounts (no `base_uri`, a number for an ID, not
+    /// even an object) doesn't break discovery of a complete one; choosing it is an error.
+    #[test]
+    fn a_malformed_account_entry_is_skipped_unless_chosen() {
+        let info: UserInfo = serde_json::from_value(serde_json::json!({
+            "sub": "u1", "name": "Ada", "email": "ada@example.com",
+            "accounts": [
+                { "account_id": "broken", "account_name": "Broken", "base_uri": null },
+                { "account_id": 7, "base_uri": "https://demo.docusign.net" },
+                "junk",
+                { "account_id": "a2", "is_default": true, "account_name": "Two",
+                  "base_uri": "https://eu.docusign.net/" },
+            ]
+        }))
+        .expect("userinfo with a malformed account entry is read");
+        let (account, _) = choose(&info, Some("A2")).expect("the complete account");
+        assert_eq!(account.base_uri, "https://eu.docusign.net");
+        let (account, _) = choose(&info, None).expect("the default account");
+        assert_eq!(account.account_id, "a2");
+        let Err(ClientError::Unreadable { reason, .. }) = choose(&info, Some("broken")) else {
+            panic!("an account without a base_uri can't be chosen");
+        };
+        assert!(reason.contains("base_uri"), "{reason}");
     }
 }

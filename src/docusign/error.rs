@@ -96,12 +96,7 @@ pub enum ClientError {
         visible(.error),
         visible(.description)
     )]
-    #[diagnostic(
-        code(docusign::auth),
-        help(
-            "check DOCUSIGN_CLIENT_ID and the secret, refresh token or private key; a refresh token is single-use, so use the newest one"
-        )
-    )]
+    #[diagnostic(code(docusign::auth), help("{}", auth_help(.error)))]
     Auth { error: String, description: String },
 
     /// The impersonated user has not granted consent to the integration key (JWT grant).
@@ -135,6 +130,20 @@ pub enum ClientError {
     Account(String),
 }
 
+/// What to check when the OAuth service refused the credentials with `error`.
+fn auth_help(error: &str) -> String {
+    let mut help = "check DOCUSIGN_CLIENT_ID and the secret, refresh token or private key; a refresh token is single-use, so use the newest one".to_owned();
+    if error.trim() == "invalid_grant" {
+        // API-NOTES §1b: clock skew breaks the JWT grant, whose assertion carries `iat`/`exp`.
+        help.push_str(
+            "; for the JWT grant, also check this machine's clock: the assertion is dated by it \
+             (`iat`, `exp`), and DocuSign refuses one that its own clock finds expired or not yet \
+             valid, so keep the clock in sync (NTP)",
+        );
+    }
+    help
+}
+
 impl ClientError {
     /// An answer to `method path` that doesn't have the documented shape, and why.
     pub fn unreadable(
@@ -166,6 +175,37 @@ pub fn transport_reason(error: reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod help_tests {
+    use miette::Diagnostic as _;
+
+    use super::ClientError;
+
+    fn help(error: &str) -> String {
+        ClientError::Auth {
+            error: error.to_owned(),
+            description: String::new(),
+        }
+        .help()
+        .expect("a help text")
+        .to_string()
+    }
+
+    /// An `invalid_grant` may be clock skew (API-NOTES §1b): its help says to check the clock.
+    #[test]
+    fn an_invalid_grant_says_to_check_the_clock() {
+        let invalid_grant = help("invalid_grant");
+        assert!(
+            invalid_grant.contains("DOCUSIGN_CLIENT_ID"),
+            "{invalid_grant}"
+        );
+        assert!(invalid_grant.contains("clock"), "{invalid_grant}");
+        let other = help("invalid_client");
+        assert!(other.contains("DOCUSIGN_CLIENT_ID"), "{other}");
+        assert!(!other.contains("clock"), "{other}");
+    }
 }
 
 #[cfg(test)]
