@@ -13,6 +13,7 @@ mod paging;
 pub mod redact;
 pub mod secret;
 pub mod snapshot;
+mod token_endpoint;
 pub mod token_file;
 pub mod usage;
 mod wire;
