@@ -220,8 +220,8 @@ fn refresh_grant() -> Credentials {
 }
 
 /// DocuSign's operations declare only 400 as their error, and a bad or expired token comes
-/// as `AUTHORIZATION_INVALID_TOKEN` or `USER_AUTHENTICATION_FAILED` (API-NOTES §9: refresh
-/// and retry once). Such a 400 renews the token once, as a 401 does, for a call and for
+/// as `AUTHORIZATION_INVALID_TOKEN` or `USER_AUTHENTICATION_FAILED` (refresh and retry
+/// once). Such a 400 renews the token once, as a 401 does, for a call and for
 /// `exchange`; another 400 renews nothing.
 #[tokio::test(start_paused = true)]
 async fn a_400_refusing_the_token_renews_it_once_and_goes_again() {
@@ -372,7 +372,7 @@ async fn an_hourly_refusal_with_a_far_retry_after_fails_fast() {
     assert_eq!(heard.calls(), 1);
 }
 
-/// API-NOTES §2: key on `errorCode`/message. The hourly refusal without its code, known by
+/// A rate limit is keyed on `errorCode` or message. The hourly refusal without its code, known by
 /// its documented message, is waited out and the call goes again (once).
 #[tokio::test(start_paused = true)]
 async fn the_hourly_refusal_is_known_by_its_message_without_a_code() {

@@ -542,8 +542,8 @@ impl Client {
     }
 }
 
-/// The hourly refusal's message (API-NOTES §2), in lower case: "The maximum number of hourly
-/// API invocations has been exceeded".
+/// The hourly refusal's message, as DocuSign writes about its rate limits, in lower case: "The
+/// maximum number of hourly API invocations has been exceeded".
 const HOURLY_LIMIT_MESSAGE: &str = "maximum number of hourly api invocations has been exceeded";
 
 /// The wait a 429 or 503 asks for in its `Retry-After`, when it is a number of seconds; `None`
@@ -563,8 +563,8 @@ fn retry_after(status: StatusCode, headers: &reqwest::header::HeaderMap) -> Opti
     Some(Duration::from_secs(seconds))
 }
 
-/// The `errorCode`s of a 400 that refuses the token itself; API-NOTES §9: "bad or expired
-/// token → refresh and retry once".
+/// The `errorCode`s of a 400 that refuses the token itself: DocuSign's codes for a bad or
+/// expired token, worth a refresh and one more try.
 const TOKEN_REFUSALS: [&str; 2] = ["AUTHORIZATION_INVALID_TOKEN", "USER_AUTHENTICATION_FAILED"];
 
 /// Whether an answer refuses the token rather than the call: a 401, or a 400 with one of

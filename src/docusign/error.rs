@@ -134,7 +134,8 @@ pub enum ClientError {
 fn auth_help(error: &str) -> String {
     let mut help = "check DOCUSIGN_CLIENT_ID and the secret, refresh token or private key; a refresh token is single-use, so use the newest one".to_owned();
     if error.trim() == "invalid_grant" {
-        // API-NOTES §1b: clock skew breaks the JWT grant, whose assertion carries `iat`/`exp`.
+        // Clock skew breaks the JWT grant (DocuSign's JWT guide says so): its assertion carries
+        // `iat`/`exp`.
         help.push_str(
             "; for the JWT grant, also check this machine's clock: the assertion is dated by it \
              (`iat`, `exp`), and DocuSign refuses one that its own clock finds expired or not yet \
@@ -193,7 +194,8 @@ mod help_tests {
         .to_string()
     }
 
-    /// An `invalid_grant` may be clock skew (API-NOTES §1b): its help says to check the clock.
+    /// An `invalid_grant` may be clock skew (DocuSign's JWT guide): its help says to check the
+    /// clock.
     #[test]
     fn an_invalid_grant_says_to_check_the_clock() {
         let invalid_grant = help("invalid_grant");

@@ -67,10 +67,10 @@ pub async fn all_pages<P: ListPage>(
     let first = list.page::<P>(0, PAGE).await?;
     let Some(total) = first.total else {
         // Without a size, the list is followed page by page until a page comes back empty.
-        // The notes allow that or following `nextUri` until it is absent; an empty page is the
-        // rule that can't end the read early: an answer that left out `totalSetSize` may
-        // leave out `nextUri` too, while an empty page at `endPosition + 1` means nothing is
-        // left. It costs one call more, on this path only.
+        // DocuSign's guides allow that or following `nextUri` until it is absent; an empty
+        // page is the rule that can't end the read early: an answer that left out
+        // `totalSetSize` may leave out `nextUri` too, while an empty page at `endPosition + 1`
+        // means nothing is left. It costs one call more, on this path only.
         return list.read_from::<P>(first, usize::MAX).await;
     };
     if total > PAGE * MOST_PAGES {

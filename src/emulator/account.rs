@@ -388,7 +388,8 @@ impl Account {
     }
 
     /// The account's external account number, which `{accountId}` takes as well as the GUID
-    /// (API-NOTES §0, from the spec): eight digits drawn from the GUID, the same on every run.
+    /// (the spec: "the external account number (int) or account ID GUID"): eight digits drawn
+    /// from the GUID, the same on every run.
     #[must_use]
     pub fn external_account_id(&self) -> String {
         use sha2::Digest as _;
