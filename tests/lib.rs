@@ -54,6 +54,7 @@ mod secrets_scan;
 mod secrets_stage;
 mod secrets_wiretap;
 mod served;
+mod shared_emails;
 mod signing_group_limits;
 mod signing_groups_off;
 mod slapd;

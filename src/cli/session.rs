@@ -270,6 +270,12 @@ pub async fn read(
     let live = snapshot(&connected.connection.client)
         .await
         .map_err(miette::Report::new)?;
+    for email in &live.shared_emails {
+        errln!(
+            "warning: several users of the account that aren't closed share the email {}; docusign-gitops manages one of them (the active one, else the first DocuSign lists) and doesn't see the others: close the extra users in DocuSign",
+            crate::model::controls::visible(email)
+        );
+    }
     if let Some(desired) = desired
         && !live.signing_groups_enabled
         && !desired.state.signing_groups.is_empty()

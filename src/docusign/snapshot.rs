@@ -4,7 +4,7 @@
 //! when the account leaves it out), permission profiles in one call, signing groups with
 //! their members in one call.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
@@ -34,6 +34,9 @@ pub struct Snapshot {
     /// Whether the account has signing groups at all (a feature DocuSign can leave off): when
     /// not, the account holds none.
     pub signing_groups_enabled: bool,
+    /// Emails that more than one user who isn't closed holds, in lower case: older accounts
+    /// allow it, and only one of them (the most alive, else the first listed) is the user.
+    pub shared_emails: Vec<String>,
     /// Every user record's dates, in the order DocuSign listed them (closed records too).
     pub usage: Vec<UserUsage>,
 }
@@ -68,6 +71,7 @@ pub async fn snapshot(client: &Arc<Client>) -> Result<Snapshot, ClientError> {
         calls: client.calls() - before,
         memberships_from_user_records: from_records,
         signing_groups_enabled,
+        shared_emails: shared_emails(&users),
         usage: users.iter().map(usage_of).collect(),
     })
 }
@@ -377,6 +381,25 @@ fn status(status: Option<&wire::Text>) -> UserStatus {
     }
 }
 
+/// The emails held by more than one user record that isn't closed. DocuSign's spec says of
+/// `GET /users?email=`: "for older accounts, this parameter might return multiple users who
+/// are associated with a single email address".
+fn shared_emails(users: &[UserRecord]) -> Vec<String> {
+    let mut holders: BTreeMap<String, usize> = BTreeMap::new();
+    for user in users {
+        if status(user.user_status.as_ref()) != UserStatus::Closed {
+            *holders
+                .entry(crate::email::fold(&text(user.email.as_ref())))
+                .or_default() += 1;
+        }
+    }
+    holders
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(email, _)| email)
+        .collect()
+}
+
 /// Which of two records with one email is "the" user.
 fn liveness(status: UserStatus) -> u8 {
     match status {
@@ -412,6 +435,19 @@ mod tests {
     use serde_json::json;
 
     use super::setting_value;
+
+    #[test]
+    fn an_email_two_live_users_hold_is_told_and_a_closed_twin_is_not() {
+        let users: Vec<super::UserRecord> = serde_json::from_value(json!([
+            { "userId": "1", "email": "Ann@example.com", "userStatus": "Active" },
+            { "userId": "2", "email": "ann@EXAMPLE.com", "userStatus": "ActivationSent" },
+            { "userId": "3", "email": "bo@example.com", "userStatus": "Active" },
+            { "userId": "4", "email": "bo@example.com", "userStatus": "Closed" },
+            { "userId": "5", "email": "cy@example.com", "userStatus": "Active" },
+        ]))
+        .expect("user records");
+        assert_eq!(super::shared_emails(&users), ["ann@example.com"]);
+    }
 
     #[test]
     fn a_documented_boolean_reads_the_same_in_any_letter_case() {
